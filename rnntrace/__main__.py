@@ -1,0 +1,3 @@
+from rnntrace.cli import main
+
+main()

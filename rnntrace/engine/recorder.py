@@ -1,0 +1,59 @@
+"""The tape: computes each op under the number policy and records it as a Step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rnntrace.engine.ops import evaluate
+from rnntrace.errors import NumericError
+from rnntrace.numbers import round_array
+from rnntrace.trace import Step, Trace
+
+
+class Recorder:
+    """Appends steps to a trace. In rounded mode every computed value is rounded to
+    ``decimals`` before anything uses it again (given data is used as written)."""
+
+    def __init__(self, trace: Trace, decimals: int, rounded: bool, round_terms: bool) -> None:
+        self.trace = trace
+        self.decimals = decimals
+        self.rounded = rounded
+        self.term_decimals = decimals if rounded and round_terms else None
+        self.prefix = ""
+        self.sequence: int | None = None
+
+    def key(self, name: str) -> str:
+        """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
+        return self.prefix + name
+
+    def given(
+        self, key: str, value: np.ndarray, *, symbol: str, label: str, time: int | None = None,
+        op: str = "given", phase: str = "given", info: Mapping[str, Any] | None = None,
+    ) -> np.ndarray:
+        """Record data from the scenario (a parameter, an input vector)."""
+        value = np.asarray(value, dtype=float)
+        self.trace.add(Step(key, symbol, time, self.sequence if time else None, phase, op, (),
+                            value, value, label, dict(info or {})))
+        return value
+
+    def op(
+        self, key: str, op: str, operands: Sequence[str], *, symbol: str, label: str,
+        phase: str, time: int | None = None, info: Mapping[str, Any] | None = None,
+        sequence: bool = True,
+    ) -> np.ndarray:
+        """Compute ``op`` on the carried values of ``operands`` and record the step."""
+        info = dict(info or {})
+        args = [self.trace.value(k) for k in operands]
+        value = evaluate(op, args, info, self.term_decimals)
+        if not np.all(np.isfinite(value)):
+            raise NumericError(
+                f"step {key} ({label}) is not finite (overflow or log of zero); "
+                "the scenario's numbers are too large for this calculation"
+            )
+        carried = round_array(value, self.decimals) if self.rounded else value
+        self.trace.add(Step(key, symbol, time, self.sequence if sequence else None, phase, op,
+                            tuple(operands), value, carried, label, info))
+        return carried

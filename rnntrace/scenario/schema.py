@@ -1,0 +1,195 @@
+"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnntrace.scenario.model import RNN_PARAMS
+
+_NUMBER = {"type": "number"}
+_VECTOR = {"type": "array", "items": _NUMBER, "minItems": 1}
+_MATRIX = {
+    "oneOf": [
+        {"type": "array", "items": _VECTOR, "minItems": 1},
+        {**_VECTOR, "description": "a one-row matrix written flat"},
+    ]
+}
+_TARGET = {
+    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
+    "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
+}
+
+
+def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
+    return {"enum": values, "default": default, "description": text}
+
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://rnntrace.invalid/scenario-v1.json",
+    "title": "rnntrace scenario, format version 1",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["input", "sequences", "params"],
+    "properties": {
+        "version": {"const": 1, "default": 1, "description": "format version"},
+        "title": {"type": "string", "description": "shown in reports (default: file name)"},
+        "description": {"type": "string", "description": "shown in reports and worksheets"},
+        "input": {
+            "type": "object",
+            "description": "exactly one of embeddings, one_hot, vectors",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": {
+                "embeddings": {
+                    "type": "object",
+                    "description": "token -> vector; all of one length D",
+                    "additionalProperties": _VECTOR,
+                },
+                "one_hot": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "vocabulary; token k becomes the k-th unit vector",
+                },
+                "vectors": {
+                    "const": True,
+                    "description": "sequences give raw input vectors under `inputs`",
+                },
+            },
+        },
+        "sequences": {
+            "type": "array",
+            "minItems": 1,
+            "description": "traced one after another; gradients are summed over all",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "tokens": {
+                        "description": "a string (split on whitespace) or a list of tokens",
+                        "oneOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": ["string", "number"]}},
+                        ],
+                    },
+                    "split": _enum(["words", "chars"], "words", "how a tokens string is split"),
+                    "inputs": {
+                        "type": "array",
+                        "items": _VECTOR,
+                        "description": "input vectors (with input.vectors)",
+                    },
+                    "label": {**_TARGET, "description": "target of a many-to-one model"},
+                    "targets": {
+                        "oneOf": [{"type": "string"}, {"type": "array", "items": _TARGET}],
+                        "description": "per-step targets of a many-to-many model",
+                    },
+                },
+            },
+        },
+        "model": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "cell": _enum(["rnn", "lstm", "gru"], "rnn", "the recurrent cell"),
+                "activation": _enum(
+                    ["tanh", "relu", "sigmoid"], "tanh", "hidden activation of rnn"
+                ),
+                "output": _enum(["last", "every", "none"], "last", "where outputs are computed"),
+                "head": _enum(
+                    ["identity", "sigmoid", "softmax"], "identity", "output nonlinearity"
+                ),
+                "loss": _enum(["bce", "ce", "mse", "none"], "none", "loss at each output"),
+            },
+        },
+        "params": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["W_xh", "W_hh"],
+            "description": "canonical parameter names; biases and h_0 may be omitted (zero)",
+            "properties": {
+                key: {
+                    **(_MATRIX if key.startswith("W") else _VECTOR),
+                    "description": text,
+                }
+                for key, text in RNN_PARAMS.items()
+            },
+        },
+        "notation": {
+            "type": "object",
+            "description": "display symbol (LaTeX) per parameter key",
+            "additionalProperties": False,
+            "properties": {key: {"type": "string"} for key in RNN_PARAMS},
+        },
+        "train": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "learning_rate": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "default": 0.1,
+                    "description": "SGD step size",
+                },
+                "epochs": {"type": "integer", "minimum": 1, "default": 1},
+                "bptt": {
+                    "oneOf": [{"const": "full"}, {"type": "integer", "minimum": 1}],
+                    "default": "full",
+                    "description": "full, or k for truncated BPTT",
+                },
+                "clip": {
+                    "type": ["number", "null"],
+                    "exclusiveMinimum": 0,
+                    "description": "gradient-norm clipping threshold",
+                },
+            },
+        },
+        "numbers": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "decimals": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 12,
+                    "default": 4,
+                    "description": "decimals shown (and carried, in rounded mode)",
+                },
+                "carry": _enum(
+                    ["exact", "rounded"],
+                    "exact",
+                    "exact: float64 throughout; rounded: every intermediate rounded to "
+                    "`decimals` before it is used again, as by hand",
+                ),
+                "round_terms": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "in rounded mode, round each product term before summing",
+                },
+            },
+        },
+    },
+}
+
+
+def allowed_keys(section: str) -> list[str]:
+    """The keys allowed in a section: '' (top level), 'input', 'sequences', 'model', ..."""
+    if section == "":
+        return list(SCHEMA["properties"])
+    node = SCHEMA["properties"][section]
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"])
+
+
+def choices(section: str, key: str) -> list[str]:
+    """The allowed values of an enumerated key."""
+    node = SCHEMA["properties"][section]
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"][key]["enum"])
+
+
+def default(section: str, key: str) -> Any:
+    """The documented default of a key."""
+    return SCHEMA["properties"][section]["properties"][key]["default"]

@@ -1,0 +1,111 @@
+"""The result of a run: an ordered list of plain-data steps. No rich, no LaTeX in here.
+
+Every number a person might write down is a ``Step`` with a stable key (``h_2``,
+``dW_hh``; ``s2.h_2`` when there are several sequences), a display symbol in LaTeX,
+the time step, the phase, the operation that made it, the keys of its operands and
+its value: ``value`` as computed from the carried operands at full precision, and
+``carried``, the value passed on to later steps (equal to ``value`` unless numbers are
+carried rounded, as by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+PHASES = ("given", "forward", "loss", "backward", "gradient", "update")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded quantity and how it was made."""
+
+    key: str
+    symbol: str
+    time: int | None
+    sequence: int | None
+    phase: str
+    op: str
+    operands: tuple[str, ...]
+    value: np.ndarray
+    carried: np.ndarray
+    label: str
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the value: () for a number, (n,) for a vector, (m, n) for a matrix."""
+        return tuple(self.value.shape)
+
+
+@dataclass(frozen=True)
+class SequenceInfo:
+    """What a renderer needs to know of one sequence."""
+
+    number: int
+    prefix: str  # "" with one sequence, "s2." with several
+    tokens: tuple[str, ...]
+    targets: Mapping[int, str]  # time -> target as written
+    output_steps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TraceMeta:
+    """Scenario facts the renderers show: title, sizes, conventions, number policy."""
+
+    title: str
+    description: str | None
+    cell: str
+    activation: str
+    output: str
+    head: str
+    loss: str
+    sizes: Mapping[str, int]
+    input_kind: str
+    decimals: int
+    carry: str
+    round_terms: bool
+    learning_rate: float
+    params: tuple[str, ...]  # parameter keys in display order
+    trained: tuple[str, ...]  # those with a gradient and an update
+    symbols: Mapping[str, str]  # parameter key -> LaTeX symbol (notation applied)
+    sequences: tuple[SequenceInfo, ...]
+
+
+@dataclass
+class Trace:
+    """All steps of a run, in the order a hand calculation does them."""
+
+    meta: TraceMeta
+    steps: list[Step] = field(default_factory=list)
+    _index: dict[str, Step] = field(default_factory=dict, repr=False)
+
+    def add(self, step: Step) -> None:
+        """Append a step; its key must be new."""
+        if step.key in self._index:
+            raise ValueError(f"duplicate step key {step.key!r}")
+        self.steps.append(step)
+        self._index[step.key] = step
+
+    def __getitem__(self, key: str) -> Step:
+        return self._index[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def value(self, key: str) -> np.ndarray:
+        """The carried value of a step (what later steps used)."""
+        return self._index[key].carried
+
+    def operand_values(self, step: Step) -> list[np.ndarray]:
+        """The carried values of a step's operands, in order."""
+        return [self._index[key].carried for key in step.operands]
