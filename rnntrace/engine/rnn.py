@@ -120,7 +120,7 @@ def _backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: RnnSymbols,
         if t in losses:
             _output_error(rec, scenario, seq, t)
             rec.op(k(f"dW_hy_{t}"), "outer", [k(f"do_{t}"), k(f"h_{t}")], phase="gradient",
-                   time=t, symbol=f"\\delta o_{{{t}}} h_{{{t}}}^\\top",
+                   time=t, symbol=f"\\delta o_{{{t}}} h_{{{t}}}^\\top", info={"param": "W_hy"},
                    label=f"contribution of t = {t} to dL/dW_hy")
             rec.op(k(f"dh_out_{t}"), "matvec", ["W_hy", k(f"do_{t}")], phase="backward",
                    time=t, info={"transpose": True},
@@ -142,11 +142,11 @@ def _backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: RnnSymbols,
         rec.op(k(f"dz_{t}"), "hadamard", [k(f"dh_{t}"), k(f"dhdz_{t}")], phase="backward",
                time=t, symbol=f"\\delta z_{{{t}}}", label=f"dL/dz_{t}")
         rec.op(k(f"dW_xh_{t}"), "outer", [k(f"dz_{t}"), k(f"x_{t}")], phase="gradient", time=t,
-               symbol=f"\\delta z_{{{t}}} x_{{{t}}}^\\top",
+               symbol=f"\\delta z_{{{t}}} x_{{{t}}}^\\top", info={"param": "W_xh"},
                label=f"contribution of t = {t} to dL/dW_xh")
         h_prev = "h_0" if t == 1 else k(f"h_{t - 1}")
         rec.op(k(f"dW_hh_{t}"), "outer", [k(f"dz_{t}"), h_prev], phase="gradient", time=t,
-               symbol=f"\\delta z_{{{t}}} h_{{{t - 1}}}^\\top",
+               symbol=f"\\delta z_{{{t}}} h_{{{t - 1}}}^\\top", info={"param": "W_hh"},
                label=f"contribution of t = {t} to dL/dW_hh")
         rec.op(k(f"dx_{t}"), "matvec", ["W_xh", k(f"dz_{t}")], phase="gradient", time=t,
                info={"transpose": True, "token": seq.tokens[t - 1]},

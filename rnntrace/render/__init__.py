@@ -1,0 +1,1 @@
+"""Printers: one per output format. They read a Trace and nothing else."""

@@ -1,0 +1,89 @@
+"""Number formatting shared by every printer: short decimals stay exact, others are rounded."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MINUS = "\u2212"
+
+
+def is_short(value: float, decimals: int) -> int | None:
+    """The number of decimals that write ``value`` exactly, if at most ``decimals + 2``."""
+    for places in range(decimals + 3):
+        if abs(value - round(value, places)) <= 1e-12 * max(1.0, abs(value)):
+            return places
+    return None
+
+
+def number(value: float, decimals: int, minus: str = MINUS) -> str:
+    """``value`` as a person writes it: exact when it has few decimals (0.31, 0.0678),
+    else rounded to ``decimals`` places (0.310). Negative zero prints as 0."""
+    value = float(value)
+    places = is_short(value, decimals)
+    text = f"{value:.{places}f}" if places is not None else f"{value:.{decimals}f}"
+    if text.startswith("-"):
+        stripped = text[1:].strip("0.")
+        text = minus + text[1:] if stripped else text[1:]
+    return text
+
+
+def fixed(value: float, decimals: int) -> str:
+    """``value`` rounded to exactly ``decimals`` places: 0.310."""
+    text = f"{float(value):.{decimals}f}"
+    if text.startswith("-"):
+        text = MINUS + text[1:] if text[1:].strip("0.") else text[1:]
+    return text
+
+
+def same(full: np.ndarray, kept: np.ndarray) -> bool:
+    """True when carrying did not change the value (beyond float noise such as
+    0.02 + 0.08 + 0.03 = 0.13000000000000003)."""
+    full, kept = np.asarray(full, dtype=float), np.asarray(kept, dtype=float)
+    return bool(np.all(np.abs(full - kept) <= 1e-12 * np.maximum(1.0, np.abs(full))))
+
+
+def exact(values: np.ndarray, decimals: int) -> bool:
+    """True when every entry prints exactly (so '=' is right, not '≈')."""
+    return all(is_short(float(v), decimals) is not None for v in np.ravel(values))
+
+
+def relation(values: np.ndarray, decimals: int) -> str:
+    """'=' when the printed numbers are exact, '≈' when they are rounded."""
+    return "=" if exact(values, decimals) else "\u2248"
+
+
+def factor(value: float, decimals: int) -> str:
+    """A number as a factor in a product: negatives in parentheses, (−0.3)."""
+    text = number(value, decimals)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def vector(values: np.ndarray, decimals: int) -> str:
+    """[0.226, 0.310, 0.264]; a single number prints bare."""
+    flat = np.ravel(values)
+    if np.ndim(values) == 0:
+        return number(float(flat[0]), decimals)
+    return "[" + ", ".join(number(float(v), decimals) for v in flat) + "]"
+
+
+def matrix_lines(values: np.ndarray, decimals: int, fixed: bool = False) -> list[str]:
+    """A matrix as bracketed rows with aligned columns (``fixed``: every entry to
+    ``decimals`` places)."""
+    fmt = globals()["fixed"] if fixed else number
+    cells = [[fmt(float(v), decimals) for v in row] for row in np.atleast_2d(values)]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    return ["[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells]
+
+
+def signed_sum(values: list[float], decimals: int) -> str:
+    """0.4 − 0.09 + 0.03: a sum written with its signs."""
+    parts = []
+    for i, value in enumerate(values):
+        text = number(value, decimals)
+        if i == 0:
+            parts.append(text)
+        elif text.startswith(MINUS):
+            parts.append(f"{MINUS} {text[1:]}")
+        else:
+            parts.append(f"+ {text}")
+    return " ".join(parts)
