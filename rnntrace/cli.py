@@ -71,14 +71,18 @@ def cli(debug: bool) -> None:
                    "numbers.decimals before it is used again, as by hand.")
 @click.option("--round-terms/--no-round-terms", default=None,
               help="With --carry rounded, also round each product before adding.")
+@click.option("--arrays", type=click.Choice(["auto", "lists"]), default="auto",
+              show_default=True,
+              help="JSON only: auto writes arrays of more than 256 entries as base64 float64 "
+                   "(exact, fast); lists writes every array as nested lists.")
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @fail_cleanly
 def run(scenario: Path, fmt: str, phases: tuple[str, ...], steps: str | None,
-        decimals: int | None, carry: str | None, round_terms: bool | None, full: bool,
-        output: Path | None, force: bool) -> None:
+        decimals: int | None, carry: str | None, round_terms: bool | None, arrays: str,
+        full: bool, output: Path | None, force: bool) -> None:
     """Trace SCENARIO: the complete hand calculation, step by step.
 
     Parameters first, then each time step of the forward pass, the outputs and the
@@ -109,7 +113,7 @@ def run(scenario: Path, fmt: str, phases: tuple[str, ...], steps: str | None,
     if fmt == "json":
         from rnntrace.render.json import render_json
 
-        chunks = render_json(trace, selection)
+        chunks = render_json(trace, selection, arrays)
         if output:
             from rnntrace.files import write_atomic
 
@@ -127,11 +131,11 @@ def _print_text(trace: Any, selection: Any, decimals: int | None, full: bool,
 
     from rnntrace.render.text import TextSettings, render_text
 
+    from rich.console import Group
+
     settings = TextSettings(decimals=decimals, full=full)
     if output is None:
-        console = Console(highlight=False)
-        for renderable in render_text(trace, selection, settings):
-            console.print(renderable)
+        Console(highlight=False).print(Group(*render_text(trace, selection, settings)))
         return
     import io
 
@@ -139,8 +143,7 @@ def _print_text(trace: Any, selection: Any, decimals: int | None, full: bool,
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, highlight=False)
-    for renderable in render_text(trace, selection, settings):
-        console.print(renderable)
+    console.print(Group(*render_text(trace, selection, settings)))
     write_atomic(output, [buffer.getvalue()], force=force)
 
 

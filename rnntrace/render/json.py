@@ -3,16 +3,32 @@ stable: fields may be added, never renamed or changed in meaning."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from rnntrace.render.select import Selection
 from rnntrace.trace import Step, Trace
 
 FORMAT_NAME = "rnntrace-trace"
 FORMAT_VERSION = 1
+# Arrays with more entries than this (a 16×16 matrix has 256) are written as base64 float64 (exact, and ~20 times
+# faster to write than decimal text); ``arrays="lists"`` writes every array as lists.
+PACK_ABOVE = 256
+
+
+def encode_array(value: np.ndarray, arrays: str = "auto") -> Any:
+    """A value as JSON: a number, nested lists, or for a large array (``arrays='auto'``)
+    ``{"dtype": "float64", "shape": [...], "base64": "..."}`` (little-endian bytes)."""
+    if arrays == "auto" and value.size > PACK_ABOVE:
+        raw = np.ascontiguousarray(value, dtype="<f8").tobytes()
+        return {"dtype": "float64", "shape": list(value.shape),
+                "base64": base64.b64encode(raw).decode("ascii")}
+    return value.tolist()
 
 
 def _clean(value: Any) -> Any:
@@ -28,7 +44,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def step_record(step: Step, rounded: bool) -> dict[str, Any]:
+def step_record(step: Step, rounded: bool, arrays: str = "auto") -> dict[str, Any]:
     """One step as a JSON object."""
     record: dict[str, Any] = {
         "key": step.key,
@@ -40,55 +56,67 @@ def step_record(step: Step, rounded: bool) -> dict[str, Any]:
         "op": step.op,
         "operands": list(step.operands),
         "shape": list(step.shape),
-        "value": step.value.tolist(),
+        "value": encode_array(step.value, arrays),
     }
     if rounded:
-        record["carried"] = step.carried.tolist()
+        record["carried"] = encode_array(step.carried, arrays)
     if step.info:
         record["info"] = _clean(dict(step.info))
     return record
 
 
-def trace_document(trace: Trace, selection: Selection | None = None) -> dict[str, Any]:
-    """The trace as one JSON-ready dict."""
+def trace_meta(trace: Trace) -> dict[str, Any]:
+    """The scenario facts of a trace as JSON-ready data."""
     meta = trace.meta
+    return _clean(
+        {
+            "title": meta.title,
+            "description": meta.description,
+            "model": {"cell": meta.cell, "activation": meta.activation,
+                      "output": meta.output, "head": meta.head, "loss": meta.loss},
+            "sizes": dict(meta.sizes),
+            "input": meta.input_kind,
+            "numbers": {"decimals": meta.decimals, "carry": meta.carry,
+                        "round_terms": meta.round_terms},
+            "learning_rate": meta.learning_rate,
+            "params": list(meta.params),
+            "trained": list(meta.trained),
+            "symbols": dict(meta.symbols),
+            "sequences": [
+                {"number": s.number, "prefix": s.prefix, "tokens": list(s.tokens),
+                 "targets": {str(t): v for t, v in s.targets.items()},
+                 "output_steps": list(s.output_steps)}
+                for s in meta.sequences
+            ],
+        }
+    )
+
+
+def trace_document(trace: Trace, selection: Selection | None = None,
+                   arrays: str = "auto") -> dict[str, Any]:
+    """The trace as one JSON-ready dict (for small traces; ``render_json`` streams)."""
     selection = selection or Selection()
-    rounded = meta.carry == "rounded"
+    rounded = trace.meta.carry == "rounded"
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "meta": _clean(
-            {
-                "title": meta.title,
-                "description": meta.description,
-                "model": {"cell": meta.cell, "activation": meta.activation,
-                          "output": meta.output, "head": meta.head, "loss": meta.loss},
-                "sizes": dict(meta.sizes),
-                "input": meta.input_kind,
-                "numbers": {"decimals": meta.decimals, "carry": meta.carry,
-                            "round_terms": meta.round_terms},
-                "learning_rate": meta.learning_rate,
-                "params": list(meta.params),
-                "trained": list(meta.trained),
-                "symbols": dict(meta.symbols),
-                "sequences": [
-                    {"number": s.number, "prefix": s.prefix, "tokens": list(s.tokens),
-                     "targets": {str(t): v for t, v in s.targets.items()},
-                     "output_steps": list(s.output_steps)}
-                    for s in meta.sequences
-                ],
-            }
-        ),
-        "steps": [step_record(step, rounded) for step in trace if selection.shows(step)],
+        "meta": trace_meta(trace),
+        "steps": [step_record(step, rounded, arrays) for step in trace
+                  if selection.shows(step)],
     }
 
 
-def render_json(trace: Trace, selection: Selection | None = None) -> Iterator[str]:
-    """The JSON text in chunks (a large trace is not built as one string)."""
-    document = trace_document(trace, selection)
-    steps = document.pop("steps")
-    head = json.dumps(document, ensure_ascii=False)
-    yield head[:-1] + ', "steps": ['
-    for i, record in enumerate(steps):
-        yield ("\n  " if i == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False)
+def render_json(trace: Trace, selection: Selection | None = None,
+                arrays: str = "auto") -> Iterator[str]:
+    """The JSON text in chunks, one step at a time, so memory stays linear in the trace."""
+    selection = selection or Selection()
+    rounded = trace.meta.carry == "rounded"
+    head = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "meta": trace_meta(trace)}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "steps": ['
+    first = True
+    for step in trace:
+        if selection.shows(step):
+            yield ("\n  " if first else ",\n  ") + json.dumps(
+                step_record(step, rounded, arrays), ensure_ascii=False)
+            first = False
     yield "\n]}\n"
