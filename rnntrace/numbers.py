@@ -8,12 +8,14 @@ import numpy as np
 
 
 def round_half_up(value: float, decimals: int) -> float:
-    """Round like a hand calculation: 0.0005 -> 0.001 and 2.675 -> 2.68 (the shortest decimal
-    that reads back as the float is what a person sees, so that is what is rounded)."""
+    """Round like a hand calculation: half away from zero on the decimal a person sees, so
+    0.0005 -> 0.001 and 2.675 -> 2.68 although the float 2.675 is 2.67499999..."""
     if not np.isfinite(value):
         return float(value)
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    # 12 significant digits: 0.015 * 0.7 is stored as 0.010499999999999999, but by hand it
+    # is 0.0105, which rounds up; float noise lives far below the 12th digit.
+    rounded = float(Decimal(f"{float(value):.12g}").quantize(quantum, rounding=ROUND_HALF_UP))
     return rounded + 0.0  # no negative zero
 
 

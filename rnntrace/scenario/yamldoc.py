@@ -8,6 +8,7 @@ visit of a node counts against a budget, so an alias bomb is refused instead of 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
@@ -22,6 +23,7 @@ MAX_ARRAY_ENTRIES = 250_000
 
 # libyaml's parser when it is there (much faster on long sequences); both keep positions.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -70,15 +72,21 @@ class YamlDoc:
             root = yaml.compose(text, Loader=_COMPOSER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "invalid YAML"
+            problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
             raise ScenarioError(
                 f"YAML syntax: {problem}",
                 file=file,
                 line=mark.line + 1 if mark else None,
                 col=mark.column + 1 if mark else None,
             ) from None
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"YAML: {exc}", file=file) from None
+        except yaml.YAMLError as exc:  # e.g. a control character, found by the reader
+            first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+            offset = re.search(r"position (\d+)", str(exc))
+            line = col = None
+            if offset:
+                before = text[: int(offset.group(1))]
+                line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+            raise ScenarioError(f"YAML: {first}", file=file, line=line, col=col) from None
         if root is None:
             raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
         self.root: yaml.Node = root
@@ -172,6 +180,8 @@ class YamlDoc:
     def number(self, node: yaml.Node, path: str) -> float:
         """A finite real number."""
         value = self.scalar(node, path)
+        if isinstance(value, str) and not node.style and _EXPONENT.fullmatch(value):
+            value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as text; people mean a number
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(node, path, f"expected a number, found {describe(node)}")
         result = float(value)

@@ -1,0 +1,69 @@
+"""The JSON trace format documented in the README: its fields and its array encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+
+from rnntrace.engine import trace_scenario
+from rnntrace.render.json import render_json
+from rnntrace.scenario import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+STEP_FIELDS = {"key", "symbol", "label", "sequence", "time", "phase", "op", "operands",
+               "shape", "value"}
+
+
+def decode(value):
+    if isinstance(value, dict):
+        raw = base64.b64decode(value["base64"])
+        return np.frombuffer(raw, dtype="<f8").reshape(value["shape"])
+    return np.asarray(value, dtype=float)
+
+
+def document(path: Path, **kwargs):
+    trace = trace_scenario(load_scenario(path))
+    return trace, json.loads("".join(render_json(trace, **kwargs)))
+
+
+def test_every_step_has_the_documented_fields_and_its_full_value():
+    trace, doc = document(ROOT / "scenarios" / "sentiment.yaml")
+    assert doc["format"] == "rnntrace-trace" and doc["version"] == 1
+    assert len(doc["steps"]) == len(trace)
+    for record, step in zip(doc["steps"], trace):
+        assert STEP_FIELDS <= set(record)
+        assert record["key"] == step.key
+        assert record["phase"] in {"given", "forward", "loss", "backward", "gradient", "update"}
+        np.testing.assert_array_equal(decode(record["value"]), step.value)
+        np.testing.assert_array_equal(decode(record["carried"]), step.carried)
+
+
+def test_operands_name_earlier_steps():
+    _, doc = document(ROOT / "scenarios" / "sentiment.yaml")
+    seen: set[str] = set()
+    for record in doc["steps"]:
+        assert set(record["operands"]) <= seen, record["key"]
+        seen.add(record["key"])
+
+
+def test_large_arrays_are_exact_base64_and_lists_on_request():
+    rng = np.random.default_rng(1)
+    H = 20  # a 20x20 W_hh has 400 entries: above the 256 of the compact form
+    text = (
+        "input: {vectors: true}\n"
+        f"sequences: [{{inputs: {rng.normal(size=(2, 2)).tolist()}, label: 1}}]\n"
+        "model: {head: sigmoid, loss: bce}\n"
+        f"params: {{W_xh: {rng.normal(size=(H, 2)).tolist()}, "
+        f"W_hh: {(rng.normal(size=(H, H)) * 0.1).tolist()}, W_hy: {rng.normal(size=(1, H)).tolist()}}}\n"
+    )
+    trace = trace_scenario(parse_scenario(text, "big.yaml"))
+    packed = json.loads("".join(render_json(trace)))
+    plain = json.loads("".join(render_json(trace, arrays="lists")))
+    w_hh = {s["key"]: s for s in packed["steps"]}["W_hh"]["value"]
+    assert w_hh["dtype"] == "float64" and w_hh["shape"] == [H, H]
+    for a, b in zip(packed["steps"], plain["steps"]):
+        assert isinstance(b["value"], (list, float))
+        np.testing.assert_array_equal(decode(a["value"]), decode(b["value"]))
