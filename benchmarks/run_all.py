@@ -113,28 +113,36 @@ def main() -> None:
             (folder / f"long{steps}.yaml").write_text(long_scenario(steps), encoding="utf-8")
         scenario = folder / "long1000.yaml"
         out = folder / "trace.json"
-        json_cmd = [*RNNTRACE, "run", str(scenario), "--format", "json", "-o", str(out),
-                    "--force"]
+        json_cmd = [*RNNTRACE, "run", str(scenario), "--format", "json", "-o", str(out), "--force"]
         medians = interleaved({"imports": IMPORTS, "json": json_cmd})
         ratio = medians["json"] / medians["imports"]
         size = out.stat().st_size / 1e6
-        print(f"   reference: python -c 'import numpy, yaml, click, rich'  {medians['imports']:.3f} s")
-        print(f"   rnntrace run long.yaml --format json -o trace.json     {medians['json']:.3f} s"
-              f"  ({size:.0f} MB)")
-        print(f"   ratio {ratio:.2f}x; wall time {medians['json']:.2f} s   target < 2 s   "
-              f"{verdict(medians['json'] < 2.0)}")
+        print(
+            f"   reference: python -c 'import numpy, yaml, click, rich'  {medians['imports']:.3f} s"
+        )
+        print(
+            f"   rnntrace run long.yaml --format json -o trace.json     {medians['json']:.3f} s"
+            f"  ({size:.0f} MB)"
+        )
+        print(
+            f"   ratio {ratio:.2f}x; wall time {medians['json']:.2f} s   target < 2 s   "
+            f"{verdict(medians['json'] < 2.0)}"
+        )
         peaks = {}
         for steps in (250, 500, 1000):
-            peaks[steps] = peak_memory(
-                lambda s=steps: trace_to_json(folder / f"long{s}.yaml", out))
+            peaks[steps] = peak_memory(lambda s=steps: trace_to_json(folder / f"long{s}.yaml", out))
         base = peaks[250]
         print("   peak memory (Python allocations) by sequence length T:")
         for steps, peak in peaks.items():
-            print(f"     T = {steps:5d}: {peak / 1e6:7.1f} MB   ({peak / base:.2f}x of T = 250; "
-                  f"linear would be {steps / 250:.2f}x)")
+            print(
+                f"     T = {steps:5d}: {peak / 1e6:7.1f} MB   ({peak / base:.2f}x of T = 250; "
+                f"linear would be {steps / 250:.2f}x)"
+            )
         linear = peaks[1000] / peaks[500] < 2.3
-        print(f"   T = 1000 vs 500: {peaks[1000] / peaks[500]:.2f}x   target ~2x (linear)   "
-              f"{verdict(linear)}")
+        print(
+            f"   T = 1000 vs 500: {peaks[1000] / peaks[500]:.2f}x   target ~2x (linear)   "
+            f"{verdict(linear)}"
+        )
 
 
 if __name__ == "__main__":

@@ -56,33 +56,70 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("scenario", type=SCENARIO_ARG)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: the worked solution; json: every step as data.")
-@click.option("--phase", "phases", multiple=True,
-              type=click.Choice(["forward", "loss", "backward", "gradient", "update"]),
-              help="Show only this part (repeatable). forward includes the parameters and "
-                   "the loss; backward includes the gradients.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the worked solution; json: every step as data.",
+)
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(["forward", "loss", "backward", "gradient", "update"]),
+    help="Show only this part (repeatable). forward includes the parameters and "
+    "the loss; backward includes the gradients.",
+)
 @click.option("--steps", help="Show only these time steps: N or N-M (e.g. 1-3).")
-@click.option("--decimals", type=click.IntRange(0, 12),
-              help="Decimals shown (default: the scenario's numbers.decimals). Does not change "
-                   "what is carried.")
-@click.option("--carry", type=click.Choice(["exact", "rounded"]),
-              help="exact: float64 throughout; rounded: every intermediate rounded to "
-                   "numbers.decimals before it is used again, as by hand.")
-@click.option("--round-terms/--no-round-terms", default=None,
-              help="With --carry rounded, also round each product before adding.")
-@click.option("--arrays", type=click.Choice(["auto", "lists"]), default="auto",
-              show_default=True,
-              help="JSON only: auto writes arrays of more than 256 entries as base64 float64 "
-                   "(exact, fast); lists writes every array as nested lists.")
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 12),
+    help="Decimals shown (default: the scenario's numbers.decimals). Does not change "
+    "what is carried.",
+)
+@click.option(
+    "--carry",
+    type=click.Choice(["exact", "rounded"]),
+    help="exact: float64 throughout; rounded: every intermediate rounded to "
+    "numbers.decimals before it is used again, as by hand.",
+)
+@click.option(
+    "--round-terms/--no-round-terms",
+    default=None,
+    help="With --carry rounded, also round each product before adding.",
+)
+@click.option(
+    "--arrays",
+    type=click.Choice(["auto", "lists"]),
+    default="auto",
+    show_default=True,
+    help="JSON only: auto writes arrays of more than 256 entries as base64 float64 "
+    "(exact, fast); lists writes every array as nested lists.",
+)
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (atomically) instead of the terminal.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of the terminal.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @fail_cleanly
-def run(scenario: Path, fmt: str, phases: tuple[str, ...], steps: str | None,
-        decimals: int | None, carry: str | None, round_terms: bool | None, arrays: str,
-        full: bool, output: Path | None, force: bool) -> None:
+def run(
+    scenario: Path,
+    fmt: str,
+    phases: tuple[str, ...],
+    steps: str | None,
+    decimals: int | None,
+    carry: str | None,
+    round_terms: bool | None,
+    arrays: str,
+    full: bool,
+    output: Path | None,
+    force: bool,
+) -> None:
     """Trace SCENARIO: the complete hand calculation, step by step.
 
     Parameters first, then each time step of the forward pass, the outputs and the
@@ -105,8 +142,11 @@ def run(scenario: Path, fmt: str, phases: tuple[str, ...], steps: str | None,
     if carry is not None or round_terms is not None:
         from dataclasses import replace
 
-        policy = replace(policy, carry=carry or policy.carry,
-                         round_terms=policy.round_terms if round_terms is None else round_terms)
+        policy = replace(
+            policy,
+            carry=carry or policy.carry,
+            round_terms=policy.round_terms if round_terms is None else round_terms,
+        )
     trace = trace_scenario(loaded, policy)
     first, last = parse_steps(steps) if steps else (None, None)
     selection = Selection(frozenset(phases), first, last)
@@ -125,13 +165,12 @@ def run(scenario: Path, fmt: str, phases: tuple[str, ...], steps: str | None,
     _print_text(trace, selection, decimals, full, output, force)
 
 
-def _print_text(trace: Any, selection: Any, decimals: int | None, full: bool,
-                output: Path | None, force: bool) -> None:
-    from rich.console import Console
+def _print_text(
+    trace: Any, selection: Any, decimals: int | None, full: bool, output: Path | None, force: bool
+) -> None:
+    from rich.console import Console, Group
 
     from rnntrace.render.text import TextSettings, render_text
-
-    from rich.console import Group
 
     settings = TextSettings(decimals=decimals, full=full)
     if output is None:
@@ -173,10 +212,14 @@ def validate(scenario: Path) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path),
-                default="scenario.yaml")
-@click.option("--example", type=click.Choice(sorted(EXAMPLES)), default="sentiment",
-              show_default=True, help="Which bundled scenario to start from.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="scenario.yaml")
+@click.option(
+    "--example",
+    type=click.Choice(sorted(EXAMPLES)),
+    default="sentiment",
+    show_default=True,
+    help="Which bundled scenario to start from.",
+)
 @fail_cleanly
 def init(path: Path, example: str) -> None:
     """Write a starter scenario to PATH (default scenario.yaml); never overwrites a file.
@@ -188,8 +231,11 @@ def init(path: Path, example: str) -> None:
     """
     from rnntrace.files import write_atomic
 
-    text = resources.files("rnntrace").joinpath("examples", EXAMPLES[example]).read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("rnntrace")
+        .joinpath("examples", EXAMPLES[example])
+        .read_text(encoding="utf-8")
+    )
     write_atomic(path, [text])
     click.echo(f"wrote {path} (the {example!r} example); next: rnntrace run {path}")
 

@@ -56,6 +56,9 @@ def test_only_the_cli_imports_click_and_no_module_imports_test_only_packages():
 def test_runtime_dependencies_are_the_four_named_ones():
     text = (PACKAGE.parent / "pyproject.toml").read_text()
     block = text.split("dependencies = [", 1)[1].split("]", 1)[0]
-    names = {line.strip().strip('",').split(">")[0].split("=")[0] for line in block.splitlines()
-             if line.strip()}
+    names = {
+        line.strip().strip('",').split(">")[0].split("=")[0]
+        for line in block.splitlines()
+        if line.strip()
+    }
     assert names == {"numpy", "click", "rich", "pyyaml"}

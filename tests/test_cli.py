@@ -32,9 +32,14 @@ def test_run_prints_the_worked_solution_without_colour_when_piped():
     result = invoke("run", SENTIMENT)
     assert result.exit_code == 0, result.output
     assert not ANSI.search(result.output)
-    for heading in ("Parameters", "Forward pass", "Backpropagation through time",
-                    "Gradients: sums over the time steps", "All sequences: totals",
-                    "Update: one SGD step"):
+    for heading in (
+        "Parameters",
+        "Forward pass",
+        "Backpropagation through time",
+        "Gradients: sums over the time steps",
+        "All sequences: totals",
+        "Update: one SGD step",
+    ):
         assert heading in result.output
 
 
@@ -71,8 +76,9 @@ def test_bad_steps_is_a_usage_error(bad):
 
 def test_decimals_changes_display_only():
     exact4 = invoke("run", SENTIMENT, "--carry", "exact", "--format", "json").output
-    exact2 = invoke("run", SENTIMENT, "--carry", "exact", "--decimals", "2",
-                    "--format", "json").output
+    exact2 = invoke(
+        "run", SENTIMENT, "--carry", "exact", "--decimals", "2", "--format", "json"
+    ).output
     assert json.loads(exact4)["steps"] == json.loads(exact2)["steps"]
     text = invoke("run", SENTIMENT, "--carry", "exact", "--decimals", "5").output
     assert "tanh(0.32) ≈ 0.30951" in text  # tanh(0.32) = 0.309507...
@@ -96,8 +102,9 @@ def test_output_file_is_written_and_never_overwritten_without_force(tmp_path):
     again = invoke("run", SENTIMENT, "--format", "json", "-o", str(target))
     assert again.exit_code == 2 and "already exists" in again.output
     assert target.read_text() == first
-    forced = invoke("run", SENTIMENT, "--carry", "exact", "--format", "json", "-o",
-                    str(target), "--force")
+    forced = invoke(
+        "run", SENTIMENT, "--carry", "exact", "--format", "json", "-o", str(target), "--force"
+    )
     assert forced.exit_code == 0 and target.read_text() != first
     assert [p.name for p in tmp_path.iterdir()] == ["trace.json"]  # no temporary left
 
@@ -126,8 +133,11 @@ def test_bad_scenario_gives_one_line_and_exit_2(tmp_path):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.output
-    assert re.match(rf"{re.escape(str(bad))}:\d+:\d+: params\.W_xh: shape \(3, 3\), must be "
-                    r"shape \(2, 3\) because b_h has 2 entries", lines[0])
+    assert re.match(
+        rf"{re.escape(str(bad))}:\d+:\d+: params\.W_xh: shape \(3, 3\), must be "
+        r"shape \(2, 3\) because b_h has 2 entries",
+        lines[0],
+    )
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -156,7 +166,16 @@ def test_schema_is_json_and_lists_the_documented_keys():
     schema = json.loads(invoke("schema").output)
     assert schema["$schema"].startswith("https://json-schema.org/")
     props = schema["properties"]
-    assert set(props) >= {"version", "title", "input", "sequences", "model", "params",
-                          "notation", "train", "numbers"}
+    assert set(props) >= {
+        "version",
+        "title",
+        "input",
+        "sequences",
+        "model",
+        "params",
+        "notation",
+        "train",
+        "numbers",
+    }
     assert props["model"]["properties"]["loss"]["enum"] == ["bce", "ce", "mse", "none"]
     assert props["numbers"]["properties"]["carry"]["enum"] == ["exact", "rounded"]

@@ -13,8 +13,18 @@ from rnntrace.render.json import render_json
 from rnntrace.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_FIELDS = {"key", "symbol", "label", "sequence", "time", "phase", "op", "operands",
-               "shape", "value"}
+STEP_FIELDS = {
+    "key",
+    "symbol",
+    "label",
+    "sequence",
+    "time",
+    "phase",
+    "op",
+    "operands",
+    "shape",
+    "value",
+}
 
 
 def decode(value):
@@ -34,7 +44,7 @@ def test_every_step_has_the_documented_fields_and_its_full_value():
     assert doc["format"] == "rnntrace-trace" and doc["version"] == 1
     assert len(doc["steps"]) == len(trace)
     for record, step in zip(doc["steps"], trace):
-        assert STEP_FIELDS <= set(record)
+        assert set(record) >= STEP_FIELDS
         assert record["key"] == step.key
         assert record["phase"] in {"given", "forward", "loss", "backward", "gradient", "update"}
         np.testing.assert_array_equal(decode(record["value"]), step.value)
@@ -57,7 +67,8 @@ def test_large_arrays_are_exact_base64_and_lists_on_request():
         f"sequences: [{{inputs: {rng.normal(size=(2, 2)).tolist()}, label: 1}}]\n"
         "model: {head: sigmoid, loss: bce}\n"
         f"params: {{W_xh: {rng.normal(size=(H, 2)).tolist()}, "
-        f"W_hh: {(rng.normal(size=(H, H)) * 0.1).tolist()}, W_hy: {rng.normal(size=(1, H)).tolist()}}}\n"
+        f"W_hh: {(rng.normal(size=(H, H)) * 0.1).tolist()}, "
+        f"W_hy: {rng.normal(size=(1, H)).tolist()}}}\n"
     )
     trace = trace_scenario(parse_scenario(text, "big.yaml"))
     packed = json.loads("".join(render_json(trace)))

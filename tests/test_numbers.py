@@ -37,8 +37,15 @@ def test_round_array_keeps_shape():
 
 @pytest.mark.parametrize(
     ("value", "decimals", "text"),
-    [(0.31, 3, "0.31"), (0.0678, 3, "0.0678"), (0.309507, 3, "0.310"), (-0.09, 3, "−0.09"),
-     (-0.0000123, 3, "0.000"), (1.0, 3, "1"), (-1.5, 2, "−1.5")],
+    [
+        (0.31, 3, "0.31"),
+        (0.0678, 3, "0.0678"),
+        (0.309507, 3, "0.310"),
+        (-0.09, 3, "−0.09"),
+        (-0.0000123, 3, "0.000"),
+        (1.0, 3, "1"),
+        (-1.5, 2, "−1.5"),
+    ],
 )
 def test_numbers_print_exact_when_short_else_rounded(value, decimals, text):
     assert numfmt.number(value, decimals) == text

@@ -55,24 +55,43 @@ S_B_H = [0.1, 0.1, 0.1]  # seed line 336
 S_W_HO = [[0.3, 0.2, 0.4]]  # seed line 340
 S_B_O = [0.1]  # seed line 342
 S_X = {  # seed lines 384, 434, 511, 585, 663, 737 (the embedding table, lines 313-321)
-    1: [0.1, 0.2, 0.3], 2: [0.4, 0.1, 0.5], 3: [0.3, 0.2, 0.1],
-    4: [0.6, 0.1, 0.4], 5: [0.1, 0.3, 0.6], 6: [0.5, 0.4, 0.2],
+    1: [0.1, 0.2, 0.3],
+    2: [0.4, 0.1, 0.5],
+    3: [0.3, 0.2, 0.1],
+    4: [0.6, 0.1, 0.4],
+    5: [0.1, 0.3, 0.6],
+    6: [0.5, 0.4, 0.2],
 }
 S_ZX = {  # W_xh x_t: seed lines 400, 450, 527, 601, 679, 753
-    1: [0.13, 0.22, 0.17], 2: [0.17, 0.32, 0.33], 3: [0.15, 0.14, 0.19],
-    4: [0.20, 0.29, 0.38], 5: [0.20, 0.40, 0.28], 6: [0.28, 0.27, 0.34],
+    1: [0.13, 0.22, 0.17],
+    2: [0.17, 0.32, 0.33],
+    3: [0.15, 0.14, 0.19],
+    4: [0.20, 0.29, 0.38],
+    5: [0.20, 0.40, 0.28],
+    6: [0.28, 0.27, 0.34],
 }
 S_ZH = {  # W_hh h_{t-1}: seed lines 479, 556, 630, 708, 782
-    2: [0.156, 0.289, 0.221], 3: [0.300, 0.559, 0.452], 4: [0.346, 0.642, 0.501],
-    5: [0.4015, 0.746, 0.591], 6: [0.426, 0.791, 0.615],
+    2: [0.156, 0.289, 0.221],
+    3: [0.300, 0.559, 0.452],
+    4: [0.346, 0.642, 0.501],
+    5: [0.4015, 0.746, 0.591],
+    6: [0.426, 0.791, 0.615],
 }
 S_Z = {  # seed lines 407, 486, 563, 637, 715, 789
-    1: [0.23, 0.32, 0.27], 2: [0.426, 0.709, 0.651], 3: [0.55, 0.799, 0.742],
-    4: [0.646, 1.032, 0.981], 5: [0.7015, 1.246, 0.971], 6: [0.806, 1.161, 1.055],
+    1: [0.23, 0.32, 0.27],
+    2: [0.426, 0.709, 0.651],
+    3: [0.55, 0.799, 0.742],
+    4: [0.646, 1.032, 0.981],
+    5: [0.7015, 1.246, 0.971],
+    6: [0.806, 1.161, 1.055],
 }
 S_H = {  # seed lines 414, 492, 569, 643, 721, 795
-    1: [0.226, 0.309, 0.263], 2: [0.402, 0.61, 0.572], 3: [0.501, 0.663, 0.630],
-    4: [0.570, 0.775, 0.755], 5: [0.605, 0.847, 0.75], 6: [0.667, 0.821, 0.784],
+    1: [0.226, 0.309, 0.263],
+    2: [0.402, 0.61, 0.572],
+    3: [0.501, 0.663, 0.630],
+    4: [0.570, 0.775, 0.755],
+    5: [0.605, 0.847, 0.75],
+    6: [0.667, 0.821, 0.784],
 }
 S_OH6_TERMS = [0.200, 0.164, 0.314]  # seed line 809: 0.3 x 0.667, 0.2 x 0.821, 0.4 x 0.784
 S_OH6 = [0.678]  # seed line 815: 0.200 + 0.164 + 0.314 (before "+ 0.1")
@@ -87,13 +106,19 @@ S_DH6 = [-0.095, -0.063, -0.126]  # seed line 879
 S_DHDZ6 = [0.555, 0.325, 0.386]  # seed line 889: 1 - h_6^2
 S_DZ6 = [-0.053, -0.020, -0.049]  # seed lines 895, 917
 S_DW_XH6 = [  # seed lines 929-931: delta z_6 x_6^T, left at 4 decimals
-    [-0.0265, -0.0212, -0.0106], [-0.0100, -0.0080, -0.0040], [-0.0245, -0.0196, -0.0098],
+    [-0.0265, -0.0212, -0.0106],
+    [-0.0100, -0.0080, -0.0040],
+    [-0.0245, -0.0196, -0.0098],
 ]
 S_DW_HH6 = [  # seed lines 955-957: delta z_6 h_5^T
-    [-0.032, -0.045, -0.040], [-0.012, -0.017, -0.015], [-0.030, -0.041, -0.037],
+    [-0.032, -0.045, -0.040],
+    [-0.012, -0.017, -0.015],
+    [-0.030, -0.041, -0.037],
 ]
 S_DH5_TERMS = [  # seed lines 1014-1016: the rounded products of W_hh^T delta z_6
-    [-0.016, -0.010, -0.005], [-0.011, -0.008, -0.015], [-0.005, -0.004, -0.020],
+    [-0.016, -0.010, -0.005],
+    [-0.011, -0.008, -0.015],
+    [-0.005, -0.004, -0.020],
 ]
 S_DH5 = [-0.031, -0.034, -0.029]  # seed line 1020
 S_DHDZ5 = [0.634, 0.281, 0.438]  # seed line 1031: 1 - h_5^2
@@ -109,7 +134,9 @@ S_L_OK = 0.378  # -log(0.685) = 0.3783
 S_DO_OK = [-0.315]  # -1.46 x 0.216 = -0.31536
 S_DHDZ6_OK = [0.555, 0.326, 0.385]  # 1 - 0.821^2 = 0.32596, 1 - 0.784^2 = 0.38534
 S_DW_HH6_OK = [  # -0.049 x 0.847 = -0.041503
-    [-0.032, -0.045, -0.040], [-0.012, -0.017, -0.015], [-0.030, -0.042, -0.037],
+    [-0.032, -0.045, -0.040],
+    [-0.012, -0.017, -0.015],
+    [-0.030, -0.042, -0.037],
 ]
 S_DHDZ5_OK = [0.634, 0.283, 0.438]  # 1 - 0.847^2 = 0.282591
 
@@ -172,8 +199,16 @@ class HandStep:
 def _sentiment_steps() -> list[HandStep]:
     s: list[HandStep] = []
     for t in range(1, 7):
-        s.append(HandStep(f"W_xh x_{t}", "sentiment", f"s1.zx_{t}", (S_W_XH, S_X[t]), S_ZX[t],
-                          line=[400, 450, 527, 601, 679, 753][t - 1]))
+        s.append(
+            HandStep(
+                f"W_xh x_{t}",
+                "sentiment",
+                f"s1.zx_{t}",
+                (S_W_XH, S_X[t]),
+                S_ZX[t],
+                line=[400, 450, 527, 601, 679, 753][t - 1],
+            )
+        )
     s.append(HandStep("z_1", "sentiment", "s1.z_1", (S_ZX[1], [0, 0, 0], S_B_H), S_Z[1], 407))
     s.append(HandStep("h_1", "sentiment", "s1.h_1", (S_Z[1],), S_H[1], 414, correct=S_H1_OK))
     zh_lines = {2: 479, 3: 556, 4: 630, 5: 708, 6: 782}
@@ -181,41 +216,102 @@ def _sentiment_steps() -> list[HandStep]:
     h_lines = {2: 492, 3: 569, 4: 643, 5: 721, 6: 795}
     h_ok = {4: S_H4_OK, 5: S_H5_OK}
     for t in range(2, 7):
-        s.append(HandStep(f"W_hh h_{t - 1}", "sentiment", f"s1.zh_{t}", (S_W_HH, S_H[t - 1]),
-                          S_ZH[t], zh_lines[t], correct=S_ZH5_OK if t == 5 else None))
+        s.append(
+            HandStep(
+                f"W_hh h_{t - 1}",
+                "sentiment",
+                f"s1.zh_{t}",
+                (S_W_HH, S_H[t - 1]),
+                S_ZH[t],
+                zh_lines[t],
+                correct=S_ZH5_OK if t == 5 else None,
+            )
+        )
         # z_5 is exact at 4 decimals on the seed's unrounded 0.4015
-        s.append(HandStep(f"z_{t}", "sentiment", f"s1.z_{t}", (S_ZX[t], S_ZH[t], S_B_H), S_Z[t],
-                          z_lines[t], decimals=4 if t == 5 else 3))
-        s.append(HandStep(f"h_{t}", "sentiment", f"s1.h_{t}", (S_Z[t],), S_H[t], h_lines[t],
-                          correct=h_ok.get(t)))
+        s.append(
+            HandStep(
+                f"z_{t}",
+                "sentiment",
+                f"s1.z_{t}",
+                (S_ZX[t], S_ZH[t], S_B_H),
+                S_Z[t],
+                z_lines[t],
+                decimals=4 if t == 5 else 3,
+            )
+        )
+        s.append(
+            HandStep(
+                f"h_{t}",
+                "sentiment",
+                f"s1.h_{t}",
+                (S_Z[t],),
+                S_H[t],
+                h_lines[t],
+                correct=h_ok.get(t),
+            )
+        )
     s += [
-        HandStep("W_ho * h_6 (products)", "sentiment", None, (S_W_HO[0], S_H[6]), S_OH6_TERMS,
-                 809, op="hadamard"),
-        HandStep("W_ho h_6", "sentiment", "s1.oh_6", (S_W_HO, S_H[6]), S_OH6, 815,
-                 round_terms=True),
+        HandStep(
+            "W_ho * h_6 (products)",
+            "sentiment",
+            None,
+            (S_W_HO[0], S_H[6]),
+            S_OH6_TERMS,
+            809,
+            op="hadamard",
+        ),
+        HandStep(
+            "W_ho h_6", "sentiment", "s1.oh_6", (S_W_HO, S_H[6]), S_OH6, 815, round_terms=True
+        ),
         HandStep("o_6 = W_ho h_6 + b_o", "sentiment", "s1.o_6", (S_OH6, S_B_O), S_O6, 815),
         HandStep("y_6", "sentiment", "s1.y_6", (S_O6,), S_Y6, 821),
         HandStep("L", "sentiment", "s1.L_6", (S_Y6, S_O6), S_L, 831, correct=S_L_OK),
-        HandStep("dL/dy_6 = -1/y_6", "sentiment", None, ([-1.0], S_Y6), S_DL_DY, 846,
-                 op="divide"),
-        HandStep("y_6(1 - y_6)", "sentiment", None, (S_Y6,), S_DY_DZ, 851,
-                 op="activation_derivative", info={"activation": "sigmoid"}),
-        HandStep("delta_o = dL/dy x y(1 - y)", "sentiment", None, (S_DL_DY, S_DY_DZ), S_DO, 859,
-                 op="hadamard", correct=S_DO_OK),
+        HandStep("dL/dy_6 = -1/y_6", "sentiment", None, ([-1.0], S_Y6), S_DL_DY, 846, op="divide"),
+        HandStep(
+            "y_6(1 - y_6)",
+            "sentiment",
+            None,
+            (S_Y6,),
+            S_DY_DZ,
+            851,
+            op="activation_derivative",
+            info={"activation": "sigmoid"},
+        ),
+        HandStep(
+            "delta_o = dL/dy x y(1 - y)",
+            "sentiment",
+            None,
+            (S_DL_DY, S_DY_DZ),
+            S_DO,
+            859,
+            op="hadamard",
+            correct=S_DO_OK,
+        ),
         HandStep("dL/dW_ho", "sentiment", "s1.dW_hy_6", (S_DO, S_H[6]), S_DW_HO, 867),
         HandStep("delta h_6", "sentiment", "s1.dh_out_6", (S_W_HO, S_DO), S_DH6, 879),
-        HandStep("1 - h_6^2", "sentiment", "s1.dhdz_6", (S_H[6],), S_DHDZ6, 889,
-                 correct=S_DHDZ6_OK),
+        HandStep(
+            "1 - h_6^2", "sentiment", "s1.dhdz_6", (S_H[6],), S_DHDZ6, 889, correct=S_DHDZ6_OK
+        ),
         HandStep("delta z_6", "sentiment", "s1.dz_6", (S_DH6, S_DHDZ6), S_DZ6, 895),
-        HandStep("delta z_6 x_6^T", "sentiment", "s1.dW_xh_6", (S_DZ6, S_X[6]), S_DW_XH6, 929,
-                 decimals=4),
-        HandStep("delta z_6 h_5^T", "sentiment", "s1.dW_hh_6", (S_DZ6, S_H[5]), S_DW_HH6, 955,
-                 correct=S_DW_HH6_OK),
+        HandStep(
+            "delta z_6 x_6^T", "sentiment", "s1.dW_xh_6", (S_DZ6, S_X[6]), S_DW_XH6, 929, decimals=4
+        ),
+        HandStep(
+            "delta z_6 h_5^T",
+            "sentiment",
+            "s1.dW_hh_6",
+            (S_DZ6, S_H[5]),
+            S_DW_HH6,
+            955,
+            correct=S_DW_HH6_OK,
+        ),
         # the seed rounds these products before adding (lines 1014-1016)
-        HandStep("delta h_5", "sentiment", "s1.dh_next_5", (S_W_HH, S_DZ6), S_DH5, 1020,
-                 round_terms=True),
-        HandStep("1 - h_5^2", "sentiment", "s1.dhdz_5", (S_H[5],), S_DHDZ5, 1031,
-                 correct=S_DHDZ5_OK),
+        HandStep(
+            "delta h_5", "sentiment", "s1.dh_next_5", (S_W_HH, S_DZ6), S_DH5, 1020, round_terms=True
+        ),
+        HandStep(
+            "1 - h_5^2", "sentiment", "s1.dhdz_5", (S_H[5],), S_DHDZ5, 1031, correct=S_DHDZ5_OK
+        ),
         HandStep("delta z_5", "sentiment", "s1.dz_5", (S_DH5, S_DHDZ5), S_DZ5, 1037),
     ]
     return s
@@ -235,8 +331,16 @@ def _ilai_steps() -> list[HandStep]:
             HandStep(f"W_xh x_{t}", "ilai", f"zx_{t}", (A_W_XH, A_X[t]), A_ZX[t], zx, True),
             HandStep(f"W_hh h_{t - 1}", "ilai", f"zh_{t}", (A_W_HH, h_prev[t]), A_ZH[t], zh, True),
             HandStep(f"z_{t}", "ilai", f"z_{t}", (A_ZX[t], A_ZH[t], A_B_H), A_Z[t], z, True),
-            HandStep(f"h_{t}", "ilai", f"h_{t}", (A_Z[t],), A_H[t], h, True,
-                     correct=A_H2_OK if t == 2 else None),
+            HandStep(
+                f"h_{t}",
+                "ilai",
+                f"h_{t}",
+                (A_Z[t],),
+                A_H[t],
+                h,
+                True,
+                correct=A_H2_OK if t == 2 else None,
+            ),
             HandStep(f"W_hy h_{t}", "ilai", f"oh_{t}", (A_W_HY, A_H[t]), A_O[t], o, True),
         ]
     s += [
@@ -353,8 +457,16 @@ CHAIN_EQUALS_SEED = [
     ("sentiment", "s1.dh_5", S_DH5),
     ("sentiment", "s1.dz_5", S_DZ5),
     *[("ilai", f"zx_{t}", A_ZX[t]) for t in range(1, 4)],
-    *[("ilai", f"{name}_1", value) for name, value in
-      (("zh", A_ZH[1]), ("z", A_Z[1]), ("h", A_H[1]), ("oh", A_O[1]), ("o", A_O[1]))],
+    *[
+        ("ilai", f"{name}_1", value)
+        for name, value in (
+            ("zh", A_ZH[1]),
+            ("z", A_Z[1]),
+            ("h", A_H[1]),
+            ("oh", A_O[1]),
+            ("o", A_O[1]),
+        )
+    ],
     ("ilai", "zh_2", A_ZH[2]),
     ("ilai", "z_2", A_Z[2]),
 ]
@@ -389,8 +501,12 @@ CHAIN_INHERITED = [
     ("sentiment", "s1.dW_hy_6", [[-0.210, -0.259, -0.247]], S_DW_HO),
     ("sentiment", "s1.dhdz_6", [0.555, 0.326, 0.387], S_DHDZ6),
     ("sentiment", "s1.dz_6", [-0.053, -0.021, -0.049], S_DZ6),
-    ("sentiment", "s1.dW_hh_6",
-     [[-0.032, -0.045, -0.040], [-0.013, -0.018, -0.016], [-0.030, -0.042, -0.037]], S_DW_HH6),
+    (
+        "sentiment",
+        "s1.dW_hh_6",
+        [[-0.032, -0.045, -0.040], [-0.013, -0.018, -0.016], [-0.030, -0.042, -0.037]],
+        S_DW_HH6,
+    ),
     ("sentiment", "s1.dhdz_5", [0.634, 0.283, 0.439], S_DHDZ5),
     ("ilai", "oh_2", [0.680, -0.182], A_O[2]),
     ("ilai", "zh_3", [-0.004, 0.528, -0.092], A_ZH[3]),
@@ -407,16 +523,20 @@ def test_bundled_files_carry_numbers_as_the_seed_does() -> None:
     assert load_scenario(I_LOVE_AI).numbers == NumberPolicy(3, "rounded", True)
 
 
-@pytest.mark.parametrize(("example", "key", "seed"), CHAIN_EQUALS_SEED,
-                         ids=[f"{e}:{k}" for e, k, _ in CHAIN_EQUALS_SEED])
+@pytest.mark.parametrize(
+    ("example", "key", "seed"), CHAIN_EQUALS_SEED, ids=[f"{e}:{k}" for e, k, _ in CHAIN_EQUALS_SEED]
+)
 def test_rounded_chain_equals_seed_where_nothing_upstream_slipped(
     example, key, seed, rounded_traces
 ) -> None:
     np.testing.assert_array_equal(rounded_traces[example].value(key), arr(seed))
 
 
-@pytest.mark.parametrize(("example", "key", "correct", "seed"), CHAIN_EQUALS_CORRECTION,
-                         ids=[f"{e}:{k}" for e, k, _, _ in CHAIN_EQUALS_CORRECTION])
+@pytest.mark.parametrize(
+    ("example", "key", "correct", "seed"),
+    CHAIN_EQUALS_CORRECTION,
+    ids=[f"{e}:{k}" for e, k, _, _ in CHAIN_EQUALS_CORRECTION],
+)
 def test_rounded_chain_equals_the_correction_where_the_seed_slipped(
     example, key, correct, seed, rounded_traces
 ) -> None:
@@ -425,8 +545,11 @@ def test_rounded_chain_equals_the_correction_where_the_seed_slipped(
     assert not np.array_equal(got, arr(seed))
 
 
-@pytest.mark.parametrize(("example", "key", "ours", "seed"), CHAIN_INHERITED,
-                         ids=[f"{e}:{k}" for e, k, _, _ in CHAIN_INHERITED])
+@pytest.mark.parametrize(
+    ("example", "key", "ours", "seed"),
+    CHAIN_INHERITED,
+    ids=[f"{e}:{k}" for e, k, _, _ in CHAIN_INHERITED],
+)
 def test_rounded_chain_differs_from_seed_where_it_inherited_a_slip(
     example, key, ours, seed, rounded_traces
 ) -> None:
@@ -457,15 +580,29 @@ def test_rounded_chain_rounds_exact_decimal_ties_up_review_2(rounded_traces) -> 
 
 EXACT = NumberPolicy(decimals=3, carry="exact")
 REVIEWS = {  # seed lines 313-321 and 287-288
-    "s1": ([[0.1, 0.2, 0.3], [0.4, 0.1, 0.5], [0.3, 0.2, 0.1], [0.6, 0.1, 0.4],
-            [0.1, 0.3, 0.6], [0.5, 0.4, 0.2]], 1.0),
+    "s1": (
+        [
+            [0.1, 0.2, 0.3],
+            [0.4, 0.1, 0.5],
+            [0.3, 0.2, 0.1],
+            [0.6, 0.1, 0.4],
+            [0.1, 0.3, 0.6],
+            [0.5, 0.4, 0.2],
+        ],
+        1.0,
+    ),
     "s2": ([[0.1, 0.2, 0.3], [0.7, 0.8, 0.1], [0.3, 0.2, 0.1], [0.6, 0.1, 0.4]], 0.0),
 }
 
 
 def np_params() -> dict[str, np.ndarray]:
-    return {"W_xh": arr(S_W_XH), "W_hh": arr(S_W_HH), "b_h": arr(S_B_H),
-            "W_hy": arr(S_W_HO), "b_y": arr(S_B_O)}
+    return {
+        "W_xh": arr(S_W_XH),
+        "W_hh": arr(S_W_HH),
+        "b_h": arr(S_B_H),
+        "W_hy": arr(S_W_HO),
+        "b_y": arr(S_B_O),
+    }
 
 
 def np_review(p: dict[str, np.ndarray], xs: list[list[float]], label: float):
@@ -506,8 +643,9 @@ def test_exact_forward_of_review_2_and_total_loss_match_numpy(exact_sentiment) -
     np.testing.assert_allclose(exact_sentiment["s2.h_4"].value, h4, rtol=0, atol=1e-12)
     np.testing.assert_allclose(exact_sentiment["s2.y_4"].value, y4, rtol=0, atol=1e-12)
     np.testing.assert_allclose(exact_sentiment["s2.L"].value, loss2, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(exact_sentiment["L"].value, np_total_loss(np_params()),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        exact_sentiment["L"].value, np_total_loss(np_params()), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("param", ["W_xh", "W_hh", "b_h", "W_hy", "b_y"])

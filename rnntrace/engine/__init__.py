@@ -37,13 +37,20 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     grads = per_sequence[0] if per_sequence else []
     if several:
         _total(rec, scenario, sym, grads)
+    lr = scenario.train.learning_rate
     if grads:
         for name in grads:
             param = name[1:]
-            rec.op(f"{param}_new", "sgd", [param, name], phase="update",
-                   symbol=f"{sym[param]}'", sequence=False,
-                   label=f"{param} after one SGD step (learning rate {scenario.train.learning_rate:g})",
-                   info={"learning_rate": scenario.train.learning_rate})
+            rec.op(
+                f"{param}_new",
+                "sgd",
+                [param, name],
+                phase="update",
+                symbol=f"{sym[param]}'",
+                sequence=False,
+                label=f"{param} after one SGD step (learning rate {lr:g})",
+                info={"learning_rate": lr},
+            )
     return trace
 
 
@@ -52,13 +59,26 @@ def _total(rec: Recorder, scenario: Scenario, sym: RnnSymbols, grads: list[str])
     n = len(scenario.sequences)
     losses = [f"s{i}.L" for i in range(1, n + 1)]
     if all(key in rec.trace for key in losses):
-        rec.op("L", "add", losses, phase="loss", symbol="L", sequence=False,
-               label="total loss over all sequences")
+        rec.op(
+            "L",
+            "add",
+            losses,
+            phase="loss",
+            symbol="L",
+            sequence=False,
+            label="total loss over all sequences",
+        )
     for name in grads:
         param = name[1:]
-        rec.op(name, "add", [f"s{i}.{name}" for i in range(1, n + 1)], phase="gradient",
-               symbol=f"\\frac{{\\partial L}}{{\\partial {sym[param]}}}", sequence=False,
-               label=f"gradient of the total loss with respect to {param} (sum over sequences)")
+        rec.op(
+            name,
+            "add",
+            [f"s{i}.{name}" for i in range(1, n + 1)],
+            phase="gradient",
+            symbol=f"\\frac{{\\partial L}}{{\\partial {sym[param]}}}",
+            sequence=False,
+            label=f"gradient of the total loss with respect to {param} (sum over sequences)",
+        )
 
 
 def _meta(scenario: Scenario, policy: NumberPolicy, sym: RnnSymbols, several: bool) -> TraceMeta:

@@ -123,6 +123,8 @@ OPS: dict[str, OpFn] = {
 }
 
 
-def evaluate(op: str, args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
+def evaluate(
+    op: str, args: list[Array], info: Mapping[str, Any], term_decimals: int | None
+) -> Array:
     """The value of ``op`` on ``args``; ``term_decimals`` rounds each product of a sum."""
     return np.asarray(OPS[op](args, info, term_decimals), dtype=float)

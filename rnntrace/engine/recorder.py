@@ -30,18 +30,47 @@ class Recorder:
         return self.prefix + name
 
     def given(
-        self, key: str, value: np.ndarray, *, symbol: str, label: str, time: int | None = None,
-        op: str = "given", phase: str = "given", info: Mapping[str, Any] | None = None,
+        self,
+        key: str,
+        value: np.ndarray,
+        *,
+        symbol: str,
+        label: str,
+        time: int | None = None,
+        op: str = "given",
+        phase: str = "given",
+        info: Mapping[str, Any] | None = None,
     ) -> np.ndarray:
         """Record data from the scenario (a parameter, an input vector)."""
         value = np.asarray(value, dtype=float)
-        self.trace.add(Step(key, symbol, time, self.sequence if time else None, phase, op, (),
-                            value, value, label, dict(info or {})))
+        self.trace.add(
+            Step(
+                key,
+                symbol,
+                time,
+                self.sequence if time else None,
+                phase,
+                op,
+                (),
+                value,
+                value,
+                label,
+                dict(info or {}),
+            )
+        )
         return value
 
     def op(
-        self, key: str, op: str, operands: Sequence[str], *, symbol: str, label: str,
-        phase: str, time: int | None = None, info: Mapping[str, Any] | None = None,
+        self,
+        key: str,
+        op: str,
+        operands: Sequence[str],
+        *,
+        symbol: str,
+        label: str,
+        phase: str,
+        time: int | None = None,
+        info: Mapping[str, Any] | None = None,
         sequence: bool = True,
     ) -> np.ndarray:
         """Compute ``op`` on the carried values of ``operands`` and record the step."""
@@ -54,6 +83,19 @@ class Recorder:
                 "the scenario's numbers are too large for this calculation"
             )
         carried = round_array(value, self.decimals) if self.rounded else value
-        self.trace.add(Step(key, symbol, time, self.sequence if sequence else None, phase, op,
-                            tuple(operands), value, carried, label, info))
+        self.trace.add(
+            Step(
+                key,
+                symbol,
+                time,
+                self.sequence if sequence else None,
+                phase,
+                op,
+                tuple(operands),
+                value,
+                carried,
+                label,
+                info,
+            )
+        )
         return carried

@@ -33,8 +33,11 @@ def matvec_rows(step: Step, trace: Trace) -> list[Row]:
     if trace.meta.carry == "rounded" and trace.meta.round_terms:
         products = round_array(products, trace.meta.decimals)
     return [
-        Row(list(zip(matrix[i].tolist(), vector.tolist())), products[i].tolist(),
-            float(step.value[i]))
+        Row(
+            list(zip(matrix[i].tolist(), vector.tolist())),
+            products[i].tolist(),
+            float(step.value[i]),
+        )
         for i in range(matrix.shape[0])
     ]
 

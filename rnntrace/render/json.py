@@ -16,8 +16,8 @@ from rnntrace.trace import Step, Trace
 
 FORMAT_NAME = "rnntrace-trace"
 FORMAT_VERSION = 1
-# Arrays with more entries than this (a 16×16 matrix has 256) are written as base64 float64 (exact, and ~20 times
-# faster to write than decimal text); ``arrays="lists"`` writes every array as lists.
+# Arrays with more entries than this (a 16×16 matrix has 256) are written as base64 float64:
+# exact, and ~20 times faster to write than decimal text. ``arrays="lists"`` writes lists.
 PACK_ABOVE = 256
 
 
@@ -26,8 +26,11 @@ def encode_array(value: np.ndarray, arrays: str = "auto") -> Any:
     ``{"dtype": "float64", "shape": [...], "base64": "..."}`` (little-endian bytes)."""
     if arrays == "auto" and value.size > PACK_ABOVE:
         raw = np.ascontiguousarray(value, dtype="<f8").tobytes()
-        return {"dtype": "float64", "shape": list(value.shape),
-                "base64": base64.b64encode(raw).decode("ascii")}
+        return {
+            "dtype": "float64",
+            "shape": list(value.shape),
+            "base64": base64.b64encode(raw).decode("ascii"),
+        }
     return value.tolist()
 
 
@@ -72,28 +75,41 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
         {
             "title": meta.title,
             "description": meta.description,
-            "model": {"cell": meta.cell, "activation": meta.activation,
-                      "output": meta.output, "head": meta.head, "loss": meta.loss},
+            "model": {
+                "cell": meta.cell,
+                "activation": meta.activation,
+                "output": meta.output,
+                "head": meta.head,
+                "loss": meta.loss,
+            },
             "sizes": dict(meta.sizes),
             "input": meta.input_kind,
-            "numbers": {"decimals": meta.decimals, "carry": meta.carry,
-                        "round_terms": meta.round_terms},
+            "numbers": {
+                "decimals": meta.decimals,
+                "carry": meta.carry,
+                "round_terms": meta.round_terms,
+            },
             "learning_rate": meta.learning_rate,
             "params": list(meta.params),
             "trained": list(meta.trained),
             "symbols": dict(meta.symbols),
             "sequences": [
-                {"number": s.number, "prefix": s.prefix, "tokens": list(s.tokens),
-                 "targets": {str(t): v for t, v in s.targets.items()},
-                 "output_steps": list(s.output_steps)}
+                {
+                    "number": s.number,
+                    "prefix": s.prefix,
+                    "tokens": list(s.tokens),
+                    "targets": {str(t): v for t, v in s.targets.items()},
+                    "output_steps": list(s.output_steps),
+                }
                 for s in meta.sequences
             ],
         }
     )
 
 
-def trace_document(trace: Trace, selection: Selection | None = None,
-                   arrays: str = "auto") -> dict[str, Any]:
+def trace_document(
+    trace: Trace, selection: Selection | None = None, arrays: str = "auto"
+) -> dict[str, Any]:
     """The trace as one JSON-ready dict (for small traces; ``render_json`` streams)."""
     selection = selection or Selection()
     rounded = trace.meta.carry == "rounded"
@@ -101,13 +117,13 @@ def trace_document(trace: Trace, selection: Selection | None = None,
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "meta": trace_meta(trace),
-        "steps": [step_record(step, rounded, arrays) for step in trace
-                  if selection.shows(step)],
+        "steps": [step_record(step, rounded, arrays) for step in trace if selection.shows(step)],
     }
 
 
-def render_json(trace: Trace, selection: Selection | None = None,
-                arrays: str = "auto") -> Iterator[str]:
+def render_json(
+    trace: Trace, selection: Selection | None = None, arrays: str = "auto"
+) -> Iterator[str]:
     """The JSON text in chunks, one step at a time, so memory stays linear in the trace."""
     selection = selection or Selection()
     rounded = trace.meta.carry == "rounded"
@@ -117,6 +133,7 @@ def render_json(trace: Trace, selection: Selection | None = None,
     for step in trace:
         if selection.shows(step):
             yield ("\n  " if first else ",\n  ") + json.dumps(
-                step_record(step, rounded, arrays), ensure_ascii=False)
+                step_record(step, rounded, arrays), ensure_ascii=False
+            )
             first = False
     yield "\n]}\n"

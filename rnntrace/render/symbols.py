@@ -20,12 +20,14 @@ _ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"
 def to_text(latex: str) -> str:
     """``\\hat{y}_{6}`` -> ``ŷ_6``; ``\\frac{\\partial L}{\\partial W_{hh}}`` -> ``∂L/∂W_hh``."""
     text = latex
-    text = re.sub(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}",
-                  r"\1/\2", text)
+    text = re.sub(
+        r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}", r"\1/\2", text
+    )
     for name, mark in _ACCENTS.items():
-        text = re.sub(rf"\\{name}\{{(\w)\}}", lambda m, mark=mark: m.group(1) + mark, text)
-    text = re.sub(r"\\(?:mathbf|mathrm|mathit|mathsf|boldsymbol|bm|overline|widetilde|widehat)",
-                  "", text)
+        text = re.sub(rf"\\{name}\{{(\w)\}}", rf"\g<1>{mark}", text)
+    text = re.sub(
+        r"\\(?:mathbf|mathrm|mathit|mathsf|boldsymbol|bm|overline|widetilde|widehat)", "", text
+    )
     text = re.sub(r"\^\\top|\^\{\\top\}", "ᵀ", text)
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), text)
     text = re.sub(r"(δ|∂) ", r"\1", text)

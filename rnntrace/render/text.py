@@ -16,17 +16,26 @@ from rich.text import Text
 
 from rnntrace.render import numfmt
 from rnntrace.render.explain import is_zero, matvec_rows
-from rnntrace.render.numfmt import MINUS
 from rnntrace.render.select import Selection
 from rnntrace.render.symbols import to_text
 from rnntrace.trace import Step, Trace
 
-HEAD_NAMES = {"identity": "no output nonlinearity", "sigmoid": "sigmoid output",
-              "softmax": "softmax output"}
-LOSS_NAMES = {"bce": "binary cross-entropy", "ce": "cross-entropy",
-              "mse": "mean squared error", "none": "no loss"}
-OUTPUT_NAMES = {"last": "an output at the last step", "every": "an output at every step",
-                "none": "no output"}
+HEAD_NAMES = {
+    "identity": "no output nonlinearity",
+    "sigmoid": "sigmoid output",
+    "softmax": "softmax output",
+}
+LOSS_NAMES = {
+    "bce": "binary cross-entropy",
+    "ce": "cross-entropy",
+    "mse": "mean squared error",
+    "none": "no loss",
+}
+OUTPUT_NAMES = {
+    "last": "an output at the last step",
+    "every": "an output at every step",
+    "none": "no output",
+}
 LINE_WIDTH = 76
 PHASE_TITLES = {"forward": "Forward pass", "backward": "Backpropagation through time"}
 
@@ -43,12 +52,15 @@ class TextSettings:
 class TextPrinter:
     """Turns a Trace into rich renderables, in the order of the hand calculation."""
 
-    def __init__(self, trace: Trace, selection: Selection | None = None,
-                 settings: TextSettings | None = None) -> None:
+    def __init__(
+        self, trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
+    ) -> None:
         self.trace = trace
         self.selection = selection or Selection()
         self.settings = settings or TextSettings()
-        self.d = self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
+        self.d = (
+            self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
+        )
 
     # -- layout -----------------------------------------------------------------------------
     def renderables(self) -> Iterator[RenderableType]:
@@ -60,7 +72,7 @@ class TextPrinter:
                 continue
             for title, level, key in self._headings(step):
                 if key not in heading:
-                    heading = heading[: level] + (key,)
+                    heading = heading[:level] + (key,)
                     yield self._heading(title, level)
             yield self.render_step(step, indent="  " if step.time else "")
 
@@ -70,17 +82,24 @@ class TextPrinter:
         if meta.description:
             yield Text(meta.description, style="italic")
         sizes = meta.sizes
-        what = (f"Simple RNN ({meta.activation}) with {OUTPUT_NAMES[meta.output]}, "
-                f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}.")
+        what = (
+            f"Simple RNN ({meta.activation}) with {OUTPUT_NAMES[meta.output]}, "
+            f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
+        )
         dims = f"D = {sizes['D']} inputs, H = {sizes['H']} hidden units" + (
-            f", K = {sizes['K']} output" + ("s." if sizes["K"] > 1 else ".") if sizes["K"] else ".")
+            f", K = {sizes['K']} output" + ("s." if sizes["K"] > 1 else ".") if sizes["K"] else "."
+        )
         if meta.carry == "rounded":
             terms = ", and every product before it is added" if meta.round_terms else ""
-            policy = (f"Numbers: every intermediate is rounded to {meta.decimals} decimals "
-                      f"before it is used again (as by hand){terms}.")
+            policy = (
+                f"Numbers: every intermediate is rounded to {meta.decimals} decimals "
+                f"before it is used again (as by hand){terms}."
+            )
         else:
-            policy = (f"Numbers: exact (float64) throughout, shown to {self.d} decimals; "
-                      "'≈' marks a rounded number.")
+            policy = (
+                f"Numbers: exact (float64) throughout, shown to {self.d} decimals; "
+                "'≈' marks a rounded number."
+            )
         yield Text(" ".join([what, dims, policy]))
 
     def _headings(self, step: Step) -> list[tuple[str, int, object]]:
@@ -89,8 +108,9 @@ class TextPrinter:
         if step.phase == "given":
             return [("Parameters", 0, "given")]
         if step.phase == "update":
-            return [(f"Update: one SGD step, learning rate η = {meta.learning_rate:g}", 0,
-                     "update")]
+            return [
+                (f"Update: one SGD step, learning rate η = {meta.learning_rate:g}", 0, "update")
+            ]
         if step.sequence is None:
             return [("All sequences: totals", 0, "total")]
         info = meta.sequences[step.sequence - 1]
@@ -123,7 +143,8 @@ class TextPrinter:
         if method is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
         text = Text("\n").join(
-            line if isinstance(line, Text) else Text(str(line)) for line in method(step))
+            line if isinstance(line, Text) else Text(str(line)) for line in method(step)
+        )
         if not indent:
             return text
         return Text("\n").join(Text(indent) + part for part in text.split("\n"))
@@ -141,7 +162,8 @@ class TextPrinter:
         """How a step's value is written and the relation before it: ('=', '0.13'), or
         ('≈', '0.310') when the value was rounded (for display or, by hand, for carrying)."""
         rounded = not numfmt.same(step.value, step.carried) or not numfmt.exact(
-            step.carried, self.d)
+            step.carried, self.d
+        )
         if not rounded:
             return "=", self.vec(step.carried)
         return "\u2248", self.vec(step.carried, fixed=True)
@@ -183,8 +205,9 @@ class TextPrinter:
         tail = ", ".join(fmt(float(v)) for v in flat[-2:])
         return f"[{head}, … {flat.size - 7} more …, {tail}]"
 
-    def matrix(self, label: str, values: np.ndarray, style: str = "",
-               rel: str = "=", fixed: bool = False) -> Iterator[Text]:
+    def matrix(
+        self, label: str, values: np.ndarray, style: str = "", rel: str = "=", fixed: bool = False
+    ) -> Iterator[Text]:
         """``label = [ rows ]`` with the label on the first row."""
         if np.ndim(values) == 2:
             rows = numfmt.matrix_lines(values, self.d, fixed=fixed)
@@ -241,13 +264,17 @@ class TextPrinter:
         matrix = self.trace.value(matrix_key)
         if not self.small(matrix):
             yield self.result(step)
-            yield Text(f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
-                       "omitted; use --full)", style="dim")
+            yield Text(
+                f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
+                "omitted; use --full)",
+                style="dim",
+            )
             return
         yield Text(self.sym(step) + ":", style="cyan")
         for i, row in enumerate(matvec_rows(step, self.trace), start=1):
-            terms = " + ".join(f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}"
-                               for a, b in row.factors)
+            terms = " + ".join(
+                f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in row.factors
+            )
             products = numfmt.signed_sum(row.products, self.d) if len(row.factors) > 1 else ""
             entry = step.carried[i - 1]
             rounded = not numfmt.same(step.value[i - 1], entry) or not numfmt.exact(entry, self.d)
@@ -260,7 +287,8 @@ class TextPrinter:
                 yield Text(head)
                 tail = f"{indent}= {products} {rel} "
             yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
-                value, style="bold")
+                value, style="bold"
+            )
         yield self.result(step, "  " + self.sym(step))
 
     def _print_add(self, step: Step) -> Iterator[RenderableType]:
@@ -285,26 +313,29 @@ class TextPrinter:
         param = step.info.get("param")
         lhs = self.sym(step)
         if param:
-            lhs = (f"∂L/∂{to_text(self.trace.meta.symbols[param])} from t = {step.time}: "
-                   + lhs)
+            lhs = f"∂L/∂{to_text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
         a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
         yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
         if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
-            cells = [[f"{numfmt.factor(x, self.d)}×{numfmt.factor(y, self.d)}" for y in right]
-                     for x in left]
+            cells = [
+                [f"{numfmt.factor(x, self.d)}×{numfmt.factor(y, self.d)}" for y in right]
+                for x in left
+            ]
             widths = [max(len(row[j]) for row in cells) for j in range(len(right))]
             for i, row in enumerate(cells):
                 prefix = "  = " if i == 0 else "    "
-                yield Text(prefix + "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths))
-                           + " ]")
+                yield Text(
+                    prefix + "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]"
+                )
         rel, _ = self.shown(step)
         yield from self.matrix(" ", step.carried, "bold", rel=rel, fixed=rel != "=")
 
     def _print_hadamard(self, step: Step) -> Iterator[RenderableType]:
         left, right = self.trace.operand_values(step)
         formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
-        parts = self.entries(f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}"
-                             for a, b in zip(left, right))
+        parts = self.entries(
+            f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in zip(left, right)
+        )
         yield self.result(step, parts=[formula, parts])
 
     # -- nonlinearities ---------------------------------------------------------------------
@@ -349,8 +380,11 @@ class TextPrinter:
         parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
         yield self.result(step, parts=[parts])
         if shift:
-            yield Text(f"   (every logit less the largest, {self.num(shift)}, so that nothing "
-                       "overflows; the softmax is unchanged)", style="dim")
+            yield Text(
+                f"   (every logit less the largest, {self.num(shift)}, so that nothing "
+                "overflows; the softmax is unchanged)",
+                style="dim",
+            )
 
     def _print_total(self, step: Step) -> Iterator[RenderableType]:
         (e,) = self.trace.operand_values(step)
@@ -372,8 +406,9 @@ class TextPrinter:
             elif t == 0:
                 terms.append(f"log(1 − {self.num(p)})")
             else:
-                terms.append(f"{self.num(t)}·log({self.num(p)}) + "
-                             f"{self.num(1 - t)}·log(1 − {self.num(p)})")
+                terms.append(
+                    f"{self.num(t)}·log({self.num(p)}) + {self.num(1 - t)}·log(1 − {self.num(p)})"
+                )
         inner = " + ".join(terms)
         value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
         yield self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
@@ -387,8 +422,10 @@ class TextPrinter:
 
     def _print_mse(self, step: Step) -> Iterator[RenderableType]:
         (y_hat,) = self.trace.operand_values(step)
-        terms = " + ".join(f"({self.num(p)} − {numfmt.factor(t, self.d)})²"
-                           for p, t in zip(y_hat, step.info["target"]))
+        terms = " + ".join(
+            f"({self.num(p)} − {numfmt.factor(t, self.d)})²"
+            for p, t in zip(y_hat, step.info["target"])
+        )
         k = len(y_hat)
         formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
         yield self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
@@ -401,8 +438,9 @@ class TextPrinter:
 
     def _output_error(self, step: Step, why: str) -> Iterator[RenderableType]:
         (y_hat,) = self.trace.operand_values(step)
-        parts = self.entries(f"{self.num(p)} − {self.num(t)}"
-                             for p, t in zip(y_hat, step.info["target"]))
+        parts = self.entries(
+            f"{self.num(p)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
+        )
         yield self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
         yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
 
@@ -410,14 +448,18 @@ class TextPrinter:
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
         per = f"/{k}" if k > 1 else ""
-        parts = self.entries(f"2×({self.num(p)} − {numfmt.factor(t, self.d)}){per}"
-                             for p, t in zip(y_hat, step.info["target"]))
+        parts = self.entries(
+            f"2×({self.num(p)} − {numfmt.factor(t, self.d)}){per}"
+            for p, t in zip(y_hat, step.info["target"])
+        )
         yield self.result(step, parts=[f"2(ŷ − y){per}", parts])
 
     def _print_sigmoid_back(self, step: Step) -> Iterator[RenderableType]:
         grad, y_hat = self.trace.operand_values(step)
-        parts = self.entries(f"{numfmt.factor(g, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
-                             for g, p in zip(grad, y_hat))
+        parts = self.entries(
+            f"{numfmt.factor(g, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
+            for g, p in zip(grad, y_hat)
+        )
         yield self.result(step, parts=["δŷ ⊙ ŷ(1 − ŷ)", parts])
 
     def _print_softmax_back(self, step: Step) -> Iterator[RenderableType]:
@@ -425,7 +467,8 @@ class TextPrinter:
         dot = float(np.dot(grad, y_hat))
         parts = self.entries(
             f"{self.num(p)}×({numfmt.factor(g, self.d)} − {numfmt.factor(dot, self.d)})"
-            for g, p in zip(grad, y_hat))
+            for g, p in zip(grad, y_hat)
+        )
         yield self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
 
     # -- update -----------------------------------------------------------------------------
@@ -434,14 +477,17 @@ class TextPrinter:
         lr = step.info["learning_rate"]
         formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
         if param.ndim == 1 or param.size == 1:
-            parts = self.entries(f"{self.num(p)} − {lr:g}×{numfmt.factor(g, self.d)}"
-                                 for p, g in zip(np.ravel(param), np.ravel(grad)))
+            parts = self.entries(
+                f"{self.num(p)} − {lr:g}×{numfmt.factor(g, self.d)}"
+                for p, g in zip(np.ravel(param), np.ravel(grad))
+            )
             yield self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
             return
         yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
 
 
-def render_text(trace: Trace, selection: Selection | None = None,
-                settings: TextSettings | None = None) -> Iterator[RenderableType]:
+def render_text(
+    trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
+) -> Iterator[RenderableType]:
     """The worked solution of ``trace`` as rich renderables (print them with a Console)."""
     return TextPrinter(trace, selection, settings).renderables()

@@ -72,17 +72,21 @@ class _Loader:
         title = Path(doc.file).name
         if "title" in top:
             title = doc.text(top["title"][1], "title")
-        description = doc.text(top["description"][1], "description") if "description" in top else None
+        description = (
+            doc.text(top["description"][1], "description") if "description" in top else None
+        )
 
         model = self.model(top.get("model"))
         numbers = self.numbers(top.get("numbers"))
         train = self.train(top.get("train"))
         kind, vocabulary, vocab_node = self.input(top["input"][1])
         sequences = self.sequences(top["sequences"][1], kind, vocabulary, model)
-        params, given = self.params(top["params"][1], kind, vocabulary, vocab_node, sequences, model)
+        params, given = self.params(
+            top["params"][1], kind, vocabulary, vocab_node, sequences, model
+        )
         K = params["W_hy"].shape[0] if "W_hy" in params else 0
         self.check_targets(top["sequences"][1], sequences, model, K)
-        sequences = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
+        resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
         notation = self.notation(top.get("notation"))
         return Scenario(
             file=doc.file,
@@ -90,7 +94,7 @@ class _Loader:
             description=description,
             input_kind=kind,
             vocabulary=vocabulary,
-            sequences=sequences,
+            sequences=resolved,
             model=model,
             params=params,
             given=frozenset(given),
@@ -139,7 +143,9 @@ class _Loader:
         fields = doc.mapping(entry[1], "numbers", allowed_keys("numbers"))
         policy = NumberPolicy()
         if "decimals" in fields:
-            policy = NumberPolicy(decimals=doc.integer(fields["decimals"][1], "numbers.decimals", 0, 12))
+            policy = NumberPolicy(
+                decimals=doc.integer(fields["decimals"][1], "numbers.decimals", 0, 12)
+            )
         carry = policy.carry
         if "carry" in fields:
             carry = doc.choice(fields["carry"][1], "numbers.carry", choices("numbers", "carry"))
@@ -178,7 +184,11 @@ class _Loader:
         fields = doc.mapping(node, "input", allowed_keys("input"))
         if len(fields) != 1:
             found = ", ".join(fields) or "none"
-            self.fail(node, "input", f"expected exactly one of embeddings, one_hot, vectors; found {found}")
+            self.fail(
+                node,
+                "input",
+                f"expected exactly one of embeddings, one_hot, vectors; found {found}",
+            )
         kind, (_, value) = next(iter(fields.items()))
         path = f"input.{kind}"
         if kind == "vectors":
@@ -189,7 +199,9 @@ class _Loader:
             items = doc.sequence(value, path, "a list of tokens (the vocabulary)")
             vocab = [doc.text(item, f"{path}[{i}]", "a token") for i, item in enumerate(items)]
             if not vocab:
-                self.fail(value, path, "expected a vocabulary of at least one token, found an empty list")
+                self.fail(
+                    value, path, "expected a vocabulary of at least one token, found an empty list"
+                )
             for i, token in enumerate(vocab):
                 if token in vocab[:i]:
                     self.fail(items[i], f"{path}[{i}]", f"token {token!r} is listed twice")
@@ -226,7 +238,9 @@ class _Loader:
             seq = self.sequence(item, i, kind, vocabulary)
             total += seq.length
             if total > MAX_TIME_STEPS:
-                self.fail(item, f"sequences[{i}]", f"more than {MAX_TIME_STEPS:,} time steps in all")
+                self.fail(
+                    item, f"sequences[{i}]", f"more than {MAX_TIME_STEPS:,} time steps in all"
+                )
             out.append(seq)
         return out
 
@@ -244,21 +258,36 @@ class _Loader:
             tokens = self.tokens(fields["tokens"][1], f"{path}.tokens", split)
         if kind == "vectors":
             if "inputs" not in fields:
-                self.fail(node, f"{path}.inputs", "missing: with input.vectors each sequence gives its input vectors")
+                self.fail(
+                    node,
+                    f"{path}.inputs",
+                    "missing: with input.vectors each sequence gives its input vectors",
+                )
             inputs = doc.matrix(fields["inputs"][1], f"{path}.inputs")
-            if fields["inputs"][1].value and all(isinstance(r, yaml.ScalarNode) for r in fields["inputs"][1].value):
-                self.fail(fields["inputs"][1], f"{path}.inputs", "expected a list of vectors (one per time step), found a list of numbers")
+            if fields["inputs"][1].value and all(
+                isinstance(r, yaml.ScalarNode) for r in fields["inputs"][1].value
+            ):
+                self.fail(
+                    fields["inputs"][1],
+                    f"{path}.inputs",
+                    "expected a list of vectors (one per time step), found a list of numbers",
+                )
             if tokens is None:
                 tokens = [f"x{t}" for t in range(1, len(inputs) + 1)]
             elif len(tokens) != len(inputs):
                 self.fail(
                     fields["tokens"][1],
                     f"{path}.tokens",
-                    f"{len(tokens)} tokens but {len(inputs)} input vectors; give one token per vector",
+                    f"{len(tokens)} tokens but {len(inputs)} input vectors; "
+                    "give one token per vector",
                 )
             return Sequence(number=index + 1, tokens=tuple(tokens), inputs=inputs)
         if "inputs" in fields:
-            self.fail(fields["inputs"][0], f"{path}.inputs", f"only with input.vectors; this scenario uses input.{kind}")
+            self.fail(
+                fields["inputs"][0],
+                f"{path}.inputs",
+                f"only with input.vectors; this scenario uses input.{kind}",
+            )
         if tokens is None:
             self.fail(node, f"{path}.tokens", "missing: each sequence needs its tokens")
         for token in tokens:
@@ -299,7 +328,7 @@ class _Loader:
                 if item.value == token:
                     return item.start_mark.line + 1, item.start_mark.column + 1
         elif node.start_mark.line == node.end_mark.line:
-            quote = 1 if node.style in ("'", '"') else 0
+            quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
             found = re.search(rf"(?<!\S){re.escape(token)}(?!\S)", node.value) or re.search(
                 re.escape(token), node.value
             )
@@ -321,7 +350,9 @@ class _Loader:
         fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key, (key_node, value) in doc.mapping(node, "params").items():
             if key not in allowed:
-                alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(key.replace("{", "").replace("}", ""))
+                alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(
+                    key.replace("{", "").replace("}", "")
+                )
                 hint = (
                     f" (the canonical name is {alias!r}; to display it as {key!r}, "
                     f"add `notation: {{{alias}: {key}}}`)"
@@ -344,8 +375,11 @@ class _Loader:
             d_why = f"sequence 1's input vectors have {D} entries"
             for seq in sequences:
                 if seq.inputs.shape[1] != D:
-                    self.fail(vocab_node, f"sequences[{seq.number - 1}].inputs",
-                              f"vectors of {seq.inputs.shape[1]} entries, but sequence 1's have {D}")
+                    self.fail(
+                        vocab_node,
+                        f"sequences[{seq.number - 1}].inputs",
+                        f"vectors of {seq.inputs.shape[1]} entries, but sequence 1's have {D}",
+                    )
         elif kind == "one_hot":
             D = len(vocabulary)
             d_why = f"the one-hot vocabulary has {D} tokens"
@@ -376,7 +410,11 @@ class _Loader:
         for key, array in arrays.items():
             shape, why = expected[key]
             if array.shape != shape:
-                found = "shape " + str(tuple(array.shape)) if array.ndim > 1 else f"{array.shape[0]} entries"
+                found = (
+                    "shape " + str(tuple(array.shape))
+                    if array.ndim > 1
+                    else f"{array.shape[0]} entries"
+                )
                 must = "shape " + str(shape) if len(shape) > 1 else f"{shape[0]} entries"
                 self.fail(fields[key][1], f"params.{key}", f"{found}, must be {must} because {why}")
         if arrays["W_hh"].size * 3 > MAX_ARRAY_ENTRIES * 3:
@@ -389,33 +427,50 @@ class _Loader:
         ordered = {key: arrays[key] for key in RNN_PARAMS if key in arrays}
         return ordered, given
 
-    def check_targets(self, node: yaml.Node, sequences: list[Sequence], model: ModelSpec, K: int) -> None:
+    def check_targets(
+        self, node: yaml.Node, sequences: list[Sequence], model: ModelSpec, K: int
+    ) -> None:
         doc = self.doc
         for i, item in enumerate(doc.sequence(node, "sequences")):
             fields = doc.mapping(item, f"sequences[{i}]")
             path = f"sequences[{i}]"
             if model.output == "every" and "label" in fields:
-                self.fail(fields["label"][0], f"{path}.label",
-                          "model.output is 'every': give per-step `targets`, not one `label`")
+                self.fail(
+                    fields["label"][0],
+                    f"{path}.label",
+                    "model.output is 'every': give per-step `targets`, not one `label`",
+                )
             if model.output != "every" and "targets" in fields:
-                self.fail(fields["targets"][0], f"{path}.targets",
-                          f"per-step targets need model.output: every (it is {model.output!r}); "
-                          "a many-to-one model takes one `label`")
+                self.fail(
+                    fields["targets"][0],
+                    f"{path}.targets",
+                    f"per-step targets need model.output: every (it is {model.output!r}); "
+                    "a many-to-one model takes one `label`",
+                )
             if model.loss != "none":
                 want = "label" if model.output == "last" else "targets"
                 if want not in fields:
-                    self.fail(item, f"{path}.{want}", f"missing: model.loss is {model.loss!r}, so "
-                              f"sequence {i + 1} needs its {want}")
+                    self.fail(
+                        item,
+                        f"{path}.{want}",
+                        f"missing: model.loss is {model.loss!r}, so "
+                        f"sequence {i + 1} needs its {want}",
+                    )
 
-    def resolve_targets(self, seq: Sequence, model: ModelSpec, K: int,
-                        vocabulary: dict[str, np.ndarray], kind: str) -> Sequence:
+    def resolve_targets(
+        self, seq: Sequence, model: ModelSpec, K: int, vocabulary: dict[str, np.ndarray], kind: str
+    ) -> Sequence:
         doc = self.doc
         path = f"sequences[{seq.number - 1}]"
-        seq_node = doc.sequence(doc.mapping(doc.root, "")["sequences"][1], "sequences")[seq.number - 1]
+        seq_node = doc.sequence(doc.mapping(doc.root, "")["sequences"][1], "sequences")[
+            seq.number - 1
+        ]
         fields = doc.mapping(seq_node, path)
         targets: dict[int, Target] = {}
         if "label" in fields and model.output == "last":
-            targets[seq.length] = self.target(fields["label"][1], f"{path}.label", model, K, vocabulary, kind)
+            targets[seq.length] = self.target(
+                fields["label"][1], f"{path}.label", model, K, vocabulary, kind
+            )
         elif "targets" in fields:
             node = fields["targets"][1]
             if isinstance(node, yaml.ScalarNode):
@@ -423,46 +478,83 @@ class _Loader:
                 if "split" in fields:
                     split = doc.text(fields["split"][1], f"{path}.split")
                 words = self.tokens(node, f"{path}.targets", split)
-                items: list[yaml.Node] = [yaml.ScalarNode("tag:yaml.org,2002:str", w,
-                                          node.start_mark, node.end_mark) for w in words]
+                items: list[yaml.Node] = [
+                    yaml.ScalarNode("tag:yaml.org,2002:str", w, node.start_mark, node.end_mark)
+                    for w in words
+                ]
             else:
                 items = doc.sequence(node, f"{path}.targets")
             if len(items) != seq.length:
-                self.fail(node, f"{path}.targets",
-                          f"{len(items)} targets for {seq.length} time steps; give one per step")
+                self.fail(
+                    node,
+                    f"{path}.targets",
+                    f"{len(items)} targets for {seq.length} time steps; give one per step",
+                )
             for t, item in enumerate(items, start=1):
-                targets[t] = self.target(item, f"{path}.targets[{t - 1}]", model, K, vocabulary, kind)
+                targets[t] = self.target(
+                    item, f"{path}.targets[{t - 1}]", model, K, vocabulary, kind
+                )
         return Sequence(number=seq.number, tokens=seq.tokens, inputs=seq.inputs, targets=targets)
 
-    def target(self, node: yaml.Node, path: str, model: ModelSpec, K: int,
-               vocabulary: dict[str, np.ndarray], kind: str) -> Target:
+    def target(
+        self,
+        node: yaml.Node,
+        path: str,
+        model: ModelSpec,
+        K: int,
+        vocabulary: dict[str, np.ndarray],
+        kind: str,
+    ) -> Target:
         doc = self.doc
         if model.loss == "ce":
             if isinstance(node, yaml.ScalarNode):
                 value = doc.scalar(node, path)
                 if isinstance(value, int) and not isinstance(value, bool):
                     if not 0 <= value < K:
-                        self.fail(node, path, f"class index {value} out of range; the output has {K} classes (0 to {K - 1})")
+                        self.fail(
+                            node,
+                            path,
+                            f"class index {value} out of range; "
+                            f"the output has {K} classes (0 to {K - 1})",
+                        )
                     return Target(vector=np.eye(K)[value], text=str(value), index=value)
                 token = node.value
                 if kind == "one_hot" and token in vocabulary:
                     index = list(vocabulary).index(token)
                     if len(vocabulary) != K:
-                        self.fail(node, path, f"token {token!r} as a class needs an output of "
-                                  f"{len(vocabulary)} classes (the vocabulary), but it has {K}")
+                        self.fail(
+                            node,
+                            path,
+                            f"token {token!r} as a class needs an output of "
+                            f"{len(vocabulary)} classes (the vocabulary), but it has {K}",
+                        )
                     return Target(vector=np.eye(K)[index], text=token, index=index)
                 hint = suggest(token, vocabulary) if kind == "one_hot" else ""
-                self.fail(node, path, f"expected a class index (0 to {K - 1})"
-                          + (" or a token of the one-hot vocabulary" if kind == "one_hot" else "")
-                          + f", found {describe(node)}" + hint)
+                self.fail(
+                    node,
+                    path,
+                    f"expected a class index (0 to {K - 1})"
+                    + (" or a token of the one-hot vocabulary" if kind == "one_hot" else "")
+                    + f", found {describe(node)}"
+                    + hint,
+                )
             self.fail(node, path, f"expected a class index, found {describe(node)}")
         if model.loss in ("bce", "mse"):
             vector = doc.vector(node, path)
             if len(vector) != K:
                 self.fail(node, path, f"{len(vector)} numbers, but the output has K = {K}")
             if model.loss == "bce" and not np.all((vector >= 0) & (vector <= 1)):
-                self.fail(node, path, f"binary cross-entropy needs targets between 0 and 1, found {node.value if isinstance(node, yaml.ScalarNode) else list(vector)}")
-            text = node.value if isinstance(node, yaml.ScalarNode) else "[" + ", ".join(f"{v:g}" for v in vector) + "]"
+                self.fail(
+                    node,
+                    path,
+                    "binary cross-entropy needs targets between 0 and 1, found "
+                    + (node.value if isinstance(node, yaml.ScalarNode) else str(vector.tolist())),
+                )
+            text = (
+                node.value
+                if isinstance(node, yaml.ScalarNode)
+                else "[" + ", ".join(f"{v:g}" for v in vector) + "]"
+            )
             return Target(vector=vector, text=str(text))
         # loss none: kept for display only
         if isinstance(node, yaml.ScalarNode):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
-SAFE_COMMANDS = frozenset(
-    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu
-    nu xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi
-    Sigma Upsilon Phi Psi Omega mathbf mathrm mathit mathsf boldsymbol bm tilde hat bar vec
-    overline widetilde widehat prime top intercal""".split()
+_GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
+    "nu xi pi rho sigma tau upsilon phi varphi chi psi omega "
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
 )
+_FONTS_AND_ACCENTS = (
+    "mathbf mathrm mathit mathsf boldsymbol bm tilde hat bar vec overline widetilde widehat "
+    "prime top intercal"
+)
+SAFE_COMMANDS = frozenset(_GREEK.split() + _FONTS_AND_ACCENTS.split())
 MAX_SYMBOL_LENGTH = 60
 
 

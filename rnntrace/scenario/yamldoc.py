@@ -23,7 +23,8 @@ MAX_ARRAY_ENTRIES = 250_000
 
 # libyaml's parser when it is there (much faster on long sequences); both keep positions.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+# Numbers YAML 1.1 reads as text but people mean as numbers: 1e-3 (no dot), -.5.
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -180,8 +181,12 @@ class YamlDoc:
     def number(self, node: yaml.Node, path: str) -> float:
         """A finite real number."""
         value = self.scalar(node, path)
-        if isinstance(value, str) and not node.style and _EXPONENT.fullmatch(value):
-            value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as text; people mean a number
+        if (
+            isinstance(value, str)
+            and not getattr(node, "style", None)
+            and _PLAIN_NUMBER.fullmatch(value)
+        ):
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(node, path, f"expected a number, found {describe(node)}")
         result = float(value)
