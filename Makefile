@@ -12,6 +12,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m compileall -q rnntrace  # bytecode, as a regular install has
 	touch $@
 
 $(DEV_STAMP): $(RUN_STAMP)

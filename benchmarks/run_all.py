@@ -96,6 +96,9 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> None:
+    # Bytecode, as an installed package has it (the libraries of the reference have theirs);
+    # without it an environment with PYTHONDONTWRITEBYTECODE recompiles rnntrace every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rnntrace")], check=True)
     print(f"rnntrace benchmarks (median of {REPEATS} interleaved runs, {os.cpu_count()} cores)")
     print()
     print("1. rnntrace run on the bundled sentiment scenario")

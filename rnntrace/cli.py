@@ -5,11 +5,9 @@ Exit codes: 0 success, 1 verification found wrong answers, 2 bad input or usage.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -170,11 +168,13 @@ def _print_text(
 ) -> None:
     from rich.console import Console, Group
 
-    from rnntrace.render.text import TextSettings, render_text
+    from rnntrace.render.text import TextSettings, merge_texts, render_text
 
     settings = TextSettings(decimals=decimals, full=full)
+    report = Group(*merge_texts(render_text(trace, selection, settings)))
     if output is None:
-        Console(highlight=False).print(Group(*render_text(trace, selection, settings)))
+        # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
+        Console(highlight=False).print(report, soft_wrap=True)
         return
     import io
 
@@ -182,7 +182,7 @@ def _print_text(
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, highlight=False)
-    console.print(Group(*render_text(trace, selection, settings)))
+    console.print(report, soft_wrap=True)
     write_atomic(output, [buffer.getvalue()], force=force)
 
 
@@ -229,6 +229,8 @@ def init(path: Path, example: str) -> None:
       rnntrace init
       rnntrace init hello.yaml --example i-love-ai
     """
+    from importlib import resources
+
     from rnntrace.files import write_atomic
 
     text = (
@@ -248,6 +250,8 @@ def schema() -> None:
     Example:
       rnntrace schema > rnntrace-scenario.schema.json
     """
+    import json
+
     from rnntrace.scenario.schema import SCHEMA
 
     click.echo(json.dumps(SCHEMA, indent=2))

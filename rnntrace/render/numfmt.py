@@ -58,19 +58,29 @@ def factor(value: float, decimals: int) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
+def places(values: np.ndarray, decimals: int) -> int:
+    """One number of decimals for a whole vector or matrix, so that its entries line up:
+    the most any entry needs to be exact, or ``decimals`` when some entry is not short."""
+    needed = [is_short(float(v), decimals) for v in np.ravel(values)]
+    if any(n is None for n in needed):
+        return decimals
+    return max([n for n in needed if n is not None], default=0)
+
+
 def vector(values: np.ndarray, decimals: int) -> str:
     """[0.226, 0.310, 0.264]; a single number prints bare."""
     flat = np.ravel(values)
     if np.ndim(values) == 0:
         return number(float(flat[0]), decimals)
-    return "[" + ", ".join(number(float(v), decimals) for v in flat) + "]"
+    width = places(flat, decimals)
+    return "[" + ", ".join(fixed(float(v), width) for v in flat) + "]"
 
 
 def matrix_lines(values: np.ndarray, decimals: int, fixed: bool = False) -> list[str]:
     """A matrix as bracketed rows with aligned columns (``fixed``: every entry to
     ``decimals`` places)."""
-    fmt = globals()["fixed"] if fixed else number
-    cells = [[fmt(float(v), decimals) for v in row] for row in np.atleast_2d(values)]
+    width = decimals if fixed else places(values, decimals)
+    cells = [[globals()["fixed"](float(v), width) for v in row] for row in np.atleast_2d(values)]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
     return ["[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells]
 

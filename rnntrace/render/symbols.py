@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -17,6 +18,7 @@ _GREEK = {
 _ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 
 
+@lru_cache(maxsize=4096)
 def to_text(latex: str) -> str:
     """``\\hat{y}_{6}`` -> ``ŷ_6``; ``\\frac{\\partial L}{\\partial W_{hh}}`` -> ``∂L/∂W_hh``."""
     text = latex

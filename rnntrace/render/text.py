@@ -6,6 +6,7 @@ bug and fails loudly. Lines are plain rich ``Text``; width and wrapping are rich
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -80,7 +81,7 @@ class TextPrinter:
         meta = self.trace.meta
         yield Rule(Text(meta.title, style="bold"))
         if meta.description:
-            yield Text(meta.description, style="italic")
+            yield Text("\n".join(textwrap.wrap(meta.description, LINE_WIDTH)), style="italic")
         sizes = meta.sizes
         what = (
             f"Simple RNN ({meta.activation}) with {OUTPUT_NAMES[meta.output]}, "
@@ -100,7 +101,7 @@ class TextPrinter:
                 f"Numbers: exact (float64) throughout, shown to {self.d} decimals; "
                 "'≈' marks a rounded number."
             )
-        yield Text(" ".join([what, dims, policy]))
+        yield Text("\n".join(textwrap.wrap(" ".join([what, dims, policy]), LINE_WIDTH)))
 
     def _headings(self, step: Step) -> list[tuple[str, int, object]]:
         """The headings a step sits under: (title, level, identity)."""
@@ -142,12 +143,18 @@ class TextPrinter:
         method = getattr(self, f"_print_{step.op}", None)
         if method is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
-        text = Text("\n").join(
-            line if isinstance(line, Text) else Text(str(line)) for line in method(step)
-        )
-        if not indent:
-            return text
-        return Text("\n").join(Text(indent) + part for part in text.split("\n"))
+        text = Text()
+        for i, line in enumerate(method(step)):
+            line = line if isinstance(line, Text) else Text(str(line))
+            if i:
+                text.append("\n")
+            if indent and "\n" in line.plain:
+                parts = line.split("\n")
+                line = Text("\n").join(Text(indent) + part for part in parts)
+            else:
+                text.append(indent)
+            text.append_text(line)
+        return text
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
@@ -195,9 +202,13 @@ class TextPrinter:
         """A vector (shortened when long unless --full); one number prints bare.
         ``fixed`` writes every entry with the display decimals (0.310, not 0.31)."""
         flat = np.ravel(values)
-        fmt = (lambda v: numfmt.fixed(v, self.d)) if fixed else self.num
         if flat.size == 1:
-            return fmt(float(flat[0]))
+            return numfmt.fixed(float(flat[0]), self.d) if fixed else self.num(float(flat[0]))
+        width = self.d if fixed else numfmt.places(flat, self.d)
+
+        def fmt(v: float) -> str:
+            return numfmt.fixed(v, width)
+
         limit = self.settings.max_entries * 2
         if self.settings.full or flat.size <= limit:
             return "[" + ", ".join(fmt(float(v)) for v in flat) + "]"
@@ -484,6 +495,21 @@ class TextPrinter:
             yield self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
             return
         yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+
+
+def merge_texts(renderables: Iterable[RenderableType]) -> Iterator[RenderableType]:
+    """Runs of consecutive Text joined into one Text each (far cheaper for rich to print)."""
+    run: list[Text] = []
+    for item in renderables:
+        if isinstance(item, Text):
+            run.append(item)
+            continue
+        if run:
+            yield Text("\n").join(run)
+            run = []
+        yield item
+    if run:
+        yield Text("\n").join(run)
 
 
 def render_text(

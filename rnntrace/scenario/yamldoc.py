@@ -7,7 +7,6 @@ visit of a node counts against a budget, so an alias bomb is refused instead of 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any, NoReturn
@@ -51,6 +50,8 @@ def describe(node: yaml.Node) -> str:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a near miss, else a list of what is allowed."""
+    import difflib  # only when something is misspelt
+
     choices = sorted(choices)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
