@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +54,38 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     """Validate scenario text; ``file`` names it in messages."""
     return _Loader(YamlDoc(text, file)).scenario()
+
+
+def _vote(
+    arrays: dict[str, np.ndarray], claims: list[tuple[str, int, str]]
+) -> tuple[int, Callable[[str], str]]:
+    """A size several parameters state (H, or K): the one most of them agree on, ties to the
+    earlier claim; and, for a parameter, the reason in words, from the others that agree."""
+    stated = [
+        (key, axis, unit, arrays[key].shape[axis])
+        for key, axis, unit in claims
+        if key in arrays and arrays[key].ndim > axis
+    ]
+    counts = Counter(size for *_, size in stated)
+    size = max(counts, key=lambda n: (counts[n], -[s for *_, s in stated].index(n)))
+    agree = [
+        (key, f"{key} has {n} {unit if n != 1 else unit.rstrip('s')}")
+        for key, _, unit, n in stated
+        if n == size
+    ]
+
+    def why(key: str) -> str:
+        others = [text for owner, text in agree if owner != key] or [t for _, t in agree]
+        return " and ".join(dict.fromkeys(others[:2]))
+
+    return size, why
+
+
+def _shape_words(shape: tuple[int, ...]) -> str:
+    """'shape (3, 2)' for a matrix, '3 entries' or '1 entry' for a vector."""
+    if len(shape) > 1:
+        return f"shape {shape}"
+    return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
 
 
 class _Loader:
@@ -386,36 +420,28 @@ class _Loader:
         else:
             D = len(next(iter(vocabulary.values())))
             d_why = f"the embeddings have {D} entries"
-        if "b_h" in arrays:
-            H, h_why = len(arrays["b_h"]), f"b_h has {len(arrays['b_h'])} entries"
-        elif "W_xh" in arrays:
-            H, h_why = arrays["W_xh"].shape[0], f"W_xh has {arrays['W_xh'].shape[0]} rows"
-        else:
-            H, h_why = arrays["W_hh"].shape[0], f"W_hh has {arrays['W_hh'].shape[0]} rows"
+        H, h_why = _vote(
+            arrays,
+            [("W_hh", 0, "rows"), ("W_xh", 0, "rows"), ("b_h", 0, "entries"),
+             ("W_hh", 1, "columns"), ("W_hy", 1, "columns"), ("h_0", 0, "entries")],
+        )  # fmt: skip
         expected: dict[str, tuple[tuple[int, ...], str]] = {
-            "W_xh": ((H, D), f"{h_why} and {d_why}"),
-            "W_hh": ((H, H), h_why),
-            "b_h": ((H,), h_why),
-            "h_0": ((H,), h_why),
+            "W_xh": ((H, D), f"{h_why('W_xh')} and {d_why}"),
+            "W_hh": ((H, H), h_why("W_hh")),
+            "b_h": ((H,), h_why("b_h")),
+            "h_0": ((H,), h_why("h_0")),
         }
         if "W_hy" in arrays:
-            if "b_y" in arrays:
-                K, k_why = len(arrays["b_y"]), f"b_y has {len(arrays['b_y'])} entries"
-            else:
-                K, k_why = arrays["W_hy"].shape[0], f"W_hy has {arrays['W_hy'].shape[0]} rows"
-            expected["W_hy"] = ((K, H), f"{k_why} and {h_why}")
-            expected["b_y"] = ((K,), k_why)
+            K, k_why = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+            expected["W_hy"] = ((K, H), f"{k_why('W_hy')} and {h_why('W_hy')}")
+            expected["b_y"] = ((K,), k_why("b_y"))
         elif "b_y" in arrays:
             self.fail(fields["b_y"][0], "params.b_y", "given without W_hy")
         for key, array in arrays.items():
             shape, why = expected[key]
             if array.shape != shape:
-                found = (
-                    "shape " + str(tuple(array.shape))
-                    if array.ndim > 1
-                    else f"{array.shape[0]} entries"
-                )
-                must = "shape " + str(shape) if len(shape) > 1 else f"{shape[0]} entries"
+                found = _shape_words(tuple(array.shape))
+                must = _shape_words(shape)
                 self.fail(fields[key][1], f"params.{key}", f"{found}, must be {must} because {why}")
         if arrays["W_hh"].size * 3 > MAX_ARRAY_ENTRIES * 3:
             self.fail(fields["W_hh"][1], "params.W_hh", "too large; refused")
