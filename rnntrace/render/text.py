@@ -6,6 +6,7 @@ bug and fails loudly. Lines are plain rich ``Text``; width and wrapping are rich
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ class TextPrinter:
             else:
                 text.append(indent)
             text.append_text(line)
-        return text
+        return wrap_line(text)
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
@@ -333,11 +334,12 @@ class TextPrinter:
                 for x in left
             ]
             widths = [max(len(row[j]) for row in cells) for j in range(len(right))]
-            for i, row in enumerate(cells):
-                prefix = "  = " if i == 0 else "    "
-                yield Text(
-                    prefix + "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]"
-                )
+            rows = [
+                "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells
+            ]
+            if len(rows[0]) + 6 <= LINE_WIDTH:  # else the result alone
+                for i, row in enumerate(rows):
+                    yield Text(("  = " if i == 0 else "    ") + row)
         rel, _ = self.shown(step)
         yield from self.matrix(" ", step.carried, "bold", rel=rel, fixed=rel != "=")
 
@@ -495,6 +497,37 @@ class TextPrinter:
             yield self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
             return
         yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+
+
+_BREAKS = re.compile(r", | [+−=≈] ")
+
+
+def wrap_line(line: Text, width: int = LINE_WIDTH) -> Text:
+    """Long lines broken after ', ' or before ' + ', ' − ', ' = ', ' ≈ ', continuing with a
+    hanging indent; styles are kept. Lines that fit are returned as they are."""
+    if all(len(part) <= width for part in line.plain.split("\n")):
+        return line
+    out = []
+    for physical in line.split("\n"):
+        plain = physical.plain
+        hang = len(plain) - len(plain.lstrip()) + 4
+        cuts: list[int] = []
+        start = 0
+        while len(plain) - start > (width if not cuts else width - hang):
+            room = width if not cuts else width - hang
+            spots = [
+                m.start() + (2 if m.group() == ", " else 1)
+                for m in _BREAKS.finditer(plain, start + 1, start + room)
+            ]
+            if not spots:
+                break
+            cuts.append(spots[-1])
+            start = spots[-1]
+        pieces = physical.divide(cuts)
+        for i, piece in enumerate(pieces):
+            piece.rstrip()
+            out.append(piece if i == 0 else Text(" " * hang) + piece)
+    return Text("\n").join(out)
 
 
 def merge_texts(renderables: Iterable[RenderableType]) -> Iterator[RenderableType]:
