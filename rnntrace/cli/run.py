@@ -1,0 +1,132 @@
+"""`rnntrace run`: the worked solution in the terminal, in a file, or as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_ARG)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the worked solution; json: every step as data.",
+)
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(["forward", "loss", "backward", "gradient", "update"]),
+    help="Show only this part (repeatable). forward includes the parameters and "
+    "the loss; backward includes the gradients.",
+)
+@click.option("--steps", help="Show only these time steps: N or N-M (e.g. 1-3).")
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 12),
+    help="Decimals shown (default: the scenario's numbers.decimals). Does not change "
+    "what is carried.",
+)
+@click.option(
+    "--carry",
+    type=click.Choice(["exact", "rounded"]),
+    help="exact: float64 throughout; rounded: every intermediate rounded to "
+    "numbers.decimals before it is used again, as by hand.",
+)
+@click.option(
+    "--round-terms/--no-round-terms",
+    default=None,
+    help="With --carry rounded, also round each product before adding.",
+)
+@click.option(
+    "--arrays",
+    type=click.Choice(["auto", "lists"]),
+    default="auto",
+    show_default=True,
+    help="JSON only: auto writes arrays of more than 256 entries as base64 float64 "
+    "(exact, fast); lists writes every array as nested lists.",
+)
+@click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of the terminal.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@fail_cleanly
+def run(
+    scenario: Path,
+    fmt: str,
+    phases: tuple[str, ...],
+    steps: str | None,
+    decimals: int | None,
+    carry: str | None,
+    round_terms: bool | None,
+    arrays: str,
+    full: bool,
+    output: Path | None,
+    force: bool,
+) -> None:
+    """Trace SCENARIO: the complete hand calculation, step by step.
+
+    Parameters first, then each time step of the forward pass, the outputs and the
+    loss, each time step of backpropagation through time, the gradient sums and the
+    SGD update.
+
+    \b
+    Examples:
+      rnntrace run scenarios/sentiment.yaml
+      rnntrace run scenarios/sentiment.yaml --carry exact --decimals 4
+      rnntrace run scenarios/sentiment.yaml --phase forward --steps 1-2
+      rnntrace run scenarios/sentiment.yaml --format json | jq '.steps[0]'
+    """
+    from rnntrace.render.select import Selection, parse_steps
+
+    trace = trace_file(scenario, carry, round_terms)
+    first, last = parse_steps(steps) if steps else (None, None)
+    selection = Selection(frozenset(phases), first, last)
+    if fmt == "json":
+        from rnntrace.render.json import render_json
+
+        chunks = render_json(trace, selection, arrays)
+        if output:
+            from rnntrace.files import write_atomic
+
+            write_atomic(output, chunks, force=force)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+        return
+    _print_text(trace, selection, decimals, full, output, force)
+
+
+def _print_text(
+    trace: Any, selection: Any, decimals: int | None, full: bool, output: Path | None, force: bool
+) -> None:
+    from rich.console import Console, Group
+
+    from rnntrace.render.text import TextSettings, merge_texts, render_text
+
+    settings = TextSettings(decimals=decimals, full=full)
+    report = Group(*merge_texts(render_text(trace, selection, settings)))
+    if output is None:
+        # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
+        Console(highlight=False).print(report, soft_wrap=True)
+        return
+    import io
+
+    from rnntrace.files import write_atomic
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, color_system=None, highlight=False)
+    console.print(report, soft_wrap=True)
+    write_atomic(output, [buffer.getvalue()], force=force)

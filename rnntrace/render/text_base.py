@@ -1,0 +1,165 @@
+"""What every terminal printer method shares: settings, symbols, numbers, vectors,
+matrices, and equations that break onto several lines when they are long."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from rich.text import Text
+
+from rnntrace.render import numfmt
+from rnntrace.render.symbols import to_text
+from rnntrace.trace import Step, Trace
+
+LINE_WIDTH = 76  # an equation longer than this goes onto several lines
+TERMINAL_WIDTH = 80  # no line is longer than this
+_BREAKS = re.compile(r", | [+−=≈] ")
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """Display settings of the terminal printer."""
+
+    decimals: int | None = None  # None: the scenario's numbers.decimals
+    full: bool = False  # expand large matrices and vectors in full
+    max_entries: int = 8  # above this many rows/columns, large objects are shortened
+
+
+class TextBase:
+    """A Trace and the display settings, with the formatting helpers of the printers."""
+
+    def __init__(self, trace: Trace, settings: TextSettings | None = None) -> None:
+        self.trace = trace
+        self.settings = settings or TextSettings()
+        self.d = (
+            self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
+        )
+
+    def sym(self, key_or_step: str | Step) -> str:
+        """The plain-text symbol of a step."""
+        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
+        return to_text(step.symbol)
+
+    def num(self, value: float) -> str:
+        """One number, at the display decimals (exact when short)."""
+        return numfmt.number(value, self.d)
+
+    def shown(self, step: Step) -> tuple[str, str]:
+        """How a step's value is written and the relation before it: ('=', '0.13'), or
+        ('≈', '0.310') when the value was rounded (for display or, by hand, for carrying)."""
+        rounded = not numfmt.same(step.value, step.carried) or not numfmt.exact(
+            step.carried, self.d
+        )
+        if not rounded:
+            return "=", self.vec(step.carried)
+        return "\u2248", self.vec(step.carried, fixed=True)
+
+    def result(self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()) -> Text:
+        """``lhs = part = part ≈ value``: one line when it fits, else one '=' per line."""
+        rel, value = self.shown(step)
+        lhs = self.sym(step) if lhs is None else lhs
+        pieces = [p for p in parts if p]
+        one_line = " = ".join([lhs, *pieces]) + f" {rel} {value}"
+        text = Text()
+        if len(one_line) <= LINE_WIDTH or not pieces:
+            text.append(lhs, style="cyan")
+            for piece in pieces:
+                text.append(f" = {piece}")
+            text.append(f" {rel} ")
+            text.append(value, style="bold")
+            return text
+        indent = " " * (len(lhs.rstrip()) - len(lhs.strip()) + 2)
+        text.append(lhs, style="cyan")
+        text.append(f" = {pieces[0]}")
+        for piece in pieces[1:]:
+            text.append(f"\n{indent}  = {piece}")
+        text.append(f"\n{indent}  {rel} ")
+        text.append(value, style="bold")
+        return text
+
+    def vec(self, values: np.ndarray, fixed: bool = False) -> str:
+        """A vector (shortened when long unless --full); one number prints bare.
+        ``fixed`` writes every entry with the display decimals (0.310, not 0.31)."""
+        flat = np.ravel(values)
+        if flat.size == 1:
+            return numfmt.fixed(float(flat[0]), self.d) if fixed else self.num(float(flat[0]))
+        width = self.d if fixed else numfmt.places(flat, self.d)
+
+        def fmt(v: float) -> str:
+            return numfmt.fixed(v, width)
+
+        limit = self.settings.max_entries * 2
+        if self.settings.full or flat.size <= limit:
+            return "[" + ", ".join(fmt(float(v)) for v in flat) + "]"
+        head = ", ".join(fmt(float(v)) for v in flat[:5])
+        tail = ", ".join(fmt(float(v)) for v in flat[-2:])
+        return f"[{head}, … {flat.size - 7} more …, {tail}]"
+
+    def matrix(
+        self, label: str, values: np.ndarray, style: str = "", rel: str = "=", fixed: bool = False
+    ) -> Iterator[Text]:
+        """``label = [ rows ]`` with the label on the first row."""
+        if np.ndim(values) == 2:
+            rows = numfmt.matrix_lines(values, self.d, fixed=fixed)
+        else:
+            rows = [self.vec(values, fixed=fixed)]
+        limit = self.settings.max_entries
+        if not self.settings.full and len(rows) > limit:
+            rows = rows[:3] + [f"  ⋮  ({len(rows) - 4} more rows)"] + rows[-1:]
+        pad = " " * (len(label) + len(rel) + 2)
+        for i, row in enumerate(rows):
+            line = Text(f"{label} {rel} " if i == 0 else pad, style="cyan" if i == 0 else "")
+            line.append(row, style=style)
+            yield line
+
+    def matrix_result(self, step: Step, lhs: str) -> Iterator[Text]:
+        """A matrix-valued step: ``lhs`` on its own line, then ``= [ rows ]``."""
+        rel, _ = self.shown(step)
+        yield Text(lhs, style="cyan")
+        yield from self.matrix(" " * 2, step.carried, "bold", rel=rel, fixed=rel != "=")
+
+    def small(self, *arrays: np.ndarray) -> bool:
+        """True when arrays are small enough to write out entry by entry."""
+        limit = self.settings.max_entries
+        return self.settings.full or all(
+            max(np.shape(a) or (1,)) <= limit and np.size(a) <= limit * limit for a in arrays
+        )
+
+    def entries(self, parts: Iterable[str]) -> str:
+        """Entry-by-entry expressions joined, shortened when long."""
+        parts = list(parts)
+        limit = self.settings.max_entries * 2
+        if not self.settings.full and len(parts) > limit:
+            parts = parts[:4] + [f"… {len(parts) - 5} more …"] + parts[-1:]
+        return "[" + ", ".join(parts) + "]"
+
+
+def wrap_line(line: Text, width: int = TERMINAL_WIDTH) -> Text:
+    """Long lines broken after ', ' or before ' + ', ' − ', ' = ', ' ≈ ', continuing with a
+    hanging indent; styles are kept. Lines that fit are returned as they are."""
+    if all(len(part) <= width for part in line.plain.split("\n")):
+        return line
+    out = []
+    for physical in line.split("\n"):
+        plain = physical.plain
+        hang = len(plain) - len(plain.lstrip()) + 4
+        cuts: list[int] = []
+        start = 0
+        while len(plain) - start > (width if not cuts else width - hang):
+            room = width if not cuts else width - hang
+            spots = [
+                m.start() + (2 if m.group() == ", " else 1)
+                for m in _BREAKS.finditer(plain, start + 1, start + room)
+            ]
+            if not spots:
+                break
+            cuts.append(spots[-1])
+            start = spots[-1]
+        pieces = physical.divide(cuts)
+        for i, piece in enumerate(pieces):
+            piece.rstrip()
+            out.append(piece if i == 0 else Text(" " * hang) + piece)
+    return Text("\n").join(out)

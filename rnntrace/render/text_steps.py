@@ -1,0 +1,262 @@
+"""The worked lines of each kind of step, one ``_print_<op>`` method per op."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from rich.console import RenderableType
+from rich.text import Text
+
+from rnntrace.render import numfmt
+from rnntrace.render.explain import is_zero, matvec_rows
+from rnntrace.render.symbols import to_text
+from rnntrace.render.text_base import LINE_WIDTH, TextBase
+from rnntrace.trace import Step
+
+
+class StepPrinter(TextBase):
+    """Writes out one step the way a hand calculation does."""
+
+    # -- given data -------------------------------------------------------------------------
+    def _print_given(self, step: Step) -> Iterator[RenderableType]:
+        yield from self.matrix(self.sym(step), step.value)
+        if "not given" in step.label:
+            yield Text("   (not given: zero)", style="dim")
+
+    def _print_input(self, step: Step) -> Iterator[RenderableType]:
+        token = step.info.get("token", "")
+        source = {"embeddings": f"embedding of {token!r}", "one_hot": f"one-hot of {token!r}"}
+        yield self.result(step, parts=[source.get(step.info.get("source", ""), "")])
+
+    # -- linear algebra ---------------------------------------------------------------------
+    def _print_matvec(self, step: Step) -> Iterator[RenderableType]:
+        matrix_key, vector_key = step.operands
+        if is_zero(self.trace.value(vector_key)):
+            yield self.result(step)
+            yield Text(f"   (since {self.sym(vector_key)} is all zeros)", style="dim")
+            return
+        matrix = self.trace.value(matrix_key)
+        if not self.small(matrix):
+            yield self.result(step)
+            yield Text(
+                f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
+                "omitted; use --full)",
+                style="dim",
+            )
+            return
+        yield Text(self.sym(step) + ":", style="cyan")
+        for i, row in enumerate(matvec_rows(step, self.trace), start=1):
+            terms = " + ".join(
+                f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in row.factors
+            )
+            products = numfmt.signed_sum(row.products, self.d) if len(row.factors) > 1 else ""
+            entry = step.carried[i - 1]
+            rounded = not numfmt.same(step.value[i - 1], entry) or not numfmt.exact(entry, self.d)
+            rel = "≈" if rounded else "="
+            value = numfmt.fixed(entry, self.d) if rounded else self.num(entry)
+            head = f"  row {i}: {terms}"
+            tail = (f" = {products}" if products else "") + f" {rel} "
+            if len(head + tail + value) > LINE_WIDTH and products:
+                indent = " " * (len(f"  row {i}:") - 1)
+                yield Text(head)
+                tail = f"{indent}= {products} {rel} "
+            yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
+                value, style="bold"
+            )
+        yield self.result(step, "  " + self.sym(step))
+
+    def _print_add(self, step: Step) -> Iterator[RenderableType]:
+        operands = [self.trace[key] for key in step.operands]
+        symbols = [self.sym(op) for op in operands]
+        if len(symbols) > 4:
+            symbols = symbols[:2] + ["…"] + symbols[-1:]
+        formula = " + ".join(symbols)
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        if len(operands) == 1:
+            yield self.result(step, parts=[formula])
+            return
+        values = " + ".join(self.vec(op.carried) for op in operands)
+        if len(values) > LINE_WIDTH - 8 and not self.settings.full:
+            values = ""  # each term was written out at its own time step
+        yield self.result(step, parts=[formula, values])
+
+    def _print_outer(self, step: Step) -> Iterator[RenderableType]:
+        left, right = self.trace.operand_values(step)
+        param = step.info.get("param")
+        lhs = self.sym(step)
+        if param:
+            lhs = f"∂L/∂{to_text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
+        a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
+        yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
+        if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
+            cells = [
+                [f"{numfmt.factor(x, self.d)}×{numfmt.factor(y, self.d)}" for y in right]
+                for x in left
+            ]
+            widths = [max(len(row[j]) for row in cells) for j in range(len(right))]
+            rows = [
+                "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells
+            ]
+            if len(rows[0]) + 6 <= LINE_WIDTH:  # else the result alone
+                for i, row in enumerate(rows):
+                    yield Text(("  = " if i == 0 else "    ") + row)
+        rel, _ = self.shown(step)
+        yield from self.matrix(" ", step.carried, "bold", rel=rel, fixed=rel != "=")
+
+    def _print_hadamard(self, step: Step) -> Iterator[RenderableType]:
+        left, right = self.trace.operand_values(step)
+        formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
+        parts = self.entries(
+            f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in zip(left, right)
+        )
+        yield self.result(step, parts=[formula, parts])
+
+    # -- nonlinearities ---------------------------------------------------------------------
+    def _print_activation(self, step: Step) -> Iterator[RenderableType]:
+        name = step.info["activation"]
+        (z,) = self.trace.operand_values(step)
+        fn = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ"}[name]
+        yield Text(f"{self.sym(step)} = {fn}({self.sym(step.operands[0])}):", style="cyan")
+        parts = []
+        for a, full, kept in zip(z, step.value, step.carried):
+            rounded = not numfmt.same(full, kept) or not numfmt.exact(kept, self.d)
+            value = numfmt.fixed(kept, self.d) if rounded else self.num(kept)
+            parts.append(f"{fn}({self.num(a)}) {'≈' if rounded else '='} {value}")
+        yield Text("  " + self.entries(parts)[1:-1])
+        yield self.result(step, "  " + self.sym(step))
+
+    def _print_activation_derivative(self, step: Step) -> Iterator[RenderableType]:
+        name = step.info["activation"]
+        (arg,) = self.trace.operand_values(step)
+        a = self.sym(step.operands[0])
+        formula, each = {
+            "tanh": (f"1 − {a}²", lambda v: f"1 − {numfmt.factor(v, self.d)}²"),
+            "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v)}×(1 − {self.num(v)})"),
+            "relu": (f"1 if {a} > 0 else 0", lambda v: "1" if v > 0 else "0"),
+        }[name]
+        yield self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
+
+    def _print_identity(self, step: Step) -> Iterator[RenderableType]:
+        yield self.result(step, parts=[self.sym(step.operands[0])])
+
+    def _print_sigmoid(self, step: Step) -> Iterator[RenderableType]:
+        (o,) = self.trace.operand_values(step)
+        first = self.entries(f"1/(1 + e^{numfmt.factor(-v, self.d)})" for v in o)
+        second = self.entries(f"1/(1 + {numfmt.fixed(float(np.exp(-v)), self.d)})" for v in o)
+        if o.size == 1:
+            first, second = first[1:-1], second[1:-1]
+        yield self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
+
+    def _print_exp(self, step: Step) -> Iterator[RenderableType]:
+        (o,) = self.trace.operand_values(step)
+        shift = float(step.info.get("shift", 0.0))
+        parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
+        yield self.result(step, parts=[parts])
+        if shift:
+            yield Text(
+                f"   (every logit less the largest, {self.num(shift)}, so that nothing "
+                "overflows; the softmax is unchanged)",
+                style="dim",
+            )
+
+    def _print_total(self, step: Step) -> Iterator[RenderableType]:
+        (e,) = self.trace.operand_values(step)
+        yield self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d)])
+
+    def _print_divide(self, step: Step) -> Iterator[RenderableType]:
+        e, s = self.trace.operand_values(step)
+        parts = self.entries(f"{self.num(v)}/{self.num(float(s))}" for v in e)
+        formula = f"{self.sym(step.operands[0])} / {self.sym(step.operands[1])}"
+        yield self.result(step, parts=[formula, parts])
+
+    # -- losses and output errors -----------------------------------------------------------
+    def _print_bce(self, step: Step) -> Iterator[RenderableType]:
+        y_hat = self.trace.value(step.operands[0])
+        terms = []
+        for t, p in zip(step.info["target"], y_hat):
+            if t == 1:
+                terms.append(f"log({self.num(p)})")
+            elif t == 0:
+                terms.append(f"log(1 − {self.num(p)})")
+            else:
+                terms.append(
+                    f"{self.num(t)}·log({self.num(p)}) + {self.num(1 - t)}·log(1 − {self.num(p)})"
+                )
+        inner = " + ".join(terms)
+        value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
+        yield self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
+        yield Text(f"   (y = {step.info['target_text']})", style="dim")
+
+    def _print_ce(self, step: Step) -> Iterator[RenderableType]:
+        y_hat = self.trace.value(step.operands[0])
+        k = step.info["index"]
+        yield self.result(step, parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k])})"])
+        yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
+
+    def _print_mse(self, step: Step) -> Iterator[RenderableType]:
+        (y_hat,) = self.trace.operand_values(step)
+        terms = " + ".join(
+            f"({self.num(p)} − {numfmt.factor(t, self.d)})²"
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        k = len(y_hat)
+        formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
+        yield self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
+
+    def _print_bce_grad(self, step: Step) -> Iterator[RenderableType]:
+        yield from self._output_error(step, "sigmoid and binary cross-entropy together")
+
+    def _print_ce_grad(self, step: Step) -> Iterator[RenderableType]:
+        yield from self._output_error(step, "softmax and cross-entropy together")
+
+    def _output_error(self, step: Step, why: str) -> Iterator[RenderableType]:
+        (y_hat,) = self.trace.operand_values(step)
+        parts = self.entries(
+            f"{self.num(p)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
+        )
+        yield self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
+        yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
+
+    def _print_mse_grad(self, step: Step) -> Iterator[RenderableType]:
+        (y_hat,) = self.trace.operand_values(step)
+        k = len(y_hat)
+        per = f"/{k}" if k > 1 else ""
+        parts = self.entries(
+            f"2×({self.num(p)} − {numfmt.factor(t, self.d)}){per}"
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        yield self.result(step, parts=[f"2(ŷ − y){per}", parts])
+
+    def _print_sigmoid_back(self, step: Step) -> Iterator[RenderableType]:
+        grad, y_hat = self.trace.operand_values(step)
+        parts = self.entries(
+            f"{numfmt.factor(g, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
+            for g, p in zip(grad, y_hat)
+        )
+        yield self.result(step, parts=["δŷ ⊙ ŷ(1 − ŷ)", parts])
+
+    def _print_softmax_back(self, step: Step) -> Iterator[RenderableType]:
+        grad, y_hat = self.trace.operand_values(step)
+        dot = float(np.dot(grad, y_hat))
+        parts = self.entries(
+            f"{self.num(p)}×({numfmt.factor(g, self.d)} − {numfmt.factor(dot, self.d)})"
+            for g, p in zip(grad, y_hat)
+        )
+        yield self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
+
+    # -- update -----------------------------------------------------------------------------
+    def _print_sgd(self, step: Step) -> Iterator[RenderableType]:
+        param, grad = self.trace.operand_values(step)
+        lr = step.info["learning_rate"]
+        formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
+        if param.ndim == 1 or param.size == 1:
+            parts = self.entries(
+                f"{self.num(p)} − {lr:g}×{numfmt.factor(g, self.d)}"
+                for p, g in zip(np.ravel(param), np.ravel(grad))
+            )
+            yield self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
+            return
+        yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
