@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def _one_line(text: str) -> str:
+    """Line breaks written as \\n, so that a message is always one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class RnntraceError(Exception):
     """A user-facing error: its message is one line, fit to print as it is."""
 
@@ -34,7 +39,7 @@ class ScenarioError(RnntraceError):
             if self.col is not None:
                 where += f":{self.col}"
         key = f"{self.path}: " if self.path else ""
-        return f"{where}: {key}{self.message}"
+        return _one_line(f"{where}: {key}{self.message}")
 
 
 class NumericError(RnntraceError):

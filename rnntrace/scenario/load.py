@@ -54,7 +54,8 @@ class _Loader(ParamsReader, TargetsReader):
                 self.fail(doc.root, required, "missing (see `rnntrace init` for a starter file)")
         if "version" in top:
             node = top["version"][1]
-            if doc.scalar(node, "version") != 1:
+            version = doc.scalar(node, "version")
+            if isinstance(version, bool) or version != 1:
                 self.fail(node, "version", f"expected 1, found {describe(node)}")
         title = Path(doc.file).name
         if "title" in top:

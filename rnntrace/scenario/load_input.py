@@ -14,6 +14,16 @@ from rnntrace.scenario.schema import allowed_keys, choices
 from rnntrace.scenario.yamldoc import YamlDoc, describe, suggest
 
 MAX_TIME_STEPS = 100_000
+MAX_ONE_HOT = 2_000
+
+
+def _excerpt(tokens: list[str], token: str, split: str, room: int = 6) -> str:
+    """The sequence as written, or a stretch of it around ``token`` when it is long."""
+    at = tokens.index(token)
+    start, end = max(0, at - room), min(len(tokens), at + room + 1)
+    glue = "" if split == "chars" else " "
+    text = glue.join(tokens[start:end])
+    return ("…" if start else "") + text + ("…" if end < len(tokens) else "")
 
 
 class InputReader:
@@ -43,14 +53,27 @@ class InputReader:
             return kind, {}, value
         if kind == "one_hot":
             items = doc.sequence(value, path, "a list of tokens (the vocabulary)")
+            if len(items) > MAX_ONE_HOT:
+                self.fail(
+                    value,
+                    path,
+                    f"a one-hot vocabulary of {len(items):,} tokens; at most "
+                    f"{MAX_ONE_HOT:,} (each token is a vector of that length)",
+                )
             vocab = [doc.text(item, f"{path}[{i}]", "a token") for i, item in enumerate(items)]
             if not vocab:
                 self.fail(
                     value, path, "expected a vocabulary of at least one token, found an empty list"
                 )
+            seen: dict[str, int] = {}
             for i, token in enumerate(vocab):
-                if token in vocab[:i]:
-                    self.fail(items[i], f"{path}[{i}]", f"token {token!r} is listed twice")
+                if token in seen:
+                    self.fail(
+                        items[i],
+                        f"{path}[{i}]",
+                        f"token {token!r} is listed twice (first as entry {seen[token]})",
+                    )
+                seen[token] = i
             eye = np.eye(len(vocab))
             return kind, {token: eye[i] for i, token in enumerate(vocab)}, value
         entries = doc.mapping(value, path)
@@ -141,8 +164,8 @@ class InputReader:
                 tnode = fields["tokens"][1]
                 line, col = self.token_position(tnode, tokens, token)
                 raise ScenarioError(
-                    f"unknown token {token!r} in sequence {index + 1} ({' '.join(tokens)!r})"
-                    + suggest(token, vocabulary),
+                    f"unknown token {token!r} in sequence {index + 1} "
+                    f"({_excerpt(tokens, token, split)!r})" + suggest(token, vocabulary),
                     file=doc.file,
                     line=line,
                     col=col,

@@ -23,6 +23,9 @@ PARAM_ALIASES = {
 }  # fmt: skip
 
 
+_SINGULAR = {"rows": "row", "columns": "column", "entries": "entry"}
+
+
 def _vote(
     arrays: dict[str, np.ndarray], claims: list[tuple[str, int, str]]
 ) -> tuple[int, Callable[[str], str]]:
@@ -36,14 +39,21 @@ def _vote(
     counts = Counter(size for *_, size in stated)
     size = max(counts, key=lambda n: (counts[n], -[s for *_, s in stated].index(n)))
     agree = [
-        (key, f"{key} has {n} {unit if n != 1 else unit.rstrip('s')}")
+        (key, f"{key} has {n} {unit if n != 1 else _SINGULAR[unit]}")
         for key, _, unit, n in stated
         if n == size
     ]
 
     def why(key: str) -> str:
-        others = [text for owner, text in agree if owner != key] or [t for _, t in agree]
-        return " and ".join(dict.fromkeys(others[:2]))
+        reasons = [(owner, text) for owner, text in agree if owner != key] or agree
+        owners = [owner for owner, _ in reasons]
+        texts = []
+        for owner, text in reasons:
+            if owners.count(owner) > 1:  # both sides of a square matrix agree
+                text = f"{owner} is {size}×{size}"
+            if text not in texts:
+                texts.append(text)
+        return " and ".join(texts[:2])
 
     return size, why
 

@@ -10,6 +10,13 @@ from rnntrace.scenario.model import ModelSpec, Sequence, Target
 from rnntrace.scenario.yamldoc import describe, suggest
 
 
+def _one_hot(size: int, index: int) -> np.ndarray:
+    """The unit vector e_index of length ``size``."""
+    vector = np.zeros(size)
+    vector[index] = 1.0
+    return vector
+
+
 class TargetsReader(InputReader):
     """Labels and targets of the sequences (string targets are split like tokens)."""
 
@@ -95,15 +102,17 @@ class TargetsReader(InputReader):
         if model.loss == "ce":
             if isinstance(node, yaml.ScalarNode):
                 value = doc.scalar(node, path)
+                if isinstance(value, str) and value.isdigit() and value not in vocabulary:
+                    value = int(value)  # `targets: 1 0 1`, split like tokens
                 if isinstance(value, int) and not isinstance(value, bool):
                     if not 0 <= value < K:
                         self.fail(
                             node,
                             path,
                             f"class index {value} out of range; "
-                            f"the output has {K} classes (0 to {K - 1})",
+                            f"the output has {K} class{'es' if K > 1 else ''} (0 to {K - 1})",
                         )
-                    return Target(vector=np.eye(K)[value], text=str(value), index=value)
+                    return Target(vector=_one_hot(K, value), text=str(value), index=value)
                 token = node.value
                 if kind == "one_hot" and token in vocabulary:
                     index = list(vocabulary).index(token)
@@ -114,7 +123,7 @@ class TargetsReader(InputReader):
                             f"token {token!r} as a class needs an output of "
                             f"{len(vocabulary)} classes (the vocabulary), but it has {K}",
                         )
-                    return Target(vector=np.eye(K)[index], text=token, index=index)
+                    return Target(vector=_one_hot(K, index), text=token, index=index)
                 hint = suggest(token, vocabulary) if kind == "one_hot" else ""
                 self.fail(
                     node,

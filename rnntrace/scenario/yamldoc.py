@@ -29,7 +29,11 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
-_KNOWN_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:timestamp"}
+_ALLOWED_TAGS = {
+    _STR, _INT, _FLOAT, _BOOL, _NULL,
+    "tag:yaml.org,2002:timestamp",  # a date-like token is read as its text
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:merge",
+}  # fmt: skip
 
 
 def describe(node: yaml.Node) -> str:
@@ -42,9 +46,10 @@ def describe(node: yaml.Node) -> str:
         _INT: "a whole number",
         _FLOAT: "a number",
         _BOOL: "a boolean",
-        _NULL: "nothing (null)",
     }.get(node.tag, "a string")
     text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    if node.tag == _NULL:
+        return "null (nothing)" if node.value else "nothing (empty)"
     return "nothing (empty)" if node.value == "" else f"{text!r} ({kind})"
 
 
@@ -59,6 +64,17 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f" (allowed: {', '.join(choices)})" if len(choices) <= 12 else ""
 
 
+def _plainer(problem: str, text: str, mark: yaml.Mark | None) -> str:
+    """PyYAML's words for common slips, put the way a person would say them."""
+    if mark is not None and "cannot start any token" in problem:
+        lines = text.splitlines()
+        if mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+            return "a tab character; YAML indents with spaces"
+    if "another document" in problem:
+        return "expected one document, found a second ('---')"
+    return problem
+
+
 class YamlDoc:
     """A composed YAML document and the helpers that read typed values out of it."""
 
@@ -71,10 +87,21 @@ class YamlDoc:
                 file=file,
             )
         try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            before = text[: exc.start]
+            raise ScenarioError(
+                "the text holds a character that is not valid Unicode (a lone surrogate)",
+                file=file,
+                line=before.count("\n") + 1,
+                col=len(before) - before.rfind("\n"),
+            ) from None
+        try:
             root = yaml.compose(text, Loader=_COMPOSER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+            problem = _plainer(problem, text, mark)
             raise ScenarioError(
                 f"YAML syntax: {problem}",
                 file=file,
@@ -90,7 +117,9 @@ class YamlDoc:
                 line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
             raise ScenarioError(f"YAML: {first}", file=file, line=line, col=col) from None
         if root is None:
-            raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
+            raise ScenarioError(
+                "the file is empty; expected a scenario mapping", file=file, line=1, col=1
+            )
         self.root: yaml.Node = root
         self._constructor = yaml.SafeLoader("")
 
@@ -111,8 +140,9 @@ class YamlDoc:
                 f"the document expands to more than {MAX_NODE_VISITS:,} values "
                 "(aliases that repeat each other?); refused",
             )
-        if not node.tag.startswith("tag:yaml.org,2002:"):
-            self.fail(node, path, f"unsupported YAML tag {node.tag!r}; use plain values")
+        if node.tag not in _ALLOWED_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.fail(node, path, f"unsupported YAML tag {tag!r}; write plain values")
 
     # -- structure ------------------------------------------------------------------------
     def mapping(
@@ -157,7 +187,12 @@ class YamlDoc:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(node, path, f"expected a single value, found {describe(node)}")
         if node.tag in (_INT, _FLOAT, _BOOL, _NULL):
-            return self._constructor.construct_object(node)
+            try:
+                return self._constructor.construct_object(node)
+            except Exception:  # noqa: BLE001 - an explicit tag on text that is not of its kind
+                want = "true or false" if node.tag == _BOOL else "a number"
+                text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+                self.fail(node, path, f"expected {want}, found {text!r} (not a valid {want})")
         return node.value
 
     def text(self, node: yaml.Node, path: str, what: str = "a string") -> str:
@@ -190,9 +225,12 @@ class YamlDoc:
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(node, path, f"expected a number, found {describe(node)}")
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:
+            result = float("inf")
         if not np.isfinite(result):
-            self.fail(node, path, f"expected a finite number, found {node.value!r}")
+            self.fail(node, path, f"expected a finite number, found {describe(node)}")
         return result
 
     def integer(self, node: yaml.Node, path: str, low: int, high: int) -> int:
