@@ -10,8 +10,9 @@ carried rounded, as by hand).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,47 @@ class Trace:
     def operand_values(self, step: Step) -> list[np.ndarray]:
         """The carried values of a step's operands, in order."""
         return [self._index[key].carried for key in step.operands]
+
+    def base_key(self, step: Step) -> str:
+        """The key without its sequence prefix: ``s2.h_3`` -> ``h_3``."""
+        if step.sequence is not None and "." in step.key:
+            return step.key.split(".", 1)[1]
+        return step.key
+
+    def select(self, patterns: Sequence[str]) -> list[Step]:
+        """The steps whose key matches any of ``patterns`` (shell-style: ``h_*``, ``dW_??``),
+        in trace order. A pattern that matches no full key matches keys without their
+        sequence prefix (``h_2`` means ``s1.h_2`` and ``s2.h_2``; ``dW_hh`` the total only).
+        Raises KeyError naming a pattern that matches nothing."""
+        chosen: list[Step] = []
+        for pattern in patterns:
+            hits = [step for step in self.steps if fnmatchcase(step.key, pattern)]
+            if not hits:  # h_2 means every sequence's h_2 when there are several
+                hits = [step for step in self.steps if fnmatchcase(self.base_key(step), pattern)]
+            if not hits:
+                raise KeyError(pattern)
+            chosen.extend(step for step in hits if step not in chosen)
+        order = {step.key: i for i, step in enumerate(self.steps)}
+        return sorted(chosen, key=lambda step: order[step.key])
+
+    def checkable(self) -> list[Step]:
+        """Every step a student could be asked for: all but the given data and inputs."""
+        return [step for step in self.steps if step.op not in ("given", "input")]
+
+    def default_questions(self) -> list[Step]:
+        """What a worksheet asks by default: the hidden states, the outputs, the losses, the
+        gradients (sums over time and sequences) and the updated parameters."""
+
+        def wanted(step: Step) -> bool:
+            base = self.base_key(step)
+            if base.startswith("h_") and step.time is not None:
+                return True
+            if base.startswith("y_") and step.phase == "forward":
+                return True
+            if step.phase == "loss":
+                return True
+            if step.phase == "gradient" and step.time is None:
+                return step.sequence is None or len(self.meta.sequences) == 1
+            return step.phase == "update"
+
+        return [step for step in self.steps if wanted(step)]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rnntrace.engine import trace_scenario
 from rnntrace.render.json import render_json
@@ -78,3 +79,14 @@ def test_large_arrays_are_exact_base64_and_lists_on_request():
     for a, b in zip(packed["steps"], plain["steps"]):
         assert isinstance(b["value"], (list, float))
         np.testing.assert_array_equal(decode(a["value"]), decode(b["value"]))
+
+
+def test_select_by_pattern_and_the_default_questions():
+    trace = trace_scenario(load_scenario(ROOT / "scenarios" / "sentiment.yaml"))
+    assert [s.key for s in trace.select(["h_2", "dW_hh"])] == ["s1.h_2", "s2.h_2", "dW_hh"]
+    assert [s.key for s in trace.select(["s2.h_*"])] == [f"s2.h_{t}" for t in range(1, 5)]
+    with pytest.raises(KeyError):
+        trace.select(["h_9"])
+    asked = {s.key for s in trace.default_questions()}
+    assert {"s1.h_6", "s1.y_6", "s1.L", "L", "dW_hh", "db_y", "W_hh_new"} <= asked
+    assert not asked & {"s1.dW_hh", "s1.dW_hh_6", "s1.zx_1", "W_hh"}
