@@ -1,6 +1,9 @@
 """rnntrace benchmarks: speed as ratios to a reference measured in the same run.
 
-Run with ``make bench``. Each figure is the median of several interleaved runs, so that
+Run with ``make bench``. Helpers for other benchmark modules: ``wall``, ``interleaved``,
+``verdict``; each ``benchmarks/bench_*.py`` defines ``run()`` and is run after these.
+
+Each figure is the median of several interleaved runs, so that
 the machine's load affects the measurement and its reference alike. Nothing here fails:
 it reports each figure beside its target, with OK or OVER.
 
@@ -95,12 +98,8 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "OVER"
 
 
-def main() -> None:
-    # Bytecode, as an installed package has it (the libraries of the reference have theirs);
-    # without it an environment with PYTHONDONTWRITEBYTECODE recompiles rnntrace every run.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rnntrace")], check=True)
-    print(f"rnntrace benchmarks (median of {REPEATS} interleaved runs, {os.cpu_count()} cores)")
-    print()
+def core() -> None:
+    """The core tracer's targets (issue 2)."""
     print("1. rnntrace run on the bundled sentiment scenario")
     run_cmd = [*RNNTRACE, "run", str(SENTIMENT)]
     medians = interleaved({"imports": IMPORTS, "run": run_cmd})
@@ -146,6 +145,26 @@ def main() -> None:
             f"   T = 1000 vs 500: {peaks[1000] / peaks[500]:.2f}x   target ~2x (linear)   "
             f"{verdict(linear)}"
         )
+
+
+def main() -> None:
+    """Run every benchmark: this file's, then each ``benchmarks/bench_*.py`` module's
+    ``run()`` (which prints its own figures)."""
+    import importlib.util
+
+    # Bytecode, as an installed package has it (the libraries of the reference have theirs);
+    # without it an environment with PYTHONDONTWRITEBYTECODE recompiles rnntrace every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rnntrace")], check=True)
+    print(f"rnntrace benchmarks (median of {REPEATS} interleaved runs, {os.cpu_count()} cores)")
+    print()
+    core()
+    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        print()
+        module.run()
 
 
 if __name__ == "__main__":
