@@ -136,7 +136,7 @@ def test_bad_scenario_gives_one_line_and_exit_2(tmp_path):
     # the hidden size is what most parameters agree on, so the odd one out is named
     assert re.match(
         rf"{re.escape(str(bad))}:\d+:\d+: params\.b_h: 2 entries, must be 3 entries because "
-        r"W_hh is 3×3 and W_xh has 3 rows$",
+        r"W_xh has 3 rows and W_hh is 3×3$",
         lines[0],
     )
 

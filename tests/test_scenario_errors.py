@@ -327,8 +327,9 @@ def test_enum_given_a_list() -> None:
     expect(edit(BASE, "head: sigmoid", "head: [sigmoid]"), 9, 29, "model.head", "found a list")
 
 
-def test_cells_other_than_rnn_are_not_available() -> None:
-    expect(edit(BASE, "model: {", "model: {cell: lstm, "), 9, 15, "model.cell", "'lstm'", "rnn")
+def test_parameters_of_another_cell_are_named_as_such() -> None:
+    expect(edit(BASE, "model: {", "model: {cell: lstm, "), 11, 3, "params.W_xh",
+           "unknown parameter for model.cell 'lstm'", "a parameter of 'rnn'")  # fmt: skip
 
 
 # -- shapes -------------------------------------------------------------------------------

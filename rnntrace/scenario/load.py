@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from rnntrace.errors import ScenarioError
@@ -69,13 +70,13 @@ class _Loader(ParamsReader, TargetsReader):
         train = self.train(top.get("train"))
         kind, vocabulary, vocab_node = self.input(top["input"][1])
         sequences = self.sequences(top["sequences"][1], kind, vocabulary, model)
-        params, given = self.params(
+        params, given, dims, form = self.params(
             top["params"][1], kind, vocabulary, vocab_node, sequences, model
         )
-        K = params["W_hy"].shape[0] if "W_hy" in params else 0
+        K = dims["K"]
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
-        notation = self.notation(top.get("notation"))
+        notation = self.notation(top.get("notation"), params)
         return Scenario(
             file=doc.file,
             title=title,
@@ -86,6 +87,8 @@ class _Loader(ParamsReader, TargetsReader):
             model=model,
             params=params,
             given=frozenset(given),
+            dims=dims,
+            form=form,
             notation=notation,
             train=train,
             numbers=numbers,
@@ -102,11 +105,14 @@ class _Loader(ParamsReader, TargetsReader):
             for key, (_, node) in fields.items()
         }
         spec = ModelSpec(**values)
-        if spec.cell != "rnn":
-            node = fields["cell"][1]
-            self.fail(
-                node, "model.cell", f"{spec.cell!r} is not available yet in this version; use rnn"
-            )
+        only = {"activation": "rnn", "gru_variant": "gru", "update_gate": "gru"}
+        for key, cell in only.items():
+            if key in fields and spec.cell != cell:
+                self.fail(
+                    fields[key][0],
+                    f"model.{key}",
+                    f"applies to model.cell {cell!r} only; this model is {spec.cell!r}",
+                )
         if spec.output == "none" and spec.loss != "none":
             self.fail(
                 fields["loss"][1],
@@ -167,12 +173,15 @@ class _Loader(ParamsReader, TargetsReader):
                     self.fail(node, "train.clip", f"expected a positive number, found {clip}")
         return TrainSpec(learning_rate=lr, epochs=epochs, bptt=bptt, clip=clip)
 
-    def notation(self, entry: tuple[yaml.Node, yaml.Node] | None) -> dict[str, str]:
+    def notation(
+        self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]
+    ) -> dict[str, str]:
+        """Display symbols, for parameters of this scenario's cell and form."""
         if entry is None:
             return {}
         doc = self.doc
         out = {}
-        for key, (_, node) in doc.mapping(entry[1], "notation", allowed_keys("notation")).items():
+        for key, (_, node) in doc.mapping(entry[1], "notation", params).items():
             symbol = doc.text(node, f"notation.{key}", "a symbol (LaTeX)")
             problem = check_notation(symbol)
             if problem:

@@ -9,9 +9,9 @@ from typing import NoReturn
 import numpy as np
 import yaml
 
-from rnntrace.scenario.model import RNN_PARAMS, ModelSpec, Sequence
-from rnntrace.scenario.schema import allowed_keys
-from rnntrace.scenario.yamldoc import MAX_ARRAY_ENTRIES, YamlDoc, suggest
+from rnntrace.scenario.cells import CELLS, CONCAT, ParamSpec, cell_params
+from rnntrace.scenario.model import ModelSpec, Sequence
+from rnntrace.scenario.yamldoc import YamlDoc, suggest
 
 # Other names people give the parameters (textbook symbols); suggested when used as keys.
 PARAM_ALIASES = {
@@ -82,77 +82,128 @@ class ParamsReader:
         vocab_node: yaml.Node,
         sequences: list[Sequence],
         model: ModelSpec,
-    ) -> tuple[dict[str, np.ndarray], set[str]]:
-        doc = self.doc
-        allowed = allowed_keys("params")
-        fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for key, (key_node, value) in doc.mapping(node, "params").items():
-            if key not in allowed:
-                alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(
-                    key.replace("{", "").replace("}", "")
-                )
-                hint = (
-                    f" (the canonical name is {alias!r}; to display it as {key!r}, "
-                    f"add `notation: {{{alias}: {key}}}`)"
-                    if alias
-                    else suggest(key, allowed)
-                )
-                self.fail(key_node, f"params.{key}", "unknown parameter" + hint)
-            fields[key] = (key_node, value)
+    ) -> tuple[dict[str, np.ndarray], set[str], dict[str, int], str]:
+        """The parameters as written (zeros for omitted biases and initial states), the keys
+        given, the sizes D, H, K, and the form (separate or concatenated)."""
+        specs = cell_params(model.cell)
+        fields = self._param_fields(node, model, specs)
         arrays: dict[str, np.ndarray] = {}
         for key, (_, value) in fields.items():
-            reader = doc.matrix if key.startswith("W") else doc.vector
+            reader = self.doc.matrix if key.startswith("W") else self.doc.vector
             arrays[key] = reader(value, f"params.{key}")
-        for key in ("W_xh", "W_hh") + (("W_hy",) if model.output != "none" else ()):
-            if key not in arrays:
-                self.fail(node, f"params.{key}", f"missing: the {RNN_PARAMS[key]}")
-
-        # D: from the input; H: from b_h, else W_xh, else W_hh; K: from b_y, else W_hy.
-        if kind == "vectors":
-            D = sequences[0].inputs.shape[1]
-            d_why = f"sequence 1's input vectors have {D} entries"
-            for seq in sequences:
-                if seq.inputs.shape[1] != D:
-                    self.fail(
-                        vocab_node,
-                        f"sequences[{seq.number - 1}].inputs",
-                        f"vectors of {seq.inputs.shape[1]} entries, but sequence 1's have {D}",
-                    )
-        elif kind == "one_hot":
-            D = len(vocabulary)
-            d_why = f"the one-hot vocabulary has {D} tokens"
-        else:
-            D = len(next(iter(vocabulary.values())))
-            d_why = f"the embeddings have {D} entries"
-        H, h_why = _vote(
-            arrays,
-            [("W_hh", 0, "rows"), ("W_xh", 0, "rows"), ("b_h", 0, "entries"),
-             ("W_hh", 1, "columns"), ("W_hy", 1, "columns"), ("h_0", 0, "entries")],
-        )  # fmt: skip
-        expected: dict[str, tuple[tuple[int, ...], str]] = {
-            "W_xh": ((H, D), f"{h_why('W_xh')} and {d_why}"),
-            "W_hh": ((H, H), h_why("W_hh")),
-            "b_h": ((H,), h_why("b_h")),
-            "h_0": ((H,), h_why("h_0")),
-        }
+        form = self._form(node, model, specs, fields)
+        D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
+        claims = [
+            (key, 0, "rows" if spec.key.startswith("W") else "entries")
+            for key, spec in specs.items()
+            if spec.shape[0] == "H"
+        ]
+        claims += [(key, 1, "columns") for key, spec in specs.items()
+                   if len(spec.shape) > 1 and spec.shape[1] == "H"]  # fmt: skip
+        H, h_why = _vote(arrays, claims)
+        K: int = 0
+        k_why: Callable[[str], str] = _no_reason
         if "W_hy" in arrays:
             K, k_why = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
-            expected["W_hy"] = ((K, H), f"{k_why('W_hy')} and {h_why('W_hy')}")
-            expected["b_y"] = ((K,), k_why("b_y"))
         elif "b_y" in arrays:
             self.fail(fields["b_y"][0], "params.b_y", "given without W_hy")
+        sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
         for key, array in arrays.items():
-            shape, why = expected[key]
+            shape = tuple(sizes[letter] for letter in specs[key].shape)
             if array.shape != shape:
-                found = _shape_words(tuple(array.shape))
-                must = _shape_words(shape)
+                reasons = {"H": h_why(key), "D": d_why, "K": k_why(key),
+                           "H+D": f"{h_why(key)} and {d_why}"}  # fmt: skip
+                why = " and ".join(dict.fromkeys(reasons[letter] for letter in specs[key].shape))
+                found, must = _shape_words(tuple(array.shape)), _shape_words(shape)
                 self.fail(fields[key][1], f"params.{key}", f"{found}, must be {must} because {why}")
-        if arrays["W_hh"].size * 3 > MAX_ARRAY_ENTRIES * 3:
-            self.fail(fields["W_hh"][1], "params.W_hh", "too large; refused")
         given = set(arrays)
-        arrays.setdefault("b_h", np.zeros(H))
-        arrays.setdefault("h_0", np.zeros(H))
+        for key, spec in specs.items():
+            if spec.shape == ("H",) and key not in arrays and (key != "b_hh" or key in given):
+                arrays[key] = np.zeros(H)  # omitted biases and initial states: zero, not trained
         if "W_hy" in arrays:
-            arrays.setdefault("b_y", np.zeros(arrays["W_hy"].shape[0]))
-        ordered = {key: arrays[key] for key in RNN_PARAMS if key in arrays}
-        return ordered, given
+            arrays.setdefault("b_y", np.zeros(K))
+        wanted = [key for key in specs if key in arrays]
+        return {key: arrays[key] for key in wanted}, given, {"D": D, "H": H, "K": K}, form
+
+    def _param_fields(
+        self, node: yaml.Node, model: ModelSpec, specs: dict[str, ParamSpec]
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The entries of `params`, each key checked against the cell's parameters."""
+        fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, (key_node, value) in self.doc.mapping(node, "params").items():
+            if key not in specs:
+                self.fail(key_node, f"params.{key}", "unknown parameter" + _param_hint(key, model))
+            fields[key] = (key_node, value)
+        return fields
+
+    def _form(
+        self,
+        node: yaml.Node,
+        model: ModelSpec,
+        specs: dict[str, ParamSpec],
+        fields: dict[str, tuple[yaml.Node, yaml.Node]],
+    ) -> str:
+        """separate or concatenated; every required matrix present in exactly one form."""
+        concat = CONCAT[model.cell]
+        joined = [key for key in fields if key in {s.key for s in concat.values()}]
+        split = [key for key in fields if specs[key].required and specs[key].gate is not None]
+        if joined and split:
+            self.fail(fields[split[0]][0], f"params.{split[0]}",
+                      f"{joined[0]} (acting on [h_(t-1), x_t]) and {split[0]} are two forms of "
+                      "the same weights; write every gate in one form")  # fmt: skip
+        form = "concatenated" if joined else "separate"
+        if form == "concatenated" and model.gru_variant == "reset_after":
+            self.fail(fields[joined[0]][0], f"params.{joined[0]}",
+                      "the concatenated form goes with gru_variant reset_before; with "
+                      "reset_after write W_hx and W_hh separately")  # fmt: skip
+        needed = [s.key for s in concat.values()] if joined else [
+            key for key, spec in specs.items()
+            if spec.required and (spec.gate is None or spec.key not in
+                                  {s.key for s in concat.values()})
+        ]  # fmt: skip
+        needed += ["W_hy"] if model.output != "none" else []
+        for key in needed:
+            if key not in fields:
+                self.fail(node, f"params.{key}", f"missing: the {specs[key].text}, shape "
+                          f"({', '.join(specs[key].shape)})")  # fmt: skip
+        return form
+
+    def _input_size(
+        self,
+        kind: str,
+        vocabulary: dict[str, np.ndarray],
+        vocab_node: yaml.Node,
+        sequences: list[Sequence],
+    ) -> tuple[int, str]:
+        """D and the reason for it, from the input."""
+        if kind == "vectors":
+            D = sequences[0].inputs.shape[1]
+            for seq in sequences:
+                if seq.inputs.shape[1] != D:
+                    self.fail(vocab_node, f"sequences[{seq.number - 1}].inputs",
+                              f"vectors of {seq.inputs.shape[1]} entries, but sequence 1's "
+                              f"have {D}")  # fmt: skip
+            return D, f"sequence 1's input vectors have {D} entries"
+        if kind == "one_hot":
+            return len(vocabulary), f"the one-hot vocabulary has {len(vocabulary)} tokens"
+        D = len(next(iter(vocabulary.values())))
+        return D, f"the embeddings have {D} entries"
+
+
+def _no_reason(key: str) -> str:
+    return ""
+
+
+def _param_hint(key: str, model: ModelSpec) -> str:
+    """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
+    specs = cell_params(model.cell)
+    alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(key.replace("{", "").replace("}", ""))
+    if model.cell == "rnn" and alias:
+        return (f" (the canonical name is {alias!r}; to display it as {key!r}, "
+                f"add `notation: {{{alias}: {key}}}`)")  # fmt: skip
+    for cell in CELLS:
+        if cell != model.cell and key in cell_params(cell):
+            return f" for model.cell {model.cell!r} (it is a parameter of {cell!r})" + suggest(
+                key, specs
+            )
+    return suggest(key, specs)

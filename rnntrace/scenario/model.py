@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnntrace.scenario.cells import RNN
+
 # Canonical parameter keys of the simple RNN, in display order, with what each one is.
 RNN_PARAMS: dict[str, str] = {
-    "W_xh": "input-to-hidden matrix, shape (H, D)",
-    "W_hh": "hidden-to-hidden (recurrent) matrix, shape (H, H)",
-    "b_h": "hidden bias, shape (H)",
-    "W_hy": "hidden-to-output matrix, shape (K, H)",
-    "b_y": "output bias, shape (K)",
-    "h_0": "initial hidden state, shape (H)",
+    spec.key: f"{spec.text}, shape ({', '.join(spec.shape)})" for spec in RNN
 }
 
 
@@ -47,10 +44,12 @@ class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
     cell: str = "rnn"
-    activation: str = "tanh"
+    activation: str = "tanh"  # of the simple RNN's hidden state
     output: str = "last"
     head: str = "identity"
     loss: str = "none"
+    gru_variant: str = "reset_before"  # reset_before (seeds) | reset_after (PyTorch, cuDNN)
+    update_gate: str = "new"  # GRU: z weights the new candidate (seeds) | keep_old (PyTorch)
 
 
 @dataclass(frozen=True)
@@ -88,21 +87,34 @@ class Scenario:
     vocabulary: Mapping[str, np.ndarray]  # token -> input vector (empty for vectors)
     sequences: tuple[Sequence, ...]
     model: ModelSpec
-    params: Mapping[str, np.ndarray]  # every parameter, zeros for omitted biases / h_0
+    params: Mapping[str, np.ndarray]  # as written, zeros for omitted biases / h_0 / c_0
     given: frozenset[str]  # the parameter keys the file gave
+    dims: Mapping[str, int]  # D, H, K (K = 0 without an output)
     notation: Mapping[str, str]
     train: TrainSpec
     numbers: NumberPolicy
+    form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
 
     @property
     def sizes(self) -> dict[str, int]:
         """D (input), H (hidden) and K (output, 0 when there is none)."""
-        w_hy = self.params.get("W_hy")
-        return {
-            "D": int(self.params["W_xh"].shape[1]),
-            "H": int(self.params["W_hh"].shape[0]),
-            "K": 0 if w_hy is None else int(w_hy.shape[0]),
-        }
+        return dict(self.dims)
+
+    def split_params(self) -> dict[str, np.ndarray]:
+        """The parameters in the separate form: a concatenated W_f (acting on [h, x]) becomes
+        W_fh (its first H columns) and W_fx (the rest)."""
+        if self.form != "concatenated":
+            return dict(self.params)
+        H = self.dims["H"]
+        out: dict[str, np.ndarray] = {}
+        for key, value in self.params.items():
+            if key.startswith("W_") and len(key) == 3:  # W_f, W_i, ..., W_z, W_r, W_h
+                gate = key[2]
+                out[f"W_{gate}h"] = value[:, :H]
+                out[f"W_{gate}x"] = value[:, H:]
+            else:
+                out[key] = value
+        return out
 
     def output_steps(self, seq: Sequence) -> list[int]:
         """The time steps at which an output is computed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnntrace.scenario.model import RNN_PARAMS
+from rnntrace.scenario.cells import CELLS, all_param_keys
 
 _NUMBER = {"type": "number"}
 _VECTOR = {"type": "array", "items": _NUMBER, "minItems": 1}
@@ -18,6 +18,16 @@ _TARGET = {
     "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
     "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
 }
+
+
+def _param_text(key: str) -> str:
+    """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to."""
+    from rnntrace.scenario.cells import CELL_NAMES, cell_params
+
+    owners = [cell for cell in CELLS if key in cell_params(cell)]
+    spec = cell_params(owners[0])[key]
+    names = ", ".join(CELL_NAMES[cell] for cell in owners)
+    return f"{names}: {spec.text}, shape ({', '.join(spec.shape)})"
 
 
 def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
@@ -93,33 +103,46 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "cell": _enum(["rnn", "lstm", "gru"], "rnn", "the recurrent cell"),
                 "activation": _enum(
-                    ["tanh", "relu", "sigmoid"], "tanh", "hidden activation of rnn"
+                    ["tanh", "relu", "sigmoid"], "tanh", "hidden activation (model.cell rnn only)"
                 ),
                 "output": _enum(["last", "every", "none"], "last", "where outputs are computed"),
                 "head": _enum(
                     ["identity", "sigmoid", "softmax"], "identity", "output nonlinearity"
                 ),
                 "loss": _enum(["bce", "ce", "mse", "none"], "none", "loss at each output"),
+                "gru_variant": _enum(
+                    ["reset_before", "reset_after"],
+                    "reset_before",
+                    "GRU: reset gate applied to h_(t-1) before the recurrent product (seeds), or "
+                    "after it, with a recurrent bias b_hh (PyTorch, cuDNN)",
+                ),
+                "update_gate": _enum(
+                    ["new", "keep_old"],
+                    "new",
+                    "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, seeds), or "
+                    "h_t = (1 - z) * candidate + z * h_(t-1) (keep_old, PyTorch)",
+                ),
             },
         },
         "params": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["W_xh", "W_hh"],
-            "description": "canonical parameter names; biases and h_0 may be omitted (zero)",
+            "description": "canonical parameter names of the cell (see model.cell); biases, "
+            "h_0 and c_0 may be omitted (zero, not trained). LSTM and GRU gates may be written "
+            "separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
             "properties": {
                 key: {
                     **(_MATRIX if key.startswith("W") else _VECTOR),
-                    "description": text,
+                    "description": _param_text(key),
                 }
-                for key, text in RNN_PARAMS.items()
+                for key in all_param_keys()
             },
         },
         "notation": {
             "type": "object",
             "description": "display symbol (LaTeX) per parameter key",
             "additionalProperties": False,
-            "properties": {key: {"type": "string"} for key in RNN_PARAMS},
+            "properties": {key: {"type": "string"} for key in all_param_keys()},
         },
         "train": {
             "type": "object",
