@@ -74,6 +74,7 @@ class TraceMeta:
     trained: tuple[str, ...]  # those with a gradient and an update
     symbols: Mapping[str, str]  # parameter key -> LaTeX symbol (notation applied)
     sequences: tuple[SequenceInfo, ...]
+    conventions: tuple[str, ...] = ()  # the cell and its conventions, in words
 
 
 @dataclass

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from rnntrace.engine.gru import trace_gru
+from rnntrace.engine.lstm import trace_lstm
 from rnntrace.engine.recorder import Recorder
-from rnntrace.engine.rnn import trace_sequence
-from rnntrace.engine.symbols import RnnSymbols
-from rnntrace.scenario.model import RNN_PARAMS, NumberPolicy, Scenario
+from rnntrace.engine.rnn import Contributions, trace_rnn
+from rnntrace.engine.symbols import Symbols
+from rnntrace.scenario.cells import CELL_NAMES, cell_params
+from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
-PARAM_LABELS = {key: text.split(",")[0] for key, text in RNN_PARAMS.items()}
+CELL_TRACERS = {"rnn": trace_rnn, "lstm": trace_lstm, "gru": trace_gru}
 
 
 def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> Trace:
@@ -20,60 +21,61 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     """
     policy = numbers or scenario.numbers
     several = len(scenario.sequences) > 1
-    sym = RnnSymbols(scenario.notation, several)
+    sym = Symbols(list(scenario.params), scenario.notation, several)
     trace = Trace(_meta(scenario, policy, sym, several))
     rec = Recorder(trace, policy.decimals, policy.rounded, policy.round_terms)
+    specs = cell_params(scenario.model.cell)
     for key, value in scenario.params.items():
-        if key in scenario.given or key == "h_0":
+        if key in scenario.given or specs[key].shape == ("H",) and key[0] in "hc":
             note = "" if key in scenario.given else " (not given: zero)"
-            rec.given(key, value, symbol=sym[key], label=PARAM_LABELS[key] + note)
-    per_sequence: list[list[str]] = []
+            rec.given(key, value, symbol=sym[key], label=specs[key].text + note)
+            rec.shared.add(key)
+    tracer = CELL_TRACERS[scenario.model.cell]
+    per_sequence: list[Contributions] = []
     for seq in scenario.sequences:
         rec.prefix = f"s{seq.number}." if several else ""
-        rec.sequence = seq.number
-        sym.sequence = seq.number
-        per_sequence.append(trace_sequence(rec, scenario, seq, sym))
+        rec.sequence = sym.sequence = seq.number
+        per_sequence.append(_sum_over_time(rec, scenario, sym, tracer(rec, scenario, seq, sym)))
     rec.prefix, rec.sequence, sym.sequence = "", None, None
-    grads = per_sequence[0] if per_sequence else []
+    grads = list(per_sequence[0]) if per_sequence and per_sequence[0] else []
     if several:
         _total(rec, scenario, sym, grads)
     lr = scenario.train.learning_rate
-    if grads:
-        for name in grads:
-            param = name[1:]
-            rec.op(
-                f"{param}_new",
-                "sgd",
-                [param, name],
-                phase="update",
-                symbol=f"{sym[param]}'",
-                sequence=False,
-                label=f"{param} after one SGD step (learning rate {lr:g})",
-                info={"learning_rate": lr},
-            )
+    for param in grads:
+        rec.op(f"{param}_new", "sgd", [param, f"d{param}"], phase="update",
+               symbol=f"{sym[param]}'", sequence=False,
+               label=f"{param} after one SGD step (learning rate {lr:g})",
+               info={"learning_rate": lr})  # fmt: skip
     return trace
 
 
-def _total(rec: Recorder, scenario: Scenario, sym: RnnSymbols, grads: list[str]) -> None:
+def _sum_over_time(
+    rec: Recorder, scenario: Scenario, sym: Symbols, contributions: Contributions
+) -> Contributions:
+    """∂L/∂θ of the sequence for every trained parameter θ: the sum of its contributions."""
+    rec.at("gradient", None)
+    trained = {key: keys for key, keys in contributions.items()
+               if key in scenario.given and keys}  # fmt: skip
+    for param, keys in trained.items():
+        if keys != [f"d{param}"]:  # a gradient computed whole (dh_0) needs no sum
+            rec.do(f"d{param}", "add", keys,
+                   f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
+                   f"gradient of the loss{sym.seq_words()} with respect to {param}")  # fmt: skip
+    return trained
+
+
+def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:
     """Loss and gradients summed over all sequences."""
     n = len(scenario.sequences)
     losses = [f"s{i}.L" for i in range(1, n + 1)]
     if all(key in rec.trace for key in losses):
+        rec.op("L", "add", losses, phase="loss", symbol="L", sequence=False,
+               label="total loss over all sequences")  # fmt: skip
+    for param in grads:
         rec.op(
-            "L",
+            f"d{param}",
             "add",
-            losses,
-            phase="loss",
-            symbol="L",
-            sequence=False,
-            label="total loss over all sequences",
-        )
-    for name in grads:
-        param = name[1:]
-        rec.op(
-            name,
-            "add",
-            [f"s{i}.{name}" for i in range(1, n + 1)],
+            [f"s{i}.d{param}" for i in range(1, n + 1)],
             phase="gradient",
             symbol=f"\\frac{{\\partial L}}{{\\partial {sym[param]}}}",
             sequence=False,
@@ -81,15 +83,10 @@ def _total(rec: Recorder, scenario: Scenario, sym: RnnSymbols, grads: list[str])
         )
 
 
-def _meta(scenario: Scenario, policy: NumberPolicy, sym: RnnSymbols, several: bool) -> TraceMeta:
+def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool) -> TraceMeta:
     model = scenario.model
-    trained = [key for key in scenario.params if key in scenario.given]
-    if model.loss == "none" or model.output == "none":
-        trained = []
-    if model.output == "none":
-        trained = []
-    else:
-        trained = [key for key in trained if key != "h_0" or "h_0" in scenario.given]
+    has_loss = model.loss != "none" and model.output != "none"
+    trained = [key for key in scenario.params if key in scenario.given] if has_loss else []
     sequences = tuple(
         SequenceInfo(
             number=seq.number,
@@ -118,7 +115,24 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: RnnSymbols, several: bo
         trained=tuple(trained),
         symbols={key: sym[key] for key in scenario.params},
         sequences=sequences,
+        conventions=_conventions(scenario),
     )
 
 
-__all__ = ["trace_scenario", "replace"]
+def _conventions(scenario: Scenario) -> tuple[str, ...]:
+    """The cell's equations in words, so nobody mistakes which convention is in use."""
+    model = scenario.model
+    out = [CELL_NAMES[model.cell] + (" (gates written concatenated, acting on [h_(t-1), x_t])"
+                                     if scenario.form == "concatenated" else "")]  # fmt: skip
+    if model.cell == "lstm":
+        out += ["c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t) (o_t: the output gate, key og_t)"]
+    if model.cell == "gru":
+        out += ["reset gate applied to h_(t-1) before the recurrent product: "
+                "h~_t = tanh(W_hx x_t + W_hh (r_t * h_(t-1)) + b_h)"
+                if model.gru_variant == "reset_before" else
+                "reset gate applied after the recurrent product (PyTorch, cuDNN): "
+                "h~_t = tanh(W_hx x_t + b_h + r_t * (W_hh h_(t-1) + b_hh))"]  # fmt: skip
+        out += ["h_t = (1 - z_t) * h_(t-1) + z_t * h~_t (the seeds' update gate)"
+                if model.update_gate == "new" else
+                "h_t = (1 - z_t) * h~_t + z_t * h_(t-1) (PyTorch's update gate)"]  # fmt: skip
+    return tuple(out)

@@ -59,10 +59,18 @@ def softmax_shift(logits: Array) -> float:
     return top if top > 30.0 else 0.0
 
 
+def block(matrix: Array, info: Mapping[str, Any]) -> Array:
+    """The matrix a matvec multiplies by: the columns ``cols`` = [start, stop) of it when
+    given (a concatenated gate matrix's h or x block), then transposed if ``transpose``."""
+    cols = info.get("cols")
+    if cols is not None:
+        matrix = matrix[:, cols[0] : cols[1]]
+    return matrix.T if info.get("transpose") else matrix
+
+
 def _matvec(args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
-    matrix, vector = args
-    if info.get("transpose"):
-        matrix = matrix.T
+    matrix = block(args[0], info)
+    vector = args[1]
     if term_decimals is None:
         return matrix @ vector
     return round_array(matrix * vector, term_decimals).sum(axis=1)
@@ -120,6 +128,10 @@ OPS: dict[str, OpFn] = {
     "sigmoid_back": lambda a, i, d: a[0] * a[1] * (1.0 - a[1]),
     "softmax_back": _softmax_back,
     "sgd": lambda a, i, d: a[0] - i["learning_rate"] * a[1],
+    "concat": lambda a, i, d: np.concatenate([np.atleast_1d(v) for v in a]),
+    "tanh_back": lambda a, i, d: a[0] * (1.0 - a[1] * a[1]),
+    "one_minus": lambda a, i, d: 1.0 - a[0],
+    "subtract": lambda a, i, d: a[0] - a[1],
 }
 
 

@@ -24,6 +24,9 @@ class Recorder:
         self.term_decimals = decimals if rounded and round_terms else None
         self.prefix = ""
         self.sequence: int | None = None
+        self.shared: set[str] = set()  # keys without a sequence prefix (the parameters)
+        self.phase = "forward"  # phase and time of the steps `do` records
+        self.time: int | None = None
 
     def key(self, name: str) -> str:
         """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
@@ -99,3 +102,33 @@ class Recorder:
             )
         )
         return carried
+
+    def ref(self, key: str) -> str:
+        """The full key of an operand: parameters as they are, the rest with the prefix."""
+        return key if key in self.shared else self.prefix + key
+
+    def do(
+        self,
+        key: str,
+        op: str,
+        operands: Sequence[str],
+        symbol: str,
+        label: str,
+        **info: Any,
+    ) -> np.ndarray:
+        """``op`` of this sequence at the current phase and time: short keys, prefixed here."""
+        return self.op(
+            self.key(key),
+            op,
+            [self.ref(k) for k in operands],
+            symbol=symbol,
+            label=label,
+            phase=self.phase,
+            time=self.time,
+            info=info,
+        )
+
+    def at(self, phase: str, time: int | None) -> Recorder:
+        """Set the phase and time of the next steps; returns self for chaining."""
+        self.phase, self.time = phase, time
+        return self

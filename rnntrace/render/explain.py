@@ -27,6 +27,9 @@ class Row:
 def matvec_rows(step: Step, trace: Trace) -> list[Row]:
     """The row expansions of a ``matvec`` step (of W^T when the step is transposed)."""
     matrix, vector = trace.operand_values(step)
+    cols = step.info.get("cols")
+    if cols is not None:
+        matrix = matrix[:, cols[0] : cols[1]]
     if step.info.get("transpose"):
         matrix = matrix.T
     products = matrix * vector

@@ -69,8 +69,9 @@ class TextPrinter(StepPrinter):
         if meta.description:
             yield Text("\n".join(textwrap.wrap(meta.description, LINE_WIDTH)), style="italic")
         sizes = meta.sizes
+        cell = f"Simple RNN ({meta.activation})" if meta.cell == "rnn" else meta.conventions[0]
         what = (
-            f"Simple RNN ({meta.activation}) with {OUTPUT_NAMES[meta.output]}, "
+            f"{cell} with {OUTPUT_NAMES[meta.output]}, "
             f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
         )
         dims = f"D = {sizes['D']} inputs, H = {sizes['H']} hidden units" + (
@@ -88,6 +89,8 @@ class TextPrinter(StepPrinter):
                 "'≈' marks a rounded number."
             )
         yield Text("\n".join(textwrap.wrap(" ".join([what, dims, policy]), LINE_WIDTH)))
+        for convention in meta.conventions[1:]:
+            yield Text("\n".join(textwrap.wrap("Convention: " + convention, LINE_WIDTH)))
 
     def _headings(self, step: Step) -> list[tuple[str, int, object]]:
         """The headings a step sits under: (title, level, identity)."""

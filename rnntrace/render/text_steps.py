@@ -46,6 +46,12 @@ class StepPrinter(TextBase):
             )
             return
         yield Text(self.sym(step) + ":", style="cyan")
+        cols = step.info.get("cols")
+        if cols is not None:
+            name = to_text(self.trace[matrix_key].symbol)
+            side = "h" if cols[0] == 0 else "x"
+            yield Text(f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
+                       f"the ones that act on {'h' if side == 'h' else 'x'})", style="dim")
         for i, row in enumerate(matvec_rows(step, self.trace), start=1):
             terms = " + ".join(
                 f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in row.factors
@@ -237,6 +243,32 @@ class StepPrinter(TextBase):
             for g, p in zip(grad, y_hat)
         )
         yield self.result(step, parts=["δŷ ⊙ ŷ(1 − ŷ)", parts])
+
+    def _print_tanh_back(self, step: Step) -> Iterator[RenderableType]:
+        grad, out = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        parts = self.entries(
+            f"{numfmt.factor(a, self.d)}×(1 − {numfmt.factor(b, self.d)}²)"
+            for a, b in zip(grad, out)
+        )
+        yield self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
+
+    def _print_one_minus(self, step: Step) -> Iterator[RenderableType]:
+        (values,) = self.trace.operand_values(step)
+        parts = self.entries(f"1 − {numfmt.factor(v, self.d)}" for v in values)
+        yield self.result(step, parts=[parts])
+
+    def _print_subtract(self, step: Step) -> Iterator[RenderableType]:
+        left, right = self.trace.operand_values(step)
+        parts = self.entries(
+            f"{self.num(a)} − {numfmt.factor(b, self.d)}" for a, b in zip(left, right)
+        )
+        formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
+        yield self.result(step, parts=[formula, parts])
+
+    def _print_concat(self, step: Step) -> Iterator[RenderableType]:
+        pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
+        yield self.result(step, parts=[f"[{pieces}]"])
 
     def _print_softmax_back(self, step: Step) -> Iterator[RenderableType]:
         grad, y_hat = self.trace.operand_values(step)

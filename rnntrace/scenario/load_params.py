@@ -144,9 +144,10 @@ class ParamsReader:
         fields: dict[str, tuple[yaml.Node, yaml.Node]],
     ) -> str:
         """separate or concatenated; every required matrix present in exactly one form."""
-        concat = CONCAT[model.cell]
-        joined = [key for key in fields if key in {s.key for s in concat.values()}]
-        split = [key for key in fields if specs[key].required and specs[key].gate is not None]
+        concat_keys = {s.key for s in CONCAT[model.cell].values()}
+        joined = [key for key in fields if key in concat_keys]
+        split = [key for key in fields
+                 if key not in concat_keys and specs[key].gate is not None]  # fmt: skip
         if joined and split:
             self.fail(fields[split[0]][0], f"params.{split[0]}",
                       f"{joined[0]} (acting on [h_(t-1), x_t]) and {split[0]} are two forms of "
@@ -156,10 +157,8 @@ class ParamsReader:
             self.fail(fields[joined[0]][0], f"params.{joined[0]}",
                       "the concatenated form goes with gru_variant reset_before; with "
                       "reset_after write W_hx and W_hh separately")  # fmt: skip
-        needed = [s.key for s in concat.values()] if joined else [
-            key for key, spec in specs.items()
-            if spec.required and (spec.gate is None or spec.key not in
-                                  {s.key for s in concat.values()})
+        needed = sorted(concat_keys) if joined else [
+            key for key, spec in specs.items() if spec.required and key not in concat_keys
         ]  # fmt: skip
         needed += ["W_hy"] if model.output != "none" else []
         for key in needed:
