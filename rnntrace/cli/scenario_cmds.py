@@ -8,7 +8,12 @@ import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
 
-EXAMPLES = {"sentiment": "sentiment.yaml", "i-love-ai": "i-love-ai.yaml"}
+EXAMPLES = {
+    "sentiment": "sentiment.yaml",
+    "sentiment-lstm": "sentiment-lstm.yaml",
+    "sentiment-gru": "sentiment-gru.yaml",
+    "i-love-ai": "i-love-ai.yaml",
+}
 
 
 @cli.command()

@@ -125,7 +125,8 @@ def _conventions(scenario: Scenario) -> tuple[str, ...]:
     out = [CELL_NAMES[model.cell] + (" (gates written concatenated, acting on [h_(t-1), x_t])"
                                      if scenario.form == "concatenated" else "")]  # fmt: skip
     if model.cell == "lstm":
-        out += ["c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t) (o_t: the output gate, key og_t)"]
+        out += ["c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t) "
+                "(o_t: the output gate, key og_t)"]  # fmt: skip
     if model.cell == "gru":
         out += ["reset gate applied to h_(t-1) before the recurrent product: "
                 "h~_t = tanh(W_hx x_t + W_hh (r_t * h_(t-1)) + b_h)"

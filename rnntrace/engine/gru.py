@@ -165,7 +165,7 @@ def _gate_deltas(rec: Recorder, scenario: Scenario, sym: Symbols, t: int) -> Non
         f"dn_{t}",
         "hadamard",
         [f"dh_{t}", f"{weight}_{t}"],
-        f"\\delta h_{{{t}}} \\odot {_gate_sym(weight, t)}",
+        f"\\delta \\tilde{{h}}_{{{t}}}",
         f"dL/dh~_{t} (candidate)",
     )
     rec.do(f"dah_{t}", "tanh_back", [f"dn_{t}", f"n_{t}"], f"\\delta a_{{h,{t}}}",
@@ -190,22 +190,22 @@ def _gate_deltas(rec: Recorder, scenario: Scenario, sym: Symbols, t: int) -> Non
             f"dah_{t}",
             f"dL/d(r_{t} * h_{t - 1}) through the candidate",
         )
-        rec.do(f"dr_{t}", "hadamard", [_back_h, h_prev], f"\\delta (r \\odot h)_{{{t}}} "
-               f"\\odot {h_sym}", f"dL/dr_{t} (reset gate)")  # fmt: skip
+        rec.do(f"dr_{t}", "hadamard", [_back_h, h_prev], f"\\delta r_{{{t}}}",
+               f"dL/dr_{t} (reset gate)")  # fmt: skip
     else:
         inner = f"hb_{t}" if "b_hh" in scenario.given else f"hh_{t}"
         rec.do(
             f"dr_{t}",
             "hadamard",
             [f"dah_{t}", inner],
-            f"\\delta a_{{h,{t}}} \\odot ({sym['W_hh']} {h_sym})",
+            f"\\delta r_{{{t}}}",
             f"dL/dr_{t} (reset gate)",
         )
         rec.do(
             f"dhh_{t}",
             "hadamard",
             [f"dah_{t}", f"r_{t}"],
-            f"\\delta a_{{h,{t}}} \\odot r_{{{t}}}",
+            f"\\delta (W_{{hh}} {h_sym})_{{{t}}}",
             f"delta of W_hh h_{t - 1} at t = {t}",
         )
     rec.do(f"dar_{t}", "sigmoid_back", [f"dr_{t}", f"r_{t}"], f"\\delta a_{{r,{t}}}",
@@ -219,13 +219,13 @@ def _from_next_step(
     n = t + 1
     weight = "omz" if scenario.model.update_gate == "new" else "z"
     rec.do(f"dh_keep_{t}", "hadamard", [f"dh_{n}", f"{weight}_{n}"],
-           f"\\delta h_{{{n}}} \\odot {_gate_sym(weight, n)}",
+           f"\\delta h_{{{t}}}^{{\\mathrm{{keep}}}}",
            f"part of dh_{t} kept through the update gate at step {n}")  # fmt: skip
     parts = [f"dh_keep_{t}"]
     parts += [gates.back_to_state(rec, scenario, sym, g, n, f"dh_{g}_{t}") for g in ("z", "r")]
     if scenario.model.gru_variant == "reset_before":
         rec.do(f"dh_h_{t}", "hadamard", [f"drh_{n}", f"r_{n}"],
-               f"\\delta (r \\odot h)_{{{n}}} \\odot r_{{{n}}}",
+               f"\\delta h_{{{t}}}^{{\\tilde{{h}}}}",
                f"part of dh_{t} through the candidate at step {n}")  # fmt: skip
     else:
         rec.do(

@@ -103,7 +103,7 @@ def _backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) ->
     if "h_0" in scenario.given:
         contributions["h_0"] = [_from_next_step(rec, scenario, sym, 0, final="dh_0")]
     if "c_0" in scenario.given:
-        rec.do("dc_0", "hadamard", ["dc_1", "f_1"], "\\delta c_{1} \\odot f_{1}",
+        rec.do("dc_0", "hadamard", ["dc_1", "f_1"], "\\delta c_{0}",
                "gradient of the initial cell state c_0")  # fmt: skip
         contributions["c_0"] = ["dc_0"]
     return contributions
@@ -134,7 +134,7 @@ def _cell_deltas(rec: Recorder, t: int, T: int) -> None:
     parts = [f"dc_h_{t}"]
     if t < T:
         rec.do(f"dc_next_{t}", "hadamard", [f"dc_{t + 1}", f"f_{t + 1}"],
-               f"\\delta c_{{{t + 1}}} \\odot f_{{{t + 1}}}",
+               f"\\delta c_{{{t}}}^{{\\mathrm{{next}}}}",
                f"part of dc_{t} carried from c_{t + 1} through the forget gate")  # fmt: skip
         parts.append(f"dc_next_{t}")
     rec.do(f"dc_{t}", "add", parts, f"\\delta c_{{{t}}}", f"dL/dc_{t}")
@@ -142,7 +142,7 @@ def _cell_deltas(rec: Recorder, t: int, T: int) -> None:
         f"df_{t}",
         "hadamard",
         [f"dc_{t}", previous("c", t)],
-        f"\\delta c_{{{t}}} \\odot c_{{{t - 1}}}",
+        f"\\delta f_{{{t}}}",
         f"dL/df_{t} (forget gate)",
     )
     rec.do(f"daf_{t}", "sigmoid_back", [f"df_{t}", f"f_{t}"], f"\\delta a_{{f,{t}}}",
@@ -151,12 +151,12 @@ def _cell_deltas(rec: Recorder, t: int, T: int) -> None:
         f"di_{t}",
         "hadamard",
         [f"dc_{t}", f"cc_{t}"],
-        f"\\delta c_{{{t}}} \\odot \\tilde{{c}}_{{{t}}}",
+        f"\\delta i_{{{t}}}",
         f"dL/di_{t} (input gate)",
     )
     rec.do(f"dai_{t}", "sigmoid_back", [f"di_{t}", f"i_{t}"], f"\\delta a_{{i,{t}}}",
            f"input gate: delta at t = {t}")  # fmt: skip
-    rec.do(f"dcc_{t}", "hadamard", [f"dc_{t}", f"i_{t}"], f"\\delta c_{{{t}}} \\odot i_{{{t}}}",
+    rec.do(f"dcc_{t}", "hadamard", [f"dc_{t}", f"i_{t}"], f"\\delta \\tilde{{c}}_{{{t}}}",
            f"dL/dc~_{t} (candidate)")  # fmt: skip
     rec.do(f"dac_{t}", "tanh_back", [f"dcc_{t}", f"cc_{t}"], f"\\delta a_{{c,{t}}}",
            f"candidate cell: delta at t = {t}")  # fmt: skip

@@ -35,4 +35,5 @@ def to_text(latex: str) -> str:
     text = re.sub(r"(δ|∂) ", r"\1", text)
     text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
     text = re.sub(r"\^\{([^{}]*)\}", r"^\1", text)
-    return text.replace("{", "").replace("}", "").replace("\\", "")
+    text = text.replace("{", "").replace("}", "").replace("\\", "")
+    return text.replace(" - ", " − ")

@@ -19,6 +19,11 @@ TERMINAL_WIDTH = 80  # no line is longer than this
 _BREAKS = re.compile(r", | [+−=≈] ")
 
 
+def _plain(expression: str) -> str:
+    """An expression without spaces, brackets and sign variants, to spot a repeat of it."""
+    return re.sub(r"[\s()]", "", expression).replace("-", "−")
+
+
 @dataclass(frozen=True)
 class TextSettings:
     """Display settings of the terminal printer."""
@@ -61,7 +66,7 @@ class TextBase:
         """``lhs = part = part ≈ value``: one line when it fits, else one '=' per line."""
         rel, value = self.shown(step)
         lhs = self.sym(step) if lhs is None else lhs
-        pieces = [p for p in parts if p]
+        pieces = [p for p in parts if p and _plain(p) != _plain(lhs)]
         one_line = " = ".join([lhs, *pieces]) + f" {rel} {value}"
         text = Text()
         if len(one_line) <= LINE_WIDTH or not pieces:

@@ -50,8 +50,11 @@ class StepPrinter(TextBase):
         if cols is not None:
             name = to_text(self.trace[matrix_key].symbol)
             side = "h" if cols[0] == 0 else "x"
-            yield Text(f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
-                       f"the ones that act on {'h' if side == 'h' else 'x'})", style="dim")
+            yield Text(
+                f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
+                f"the ones that act on {'h' if side == 'h' else 'x'})",
+                style="dim",
+            )
         for i, row in enumerate(matvec_rows(step, self.trace), start=1):
             terms = " + ".join(
                 f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in row.factors
@@ -238,11 +241,12 @@ class StepPrinter(TextBase):
 
     def _print_sigmoid_back(self, step: Step) -> Iterator[RenderableType]:
         grad, y_hat = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
         parts = self.entries(
-            f"{numfmt.factor(g, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
-            for g, p in zip(grad, y_hat)
+            f"{numfmt.factor(a, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
+            for a, p in zip(grad, y_hat)
         )
-        yield self.result(step, parts=["δŷ ⊙ ŷ(1 − ŷ)", parts])
+        yield self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
 
     def _print_tanh_back(self, step: Step) -> Iterator[RenderableType]:
         grad, out = self.trace.operand_values(step)
