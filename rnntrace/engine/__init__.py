@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from rnntrace.engine.gru import trace_gru
-from rnntrace.engine.lstm import trace_lstm
 from rnntrace.engine.recorder import Recorder
-from rnntrace.engine.rnn import Contributions, trace_rnn
 from rnntrace.engine.symbols import Symbols
+from rnntrace.engine.topology import Contributions, standard
+from rnntrace.engine.topology_more import bidirectional, encoder_decoder, generate
 from rnntrace.scenario.cells import CELL_NAMES, cell_params
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
-CELL_TRACERS = {"rnn": trace_rnn, "lstm": trace_lstm, "gru": trace_gru}
+TOPOLOGIES = {"standard": standard, "generate": generate, "bidirectional": bidirectional,
+              "encoder_decoder": encoder_decoder}  # fmt: skip
 
 
 def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> Trace:
@@ -24,13 +24,13 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     sym = Symbols(list(scenario.params), scenario.notation, several)
     trace = Trace(_meta(scenario, policy, sym, several))
     rec = Recorder(trace, policy.decimals, policy.rounded, policy.round_terms)
-    specs = cell_params(scenario.model.cell)
     for key, value in scenario.params.items():
-        if key in scenario.given or specs[key].shape == ("H",) and key[0] in "hc":
+        base = key.rsplit(".", 1)[-1]
+        if key in scenario.given or base in ("h_0", "c_0"):
             note = "" if key in scenario.given else " (not given: zero)"
-            rec.given(key, value, symbol=sym[key], label=specs[key].text + note)
+            rec.given(key, value, symbol=sym[key], label=param_text(scenario, key) + note)
             rec.shared.add(key)
-    tracer = CELL_TRACERS[scenario.model.cell]
+    tracer = TOPOLOGIES[scenario.model.topology]
     per_sequence: list[Contributions] = []
     for seq in scenario.sequences:
         rec.prefix = f"s{seq.number}." if several else ""
@@ -47,6 +47,16 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
                label=f"{param} after one SGD step (learning rate {lr:g})",
                info={"learning_rate": lr})  # fmt: skip
     return trace
+
+
+def param_text(scenario: Scenario, key: str) -> str:
+    """What a parameter is, in words: 'forget gate: input matrix (encoder)'."""
+    from rnntrace.engine.cell import part_words
+
+    part, dot, base = key.rpartition(".")
+    specs = cell_params(scenario.model.cell)
+    text = specs[base].text if base in specs else base
+    return text + (part_words(part + ".") if dot else "")
 
 
 def _sum_over_time(
@@ -124,6 +134,31 @@ def _conventions(scenario: Scenario) -> tuple[str, ...]:
     model = scenario.model
     out = [CELL_NAMES[model.cell] + (" (gates written concatenated, acting on [h_(t-1), x_t])"
                                      if scenario.form == "concatenated" else "")]  # fmt: skip
+    topology = {
+        "generate": "one input; each output fed back as the next input"
+        + (" (teacher forcing: the targets are fed instead)" if model.teacher_forcing else ""),
+        "bidirectional": "bidirectional: a forward and a backward RNN, outputs read [h→, h←]",
+        "encoder_decoder": "encoder-decoder: the encoder's last state starts the decoder, which"
+        " reads the previous output"
+        + (" (teacher forcing: the target)" if model.teacher_forcing else ""),
+    }.get(model.topology)
+    if topology:
+        out.append(topology)
+    if model.layers > 1:
+        out.append(
+            f"{model.layers} stacked layers"
+            + (" with residual connections" if model.residual else "")
+        )
+    if model.attention != "none":
+        out.append(
+            f"{model.attention} attention"
+            + (
+                "; gradients through the attention weights are exact"
+                if model.attention_gradient == "exact"
+                else "; the attention weights are held constant in the backward pass "
+                "(not the exact gradient)"
+            )
+        )
     if model.cell == "lstm":
         out += ["c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t) "
                 "(o_t: the output gate, key og_t)"]  # fmt: skip

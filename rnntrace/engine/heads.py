@@ -1,5 +1,7 @@
-"""The output layer every cell shares: o_t = W_hy h_t + b_y, the head, the loss, and, going
-back, the output error δo_t, its contribution to ∂L/∂W_hy and the part of δh_t it sends."""
+"""The output layer every topology shares: o_t = W_hy v_t + b_y (v_t is h_t, or what the
+topology puts there: [h→_t, h←_t], an attention context), the head, the loss; and, going
+back, the output error δo_t, its contribution to ∂L/∂W_hy and W_hyᵀ δo_t, the part of
+∂L/∂v_t the output sends back."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
 
 
-def output(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols) -> None:
-    """o_t, ŷ_t and (with a target and a loss) L_t, at time step t of the forward pass."""
+def output(
+    rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols,
+    source: str | None = None,
+) -> None:  # fmt: skip
+    """o_t, ŷ_t and (with a target and a loss) L_t, from ``source`` (default h_t)."""
     model = scenario.model
-    rec.do(f"oh_{t}", "matvec", ["W_hy", f"h_{t}"], f"{sym['W_hy']} h_{{{t}}}",
-           f"output term W_hy h_{t}")  # fmt: skip
+    source = source or f"h_{t}"
+    v = rec.trace[rec.ref(source)].symbol
+    rec.do(f"oh_{t}", "matvec", ["W_hy", source], f"{sym['W_hy']} {v}",
+           f"output term W_hy {source.split('.')[-1]}")  # fmt: skip
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
            f"o_{{{t}}}", f"output logits at t = {t}")  # fmt: skip
     y_hat = f"\\hat{{y}}_{{{t}}}"
@@ -40,7 +47,7 @@ def output(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbol
 
 def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> bool:
     """L of the sequence, the sum of its L_t; False when the sequence has no loss."""
-    losses = [f"L_{t}" for t in scenario.output_steps(seq) if rec.key(f"L_{t}") in rec.trace]
+    losses = [f"L_{t}" for t in sorted(seq.targets) if rec.key(f"L_{t}") in rec.trace]
     if not losses:
         return False
     rec.at("loss", None).do(
@@ -54,34 +61,60 @@ def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -
 
 
 def output_backward(
-    rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols
-) -> str | None:
-    """δo_t, step t's contribution to ∂L/∂W_hy, and W_hyᵀ δo_t (returned: its key), when
-    there is a loss at step t; else None."""
-    if t not in seq.targets or scenario.model.loss == "none":
+    rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols,
+    source: str | None = None, name: str | None = None, fed_back: str | None = None,
+) -> str | None:  # fmt: skip
+    """δo_t, step t's contribution to ∂L/∂W_hy, and W_hyᵀ δo_t, recorded as ``name``
+    (default ``dh_out_t``); returns its key, or None when nothing flows back from step t.
+    ``fed_back`` is the key of ∂L/∂ŷ_t from where ŷ_t was fed back as an input."""
+    has_loss = t in seq.targets and scenario.model.loss != "none"
+    if not has_loss and fed_back is None:
         return None
-    _output_error(rec, scenario, seq, t)
-    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", f"h_{t}"], f"\\delta o_{{{t}}} h_{{{t}}}^\\top",
+    source = source or f"h_{t}"
+    v = rec.trace[rec.ref(source)].symbol
+    if fed_back is None:
+        _output_error(rec, scenario, seq, t, f"do_{t}")
+    else:
+        parts = []
+        if has_loss:
+            _output_error(rec, scenario, seq, t, f"do_L_{t}", " (from the loss)")
+            parts.append(f"do_L_{t}")
+        parts.append(_through_head(rec, scenario, t, fed_back))
+        rec.do(f"do_{t}", "add", parts, f"\\delta o_{{{t}}}", f"output error at t = {t}")
+    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta o_{{{t}}} {v}^\\top",
            f"contribution of t = {t} to dL/dW_hy", param="W_hy")  # fmt: skip
-    rec.do(f"dh_out_{t}", "matvec", ["W_hy", f"do_{t}"],
-           f"{sym['W_hy']}^\\top \\delta o_{{{t}}}",
-           f"part of dh_{t} from the output at t = {t}", transpose=True)  # fmt: skip
-    return f"dh_out_{t}"
+    name = name or f"dh_out_{t}"
+    rec.do(name, "matvec", ["W_hy", f"do_{t}"], f"{sym['W_hy']}^\\top \\delta o_{{{t}}}",
+           f"part of d{source.split('.')[-1]} from the output at t = {t}",
+           transpose=True)  # fmt: skip
+    return name
 
 
-def _output_error(rec: Recorder, scenario: Scenario, seq: Sequence, t: int) -> None:
+def _through_head(rec: Recorder, scenario: Scenario, t: int, grad: str) -> str:
+    """∂L/∂o_t's part from ∂L/∂ŷ_t = ``grad`` (the fed-back output), through the head."""
+    head = scenario.model.head
+    if head == "identity":
+        return grad
+    rec.do(f"do_fb_{t}", f"{head}_back", [grad, f"y_{t}"], f"\\delta o_{{{t}}}^{{\\mathrm{{fb}}}}",
+           f"part of the output error at t = {t} from feeding y_{t} back")  # fmt: skip
+    return f"do_fb_{t}"
+
+
+def _output_error(
+    rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str, note: str = ""
+) -> None:
     """δo_t = ∂L/∂o_t: ŷ − y for sigmoid + bce and softmax + ce, else through the head."""
     model = scenario.model
     target = seq.targets[t]
     info = {"target": target.vector.tolist(), "target_text": target.text}
-    symbol = f"\\delta o_{{{t}}}"
+    symbol = f"\\delta o_{{{t}}}" + ("^{L}" if note else "")
     if model.loss in ("bce", "ce"):
-        rec.do(f"do_{t}", f"{model.loss}_grad", [f"y_{t}"], symbol,
-               f"output error at t = {t} (y_hat - target)", **info)  # fmt: skip
+        rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
+               f"output error at t = {t} (y_hat - target){note}", **info)  # fmt: skip
     elif model.head == "identity":
-        rec.do(f"do_{t}", "mse_grad", [f"y_{t}"], symbol, f"output error at t = {t}", **info)
+        rec.do(key, "mse_grad", [f"y_{t}"], symbol, f"output error at t = {t}{note}", **info)
     else:
         rec.do(f"dy_{t}", "mse_grad", [f"y_{t}"], f"\\delta \\hat{{y}}_{{{t}}}",
                f"dL/dy_hat at t = {t}", **info)  # fmt: skip
-        rec.do(f"do_{t}", f"{model.head}_back", [f"dy_{t}", f"y_{t}"], symbol,
-               f"output error at t = {t} (through the {model.head})")  # fmt: skip
+        rec.do(key, f"{model.head}_back", [f"dy_{t}", f"y_{t}"], symbol,
+               f"output error at t = {t} (through the {model.head}){note}")  # fmt: skip

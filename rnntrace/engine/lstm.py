@@ -1,162 +1,201 @@
-"""The LSTM, gate by gate, forward and BPTT (seed 003's separate matrices, or seed 001's
-concatenated ones):
+"""The LSTM, gate by gate (seed 003's separate matrices, or seed 001's concatenated ones):
 
     f_t = σ(a_f)   i_t = σ(a_i)   c~_t = tanh(a_c)   o_t = σ(a_o)      (a: gates.linear)
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ c~_t                 h_t = o_t ⊙ tanh(c_t)
 back:
-    δo = δh_t ⊙ tanh(c_t)                           δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²c_t)
-                                                          + δc_{t+1} ⊙ f_{t+1}
+    δo = δh_t ⊙ tanh(c_t)        δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²c_t) + δc_{t+1} ⊙ f_{t+1}
     δf = δc_t ⊙ c_{t-1}   δi = δc_t ⊙ c~_t   δc~ = δc_t ⊙ i_t,  then through σ or tanh
-    δh_{t-1} = Σ_g W_ghᵀ δa_g (+ the output's part)   δx_t = Σ_g W_gxᵀ δa_g
+    δh_{t-1} = Σ_g W_ghᵀ δa_g (+ the parts from outside)   δx_t = Σ_g W_gxᵀ δa_g
+
+The output gate's value is ``og_t`` (``o_t`` are the output logits, for every cell).
 """
 
 from __future__ import annotations
 
-from rnntrace.engine import gates, heads
-from rnntrace.engine.recorder import Recorder
-from rnntrace.engine.rnn import Contributions, previous, record_input
-from rnntrace.engine.symbols import Symbols
-from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.engine import gates
+from rnntrace.engine.cell import CellTracer
 
 GATES = ("f", "i", "c", "o")
 GATE_KEYS = {"f": "f", "i": "i", "o": "og"}  # gate letter -> key of its output
 
 
-def trace_lstm(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
-    """Forward pass, loss and BPTT of one sequence through an LSTM."""
-    outputs = scenario.output_steps(seq)
-    for t, token in enumerate(seq.tokens, start=1):
-        rec.at("forward", t)
-        record_input(rec, scenario, seq, t)
-        h_prev, h_sym = previous("h", t), f"h_{{{t - 1}}}"
+class LstmCell(CellTracer):
+    """One LSTM layer."""
+
+    states = ("h", "c")
+
+    def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
+        rec, k = self.rec, self.k
+        h_prev, c_prev = prev["h"], prev["c"]
+        h_sym = gates.symbol(self, h_prev)
         stacked = None
-        if scenario.form == "concatenated":
-            stacked = gates.concat(rec, f"hx_{t}", h_prev, h_sym, t)
+        if self.scenario.form == "concatenated":
+            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
         for g in GATES:
-            a = gates.linear(rec, scenario, sym, g, t, h_prev, h_sym, stacked)
+            a = gates.linear(self, g, t, x, h_prev, h_sym, stacked)
             if g == "c":
-                rec.do(f"cc_{t}", "activation", [a], f"\\tilde{{c}}_{{{t}}}",
-                       f"candidate cell state at t = {t}", activation="tanh")  # fmt: skip
-            else:  # the output gate is og_t: o_t are the output logits, as for every cell
-                rec.do(GATE_KEYS[g] + f"_{t}", "activation", [a], f"{g}_{{{t}}}",
-                       f"{gates.GATE_NAMES[g]} at t = {t}", activation="sigmoid")  # fmt: skip
+                rec.do(
+                    k(f"cc_{t}"),
+                    "activation",
+                    [a],
+                    f"\\tilde{{c}}{self._sub(t)}",
+                    f"candidate cell state at t = {t}{self.words}",
+                    activation="tanh",
+                )
+            else:
+                rec.do(
+                    k(f"{GATE_KEYS[g]}_{t}"),
+                    "activation",
+                    [a],
+                    self.s(g, t),
+                    f"{gates.GATE_NAMES[g]}{self.words} at t = {t}",
+                    activation="sigmoid",
+                )
+        c_sym = gates.symbol(self, c_prev)
+        rec.do(k(f"fc_{t}"), "hadamard", [k(f"f_{t}"), c_prev],
+               f"{self.s('f', t)} \\odot {c_sym}",
+               f"what the forget gate keeps at t = {t}{self.words}")  # fmt: skip
+        rec.do(k(f"ic_{t}"), "hadamard", [k(f"i_{t}"), k(f"cc_{t}")],
+               f"{self.s('i', t)} \\odot \\tilde{{c}}{self._sub(t)}",
+               f"what the input gate adds at t = {t}{self.words}")  # fmt: skip
+        token = self.token(t)
+        rec.do(k(f"c_{t}"), "add", [k(f"fc_{t}"), k(f"ic_{t}")], self.s("c", t),
+               f"cell state{self.words} after {token!r} (t = {t})")  # fmt: skip
         rec.do(
-            f"fc_{t}",
-            "hadamard",
-            [f"f_{t}", previous("c", t)],
-            f"f_{{{t}}} \\odot c_{{{t - 1}}}",
-            f"what the forget gate keeps at t = {t}",
+            k(f"tc_{t}"),
+            "activation",
+            [k(f"c_{t}")],
+            f"\\tanh({self.s('c', t)})",
+            f"tanh of the cell state at t = {t}{self.words}",
+            activation="tanh",
         )
-        rec.do(
-            f"ic_{t}",
-            "hadamard",
-            [f"i_{t}", f"cc_{t}"],
-            f"i_{{{t}}} \\odot \\tilde{{c}}_{{{t}}}",
-            f"what the input gate adds at t = {t}",
-        )
-        rec.do(f"c_{t}", "add", [f"fc_{t}", f"ic_{t}"], f"c_{{{t}}}",
-               f"cell state after {token!r} (t = {t})")  # fmt: skip
-        rec.do(f"tc_{t}", "activation", [f"c_{t}"], f"\\tanh(c_{{{t}}})",
-               f"tanh of the cell state at t = {t}", activation="tanh")  # fmt: skip
-        rec.do(f"h_{t}", "hadamard", [f"og_{t}", f"tc_{t}"], f"h_{{{t}}}",
-               f"hidden state after {token!r} (t = {t})")  # fmt: skip
-        if t in outputs:
-            heads.output(rec, scenario, seq, t, sym)
-    if not heads.total_loss(rec, scenario, seq, sym):
-        return {}
-    return _backward(rec, scenario, seq, sym)
+        rec.do(k(f"h_{t}"), "hadamard", [k(f"og_{t}"), k(f"tc_{t}")], self.s("h", t),
+               f"hidden state{self.words} after {token!r} (t = {t})")  # fmt: skip
 
+    def _sub(self, t: int | str) -> str:
+        """The sub/superscript of a state symbol: ``_{3}`` or ``^{enc}_{3}``."""
+        return self.s("", t)
 
-def _backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
-    T = seq.length
-    contributions: Contributions = {}
-    for t in range(T, 0, -1):
-        rec.at("backward", t)
-        parts = [key for key in [heads.output_backward(rec, scenario, seq, t, sym)] if key]
-        if t < T:
-            parts.append(_from_next_step(rec, scenario, sym, t))
-        rec.do(f"dh_{t}", "add", parts, f"\\delta h_{{{t}}}", f"dL/dh_{t}")
-        _cell_deltas(rec, t, T)
-        rec.at("gradient", t)
-        h_prev, h_sym = previous("h", t), f"h_{{{t - 1}}}"
-        stacked = f"hx_{t}" if scenario.form == "concatenated" else None
+    def backward(
+        self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
+    ) -> str:
+        rec, k = self.rec, self.k
+        parts = list(external)
+        if nxt is not None:
+            parts.append(
+                self._from_step(
+                    nxt,
+                    t,
+                    k(f"dh_next_{t}"),
+                    f"\\delta {self.s('h', t)}^{{\\mathrm{{next}}}}",
+                    f"part of dh_{t} from step {nxt}",
+                )
+            )
+        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+        self._cell_deltas(t, prev, nxt)
+        phase, rec.phase = rec.phase, "gradient"
+        h_sym = gates.symbol(self, prev["h"])
+        stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in GATES:
-            for param, key in gates.weight_grads(rec, scenario, g, t, f"da{g}_{t}", h_prev,
-                                                 h_sym, stacked).items():  # fmt: skip
-                contributions.setdefault(param, []).insert(0, key)
-            contributions.setdefault(f"b_{g}", []).insert(0, f"da{g}_{t}")
-        dx_parts = [gates.back_to_input(rec, scenario, sym, g, t) for g in GATES]
-        token = seq.tokens[t - 1]
+            gates.weight_grads(self, g, t, x, prev["h"], h_sym, stacked)
+        dx_parts = [gates.back_to_input(self, g, t) for g in GATES]
+        token = self.token(t)
         rec.do(
-            f"dx_{t}",
+            k(f"dx_{t}"),
             "add",
             dx_parts,
-            f"\\delta x_{{{t}}}",
-            f"gradient of the input vector of {token!r} (t = {t})",
+            f"\\delta {gates.symbol(self, x)}",
+            f"gradient of the input vector{self.words} of {token!r} (t = {t})",
             token=token,
         )
-    for t in scenario.output_steps(seq):
-        if t in seq.targets:
-            contributions.setdefault("W_hy", []).append(f"dW_hy_{t}")
-            contributions.setdefault("b_y", []).append(f"do_{t}")
-    rec.at("gradient", None)
-    if "h_0" in scenario.given:
-        contributions["h_0"] = [_from_next_step(rec, scenario, sym, 0, final="dh_0")]
-    if "c_0" in scenario.given:
-        rec.do("dc_0", "hadamard", ["dc_1", "f_1"], "\\delta c_{0}",
-               "gradient of the initial cell state c_0")  # fmt: skip
-        contributions["c_0"] = ["dc_0"]
-    return contributions
+        rec.phase = phase
+        return k(f"dx_{t}")
 
+    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
+        k = self.k
+        dh0 = self._from_step(first, 0, k("dh_0"), f"\\delta {self.s('h', 0)}",
+                              f"gradient of the initial state{self.words}")  # fmt: skip
+        self.rec.do(
+            k("dc_0"),
+            "hadamard",
+            [k(f"dc_{first}"), k(f"f_{first}")],
+            f"\\delta {self.s('c', 0)}",
+            f"gradient of the initial cell state{self.words}",
+        )
+        return {"h": dh0, "c": k("dc_0")}
 
-def _from_next_step(
-    rec: Recorder, scenario: Scenario, sym: Symbols, t: int, final: str | None = None
-) -> str:
-    """∂L/∂h_t through the four gates of step t+1: Σ_g W_ghᵀ δa_{g,t+1}."""
-    parts = [gates.back_to_state(rec, scenario, sym, g, t + 1, f"dh_{g}_{t}") for g in GATES]
-    key = final or f"dh_next_{t}"
-    rec.do(key, "add", parts, f"\\delta h_{{{t}}}^{{\\mathrm{{next}}}}" if not final
-           else "\\delta h_{0}", f"part of dh_{t} from step {t + 1}" if not final
-           else "gradient of the initial state h_0")  # fmt: skip
-    return key
+    def _from_step(self, n: int, t: int, key: str, symbol: str, label: str) -> str:
+        """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""
+        parts = [gates.back_to_state(self, g, n, self.k(f"dh_{g}_{t}")) for g in GATES]
+        self.rec.do(key, "add", parts, symbol, label + self.words)
+        return key
 
-
-def _cell_deltas(rec: Recorder, t: int, T: int) -> None:
-    """δc_t and the four gates' deltas at step t."""
-    gate_o = f"\\delta o_{{{t}}}^{{\\mathrm{{gate}}}}"
-    rec.do(f"dog_{t}", "hadamard", [f"dh_{t}", f"tc_{t}"], gate_o, f"dL/do_{t} (output gate)")
-    rec.do(f"dao_{t}", "sigmoid_back", [f"dog_{t}", f"og_{t}"], f"\\delta a_{{o,{t}}}",
-           f"output gate: delta at t = {t}")  # fmt: skip
-    rec.do(f"dtc_{t}", "hadamard", [f"dh_{t}", f"og_{t}"], f"\\delta \\tanh(c_{{{t}}})",
-           f"dL/dtanh(c_{t})")  # fmt: skip
-    rec.do(f"dc_h_{t}", "tanh_back", [f"dtc_{t}", f"tc_{t}"], f"\\delta c_{{{t}}}^{{h}}",
-           f"part of dc_{t} from h_{t}")  # fmt: skip
-    parts = [f"dc_h_{t}"]
-    if t < T:
-        rec.do(f"dc_next_{t}", "hadamard", [f"dc_{t + 1}", f"f_{t + 1}"],
-               f"\\delta c_{{{t}}}^{{\\mathrm{{next}}}}",
-               f"part of dc_{t} carried from c_{t + 1} through the forget gate")  # fmt: skip
-        parts.append(f"dc_next_{t}")
-    rec.do(f"dc_{t}", "add", parts, f"\\delta c_{{{t}}}", f"dL/dc_{t}")
-    rec.do(
-        f"df_{t}",
-        "hadamard",
-        [f"dc_{t}", previous("c", t)],
-        f"\\delta f_{{{t}}}",
-        f"dL/df_{t} (forget gate)",
-    )
-    rec.do(f"daf_{t}", "sigmoid_back", [f"df_{t}", f"f_{t}"], f"\\delta a_{{f,{t}}}",
-           f"forget gate: delta at t = {t}")  # fmt: skip
-    rec.do(
-        f"di_{t}",
-        "hadamard",
-        [f"dc_{t}", f"cc_{t}"],
-        f"\\delta i_{{{t}}}",
-        f"dL/di_{t} (input gate)",
-    )
-    rec.do(f"dai_{t}", "sigmoid_back", [f"di_{t}", f"i_{t}"], f"\\delta a_{{i,{t}}}",
-           f"input gate: delta at t = {t}")  # fmt: skip
-    rec.do(f"dcc_{t}", "hadamard", [f"dc_{t}", f"i_{t}"], f"\\delta \\tilde{{c}}_{{{t}}}",
-           f"dL/dc~_{t} (candidate)")  # fmt: skip
-    rec.do(f"dac_{t}", "tanh_back", [f"dcc_{t}", f"cc_{t}"], f"\\delta a_{{c,{t}}}",
-           f"candidate cell: delta at t = {t}")  # fmt: skip
+    def _cell_deltas(self, t: int, prev: dict[str, str], nxt: int | None) -> None:
+        """δc_t and the four gates' deltas at step t."""
+        rec, k, w = self.rec, self.k, self.words
+        rec.do(
+            k(f"dog_{t}"),
+            "hadamard",
+            [k(f"dh_{t}"), k(f"tc_{t}")],
+            f"\\delta {self.s('o', t)}^{{\\mathrm{{gate}}}}",
+            f"dL/do_{t} (output gate){w}",
+        )
+        rec.do(
+            k(f"dao_{t}"),
+            "sigmoid_back",
+            [k(f"dog_{t}"), k(f"og_{t}")],
+            f"\\delta {self.sg('a', 'o', t)}",
+            f"output gate{w}: delta at t = {t}",
+        )
+        rec.do(k(f"dtc_{t}"), "hadamard", [k(f"dh_{t}"), k(f"og_{t}")],
+               f"\\delta \\tanh({self.s('c', t)})", f"dL/dtanh(c_{t}){w}")  # fmt: skip
+        rec.do(
+            k(f"dc_h_{t}"),
+            "tanh_back",
+            [k(f"dtc_{t}"), k(f"tc_{t}")],
+            f"\\delta {self.s('c', t)}^{{h}}",
+            f"part of dc_{t} from h_{t}{w}",
+        )
+        parts = [k(f"dc_h_{t}"), *self.external_c.get(t, [])]
+        if nxt is not None:
+            rec.do(
+                k(f"dc_next_{t}"),
+                "hadamard",
+                [k(f"dc_{nxt}"), k(f"f_{nxt}")],
+                f"\\delta {self.s('c', t)}^{{\\mathrm{{next}}}}",
+                f"part of dc_{t} carried from c_{nxt} through the forget gate{w}",
+            )
+            parts.append(k(f"dc_next_{t}"))
+        rec.do(k(f"dc_{t}"), "add", parts, f"\\delta {self.s('c', t)}", f"dL/dc_{t}{w}")
+        rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], f"\\delta {self.s('f', t)}",
+               f"dL/df_{t} (forget gate){w}")  # fmt: skip
+        rec.do(
+            k(f"daf_{t}"),
+            "sigmoid_back",
+            [k(f"df_{t}"), k(f"f_{t}")],
+            f"\\delta {self.sg('a', 'f', t)}",
+            f"forget gate{w}: delta at t = {t}",
+        )
+        rec.do(k(f"di_{t}"), "hadamard", [k(f"dc_{t}"), k(f"cc_{t}")],
+               f"\\delta {self.s('i', t)}", f"dL/di_{t} (input gate){w}")  # fmt: skip
+        rec.do(
+            k(f"dai_{t}"),
+            "sigmoid_back",
+            [k(f"di_{t}"), k(f"i_{t}")],
+            f"\\delta {self.sg('a', 'i', t)}",
+            f"input gate{w}: delta at t = {t}",
+        )
+        rec.do(
+            k(f"dcc_{t}"),
+            "hadamard",
+            [k(f"dc_{t}"), k(f"i_{t}")],
+            f"\\delta \\tilde{{c}}{self._sub(t)}",
+            f"dL/dc~_{t} (candidate){w}",
+        )
+        rec.do(
+            k(f"dac_{t}"),
+            "tanh_back",
+            [k(f"dcc_{t}"), k(f"cc_{t}")],
+            f"\\delta {self.sg('a', 'c', t)}",
+            f"candidate cell{w}: delta at t = {t}",
+        )

@@ -132,6 +132,10 @@ OPS: dict[str, OpFn] = {
     "tanh_back": lambda a, i, d: a[0] * (1.0 - a[1] * a[1]),
     "one_minus": lambda a, i, d: 1.0 - a[0],
     "subtract": lambda a, i, d: a[0] - a[1],
+    "dots": lambda a, i, d: np.array([float(np.dot(a[0], v)) for v in a[1:]]),
+    "weighted_sum": lambda a, i, d: sum((w * v for w, v in zip(a[0], a[1:])), np.zeros_like(a[1])),
+    "scale": lambda a, i, d: a[0][i["index"]] * a[1],
+    "slice": lambda a, i, d: np.array(a[0][i["start"] : i["stop"]], dtype=float),
 }
 
 

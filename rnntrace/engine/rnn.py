@@ -1,103 +1,98 @@
-"""The simple RNN, forward and BPTT, written as recorded ops the way a textbook names them:
+"""The simple RNN, step by step, the way a textbook names it:
 
 z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)
-o_t = W_hy h_t + b_y                       y_t = head(o_t)       L = sum of L_t
-dh_t = W_hy^T do_t + W_hh^T dz_{t+1}       dz_t = dh_t * f'(z_t)
-dW_xh += dz_t x_t^T   dW_hh += dz_t h_{t-1}^T   db_h += dz_t   dx_t = W_xh^T dz_t
+δh_t = (parts from outside) + W_hhᵀ δz_{t+1}        δz_t = δh_t ⊙ f'(z_t)
+∂L/∂W_xh += δz_t x_tᵀ   ∂L/∂W_hh += δz_t h_{t-1}ᵀ   ∂L/∂b_h += δz_t   δx_t = W_xhᵀ δz_t
 """
 
 from __future__ import annotations
 
-from rnntrace.engine import heads
-from rnntrace.engine.recorder import Recorder
-from rnntrace.engine.symbols import Symbols
-from rnntrace.scenario.model import Scenario, Sequence
-
-Contributions = dict[str, list[str]]
+from rnntrace.engine.cell import CellTracer
 
 
-def record_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int) -> None:
-    """x_t, the input vector of token t (shared by every cell)."""
-    token = seq.tokens[t - 1]
-    rec.given(rec.key(f"x_{t}"), seq.inputs[t - 1], symbol=f"x_{{{t}}}", time=t, op="input",
-              phase="forward", label=f"input vector of {token!r} (t = {t})",
-              info={"token": token, "source": scenario.input_kind})  # fmt: skip
+class RnnCell(CellTracer):
+    """One simple-RNN layer."""
 
-
-def previous(name: str, t: int) -> str:
-    """The key of a state at t - 1: ``h_0`` (a parameter) at t = 1, else ``h_{t-1}``."""
-    return f"{name}_{t - 1}"
-
-
-def trace_rnn(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
-    """Forward pass, loss and BPTT of one sequence; returns each parameter's contributions."""
-    act = scenario.model.activation
-    outputs = scenario.output_steps(seq)
-    bias = ["b_h"] if "b_h" in scenario.given else []
-    for t, token in enumerate(seq.tokens, start=1):
-        rec.at("forward", t)
-        record_input(rec, scenario, seq, t)
-        h_prev = previous("h", t)
-        rec.do(f"zx_{t}", "matvec", ["W_xh", f"x_{t}"], f"{sym['W_xh']} x_{{{t}}}",
-               f"input term W_xh x_{t}")  # fmt: skip
-        rec.do(f"zh_{t}", "matvec", ["W_hh", h_prev], f"{sym['W_hh']} h_{{{t - 1}}}",
-               f"recurrent term W_hh h_{t - 1}")  # fmt: skip
-        rec.do(f"z_{t}", "add", [f"zx_{t}", f"zh_{t}", *bias], f"z_{{{t}}}",
-               f"pre-activation at t = {t}")  # fmt: skip
-        rec.do(f"h_{t}", "activation", [f"z_{t}"], f"h_{{{t}}}",
-               f"hidden state after {token!r} (t = {t})", activation=act)  # fmt: skip
-        if t in outputs:
-            heads.output(rec, scenario, seq, t, sym)
-    if not heads.total_loss(rec, scenario, seq, sym):
-        return {}
-    return _backward(rec, scenario, seq, sym)
-
-
-def _backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
-    """BPTT from t = T down to 1."""
-    act = scenario.model.activation
-    T = seq.length
-    for t in range(T, 0, -1):
-        rec.at("backward", t)
-        parts = [key for key in [heads.output_backward(rec, scenario, seq, t, sym)] if key]
-        if t < T:
-            rec.do(f"dh_next_{t}", "matvec", ["W_hh", f"dz_{t + 1}"],
-                   f"{sym['W_hh']}^\\top \\delta z_{{{t + 1}}}",
-                   f"part of dh_{t} from step {t + 1}", transpose=True)  # fmt: skip
-            parts.append(f"dh_next_{t}")
-        rec.do(f"dh_{t}", "add", parts, f"\\delta h_{{{t}}}", f"dL/dh_{t}")
-        arg = f"z_{t}" if act == "relu" else f"h_{t}"
-        rec.do(f"dhdz_{t}", "activation_derivative", [arg], f"f'(z_{{{t}}})",
-               f"{act} derivative at t = {t}", activation=act)  # fmt: skip
-        rec.do(f"dz_{t}", "hadamard", [f"dh_{t}", f"dhdz_{t}"], f"\\delta z_{{{t}}}",
-               f"dL/dz_{t}")  # fmt: skip
-        rec.at("gradient", t)
-        rec.do(f"dW_xh_{t}", "outer", [f"dz_{t}", f"x_{t}"], f"\\delta z_{{{t}}} x_{{{t}}}^\\top",
-               f"contribution of t = {t} to dL/dW_xh", param="W_xh")  # fmt: skip
-        rec.do(f"dW_hh_{t}", "outer", [f"dz_{t}", previous("h", t)],
-               f"\\delta z_{{{t}}} h_{{{t - 1}}}^\\top",
-               f"contribution of t = {t} to dL/dW_hh", param="W_hh")  # fmt: skip
-        token = seq.tokens[t - 1]
-        rec.do(f"dx_{t}", "matvec", ["W_xh", f"dz_{t}"], f"{sym['W_xh']}^\\top \\delta z_{{{t}}}",
-               f"gradient of the input vector of {token!r} (t = {t})", transpose=True,
-               token=token)  # fmt: skip
-    times = range(1, T + 1)
-    losses = [t for t in scenario.output_steps(seq) if t in seq.targets]
-    contributions: Contributions = {
-        "W_xh": [f"dW_xh_{t}" for t in times],
-        "W_hh": [f"dW_hh_{t}" for t in times],
-        "b_h": [f"dz_{t}" for t in times],
-        "W_hy": [f"dW_hy_{t}" for t in losses],
-        "b_y": [f"do_{t}" for t in losses],
-    }
-    if "h_0" in scenario.given:
-        rec.at("gradient", None).do(
-            "dh_0",
-            "matvec",
-            ["W_hh", "dz_1"],
-            f"{sym['W_hh']}^\\top \\delta z_{{1}}",
-            "gradient of the initial state h_0",
-            transpose=True,
+    def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
+        rec, k, act = self.rec, self.k, self.scenario.model.activation
+        x_sym = self.rec.trace[rec.ref(x)].symbol
+        h_prev = prev["h"]
+        h_sym = self.rec.trace[rec.ref(h_prev)].symbol
+        w = self.input_matrix(t)
+        rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], f"{self.ps(w)} {x_sym}",
+               f"input term {w} x_{t}{self.words}")  # fmt: skip
+        rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], f"{self.ps('W_hh')} {h_sym}",
+               f"recurrent term W_hh h_{t - 1}{self.words}")  # fmt: skip
+        bias = [self.p("b_h")] if self.given("b_h") else []
+        rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
+               f"pre-activation at t = {t}{self.words}")  # fmt: skip
+        token = self.token(t)
+        rec.do(
+            k(f"h_{t}"),
+            "activation",
+            [k(f"z_{t}")],
+            self.s("h", t),
+            f"hidden state{self.words} after {token!r} (t = {t})",
+            activation=act,
         )
-        contributions["h_0"] = ["dh_0"]
-    return contributions
+
+    def backward(
+        self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
+    ) -> str:
+        rec, k, act = self.rec, self.k, self.scenario.model.activation
+        parts = list(external)
+        if nxt is not None:
+            rec.do(k(f"dh_next_{t}"), "matvec", [self.p("W_hh"), k(f"dz_{nxt}")],
+                   f"{self.ps('W_hh')}^\\top \\delta {self.s('z', nxt)}",
+                   f"part of dh_{t}{self.words} from step {nxt}", transpose=True)  # fmt: skip
+            parts.append(k(f"dh_next_{t}"))
+        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+        arg = k(f"z_{t}") if act == "relu" else k(f"h_{t}")
+        rec.do(k(f"dhdz_{t}"), "activation_derivative", [arg], f"f'({self.s('z', t)})",
+               f"{act} derivative at t = {t}{self.words}", activation=act)  # fmt: skip
+        rec.do(k(f"dz_{t}"), "hadamard", [k(f"dh_{t}"), k(f"dhdz_{t}")],
+               f"\\delta {self.s('z', t)}", f"dL/dz_{t}{self.words}")  # fmt: skip
+        phase = rec.phase
+        rec.phase = "gradient"
+        x_sym = rec.trace[rec.ref(x)].symbol
+        h_sym = rec.trace[rec.ref(prev["h"])].symbol
+        dz = f"\\delta {self.s('z', t)}"
+        w = self.input_matrix(t)
+        key = k(f"dW_xh_{t}") if w == "W_xh" else k(f"d{w}_{t}")
+        rec.do(
+            key,
+            "outer",
+            [k(f"dz_{t}"), x],
+            f"{dz} {x_sym}^\\top",
+            f"contribution of t = {t} to dL/d{w}{self.words}",
+            param=self.p(w),
+        )
+        rec.do(
+            k(f"dW_hh_{t}"),
+            "outer",
+            [k(f"dz_{t}"), prev["h"]],
+            f"{dz} {h_sym}^\\top",
+            f"contribution of t = {t} to dL/dW_hh{self.words}",
+            param=self.p("W_hh"),
+        )
+        self.contribute(w, t, key)
+        self.contribute("W_hh", t, k(f"dW_hh_{t}"))
+        self.contribute("b_h", t, k(f"dz_{t}"))
+        token = self.token(t)
+        rec.do(k(f"dx_{t}"), "matvec", [self.p(w), k(f"dz_{t}")],
+               f"{self.ps(w)}^\\top {dz}",
+               f"gradient of the input vector{self.words} of {token!r} (t = {t})",
+               transpose=True, token=token)  # fmt: skip
+        rec.phase = phase
+        return k(f"dx_{t}")
+
+    def input_matrix(self, t: int) -> str:
+        """W_xh, or W_yh for a fed-back output (topology generate, when it is given)."""
+        return self.feedback if self.feedback and t > 1 else "W_xh"
+
+    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
+        key = self.k("dh_0")
+        self.rec.do(key, "matvec", [self.p("W_hh"), self.k(f"dz_{first}")],
+                    f"{self.ps('W_hh')}^\\top \\delta {self.s('z', first)}",
+                    f"gradient of the initial state{self.words}", transpose=True)  # fmt: skip
+        return {"h": key}

@@ -12,15 +12,28 @@ def default_symbol(key: str) -> str:
 
 
 class Symbols:
-    """``sym['W_hh']`` is the symbol to print for W_hh; knows the current sequence too."""
+    """``sym['W_hh']`` is the symbol to print for W_hh; knows the current sequence too.
+    A part's parameter (``enc.W_hh``) takes the notation of its full key, else that of its
+    base key (``W_hh``), marked with the part: ``W_{hh}^{enc}``."""
 
     def __init__(self, keys: list[str], notation: Mapping[str, str], several: bool) -> None:
-        self.table = {key: notation.get(key, default_symbol(key)) for key in keys}
+        self.notation = dict(notation)
+        self.table = {key: self._symbol(key) for key in keys}
         self.several = several
         self.sequence: int | None = None
 
+    def _symbol(self, key: str) -> str:
+        if key in self.notation:
+            return self.notation[key]
+        part, dot, base = key.partition(".")
+        if not dot:
+            return default_symbol(key)
+        from rnntrace.engine.cell import part_mark
+
+        return f"{self.notation.get(base, default_symbol(base))}^{{{part_mark(part + '.')}}}"
+
     def __getitem__(self, key: str) -> str:
-        return self.table.get(key, default_symbol(key))
+        return self.table[key] if key in self.table else self._symbol(key)
 
     def seq_suffix(self) -> str:
         """``^{(2)}`` on sequence-level symbols when there are several sequences."""

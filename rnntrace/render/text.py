@@ -37,6 +37,8 @@ OUTPUT_NAMES = {
     "every": "an output at every step",
     "none": "no output",
 }
+PART_TITLES = {"fw": "Forward RNN", "bw": "Backward RNN", "enc": "Encoder", "dec": "Decoder",
+               "att": "Attention"}  # fmt: skip
 PHASE_TITLES = {"forward": "Forward pass", "backward": "Backpropagation through time"}
 
 
@@ -110,12 +112,21 @@ class TextPrinter(StepPrinter):
         out: list[tuple[str, int, object]] = [(seq_title, 0, ("seq", step.sequence))]
         part = "backward" if step.phase in ("backward", "gradient") else "forward"
         if step.time is None:
-            title = "Loss" if step.phase == "loss" else "Gradients: sums over the time steps"
+            title = {"loss": "Loss", "forward": "Attention: the keys of the encoder states"}.get(
+                step.phase, "Gradients: sums over the time steps"
+            )
             out.append((title, 1, (part, "sum", step.phase)))
             return out
         out.append((PHASE_TITLES[part], 1, (part,)))
-        token = info.tokens[step.time - 1]
-        out.append((f"Time step {step.time}: {token!r}", 2, (part, step.time)))
+        layer = _part_of(step)
+        where = PART_TITLES.get(layer, "")
+        if layer == "dec" or step.time > len(info.tokens):
+            title = f"{where or 'Generated'} step {step.time}"
+        else:
+            title = f"Time step {step.time}: {info.tokens[step.time - 1]!r}" + (
+                f" ({where.lower()})" if where else ""
+            )
+        out.append((title, 2, (part, step.time, layer if where else "")))
         return out
 
     @staticmethod
@@ -144,6 +155,12 @@ class TextPrinter(StepPrinter):
                 text.append(indent)
             text.append_text(line)
         return wrap_line(text)
+
+
+def _part_of(step: Step) -> str:
+    """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
+    base = step.key.split(".", 1)[1] if step.sequence is not None and "." in step.key else step.key
+    return base.split(".", 1)[0] if "." in base else ""
 
 
 def merge_texts(renderables: Iterable[RenderableType]) -> Iterator[RenderableType]:

@@ -270,6 +270,44 @@ class StepPrinter(TextBase):
         formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
         yield self.result(step, parts=[formula, parts])
 
+    def _print_dots(self, step: Step) -> Iterator[RenderableType]:
+        query, *others = self.trace.operand_values(step)
+        q = self.sym(step.operands[0])
+        names = [self.sym(key) for key in step.operands[1:]]
+        formula = self.entries(f"{name} · {q}" for name in names)
+        parts = self.entries(
+            " + ".join(
+                f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}"
+                for a, b in zip(np.ravel(v), np.ravel(query))
+            )  # fmt: skip
+            for v in others
+        )
+        yield self.result(step, parts=[formula, parts])
+
+    def _print_weighted_sum(self, step: Step) -> Iterator[RenderableType]:
+        weights, *vectors = self.trace.operand_values(step)
+        names = [self.sym(key) for key in step.operands[1:]]
+        w = self.sym(step.operands[0])
+        formula = " + ".join(f"{w}[{i}] {name}" for i, name in enumerate(names, start=1))
+        values = " + ".join(f"{numfmt.factor(a, self.d)}×{self.vec(v)}"
+                            for a, v in zip(weights, vectors))  # fmt: skip
+        yield self.result(step, parts=[formula, values])
+
+    def _print_scale(self, step: Step) -> Iterator[RenderableType]:
+        weights, vector = self.trace.operand_values(step)
+        i = step.info["index"]
+        w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
+        yield self.result(
+            step,
+            parts=[f"{w}[{i + 1}] {v}", f"{numfmt.factor(weights[i], self.d)}×{self.vec(vector)}"],
+        )
+
+    def _print_slice(self, step: Step) -> Iterator[RenderableType]:
+        start, stop = step.info["start"], step.info["stop"]
+        yield self.result(
+            step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
+        )
+
     def _print_concat(self, step: Step) -> Iterator[RenderableType]:
         pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
         yield self.result(step, parts=[f"[{pieces}]"])

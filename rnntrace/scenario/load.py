@@ -100,11 +100,18 @@ class _Loader(ParamsReader, TargetsReader):
             return ModelSpec()
         doc = self.doc
         fields = doc.mapping(entry[1], "model", allowed_keys("model"))
-        values = {
-            key: doc.choice(node, f"model.{key}", choices("model", key))
-            for key, (_, node) in fields.items()
-        }
-        spec = ModelSpec(**values)
+        values: dict[str, object] = {}
+        for key, (_, node) in fields.items():
+            if key == "layers":
+                values[key] = doc.integer(node, "model.layers", 1, 8)
+            elif key in ("residual", "teacher_forcing"):
+                values[key] = doc.boolean(node, f"model.{key}")
+            else:
+                values[key] = doc.choice(node, f"model.{key}", choices("model", key))
+        if values.get("topology") in ("generate", "encoder_decoder") and "output" not in values:
+            values["output"] = "every"  # one output per generated step
+        spec = ModelSpec(**values)  # type: ignore[arg-type]
+        self._check_topology(spec, fields)
         only = {"activation": "rnn", "gru_variant": "gru", "update_gate": "gru"}
         for key, cell in only.items():
             if key in fields and spec.cell != cell:
@@ -129,6 +136,39 @@ class _Loader(ParamsReader, TargetsReader):
                 f"loss {spec.loss!r} needs head {needs!r}, found {spec.head!r}",
             )
         return spec
+
+    def _check_topology(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """The topology keys fit together (each message names the key that does not)."""
+
+        def refuse(key: str, message: str) -> None:
+            node = fields[key][1] if key in fields else None
+            self.fail(node, f"model.{key}", message)
+
+        top = spec.topology
+        if spec.layers > 1 and top != "standard":
+            refuse("layers", f"stacked layers go with topology 'standard', not {top!r}")
+        if spec.residual and spec.layers == 1:
+            refuse("residual", "a residual connection needs model.layers of 2 or more")
+        if spec.attention == "self" and top != "standard":
+            refuse("attention", f"self-attention goes with topology 'standard', not {top!r}")
+        if spec.attention in ("dot", "general", "additive") and top != "encoder_decoder":
+            refuse(
+                "attention",
+                f"{spec.attention!r} attention goes with topology "
+                f"'encoder_decoder' (for attention over one sequence use 'self')",
+            )
+        if spec.attention_gradient != "exact" and spec.attention == "none":
+            refuse("attention_gradient", "applies to a model with attention")
+        if spec.teacher_forcing and top not in ("generate", "encoder_decoder"):
+            refuse("teacher_forcing", "applies to topologies generate and encoder_decoder")
+        if top in ("generate", "encoder_decoder") and spec.output != "every":
+            refuse(
+                "output",
+                f"topology {top!r} has an output at every step it generates; "
+                "write output: every or leave it out",
+            )
 
     def numbers(self, entry: tuple[yaml.Node, yaml.Node] | None) -> NumberPolicy:
         if entry is None:
@@ -181,7 +221,8 @@ class _Loader(ParamsReader, TargetsReader):
             return {}
         doc = self.doc
         out = {}
-        for key, (_, node) in doc.mapping(entry[1], "notation", params).items():
+        allowed = set(params) | {key.rsplit(".", 1)[-1] for key in params}
+        for key, (_, node) in doc.mapping(entry[1], "notation", allowed).items():
             symbol = doc.text(node, f"notation.{key}", "a symbol (LaTeX)")
             problem = check_notation(symbol)
             if problem:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
 import numpy as np
@@ -65,6 +66,17 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part's parameters (keys with the part's prefix), the keys given, H, K and form."""
+
+    arrays: dict[str, np.ndarray]
+    given: set[str]
+    H: int
+    K: int
+    form: str
+
+
 class ParamsReader:
     """The parameters of a scenario."""
 
@@ -84,55 +96,73 @@ class ParamsReader:
         model: ModelSpec,
     ) -> tuple[dict[str, np.ndarray], set[str], dict[str, int], str]:
         """The parameters as written (zeros for omitted biases and initial states), the keys
-        given, the sizes D, H, K, and the form (separate or concatenated)."""
-        specs = cell_params(model.cell)
-        fields = self._param_fields(node, model, specs)
+        given, the sizes D, H, K, and the form (separate or concatenated). Parameters of a
+        part (a stacked layer, a direction, the encoder, ...) have its prefix (``enc.W_xh``)."""
+        D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
+        if model.layers == 1 and model.topology in ("standard", "generate"):
+            specs = dict(cell_params(model.cell))
+            if model.topology == "generate" and model.cell == "rnn":
+                specs["W_yh"] = ParamSpec("W_yh", ("H", "K"), "fed-back output matrix")
+            part = self.part(node, "params", "", specs, D, d_why, model)
+            if model.topology == "generate" and part.K and part.K != D and "W_yh" not in part.given:
+                self.fail(node, "params", f"a generated output (K = {part.K}) is fed back as the "
+                          f"next input, so it must have D = {D} entries like the input"
+                          + (", or give W_yh (H, K)" if model.cell == "rnn" else ""))  # fmt: skip
+            return part.arrays, part.given, {"D": D, "H": part.H, "K": part.K}, part.form
+        from rnntrace.scenario.load_parts import read_parts
+
+        return read_parts(self, node, D, d_why, model)
+
+    def part(
+        self, node: yaml.Node, path: str, prefix: str, specs: dict[str, ParamSpec], D: int,
+        d_why: str, model: ModelSpec, K: int = 0, k_why: str = "",
+    ) -> Part:  # fmt: skip
+        """One part's parameters (for a one-part model, all of them), checked and completed."""
+        fields = self._param_fields(node, model, specs, path)
         arrays: dict[str, np.ndarray] = {}
         for key, (_, value) in fields.items():
             reader = self.doc.matrix if key.startswith("W") else self.doc.vector
-            arrays[key] = reader(value, f"params.{key}")
-        form = self._form(node, model, specs, fields)
-        D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
-        claims = [
-            (key, 0, "rows" if spec.key.startswith("W") else "entries")
-            for key, spec in specs.items()
-            if spec.shape[0] == "H"
-        ]
+            arrays[key] = reader(value, f"{path}.{key}")
+        form = self._form(node, model, specs, fields, path)
+        claims = [(key, 0, "rows" if spec.key.startswith("W") else "entries")
+                  for key, spec in specs.items() if spec.shape[0] == "H"]  # fmt: skip
         claims += [(key, 1, "columns") for key, spec in specs.items()
                    if len(spec.shape) > 1 and spec.shape[1] == "H"]  # fmt: skip
+        if not any(key in arrays for key, _, _ in claims):
+            self.fail(node, path, "no parameter states the hidden size H")
         H, h_why = _vote(arrays, claims)
-        K: int = 0
-        k_why: Callable[[str], str] = _no_reason
+        k_reason: Callable[[str], str] = lambda key: k_why  # noqa: E731
         if "W_hy" in arrays:
-            K, k_why = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+            K, k_reason = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
         elif "b_y" in arrays:
-            self.fail(fields["b_y"][0], "params.b_y", "given without W_hy")
+            self.fail(fields["b_y"][0], f"{path}.b_y", "given without W_hy")
         sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
         for key, array in arrays.items():
             shape = tuple(sizes[letter] for letter in specs[key].shape)
             if array.shape != shape:
-                reasons = {"H": h_why(key), "D": d_why, "K": k_why(key),
+                reasons = {"H": h_why(key), "D": d_why, "K": k_reason(key),
                            "H+D": f"{h_why(key)} and {d_why}"}  # fmt: skip
                 why = " and ".join(dict.fromkeys(reasons[letter] for letter in specs[key].shape))
                 found, must = _shape_words(tuple(array.shape)), _shape_words(shape)
-                self.fail(fields[key][1], f"params.{key}", f"{found}, must be {must} because {why}")
+                self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
         given = set(arrays)
         for key, spec in specs.items():
-            if spec.shape == ("H",) and key not in arrays and (key != "b_hh" or key in given):
+            if spec.shape == ("H",) and key not in arrays and key != "b_hh":
                 arrays[key] = np.zeros(H)  # omitted biases and initial states: zero, not trained
         if "W_hy" in arrays:
             arrays.setdefault("b_y", np.zeros(K))
-        wanted = [key for key in specs if key in arrays]
-        return {key: arrays[key] for key in wanted}, given, {"D": D, "H": H, "K": K}, form
+        ordered = {prefix + key: arrays[key] for key in specs if key in arrays}
+        return Part(ordered, {prefix + key for key in given}, H, K, form)
 
     def _param_fields(
-        self, node: yaml.Node, model: ModelSpec, specs: dict[str, ParamSpec]
+        self, node: yaml.Node, model: ModelSpec, specs: dict[str, ParamSpec], path: str
     ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """The entries of `params`, each key checked against the cell's parameters."""
+        """The entries of a parameter mapping, each key checked against the part's ones."""
         fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for key, (key_node, value) in self.doc.mapping(node, "params").items():
+        for key, (key_node, value) in self.doc.mapping(node, path).items():
             if key not in specs:
-                self.fail(key_node, f"params.{key}", "unknown parameter" + _param_hint(key, model))
+                self.fail(key_node, f"{path}.{key}",
+                          "unknown parameter" + _param_hint(key, model, specs))  # fmt: skip
             fields[key] = (key_node, value)
         return fields
 
@@ -142,6 +172,7 @@ class ParamsReader:
         model: ModelSpec,
         specs: dict[str, ParamSpec],
         fields: dict[str, tuple[yaml.Node, yaml.Node]],
+        path: str,
     ) -> str:
         """separate or concatenated; every required matrix present in exactly one form."""
         concat_keys = {s.key for s in CONCAT[model.cell].values()}
@@ -149,21 +180,21 @@ class ParamsReader:
         split = [key for key in fields
                  if key not in concat_keys and specs[key].gate is not None]  # fmt: skip
         if joined and split:
-            self.fail(fields[split[0]][0], f"params.{split[0]}",
+            self.fail(fields[split[0]][0], f"{path}.{split[0]}",
                       f"{joined[0]} (acting on [h_(t-1), x_t]) and {split[0]} are two forms of "
                       "the same weights; write every gate in one form")  # fmt: skip
         form = "concatenated" if joined else "separate"
         if form == "concatenated" and model.gru_variant == "reset_after":
-            self.fail(fields[joined[0]][0], f"params.{joined[0]}",
+            self.fail(fields[joined[0]][0], f"{path}.{joined[0]}",
                       "the concatenated form goes with gru_variant reset_before; with "
                       "reset_after write W_hx and W_hh separately")  # fmt: skip
         needed = sorted(concat_keys) if joined else [
             key for key, spec in specs.items() if spec.required and key not in concat_keys
         ]  # fmt: skip
-        needed += ["W_hy"] if model.output != "none" else []
+        needed += ["W_hy"] if model.output != "none" and "W_hy" in specs else []
         for key in needed:
             if key not in fields:
-                self.fail(node, f"params.{key}", f"missing: the {specs[key].text}, shape "
+                self.fail(node, f"{path}.{key}", f"missing: the {specs[key].text}, shape "
                           f"({', '.join(specs[key].shape)})")  # fmt: skip
         return form
 
@@ -193,11 +224,10 @@ def _no_reason(key: str) -> str:
     return ""
 
 
-def _param_hint(key: str, model: ModelSpec) -> str:
+def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec]) -> str:
     """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
-    specs = cell_params(model.cell)
     alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(key.replace("{", "").replace("}", ""))
-    if model.cell == "rnn" and alias:
+    if model.cell == "rnn" and alias and alias in specs:
         return (f" (the canonical name is {alias!r}; to display it as {key!r}, "
                 f"add `notation: {{{alias}: {key}}}`)")  # fmt: skip
     for cell in CELLS:

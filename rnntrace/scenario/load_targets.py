@@ -17,6 +17,11 @@ def _one_hot(size: int, index: int) -> np.ndarray:
     return vector
 
 
+def seq_len(sequences: list[Sequence], i: int) -> int:
+    """The number of inputs of sequence i."""
+    return sequences[i].length
+
+
 class TargetsReader(InputReader):
     """Labels and targets of the sequences (string targets are split like tokens)."""
 
@@ -40,6 +45,20 @@ class TargetsReader(InputReader):
                     f"per-step targets need model.output: every (it is {model.output!r}); "
                     "a many-to-one model takes one `label`",
                 )
+            generating = model.topology in ("generate", "encoder_decoder")
+            if "steps" in fields and not generating:
+                self.fail(
+                    fields["steps"][0],
+                    f"{path}.steps",
+                    "applies to topologies generate "
+                    "and encoder_decoder (the number of steps they generate)",
+                )
+            if generating and "targets" not in fields and "steps" not in fields:
+                self.fail(item, f"{path}.targets", "missing: give the targets of the steps to "
+                          "generate, or their number as `steps`")  # fmt: skip
+            if model.topology == "generate" and seq_len(sequences, i) != 1:
+                self.fail(item, f"{path}.tokens", f"topology 'generate' reads one input, found "
+                          f"{seq_len(sequences, i)}; the rest is generated")  # fmt: skip
             if model.loss != "none":
                 want = "label" if model.output == "last" else "targets"
                 if want not in fields:
@@ -77,7 +96,7 @@ class TargetsReader(InputReader):
                 ]
             else:
                 items = doc.sequence(node, f"{path}.targets")
-            if len(items) != seq.length:
+            if len(items) != seq.length and model.topology not in ("generate", "encoder_decoder"):
                 self.fail(
                     node,
                     f"{path}.targets",
@@ -87,7 +106,17 @@ class TargetsReader(InputReader):
                 targets[t] = self.target(
                     item, f"{path}.targets[{t - 1}]", model, K, vocabulary, kind
                 )
-        return Sequence(number=seq.number, tokens=seq.tokens, inputs=seq.inputs, targets=targets)
+        steps = None
+        if model.topology in ("generate", "encoder_decoder"):
+            steps = len(targets) if targets else None
+            if "steps" in fields:
+                given = doc.integer(fields["steps"][1], f"{path}.steps", 1, 100_000)
+                if steps is not None and given != steps:
+                    self.fail(fields["steps"][1], f"{path}.steps",
+                              f"{given} steps, but {steps} targets are given")  # fmt: skip
+                steps = given
+        return Sequence(number=seq.number, tokens=seq.tokens, inputs=seq.inputs, targets=targets,
+                        out_length=steps)  # fmt: skip
 
     def target(
         self,

@@ -32,6 +32,7 @@ class Sequence:
     tokens: tuple[str, ...]
     inputs: np.ndarray  # (T, D)
     targets: Mapping[int, Target] = field(default_factory=dict)
+    out_length: int | None = None  # generate / encoder_decoder: the steps generated
 
     @property
     def length(self) -> int:
@@ -50,6 +51,12 @@ class ModelSpec:
     loss: str = "none"
     gru_variant: str = "reset_before"  # reset_before (seeds) | reset_after (PyTorch, cuDNN)
     update_gate: str = "new"  # GRU: z weights the new candidate (seeds) | keep_old (PyTorch)
+    topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
+    layers: int = 1  # stacked layers (standard topology)
+    residual: bool = False  # stacked layers: add each layer's input to its output
+    attention: str = "none"  # none | self | dot | general | additive
+    attention_gradient: str = "exact"  # exact | constant_weights
+    teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
 
 
 @dataclass(frozen=True)
@@ -110,14 +117,16 @@ class Scenario:
         for key, value in self.params.items():
             if key.startswith("W_") and len(key) == 3:  # W_f, W_i, ..., W_z, W_r, W_h
                 gate = key[2]
-                out[f"W_{gate}h"] = value[:, :H]
                 out[f"W_{gate}x"] = value[:, H:]
+                out[f"W_{gate}h"] = value[:, :H]
             else:
                 out[key] = value
         return out
 
     def output_steps(self, seq: Sequence) -> list[int]:
         """The time steps at which an output is computed."""
+        if seq.out_length is not None:
+            return list(range(1, seq.out_length + 1))
         if self.model.output == "every":
             return list(range(1, seq.length + 1))
         if self.model.output == "last":

@@ -20,6 +20,13 @@ _TARGET = {
 }
 
 
+def _part_params() -> dict[str, Any]:
+    return {
+        key: {**(_MATRIX if key.startswith("W") else _VECTOR), "description": _param_text(key)}
+        for key in all_param_keys()
+    }
+
+
 def _param_text(key: str) -> str:
     """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to."""
     from rnntrace.scenario.cells import CELL_NAMES, cell_params
@@ -33,6 +40,10 @@ def _param_text(key: str) -> str:
 def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
     return {"enum": values, "default": default, "description": text}
 
+
+_PART_PARAMS: dict[str, Any] = {}  # filled below, once _param_text exists
+_PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                         "properties": _PART_PARAMS}  # fmt: skip
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -84,6 +95,12 @@ SCHEMA: dict[str, Any] = {
                         ],
                     },
                     "split": _enum(["words", "chars"], "words", "how a tokens string is split"),
+                    "steps": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "generate / encoder_decoder without targets: how "
+                        "many steps to generate",
+                    },
                     "inputs": {
                         "type": "array",
                         "items": _VECTOR,
@@ -116,6 +133,46 @@ SCHEMA: dict[str, Any] = {
                     "GRU: reset gate applied to h_(t-1) before the recurrent product (seeds), or "
                     "after it, with a recurrent bias b_hh (PyTorch, cuDNN)",
                 ),
+                "topology": _enum(
+                    ["standard", "generate", "encoder_decoder", "bidirectional"],
+                    "standard",
+                    "standard: one RNN (or stacked ones) over the sequence; generate: one "
+                    "input, outputs fed back as the next inputs; encoder_decoder: an encoder "
+                    "RNN, its last state starting a decoder RNN; bidirectional: forward and "
+                    "backward RNNs, hidden states concatenated",
+                ),
+                "layers": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 8,
+                    "default": 1,
+                    "description": "stacked layers (topology standard); their "
+                    "parameters go under params.layers",
+                },
+                "residual": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "stacked layers: each layer above the first adds "
+                    "its input to its output",
+                },
+                "attention": _enum(
+                    ["none", "self", "dot", "general", "additive"],
+                    "none",
+                    "self: attention over the hidden states (topology standard); dot, general, "
+                    "additive: encoder-decoder attention",
+                ),
+                "attention_gradient": _enum(
+                    ["exact", "constant_weights"],
+                    "exact",
+                    "exact: backpropagate through the attention weights; constant_weights: hold "
+                    "them constant (a textbook simplification; labelled in every step it changes)",
+                ),
+                "teacher_forcing": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "generate / encoder_decoder: feed the "
+                    "targets as the next inputs instead of the outputs",
+                },
                 "update_gate": _enum(
                     ["new", "keep_old"],
                     "new",
@@ -131,18 +188,41 @@ SCHEMA: dict[str, Any] = {
             "h_0 and c_0 may be omitted (zero, not trained). LSTM and GRU gates may be written "
             "separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
             "properties": {
-                key: {
-                    **(_MATRIX if key.startswith("W") else _VECTOR),
-                    "description": _param_text(key),
-                }
-                for key in all_param_keys()
+                **_PART_PARAMS,
+                "W_yh": {
+                    **_MATRIX,
+                    "description": "topology generate, simple RNN: the matrix "
+                    "a fed-back output goes through, shape (H, K)",
+                },
+                "layers": {
+                    "type": "array",
+                    "items": _PART,
+                    "minItems": 2,
+                    "description": "stacked layers' parameters, bottom first",
+                },
+                "forward": {**_PART, "description": "bidirectional: the forward RNN"},
+                "backward": {**_PART, "description": "bidirectional: the backward RNN"},
+                "encoder": {**_PART, "description": "encoder_decoder: the encoder"},
+                "decoder": {
+                    **_PART,
+                    "description": "encoder_decoder: the decoder (it reads "
+                    "[previous output, context]; no h_0: it starts from the encoder's "
+                    "last state)",
+                },
+                "attention": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "description": "encoder-decoder attention: W_a (general: (H_dec, H_enc); "
+                    "additive: (A, H_dec)), U_a (A, H_enc) and v_a (A) (additive)",
+                    "properties": {"W_a": _MATRIX, "U_a": _MATRIX, "v_a": _VECTOR},
+                },
             },
         },
         "notation": {
             "type": "object",
-            "description": "display symbol (LaTeX) per parameter key",
-            "additionalProperties": False,
-            "properties": {key: {"type": "string"} for key in all_param_keys()},
+            "description": "display symbol (LaTeX) per parameter key (a part's parameter: "
+            "its base key, e.g. W_hh, or with the part's prefix, e.g. enc.W_hh)",
+            "additionalProperties": {"type": "string"},
         },
         "train": {
             "type": "object",
@@ -216,3 +296,6 @@ def choices(section: str, key: str) -> list[str]:
 def default(section: str, key: str) -> Any:
     """The documented default of a key."""
     return SCHEMA["properties"][section]["properties"][key]["default"]
+
+
+_PART_PARAMS.update(_part_params())

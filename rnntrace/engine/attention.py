@@ -1,0 +1,73 @@
+"""Attention, forward and back, as recorded ops.
+
+Self-attention over the hidden states (a hand-calculation favourite), at step t:
+    A_t = [h_1 · h_t, …, h_t · h_t]     α_t = softmax(A_t)     Z_t = Σ_i α_{t,i} h_i
+Encoder–decoder attention, at decoder step t with query q = h^dec_{t-1}:
+    dot: e_s = q · h_s        general: e_s = q · (W_a h_s)
+    additive: e_s = v_a · tanh(W_a q + U_a h_s)
+    α_t = softmax(e)       c_t = Σ_s α_{t,s} h_s
+
+Backward: δα = [h_i · δZ], δA = α ⊙ (δα − α·δα), then δh_i gets α_i δZ through the
+context and, through the scores, δA_i h_t (and h_t gets Σ_i δA_i h_i). With
+``attention_gradient: constant_weights`` the score path is left out (the weights are held
+constant), and every step that this changes is labelled so.
+"""
+
+from __future__ import annotations
+
+from rnntrace.engine.recorder import Recorder
+
+CONSTANT = " [attention weights held constant: not the exact gradient]"
+
+
+def softmax_weights(rec: Recorder, scores: str, t: int, prefix: str, what: str) -> str:
+    """α_t = softmax(scores): the exponentials, their sum and the division; returns α's key."""
+    rec.do(f"{prefix}ea_{t}", "exp", [scores], f"e^{{A_{{{t}}}}}",
+           f"exponentials of the attention scores at t = {t}{what}", shift=0.0)  # fmt: skip
+    rec.do(f"{prefix}Sa_{t}", "total", [f"{prefix}ea_{t}"], f"S^{{A}}_{{{t}}}",
+           f"sum of the exponentials of the scores at t = {t}{what}")  # fmt: skip
+    rec.do(f"{prefix}alpha_{t}", "divide", [f"{prefix}ea_{t}", f"{prefix}Sa_{t}"],
+           f"\\alpha_{{{t}}}", f"attention weights at t = {t}{what}")  # fmt: skip
+    return f"{prefix}alpha_{t}"
+
+
+def self_context(rec: Recorder, t: int, states: list[str]) -> str:
+    """A_t, α_t and Z_t over ``states`` = [h_1 … h_t]; returns Z_t's key."""
+    rec.do(f"A_{t}", "dots", [states[-1], *states], f"A_{{{t}}}",
+           f"attention scores h_i · h_{t}, i = 1..{t}")  # fmt: skip
+    alpha = softmax_weights(rec, f"A_{t}", t, "", "")
+    rec.do(f"Z_{t}", "weighted_sum", [alpha, *states], f"Z_{{{t}}}",
+           f"attention context at t = {t}: sum of alpha_i h_i")  # fmt: skip
+    return f"Z_{t}"
+
+
+def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
+                  exact: bool) -> dict[int, list[str]]:  # fmt: skip
+    """∂L/∂h_i (i ≤ t) from Z_t's gradient ``d_context``: {i: [keys of its parts]}."""
+    parts: dict[int, list[str]] = {}
+    note = "" if exact else CONSTANT
+    for i in range(1, len(states) + 1):
+        rec.do(
+            f"dh_ctx_{t}_{i}",
+            "scale",
+            [f"alpha_{t}", d_context],
+            f"\\alpha_{{{t},{i}}} \\delta Z_{{{t}}}",
+            f"part of dh_{i} through the context at t = {t}{note}",
+            index=i - 1,
+        )
+        parts.setdefault(i, []).append(f"dh_ctx_{t}_{i}")
+    if not exact:
+        return parts
+    rec.do(f"dalpha_{t}", "dots", [d_context, *states], f"\\delta \\alpha_{{{t}}}",
+           f"dL/dalpha at t = {t}: h_i · dZ_{t}")  # fmt: skip
+    rec.do(f"dA_{t}", "softmax_back", [f"dalpha_{t}", f"alpha_{t}"], f"\\delta A_{{{t}}}",
+           f"dL/dA at t = {t}, through the softmax")  # fmt: skip
+    rec.do(f"dh_q_{t}", "weighted_sum", [f"dA_{t}", *states], f"\\sum_i \\delta A_{{{t},i}} h_i",
+           f"part of dh_{t} as the query of the scores at t = {t}")  # fmt: skip
+    parts[t].append(f"dh_q_{t}")
+    for i in range(1, len(states) + 1):
+        rec.do(f"dh_k_{t}_{i}", "scale", [f"dA_{t}", states[-1]],
+               f"\\delta A_{{{t},{i}}} h_{{{t}}}", f"part of dh_{i} as a key of the scores "
+               f"at t = {t}", index=i - 1)  # fmt: skip
+        parts[i].append(f"dh_k_{t}_{i}")
+    return parts

@@ -1,0 +1,108 @@
+"""What every recurrent cell shares: one layer (a *part* of the model) recorded step by step.
+
+A topology drives cells: it calls ``forward(t, x, prev)`` for each time step in the order
+the layer reads its input, then ``backward(t, x, prev, external, nxt)`` in the reverse
+order, where ``external`` are the keys of the parts of ∂L/∂h_t that come from outside the
+layer (the output, the layer above, attention) and ``nxt`` is the time step processed after
+t (t + 1, or t − 1 for the backward direction of a bidirectional model), whose deltas carry
+the recurrent part. Keys are short (``h_3``, ``dz_3``), with the part's prefix (``enc.``,
+``l2.``); the recorder adds the sequence prefix.
+"""
+
+from __future__ import annotations
+
+from rnntrace.engine.recorder import Recorder
+from rnntrace.engine.symbols import Symbols
+from rnntrace.scenario.model import Scenario
+
+PART_MARKS = {
+    "": "", "fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec",
+    **{f"l{i}.": f"({i})" for i in range(1, 9)},
+}  # fmt: skip
+PART_WORDS = {"": "", "fw.": " of the forward RNN", "bw.": " of the backward RNN",
+              "enc.": " of the encoder", "dec.": " of the decoder"}  # fmt: skip
+
+
+def part_mark(part: str) -> str:
+    """The superscript that tells parts apart: ``h^{enc}_3``; '' for a plain model."""
+    return PART_MARKS.get(part, part.rstrip("."))
+
+
+def part_words(part: str) -> str:
+    """`` of the encoder``, `` of layer 2``: the part in a label."""
+    if part.startswith("l") and part[1:-1].isdigit():
+        return f" of layer {part[1:-1]}"
+    return PART_WORDS.get(part, "")
+
+
+class CellTracer:
+    """One recurrent layer. Subclasses define the cell's equations."""
+
+    states: tuple[str, ...] = ("h",)
+
+    def __init__(self, rec: Recorder, scenario: Scenario, sym: Symbols, part: str = "") -> None:
+        self.rec = rec
+        self.scenario = scenario
+        self.sym = sym
+        self.part = part
+        self.mark = part_mark(part)
+        self.words = part_words(part)
+        self.contributions: dict[str, list[tuple[int, str]]] = {}
+        self.tokens: tuple[str, ...] = ()  # what is read at each step, for labels
+        self.feedback: str | None = None  # generate: the matrix a fed-back output goes through
+        self.external_c: dict[int, list[str]] = {}  # LSTM: parts of ∂L/∂c_t from outside
+
+    # -- names --------------------------------------------------------------------------
+    def k(self, name: str) -> str:
+        """A key of this part: ``h_3`` -> ``enc.h_3``."""
+        return self.part + name
+
+    def p(self, name: str) -> str:
+        """A parameter key of this part: ``W_xh`` -> ``enc.W_xh``."""
+        return self.part + name
+
+    def given(self, name: str) -> bool:
+        """Whether the scenario gives this part's parameter ``name``."""
+        return self.p(name) in self.scenario.given
+
+    def s(self, name: str, t: int | str) -> str:
+        """The symbol of a state: ``h_{3}``, or ``h^{enc}_{3}`` in a part."""
+        mark = f"^{{{self.mark}}}" if self.mark else ""
+        return f"{name}{mark}_{{{t}}}"
+
+    def sg(self, name: str, gate: str, t: int | str) -> str:
+        """The symbol of a gate's quantity: ``a_{f,3}``, or ``a^{enc}_{f,3}`` in a part."""
+        mark = f"^{{{self.mark}}}" if self.mark else ""
+        return f"{name}{mark}_{{{gate},{t}}}"
+
+    def ps(self, name: str) -> str:
+        """The symbol of this part's parameter."""
+        return self.sym[self.p(name)]
+
+    def token(self, t: int) -> str:
+        """The token read at step t (for labels)."""
+        return self.tokens[t - 1] if 0 < t <= len(self.tokens) else f"step {t}"
+
+    def contribute(self, param: str, t: int, key: str) -> None:
+        """Record that ``key`` is step t's contribution to ∂L/∂(this part's ``param``)."""
+        self.contributions.setdefault(self.p(param), []).append((t, key))
+
+    def gradient_parts(self) -> dict[str, list[str]]:
+        """Each parameter's contributions, in time order."""
+        return {param: [key for _, key in sorted(items)]
+                for param, items in self.contributions.items()}  # fmt: skip
+
+    # -- the cell's equations (subclasses) ----------------------------------------------
+    def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
+        """Record step t: the new states ``h_t`` (and ``c_t``) from input ``x`` and ``prev``."""
+        raise NotImplementedError
+
+    def backward(
+        self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
+    ) -> str:
+        """Record step t of BPTT; returns the key of ∂L/∂x (the input's gradient)."""
+        raise NotImplementedError
+
+    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
+        """∂L/∂(initial states), from the deltas of the first step read: state -> key."""
+        raise NotImplementedError

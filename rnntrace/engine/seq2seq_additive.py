@@ -1,0 +1,54 @@
+"""The backward pass of additive (Bahdanau) attention, e_s = v_a · tanh(W_a q + U_a h_s):
+
+δv_a += Σ_s δe_s a_s          δa_s = δe_s v_a          δp_s = δa_s ⊙ (1 − a_s²)
+δW_a += (Σ_s δp_s) qᵀ         δq = W_aᵀ Σ_s δp_s       δU_a += δp_s h_sᵀ
+δh_s += U_aᵀ δp_s
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rnntrace.engine.seq2seq import Seq2Seq
+
+
+def additive_backward(m: Seq2Seq, t: int, query: str, to_query: list[str]) -> None:
+    """Record the additive attention's gradients at decoder step t."""
+    rec, sym, S = m.rec, m.sym, m.S
+    a_keys = [f"att.a_{t}_{s}" for s in range(1, S + 1)]
+    rec.at("gradient", t)
+    rec.do(f"att.dv_a_{t}", "weighted_sum", [f"att.de_{t}", *a_keys],
+           f"\\sum_s \\delta e_{{{t},s}} a_{{{t},s}}",
+           f"contribution of t = {t} to dL/dv_a", param="att.v_a")  # fmt: skip
+    m.extra.setdefault("att.v_a", []).append(f"att.dv_a_{t}")
+    rec.at("backward", t)
+    for s in range(1, S + 1):
+        rec.do(f"att.da_{t}_{s}", "scale", [f"att.de_{t}", "att.v_a"],
+               f"\\delta e_{{{t},{s}}} v_a", f"attention: dL/da for state {s} at t = {t}",
+               index=s - 1)  # fmt: skip
+        rec.do(
+            f"att.dp_{t}_{s}",
+            "tanh_back",
+            [f"att.da_{t}_{s}", f"att.a_{t}_{s}"],
+            f"\\delta p_{{{t},{s}}}",
+            f"attention: dL/dp for state {s} at t = {t}",
+        )
+        m._through_matrix(t, s, "U_a", f"att.dp_{t}_{s}", m.enc_states[s - 1])
+    rec.do(f"att.dw_{t}", "add", [f"att.dp_{t}_{s}" for s in range(1, S + 1)],
+           f"\\delta w_{{{t}}}", f"attention: dL/d(W_a q) at t = {t}")  # fmt: skip
+    rec.at("gradient", t)
+    rec.do(f"att.dW_a_{t}", "outer", [f"att.dw_{t}", query],
+           f"\\delta w_{{{t}}} {rec.trace[rec.ref(query)].symbol}^\\top",
+           f"contribution of t = {t} to dL/dW_a", param="att.W_a")  # fmt: skip
+    m.extra.setdefault("att.W_a", []).append(f"att.dW_a_{t}")
+    rec.at("backward", t)
+    rec.do(
+        f"att.dq_{t}",
+        "matvec",
+        ["att.W_a", f"att.dw_{t}"],
+        f"{sym['att.W_a']}^\\top \\delta w_{{{t}}}",
+        f"part of dh^dec_{t - 1} as the attention query at t = {t}",
+        transpose=True,
+    )
+    to_query.append(f"att.dq_{t}")

@@ -1,0 +1,158 @@
+"""The topologies beyond one RNN over one sequence (see seed 001):
+
+generate          one input; each output ŷ_t is the next step's input (through W_yh for a
+                  simple RNN that gives it, else through the input matrices, so K = D);
+                  ``teacher_forcing`` feeds the targets instead (no gradient through them)
+bidirectional     a forward RNN over t = 1..T and a backward one over t = T..1; the output
+                  reads [h→_t, h←_t] ([h→_T, h←_1] for an output at the last step)
+encoder_decoder   an encoder over the input; its last state starts a decoder that reads the
+                  previous output (zeros at step 1, the target with teacher forcing) and, with
+                  attention, [previous output, context]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnntrace.engine import heads
+from rnntrace.engine.cell import CellTracer
+from rnntrace.engine.recorder import Recorder
+from rnntrace.engine.symbols import Symbols
+from rnntrace.engine.topology import (
+    Contributions,
+    gradients,
+    initial,
+    initial_state_gradients,
+    make_cells,
+    record_input,
+    states_at,
+)  # fmt: skip
+from rnntrace.scenario.model import Scenario, Sequence
+
+
+def _fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str,
+               start: np.ndarray | None = None) -> str:  # fmt: skip
+    """The input at step t that is the previous step's output: ŷ_{t-1} (free running), the
+    target of step t−1 (teacher forcing), or ``start`` at step 1."""
+    if t == 1 and start is not None:
+        rec.given(rec.key(f"{key}_1"), start, symbol=f"{key}_{{1}}", time=1, op="input",
+                  phase="forward", label="no previous output at step 1: zeros",
+                  info={"token": "", "source": "start"})  # fmt: skip
+    elif scenario.model.teacher_forcing:
+        target = seq.targets[t - 1]
+        rec.given(rec.key(f"{key}_{t}"), target.vector, symbol=f"y_{{{t - 1}}}", time=t,
+                  op="input", phase="forward",
+                  label=f"target of step {t - 1} fed in (teacher forcing)",
+                  info={"token": target.text, "source": "teacher forcing"})  # fmt: skip
+    else:
+        rec.do(f"{key}_{t}", "identity", [f"y_{t - 1}"], f"\\hat{{y}}_{{{t - 1}}}",
+               f"output of step {t - 1} fed back as the input of step {t}")  # fmt: skip
+    return f"{key}_{t}"
+
+
+def _fed_back(scenario: Scenario, t: int, gradient: str | None) -> str | None:
+    """∂L/∂ŷ_t from step t + 1's input, when ŷ_t was fed back (not with teacher forcing)."""
+    return None if scenario.model.teacher_forcing else gradient
+
+
+def generate(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
+    """One input, then each output fed back as the next input."""
+    T = seq.out_length or 1
+    tokens = (seq.tokens[0],) + tuple(f"y_{t}" for t in range(1, T))
+    (cell,) = make_cells(rec, scenario, sym, [""], tokens)
+    if "W_yh" in scenario.given:
+        cell.feedback = "W_yh"
+    inputs = []
+    for t in range(1, T + 1):
+        rec.at("forward", t)
+        x = (
+            record_input(rec, scenario, seq, 1)
+            if t == 1
+            else _fed_input(rec, scenario, seq, t, "x")
+        )
+        inputs.append(x)
+        cell.forward(t, x, initial(cell) if t == 1 else states_at(cell, t - 1))
+        heads.output(rec, scenario, seq, t, sym)
+    if not heads.total_loss(rec, scenario, seq, sym):
+        return {}
+    fed: str | None = None
+    for t in range(T, 0, -1):
+        rec.at("backward", t)
+        key = heads.output_backward(
+            rec, scenario, seq, t, sym, fed_back=_fed_back(scenario, t, fed)
+        )
+        prev = initial(cell) if t == 1 else states_at(cell, t - 1)
+        fed = cell.backward(t, inputs[t - 1], prev, [key] if key else [],
+                            t + 1 if t < T else None)  # fmt: skip
+    return gradients([cell], scenario, seq, initial_state_gradients([cell], 1))
+
+
+def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
+    """A forward and a backward RNN; outputs read both."""
+    T = seq.length
+    fw, bw = make_cells(rec, scenario, sym, ["fw.", "bw."], seq.tokens)
+    for t in range(1, T + 1):
+        rec.at("forward", t)
+        x = record_input(rec, scenario, seq, t)
+        fw.forward(t, x, initial(fw) if t == 1 else states_at(fw, t - 1))
+    for t in range(T, 0, -1):
+        rec.at("forward", t)
+        bw.forward(t, f"x_{t}", initial(bw) if t == T else states_at(bw, t + 1))
+    H_fw = rec.trace.value(rec.ref(fw.k("h_1"))).size
+    sources = {}
+    for t in scenario.output_steps(seq):
+        rec.at("forward", t)
+        back = 1 if scenario.model.output == "last" else t
+        rec.do(
+            f"hcat_{t}",
+            "concat",
+            [fw.k(f"h_{t}"), bw.k(f"h_{back}")],
+            f"[{fw.s('h', t)}, {bw.s('h', back)}]",
+            f"both directions' states at t = {t}",
+        )
+        sources[t] = (f"hcat_{t}", back)
+        heads.output(rec, scenario, seq, t, sym, f"hcat_{t}")
+    if not heads.total_loss(rec, scenario, seq, sym):
+        return {}
+    ext: dict[tuple[str, int], list[str]] = {}
+    for t in sorted(sources, reverse=True):
+        rec.at("backward", t)
+        source, back = sources[t]
+        key = heads.output_backward(rec, scenario, seq, t, sym, source, f"dhcat_{t}")
+        if key:
+            width = rec.trace.value(rec.key(source)).size
+            for cell, (start, stop), at in ((fw, (0, H_fw), t), (bw, (H_fw, width), back)):
+                rec.do(cell.k(f"dh_out_{t}"), "slice", [key], f"\\delta {cell.s('h', at)}^{{o}}",
+                       f"part of dh_{at}{cell.words} from the output at t = {t}",
+                       start=start, stop=stop)  # fmt: skip
+                ext.setdefault((cell.part, at), []).append(cell.k(f"dh_out_{t}"))
+    for t in range(T, 0, -1):
+        rec.at("backward", t)
+        fw.backward(t, f"x_{t}", initial(fw) if t == 1 else states_at(fw, t - 1),
+                    ext.pop((fw.part, t), []), t + 1 if t < T else None)  # fmt: skip
+    for t in range(1, T + 1):
+        rec.at("backward", t)
+        bw.backward(t, f"x_{t}", initial(bw) if t == T else states_at(bw, t + 1),
+                    ext.pop((bw.part, t), []), t - 1 if t > 1 else None)  # fmt: skip
+        rec.at("gradient", t)
+        rec.do(
+            f"dx_{t}",
+            "add",
+            [fw.k(f"dx_{t}"), bw.k(f"dx_{t}")],
+            f"\\delta x_{{{t}}}",
+            f"gradient of the input vector of {seq.tokens[t - 1]!r} (t = {t})",
+        )
+    extra = initial_state_gradients([fw], 1)
+    extra.update(initial_state_gradients([bw], T))
+    return gradients([fw, bw], scenario, seq, extra)
+
+
+def encoder_decoder(rec: Recorder, scenario: Scenario, seq: Sequence,
+                    sym: Symbols) -> Contributions:  # fmt: skip
+    """An encoder, its last state starting a decoder (with attention, if any)."""
+    from rnntrace.engine.seq2seq import Seq2Seq
+
+    return Seq2Seq(rec, scenario, seq, sym).run()
+
+
+__all__ = ["CellTracer", "bidirectional", "encoder_decoder", "generate"]
