@@ -75,6 +75,7 @@ class TraceMeta:
     symbols: Mapping[str, str]  # parameter key -> LaTeX symbol (notation applied)
     sequences: tuple[SequenceInfo, ...]
     conventions: tuple[str, ...] = ()  # the cell and its conventions, in words
+    topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
 
 
 @dataclass

@@ -126,6 +126,7 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         symbols={key: sym[key] for key in scenario.params},
         sequences=sequences,
         conventions=_conventions(scenario),
+        topology=model.topology,
     )
 
 

@@ -142,7 +142,7 @@ def _residual(rec: Recorder, cell: CellTracer, t: int, below: str) -> str:
         cell.k(f"res_{t}"),
         "add",
         [cell.k(f"h_{t}"), below],
-        f"{cell.s('h', t)} + {rec.trace[rec.ref(below)].symbol}",
+        cell.s("r", t),
         f"output of the layer{cell.words} with its residual connection at t = {t}",
     )
     return cell.k(f"res_{t}")
@@ -160,7 +160,7 @@ def _layer_backward(
     """BPTT step t of one layer; sends ∂L/∂(its input) to the layer below."""
     cell = cells[level]
     external = incoming.pop((level, t), [])
-    if residual and level:  # the layer's output is h_t + input: both get the gradient
+    if residual and level and external:  # the output is h_t + input: both get the gradient
         external = [
             accumulate(
                 rec,

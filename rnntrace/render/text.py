@@ -118,13 +118,22 @@ class TextPrinter(StepPrinter):
             out.append((title, 1, (part, "sum", step.phase)))
             return out
         out.append((PHASE_TITLES[part], 1, (part,)))
-        layer = _part_of(step)
+        layer = _part_of(step, info.prefix)
+        base = step.key[len(info.prefix) :]
+        if not layer and base.startswith(("x_", "dx_")):  # inputs go with the first reader
+            layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(meta.topology, "")
+        if meta.topology == "encoder_decoder":
+            layer = "enc" if layer == "enc" else "dec"  # outputs and attention: the decoder's
+        if base.startswith("dx_") and meta.topology == "bidirectional":
+            layer = "bw"  # the input's gradient is summed after the backward RNN's step
         where = PART_TITLES.get(layer, "")
-        if layer == "dec" or step.time > len(info.tokens):
+        if layer == "dec" or step.time > len(info.tokens) or meta.topology == "generate":
             title = f"{where or 'Generated'} step {step.time}"
+            if meta.topology == "generate" and step.time == 1:
+                title = f"Step 1: {info.tokens[0]!r}"
         else:
             title = f"Time step {step.time}: {info.tokens[step.time - 1]!r}" + (
-                f" ({where.lower()})" if where else ""
+                f" ({where[0].lower() + where[1:]})" if where else ""
             )
         out.append((title, 2, (part, step.time, layer if where else "")))
         return out
@@ -157,9 +166,9 @@ class TextPrinter(StepPrinter):
         return wrap_line(text)
 
 
-def _part_of(step: Step) -> str:
+def _part_of(step: Step, prefix: str) -> str:
     """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
-    base = step.key.split(".", 1)[1] if step.sequence is not None and "." in step.key else step.key
+    base = step.key[len(prefix) :] if step.key.startswith(prefix) else step.key
     return base.split(".", 1)[0] if "." in base else ""
 
 
