@@ -42,11 +42,17 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
         _total(rec, scenario, sym, grads)
     lr = scenario.train.learning_rate
     for param in grads:
-        rec.op(f"{param}_new", "sgd", [param, f"d{param}"], phase="update",
+        rec.op(f"{param}_new", "sgd", [param, grad_key(param)], phase="update",
                symbol=f"{sym[param]}'", sequence=False,
                label=f"{param} after one SGD step (learning rate {lr:g})",
                info={"learning_rate": lr})  # fmt: skip
     return trace
+
+
+def grad_key(param: str) -> str:
+    """The key of ∂L/∂param: ``dW_hh``, and for a part's parameter ``enc.dW_hh``."""
+    part, dot, base = param.rpartition(".")
+    return f"{part}{dot}d{base}"
 
 
 def param_text(scenario: Scenario, key: str) -> str:
@@ -67,8 +73,8 @@ def _sum_over_time(
     trained = {key: keys for key, keys in contributions.items()
                if key in scenario.given and keys}  # fmt: skip
     for param, keys in trained.items():
-        if keys != [f"d{param}"]:  # a gradient computed whole (dh_0) needs no sum
-            rec.do(f"d{param}", "add", keys,
+        if keys != [grad_key(param)]:  # a gradient computed whole (dh_0) needs no sum
+            rec.do(grad_key(param), "add", keys,
                    f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
                    f"gradient of the loss{sym.seq_words()} with respect to {param}")  # fmt: skip
     return trained
@@ -83,9 +89,9 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
                label="total loss over all sequences")  # fmt: skip
     for param in grads:
         rec.op(
-            f"d{param}",
+            grad_key(param),
             "add",
-            [f"s{i}.d{param}" for i in range(1, n + 1)],
+            [f"s{i}.{grad_key(param)}" for i in range(1, n + 1)],
             phase="gradient",
             symbol=f"\\frac{{\\partial L}}{{\\partial {sym[param]}}}",
             sequence=False,
