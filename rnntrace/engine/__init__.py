@@ -40,13 +40,57 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     grads = list(per_sequence[0]) if per_sequence and per_sequence[0] else []
     if several:
         _total(rec, scenario, sym, grads)
-    lr = scenario.train.learning_rate
-    for param in grads:
-        rec.op(f"{param}_new", "sgd", [param, grad_key(param)], phase="update",
-               symbol=f"{sym[param]}'", sequence=False,
-               label=f"{param} after one SGD step (learning rate {lr:g})",
-               info={"learning_rate": lr})  # fmt: skip
+    _update(rec, scenario, sym, grads)
     return trace
+
+
+def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:
+    """One SGD step, after clipping the gradients by their global norm (``train.clip``) and
+    adding the L2 weight decay λθ (``train.l2``), each a recorded step."""
+    train = scenario.train
+    final = {param: grad_key(param) for param in grads}
+
+    def op(key: str, name: str, operands: list[str], symbol: str, label: str, **info: object):
+        rec.op(key, name, operands, phase="update", symbol=symbol, sequence=False,
+               label=label, info=info)  # fmt: skip
+
+    if train.clip is not None and grads:
+        op("grad_norm", "global_norm", list(final.values()), "\\lVert g \\rVert",
+           "global norm of all the gradients")  # fmt: skip
+        op(
+            "clip_factor",
+            "clip_factor",
+            ["grad_norm"],
+            "\\kappa",
+            f"clipping factor min(1, {train.clip:g} / norm)",
+            max_norm=train.clip,
+        )
+        for param, key in final.items():
+            op(
+                f"{key}_clipped",
+                "scale_by",
+                ["clip_factor", key],
+                f"\\kappa {rec.trace[key].symbol}",
+                f"gradient of {param} after clipping",
+            )
+            final[param] = f"{key}_clipped"
+    if train.l2:
+        for param, key in final.items():
+            op(f"{grad_key(param)}_decay", "decay", [key, param],
+               f"({rec.trace[key].symbol} + {train.l2:g} {sym[param]})",
+               f"gradient of {param} with L2 weight decay (lambda {train.l2:g})",
+               weight=train.l2)  # fmt: skip
+            final[param] = f"{grad_key(param)}_decay"
+    lr = train.learning_rate
+    for param, key in final.items():
+        op(
+            f"{param}_new",
+            "sgd",
+            [param, key],
+            f"{sym[param]}'",
+            f"{param} after one SGD step (learning rate {lr:g})",
+            learning_rate=lr,
+        )
 
 
 def grad_key(param: str) -> str:

@@ -136,6 +136,11 @@ OPS: dict[str, OpFn] = {
     "weighted_sum": lambda a, i, d: sum((w * v for w, v in zip(a[0], a[1:])), np.zeros_like(a[1])),
     "scale": lambda a, i, d: a[0][i["index"]] * a[1],
     "slice": lambda a, i, d: np.array(a[0][i["start"] : i["stop"]], dtype=float),
+    "global_norm": lambda a, i, d: np.asarray(np.sqrt(sum(float(np.sum(v * v)) for v in a))),
+    "clip_factor": lambda a, i, d: np.asarray(min(1.0, i["max_norm"] / max(float(a[0]), 1e-300))),
+    "scale_by": lambda a, i, d: float(a[0]) * a[1],
+    "decay": lambda a, i, d: a[0] + i["weight"] * a[1],
+    "cut": lambda a, i, d: np.zeros(i["size"]),
 }
 
 

@@ -20,6 +20,7 @@ from rnntrace.engine.topology import (
     gradients,
     initial,
     initial_state_gradients,
+    link,
     make_cells,
     record_input,
     states_at,
@@ -146,9 +147,9 @@ class Seq2Seq:
                 dec.k(f"h_{t}"),
                 fed_back=_fed_back(self.scenario, t, fed),
             )
-            external = self.dec_ext.pop(t, []) + ([key] if key else [])
-            d_input = dec.backward(t, self.inputs[t - 1], self._dec_prev(t), external,
-                                   t + 1 if t < self.T else None)  # fmt: skip
+            nxt, cut = link(rec, dec, t, t + 1 if t < self.T else None, t)
+            external = self.dec_ext.pop(t, []) + ([key] if key else []) + cut
+            d_input = dec.backward(t, self.inputs[t - 1], self._dec_prev(t), external, nxt)
             fed = d_input if self.kind == "none" else self._attention_backward(t, d_input)
         rec.at("backward", self.S)
         for state, key in dec.initial_gradients(1, self._dec_prev(1)).items():
@@ -158,8 +159,9 @@ class Seq2Seq:
                 enc.external_c.setdefault(self.S, []).append(key)
         for t in range(self.S, 0, -1):
             rec.at("backward", t)
+            nxt, cut = link(rec, enc, t, t + 1 if t < self.S else None, t)
             enc.backward(t, f"x_{t}", initial(enc) if t == 1 else states_at(enc, t - 1),
-                         self.enc_ext.pop(t, []), t + 1 if t < self.S else None)  # fmt: skip
+                         self.enc_ext.pop(t, []) + cut, nxt)  # fmt: skip
         self.extra.update(initial_state_gradients([enc], 1))
 
     def _attention_backward(self, t: int, d_input: str) -> str:

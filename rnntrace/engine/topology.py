@@ -97,6 +97,21 @@ def initial_state_gradients(cells: list[CellTracer], first: int) -> Contribution
     return out
 
 
+def link(rec: Recorder, cell: CellTracer, t: int, nxt: int | None,
+         position: int) -> tuple[int | None, list[str]]:  # fmt: skip
+    """The step whose deltas flow back into step t, or, where truncated BPTT
+    (``train.bptt: k``) cuts the chain after every k-th step read, None and a visible
+    zero step saying so (its key is then one of δh_t's parts)."""
+    k = cell.scenario.train.bptt
+    if nxt is None or k is None or position % k:
+        return nxt, []
+    size = rec.trace.value(rec.ref(cell.k(f"h_{t}"))).size
+    rec.do(cell.k(f"cut_{t}"), "cut", [], "0_{\\mathrm{cut}}",
+           f"truncated BPTT (k = {k}): nothing flows back from step {nxt} to step {t}"
+           f"{cell.words}", size=size)  # fmt: skip
+    return None, [cell.k(f"cut_{t}")]
+
+
 def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
     """One RNN, or stacked ones, with outputs (and self-attention) at the top."""
     model = scenario.model
@@ -173,8 +188,8 @@ def _layer_backward(
         incoming.setdefault((level - 1, t), []).extend(external)
     x = f"x_{t}" if level == 0 else _output_key(cells, level - 1, t, residual)
     prev = initial(cell) if t == 1 else states_at(cell, t - 1)
-    nxt = t + 1 if t < seq.length else None
-    dx = cell.backward(t, x, prev, external, nxt)
+    nxt, cut = link(rec, cell, t, t + 1 if t < seq.length else None, t)
+    dx = cell.backward(t, x, prev, external + cut, nxt)
     if level:
         incoming.setdefault((level - 1, t), []).append(dx)
 

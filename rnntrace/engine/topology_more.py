@@ -23,6 +23,7 @@ from rnntrace.engine.topology import (
     gradients,
     initial,
     initial_state_gradients,
+    link,
     make_cells,
     record_input,
     states_at,
@@ -82,8 +83,8 @@ def generate(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
             rec, scenario, seq, t, sym, fed_back=_fed_back(scenario, t, fed)
         )
         prev = initial(cell) if t == 1 else states_at(cell, t - 1)
-        fed = cell.backward(t, inputs[t - 1], prev, [key] if key else [],
-                            t + 1 if t < T else None)  # fmt: skip
+        nxt, cut = link(rec, cell, t, t + 1 if t < T else None, t)
+        fed = cell.backward(t, inputs[t - 1], prev, ([key] if key else []) + cut, nxt)
     return gradients([cell], scenario, seq, initial_state_gradients([cell], 1))
 
 
@@ -128,12 +129,14 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
                 ext.setdefault((cell.part, at), []).append(cell.k(f"dh_out_{t}"))
     for t in range(T, 0, -1):
         rec.at("backward", t)
+        nxt, cut = link(rec, fw, t, t + 1 if t < T else None, t)
         fw.backward(t, f"x_{t}", initial(fw) if t == 1 else states_at(fw, t - 1),
-                    ext.pop((fw.part, t), []), t + 1 if t < T else None)  # fmt: skip
+                    ext.pop((fw.part, t), []) + cut, nxt)  # fmt: skip
     for t in range(1, T + 1):
         rec.at("backward", t)
+        nxt, cut = link(rec, bw, t, t - 1 if t > 1 else None, T - t + 1)
         bw.backward(t, f"x_{t}", initial(bw) if t == T else states_at(bw, t + 1),
-                    ext.pop((bw.part, t), []), t - 1 if t > 1 else None)  # fmt: skip
+                    ext.pop((bw.part, t), []) + cut, nxt)  # fmt: skip
         rec.at("gradient", t)
         rec.do(
             f"dx_{t}",

@@ -13,7 +13,7 @@ _GREEK = {
     "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
     "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
     "partial": "∂", "top": "ᵀ", "intercal": "ᵀ", "odot": "⊙", "times": "×", "cdot": "·",
-    "prime": "′", "sum": "Σ",
+    "prime": "′", "sum": "Σ", "lVert": "‖", "rVert": "‖",
 }  # fmt: skip
 _ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 

@@ -308,6 +308,49 @@ class StepPrinter(TextBase):
             step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
         )
 
+    def _print_cut(self, step: Step) -> Iterator[RenderableType]:
+        yield self.result(step)
+        yield Text(f"   ({step.label})", style="dim")
+
+    def _print_global_norm(self, step: Step) -> Iterator[RenderableType]:
+        squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
+        total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
+        yield self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
+
+    def _print_clip_factor(self, step: Step) -> Iterator[RenderableType]:
+        (norm,) = self.trace.operand_values(step)
+        limit = step.info["max_norm"]
+        yield self.result(
+            step,
+            parts=[
+                f"min(1, {limit:g} / {self.sym(step.operands[0])})",
+                f"min(1, {limit:g} / {self.num(float(norm))})",
+            ],
+        )
+        fired = float(step.value) < 1.0
+        yield Text(
+            "   (clipping fired: the gradients are scaled down)"
+            if fired
+            else "   (the norm is within the limit: nothing is clipped)",
+            style="dim",
+        )
+
+    def _print_scale_by(self, step: Step) -> Iterator[RenderableType]:
+        factor = float(self.trace.value(step.operands[0]))
+        formula = f"{self.num(factor)} × {self.sym(step.operands[1])}"
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        yield self.result(step, parts=[formula])
+
+    def _print_decay(self, step: Step) -> Iterator[RenderableType]:
+        formula = (f"{self.sym(step.operands[0])} + {step.info['weight']:g} "
+                   f"{self.sym(step.operands[1])}")  # fmt: skip
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        yield self.result(step, parts=[formula])
+
     def _print_concat(self, step: Step) -> Iterator[RenderableType]:
         pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
         yield self.result(step, parts=[f"[{pieces}]"])

@@ -193,7 +193,7 @@ class _Loader(ParamsReader, TargetsReader):
             return TrainSpec()
         doc = self.doc
         fields = doc.mapping(entry[1], "train", allowed_keys("train"))
-        lr, epochs, bptt, clip = 0.1, 1, None, None
+        lr, epochs, bptt, clip, l2 = 0.1, 1, None, None, 0.0
         if "learning_rate" in fields:
             node = fields["learning_rate"][1]
             lr = doc.number(node, "train.learning_rate")
@@ -211,7 +211,12 @@ class _Loader(ParamsReader, TargetsReader):
                 clip = doc.number(node, "train.clip")
                 if clip <= 0:
                     self.fail(node, "train.clip", f"expected a positive number, found {clip}")
-        return TrainSpec(learning_rate=lr, epochs=epochs, bptt=bptt, clip=clip)
+        if "l2" in fields:
+            node = fields["l2"][1]
+            l2 = doc.number(node, "train.l2")
+            if l2 < 0:
+                self.fail(node, "train.l2", f"expected a number of 0 or more, found {l2}")
+        return TrainSpec(learning_rate=lr, epochs=epochs, bptt=bptt, clip=clip, l2=l2)
 
     def notation(
         self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]

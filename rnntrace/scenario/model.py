@@ -81,6 +81,7 @@ class TrainSpec:
     epochs: int = 1
     bptt: int | None = None  # None = full
     clip: float | None = None
+    l2: float = 0.0  # L2 weight decay: λθ added to each gradient
 
 
 @dataclass(frozen=True)

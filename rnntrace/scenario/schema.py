@@ -240,6 +240,12 @@ SCHEMA: dict[str, Any] = {
                     "default": "full",
                     "description": "full, or k for truncated BPTT",
                 },
+                "l2": {
+                    "type": "number",
+                    "minimum": 0,
+                    "default": 0,
+                    "description": "L2 weight decay: lambda * theta is added to each gradient",
+                },
                 "clip": {
                     "type": ["number", "null"],
                     "exclusiveMinimum": 0,
