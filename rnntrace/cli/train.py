@@ -1,0 +1,182 @@
+"""`rnntrace train`: SGD over epochs on the compiled tape, and one epoch traced in full."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.errors import RnntraceError
+
+
+def _report_epochs(text: str | None, epochs: int) -> list[int]:
+    from rnntrace.engine.training import default_report
+
+    if not text:
+        return default_report(epochs)
+    try:
+        marks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise RnntraceError(f"--report: expected epochs like 1,100,1000, found {text!r}") from None
+    bad = [m for m in marks if not 1 <= m <= epochs]
+    if bad:
+        raise RnntraceError(f"--report: epoch {bad[0]} is not between 1 and {epochs}")
+    return marks
+
+
+def _bptt(text: str | None, default: int | None) -> int | None:
+    if text is None:
+        return default
+    if text == "full":
+        return None
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise RnntraceError(f"--bptt: expected full or a whole number k >= 1, found {text!r}")
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_ARG)
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 10_000_000),
+    help="Number of epochs (default: the scenario's train.epochs).",
+)
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Learning rate η (default: train.learning_rate).",
+)
+@click.option(
+    "--clip",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Clip the gradients by their global norm at this value (default: train.clip).",
+)
+@click.option(
+    "--l2",
+    type=click.FloatRange(min=0),
+    help="L2 weight decay λ: λθ is added to each gradient (default: train.l2).",
+)
+@click.option("--bptt", help="full, or k for truncated BPTT (default: train.bptt).")
+@click.option(
+    "--report", help="Epochs to report, e.g. 1,100,1000 (default: 1, 10, 100, …, and the last)."
+)
+@click.option(
+    "--trace-epoch",
+    type=click.IntRange(min=1),
+    help="Print the full hand calculation of this epoch instead of training.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "latex"]),
+    default="text",
+    show_default=True,
+    help="text: table and loss curve; json: the figures and the "
+    "final parameters; latex: table and pgfplots figure.",
+)
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scenario with the trained parameters to this file.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@fail_cleanly
+def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | None,
+          l2: float | None, bptt: str | None, report: str | None, trace_epoch: int | None,
+          fmt: str, standalone: bool, output: Path | None, force: bool) -> None:  # fmt: skip
+    """Train SCENARIO with SGD over all its sequences, epoch after epoch.
+
+    Epoch N's loss is the loss before the N-th update (epoch 1 is the untrained model).
+    Each epoch: the loss and BPTT (truncated with --bptt k), then clipping by the global
+    norm (--clip), L2 weight decay (--l2), and the SGD step. The report is a table of the
+    chosen epochs (total loss, loss per sequence, gradient norm, whether clipping fired) and
+    a loss curve. Training runs on the engine's compiled tape: nothing is recorded or
+    explained, except with --trace-epoch N, which prints the whole hand calculation of
+    epoch N (the model as it stands after N − 1 updates, and its update).
+
+    \b
+    Examples:
+      rnntrace train scenarios/hello.yaml --epochs 1000 --lr 0.5
+      rnntrace train scenarios/hello.yaml --epochs 1000 --report 1,10,100,1000 -o trained.yaml
+      rnntrace train scenarios/sentiment.yaml --epochs 50 --clip 1 --trace-epoch 50
+    """
+    from rnntrace.engine.training import Settings
+    from rnntrace.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    t = loaded.train
+    settings = Settings(
+        epochs=epochs or t.epochs, learning_rate=lr or t.learning_rate,
+        clip=clip if clip is not None else t.clip, l2=l2 if l2 is not None else t.l2,
+        bptt=_bptt(bptt, t.bptt),
+    )  # fmt: skip
+    if trace_epoch is not None:
+        _print_epoch(loaded, settings, trace_epoch)
+        return
+    result = _run(loaded, settings, _report_epochs(report, settings.epochs))
+    from rnntrace.engine.training import document
+
+    doc = document(result, loaded)
+    if fmt == "json":
+        click.echo(json.dumps(doc))
+    elif fmt == "latex":
+        from rnntrace.render.training import render_training_latex
+
+        click.echo(render_training_latex(doc, standalone), nl=False)
+    else:
+        from rich.console import Console
+
+        from rnntrace.render.training import render_training_text
+
+        console = Console(highlight=False)
+        for renderable in render_training_text(doc):
+            console.print(renderable)
+    if output is not None:
+        from rnntrace.files import write_atomic
+        from rnntrace.scenario.write import with_params
+
+        header = (f"Trained by rnntrace from {scenario.name}: {settings.describe()}; the loss "
+                  f"went from {result.losses[0]:.6g} to {result.losses[-1]:.6g} (before the "
+                  "last update).")  # fmt: skip
+        write_atomic(output, [with_params(scenario, result.params, header)], force=force)
+        click.echo(f"wrote {output}", err=True)
+
+
+def _run(loaded, settings, report):  # type: ignore[no-untyped-def]
+    """Train, with a progress bar on a terminal for long runs."""
+    from rnntrace.engine.training import train as run_training
+
+    if settings.epochs < 2000 or not sys.stderr.isatty():
+        return run_training(loaded, settings, report)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("training", total=settings.epochs)
+        every = max(1, settings.epochs // 200)
+
+        def tick(epoch: int) -> None:
+            if epoch % every == 0 or epoch == settings.epochs:
+                progress.update(task, completed=epoch)
+
+        return run_training(loaded, settings, report, tick)
+
+
+def _print_epoch(loaded, settings, epoch: int) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console, Group
+
+    from rnntrace.engine.training import trace_epoch
+    from rnntrace.render.text import merge_texts, render_text
+
+    trace = trace_epoch(loaded, settings, epoch)
+    console = Console(highlight=False)
+    console.print(
+        f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
+        f"({settings.describe()}).",
+        style="bold",
+    )
+    console.print(Group(*merge_texts(render_text(trace))), soft_wrap=True)
