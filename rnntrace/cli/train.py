@@ -6,10 +6,16 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
 from rnntrace.errors import RnntraceError
+
+if TYPE_CHECKING:
+    from rnntrace.engine.training import Settings, TrainResult
+    from rnntrace.scenario.model import Scenario
 
 
 def _report_epochs(text: str | None, epochs: int) -> list[int]:
@@ -147,7 +153,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
         click.echo(f"wrote {output}", err=True)
 
 
-def _run(loaded, settings, report):  # type: ignore[no-untyped-def]
+def _run(loaded: Scenario, settings: Settings, report: list[int]) -> TrainResult:
     """Train, with a progress bar on a terminal for long runs."""
     from rnntrace.engine.training import train as run_training
 
@@ -166,7 +172,7 @@ def _run(loaded, settings, report):  # type: ignore[no-untyped-def]
         return run_training(loaded, settings, report, tick)
 
 
-def _print_epoch(loaded, settings, epoch: int) -> None:  # type: ignore[no-untyped-def]
+def _print_epoch(loaded: Scenario, settings: Settings, epoch: int) -> None:
     from rich.console import Console, Group
 
     from rnntrace.engine.training import trace_epoch

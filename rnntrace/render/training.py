@@ -12,7 +12,6 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-
 BARS = "▁▂▃▄▅▆▇█"
 
 
