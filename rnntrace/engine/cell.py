@@ -103,6 +103,9 @@ class CellTracer:
         """Record step t of BPTT; returns the key of ∂L/∂x (the input's gradient)."""
         raise NotImplementedError
 
-    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
-        """∂L/∂(initial states), from the deltas of the first step read: state -> key."""
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        """∂L/∂(initial states) (all, or ``states``), from the deltas of the first step read:
+        state -> key."""
         raise NotImplementedError

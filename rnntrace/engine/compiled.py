@@ -102,8 +102,9 @@ class CompiledTape:
         self.outputs = outputs
         self.params = params
         self._gen = _Generator(trace, params)
+        needed = _needed(trace, outputs)
         for step in trace:
-            if step.key in _needed(trace, outputs) and step.key not in self._gen.names:
+            if step.key in needed and step.key not in self._gen.names:
                 self._gen.step(step)
         gen = self._gen
         gen.lines.append(f"    return ({', '.join(gen.names[k] for k in outputs)},)")

@@ -163,7 +163,9 @@ class GruCell(CellTracer):
         rec.phase = phase
         return k(f"dx_{t}")
 
-    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
         key = self._from_step(first, 0, self.k("dh_0"), f"\\delta {self.s('h', 0)}",
                               "gradient of the initial state")  # fmt: skip
         return {"h": key}

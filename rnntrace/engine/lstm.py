@@ -111,18 +111,24 @@ class LstmCell(CellTracer):
         rec.phase = phase
         return k(f"dx_{t}")
 
-    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
-        k = self.k
-        dh0 = self._from_step(first, 0, k("dh_0"), f"\\delta {self.s('h', 0)}",
-                              f"gradient of the initial state{self.words}")  # fmt: skip
-        self.rec.do(
-            k("dc_0"),
-            "hadamard",
-            [k(f"dc_{first}"), k(f"f_{first}")],
-            f"\\delta {self.s('c', 0)}",
-            f"gradient of the initial cell state{self.words}",
-        )
-        return {"h": dh0, "c": k("dc_0")}
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        k, out = self.k, {}
+        if states is None or "h" in states:
+            out["h"] = self._from_step(
+                first,
+                0,
+                k("dh_0"),
+                f"\\delta {self.s('h', 0)}",
+                f"gradient of the initial state{self.words}",
+            )
+        if states is None or "c" in states:
+            self.rec.do(k("dc_0"), "hadamard", [k(f"dc_{first}"), k(f"f_{first}")],
+                        f"\\delta {self.s('c', 0)}",
+                        f"gradient of the initial cell state{self.words}")  # fmt: skip
+            out["c"] = k("dc_0")
+        return out
 
     def _from_step(self, n: int, t: int, key: str, symbol: str, label: str) -> str:
         """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""

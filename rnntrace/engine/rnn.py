@@ -90,7 +90,9 @@ class RnnCell(CellTracer):
         """W_xh, or W_yh for a fed-back output (topology generate, when it is given)."""
         return self.feedback if self.feedback and t > 1 else "W_xh"
 
-    def initial_gradients(self, first: int, prev: dict[str, str]) -> dict[str, str]:
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
         key = self.k("dh_0")
         self.rec.do(key, "matvec", [self.p("W_hh"), self.k(f"dz_{first}")],
                     f"{self.ps('W_hh')}^\\top \\delta {self.s('z', first)}",

@@ -89,11 +89,11 @@ def initial_state_gradients(cells: list[CellTracer], first: int) -> Contribution
     """∂L/∂h_0 (and c_0) of every layer whose initial states the scenario gives."""
     out: Contributions = {}
     for cell in cells:
-        if any(cell.given(f"{s}_0") for s in cell.states):
+        wanted = tuple(s for s in cell.states if cell.given(f"{s}_0"))
+        if wanted:
             cell.rec.at("gradient", None)
-            for state, key in cell.initial_gradients(first, initial(cell)).items():
-                if cell.given(f"{state}_0"):
-                    out[cell.p(f"{state}_0")] = [key]
+            for state, key in cell.initial_gradients(first, initial(cell), wanted).items():
+                out[cell.p(f"{state}_0")] = [key]
     return out
 
 

@@ -82,12 +82,16 @@ def compile_scenario(scenario: Scenario) -> tuple[CompiledTape, list[str], list[
     trace = trace_scenario(scenario, NumberPolicy(decimals=scenario.numbers.decimals))
     trained = list(trace.meta.trained)
     if not trained:
-        raise RnntraceError(
-            f"{scenario.file}: nothing to train: the model needs outputs, a loss and targets"
-        )
+        raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
     return CompiledTape(trace, outputs, trained), trained, losses
+
+
+def _nothing_to_train(scenario: Scenario) -> RnntraceError:
+    return RnntraceError(
+        f"{scenario.file}: nothing to train: the model needs outputs, a loss and targets"
+    )
 
 
 def train(
@@ -97,6 +101,18 @@ def train(
     progress: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Run ``settings.epochs`` epochs; figures for the epochs in ``report``."""
+    # Overflow is detected (a loss or parameter that is not finite), not warned about: numpy's
+    # RuntimeWarnings would turn the CLI's one-line error into many lines.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _train(scenario, settings, report, progress)
+
+
+def _train(
+    scenario: Scenario,
+    settings: Settings,
+    report: list[int],
+    progress: Callable[[int], None] | None,
+) -> TrainResult:
     scenario = with_settings(scenario, settings)
     tape, trained, loss_keys = compile_scenario(scenario)
     values = [np.array(scenario.params[key], dtype=float) for key in trained]
@@ -129,6 +145,11 @@ def train(
         values = [v - lr * g for v, g in zip(values, grads)]
         if progress is not None:
             progress(epoch)
+    if not all(np.all(np.isfinite(v)) for v in values):
+        raise NumericError(
+            f"epoch {settings.epochs}: the parameters after the last update are not finite; "
+            f"the learning rate {lr:g} is probably too large (try --clip or a smaller --lr)"
+        )
     return TrainResult(settings, reported, losses, dict(zip(trained, values)), trained)
 
 
@@ -146,7 +167,10 @@ def trace_epoch(scenario: Scenario, settings: Settings, epoch: int) -> Trace:
     if not 1 <= epoch <= settings.epochs:
         raise RnntraceError(f"--trace-epoch: expected 1 to {settings.epochs}, found {epoch}")
     start = with_params(with_settings(scenario, settings), params_before(scenario, settings, epoch))
-    return trace_scenario(start, start.numbers)
+    trace = trace_scenario(start, start.numbers)
+    if not trace.meta.trained:
+        raise _nothing_to_train(scenario)
+    return trace
 
 
 def default_report(epochs: int) -> list[int]:

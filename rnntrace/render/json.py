@@ -93,6 +93,8 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
             "params": list(meta.params),
             "trained": list(meta.trained),
             "symbols": dict(meta.symbols),
+            "topology": meta.topology,
+            "conventions": list(meta.conventions),
             "sequences": [
                 {
                     "number": s.number,

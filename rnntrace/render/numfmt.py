@@ -9,10 +9,11 @@ MINUS = "\u2212"
 
 def is_short(value: float, decimals: int) -> int | None:
     """The number of decimals that write ``value`` exactly, if at most ``decimals + 2``."""
-    for places in range(decimals + 3):
-        if abs(value - round(value, places)) <= 1e-12 * max(1.0, abs(value)):
-            return places
-    return None
+    text = f"{value:.{decimals + 2}f}"
+    if abs(value - float(text)) > 1e-12 * max(1.0, abs(value)):
+        return None
+    digits = text.partition(".")[2].rstrip("0")
+    return len(digits)
 
 
 def number(value: float, decimals: int, minus: str = MINUS) -> str:
@@ -27,11 +28,11 @@ def number(value: float, decimals: int, minus: str = MINUS) -> str:
     return text
 
 
-def fixed(value: float, decimals: int) -> str:
+def fixed(value: float, decimals: int, minus: str = MINUS) -> str:
     """``value`` rounded to exactly ``decimals`` places: 0.310."""
     text = f"{float(value):.{decimals}f}"
     if text.startswith("-"):
-        text = MINUS + text[1:] if text[1:].strip("0.") else text[1:]
+        text = minus + text[1:] if text[1:].strip("0.") else text[1:]
     return text
 
 
@@ -52,10 +53,10 @@ def relation(values: np.ndarray, decimals: int) -> str:
     return "=" if exact(values, decimals) else "\u2248"
 
 
-def factor(value: float, decimals: int) -> str:
+def factor(value: float, decimals: int, minus: str = MINUS) -> str:
     """A number as a factor in a product: negatives in parentheses, (−0.3)."""
-    text = number(value, decimals)
-    return f"({text})" if text.startswith(MINUS) else text
+    text = number(value, decimals, minus)
+    return f"({text})" if text.startswith(minus) else text
 
 
 def places(values: np.ndarray, decimals: int) -> int:
@@ -85,15 +86,26 @@ def matrix_lines(values: np.ndarray, decimals: int, fixed: bool = False) -> list
     return ["[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells]
 
 
-def signed_sum(values: list[float], decimals: int) -> str:
-    """0.4 − 0.09 + 0.03: a sum written with its signs."""
+def signed_terms(values: list[float], decimals: int, minus: str = MINUS) -> list[str]:
+    """['0.4', '− 0.09', '+ 0.03']: the terms of a sum, each after the first with its sign."""
     parts = []
     for i, value in enumerate(values):
-        text = number(value, decimals)
+        text = number(value, decimals, minus)
         if i == 0:
             parts.append(text)
-        elif text.startswith(MINUS):
-            parts.append(f"{MINUS} {text[1:]}")
+        elif text.startswith(minus):
+            parts.append(f"{minus} {text[len(minus) :]}")
         else:
             parts.append(f"+ {text}")
-    return " ".join(parts)
+    return parts
+
+
+def signed_sum(values: list[float], decimals: int, minus: str = MINUS) -> str:
+    """0.4 − 0.09 + 0.03: a sum written with its signs."""
+    return " ".join(signed_terms(values, decimals, minus))
+
+
+def rounded(full: np.ndarray, kept: np.ndarray, decimals: int) -> bool:
+    """True when what is written (``kept`` at ``decimals`` places) is not exactly the value:
+    carrying rounded it, or it has more decimals than are shown ('≈', not '=')."""
+    return not same(full, kept) or not exact(kept, decimals)

@@ -108,7 +108,11 @@ class TextBase:
     ) -> Iterator[Text]:
         """``label = [ rows ]`` with the label on the first row."""
         if np.ndim(values) == 2:
-            rows = numfmt.matrix_lines(values, self.d, fixed=fixed)
+            matrix = np.atleast_2d(values)
+            rows = numfmt.matrix_lines(matrix, self.d, fixed=fixed)
+            room = TERMINAL_WIDTH - len(label) - len(rel) - 4
+            if not self.settings.full and len(rows[0]) > room and matrix.shape[1] > 3:
+                rows = self._narrow(matrix, room, fixed)
         else:
             rows = [self.vec(values, fixed=fixed)]
         limit = self.settings.max_entries
@@ -119,6 +123,24 @@ class TextBase:
             line = Text(f"{label} {rel} " if i == 0 else pad, style="cyan" if i == 0 else "")
             line.append(row, style=style)
             yield line
+
+    def _narrow(self, matrix: np.ndarray, room: int, fixed: bool) -> list[str]:
+        """Rows of a matrix too wide for the terminal: the first and last columns, with
+        '…' for the columns between (--full writes them all)."""
+        n = matrix.shape[1]
+        width = self.d if fixed else numfmt.places(matrix, self.d)
+        cells = [[numfmt.fixed(float(v), width) for v in row] for row in matrix]
+        for keep in range(n - 1, 1, -1):
+            left = (keep + 1) // 2
+            columns = list(range(left)) + list(range(n - (keep - left), n))
+            widths = {j: max(len(row[j]) for row in cells) for j in columns}
+            rows = []
+            for row in cells:
+                shown = [row[j].rjust(widths[j]) for j in columns]
+                rows.append("[ " + "  ".join(shown[:left] + ["…"] + shown[left:]) + " ]")
+            if len(rows[0]) <= room:
+                return rows
+        return numfmt.matrix_lines(matrix, self.d, fixed=fixed)
 
     def matrix_result(self, step: Step, lhs: str) -> Iterator[Text]:
         """A matrix-valued step: ``lhs`` on its own line, then ``= [ rows ]``."""

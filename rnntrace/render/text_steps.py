@@ -128,7 +128,9 @@ class StepPrinter(TextBase):
         name = step.info["activation"]
         (z,) = self.trace.operand_values(step)
         fn = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ"}[name]
-        yield Text(f"{self.sym(step)} = {fn}({self.sym(step.operands[0])}):", style="cyan")
+        formula = f"{fn}({self.sym(step.operands[0])})"
+        head = self.sym(step) if self.sym(step) == formula else f"{self.sym(step)} = {formula}"
+        yield Text(f"{head}:", style="cyan")
         parts = []
         for a, full, kept in zip(z, step.value, step.carried):
             rounded = not numfmt.same(full, kept) or not numfmt.exact(kept, self.d)

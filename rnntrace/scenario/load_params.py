@@ -140,9 +140,10 @@ class ParamsReader:
         for key, array in arrays.items():
             shape = tuple(sizes[letter] for letter in specs[key].shape)
             if array.shape != shape:
-                reasons = {"H": h_why(key), "D": d_why, "K": k_reason(key),
-                           "H+D": f"{h_why(key)} and {d_why}"}  # fmt: skip
-                why = " and ".join(dict.fromkeys(reasons[letter] for letter in specs[key].shape))
+                reasons = {"H": [h_why(key)], "D": [d_why], "K": [k_reason(key)],
+                           "H+D": [h_why(key), d_why]}  # fmt: skip
+                said = [r for letter in specs[key].shape for r in reasons[letter] if r]
+                why = " and ".join(dict.fromkeys(said))
                 found, must = _shape_words(tuple(array.shape)), _shape_words(shape)
                 self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
         given = set(arrays)
