@@ -163,7 +163,8 @@ class TextPrinter(StepPrinter):
             else:
                 text.append(indent)
             text.append_text(line)
-        return wrap_line(text)
+        text = wrap_line(text)
+        return text if self.settings.styled else Text(text.plain)
 
 
 def _part_of(step: Step, prefix: str) -> str:
@@ -172,17 +173,22 @@ def _part_of(step: Step, prefix: str) -> str:
     return base.split(".", 1)[0] if "." in base else ""
 
 
-def merge_texts(renderables: Iterable[RenderableType]) -> Iterator[RenderableType]:
-    """Runs of consecutive Text joined into one Text each (far cheaper for rich to print)."""
+def merge_texts(renderables: Iterable[RenderableType], chunk: int = 40) -> Iterator[RenderableType]:
+    """Runs of consecutive Text joined into Texts of about ``chunk`` lines each: far cheaper
+    for rich to print than many small ones, and than a few huge ones (which it splits)."""
     run: list[Text] = []
+    lines = 0
     for item in renderables:
         if isinstance(item, Text):
             run.append(item)
-            continue
+            lines += item.plain.count("\n") + 1
+            if lines < chunk:
+                continue
         if run:
             yield Text("\n").join(run)
-            run = []
-        yield item
+            run, lines = [], 0
+        if not isinstance(item, Text):
+            yield item
     if run:
         yield Text("\n").join(run)
 

@@ -31,6 +31,7 @@ class TextSettings:
     decimals: int | None = None  # None: the scenario's numbers.decimals
     full: bool = False  # expand large matrices and vectors in full
     max_entries: int = 8  # above this many rows/columns, large objects are shortened
+    styled: bool = True  # colours and bold; off when they would not show (piped, NO_COLOR)
 
 
 class TextBase:
@@ -62,7 +63,9 @@ class TextBase:
             return "=", self.vec(step.carried)
         return "\u2248", self.vec(step.carried, fixed=True)
 
-    def result(self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()) -> Text:
+    def result(
+        self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()
+    ) -> Iterator[Text]:
         """``lhs = part = part ≈ value``: one line when it fits, else one '=' per line."""
         rel, value = self.shown(step)
         lhs = self.sym(step) if lhs is None else lhs
@@ -75,15 +78,15 @@ class TextBase:
                 text.append(f" = {piece}")
             text.append(f" {rel} ")
             text.append(value, style="bold")
-            return text
+            yield text
+            return
         indent = " " * (len(lhs.rstrip()) - len(lhs.strip()) + 2)
         text.append(lhs, style="cyan")
         text.append(f" = {pieces[0]}")
+        yield text
         for piece in pieces[1:]:
-            text.append(f"\n{indent}  = {piece}")
-        text.append(f"\n{indent}  {rel} ")
-        text.append(value, style="bold")
-        return text
+            yield Text(f"{indent}  = {piece}")
+        yield Text(f"{indent}  {rel} ").append(value, style="bold")
 
     def vec(self, values: np.ndarray, fixed: bool = False) -> str:
         """A vector (shortened when long unless --full); one number prints bare.

@@ -27,18 +27,18 @@ class StepPrinter(TextBase):
     def _print_input(self, step: Step) -> Iterator[RenderableType]:
         token = step.info.get("token", "")
         source = {"embeddings": f"embedding of {token!r}", "one_hot": f"one-hot of {token!r}"}
-        yield self.result(step, parts=[source.get(step.info.get("source", ""), "")])
+        yield from self.result(step, parts=[source.get(step.info.get("source", ""), "")])
 
     # -- linear algebra ---------------------------------------------------------------------
     def _print_matvec(self, step: Step) -> Iterator[RenderableType]:
         matrix_key, vector_key = step.operands
         if is_zero(self.trace.value(vector_key)):
-            yield self.result(step)
+            yield from self.result(step)
             yield Text(f"   (since {self.sym(vector_key)} is all zeros)", style="dim")
             return
         matrix = self.trace.value(matrix_key)
         if not self.small(matrix):
-            yield self.result(step)
+            yield from self.result(step)
             yield Text(
                 f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
                 "omitted; use --full)",
@@ -73,7 +73,7 @@ class StepPrinter(TextBase):
             yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
                 value, style="bold"
             )
-        yield self.result(step, "  " + self.sym(step))
+        yield from self.result(step, "  " + self.sym(step))
 
     def _print_add(self, step: Step) -> Iterator[RenderableType]:
         operands = [self.trace[key] for key in step.operands]
@@ -85,12 +85,12 @@ class StepPrinter(TextBase):
             yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
             return
         if len(operands) == 1:
-            yield self.result(step, parts=[formula])
+            yield from self.result(step, parts=[formula])
             return
         values = " + ".join(self.vec(op.carried) for op in operands)
         if len(values) > LINE_WIDTH - 8 and not self.settings.full:
             values = ""  # each term was written out at its own time step
-        yield self.result(step, parts=[formula, values])
+        yield from self.result(step, parts=[formula, values])
 
     def _print_outer(self, step: Step) -> Iterator[RenderableType]:
         left, right = self.trace.operand_values(step)
@@ -121,7 +121,7 @@ class StepPrinter(TextBase):
         parts = self.entries(
             f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in zip(left, right)
         )
-        yield self.result(step, parts=[formula, parts])
+        yield from self.result(step, parts=[formula, parts])
 
     # -- nonlinearities ---------------------------------------------------------------------
     def _print_activation(self, step: Step) -> Iterator[RenderableType]:
@@ -137,7 +137,7 @@ class StepPrinter(TextBase):
             value = numfmt.fixed(kept, self.d) if rounded else self.num(kept)
             parts.append(f"{fn}({self.num(a)}) {'≈' if rounded else '='} {value}")
         yield Text("  " + self.entries(parts)[1:-1])
-        yield self.result(step, "  " + self.sym(step))
+        yield from self.result(step, "  " + self.sym(step))
 
     def _print_activation_derivative(self, step: Step) -> Iterator[RenderableType]:
         name = step.info["activation"]
@@ -148,10 +148,10 @@ class StepPrinter(TextBase):
             "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v)}×(1 − {self.num(v)})"),
             "relu": (f"1 if {a} > 0 else 0", lambda v: "1" if v > 0 else "0"),
         }[name]
-        yield self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
+        yield from self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
 
     def _print_identity(self, step: Step) -> Iterator[RenderableType]:
-        yield self.result(step, parts=[self.sym(step.operands[0])])
+        yield from self.result(step, parts=[self.sym(step.operands[0])])
 
     def _print_sigmoid(self, step: Step) -> Iterator[RenderableType]:
         (o,) = self.trace.operand_values(step)
@@ -159,13 +159,13 @@ class StepPrinter(TextBase):
         second = self.entries(f"1/(1 + {numfmt.fixed(float(np.exp(-v)), self.d)})" for v in o)
         if o.size == 1:
             first, second = first[1:-1], second[1:-1]
-        yield self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
+        yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
 
     def _print_exp(self, step: Step) -> Iterator[RenderableType]:
         (o,) = self.trace.operand_values(step)
         shift = float(step.info.get("shift", 0.0))
         parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
-        yield self.result(step, parts=[parts])
+        yield from self.result(step, parts=[parts])
         if shift:
             yield Text(
                 f"   (every logit less the largest, {self.num(shift)}, so that nothing "
@@ -175,13 +175,13 @@ class StepPrinter(TextBase):
 
     def _print_total(self, step: Step) -> Iterator[RenderableType]:
         (e,) = self.trace.operand_values(step)
-        yield self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d)])
+        yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d)])
 
     def _print_divide(self, step: Step) -> Iterator[RenderableType]:
         e, s = self.trace.operand_values(step)
         parts = self.entries(f"{self.num(v)}/{self.num(float(s))}" for v in e)
         formula = f"{self.sym(step.operands[0])} / {self.sym(step.operands[1])}"
-        yield self.result(step, parts=[formula, parts])
+        yield from self.result(step, parts=[formula, parts])
 
     # -- losses and output errors -----------------------------------------------------------
     def _print_bce(self, step: Step) -> Iterator[RenderableType]:
@@ -198,13 +198,13 @@ class StepPrinter(TextBase):
                 )
         inner = " + ".join(terms)
         value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
-        yield self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
+        yield from self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
         yield Text(f"   (y = {step.info['target_text']})", style="dim")
 
     def _print_ce(self, step: Step) -> Iterator[RenderableType]:
         y_hat = self.trace.value(step.operands[0])
         k = step.info["index"]
-        yield self.result(step, parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k])})"])
+        yield from self.result(step, parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k])})"])
         yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
 
     def _print_mse(self, step: Step) -> Iterator[RenderableType]:
@@ -215,7 +215,7 @@ class StepPrinter(TextBase):
         )
         k = len(y_hat)
         formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
-        yield self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
+        yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
 
     def _print_bce_grad(self, step: Step) -> Iterator[RenderableType]:
         yield from self._output_error(step, "sigmoid and binary cross-entropy together")
@@ -228,7 +228,7 @@ class StepPrinter(TextBase):
         parts = self.entries(
             f"{self.num(p)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
         )
-        yield self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
+        yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
         yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
 
     def _print_mse_grad(self, step: Step) -> Iterator[RenderableType]:
@@ -239,7 +239,7 @@ class StepPrinter(TextBase):
             f"2×({self.num(p)} − {numfmt.factor(t, self.d)}){per}"
             for p, t in zip(y_hat, step.info["target"])
         )
-        yield self.result(step, parts=[f"2(ŷ − y){per}", parts])
+        yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
 
     def _print_sigmoid_back(self, step: Step) -> Iterator[RenderableType]:
         grad, y_hat = self.trace.operand_values(step)
@@ -248,7 +248,7 @@ class StepPrinter(TextBase):
             f"{numfmt.factor(a, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
             for a, p in zip(grad, y_hat)
         )
-        yield self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
+        yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
 
     def _print_tanh_back(self, step: Step) -> Iterator[RenderableType]:
         grad, out = self.trace.operand_values(step)
@@ -257,12 +257,12 @@ class StepPrinter(TextBase):
             f"{numfmt.factor(a, self.d)}×(1 − {numfmt.factor(b, self.d)}²)"
             for a, b in zip(grad, out)
         )
-        yield self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
+        yield from self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
 
     def _print_one_minus(self, step: Step) -> Iterator[RenderableType]:
         (values,) = self.trace.operand_values(step)
         parts = self.entries(f"1 − {numfmt.factor(v, self.d)}" for v in values)
-        yield self.result(step, parts=[parts])
+        yield from self.result(step, parts=[parts])
 
     def _print_subtract(self, step: Step) -> Iterator[RenderableType]:
         left, right = self.trace.operand_values(step)
@@ -270,7 +270,7 @@ class StepPrinter(TextBase):
             f"{self.num(a)} − {numfmt.factor(b, self.d)}" for a, b in zip(left, right)
         )
         formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
-        yield self.result(step, parts=[formula, parts])
+        yield from self.result(step, parts=[formula, parts])
 
     def _print_dots(self, step: Step) -> Iterator[RenderableType]:
         query, *others = self.trace.operand_values(step)
@@ -284,7 +284,7 @@ class StepPrinter(TextBase):
             )  # fmt: skip
             for v in others
         )
-        yield self.result(step, parts=[formula, parts])
+        yield from self.result(step, parts=[formula, parts])
 
     def _print_weighted_sum(self, step: Step) -> Iterator[RenderableType]:
         weights, *vectors = self.trace.operand_values(step)
@@ -293,36 +293,36 @@ class StepPrinter(TextBase):
         formula = " + ".join(f"{w}[{i}] {name}" for i, name in enumerate(names, start=1))
         values = " + ".join(f"{numfmt.factor(a, self.d)}×{self.vec(v)}"
                             for a, v in zip(weights, vectors))  # fmt: skip
-        yield self.result(step, parts=[formula, values])
+        yield from self.result(step, parts=[formula, values])
 
     def _print_scale(self, step: Step) -> Iterator[RenderableType]:
         weights, vector = self.trace.operand_values(step)
         i = step.info["index"]
         w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
-        yield self.result(
+        yield from self.result(
             step,
             parts=[f"{w}[{i + 1}] {v}", f"{numfmt.factor(weights[i], self.d)}×{self.vec(vector)}"],
         )
 
     def _print_slice(self, step: Step) -> Iterator[RenderableType]:
         start, stop = step.info["start"], step.info["stop"]
-        yield self.result(
+        yield from self.result(
             step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
         )
 
     def _print_cut(self, step: Step) -> Iterator[RenderableType]:
-        yield self.result(step)
+        yield from self.result(step)
         yield Text(f"   ({step.label})", style="dim")
 
     def _print_global_norm(self, step: Step) -> Iterator[RenderableType]:
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
         total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
-        yield self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
+        yield from self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
 
     def _print_clip_factor(self, step: Step) -> Iterator[RenderableType]:
         (norm,) = self.trace.operand_values(step)
         limit = step.info["max_norm"]
-        yield self.result(
+        yield from self.result(
             step,
             parts=[
                 f"min(1, {limit:g} / {self.sym(step.operands[0])})",
@@ -343,7 +343,7 @@ class StepPrinter(TextBase):
         if step.value.ndim == 2:
             yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
             return
-        yield self.result(step, parts=[formula])
+        yield from self.result(step, parts=[formula])
 
     def _print_decay(self, step: Step) -> Iterator[RenderableType]:
         formula = (f"{self.sym(step.operands[0])} + {step.info['weight']:g} "
@@ -351,11 +351,11 @@ class StepPrinter(TextBase):
         if step.value.ndim == 2:
             yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
             return
-        yield self.result(step, parts=[formula])
+        yield from self.result(step, parts=[formula])
 
     def _print_concat(self, step: Step) -> Iterator[RenderableType]:
         pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
-        yield self.result(step, parts=[f"[{pieces}]"])
+        yield from self.result(step, parts=[f"[{pieces}]"])
 
     def _print_softmax_back(self, step: Step) -> Iterator[RenderableType]:
         grad, y_hat = self.trace.operand_values(step)
@@ -364,7 +364,7 @@ class StepPrinter(TextBase):
             f"{self.num(p)}×({numfmt.factor(g, self.d)} − {numfmt.factor(dot, self.d)})"
             for g, p in zip(grad, y_hat)
         )
-        yield self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
+        yield from self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
 
     # -- update -----------------------------------------------------------------------------
     def _print_sgd(self, step: Step) -> Iterator[RenderableType]:
@@ -376,6 +376,6 @@ class StepPrinter(TextBase):
                 f"{self.num(p)} − {lr:g}×{numfmt.factor(g, self.d)}"
                 for p, g in zip(np.ravel(param), np.ravel(grad))
             )
-            yield self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
+            yield from self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
             return
         yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
