@@ -15,10 +15,16 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "latex", "markdown"]),
     default="text",
     show_default=True,
-    help="text: the worked solution; json: every step as data.",
+    help="text: the worked solution; json: every step as data; latex: the worked solution "
+    "as align* blocks (a fragment for notes); markdown: the same with $$ maths.",
+)
+@click.option(
+    "--standalone",
+    is_flag=True,
+    help="With --format latex: a complete document (article, A4) instead of a fragment.",
 )
 @click.option(
     "--phase",
@@ -66,6 +72,7 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
 def run(
     scenario: Path,
     fmt: str,
+    standalone: bool,
     phases: tuple[str, ...],
     steps: str | None,
     decimals: int | None,
@@ -88,25 +95,47 @@ def run(
       rnntrace run scenarios/sentiment.yaml --carry exact --decimals 4
       rnntrace run scenarios/sentiment.yaml --phase forward --steps 1-2
       rnntrace run scenarios/sentiment.yaml --format json | jq '.steps[0]'
+      rnntrace run scenarios/sentiment.yaml --format latex --standalone -o solution.tex
+      rnntrace run scenarios/sentiment.yaml --format markdown --steps 1-2 > solution.md
     """
     from rnntrace.render.select import Selection, parse_steps
 
+    if standalone and fmt != "latex":
+        raise click.UsageError("--standalone goes with --format latex")
     trace = trace_file(scenario, carry, round_terms)
     first, last = parse_steps(steps) if steps else (None, None)
     selection = Selection(frozenset(phases), first, last)
+    if fmt == "text":
+        _print_text(trace, selection, decimals, full, output, force)
+        return
     if fmt == "json":
         from rnntrace.render.json import render_json
 
         chunks = render_json(trace, selection, arrays)
-        if output:
-            from rnntrace.files import write_atomic
+    else:
+        chunks = _tex_chunks(fmt, trace, selection, decimals, full, standalone)
+    if output:
+        from rnntrace.files import write_atomic
 
-            write_atomic(output, chunks, force=force)
-        else:
-            for chunk in chunks:
-                click.echo(chunk, nl=False)
-        return
-    _print_text(trace, selection, decimals, full, output, force)
+        write_atomic(output, chunks, force=force)
+    else:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+
+
+def _tex_chunks(
+    fmt: str, trace: Any, selection: Any, decimals: int | None, full: bool, standalone: bool
+) -> Any:
+    from rnntrace.render.latex_base import LatexSettings
+
+    settings = LatexSettings(decimals=decimals, full=full)
+    if fmt == "markdown":
+        from rnntrace.render.markdown import render_markdown
+
+        return render_markdown(trace, selection, settings)
+    from rnntrace.render.latex import render_latex
+
+    return render_latex(trace, selection, settings, standalone=standalone)
 
 
 def _print_text(
@@ -116,11 +145,14 @@ def _print_text(
 
     from rnntrace.render.text import TextSettings, merge_texts, render_text
 
-    settings = TextSettings(decimals=decimals, full=full)
-    report = Group(*merge_texts(render_text(trace, selection, settings)))
     if output is None:
+        console = Console(highlight=False)
+        # Without colour (piped, NO_COLOR) styles would not show: the printer leaves them out.
+        settings = TextSettings(decimals=decimals, full=full,
+                                styled=console.color_system is not None)  # fmt: skip
+        report = Group(*merge_texts(render_text(trace, selection, settings)))
         # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
-        Console(highlight=False).print(report, soft_wrap=True)
+        console.print(report, soft_wrap=True)
         return
     import io
 
@@ -128,5 +160,6 @@ def _print_text(
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, highlight=False)
-    console.print(report, soft_wrap=True)
+    settings = TextSettings(decimals=decimals, full=full, styled=False)
+    console.print(Group(*merge_texts(render_text(trace, selection, settings))), soft_wrap=True)
     write_atomic(output, [buffer.getvalue()], force=force)

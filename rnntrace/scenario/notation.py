@@ -1,4 +1,12 @@
-"""Notation entries are LaTeX by design; only a small, balanced, harmless subset is allowed."""
+"""Notation entries are LaTeX by design; only a small, balanced, harmless subset is allowed.
+
+A symbol is ASCII maths: letters, digits, punctuation, ``_`` and ``^`` with an argument,
+braces, Greek letters and a few font and accent commands. Everything that could read or
+write a file, define a macro or change how TeX reads its input (``\\input``, ``\\write``,
+``\\def``, ``\\catcode``, ``^^5c``, ...) is refused, and so is anything that would stop the
+documents rnntrace writes from compiling: a double subscript, a script without an
+argument, or a superscript at the top level (rnntrace writes ``W^\\top`` and ``W'``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +17,16 @@ _GREEK = (
     "nu xi pi rho sigma tau upsilon phi varphi chi psi omega "
     "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
 )
-_FONTS_AND_ACCENTS = (
-    "mathbf mathrm mathit mathsf boldsymbol bm tilde hat bar vec overline widetilde widehat "
-    "prime top intercal"
+# Commands that take one argument (\hat{W}, \mathbf W) ...
+_WITH_ARGUMENT = (
+    "mathbf mathrm mathit mathsf boldsymbol bm tilde hat bar vec overline widetilde widehat"
 )
-SAFE_COMMANDS = frozenset(_GREEK.split() + _FONTS_AND_ACCENTS.split())
+# ... and symbols that stand alone.
+_ALONE = "prime top intercal"
+ARGUMENT_COMMANDS = frozenset(_WITH_ARGUMENT.split())
+SAFE_COMMANDS = frozenset(_GREEK.split() + _WITH_ARGUMENT.split() + _ALONE.split())
 MAX_SYMBOL_LENGTH = 60
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z0-9]|\{|\}|\s+|.")
 
 
 def check_notation(symbol: str) -> str | None:
@@ -33,10 +45,60 @@ def check_notation(symbol: str) -> str | None:
     for bad in ("$", "%", "#", "&", "~", "\n"):
         if bad in symbol:
             return f"{bad!r} is not allowed in a symbol ({symbol!r})"
+    for char in symbol:
+        if not char.isascii() or not char.isprintable():
+            return (
+                f"{char!r} is not allowed in a symbol ({symbol!r}): use ASCII LaTeX "
+                "(\\alpha, not α)"
+            )
     for command in re.findall(r"\\([A-Za-z]+|.)", symbol):
         if command not in SAFE_COMMANDS:
             return (
                 f"\\{command} is not allowed in a symbol; allowed: letters, digits, _, ^, "
                 "braces, Greek letters and \\mathbf-style font commands"
             )
+    if "^^" in symbol:
+        return f"'^^' is not allowed in a symbol ({symbol!r}): TeX reads it as a character code"
+    return _check_structure(symbol)
+
+
+def _check_structure(symbol: str) -> str | None:
+    """Every script and accent has its argument, no atom has two subscripts or two
+    superscripts, and the top level has no superscript."""
+    tokens = [t for t in _TOKEN.findall(symbol) if not t.isspace()]
+    levels = [{"_": False, "^": False}]  # the scripts the current atom has, per brace level
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        takes_argument = token in ("_", "^") or token[1:] in ARGUMENT_COMMANDS
+        if takes_argument and not (after == "{" or after[:1].isalnum() or after[:1] == "\\"):
+            return f"{token} needs an argument in {symbol!r}, e.g. {token}{{x}}"
+        is_argument = before in ("_", "^") or before[1:] in ARGUMENT_COMMANDS
+        if token == "}":
+            levels.pop()
+            continue
+        if token in ("_", "^"):
+            problem = _script(symbol, token, levels)
+            if problem:
+                return problem
+        elif token == "'" and (levels[-1]["^"] or (len(levels) == 1 and after not in ("", "'"))):
+            return f"a prime in {symbol!r} that would make a double superscript; use braces"
+        elif not is_argument and token != "'":
+            levels[-1].update({"_": False, "^": False})  # a new atom
+        if token == "{":
+            levels.append({"_": False, "^": False})
+    return None
+
+
+def _script(symbol: str, token: str, levels: list[dict[str, bool]]) -> str | None:
+    """What is wrong with a subscript or superscript here, if anything."""
+    if token == "^" and len(levels) == 1:
+        return (
+            f"a superscript at the top level of {symbol!r} clashes with the ^\\top and ' "
+            "that rnntrace adds; put the symbol in braces, e.g. {V^{2}}"
+        )
+    if levels[-1][token]:
+        kind = "subscript" if token == "_" else "superscript"
+        return f"a double {kind} in {symbol!r}; put one of them in braces"
+    levels[-1][token] = True
     return None

@@ -1,0 +1,97 @@
+"""Building a PDF from a written .tex file with latexmk or pdflatex, when they are installed.
+
+TeX runs in a temporary folder with shell escape off, in TeX's paranoid file mode (no
+reading or writing outside that folder but for TeX's own files), and with a time limit;
+the PDF is then put next to the .tex file, never over an existing file without --force.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from rnntrace.errors import RnntraceError
+
+TIME_LIMIT = 300  # seconds
+INSTALL_HINT = (
+    "pdflatex is not installed, so no PDF was made (the .tex file is written). Install TeX "
+    "Live: on Debian or Ubuntu `sudo apt-get install texlive-latex-base "
+    "texlive-latex-recommended texlive-latex-extra latexmk`, on Fedora `sudo dnf install "
+    "texlive-scheme-medium latexmk`, on macOS `brew install --cask mactex-no-gui`, on Windows "
+    "MiKTeX (https://miktex.org); or compile the .tex file on Overleaf"
+)
+
+
+def tex_command(name: str) -> list[str]:
+    """The command that turns ``name`` (a .tex file in the current folder) into a PDF:
+    latexmk when it is installed (it reruns TeX as often as needed), else pdflatex."""
+    latexmk = shutil.which("latexmk")
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise RnntraceError(INSTALL_HINT)
+    common = ["-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
+    if latexmk:
+        return [latexmk, "-norc", "-pdf", "-quiet", *common, name]
+    return [pdflatex, *common, name]
+
+
+def build_pdf(tex: Path, force: bool = False) -> Path:
+    """Compile ``tex`` and put the PDF next to it (``sheet.tex`` -> ``sheet.pdf``)."""
+    target = tex.with_suffix(".pdf")
+    if target.exists() and not force:
+        raise RnntraceError(f"{target}: already exists; use --force to overwrite it")
+    command = tex_command(tex.name)
+    env = {**os.environ, "openin_any": "p", "openout_any": "p"}
+    with tempfile.TemporaryDirectory(prefix="rnntrace-tex-") as folder:
+        work = Path(folder)
+        shutil.copyfile(tex, work / tex.name)
+        try:
+            done = subprocess.run(
+                command, cwd=work, env=env, capture_output=True, text=True, timeout=TIME_LIMIT
+            )
+        except subprocess.TimeoutExpired:
+            raise RnntraceError(f"{tex}: TeX took more than {TIME_LIMIT} s; stopped") from None
+        built = work / target.name
+        if done.returncode != 0 or not built.exists():
+            log = work / tex.with_suffix(".log").name
+            text = log.read_text(errors="replace") if log.exists() else done.stdout
+            raise RnntraceError(f"{tex}: pdflatex failed: {first_error(text)}")
+        _place(built, target, force)
+    return target
+
+
+def first_error(log: str) -> str:
+    """The first TeX error of a log and its line: '! Undefined control sequence (line 12)'."""
+    match = re.search(r"^! (.*)$", log, re.MULTILINE)
+    if not match:
+        return "no PDF was written (see the log)"
+    line = re.search(r"^l\.(\d+)", log[match.end() :], re.MULTILINE)
+    return match.group(1).strip() + (f" (line {line.group(1)})" if line else "")
+
+
+def _place(built: Path, target: Path, force: bool) -> None:
+    """Copy ``built`` to ``target`` through a temporary file beside it (atomic)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle, built.open("rb") as source:
+            shutil.copyfileobj(source, handle)
+        if force:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if the file appeared meanwhile: never clobber
+            except FileExistsError:
+                raise RnntraceError(
+                    f"{target}: already exists; use --force to overwrite it"
+                ) from None
+            except OSError:  # file systems without hard links
+                if target.exists():
+                    raise
+                os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

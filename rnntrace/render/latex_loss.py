@@ -1,0 +1,192 @@
+"""The worked maths of the losses, the output errors and the update, for LaTeX and
+Markdown (the rest of the ops are in ``latex_steps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from rnntrace.render import numfmt
+from rnntrace.render.latex_base import LatexBase, is_number, plus_terms
+from rnntrace.render.prose import Item, Math, Word, sentence
+from rnntrace.trace import Step
+
+_TOGETHER = {
+    "bce_grad": "sigmoid and binary cross-entropy together: ",
+    "ce_grad": "softmax and cross-entropy together: ",
+}
+
+
+class LossPrinter(LatexBase):
+    """The ``_print_<op>`` methods of losses, output errors and the SGD update."""
+
+    def _print_bce(self, step: Step) -> Iterator[Item]:
+        y_hat = self.trace.value(step.operands[0])
+        terms = []
+        for t, p in zip(step.info["target"], y_hat):
+            prob = self.num(p)
+            if t == 1:
+                terms.append(rf"\log({prob})")
+            elif t == 0:
+                terms.append(rf"\log(1 - {prob})")
+            else:
+                terms += [rf"{self.num(t)} \log({prob})", rf"{self.num(1 - t)} \log(1 - {prob})"]
+        written = plus_terms(terms)
+        if len(written) == 1:
+            written = [f"-{written[0]}"]
+        else:  # \bigl[ ... \bigr], unlike \left[ ... \right], may span rows
+            written[0], written[-1] = rf"-\bigl[{written[0]}", rf"{written[-1]}\bigr]"
+        formula = r"-\left[y \log \hat{y} + (1 - y) \log(1 - \hat{y})\right]"
+        yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
+        yield sentence("(target ", Math("y"), " = ", Word(step.info["target_text"]), ")", note=True)
+
+    def _print_ce(self, step: Step) -> Iterator[Item]:
+        y_hat = self.trace.value(step.operands[0])
+        k = step.info["index"]
+        y = self.sym(step.operands[0])
+        sides = [
+            ("=", [rf"-\log {y}[{k}]"]),
+            (self.approx_unless_exact(y_hat), [rf"-\log({self.num(y_hat[k])})"]),
+            self.shown(step),
+        ]
+        yield self.equation(self.sym(step), sides)
+        yield sentence("(target ", Word(step.info["target_text"]), f": class {k})", note=True)
+
+    def _print_mse(self, step: Step) -> Iterator[Item]:
+        (y_hat,) = self.trace.operand_values(step)
+        squares = [
+            f"({self.num(p)} - {self.factor(t)})^{{2}}" for p, t in zip(y_hat, step.info["target"])
+        ]
+        k = len(y_hat)
+        formula = (
+            r"(\hat{y} - y)^{2}"
+            if k == 1
+            else rf"\frac{{1}}{{{k}}} \sum_k (\hat{{y}}_k - y_k)^{{2}}"
+        )
+        written = plus_terms(squares)
+        if k > 1:
+            written = [rf"\frac{{1}}{{{k}}} \left(", *written, r"\right)"]
+        sides = [("=", [formula]), (self.approx_unless_exact(y_hat), written), self.shown(step)]
+        yield self.equation(self.sym(step), sides)
+
+    def _print_bce_grad(self, step: Step) -> Iterator[Item]:
+        yield from self._output_error(step)
+
+    def _print_ce_grad(self, step: Step) -> Iterator[Item]:
+        yield from self._output_error(step)
+
+    def _output_error(self, step: Step) -> Iterator[Item]:
+        (y_hat,) = self.trace.operand_values(step)
+        each = [f"{self.num(p)} - {self.num(t)}" for p, t in zip(y_hat, step.info["target"])]
+        rel = self.approx_unless_exact(y_hat)
+        yield self.worked(step, [r"\hat{y} - y"], rel, [self.entries(each)])
+        yield sentence(
+            "(" + _TOGETHER[step.op],
+            Math(r"\partial L / \partial o = \hat{y} - y"),
+            ")",
+            note=True,
+        )
+
+    def _print_mse_grad(self, step: Step) -> Iterator[Item]:
+        (y_hat,) = self.trace.operand_values(step)
+        k = len(y_hat)
+        scale = "2" if k == 1 else rf"\frac{{2}}{{{k}}}"
+        each = [
+            rf"{scale} \times ({self.num(p)} - {self.factor(t)})"
+            for p, t in zip(y_hat, step.info["target"])
+        ]
+        rel = self.approx_unless_exact(y_hat)
+        sides = [
+            ("=", [rf"{scale} (\hat{{y}} - y)"]),
+            (rel, [self.entries(each)]),
+            self.shown(step),
+        ]
+        yield self.equation(self.sym(step), sides)
+
+    def _print_sigmoid_back(self, step: Step) -> Iterator[Item]:
+        grad, y_hat = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        each = [
+            rf"{self.factor(a)} \times {self.num(p)} \times (1 - {self.num(p)})"
+            for a, p in zip(grad, y_hat)
+        ]
+        sides = [
+            ("=", [rf"{g} \odot {y} \odot (1 - {y})"]),
+            (self.approx_unless_exact(grad, y_hat), [self.entries(each)]),
+            self.shown(step),
+        ]
+        yield self.equation(self.sym(step), sides)
+
+    def _print_softmax_back(self, step: Step) -> Iterator[Item]:
+        grad, y_hat = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        dot = self.factor(float(np.dot(grad, y_hat)))
+        each = [rf"{self.num(p)} \times ({self.factor(a)} - {dot})" for a, p in zip(grad, y_hat)]
+        sides = [
+            ("=", [rf"{y} \odot ({g} - {g} \cdot {y})"]),
+            (r"\approx", [self.entries(each)]),
+            self.shown(step),
+        ]
+        yield self.equation(self.sym(step), sides)
+
+    # -- update -----------------------------------------------------------------------------
+    def _print_sgd(self, step: Step) -> Iterator[Item]:
+        param, grad = self.trace.operand_values(step)
+        eta = numfmt.number(step.info["learning_rate"], 12, "-")
+        p, g = self.sym(step.operands[0]), self.sym(step.operands[1])
+        sides: list[tuple[str, Sequence[str]]] = [("=", [p, rf"- {eta} \times {g}"])]
+        rel = self.approx_unless_exact(param, grad)
+        if param.ndim <= 1:
+            each = [
+                rf"{self.num(a)} - {eta} \times {self.factor(b)}"
+                for a, b in zip(np.ravel(param), np.ravel(grad))
+            ]
+            sides.append((rel, [self.entries(each)]))
+        elif not is_number(param):
+            written = [self.operand(param), rf"- {eta} \times " + self.operand(grad)]
+            if all(self.fits(self.sym(step), term) for term in written):
+                sides.append((rel, written))
+        sides.append(self.shown(step))
+        yield self.equation(self.sym(step), sides)
+
+    # -- training: clipping, weight decay, truncated BPTT -----------------------------------
+    def _print_global_norm(self, step: Step) -> Iterator[Item]:
+        squares = [rf"\lVert {self.sym(key)} \rVert^{{2}}" for key in step.operands]
+        total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
+        formula = plus_terms(squares)
+        formula[0], formula[-1] = rf"\bigl({formula[0]}", rf"{formula[-1]}\bigr)^{{1/2}}"
+        written = numfmt.fixed(total, self.d + 2, "-")
+        yield self.worked(step, formula, r"\approx", [rf"\sqrt{{{written}}}"])
+
+    def _print_clip_factor(self, step: Step) -> Iterator[Item]:
+        (norm,) = self.trace.operand_values(step)
+        limit = numfmt.number(step.info["max_norm"], 12, "-")
+        formula = rf"\min\left(1, \frac{{{limit}}}{{{self.sym(step.operands[0])}}}\right)"
+        written = rf"\min\left(1, \frac{{{limit}}}{{{self.num(float(norm))}}}\right)"
+        yield self.worked(step, [formula], self.approx_unless_exact(norm), [written])
+        fired = float(step.value) < 1.0
+        yield sentence(
+            "(clipping fired: the gradients are scaled down)"
+            if fired
+            else "(the norm is within the limit: nothing is clipped)",
+            note=True,
+        )
+
+    def _print_scale_by(self, step: Step) -> Iterator[Item]:
+        factor = float(self.trace.value(step.operands[0]))
+        formula = rf"{self.num(factor)} \times {self.sym(step.operands[1])}"
+        yield self.equation(self.sym(step), [("=", [formula]), self.shown(step)])
+
+    def _print_decay(self, step: Step) -> Iterator[Item]:
+        weight = numfmt.number(step.info["weight"], 12, "-")
+        formula = rf"{self.sym(step.operands[0])} + {weight} \, {self.sym(step.operands[1])}"
+        yield self.equation(self.sym(step), [("=", [formula]), self.shown(step)])
+
+    def _print_zeros(self, step: Step) -> Iterator[Item]:
+        yield self.equation(self.sym(step), [self.shown(step)])
+        yield sentence(f"({step.label})", note=True)
+
+    def _print_cut(self, step: Step) -> Iterator[Item]:
+        yield self.equation(self.sym(step), [self.shown(step)])
+        yield sentence(f"({step.label})", note=True)

@@ -1,0 +1,249 @@
+"""What the LaTeX and Markdown printers write besides the maths: sentences, headings and the
+description of the model, as data (``Prose``: text, inline maths and user words) that each
+printer turns into its own markup. User text is only ever a ``Word`` or plain text, which
+the printers escape; ``Math`` is made by rnntrace from numbers and checked symbols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rnntrace.render import numfmt
+from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
+from rnntrace.trace import Step, Trace
+
+PART_TITLES = {
+    "fw": "Forward RNN",
+    "bw": "Backward RNN",
+    "enc": "Encoder",
+    "dec": "Decoder",
+    "att": "Attention",
+}
+
+
+class Math(str):
+    """Inline maths (LaTeX) inside a sentence."""
+
+
+class Word(str):
+    """User text shown verbatim in typewriter type: a token, a label."""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A sentence: plain text (escaped when printed), ``Math`` and ``Word`` parts."""
+
+    parts: tuple[str, ...]
+    note: bool = False  # a remark in small type under a display
+
+
+@dataclass(frozen=True)
+class Display:
+    """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX)."""
+
+    rows: tuple[str, ...]
+
+
+Item = Display | Prose
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: level 0 (part), 1 (pass) or 2 (time step); ``ident`` tells repeats apart."""
+
+    level: int
+    ident: object
+    prose: Prose
+
+
+def _join(prose: Prose, text: Callable[[str], str], word: Callable[[str], str]) -> str:
+    return "".join(
+        f"${part}$"
+        if isinstance(part, Math)
+        else word(part)
+        if isinstance(part, Word)
+        else text(part)
+        for part in prose.parts
+    )
+
+
+def prose_latex(prose: Prose) -> str:
+    """A sentence as LaTeX: text escaped, words in typewriter, maths in ``$...$``."""
+    text = _join(prose, latex_text, latex_word)
+    return f"{{\\small {text}}}" if prose.note else text
+
+
+def prose_markdown(prose: Prose) -> str:
+    """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$``."""
+    text = _join(prose, markdown_text, markdown_word)
+    return f"*{text}*" if prose.note else text
+
+
+def sentence(*parts: str, note: bool = False) -> Prose:
+    """A Prose from its parts (plain ``str`` is text)."""
+    return Prose(tuple(parts), note)
+
+
+def token_words(tokens: tuple[str, ...], limit: int = 24) -> Word:
+    """The tokens of a sequence joined by spaces, the middle left out when there are many."""
+    if len(tokens) <= limit:
+        return Word(" ".join(tokens))
+    return Word(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
+
+
+def headings(trace: Trace, step: Step) -> list[Heading]:
+    """The headings ``step`` sits under, outermost first."""
+    meta = trace.meta
+    if step.phase == "given":
+        return [Heading(0, "given", sentence("Parameters"))]
+    if step.phase == "update":
+        eta = numfmt.number(meta.learning_rate, 12, minus="-")
+        title = sentence("Update: one SGD step, learning rate ", Math(rf"\eta = {eta}"))
+        return [Heading(0, "update", title)]
+    if step.sequence is None:
+        return [Heading(0, "total", sentence("All sequences: totals"))]
+    info = meta.sequences[step.sequence - 1]
+    parts: list[str] = [f"Sequence {info.number}: ", token_words(info.tokens)]
+    if info.targets and meta.output == "last":
+        parts += [" (label ", Word(next(iter(info.targets.values()))), ")"]
+    out = [Heading(0, ("seq", step.sequence), sentence(*parts))]
+    backward = step.phase in ("backward", "gradient")
+    part = "backward" if backward else "forward"
+    if step.time is None:
+        name = {"loss": "Loss", "forward": "Attention: the keys of the encoder states"}.get(
+            step.phase, "Gradients: sums over the time steps"
+        )
+        return out + [Heading(1, (part, "sum", step.phase), sentence(name))]
+    pass_title = "Backpropagation through time" if backward else "Forward pass"
+    layer = part_of(step)
+    where = PART_TITLES.get(layer, "")
+    token = token_at(trace, step)
+    if token is None:
+        title = sentence(f"{where or 'Generated'} step {step.time}")
+    else:
+        title = sentence(
+            f"Time step {step.time}: ", Word(token), f" ({where.lower()})" if where else ""
+        )
+    return out + [
+        Heading(1, (part,), sentence(pass_title)),
+        Heading(2, (part, step.time, layer if where else ""), title),
+    ]
+
+
+def token_at(trace: Trace, step: Step) -> str | None:
+    """The token of a step's time step, if it has one (decoder and generated steps do not)."""
+    if step.sequence is None or step.time is None or part_of(step) == "dec":
+        return None
+    tokens = trace.meta.sequences[step.sequence - 1].tokens
+    return tokens[step.time - 1] if 1 <= step.time <= len(tokens) else None
+
+
+def part_of(step: Step) -> str:
+    """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
+    base = step.key.split(".", 1)[1] if step.sequence is not None and "." in step.key else step.key
+    return base.split(".", 1)[0] if "." in base else ""
+
+
+_ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}
+_HEADS = {
+    "identity": "o_t",
+    "sigmoid": r"\sigma(o_t)",
+    "softmax": r"\operatorname{softmax}(o_t)",
+}
+_LOSSES = {
+    "bce": (
+        "binary cross-entropy",
+        r"L_t = -\sum_k \left[y_k \log \hat{y}_k + (1 - y_k) \log(1 - \hat{y}_k)\right]",
+    ),
+    "ce": ("cross-entropy", r"L_t = -\log \hat{y}_{t,c} \text{ for the target class } c"),
+    "mse": ("mean squared error", r"L_t = \frac{1}{K} \sum_k (\hat{y}_k - y_k)^2"),
+}
+
+
+def model_sentences(trace: Trace) -> list[Prose]:
+    """The model in equations, with the scenario's notation: cell, output, loss, update."""
+    meta = trace.meta
+
+    def sym(key: str) -> str:
+        return meta.symbols.get(key, key)
+
+    if meta.cell == "rnn":
+        bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
+        act = _ACTIVATIONS[meta.activation]
+        step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
+        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *_initial_state(trace))]
+    else:
+        conventions = getattr(meta, "conventions", ()) or (meta.cell.upper(),)
+        out = [sentence(f"{conventions[0]} cell.")]
+        out += [sentence(f"Convention: {text}.") for text in conventions[1:]]
+    if meta.output != "none":
+        bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
+        where = "at the last step only" if meta.output == "last" else "at every step"
+        out.append(
+            sentence(
+                f"Output {where}: ",
+                Math(rf"o_t = {sym('W_hy')} h_t{bias_y}"),
+                ", ",
+                Math(rf"\hat{{y}}_t = {_HEADS[meta.head]}"),
+                ".",
+            )
+        )
+    if meta.loss in _LOSSES:
+        name, formula = _LOSSES[meta.loss]
+        summed = " and the sequences." if len(meta.sequences) > 1 else "."
+        out.append(
+            sentence(f"Loss: {name}, ", Math(formula), ", summed over the output steps" + summed)
+        )
+        eta = numfmt.number(meta.learning_rate, 12, minus="-")
+        update = r"\theta' = \theta - \eta \, \frac{\partial L}{\partial \theta}"
+        out.append(
+            sentence(
+                "Update: one step of gradient descent, ",
+                Math(update),
+                " with ",
+                Math(rf"\eta = {eta}"),
+                ".",
+            )
+        )
+    return out + _training_sentences(trace)
+
+
+def _training_sentences(trace: Trace) -> list[Prose]:
+    """Clipping, weight decay and truncated BPTT, when the update uses them."""
+    found = {step.op: step for step in trace if step.op in ("clip_factor", "decay", "cut")}
+    out = []
+    if "clip_factor" in found:
+        limit = numfmt.number(found["clip_factor"].info["max_norm"], 12, "-")
+        out.append(
+            sentence(
+                "Gradient clipping: when the norm of all the gradients together exceeds ",
+                Math(limit),
+                ", all of them are scaled down so that it is ",
+                Math(limit),
+                ".",
+            )
+        )
+    if "decay" in found:
+        weight = numfmt.number(found["decay"].info["weight"], 12, "-")
+        out.append(
+            sentence(
+                "Weight decay: ",
+                Math(rf"{weight} \, \theta"),
+                " is added to the gradient of each parameter ",
+                Math(r"\theta"),
+                ".",
+            )
+        )
+    if "cut" in found:
+        label = found["cut"].label.split(":")[0]
+        out.append(sentence(f"Backpropagation through time is truncated: {label}."))
+    return out
+
+
+def _initial_state(trace: Trace) -> tuple[str, ...]:
+    """', from h_0 = 0.' or ', from the given h_0.'"""
+    given = "h_0" in trace and "not given" not in trace["h_0"].label
+    if given:
+        return (", from the given ", Math(trace.meta.symbols.get("h_0", "h_0")), ".")
+    return (", from ", Math(r"h_0 = \mathbf{0}"), ".")

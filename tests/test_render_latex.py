@@ -1,0 +1,183 @@
+"""The LaTeX and Markdown printers: every op has one, they write the seed's worked-example
+form with the trace's numbers, the scenario's notation, escaped user text, and rows that
+stay within the line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from oracles import HEAD_LOSS, random_config, to_yaml
+from test_latex_compile import wide_yaml
+
+from rnntrace.engine import trace_scenario
+from rnntrace.engine.ops import OPS
+from rnntrace.render.latex import LatexPrinter, render_latex
+from rnntrace.render.latex_base import LINE_PT, LatexSettings
+from rnntrace.render.markdown import MarkdownPrinter, render_markdown
+from rnntrace.render.prose import Display
+from rnntrace.render.select import Selection
+from rnntrace.render.texwidth import tex_width
+from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace.scenario.model import NumberPolicy
+from rnntrace.trace import Step
+
+ROOT = Path(__file__).resolve().parent.parent
+SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
+I_LOVE_AI = ROOT / "scenarios" / "i-love-ai.yaml"
+_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def latex(path: Path = SENTIMENT, **kwargs) -> str:
+    return "".join(render_latex(trace_scenario(load_scenario(path)), **kwargs))
+
+
+def align_rows(text: str) -> list[str]:
+    """Every row of every align* block."""
+    blocks = re.findall(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", text, re.DOTALL)
+    return [row for block in blocks for row in block.split(" \\\\\n")]
+
+
+def last_matrix(row: str) -> list[float]:
+    """The numbers of the last bmatrix of a row (or its last number)."""
+    matrices = re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", row)
+    body = matrices[-1] if matrices else row.rsplit(" ", 1)[-1]
+    return [float(v) for v in re.findall(_NUMBER, body)]
+
+
+@pytest.mark.parametrize("printer", [LatexPrinter, MarkdownPrinter])
+def test_every_op_has_a_latex_and_a_markdown_printer(printer):
+    missing = [op for op in [*OPS, "given", "input"] if not hasattr(printer, f"_print_{op}")]
+    assert not missing, f"add _print_<op> methods to rnntrace/render/latex_*.py for {missing}"
+
+
+def test_an_op_without_a_printer_fails_loudly():
+    trace = trace_scenario(load_scenario(SENTIMENT))
+    step = trace["s1.h_1"]
+    odd = Step("odd", "o", None, None, "forward", "no_such_op", (), step.value, step.value, "")
+    with pytest.raises(NotImplementedError, match="no_such_op"):
+        list(LatexPrinter(trace).step_items(odd))
+
+
+def test_rows_are_expanded_term_by_term_like_seed_000():
+    text = latex()
+    # seed 000, time step 1: W_xh x_1 with its terms, products and sums
+    assert r"0.2 \times 0.1 + 0.4 \times 0.2 + 0.1 \times 0.3" in text
+    assert r"0.02 + 0.08 + 0.03 \\ 0.01 + 0.06 + 0.15 \\ 0.04 + 0.04 + 0.09" in text
+    assert r"\begin{bmatrix} 0.13 \\ 0.22 \\ 0.17 \end{bmatrix}" in text
+    # tanh, then \approx before the rounded hidden state
+    assert re.search(
+        r"h_\{1\} &= \\tanh\(z_\{1\}\) = \\begin\{bmatrix\} \\tanh\(0\.23\) .*?\\end\{bmatrix\} "
+        r"\\approx \\begin\{bmatrix\} 0\.226 \\\\ 0\.310 \\\\ 0\.264 \\end\{bmatrix\}",
+        text,
+    )
+
+
+def test_the_numbers_written_are_the_traces_numbers():
+    # each step's display ends with its value: parse it back and compare with the trace
+    trace = trace_scenario(load_scenario(SENTIMENT))
+    printer = LatexPrinter(trace)
+    checked = 0
+    for step in trace:
+        if step.op in ("given", "input") or step.value.ndim == 2:
+            continue
+        rows = [
+            row
+            for item in printer.step_items(step)
+            if isinstance(item, Display)
+            for row in item.rows
+        ]
+        written = last_matrix(rows[-1])
+        np.testing.assert_allclose(written, np.ravel(step.carried), atol=1e-12, err_msg=step.key)
+        checked += 1
+    assert checked > 100
+
+
+def test_the_scenarios_notation_is_used_throughout():
+    text = latex()
+    assert "W_{ho}" in text and "b_o" in text
+    assert "W_{hy}" not in text and "b_{y}" not in text
+    renamed = SENTIMENT.read_text(encoding="utf-8").replace(
+        "  W_hy: W_{ho}\n  b_y: b_o", "  W_xh: U\n  W_hh: W\n  W_hy: V\n  b_y: c"
+    )
+    trace = trace_scenario(parse_scenario(renamed, "uwv.yaml"))
+    text = "".join(render_latex(trace)) + "".join(render_markdown(trace))
+    assert "U x_{1}" in text and r"W^\top \delta z_{6}" in text and r"\partial V}" in text
+    assert "W_{xh}" not in text and "W_{hy}" not in text
+
+
+def test_output_is_ascii_whatever_the_tokens():
+    text = (
+        I_LOVE_AI.read_text(encoding="utf-8")
+        .replace("[I, love, AI]", "[Ich, liebe, KI-Modelle–café]")
+        .replace("Forward pass of 'I love AI'", "Vorwärts — naïve «test» 中文")
+    )
+    trace = trace_scenario(parse_scenario(text, "de.yaml"))
+    out = "".join(render_latex(trace, standalone=True))
+    assert out.isascii()
+    assert r"caf\'{e}" in out and "[U+4E2D]" in out and "--" in out
+
+
+def test_steps_and_phase_limit_what_is_shown():
+    trace = trace_scenario(load_scenario(SENTIMENT))
+    text = "".join(render_latex(trace, Selection(frozenset({"forward"}), 2, 3)))
+    assert "Time step 2: \\texttt{love}" in text and "Time step 3: \\texttt{this}" in text
+    assert "Time step 1:" not in text and "Time step 4:" not in text
+    assert "Backpropagation" not in text and "subsection*{Update" not in text
+
+
+def test_fragment_and_standalone():
+    fragment = latex()
+    assert "\\documentclass" not in fragment and fragment.startswith("% ")
+    standalone = latex(standalone=True)
+    assert standalone.startswith("\\documentclass{article}")
+    assert standalone.rstrip().endswith("\\end{document}") and fragment in standalone
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("carry", ["exact", "rounded"])
+def test_random_scenarios_keep_every_row_within_the_line(seed, carry):
+    rng = np.random.default_rng(500 + seed)
+    cfg = random_config(
+        rng, head_loss=HEAD_LOSS[seed % len(HEAD_LOSS)], max_size=12 if seed % 3 else 4
+    )
+    trace = trace_scenario(
+        parse_scenario(to_yaml(cfg), "random.yaml"), NumberPolicy(decimals=3, carry=carry)
+    )
+    for settings in (LatexSettings(), LatexSettings(full=True)):
+        rows = align_rows("".join(render_latex(trace, settings=settings)))
+        lhs = max(tex_width(row.split("&", 1)[0]) for row in rows)
+        widest = max(tex_width(row.split("&", 1)[1]) for row in rows if "&" in row)
+        # a row wider than the line is a single matrix too wide to split (never in full mode)
+        assert lhs + widest <= LINE_PT + 60 or not settings.full, (lhs, widest)
+
+
+def test_large_objects_are_shortened_unless_full():
+    trace = trace_scenario(parse_scenario(wide_yaml(hidden=12, inputs=10), "big.yaml"))
+    short = "".join(render_latex(trace))
+    assert r"row expansion of a 12$\times$10 product omitted" in short
+    assert r"\vdots" in short and r"\cdots" in short
+    full = "".join(render_latex(trace, settings=LatexSettings(full=True)))
+    assert r"\vdots" not in full and r"\left(W_{xh} x_{1}\right)_{12}" in full
+    assert "(columns 1--" in full  # a 12-column matrix is split into blocks that fit
+
+
+def test_markdown_has_dollar_maths_escaped_text_and_code_span_tokens():
+    trace = trace_scenario(load_scenario(SENTIMENT))
+    text = "".join(render_markdown(trace))
+    blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.DOTALL | re.MULTILINE)
+    assert len(blocks) > 100 and text.count("$$") == 2 * len(blocks)
+    assert all("\n\n" not in block and block.startswith("\\begin{aligned}") for block in blocks)
+    assert "#### Time step 2: `love`" in text
+    assert r"0.2 \times 0.1 + 0.4 \times 0.2 + 0.1 \times 0.3" in text
+    assert "align*" not in text and "\\texttt" not in text
+
+
+def test_markdown_uses_boldsymbol_for_bm():
+    text = SENTIMENT.read_text(encoding="utf-8").replace("W_hy: W_{ho}", "W_hy: \\bm{V}")
+    trace = trace_scenario(parse_scenario(text, "bm.yaml"))
+    assert "\\bm{V}" in "".join(render_latex(trace))
+    markdown = "".join(render_markdown(trace))
+    assert "\\boldsymbol{V}" in markdown and "\\bm" not in markdown
