@@ -1,0 +1,186 @@
+"""Machine-readable reports: Gradescope's ``results.json`` shape, and a CSV gradebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from rnntrace.verify.batch import FileResult, scores
+from rnntrace.verify.grade import CORRECT, CREDIT, ENTRY_NAMES, WRONG, Grade, ItemGrade
+from rnntrace.verify.judge import Grader
+from rnntrace.verify.report import difference_words, verdict_text
+from rnntrace.verify.template import fixed
+
+FORMAT = "rnntrace-verify"
+VERSION = 1
+
+
+def _entries(item: ItemGrade) -> list[dict[str, Any]]:
+    if not item.entries.size or item.answer is None:
+        return []
+    shape = item.step.shape
+    own = item.own.ravel() if item.own is not None else None
+    out = []
+    for i, code in enumerate(item.entries.tolist()):
+        index = list(np.unravel_index(i, shape)) if shape else []
+        expected = float(item.expected[i])
+        given = item.answer.written[i]
+        entry: dict[str, Any] = {
+            "index": [int(n) + 1 for n in index],
+            "verdict": ENTRY_NAMES[code],
+            "expected": expected,
+            "given": item.answer.texts[i],
+        }
+        if given is not None:
+            diff = float(given) - expected
+            entry["difference"] = diff
+            entry["relative_difference"] = diff / abs(expected) if expected else None
+        if own is not None and code != CORRECT:
+            entry["from_own_values"] = float(own[i])
+        out.append(entry)
+    return out
+
+
+def item_data(item: ItemGrade, carried_credit: str) -> dict[str, Any]:
+    """One quantity's verdict as plain data."""
+    return {
+        "key": item.key,
+        "label": item.step.label,
+        "shape": list(item.step.shape),
+        "verdict": item.verdict,
+        "summary": verdict_text(item),
+        "sources": list(item.sources),
+        "message": item.message,
+        "score": item.credit(CREDIT[carried_credit]),
+        "entries": _entries(item),
+    }
+
+
+def _test_output(item: ItemGrade, summary: str, digits: int) -> str:
+    """What a student reads under a test: the verdict, then each wrong entry's expected and
+    given values and their difference, or what is wrong with the shape or a number."""
+    parts = [summary]
+    if item.message:
+        parts.append(item.message)
+    if item.answer is not None and item.entries.size:
+        for i in np.flatnonzero(item.entries == WRONG).tolist():
+            where = f"[{item.position(i)}] " if item.entries.size > 1 else ""
+            parts.append(
+                f"{where}expected {fixed(float(item.expected[i]), digits)}, "
+                f"given {item.answer.texts[i]}, difference {difference_words(item, i, digits)}"
+            )
+    return "; ".join(parts)
+
+
+def gradescope_result(grade: Grade, grader: Grader, carried_credit: str) -> dict[str, Any]:
+    """One file as Gradescope's ``results.json``: ``score``, ``output`` and one test per
+    quantity (score out of 1), with every entry's verdict under ``extra_data.rnntrace``."""
+    strict, credit = scores(grade, carried_credit)
+    counts = grade.counts()
+    first = grade.first_mistake
+    told = ", ".join(f"{n} {name}" for name, n in counts.items())
+    output = (
+        f"{grade.max_score} quantities: {told}. Score {strict:.2f} strict, {credit:.2f} with "
+        f"{carried_credit} credit for carried errors, of {grade.max_score}. "
+        f"Tolerance: {grader.rule}."
+    )
+    if first is not None:
+        output += f" First mistake: {first.key}."
+    items = [item_data(item, carried_credit) for item in grade.items]
+    tests = [
+        {
+            "name": f"{item.key}: {item.step.label}",
+            "score": data["score"],
+            "max_score": 1,
+            "status": "passed" if data["score"] == 1 else "failed",
+            "output": _test_output(item, data["summary"], grader.decimals + 1),
+        }
+        for item, data in zip(grade.items, items)
+    ]
+    return {
+        "score": credit,
+        "output": output,
+        "tests": tests,
+        "extra_data": {
+            "rnntrace": {
+                "format": FORMAT,
+                "version": VERSION,
+                "file": grade.file,
+                "student": grade.student,
+                "tolerance": grader.rule,
+                "carried_credit": carried_credit,
+                "score": credit,
+                "strict_score": strict,
+                "max_score": grade.max_score,
+                "counts": dict(counts),
+                "first_mistake": first.key if first else None,
+                "ignored": list(grade.ignored),
+                "items": items,
+            }
+        },
+    }
+
+
+def json_report(
+    results: Sequence[FileResult], grader: Grader, carried_credit: str, batch: bool
+) -> str:
+    """One file: its Gradescope result. Several: ``{"format", "version", "files": [...]}``
+    with each file's result, or its error."""
+    if not batch:
+        grade = results[0].grade
+        assert grade is not None
+        return json.dumps(gradescope_result(grade, grader, carried_credit), indent=1) + "\n"
+    files = [
+        {"file": r.file, "error": r.error}
+        if r.grade is None
+        else {"file": r.file, "result": gradescope_result(r.grade, grader, carried_credit)}
+        for r in results
+    ]
+    doc = {"format": FORMAT + "-batch", "version": VERSION, "files": files}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+@lru_cache(maxsize=4096)  # a gradebook repeats the same few values (1, 0, 0.6667) a lot
+def _points(value: float) -> str:
+    """Points with at most 4 decimals, no trailing zeros: 1, 0.6667, 144.6667."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def csv_gradebook(
+    results: Sequence[FileResult], grader: Grader, carried_credit: str
+) -> Iterator[str]:
+    """A gradebook: one row per file, one column per quantity (its points out of 1 with
+    ``carried_credit`` credit for carried errors), after the totals. A file that could not
+    be read has its error in the ``error`` column and empty scores."""
+    keys = [step.key for step in grader.asked]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "student", "score", "strict_score", "max_score", "error", *keys])
+    for result in results:
+        grade = result.grade
+        if grade is None:
+            writer.writerow([result.file, "", "", "", len(keys), result.error, *[""] * len(keys)])
+            continue
+        strict, credit = scores(grade, carried_credit)
+        points = {item.key: item.credit(CREDIT[carried_credit]) for item in grade.items}
+        writer.writerow(
+            [
+                result.file,
+                grade.student or "",
+                _points(credit),
+                _points(strict),
+                grade.max_score,
+                "",
+                *[_points(points[k]) for k in keys],
+            ]
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
