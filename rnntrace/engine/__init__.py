@@ -114,14 +114,36 @@ def _sum_over_time(
 ) -> Contributions:
     """∂L/∂θ of the sequence for every trained parameter θ: the sum of its contributions."""
     rec.at("gradient", None)
-    trained = {key: keys for key, keys in contributions.items()
-               if key in scenario.given and keys}  # fmt: skip
+    trained = {key: contributions.get(key, []) for key in rec.trace.meta.trained}
+    for param, keys in trained.items():
+        if not keys:  # nothing in this sequence uses it (W_yh with one step, W_a held constant)
+            shape = rec.trace.value(param).shape
+            rec.do(
+                grad_key(param),
+                "zeros",
+                [],
+                f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
+                f"gradient of the loss{sym.seq_words()} with "
+                f"respect to {param}: zero, no step uses it" + _held(scenario, param),
+                shape=list(shape),
+            )
+            if _held(scenario, param):
+                rec.note(grad_key(param), _held(scenario, param))
+            trained[param] = [grad_key(param)]
     for param, keys in trained.items():
         if keys != [grad_key(param)]:  # a gradient computed whole (dh_0) needs no sum
             rec.do(grad_key(param), "add", keys,
                    f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
                    f"gradient of the loss{sym.seq_words()} with respect to {param}")  # fmt: skip
     return trained
+
+
+def _held(scenario: Scenario, param: str) -> str:
+    """The constant-weights note, for an attention parameter the simplification leaves out."""
+    from rnntrace.engine.attention import CONSTANT
+
+    held = scenario.model.attention_gradient == "constant_weights" and param.startswith("att.")
+    return CONSTANT if held else ""
 
 
 def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:

@@ -56,6 +56,8 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
             index=i - 1,
         )
         parts.setdefault(i, []).append(f"dh_ctx_{t}_{i}")
+        if not exact:
+            rec.note(f"dh_ctx_{t}_{i}", CONSTANT)
     if not exact:
         return parts
     rec.do(f"dalpha_{t}", "dots", [d_context, *states], f"\\delta \\alpha_{{{t}}}",

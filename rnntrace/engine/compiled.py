@@ -53,7 +53,7 @@ def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
     simple = {
         "add": lambda: " + ".join(a),
         "hadamard": lambda: f"{a[0]} * {a[1]}",
-        "outer": lambda: f"np.outer({a[0]}, {a[1]})",
+        "outer": lambda: f"{a[0]}[:, None] * {a[1]}",
         "identity": lambda: a[0],
         "sigmoid": lambda: f"_sigmoid({a[0]})",
         "total": lambda: f"{a[0]}.sum()",
@@ -69,6 +69,7 @@ def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
         "scale": lambda: f"{a[0]}[{info.get('index')}] * {a[1]}",
         "slice": lambda: f"{a[0]}[{info.get('start')}:{info.get('stop')}]",
         "cut": lambda: f"np.zeros({info.get('size')})",
+        "zeros": lambda: f"np.zeros({tuple(info.get('shape', ()))})",
     }
     if op in simple:
         return simple[op]()
@@ -98,7 +99,11 @@ def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
 class CompiledTape:
     """``run(params)`` recomputes ``outputs`` (loss and gradient keys) for new parameters."""
 
-    def __init__(self, trace: Trace, outputs: list[str], params: list[str]) -> None:
+    def __init__(
+        self, trace: Trace, outputs: list[str], params: list[str], sgd: float | None = None
+    ) -> None:
+        """``sgd``: also return each parameter after the step θ − η ∂L/∂θ with η = ``sgd``
+        (the gradients must be the last ``len(params)`` outputs, in the order of ``params``)."""
         self.outputs = outputs
         self.params = params
         self._gen = _Generator(trace, params)
@@ -107,7 +112,11 @@ class CompiledTape:
             if step.key in needed and step.key not in self._gen.names:
                 self._gen.step(step)
         gen = self._gen
-        gen.lines.append(f"    return ({', '.join(gen.names[k] for k in outputs)},)")
+        returned = [gen.names[k] for k in outputs]
+        if sgd is not None:
+            grads = returned[len(returned) - len(params) :]
+            returned += [gen.emit(f"{_arg(i)} - {sgd!r} * {g}") for i, g in enumerate(grads)]
+        gen.lines.append(f"    return ({', '.join(returned)},)")
         head = f"def _tape({', '.join(_arg(i) for i in range(len(params)))}):"
         self.source = "\n".join([head, *gen.lines])
         scope: dict[str, Any] = {"np": np, **gen.constants}
@@ -185,11 +194,15 @@ class _Generator:
                     if kept
                     else (self.const(np.zeros(step.value.shape)))
                 )
+        if op == "matvec" and a[1] in self.constants and not step.info.get("transpose"):
+            column = _one_hot(self.constants[a[1]])  # W x for a one-hot x: a column of W
+            if column is not None and step.info.get("cols") is None:
+                return self.emit(f"{a[0]}[:, {column}]")
         if op in ("dots", "weighted_sum"):
             stack = self.shared(("stack", *a[1:]), f"np.stack(({', '.join(a[1:])},))")
             return self.emit(f"{stack} @ {a[0]}" if op == "dots" else f"{a[0]} @ {stack}")
         if op == "scale":
-            rows = self.shared(("outer", a[0], a[1]), f"np.outer({a[0]}, {a[1]})")
+            rows = self.shared(("outer", a[0], a[1]), f"{a[0]}[:, None] * {a[1]}")
             return self.emit(f"{rows}[{step.info['index']}]")
         if op == "exp":
             top = self.emit(f"{a[0]}.max()")
@@ -206,6 +219,14 @@ class _Generator:
         if op in ("activation", "sigmoid") and step.info.get("activation", "sigmoid") == "sigmoid":
             return self.emit(f"0.5 * (1.0 + np.tanh(0.5 * {a[0]}))")
         return None
+
+
+def _one_hot(value: np.ndarray) -> int | None:
+    """The index of the one 1 in a one-hot vector, else None."""
+    if value.ndim != 1 or np.count_nonzero(value) != 1:
+        return None
+    index = int(np.flatnonzero(value)[0])
+    return index if value[index] == 1.0 else None
 
 
 def _arg(i: int) -> str:

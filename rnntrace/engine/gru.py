@@ -123,7 +123,7 @@ class GruCell(CellTracer):
         parts = list(external)
         if nxt is not None:
             parts.append(self._from_step(nxt, t, k(f"dh_next_{t}"),
-                                         f"\\delta {self.s('h', t)}^{{\\mathrm{{next}}}}",
+                                         f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{next}}}}",
                                          f"part of dh_{t} from step {nxt}"))  # fmt: skip
         rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
         self._gate_deltas(t, prev)
@@ -234,13 +234,13 @@ class GruCell(CellTracer):
         rec, k, w = self.rec, self.k, self.words
         weight = self.weights[0]
         rec.do(k(f"dh_keep_{t}"), "hadamard", [k(f"dh_{n}"), k(f"{weight}_{n}")],
-               f"\\delta {self.s('h', t)}^{{\\mathrm{{keep}}}}",
+               f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{keep}}}}",
                f"part of dh_{t} kept through the update gate at step {n}{w}")  # fmt: skip
         parts = [k(f"dh_keep_{t}")]
         parts += [gates.back_to_state(self, g, n, k(f"dh_{g}_{t}")) for g in ("z", "r")]
         if not self.after:
             rec.do(k(f"dh_h_{t}"), "hadamard", [k(f"drh_{n}"), k(f"r_{n}")],
-                   f"\\delta {self.s('h', t)}^{{\\tilde{{h}}}}",
+                   f"\\delta {{{self.s('h', t)}}}^{{\\tilde{{h}}}}",
                    f"part of dh_{t} through the candidate at step {n}{w}")  # fmt: skip
         else:
             rec.do(

@@ -89,7 +89,7 @@ def output_backward(
             f"do_{t}", "add", parts, f"\\delta {_o(scenario)}_{{{t}}}", f"output error at t = {t}"
         )
     o = _o(scenario)
-    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta {o}_{{{t}}} {v}^\\top",
+    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta {o}_{{{t}}} {{{v}}}^\\top",
            f"contribution of t = {t} to dL/dW_hy", param="W_hy")  # fmt: skip
     name = name or f"dh_out_{t}"
     rec.do(name, "matvec", ["W_hy", f"do_{t}"], f"{sym['W_hy']}^\\top \\delta {o}_{{{t}}}",

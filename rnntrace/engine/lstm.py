@@ -87,7 +87,7 @@ class LstmCell(CellTracer):
                     nxt,
                     t,
                     k(f"dh_next_{t}"),
-                    f"\\delta {self.s('h', t)}^{{\\mathrm{{next}}}}",
+                    f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{next}}}}",
                     f"part of dh_{t} from step {nxt}",
                 )
             )
@@ -143,7 +143,7 @@ class LstmCell(CellTracer):
             k(f"dog_{t}"),
             "hadamard",
             [k(f"dh_{t}"), k(f"tc_{t}")],
-            f"\\delta {self.s('o', t)}^{{\\mathrm{{gate}}}}",
+            f"\\delta {{{self.s('o', t)}}}^{{\\mathrm{{gate}}}}",
             f"dL/do_{t} (output gate){w}",
         )
         rec.do(
@@ -159,7 +159,7 @@ class LstmCell(CellTracer):
             k(f"dc_h_{t}"),
             "tanh_back",
             [k(f"dtc_{t}"), k(f"tc_{t}")],
-            f"\\delta {self.s('c', t)}^{{h}}",
+            f"\\delta {{{self.s('c', t)}}}^{{h}}",
             f"part of dc_{t} from h_{t}{w}",
         )
         parts = [k(f"dc_h_{t}"), *self.external_c.get(t, [])]
@@ -168,7 +168,7 @@ class LstmCell(CellTracer):
                 k(f"dc_next_{t}"),
                 "hadamard",
                 [k(f"dc_{nxt}"), k(f"f_{nxt}")],
-                f"\\delta {self.s('c', t)}^{{\\mathrm{{next}}}}",
+                f"\\delta {{{self.s('c', t)}}}^{{\\mathrm{{next}}}}",
                 f"part of dc_{t} carried from c_{nxt} through the forget gate{w}",
             )
             parts.append(k(f"dc_next_{t}"))

@@ -141,6 +141,7 @@ OPS: dict[str, OpFn] = {
     "scale_by": lambda a, i, d: float(a[0]) * a[1],
     "decay": lambda a, i, d: a[0] + i["weight"] * a[1],
     "cut": lambda a, i, d: np.zeros(i["size"]),
+    "zeros": lambda a, i, d: np.zeros(i["shape"]),
 }
 
 

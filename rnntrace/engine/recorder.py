@@ -27,6 +27,12 @@ class Recorder:
         self.shared: set[str] = set()  # keys without a sequence prefix (the parameters)
         self.phase = "forward"  # phase and time of the steps `do` records
         self.time: int | None = None
+        self.notes: dict[str, str] = {}  # key -> a note that every step computed from it carries
+
+    def note(self, name: str, text: str) -> None:
+        """Mark this sequence's step ``name`` (recorded, or to be recorded): it and every step
+        computed from it (sums, gradients, updates) end their labels with ``text``."""
+        self.notes[self.key(name)] = text
 
     def key(self, name: str) -> str:
         """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
@@ -78,6 +84,12 @@ class Recorder:
     ) -> np.ndarray:
         """Compute ``op`` on the carried values of ``operands`` and record the step."""
         info = dict(info or {})
+        inherited = self.notes.get(key) or next(
+            (self.notes[k] for k in operands if k in self.notes), ""
+        )
+        if inherited:
+            self.notes[key] = inherited
+            label += "" if label.endswith(inherited) else inherited
         args = [self.trace.value(k) for k in operands]
         value = evaluate(op, args, info, self.term_decimals)
         if not np.all(np.isfinite(value)):

@@ -63,7 +63,7 @@ class RnnCell(CellTracer):
             key,
             "outer",
             [k(f"dz_{t}"), x],
-            f"{dz} {x_sym}^\\top",
+            f"{dz} {{{x_sym}}}^\\top",
             f"contribution of t = {t} to dL/d{w}{self.words}",
             param=self.p(w),
         )
@@ -71,7 +71,7 @@ class RnnCell(CellTracer):
             k(f"dW_hh_{t}"),
             "outer",
             [k(f"dz_{t}"), prev["h"]],
-            f"{dz} {h_sym}^\\top",
+            f"{dz} {{{h_sym}}}^\\top",
             f"contribution of t = {t} to dL/dW_hh{self.words}",
             param=self.p("W_hh"),
         )

@@ -192,8 +192,12 @@ class Seq2Seq:
                 index=s - 1,
             )
             self.enc_ext.setdefault(s, []).append(f"att.dh_ctx_{t}_{s}")
+            if not self.exact:
+                rec.note(f"att.dh_ctx_{t}_{s}", note)
         if self.exact:
             self._scores_backward(t)
+        elif t > 1:  # the query h^dec_{t-1} gets no part of the gradient through the scores
+            rec.note(self.dec.k(f"dh_{t - 1}"), note)
         return f"dec.dy_{t}"
 
     def _scores_backward(self, t: int) -> None:
@@ -237,7 +241,7 @@ class Seq2Seq:
             f"att.d{name}_{t}_{s}",
             "outer",
             [delta, h],
-            f"\\delta k_{{{t},{s}}} {self.enc.s('h', s)}^\\top",
+            f"\\delta k_{{{t},{s}}} {{{self.enc.s('h', s)}}}^\\top",
             f"contribution of t = {t}, state {s} to dL/d{name}",
             param=f"att.{name}",
         )

@@ -39,7 +39,7 @@ def additive_backward(m: Seq2Seq, t: int, query: str, to_query: list[str]) -> No
            f"\\delta w_{{{t}}}", f"attention: dL/d(W_a q) at t = {t}")  # fmt: skip
     rec.at("gradient", t)
     rec.do(f"att.dW_a_{t}", "outer", [f"att.dw_{t}", query],
-           f"\\delta w_{{{t}}} {rec.trace[rec.ref(query)].symbol}^\\top",
+           f"\\delta w_{{{t}}} {{{rec.trace[rec.ref(query)].symbol}}}^\\top",
            f"contribution of t = {t} to dL/dW_a", param="att.W_a")  # fmt: skip
     m.extra.setdefault("att.W_a", []).append(f"att.dW_a_{t}")
     rec.at("backward", t)

@@ -36,7 +36,7 @@ def _fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: st
     """The input at step t that is the previous step's output: ŷ_{t-1} (free running), the
     target of step t−1 (teacher forcing), or ``start`` at step 1."""
     if t == 1 and start is not None:
-        rec.given(rec.key(f"{key}_1"), start, symbol=f"{key}_{{1}}", time=1, op="input",
+        rec.given(rec.key(f"{key}_1"), start, symbol="y_{0}", time=1, op="input",
                   phase="forward", label="no previous output at step 1: zeros",
                   info={"token": "", "source": "start"})  # fmt: skip
     elif scenario.model.teacher_forcing:
@@ -123,7 +123,8 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
         if key:
             width = rec.trace.value(rec.key(source)).size
             for cell, (start, stop), at in ((fw, (0, H_fw), t), (bw, (H_fw, width), back)):
-                rec.do(cell.k(f"dh_out_{t}"), "slice", [key], f"\\delta {cell.s('h', at)}^{{o}}",
+                symbol = f"\\delta {{{cell.s('h', at)}}}^{{o}}"
+                rec.do(cell.k(f"dh_out_{t}"), "slice", [key], symbol,
                        f"part of dh_{at}{cell.words} from the output at t = {t}",
                        start=start, stop=stop)  # fmt: skip
                 ext.setdefault((cell.part, at), []).append(cell.k(f"dh_out_{t}"))

@@ -9,6 +9,7 @@ the trace of any one epoch (``trace_epoch``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -76,16 +77,19 @@ def with_params(scenario: Scenario, params: dict[str, np.ndarray]) -> Scenario:
     return replace(scenario, params={**scenario.params, **params})
 
 
-def compile_scenario(scenario: Scenario) -> tuple[CompiledTape, list[str], list[str]]:
+def compile_scenario(
+    scenario: Scenario, sgd: float | None = None
+) -> tuple[CompiledTape, list[str], list[str]]:
     """The compiled tape of one epoch, the trained parameters, and the loss keys it returns
-    (the total first, then each sequence's when there are several)."""
+    (the total first, then each sequence's when there are several); with ``sgd``, it also
+    returns the parameters after a plain SGD step of that learning rate."""
     trace = trace_scenario(scenario, NumberPolicy(decimals=scenario.numbers.decimals))
     trained = list(trace.meta.trained)
     if not trained:
         raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
-    return CompiledTape(trace, outputs, trained), trained, losses
+    return CompiledTape(trace, outputs, trained, sgd), trained, losses
 
 
 def _nothing_to_train(scenario: Scenario) -> RnntraceError:
@@ -114,35 +118,41 @@ def _train(
     progress: Callable[[int], None] | None,
 ) -> TrainResult:
     scenario = with_settings(scenario, settings)
-    tape, trained, loss_keys = compile_scenario(scenario)
+    lr, clip, l2 = settings.learning_rate, settings.clip, settings.l2
+    plain = clip is None and not l2  # the step itself is then compiled into the tape
+    tape, trained, loss_keys = compile_scenario(scenario, lr if plain else None)
+    n_params = len(trained)
     values = [np.array(scenario.params[key], dtype=float) for key in trained]
     wanted = set(report)
     reported: list[EpochFigures] = []
     losses: list[float] = []
     n_losses = len(loss_keys)
-    lr, clip, l2 = settings.learning_rate, settings.clip, settings.l2
     for epoch in range(1, settings.epochs + 1):
         out = tape.run_list(values)
         loss = float(out[0])
-        grads = list(out[n_losses:])
-        if not np.isfinite(loss):
+        grads = list(out[n_losses : n_losses + n_params])
+        if not math.isfinite(loss):
             raise NumericError(
                 f"epoch {epoch}: the loss is not finite ({loss}); the learning rate "
                 f"{lr:g} is probably too large (try --clip or a smaller --lr)"
             )
         losses.append(loss)
-        norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+        norm = 0.0
+        if clip is not None or epoch in wanted:  # the norm costs: only when it is used
+            norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
         clipped = clip is not None and norm > clip
         if epoch in wanted:
             per_sequence = tuple(float(v) for v in out[1:n_losses]) or (loss,)
             reported.append(EpochFigures(epoch, loss, per_sequence, norm, clipped))
-        if clipped:
-            assert clip is not None
-            factor = clip / norm
-            grads = [g * factor for g in grads]
-        if l2:
-            grads = [g + l2 * v for g, v in zip(grads, values)]
-        values = [v - lr * g for v, g in zip(values, grads)]
+        if plain:
+            values = list(out[n_losses + n_params :])
+        else:
+            if clipped:
+                assert clip is not None
+                grads = [g * (clip / norm) for g in grads]
+            if l2:
+                grads = [g + l2 * v for g, v in zip(grads, values)]
+            values = [v - lr * g for v, g in zip(values, grads)]
         if progress is not None:
             progress(epoch)
     if not all(np.all(np.isfinite(v)) for v in values):

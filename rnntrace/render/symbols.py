@@ -14,6 +14,7 @@ _GREEK = {
     "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
     "partial": "∂", "top": "ᵀ", "intercal": "ᵀ", "odot": "⊙", "times": "×", "cdot": "·",
     "prime": "′", "sum": "Σ", "lVert": "‖", "rVert": "‖",
+    "rightarrow": "→", "leftarrow": "←",
 }  # fmt: skip
 _ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 

@@ -76,7 +76,10 @@ class TextPrinter(StepPrinter):
             f"{cell} with {OUTPUT_NAMES[meta.output]}, "
             f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
         )
-        dims = f"D = {sizes['D']} inputs, H = {sizes['H']} hidden units" + (
+        dims = (
+            f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
+            f"hidden unit{'s' if sizes['H'] != 1 else ''}"
+        ) + (
             f", K = {sizes['K']} output" + ("s." if sizes["K"] > 1 else ".") if sizes["K"] else "."
         )
         if meta.carry == "rounded":

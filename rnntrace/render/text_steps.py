@@ -291,9 +291,17 @@ class StepPrinter(TextBase):
         names = [self.sym(key) for key in step.operands[1:]]
         w = self.sym(step.operands[0])
         formula = " + ".join(f"{w}[{i}] {name}" for i, name in enumerate(names, start=1))
-        values = " + ".join(f"{numfmt.factor(a, self.d)}×{self.vec(v)}"
+        values = " + ".join(f"{numfmt.factor(a, self.d)}×{self._factor_vec(v)}"
                             for a, v in zip(weights, vectors))  # fmt: skip
         yield from self.result(step, parts=[formula, values])
+
+    def _factor_vec(self, values: np.ndarray) -> str:
+        """A vector as a factor: a one-entry vector is a number, in parentheses if negative."""
+        return (
+            numfmt.factor(float(values.ravel()[0]), self.d)
+            if values.size == 1
+            else (self.vec(values))
+        )
 
     def _print_scale(self, step: Step) -> Iterator[RenderableType]:
         weights, vector = self.trace.operand_values(step)
@@ -301,7 +309,10 @@ class StepPrinter(TextBase):
         w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
         yield from self.result(
             step,
-            parts=[f"{w}[{i + 1}] {v}", f"{numfmt.factor(weights[i], self.d)}×{self.vec(vector)}"],
+            parts=[
+                f"{w}[{i + 1}] {v}",
+                f"{numfmt.factor(weights[i], self.d)}×{self._factor_vec(vector)}",
+            ],
         )
 
     def _print_slice(self, step: Step) -> Iterator[RenderableType]:
@@ -309,6 +320,14 @@ class StepPrinter(TextBase):
         yield from self.result(
             step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
         )
+
+    def _print_zeros(self, step: Step) -> Iterator[RenderableType]:
+        yield from (
+            self.matrix_result(step, self.sym(step))
+            if step.value.ndim == 2
+            else (self.result(step))
+        )
+        yield Text(f"   ({step.label})", style="dim")
 
     def _print_cut(self, step: Step) -> Iterator[RenderableType]:
         yield from self.result(step)

@@ -163,6 +163,12 @@ class _Loader(ParamsReader, TargetsReader):
             refuse("attention_gradient", "applies to a model with attention")
         if spec.teacher_forcing and top not in ("generate", "encoder_decoder"):
             refuse("teacher_forcing", "applies to topologies generate and encoder_decoder")
+        if spec.teacher_forcing and spec.loss == "none":
+            refuse(
+                "teacher_forcing",
+                "feeds the targets of the loss as the next inputs; set "
+                "model.loss (the targets are then read as the loss's targets)",
+            )
         if top in ("generate", "encoder_decoder") and spec.output != "every":
             refuse(
                 "output",

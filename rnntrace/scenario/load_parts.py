@@ -47,12 +47,21 @@ def read_parts(
         names.remove("attention")  # dot attention has no parameters
     fields = doc.mapping(node, "params")
     for key, (key_node, _) in fields.items():
+        if key == "attention" and model.attention in ("none", "dot"):
+            reader.fail(
+                key_node,
+                "params.attention",
+                f"{model.attention} attention has no parameters; leave params.attention out"
+                if model.attention == "dot"
+                else "model.attention is none; leave params.attention out",
+            )
         if key not in names + ["W_hy", "b_y"]:
             reader.fail(
                 key_node,
                 f"params.{key}",
                 f"unknown key; {_a(_layout_words(model))} "
-                f"model has params {', '.join(names)}, W_hy, b_y" + suggest(key, names),
+                f"model has params {', '.join(names)}, W_hy, b_y"
+                + suggest(key, [*names, "W_hy", "b_y"]),
             )
     for name in names:
         if name not in fields:
@@ -73,6 +82,7 @@ def read_parts(
     else:
         parts = _encoder_decoder(reader, fields, specs, D, d_why, model, out.K)
         width, why = parts[1].H, f"the decoder has {parts[1].H} hidden units"
+    _one_form(reader, fields, model, parts)
     if out.arrays["W_hy"].shape[1] != width:
         found = out.arrays["W_hy"].shape
         reader.fail(
@@ -89,6 +99,25 @@ def read_parts(
     forms = {part.form for part in parts if part.arrays}
     dims = {"D": D, "H": width, "K": out.K}
     return arrays, given, dims, "concatenated" if "concatenated" in forms else "separate"
+
+
+FORM_WORDS = {"concatenated": "concatenated (W_g acting on [h_(t-1), x_t])",
+              "separate": "separately (W_gx and W_gh)"}  # fmt: skip
+
+
+def _one_form(reader: ParamsReader, fields: dict, model: ModelSpec, parts: list[Part]) -> None:
+    """Every part writes its gates in the same form (the trace follows one form)."""
+    if model.topology == "standard":
+        items = reader.doc.sequence(fields["layers"][1], "params.layers", "a list of layers")
+        where = [(item, f"params.layers[{i}]") for i, item in enumerate(items)]
+    else:
+        where = [(fields[name][1], f"params.{name}") for name in list(LAYOUTS[model.topology])[:2]]
+    first = parts[0].form
+    for part, (node, path) in zip(parts, where):
+        if part.form != first:
+            reader.fail(node, path, f"gates written {FORM_WORDS[part.form]}, but "
+                        f"{where[0][1]} writes them {FORM_WORDS[first]}; write every "
+                        "part's gates in one form")  # fmt: skip
 
 
 def _layout_words(model: ModelSpec) -> str:
@@ -151,6 +180,10 @@ def _encoder_decoder(reader: ParamsReader, fields: dict, specs: dict, D: int, d_
     attention's parameters."""
     enc = reader.part(fields["encoder"][1], "params.encoder", "enc.", specs, D, d_why, model)
     dec_specs = {k: v for k, v in specs.items() if k not in ("h_0", "c_0")}
+    for key, (key_node, _) in reader.doc.mapping(fields["decoder"][1], "params.decoder").items():
+        if key in specs and key not in dec_specs:
+            reader.fail(key_node, f"params.decoder.{key}", f"the decoder has no {key}: it "
+                        f"starts from the encoder's last state (params.encoder.{key})")  # fmt: skip
     width, why = K, f"the decoder reads the previous output (K = {K})"
     if model.attention != "none":
         width, why = K + enc.H, f"the decoder reads [previous output, context] ({K} + {enc.H})"

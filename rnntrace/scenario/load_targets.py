@@ -53,6 +53,9 @@ class TargetsReader(InputReader):
                     "applies to topologies generate "
                     "and encoder_decoder (the number of steps they generate)",
                 )
+            if generating and model.teacher_forcing and "targets" not in fields:
+                self.fail(item, f"{path}.targets", "missing: teacher forcing feeds the targets "
+                          "as the next inputs, so each step needs its target")  # fmt: skip
             if generating and "targets" not in fields and "steps" not in fields:
                 self.fail(item, f"{path}.targets", "missing: give the targets of the steps to "
                           "generate, or their number as `steps`")  # fmt: skip
