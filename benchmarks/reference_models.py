@@ -77,4 +77,4 @@ def torch_epoch(torch, params: dict, xs, ys: list[int], lr: float) -> float:
     with torch.no_grad():
         for p in params.values():
             p -= lr * p.grad
-    return float(loss)
+    return float(loss.detach())

@@ -12,7 +12,12 @@ ALLOWED = {
     "engine": {"engine", "scenario", "trace", "numbers", "errors"},
     "trace": {"trace"},
     "numbers": {"numbers"},
-    "render": {"render", "trace", "numbers", "errors"},
+    # render may read the result dataclasses of analysis (gradflow/gradcheck printers)
+    "render": {"render", "trace", "analysis", "numbers", "errors"},
+    # analysis reads a trace and its scenario and may re-trace it (gradcheck): never render
+    "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors"},
+    # verify re-traces the scenario (exact and rounded chains) and re-does ops: never render
+    "verify": {"verify", "engine", "scenario", "trace", "numbers", "errors"},
     "files": {"errors"},
     "errors": set(),
 }

@@ -6,7 +6,14 @@ Each module here adds its commands to the one click group, ``cli``.
 
 from __future__ import annotations
 
-from rnntrace.cli import run, scenario_cmds, train  # noqa: F401  (registers the commands)
+from rnntrace.cli import (  # noqa: F401  (registers the commands)
+    export,
+    gradflow,  # noqa: F401  (gradflow, gradcheck)
+    run,
+    scenario_cmds,
+    train,
+    verify,
+)
 from rnntrace.cli.base import cli
 
 __all__ = ["cli", "main"]

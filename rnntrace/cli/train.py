@@ -25,7 +25,9 @@ def _report_epochs(text: str | None, epochs: int) -> list[int]:
     try:
         marks = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise RnntraceError(f"--report: expected epochs like 1,100,1000, found {text!r}") from None
+        marks = []
+    if not marks:
+        raise RnntraceError(f"--report: expected epochs like 1,100,1000, found {text!r}")
     bad = [m for m in marks if not 1 <= m <= epochs]
     if bad:
         raise RnntraceError(f"--report: epoch {bad[0]} is not between 1 and {epochs}")
@@ -123,6 +125,8 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     if trace_epoch is not None:
         _print_epoch(loaded, settings, trace_epoch)
         return
+    if output is not None and output.exists() and not force:  # before training, not after
+        raise RnntraceError(f"{output}: already exists; use --force to overwrite it")
     result = _run(loaded, settings, _report_epochs(report, settings.epochs))
     from rnntrace.engine.training import document
 

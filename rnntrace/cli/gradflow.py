@@ -1,0 +1,230 @@
+"""`rnntrace gradflow`: how the gradient vanishes or explodes back through time, and
+`rnntrace gradcheck`: the traced BPTT gradients beside finite differences."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of the terminal.",
+)
+FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_ARG)
+@click.option(
+    "--sequence",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which sequence of the scenario (1 = the first).",
+)
+@click.option(
+    "--part",
+    help="Which recurrent layer of a model of several: l1, l2, ... (stacked), fw, bw "
+    "(bidirectional), enc, dec (encoder-decoder). Default: the first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "latex"]),
+    default="text",
+    show_default=True,
+    help="text: tables, a log plot and the verdict; json: every Jacobian, norm and "
+    "eigenvalue as data; latex: the same as text, with a pgfplots figure.",
+)
+@click.option(
+    "--standalone",
+    is_flag=True,
+    help="With --format latex: a complete document instead of a fragment.",
+)
+@click.option("--matrices", is_flag=True, help="Text: also print every A_j and J_k in full.")
+@OUTPUT
+@FORCE
+@fail_cleanly
+def gradflow(
+    scenario: Path,
+    sequence: int,
+    part: str | None,
+    fmt: str,
+    standalone: bool,
+    matrices: bool,
+    output: Path | None,
+    force: bool,
+) -> None:
+    """Show how the gradient flows back through time in SCENARIO: does it vanish or explode?
+
+    For t, the last step of the sequence, and each distance k = 1..t: the Jacobian
+    J_k = ∂h_t/∂h_(t-k), the product of the step Jacobians A_j = diag(f'(z_j)) W_hh
+    (for an LSTM over the state (h, c), with the cell-state path Π diag(f_j); for a GRU
+    with its direct path Π diag(1 - z_j)), its norms, the eigenvalues and spectral radius
+    ρ of W_hh, the estimate ρ · max f' and the bound Π ‖A_j‖, then a plot of ‖J_k‖
+    against k on a log scale and the verdict: vanishing, exploding or stable, with its
+    reason in one sentence. Values are exact float64, whatever numbers.carry says.
+
+    \b
+    Examples:
+      rnntrace gradflow scenarios/sentiment.yaml
+      rnntrace gradflow scenarios/sentiment-lstm.yaml --sequence 2
+      rnntrace gradflow scenarios/stacked.yaml --part l2 --matrices
+      rnntrace gradflow scenarios/sentiment.yaml --format json | jq '.verdict'
+      rnntrace gradflow scenarios/sentiment.yaml --format latex --standalone -o flow.tex
+    """
+    from rnntrace.analysis.gradcheck import exact
+    from rnntrace.analysis.gradflow import analyse
+    from rnntrace.engine import trace_scenario
+    from rnntrace.scenario import load_scenario
+
+    if standalone and fmt != "latex":
+        raise click.UsageError("--standalone goes with --format latex")
+    loaded = exact(load_scenario(scenario))
+    flow = analyse(trace_scenario(loaded), loaded, sequence, part)
+    if fmt == "json":
+        from rnntrace.render.gradflow_json import dumps, gradflow_document
+
+        _emit([dumps(gradflow_document(flow))], output, force)
+    elif fmt == "latex":
+        from rnntrace.render.gradflow_latex import render_gradflow_latex
+
+        _emit(render_gradflow_latex(flow, standalone), output, force)
+    else:
+        from rnntrace.render.gradflow_text import render_gradflow
+
+        _print(render_gradflow(flow, matrices), output, force)
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_ARG)
+@click.option(
+    "--eps",
+    type=float,
+    default=1e-5,
+    show_default=True,
+    help="The step ε of the central differences (L(θ + ε) − L(θ − ε)) / 2ε.",
+)
+@click.option(
+    "--tol",
+    type=float,
+    default=1e-6,
+    show_default=True,
+    help="The largest relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖) that passes.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="Check only these parameters (repeatable; shell patterns such as 'W_*').",
+)
+@click.option("--entries", is_flag=True, help="Text: list every entry, BPTT beside finite diff.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table per parameter; json: every gradient entry of both kinds.",
+)
+@OUTPUT
+@FORCE
+@fail_cleanly
+def gradcheck(
+    scenario: Path,
+    eps: float,
+    tol: float,
+    params: tuple[str, ...],
+    entries: bool,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+) -> None:
+    """Check the BPTT gradients of SCENARIO against finite differences of the loss.
+
+    For every entry of every trained parameter, the central difference
+    (L(θ + ε) − L(θ − ε)) / 2ε of the total loss (the scenario traced again, in exact
+    float64, for each), beside the gradient BPTT computed; per parameter the largest
+    difference and the relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖).
+
+    Exit codes: 0 when every relative error is at most --tol, 1 when some is not (the
+    gradients disagree), 2 for bad input (as every command).
+
+    \b
+    Examples:
+      rnntrace gradcheck scenarios/sentiment.yaml
+      rnntrace gradcheck scenarios/sentiment-lstm.yaml --param 'W_f*' --entries
+      rnntrace gradcheck scenarios/seq2seq.yaml --eps 1e-6 --tol 1e-5
+      rnntrace gradcheck scenarios/sentiment-gru.yaml --format json -o check.json
+    """
+    from rnntrace.analysis.gradcheck import entries as count
+    from rnntrace.analysis.gradcheck import gradcheck as check_gradients
+    from rnntrace.scenario import load_scenario
+
+    if not tol > 0:
+        raise click.BadParameter("must be positive", param_hint="--tol")
+    loaded = load_scenario(scenario)
+    total = count(loaded, params)
+    progress, done = _progress(total)
+    try:
+        result = check_gradients(loaded, eps, tol, params, progress)
+    finally:
+        done()
+    if fmt == "json":
+        from rnntrace.render.gradflow_json import dumps, gradcheck_document
+
+        _emit([dumps(gradcheck_document(result))], output, force)
+    else:
+        from rnntrace.render.gradflow_text import render_gradcheck
+
+        _print(render_gradcheck(result, entries), output, force)
+    if not result.passed:
+        sys.exit(1)
+
+
+def _progress(total: int) -> tuple[Any, Any]:
+    """A progress bar on stderr for long checks (only on a terminal)."""
+    if total < 200 or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("finite differences", total=total)
+    bar.start()
+    return (lambda n: bar.update(task, completed=n)), bar.stop
+
+
+def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
+    if output:
+        from rnntrace.files import write_atomic
+
+        write_atomic(output, chunks, force=force)
+    else:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+
+
+def _print(lines: list[Any], output: Path | None, force: bool) -> None:
+    """Rich text lines: to the terminal (colour only on a terminal), or plain to a file."""
+    import io
+
+    from rich.console import Console, Group
+
+    report = Group(*lines)
+    if output is None:
+        Console(highlight=False).print(report, soft_wrap=True)
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None, highlight=False).print(
+        report, soft_wrap=True
+    )
+    _emit([buffer.getvalue()], output, force)
