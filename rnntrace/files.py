@@ -21,6 +21,9 @@ def write_atomic(path: str | Path, chunks: Iterable[str], *, force: bool = False
     if target.exists() and not force:
         raise RnntraceError(f"{target}: already exists; use --force to overwrite it")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's owner-only mode
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             for chunk in chunks:

@@ -123,12 +123,17 @@ class Trace:
         """The steps whose key matches any of ``patterns`` (shell-style: ``h_*``, ``dW_??``),
         in trace order. A pattern that matches no full key matches keys without their
         sequence prefix (``h_2`` means ``s1.h_2`` and ``s2.h_2``; ``dW_hh`` the total only).
+        Computed quantities come first: ``h_*`` means the hidden states, not the given h_0,
+        which a pattern matches only when nothing computed does.
         Raises KeyError naming a pattern that matches nothing."""
         chosen: list[Step] = []
         for pattern in patterns:
-            hits = [step for step in self.steps if fnmatchcase(step.key, pattern)]
+            computed = [step for step in self.steps if step.op not in ("given", "input")]
+            hits = [step for step in computed if fnmatchcase(step.key, pattern)]
             if not hits:  # h_2 means every sequence's h_2 when there are several
-                hits = [step for step in self.steps if fnmatchcase(self.base_key(step), pattern)]
+                hits = [step for step in computed if fnmatchcase(self.base_key(step), pattern)]
+            if not hits:  # given data, asked for by name
+                hits = [step for step in self.steps if fnmatchcase(step.key, pattern)]
             if not hits:
                 raise KeyError(pattern)
             chosen.extend(step for step in hits if step not in chosen)

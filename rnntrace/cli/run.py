@@ -105,6 +105,19 @@ def run(
     trace = trace_file(scenario, carry, round_terms)
     first, last = parse_steps(steps) if steps else (None, None)
     selection = Selection(frozenset(phases), first, last)
+    emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
+               arrays=arrays, output=output, force=force)  # fmt: skip
+
+
+def emit_trace(
+    trace: Any, fmt: str, selection: Any = None, *, decimals: int | None = None,
+    full: bool = False, standalone: bool = False, arrays: str = "auto",
+    output: Path | None = None, force: bool = False,
+) -> None:  # fmt: skip
+    """Print or write a trace in one of run's formats (text, json, latex, markdown)."""
+    from rnntrace.render.select import Selection
+
+    selection = selection or Selection()
     if fmt == "text":
         _print_text(trace, selection, decimals, full, output, force)
         return

@@ -123,7 +123,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
         bptt=_bptt(bptt, t.bptt),
     )  # fmt: skip
     if trace_epoch is not None:
-        _print_epoch(loaded, settings, trace_epoch)
+        _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force)
         return
     if output is not None and output.exists() and not force:  # before training, not after
         raise RnntraceError(f"{output}: already exists; use --force to overwrite it")
@@ -175,17 +175,17 @@ def _run(loaded: Scenario, settings: Settings, report: list[int]) -> TrainResult
         return run_training(loaded, settings, report, tick)
 
 
-def _print_epoch(loaded: Scenario, settings: Settings, epoch: int) -> None:
-    from rich.console import Console, Group
-
+def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
+                 standalone: bool, output: Path | None, force: bool) -> None:  # fmt: skip
+    """Epoch ``epoch``'s hand calculation, in any of `rnntrace run`'s formats."""
+    from rnntrace.cli.run import emit_trace
     from rnntrace.engine.training import trace_epoch
-    from rnntrace.render.text import merge_texts, render_text
 
     trace = trace_epoch(loaded, settings, epoch)
-    console = Console(highlight=False)
-    console.print(
-        f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
-        f"({settings.describe()}).",
-        style="bold",
-    )
-    console.print(Group(*merge_texts(render_text(trace))), soft_wrap=True)
+    if fmt == "text" and output is None:
+        from rich.console import Console
+
+        Console(highlight=False).print(
+            f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
+            f"({settings.describe()}).", style="bold")  # fmt: skip
+    emit_trace(trace, fmt, standalone=standalone, output=output, force=force)

@@ -30,6 +30,11 @@ def sparkline(values: Sequence[float], width: int = 60) -> str:
     return "".join(BARS[min(7, int((p - low) / span * 7.999))] for p in points)
 
 
+def _figure(value: float) -> str:
+    """4 decimals, or 4 significant digits for a value too large or small for them."""
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e6 or value == 0 else f"{value:.4g}"
+
+
 def render_training_text(doc: dict[str, Any]) -> Iterator[RenderableType]:
     """The terminal report: settings, the table of reported epochs, the loss curve."""
     s = doc["settings"]
@@ -54,15 +59,15 @@ def render_training_text(doc: dict[str, Any]) -> Iterator[RenderableType]:
     table.add_column("grad norm", justify="right")
     table.add_column("clipped")
     for row in doc["reported"]:
-        cells = [f"{row['epoch']:,}", f"{row['loss']:.4f}"]
+        cells = [f"{row['epoch']:,}", _figure(row["loss"])]
         if several:
-            cells += [f"{v:.4f}" for v in row["sequence_losses"]]
-        cells += [f"{row['grad_norm']:.4f}", "yes" if row["clipped"] else "no"]
+            cells += [_figure(v) for v in row["sequence_losses"]]
+        cells += [_figure(row["grad_norm"]), "yes" if row["clipped"] else "no"]
         table.add_row(*cells)
     yield table
     losses = doc["losses"]
     if len(losses) > 1:
-        yield Text(f"loss {losses[0]:.4f} {sparkline(losses)} {losses[-1]:.4f}")
+        yield Text(f"loss {_figure(losses[0])} {sparkline(losses)} {_figure(losses[-1])}")
 
 
 def render_training_latex(doc: dict[str, Any], standalone: bool = False) -> str:
