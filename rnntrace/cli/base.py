@@ -37,7 +37,30 @@ def fail_cleanly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# command -> the module of rnntrace.cli that defines it (imported only when it is used, so
+# that `rnntrace run` does not pay for importing every other command's dependencies)
+COMMANDS = {
+    "run": "run", "validate": "scenario_cmds", "init": "scenario_cmds",
+    "schema": "scenario_cmds", "export": "export", "answers": "verify", "verify": "verify",
+    "train": "train", "gradflow": "gradflow", "gradcheck": "gradflow",
+}  # fmt: skip
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            importlib.import_module(f"rnntrace.cli.{COMMANDS[cmd_name]}")  # registers it
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rnntrace")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def cli(debug: bool) -> None:

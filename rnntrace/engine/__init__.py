@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
-from rnntrace.engine.topology import Contributions, standard
-from rnntrace.engine.topology_more import bidirectional, encoder_decoder, generate
+from rnntrace.engine.topology import Contributions, Driver, standard
 from rnntrace.scenario.cells import CELL_NAMES, cell_params
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
-TOPOLOGIES = {"standard": standard, "generate": generate, "bidirectional": bidirectional,
-              "encoder_decoder": encoder_decoder}  # fmt: skip
+
+def topology(name: str) -> Driver:
+    """The driver of a topology (the less common ones are imported when used)."""
+    if name == "standard":
+        return standard
+    from rnntrace.engine import topology_more
+
+    driver: Driver = getattr(topology_more, name)
+    return driver
 
 
 def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> Trace:
@@ -30,7 +36,7 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
             note = "" if key in scenario.given else " (not given: zero)"
             rec.given(key, value, symbol=sym[key], label=param_text(scenario, key) + note)
             rec.shared.add(key)
-    tracer = TOPOLOGIES[scenario.model.topology]
+    tracer = topology(scenario.model.topology)
     per_sequence: list[Contributions] = []
     for seq in scenario.sequences:
         rec.prefix = f"s{seq.number}." if several else ""

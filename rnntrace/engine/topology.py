@@ -15,14 +15,24 @@ import numpy as np
 
 from rnntrace.engine import attention, heads
 from rnntrace.engine.cell import CellTracer
-from rnntrace.engine.gru import GruCell
-from rnntrace.engine.lstm import LstmCell
 from rnntrace.engine.recorder import Recorder
-from rnntrace.engine.rnn import RnnCell
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
 
-CELLS: dict[str, type[CellTracer]] = {"rnn": RnnCell, "lstm": LstmCell, "gru": GruCell}
+# cell -> (module, class), imported when a scenario uses it
+CELLS = {"rnn": ("rnntrace.engine.rnn", "RnnCell"), "lstm": ("rnntrace.engine.lstm", "LstmCell"),
+         "gru": ("rnntrace.engine.gru", "GruCell")}  # fmt: skip
+
+
+def cell_class(cell: str) -> type[CellTracer]:
+    """The tracer class of a cell."""
+    import importlib
+
+    module, name = CELLS[cell]
+    found: type[CellTracer] = getattr(importlib.import_module(module), name)
+    return found
+
+
 Contributions = dict[str, list[str]]
 
 
@@ -51,7 +61,7 @@ def states_at(cell: CellTracer, t: int) -> dict[str, str]:
 def make_cells(rec: Recorder, scenario: Scenario, sym: Symbols, parts: list[str],
                tokens: tuple[str, ...]) -> list[CellTracer]:  # fmt: skip
     """One cell tracer per part, reading ``tokens`` (for labels)."""
-    cells = [CELLS[scenario.model.cell](rec, scenario, sym, part) for part in parts]
+    cells = [cell_class(scenario.model.cell)(rec, scenario, sym, part) for part in parts]
     for cell in cells:
         cell.tokens = tokens
     return cells
