@@ -154,25 +154,33 @@ def _tex_chunks(
 def _print_text(
     trace: Any, selection: Any, decimals: int | None, full: bool, output: Path | None, force: bool
 ) -> None:
-    from rich.console import Console, Group
+    import sys
 
+    from rnntrace.render import styled
     from rnntrace.render.text import TextSettings, merge_texts, render_text
 
-    if output is None:
-        console = Console(highlight=False)
-        # Without colour (piped, NO_COLOR) styles would not show: the printer leaves them out.
-        settings = TextSettings(decimals=decimals, full=full,
-                                styled=console.color_system is not None)  # fmt: skip
-        report = Group(*merge_texts(render_text(trace, selection, settings)))
-        # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
-        console.print(report, soft_wrap=True)
+    if output is not None:
+        # A file gets no styles, and rules 100 columns wide.
+        from rnntrace.files import write_atomic
+
+        settings = TextSettings(decimals=decimals, full=full, styled=False)
+        report = merge_texts(render_text(trace, selection, settings))
+        write_atomic(output, ["".join(styled.plain(report, width=100))], force=force)
         return
-    import io
+    if styled.stdout_is_plain():
+        # Piped or redirected: the text rich would print without colour, without rich's
+        # console (importing and driving it costs more than the whole trace).
+        settings = TextSettings(decimals=decimals, full=full, styled=False)
+        report = merge_texts(render_text(trace, selection, settings))
+        sys.stdout.write("".join(styled.plain(report, width=styled.console_width())))
+        sys.stdout.flush()
+        return
+    from rich.console import Console, Group
 
-    from rnntrace.files import write_atomic
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=100, color_system=None, highlight=False)
-    settings = TextSettings(decimals=decimals, full=full, styled=False)
+    console = Console(highlight=False)
+    # Without colour (NO_COLOR, a dumb terminal) styles would not show: the printer leaves
+    # them out.
+    settings = TextSettings(decimals=decimals, full=full,
+                            styled=console.color_system is not None)  # fmt: skip
+    # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
     console.print(Group(*merge_texts(render_text(trace, selection, settings))), soft_wrap=True)
-    write_atomic(output, [buffer.getvalue()], force=force)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 MINUS = "\u2212"
 
 
+@lru_cache(maxsize=8192)  # a trace prints the same numbers many times
 def is_short(value: float, decimals: int) -> int | None:
     """The number of decimals that write ``value`` exactly, if at most ``decimals + 2``."""
     text = f"{value:.{decimals + 2}f}"
@@ -16,16 +19,21 @@ def is_short(value: float, decimals: int) -> int | None:
     return len(digits)
 
 
-def number(value: float, decimals: int, minus: str = MINUS) -> str:
-    """``value`` as a person writes it: exact when it has few decimals (0.31, 0.0678),
-    else rounded to ``decimals`` places (0.310). Negative zero prints as 0."""
-    value = float(value)
+@lru_cache(maxsize=8192)
+def _number(value: float, decimals: int, minus: str) -> str:
+    """:func:`number` for a Python float (cached)."""
     places = is_short(value, decimals)
     text = f"{value:.{places}f}" if places is not None else f"{value:.{decimals}f}"
     if text.startswith("-"):
         stripped = text[1:].strip("0.")
         text = minus + text[1:] if stripped else text[1:]
     return text
+
+
+def number(value: float, decimals: int, minus: str = MINUS) -> str:
+    """``value`` as a person writes it: exact when it has few decimals (0.31, 0.0678),
+    else rounded to ``decimals`` places (0.310). Negative zero prints as 0."""
+    return _number(float(value), decimals, minus)
 
 
 def fixed(value: float, decimals: int, minus: str = MINUS) -> str:

@@ -1,8 +1,10 @@
-"""The terminal printer: the worked solution laid out like seed 000, through rich.
+"""The terminal printer: the worked solution laid out like seed 000.
 
 The layout (title, headings, time steps) lives here; the worked lines of each kind of step
 in ``text_steps`` (one ``_print_<op>`` method per op, sympy-printer style; an op without
 one is a bug and fails loudly). Lines are laid out to fit 80 columns by the printer itself.
+It builds ``styled`` renderables: rich renderables when printed in colour, plain text
+without rich otherwise.
 """
 
 from __future__ import annotations
@@ -10,11 +12,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Iterator
 
-from rich.console import Group, RenderableType
-from rich.rule import Rule
-from rich.text import Text
-
 from rnntrace.render.select import Selection
+from rnntrace.render.styled import Group, Renderable, Rule, Text
 from rnntrace.render.text_base import LINE_WIDTH, TextSettings, wrap_line
 from rnntrace.render.text_steps import StepPrinter
 from rnntrace.trace import Step, Trace
@@ -43,7 +42,7 @@ PHASE_TITLES = {"forward": "Forward pass", "backward": "Backpropagation through 
 
 
 class TextPrinter(StepPrinter):
-    """Turns a Trace into rich renderables, in the order of the hand calculation."""
+    """Turns a Trace into renderables, in the order of the hand calculation."""
 
     def __init__(
         self, trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
@@ -52,7 +51,7 @@ class TextPrinter(StepPrinter):
         self.selection = selection or Selection()
 
     # -- layout -----------------------------------------------------------------------------
-    def renderables(self) -> Iterator[RenderableType]:
+    def renderables(self) -> Iterator[Renderable]:
         """Everything to print, heading by heading."""
         yield from self._header()
         heading: tuple[object, ...] = ()
@@ -65,7 +64,7 @@ class TextPrinter(StepPrinter):
                     yield self._heading(title, level)
             yield self.render_step(step, indent="  " if step.time else "")
 
-    def _header(self) -> Iterator[RenderableType]:
+    def _header(self) -> Iterator[Renderable]:
         meta = self.trace.meta
         yield Rule(Text(meta.title, style="bold"))
         if meta.description:
@@ -142,7 +141,7 @@ class TextPrinter(StepPrinter):
         return out
 
     @staticmethod
-    def _heading(title: str, level: int) -> RenderableType:
+    def _heading(title: str, level: int) -> Renderable:
         if level == 0:
             return Group(Text(""), Rule(Text(title, style="bold"), align="left"))
         if level == 1:
@@ -150,7 +149,7 @@ class TextPrinter(StepPrinter):
         return Text(title, style="bold")
 
     # -- steps ------------------------------------------------------------------------------
-    def render_step(self, step: Step, indent: str = "") -> RenderableType:
+    def render_step(self, step: Step, indent: str = "") -> Renderable:
         """The worked lines of one step, as one Text (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
         if method is None:
@@ -176,7 +175,7 @@ def _part_of(step: Step, prefix: str) -> str:
     return base.split(".", 1)[0] if "." in base else ""
 
 
-def merge_texts(renderables: Iterable[RenderableType], chunk: int = 40) -> Iterator[RenderableType]:
+def merge_texts(renderables: Iterable[Renderable], chunk: int = 40) -> Iterator[Renderable]:
     """Runs of consecutive Text joined into Texts of about ``chunk`` lines each: far cheaper
     for rich to print than many small ones, and than a few huge ones (which it splits)."""
     run: list[Text] = []
@@ -198,6 +197,7 @@ def merge_texts(renderables: Iterable[RenderableType], chunk: int = 40) -> Itera
 
 def render_text(
     trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
-) -> Iterator[RenderableType]:
-    """The worked solution of ``trace`` as rich renderables (print them with a Console)."""
+) -> Iterator[Renderable]:
+    """The worked solution of ``trace`` as renderables: print them with a rich Console, or
+    as plain text with :func:`rnntrace.render.styled.plain`."""
     return TextPrinter(trace, selection, settings).renderables()

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from rich.text import Text
 
 from rnntrace.render import numfmt
+from rnntrace.render.styled import Text
 from rnntrace.render.symbols import to_text
 from rnntrace.trace import Step, Trace
 

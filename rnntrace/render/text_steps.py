@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from rich.console import RenderableType
-from rich.text import Text
 
 from rnntrace.render import numfmt
 from rnntrace.render.explain import is_zero, matvec_rows
+from rnntrace.render.styled import Renderable, Text
 from rnntrace.render.symbols import to_text
 from rnntrace.render.text_base import LINE_WIDTH, TextBase
 from rnntrace.trace import Step
@@ -19,18 +18,18 @@ class StepPrinter(TextBase):
     """Writes out one step the way a hand calculation does."""
 
     # -- given data -------------------------------------------------------------------------
-    def _print_given(self, step: Step) -> Iterator[RenderableType]:
+    def _print_given(self, step: Step) -> Iterator[Renderable]:
         yield from self.matrix(self.sym(step), step.value)
         if "not given" in step.label:
             yield Text("   (not given: zero)", style="dim")
 
-    def _print_input(self, step: Step) -> Iterator[RenderableType]:
+    def _print_input(self, step: Step) -> Iterator[Renderable]:
         token = step.info.get("token", "")
         source = {"embeddings": f"embedding of {token!r}", "one_hot": f"one-hot of {token!r}"}
         yield from self.result(step, parts=[source.get(step.info.get("source", ""), "")])
 
     # -- linear algebra ---------------------------------------------------------------------
-    def _print_matvec(self, step: Step) -> Iterator[RenderableType]:
+    def _print_matvec(self, step: Step) -> Iterator[Renderable]:
         matrix_key, vector_key = step.operands
         if is_zero(self.trace.value(vector_key)):
             yield from self.result(step)
@@ -75,7 +74,7 @@ class StepPrinter(TextBase):
             )
         yield from self.result(step, "  " + self.sym(step))
 
-    def _print_add(self, step: Step) -> Iterator[RenderableType]:
+    def _print_add(self, step: Step) -> Iterator[Renderable]:
         operands = [self.trace[key] for key in step.operands]
         symbols = [self.sym(op) for op in operands]
         if len(symbols) > 4:
@@ -92,7 +91,7 @@ class StepPrinter(TextBase):
             values = ""  # each term was written out at its own time step
         yield from self.result(step, parts=[formula, values])
 
-    def _print_outer(self, step: Step) -> Iterator[RenderableType]:
+    def _print_outer(self, step: Step) -> Iterator[Renderable]:
         left, right = self.trace.operand_values(step)
         param = step.info.get("param")
         lhs = self.sym(step)
@@ -115,7 +114,7 @@ class StepPrinter(TextBase):
         rel, _ = self.shown(step)
         yield from self.matrix(" ", step.carried, "bold", rel=rel, fixed=rel != "=")
 
-    def _print_hadamard(self, step: Step) -> Iterator[RenderableType]:
+    def _print_hadamard(self, step: Step) -> Iterator[Renderable]:
         left, right = self.trace.operand_values(step)
         formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
         parts = self.entries(
@@ -124,7 +123,7 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=[formula, parts])
 
     # -- nonlinearities ---------------------------------------------------------------------
-    def _print_activation(self, step: Step) -> Iterator[RenderableType]:
+    def _print_activation(self, step: Step) -> Iterator[Renderable]:
         name = step.info["activation"]
         (z,) = self.trace.operand_values(step)
         fn = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ"}[name]
@@ -139,7 +138,7 @@ class StepPrinter(TextBase):
         yield Text("  " + self.entries(parts)[1:-1])
         yield from self.result(step, "  " + self.sym(step))
 
-    def _print_activation_derivative(self, step: Step) -> Iterator[RenderableType]:
+    def _print_activation_derivative(self, step: Step) -> Iterator[Renderable]:
         name = step.info["activation"]
         (arg,) = self.trace.operand_values(step)
         a = self.sym(step.operands[0])
@@ -150,10 +149,10 @@ class StepPrinter(TextBase):
         }[name]
         yield from self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
 
-    def _print_identity(self, step: Step) -> Iterator[RenderableType]:
+    def _print_identity(self, step: Step) -> Iterator[Renderable]:
         yield from self.result(step, parts=[self.sym(step.operands[0])])
 
-    def _print_sigmoid(self, step: Step) -> Iterator[RenderableType]:
+    def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
         first = self.entries(f"1/(1 + e^{numfmt.factor(-v, self.d)})" for v in o)
         second = self.entries(f"1/(1 + {numfmt.fixed(float(np.exp(-v)), self.d)})" for v in o)
@@ -161,7 +160,7 @@ class StepPrinter(TextBase):
             first, second = first[1:-1], second[1:-1]
         yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
 
-    def _print_exp(self, step: Step) -> Iterator[RenderableType]:
+    def _print_exp(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
         shift = float(step.info.get("shift", 0.0))
         parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
@@ -173,18 +172,18 @@ class StepPrinter(TextBase):
                 style="dim",
             )
 
-    def _print_total(self, step: Step) -> Iterator[RenderableType]:
+    def _print_total(self, step: Step) -> Iterator[Renderable]:
         (e,) = self.trace.operand_values(step)
         yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d)])
 
-    def _print_divide(self, step: Step) -> Iterator[RenderableType]:
+    def _print_divide(self, step: Step) -> Iterator[Renderable]:
         e, s = self.trace.operand_values(step)
         parts = self.entries(f"{self.num(v)}/{self.num(float(s))}" for v in e)
         formula = f"{self.sym(step.operands[0])} / {self.sym(step.operands[1])}"
         yield from self.result(step, parts=[formula, parts])
 
     # -- losses and output errors -----------------------------------------------------------
-    def _print_bce(self, step: Step) -> Iterator[RenderableType]:
+    def _print_bce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
         terms = []
         for t, p in zip(step.info["target"], y_hat):
@@ -201,13 +200,13 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
         yield Text(f"   (y = {step.info['target_text']})", style="dim")
 
-    def _print_ce(self, step: Step) -> Iterator[RenderableType]:
+    def _print_ce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
         k = step.info["index"]
         yield from self.result(step, parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k])})"])
         yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
 
-    def _print_mse(self, step: Step) -> Iterator[RenderableType]:
+    def _print_mse(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
         terms = " + ".join(
             f"({self.num(p)} − {numfmt.factor(t, self.d)})²"
@@ -217,13 +216,13 @@ class StepPrinter(TextBase):
         formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
         yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
 
-    def _print_bce_grad(self, step: Step) -> Iterator[RenderableType]:
+    def _print_bce_grad(self, step: Step) -> Iterator[Renderable]:
         yield from self._output_error(step, "sigmoid and binary cross-entropy together")
 
-    def _print_ce_grad(self, step: Step) -> Iterator[RenderableType]:
+    def _print_ce_grad(self, step: Step) -> Iterator[Renderable]:
         yield from self._output_error(step, "softmax and cross-entropy together")
 
-    def _output_error(self, step: Step, why: str) -> Iterator[RenderableType]:
+    def _output_error(self, step: Step, why: str) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
         parts = self.entries(
             f"{self.num(p)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
@@ -231,7 +230,7 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
         yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
 
-    def _print_mse_grad(self, step: Step) -> Iterator[RenderableType]:
+    def _print_mse_grad(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
         per = f"/{k}" if k > 1 else ""
@@ -241,7 +240,7 @@ class StepPrinter(TextBase):
         )
         yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
 
-    def _print_sigmoid_back(self, step: Step) -> Iterator[RenderableType]:
+    def _print_sigmoid_back(self, step: Step) -> Iterator[Renderable]:
         grad, y_hat = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
         parts = self.entries(
@@ -250,7 +249,7 @@ class StepPrinter(TextBase):
         )
         yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
 
-    def _print_tanh_back(self, step: Step) -> Iterator[RenderableType]:
+    def _print_tanh_back(self, step: Step) -> Iterator[Renderable]:
         grad, out = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
         parts = self.entries(
@@ -259,12 +258,12 @@ class StepPrinter(TextBase):
         )
         yield from self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
 
-    def _print_one_minus(self, step: Step) -> Iterator[RenderableType]:
+    def _print_one_minus(self, step: Step) -> Iterator[Renderable]:
         (values,) = self.trace.operand_values(step)
         parts = self.entries(f"1 − {numfmt.factor(v, self.d)}" for v in values)
         yield from self.result(step, parts=[parts])
 
-    def _print_subtract(self, step: Step) -> Iterator[RenderableType]:
+    def _print_subtract(self, step: Step) -> Iterator[Renderable]:
         left, right = self.trace.operand_values(step)
         parts = self.entries(
             f"{self.num(a)} − {numfmt.factor(b, self.d)}" for a, b in zip(left, right)
@@ -272,7 +271,7 @@ class StepPrinter(TextBase):
         formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
         yield from self.result(step, parts=[formula, parts])
 
-    def _print_dots(self, step: Step) -> Iterator[RenderableType]:
+    def _print_dots(self, step: Step) -> Iterator[Renderable]:
         query, *others = self.trace.operand_values(step)
         q = self.sym(step.operands[0])
         names = [self.sym(key) for key in step.operands[1:]]
@@ -286,7 +285,7 @@ class StepPrinter(TextBase):
         )
         yield from self.result(step, parts=[formula, parts])
 
-    def _print_weighted_sum(self, step: Step) -> Iterator[RenderableType]:
+    def _print_weighted_sum(self, step: Step) -> Iterator[Renderable]:
         weights, *vectors = self.trace.operand_values(step)
         names = [self.sym(key) for key in step.operands[1:]]
         w = self.sym(step.operands[0])
@@ -303,7 +302,7 @@ class StepPrinter(TextBase):
             else (self.vec(values))
         )
 
-    def _print_scale(self, step: Step) -> Iterator[RenderableType]:
+    def _print_scale(self, step: Step) -> Iterator[Renderable]:
         weights, vector = self.trace.operand_values(step)
         i = step.info["index"]
         w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
@@ -315,13 +314,13 @@ class StepPrinter(TextBase):
             ],
         )
 
-    def _print_slice(self, step: Step) -> Iterator[RenderableType]:
+    def _print_slice(self, step: Step) -> Iterator[Renderable]:
         start, stop = step.info["start"], step.info["stop"]
         yield from self.result(
             step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
         )
 
-    def _print_zeros(self, step: Step) -> Iterator[RenderableType]:
+    def _print_zeros(self, step: Step) -> Iterator[Renderable]:
         yield from (
             self.matrix_result(step, self.sym(step))
             if step.value.ndim == 2
@@ -329,16 +328,16 @@ class StepPrinter(TextBase):
         )
         yield Text(f"   ({step.label})", style="dim")
 
-    def _print_cut(self, step: Step) -> Iterator[RenderableType]:
+    def _print_cut(self, step: Step) -> Iterator[Renderable]:
         yield from self.result(step)
         yield Text(f"   ({step.label})", style="dim")
 
-    def _print_global_norm(self, step: Step) -> Iterator[RenderableType]:
+    def _print_global_norm(self, step: Step) -> Iterator[Renderable]:
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
         total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
         yield from self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
 
-    def _print_clip_factor(self, step: Step) -> Iterator[RenderableType]:
+    def _print_clip_factor(self, step: Step) -> Iterator[Renderable]:
         (norm,) = self.trace.operand_values(step)
         limit = step.info["max_norm"]
         yield from self.result(
@@ -356,7 +355,7 @@ class StepPrinter(TextBase):
             style="dim",
         )
 
-    def _print_scale_by(self, step: Step) -> Iterator[RenderableType]:
+    def _print_scale_by(self, step: Step) -> Iterator[Renderable]:
         factor = float(self.trace.value(step.operands[0]))
         formula = f"{self.num(factor)} × {self.sym(step.operands[1])}"
         if step.value.ndim == 2:
@@ -364,7 +363,7 @@ class StepPrinter(TextBase):
             return
         yield from self.result(step, parts=[formula])
 
-    def _print_decay(self, step: Step) -> Iterator[RenderableType]:
+    def _print_decay(self, step: Step) -> Iterator[Renderable]:
         formula = (f"{self.sym(step.operands[0])} + {step.info['weight']:g} "
                    f"{self.sym(step.operands[1])}")  # fmt: skip
         if step.value.ndim == 2:
@@ -372,11 +371,11 @@ class StepPrinter(TextBase):
             return
         yield from self.result(step, parts=[formula])
 
-    def _print_concat(self, step: Step) -> Iterator[RenderableType]:
+    def _print_concat(self, step: Step) -> Iterator[Renderable]:
         pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
         yield from self.result(step, parts=[f"[{pieces}]"])
 
-    def _print_softmax_back(self, step: Step) -> Iterator[RenderableType]:
+    def _print_softmax_back(self, step: Step) -> Iterator[Renderable]:
         grad, y_hat = self.trace.operand_values(step)
         dot = float(np.dot(grad, y_hat))
         parts = self.entries(
@@ -386,7 +385,7 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
 
     # -- update -----------------------------------------------------------------------------
-    def _print_sgd(self, step: Step) -> Iterator[RenderableType]:
+    def _print_sgd(self, step: Step) -> Iterator[Renderable]:
         param, grad = self.trace.operand_values(step)
         lr = step.info["learning_rate"]
         formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
