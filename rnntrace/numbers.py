@@ -18,8 +18,10 @@ def round_array(values: np.ndarray, decimals: int) -> np.ndarray:
     scale = 10.0**decimals
     y = np.abs(x) * scale
     rounded = np.floor(y + 0.5 + _NOISE * np.maximum(1.0, y)) / scale
-    out = np.where(np.isfinite(x), np.copysign(rounded, x), x) + 0.0
-    return np.asarray(out, dtype=float).reshape(np.shape(values))
+    # (infinities and NaN pass through unchanged: floor and copysign keep them); + 0.0
+    # turns a negative zero into zero
+    out = np.copysign(rounded, x) + 0.0
+    return np.asarray(out, dtype=float).reshape(x.shape)
 
 
 def round_half_up(value: float, decimals: int) -> float:

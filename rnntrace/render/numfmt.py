@@ -48,12 +48,17 @@ def same(full: np.ndarray, kept: np.ndarray) -> bool:
     """True when carrying did not change the value (beyond float noise such as
     0.02 + 0.08 + 0.03 = 0.13000000000000003)."""
     full, kept = np.asarray(full, dtype=float), np.asarray(kept, dtype=float)
-    return bool(np.all(np.abs(full - kept) <= 1e-12 * np.maximum(1.0, np.abs(full))))
+    if full.shape == kept.shape and full.size <= 64:  # plain floats: faster when small
+        return all(
+            abs(f - k) <= 1e-12 * max(1.0, abs(f))
+            for f, k in zip(full.ravel().tolist(), kept.ravel().tolist())
+        )
+    return bool((np.abs(full - kept) <= 1e-12 * np.maximum(1.0, np.abs(full))).all())
 
 
 def exact(values: np.ndarray, decimals: int) -> bool:
     """True when every entry prints exactly (so '=' is right, not '≈')."""
-    return all(is_short(float(v), decimals) is not None for v in np.ravel(values))
+    return all(is_short(v, decimals) is not None for v in np.ravel(values).tolist())
 
 
 def relation(values: np.ndarray, decimals: int) -> str:
@@ -70,7 +75,7 @@ def factor(value: float, decimals: int, minus: str = MINUS) -> str:
 def places(values: np.ndarray, decimals: int) -> int:
     """One number of decimals for a whole vector or matrix, so that its entries line up:
     the most any entry needs to be exact, or ``decimals`` when some entry is not short."""
-    needed = [is_short(float(v), decimals) for v in np.ravel(values)]
+    needed = [is_short(v, decimals) for v in np.ravel(values).tolist()]
     if any(n is None for n in needed):
         return decimals
     return max([n for n in needed if n is not None], default=0)

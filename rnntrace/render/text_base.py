@@ -93,7 +93,8 @@ class TextBase:
         ``fixed`` writes every entry with the display decimals (0.310, not 0.31)."""
         flat = np.ravel(values)
         if flat.size == 1:
-            return numfmt.fixed(float(flat[0]), self.d) if fixed else self.num(float(flat[0]))
+            value = float(flat[0])
+            return numfmt.fixed(value, self.d) if fixed else self.num(value)
         width = self.d if fixed else numfmt.places(flat, self.d)
 
         def fmt(v: float) -> str:
@@ -101,9 +102,9 @@ class TextBase:
 
         limit = self.settings.max_entries * 2
         if self.settings.full or flat.size <= limit:
-            return "[" + ", ".join(fmt(float(v)) for v in flat) + "]"
-        head = ", ".join(fmt(float(v)) for v in flat[:5])
-        tail = ", ".join(fmt(float(v)) for v in flat[-2:])
+            return "[" + ", ".join(fmt(v) for v in flat.tolist()) + "]"
+        head = ", ".join(fmt(v) for v in flat[:5].tolist())
+        tail = ", ".join(fmt(v) for v in flat[-2:].tolist())
         return f"[{head}, … {flat.size - 7} more …, {tail}]"
 
     def matrix(
