@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rnntrace.errors import RnntraceError
 
 
-def write_atomic(path: str | Path, chunks: Iterable[str], *, force: bool = False) -> None:
-    """Write ``chunks`` to ``path`` through a temporary file in the same folder, so a reader
-    never sees half a file. Refuses an existing ``path`` unless ``force``."""
+def read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of ``path``, ``size`` at a time (to copy a file with :func:`write_atomic`)."""
+    with path.open("rb") as source:
+        while chunk := source.read(size):
+            yield chunk
+
+
+def write_atomic(path: str | Path, chunks: Iterable[str | bytes], *, force: bool = False) -> None:
+    """Write ``chunks`` (text, as UTF-8, or bytes) to ``path`` through a temporary file in
+    the same folder, so a reader never sees half a file. Refuses an existing ``path`` unless
+    ``force``. The file gets the permissions of an ordinary new file."""
     target = Path(path)
     if target.is_dir():
         raise RnntraceError(f"{target}: is a folder; give a file name")
@@ -25,9 +33,9 @@ def write_atomic(path: str | Path, chunks: Iterable[str], *, force: bool = False
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's owner-only mode
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
-                handle.write(chunk)
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         if force:
             os.replace(tmp, target)
         else:

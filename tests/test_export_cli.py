@@ -116,6 +116,11 @@ def test_pdf_is_built_next_to_the_tex_file(tmp_path):
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and f"wrote {pdf}" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pdf", "key.tex"]  # nothing else
+    ordinary = tmp_path / "ordinary"
+    ordinary.write_text("")  # the mode any new file gets under this umask
+    mode = stat.S_IMODE(ordinary.stat().st_mode)
+    assert stat.S_IMODE(pdf.stat().st_mode) == stat.S_IMODE(out.stat().st_mode) == mode
+    ordinary.unlink()
     kept = invoke("export", SENTIMENT, "-o", str(tmp_path / "other.tex"), "--pdf")
     assert kept.exit_code == 0
     (tmp_path / "third.pdf").write_bytes(b"mine")

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from rnntrace.errors import RnntraceError
+from rnntrace.files import read_chunks, write_atomic
 
 TIME_LIMIT = 300  # seconds
 INSTALL_HINT = (
@@ -75,23 +76,4 @@ def first_error(log: str) -> str:
 
 def _place(built: Path, target: Path, force: bool) -> None:
     """Copy ``built`` to ``target`` through a temporary file beside it (atomic)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, built.open("rb") as source:
-            shutil.copyfileobj(source, handle)
-        if force:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise RnntraceError(
-                    f"{target}: already exists; use --force to overwrite it"
-                ) from None
-            except OSError:  # file systems without hard links
-                if target.exists():
-                    raise
-                os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(target, read_chunks(built), force=force)

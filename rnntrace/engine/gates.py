@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rnntrace.engine.cell import CellTracer
 
 GATE_NAMES = {"f": "forget gate", "i": "input gate", "c": "candidate cell", "o": "output gate",
@@ -96,6 +98,16 @@ def back_to_input(c: CellTracer, g: str, t: int) -> str:
     """The gate's part of ∂L/∂x: W_gxᵀ δa (the x columns of W_gᵀ δa when concatenated)."""
     return _back(c, g, t, c.k(f"dx_{g}_{t}"), c.k(f"da{g}_{t}"), "x",
                  f"part of dx_{t}{c.words} through the {GATE_NAMES[g]}")  # fmt: skip
+
+
+def input_gradient(c: CellTracer, t: int, x: str, names: Iterable[str]) -> str:
+    """δx_t: the sum of what each gate in ``names`` sends back to the input x_t."""
+    parts = [back_to_input(c, g, t) for g in names]
+    token = c.token(t)
+    c.rec.do(c.k(f"dx_{t}"), "add", parts, f"\\delta {symbol(c, x)}",
+             f"gradient of the input vector{c.words} of {token!r} (t = {t})",
+             token=token)  # fmt: skip
+    return c.k(f"dx_{t}")
 
 
 def back_to_state(c: CellTracer, g: str, t: int, key: str, delta: str | None = None,

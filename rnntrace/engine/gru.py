@@ -150,18 +150,9 @@ class GruCell(CellTracer):
             rhx = k(f"rhx_{t}") if self.scenario.form == "concatenated" else None
             gates.weight_grads(self, "h", t, x, k(f"rh_{t}"), rh_sym, rhx)
             self.contribute("b_hh", t, k(f"dah_{t}"))
-        dx_parts = [gates.back_to_input(self, g, t) for g in ("z", "r", "h")]
-        token = self.token(t)
-        rec.do(
-            k(f"dx_{t}"),
-            "add",
-            dx_parts,
-            f"\\delta {gates.symbol(self, x)}",
-            f"gradient of the input vector{self.words} of {token!r} (t = {t})",
-            token=token,
-        )
+        dx = gates.input_gradient(self, t, x, ("z", "r", "h"))
         rec.phase = phase
-        return k(f"dx_{t}")
+        return dx
 
     def initial_gradients(
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None

@@ -98,18 +98,9 @@ class LstmCell(CellTracer):
         stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in GATES:
             gates.weight_grads(self, g, t, x, prev["h"], h_sym, stacked)
-        dx_parts = [gates.back_to_input(self, g, t) for g in GATES]
-        token = self.token(t)
-        rec.do(
-            k(f"dx_{t}"),
-            "add",
-            dx_parts,
-            f"\\delta {gates.symbol(self, x)}",
-            f"gradient of the input vector{self.words} of {token!r} (t = {t})",
-            token=token,
-        )
+        dx = gates.input_gradient(self, t, x, GATES)
         rec.phase = phase
-        return k(f"dx_{t}")
+        return dx
 
     def initial_gradients(
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
