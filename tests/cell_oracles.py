@@ -13,7 +13,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from oracles import FORWARD_ONLY, HEAD_LOSS, SeqSpec, mat, num, random_target, vec
+from oracles import (
+    FORWARD_ONLY,
+    HEAD_LOSS,
+    SeqSpec,
+    mat,
+    num,
+    random_target,
+    scenario_head,
+    vec,
+)
 
 GATES = {"lstm": ("f", "i", "c", "o"), "gru": ("z", "r", "h")}
 GATE_BIASES = {"lstm": ["b_f", "b_i", "b_c", "b_o"], "gru": ["b_z", "b_r", "b_h", "b_hh"]}
@@ -125,20 +134,8 @@ def model_line(cfg: CellConfig) -> str:
 
 def to_yaml(cfg: CellConfig, numbers: str = "{decimals: 4, carry: exact}") -> str:
     """The scenario file of ``cfg``."""
-    lines = [
-        "version: 1",
-        f'title: "random {cfg.cell} scenario"',
-        "input: {vectors: true}",
-        "sequences:",
-    ]
-    for seq in cfg.sequences:
-        lines.append(f"  - inputs: {mat(seq.inputs)}")
-        if seq.targets:
-            if cfg.output == "every":
-                items = [_target_text(cfg, seq.targets[t]) for t in range(1, seq.length + 1)]
-                lines.append(f"    targets: [{', '.join(items)}]")
-            else:
-                lines.append(f"    label: {_target_text(cfg, seq.targets[seq.length])}")
+    lines = scenario_head(f"random {cfg.cell} scenario", cfg.sequences, cfg.output,
+                          lambda target: _target_text(cfg, target))  # fmt: skip
     lines.append(model_line(cfg))
     lines.append("params:")
     for key, value in cfg.params.items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, NoReturn
@@ -193,22 +194,27 @@ def _target_text(cfg: Config, target: Any) -> str:
     return vec(values)
 
 
-def to_yaml(cfg: Config) -> str:
-    """The scenario file of ``cfg``."""
-    lines = [
-        "version: 1",
-        'title: "random oracle scenario"',
-        "input: {vectors: true}",
-        "sequences:",
-    ]
-    for seq in cfg.sequences:
+def scenario_head(
+    title: str, sequences: Any, output: str, target_text: Callable[[Any], str]
+) -> list[str]:
+    """The first lines of a random scenario file: its title and its input sequences with
+    their targets (one per step when ``output`` is 'every', else a label)."""
+    lines = ["version: 1", f'title: "{title}"', "input: {vectors: true}", "sequences:"]
+    for seq in sequences:
         lines.append(f"  - inputs: {mat(seq.inputs)}")
         if seq.targets:
-            if cfg.output == "every":
-                items = [_target_text(cfg, seq.targets[t]) for t in range(1, seq.length + 1)]
+            if output == "every":
+                items = [target_text(seq.targets[t]) for t in range(1, seq.length + 1)]
                 lines.append(f"    targets: [{', '.join(items)}]")
             else:
-                lines.append(f"    label: {_target_text(cfg, seq.targets[seq.length])}")
+                lines.append(f"    label: {target_text(seq.targets[seq.length])}")
+    return lines
+
+
+def to_yaml(cfg: Config) -> str:
+    """The scenario file of ``cfg``."""
+    lines = scenario_head("random oracle scenario", cfg.sequences, cfg.output,
+                          lambda target: _target_text(cfg, target))  # fmt: skip
     lines.append(
         f"model: {{cell: rnn, activation: {cfg.activation}, output: {cfg.output}, "
         f"head: {cfg.head}, loss: {cfg.loss}}}"

@@ -22,20 +22,25 @@ from rnntrace.scenario.schema import allowed_keys, choices
 from rnntrace.scenario.yamldoc import YamlDoc, describe
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read ``path`` and return the validated scenario; raises ScenarioError."""
+def read_text(path: str | Path, kind: str = "a scenario file") -> str:
+    """The UTF-8 text of ``path``; a missing, unreadable or non-text file is a one-line
+    ScenarioError naming it (``kind`` says what it should have been)."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError("no such file", file=file) from None
     except IsADirectoryError:
-        raise ScenarioError("is a folder, not a scenario file", file=file) from None
+        raise ScenarioError(f"is a folder, not {kind}", file=file) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read: {exc.strerror}", file=file) from None
-    return parse_scenario(text, file)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read ``path`` and return the validated scenario; raises ScenarioError."""
+    return parse_scenario(read_text(path), str(path))
 
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:

@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from rnntrace.errors import ScenarioError
+from rnntrace.scenario.load import read_text
 from rnntrace.scenario.yamldoc import MAX_ARRAY_ENTRIES, YamlDoc, describe, suggest
 
 STUDENT = "student"
@@ -84,18 +85,8 @@ def read_answers(
 ) -> AnswerSheet:
     """Read an answers file; ``checkable`` keys may be answered, ``known`` are all the trace's
     keys (a known key that is not checkable is given data). Raises ScenarioError."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("no such file", file=file) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a folder, not an answers file", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file=file) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror}", file=file) from None
-    return parse_answers(text, file, checkable, known)
+    text = read_text(path, "an answers file")
+    return parse_answers(text, str(path), checkable, known)
 
 
 def parse_answers(
