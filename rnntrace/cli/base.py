@@ -21,6 +21,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 SCENARIO_ARG = click.Path(dir_okay=False, path_type=Path)
 
 
+def number_policy_options(func: F) -> F:
+    """--carry and --round-terms: the scenario's number policy, changed for this command."""
+    func = click.option(
+        "--round-terms/--no-round-terms",
+        default=None,
+        help="With --carry rounded, also round each product before adding.",
+    )(func)
+    return click.option(
+        "--carry",
+        type=click.Choice(["exact", "rounded"]),
+        help="exact: float64 throughout; rounded: every intermediate rounded to "
+        "numbers.decimals before it is used again, as by hand (default: the scenario's).",
+    )(func)
+
+
 def fail_cleanly(func: F) -> F:
     """Turn library errors into one line on stderr and exit code 2 (traceback with --debug)."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options, trace_file
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
@@ -42,17 +42,7 @@ CARRIED_CREDIT = ("full", "half", "none")  # as rnntrace.render.worksheet.CARRIE
     help="The grading rule the sheet states: marks for an answer that is right for the "
     "student's own earlier (wrong) values: full, half or none.",
 )
-@click.option(
-    "--carry",
-    type=click.Choice(["exact", "rounded"]),
-    help="exact: full precision throughout; rounded: every intermediate rounded to "
-    "numbers.decimals before it is used again, as by hand (default: the scenario's).",
-)
-@click.option(
-    "--round-terms/--no-round-terms",
-    default=None,
-    help="With --carry rounded, also round each product before adding.",
-)
+@number_policy_options
 @click.option("--pdf", is_flag=True, help="Also build the PDF (needs -o; uses latexmk/pdflatex).")
 @click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
 @fail_cleanly

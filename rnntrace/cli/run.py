@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options, trace_file
 
 
 @cli.command()
@@ -41,17 +41,7 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, trace_file
     help="Decimals shown (default: the scenario's numbers.decimals). Does not change "
     "what is carried.",
 )
-@click.option(
-    "--carry",
-    type=click.Choice(["exact", "rounded"]),
-    help="exact: float64 throughout; rounded: every intermediate rounded to "
-    "numbers.decimals before it is used again, as by hand.",
-)
-@click.option(
-    "--round-terms/--no-round-terms",
-    default=None,
-    help="With --carry rounded, also round each product before adding.",
-)
+@number_policy_options
 @click.option(
     "--arrays",
     type=click.Choice(["auto", "lists"]),
