@@ -149,21 +149,21 @@ def _print_text(
     from rnntrace.render import styled
     from rnntrace.render.text import TextSettings, merge_texts, render_text
 
-    if output is not None:
-        # A file gets no styles, and rules 100 columns wide.
-        from rnntrace.files import write_atomic
+    if output is not None or styled.stdout_is_plain():
+        # A file, a pipe or a redirect: no styles, so the text rich would print without
+        # colour, written without rich's console (importing and driving it costs more than
+        # the whole trace). Rules are 100 columns wide in a file, the console's width else.
+        settings = TextSettings(decimals=decimals, full=full, styled=False)
+        report = merge_texts(render_text(trace, selection, settings))
+        width = 100 if output is not None else styled.console_width()
+        text = "".join(styled.plain(report, width=width))
+        if output is not None:
+            from rnntrace.files import write_atomic
 
-        settings = TextSettings(decimals=decimals, full=full, styled=False)
-        report = merge_texts(render_text(trace, selection, settings))
-        write_atomic(output, ["".join(styled.plain(report, width=100))], force=force)
-        return
-    if styled.stdout_is_plain():
-        # Piped or redirected: the text rich would print without colour, without rich's
-        # console (importing and driving it costs more than the whole trace).
-        settings = TextSettings(decimals=decimals, full=full, styled=False)
-        report = merge_texts(render_text(trace, selection, settings))
-        sys.stdout.write("".join(styled.plain(report, width=styled.console_width())))
-        sys.stdout.flush()
+            write_atomic(output, [text], force=force)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         return
     from rich.console import Console, Group
 

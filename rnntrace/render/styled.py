@@ -9,6 +9,7 @@ with colour, and plain text (:func:`plain`) otherwise, laid out exactly as rich 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -219,8 +220,6 @@ def plain(items: Iterable[Renderable], width: int = 80) -> Iterator[str]:
 def stdout_is_plain() -> bool:
     """True when rich would not treat standard output as a terminal (so prints no styles):
     the same test rich's Console makes (TTY_COMPATIBLE, FORCE_COLOR, isatty)."""
-    import sys
-
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     if compatible in ("0", "1"):
         return compatible == "0"
