@@ -117,7 +117,12 @@ def test_output_file_is_written_and_never_overwritten_without_force(tmp_path):
 def test_text_output_to_a_file_has_no_colour(tmp_path):
     target = tmp_path / "solution.txt"
     assert invoke("run", SENTIMENT, "-o", str(target)).exit_code == 0
-    assert "Forward pass" in target.read_text() and not ANSI.search(target.read_text())
+    text = target.read_text(encoding="utf-8")
+    assert "Forward pass" in text and not ANSI.search(text)
+    # the same text as piped to an 80-column console, rules included
+    piped = invoke("run", SENTIMENT, env={"COLUMNS": "80", "FORCE_COLOR": None})
+    assert text == piped.output
+    assert max(len(line) for line in text.splitlines()) == 80
 
 
 def test_no_color_is_respected_even_on_a_terminal():

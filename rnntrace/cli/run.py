@@ -148,14 +148,16 @@ def _print_text(
 
     from rnntrace.render import styled
     from rnntrace.render.text import TextSettings, merge_texts, render_text
+    from rnntrace.render.text_base import TERMINAL_WIDTH
 
     if output is not None or styled.stdout_is_plain():
         # A file, a pipe or a redirect: no styles, so the text rich would print without
         # colour, written without rich's console (importing and driving it costs more than
-        # the whole trace). Rules are 100 columns wide in a file, the console's width else.
+        # the whole trace). Rules span 80 columns in a file (the printer's width), the
+        # console's width else.
         settings = TextSettings(decimals=decimals, full=full, styled=False)
         report = merge_texts(render_text(trace, selection, settings))
-        width = 100 if output is not None else styled.console_width()
+        width = TERMINAL_WIDTH if output is not None else styled.console_width()
         text = "".join(styled.plain(report, width=width))
         if output is not None:
             from rnntrace.files import write_atomic
