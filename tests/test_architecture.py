@@ -13,11 +13,13 @@ ALLOWED = {
     "trace": {"trace"},
     "numbers": {"numbers"},
     # render may read the result dataclasses of analysis (gradflow/gradcheck printers)
-    "render": {"render", "trace", "analysis", "numbers", "errors"},
+    "render": {"render", "trace", "analysis", "assignment", "numbers", "errors"},
     # analysis reads a trace and its scenario and may re-trace it (gradcheck): never render
     "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors"},
     # verify re-traces the scenario (exact and rounded chains) and re-does ops: never render
-    "verify": {"verify", "engine", "scenario", "trace", "numbers", "errors"},
+    "verify": {"verify", "engine", "scenario", "trace", "assignment", "numbers", "errors"},
+    # the question list of a worksheet, shared by render (the sheet) and verify (grading)
+    "assignment": {"assignment", "scenario", "trace", "errors"},
     "files": {"errors"},
     "errors": set(),
 }

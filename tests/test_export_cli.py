@@ -55,7 +55,12 @@ def test_export_writes_the_worksheet_and_the_key(tmp_path):
     sheet, key = tmp_path / "sheet.tex", tmp_path / "key.tex"
     result = invoke("export", SENTIMENT, "-o", str(sheet))
     assert result.exit_code == 0, result.output
-    assert result.output == f"wrote {sheet} (the worksheet: 25 questions)\n"
+    assert result.output.splitlines() == [
+        f"wrote {sheet} (the worksheet: 25 questions, 25 points)",
+        f"wrote {tmp_path / 'sheet-key.tex'} (the answer key: 25 questions, 25 points)",
+        f"wrote {tmp_path / 'sheet.assignment.yaml'} (the assignment: give it to rnntrace "
+        "answers and verify)",
+    ]
     assert invoke("export", SENTIMENT, "-o", str(key), "--key").exit_code == 0
     assert "\\documentclass[10pt]{exam}" in sheet.read_text(encoding="utf-8")
     assert "\\blank{" in sheet.read_text(encoding="utf-8")
@@ -68,13 +73,13 @@ def test_ask_patterns_mean_the_computed_quantities():
     # 'h_*' matches the given h_0 by its full key, and so means every sequence's h_t
     result = invoke("export", SENTIMENT, "--ask", "h_*")
     assert result.exit_code == 0, result.output
-    assert result.output.count("\\part ") == 10  # h_1..h_6 and h_1..h_4
+    assert result.output.count("\\part[1] ") == 10  # h_1..h_6 and h_1..h_4
 
 
 def test_export_to_standard_output_with_chosen_questions_and_rules():
     result = invoke("export", SENTIMENT, "--ask", "h_2, L,dW_hh", "--carried-credit", "none")
     assert result.exit_code == 0, result.output
-    assert result.output.count("\\part ") == 4  # s1.h_2, s2.h_2, L, dW_hh
+    assert result.output.count("\\part[1] ") == 4  # s1.h_2, s2.h_2, L, dW_hh
     assert "no marks are carried forward" in result.output
 
 

@@ -27,7 +27,8 @@ def sheet(trace, questions=None, **settings) -> str:
 
 def parts(text: str) -> list[str]:
     """The text of each question part, up to the next part or question."""
-    return re.split(r"\\part |\\question ", text.split("\\begin{questions}", 1)[1])[1:]
+    body = text.split("\\begin{questions}", 1)[1]
+    return re.split(r"\\part(?:\[[\d.]+\])? |\\question ", body)[1:]
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
@@ -60,7 +61,7 @@ def test_the_worksheet_has_a_blank_per_number_and_no_answers():
 def test_a_matrix_gets_a_blank_matrix_of_its_shape():
     trace = trace_scenario(load_scenario(SENTIMENT))
     text = sheet(trace, trace.select(["W_hh_new"]))
-    matrix = re.search(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", text.split("\\part ")[1])
+    matrix = re.search(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.split(r"\\part\[1\] ", text)[1])
     assert matrix is not None
     rows = matrix.group(1).split("\\\\")
     assert len(rows) == 3 and all(row.count("\\blank{-0.000}") == 3 for row in rows)

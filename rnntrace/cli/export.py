@@ -1,19 +1,24 @@
-"""`rnntrace export`: a student worksheet, or its answer key, as an exam-class LaTeX file."""
+"""`rnntrace export`: a student worksheet, its answer key and the assignment file, as
+exam-class LaTeX (and PDFs: the worksheet with a form field on every blank)."""
 
 from __future__ import annotations
 
-import difflib
-from fnmatch import fnmatchcase
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options, trace_file
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options
+from rnntrace.cli.sources import points_option, tolerance_options
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
-    from rnntrace.trace import Step, Trace
+    from rnntrace.assignment import Assignment, Question
+    from rnntrace.cli.sources import Source
+    from rnntrace.scenario.model import Scenario
+    from rnntrace.trace import Trace
+    from rnntrace.verify.tolerance import Tolerance
 
 CARRIED_CREDIT = ("full", "half", "none")  # as rnntrace.render.worksheet.CARRIED_CREDIT
 
@@ -24,26 +29,34 @@ CARRIED_CREDIT = ("full", "half", "none")  # as rnntrace.render.worksheet.CARRIE
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the .tex file here (atomically); without it, print it.",
+    help="Write the worksheet here (hw.tex), its key beside it (hw-key.tex) and the "
+    "assignment file (hw.assignment.yaml); without it, print the sheet.",
 )
-@click.option("--key", is_flag=True, help="The answer key: answers and worked steps filled in.")
+@click.option("--key", is_flag=True, help="Write only the answer key (to -o or the terminal).")
 @click.option(
     "--ask",
     metavar="KEYS",
-    help="The quantities to ask for, as keys or shell patterns separated by commas "
-    "(h_2,L,dW_hh or 'h_*'). Default: the hidden states, the outputs, the losses, the "
-    "gradients and the updated parameters.",
+    help="The quantities to ask for, as keys, display names or shell patterns separated by "
+    "commas (h_2,L,dW_hh or 'h_*'). Default: the scenario's assignment.ask, else the hidden "
+    "states, the outputs, the losses, the gradients and the updated parameters.",
 )
+@points_option
 @click.option(
     "--carried-credit",
     type=click.Choice(CARRIED_CREDIT),
-    default="full",
-    show_default=True,
-    help="The grading rule the sheet states: marks for an answer that is right for the "
-    "student's own earlier (wrong) values: full, half or none.",
+    help="The grading rule the sheet states and verify applies: marks for an answer that is "
+    "right for the student's own earlier (wrong) values (default: the scenario's "
+    "assignment.carried_credit, else full).",
 )
 @number_policy_options
-@click.option("--pdf", is_flag=True, help="Also build the PDF (needs -o; uses latexmk/pdflatex).")
+@tolerance_options
+@click.option("--pdf", is_flag=True, help="Also build the PDFs (needs -o; uses latexmk/pdflatex).")
+@click.option(
+    "--fillable/--no-fillable",
+    default=None,
+    help="A PDF form field on every blank of the worksheet, for answers typed in a PDF "
+    "reader (default: on with --pdf).",
+)
 @click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
 @fail_cleanly
 def export(
@@ -51,79 +64,180 @@ def export(
     output: Path | None,
     key: bool,
     ask: str | None,
-    carried_credit: str,
+    points: str | None,
+    carried_credit: str | None,
     carry: str | None,
     round_terms: bool | None,
+    decimals: int | None,
+    sigfigs: int | None,
+    rtol: Decimal | None,
+    atol: Decimal | None,
     pdf: bool,
+    fillable: bool | None,
     force: bool,
 ) -> None:
-    """Write a student worksheet for SCENARIO, or with --key its answer key, as LaTeX.
+    """Write the worksheet for SCENARIO, its answer key and the assignment file.
 
-    An exam-class document: the rules (decimals, rounding, whether later answers are
-    graded from the student's own earlier values), the model, the data as matrices, and
-    the questions with blanks sized for the answers. The key is the same document with
-    the answers and the full worked steps filled in.
+    The worksheet is an exam-class document: the rules (decimals, rounding, whether later
+    answers are graded from the student's own earlier values), the model, the data as
+    matrices, and the numbered questions with their points, a blank for every number
+    (each labelled with its key in the answers file) and room to work. The key is the same
+    document with the answers and the worked steps. The assignment file lists the
+    questions, points and tolerance: give it to `rnntrace answers` and `rnntrace verify`
+    in place of the scenario. --pdf builds the PDFs, the worksheet with a form field on
+    every blank, which `rnntrace verify` reads back.
 
     \b
     Examples:
-      rnntrace export scenarios/sentiment.yaml -o sheet.tex
-      rnntrace export scenarios/sentiment.yaml -o key.tex --key --pdf
-      rnntrace export scenarios/sentiment.yaml -o sheet.tex --ask h_2,L,dW_hh
+      rnntrace init review.yaml
+      rnntrace export review.yaml -o hw.tex --pdf
+      rnntrace export review.yaml -o hw.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
+      rnntrace export review.yaml -o key.tex --key
     """
-    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+    from rnntrace.assignment import parse_points, questions_for
+    from rnntrace.cli.sources import load_source
+    from rnntrace.verify.tolerance import Tolerance
 
     if pdf and output is None:
         raise click.UsageError("--pdf needs -o FILE.tex")
-    if pdf and output is not None and output.with_suffix(".pdf").exists() and not force:
+    if fillable and key:
+        raise click.UsageError("--fillable is for the worksheet; the key has its answers")
+    source = load_source(scenario)
+    if source.assignment is not None:
         raise RnntraceError(
-            f"{output.with_suffix('.pdf')}: already exists; use --force to overwrite it"
+            f"{scenario}: is an assignment file; export takes the scenario it was made from "
+            f"({source.scenario_file})"
         )
-    trace = trace_file(scenario, carry, round_terms)
-    questions = ask_steps(trace, ask)
-    chunks = render_worksheet(trace, questions, SheetSettings(key, carried_credit))
+    loaded = source.scenario
+    trace = _trace(loaded, carry, round_terms)
+    rules = parse_points(points) if points else []
+    questions = questions_for(trace, loaded.assignment, _patterns(ask), rules)
+    credit = carried_credit or loaded.assignment.carried_credit
+    fill = pdf if fillable is None else fillable
     if output is None:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)
+        _print_sheet(trace, questions, key, credit, fill)
         return
-    from rnntrace.files import write_atomic
+    tolerance = Tolerance.choose(decimals, sigfigs, rtol, atol, trace.meta.decimals)
+    files = _outputs(output, key, pdf)
+    for path in files:
+        if path.exists() and not force:
+            raise RnntraceError(f"{path}: already exists; use --force to overwrite it")
+    _write(trace, questions, output, key, credit, fill, pdf, force)
+    if not key:
+        assignment = _assignment(source, trace, questions, tolerance, credit)
+        _write_assignment(assignment, files[-1], force)
 
-    write_atomic(output, chunks, force=force)
-    kind = "answer key" if key else "worksheet"
-    click.echo(f"wrote {output} (the {kind}: {len(questions)} questions)")
-    if pdf:
-        from rnntrace.cli.pdf import build_pdf
 
-        click.echo(f"wrote {build_pdf(output, force)}")
-
-
-def ask_steps(trace: Trace, ask: str | None) -> list[Step]:
-    """The steps that ``--ask`` names (default: the trace's default questions)."""
+def _patterns(ask: str | None) -> list[str]:
     if ask is None:
-        questions = trace.default_questions()
-        if not questions:
-            raise RnntraceError("this scenario has no quantities to ask for")
-        return questions
+        return []
     patterns = [part.strip() for part in ask.split(",") if part.strip()]
     if not patterns:
         raise RnntraceError("--ask: expected keys separated by commas, e.g. h_2,L,dW_hh")
-    chosen: set[str] = set()
-    for pattern in patterns:
-        chosen.update(step.key for step in _matching(trace, pattern))
-    return [step for step in trace if step.key in chosen]
+    return patterns
 
 
-def _matching(trace: Trace, pattern: str) -> list[Step]:
-    """The quantities a pattern names. Given data is never a question, so a pattern such
-    as ``h_*`` that matches the parameter ``h_0`` also means every sequence's ``h_t``."""
-    try:
-        hits = [step for step in trace.select([pattern]) if step.op not in ("given", "input")]
-    except KeyError:
-        keys = sorted({trace.base_key(step) for step in trace.checkable()})
-        close = difflib.get_close_matches(pattern, keys, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else " (keys look like h_2, L, dW_hh)"
-        raise RnntraceError(f"--ask: no quantity is called {pattern!r}{hint}") from None
-    if not hits:
-        hits = [s for s in trace.checkable() if fnmatchcase(trace.base_key(s), pattern)]
-    if not hits:
-        raise RnntraceError(f"--ask: {pattern!r} names only given data, nothing to compute")
-    return hits
+def _trace(scenario: Scenario, carry: str | None, round_terms: bool | None) -> Trace:
+    from dataclasses import replace
+
+    from rnntrace.engine import trace_scenario
+
+    policy = scenario.numbers
+    if carry is not None:
+        policy = replace(policy, carry=carry)
+    if round_terms is not None:
+        policy = replace(policy, round_terms=round_terms)
+    return trace_scenario(scenario, policy)
+
+
+def key_path(sheet: Path) -> Path:
+    """Where the key of a worksheet goes: ``hw.tex`` -> ``hw-key.tex``."""
+    return sheet.with_name(sheet.stem + "-key" + sheet.suffix)
+
+
+def assignment_path(sheet: Path) -> Path:
+    """Where the assignment file of a worksheet goes: ``hw.tex`` -> ``hw.assignment.yaml``."""
+    return sheet.with_name(sheet.stem + ".assignment.yaml")
+
+
+def _outputs(output: Path, key: bool, pdf: bool) -> list[Path]:
+    """Every file the command writes, the assignment file last."""
+    sheets = [output] if key else [output, key_path(output)]
+    pdfs = [sheet.with_suffix(".pdf") for sheet in sheets] if pdf else []
+    return sheets + pdfs + ([] if key else [assignment_path(output)])
+
+
+def _print_sheet(
+    trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool
+) -> None:
+    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+
+    settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key)
+    for chunk in render_worksheet(trace, questions, settings):
+        click.echo(chunk, nl=False)
+
+
+def _write(
+    trace: Trace,
+    questions: list[Question],
+    output: Path,
+    key: bool,
+    credit: str,
+    fill: bool,
+    pdf: bool,
+    force: bool,
+) -> None:
+    """The worksheet and its key (or the key only), and their PDFs."""
+    from rnntrace.files import write_atomic
+    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+
+    total = sum(q.points for q in questions)
+    sheets = [(output, True)] if key else [(output, False), (key_path(output), True)]
+    for path, is_key in sheets:
+        settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key)
+        write_atomic(path, render_worksheet(trace, questions, settings), force=force)
+        what = "the answer key" if is_key else "the worksheet" + (", fillable" if fill else "")
+        click.echo(f"wrote {path} ({what}: {len(questions)} questions, {total:g} points)")
+    if pdf:
+        from rnntrace.cli.pdf import build_pdf
+
+        for path, _ in sheets:
+            click.echo(f"wrote {build_pdf(path, force)}")
+
+
+def _assignment(
+    source: Source,
+    trace: Trace,
+    questions: list[Question],
+    tolerance: Tolerance,
+    credit: str,
+) -> Assignment:
+    from rnntrace.assignment import Assignment
+    from rnntrace.assignment.file import sha256
+
+    return Assignment(
+        file="",
+        title=trace.meta.title,
+        scenario_path=str(source.scenario_file),
+        scenario_sha256=sha256(source.scenario_text.encode("utf-8")),
+        decimals=trace.meta.decimals,
+        carry=trace.meta.carry,
+        round_terms=trace.meta.round_terms,
+        tolerance=tolerance.as_data(),
+        carried_credit=credit,
+        questions=tuple(questions),
+    )
+
+
+def _write_assignment(assignment: Assignment, path: Path, force: bool) -> None:
+    """Write the assignment file; its scenario path is made relative to its folder."""
+    import os
+    from dataclasses import replace
+
+    from rnntrace.assignment import write_assignment
+    from rnntrace.files import write_atomic
+
+    scenario = Path(assignment.scenario_path)
+    relative = os.path.relpath(scenario.resolve(), path.resolve().parent)
+    write_atomic(path, write_assignment(replace(assignment, scenario_path=relative)), force=force)
+    click.echo(f"wrote {path} (the assignment: give it to rnntrace answers and verify)")

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from rnntrace.render import numfmt
+from rnntrace.assignment.questions import Question, number_questions
 from rnntrace.render.latex import PREAMBLE, LatexPrinter, display_latex
-from rnntrace.render.latex_base import LINE_PT, MINUS, LatexSettings, is_number, side_by_side
+from rnntrace.render.latex_base import LINE_PT, LatexSettings, side_by_side
 from rnntrace.render.prose import (
     Display,
     Math,
@@ -25,37 +23,53 @@ from rnntrace.render.prose import (
     model_sentences,
     prose_latex,
     sentence,
-    token_at,
     token_words,
 )
-from rnntrace.render.sheet_text import describe, group_title, rules
+from rnntrace.render.sheet_questions import SheetQuestions
+from rnntrace.render.sheet_text import rules
 from rnntrace.render.texescape import latex_word
 from rnntrace.trace import Step, Trace
 
 CARRIED_CREDIT = ("full", "half", "none")
 
-SHEET_PREAMBLE = r"""\newcommand{\blank}[1]{\underline{\hphantom{#1}\quad}}
+SHEET_PREAMBLE = r"""\usepackage{needspace}
+\addpoints
+\newcommand{\blank}[1]{\underline{\hphantom{#1}\quad}}
 \newcommand{\answer}[2]{\underline{\hphantom{#1}\llap{$\mathbf{#2}$}\quad}}
 \pagestyle{headandfoot}
 \footer{}{Page \thepage}{}
 """
 
 
+# A fillable sheet: hyperref's form fields (they need the ZapfDingbats font of TeX Live's
+# fonts-recommended), one a blank, named as rnntrace.assignment.field_name says.
+FORM_PREAMBLE = r"""\usepackage{hyperref}
+\hypersetup{hidelinks,pdfcreator={rnntrace}}
+\newcommand{\field}[2]{\mbox{\TextField[name={#1},width=#2,height=1.3em,charsize=9pt,%
+bordercolor={0.55 0.55 0.55},backgroundcolor={0.94 0.95 1}]{}}}
+"""
+
+
 @dataclass(frozen=True)
 class SheetSettings:
-    """What kind of sheet: the worksheet or its key, and the carried-credit rule it states."""
+    """What kind of sheet: the worksheet or its key, the carried-credit rule it states, and
+    whether its blanks are PDF form fields."""
 
     key: bool = False
     carried_credit: str = "full"  # full | half | none
+    fillable: bool = False
 
 
 class Worksheet:
     """Writes the worksheet (or key) of a trace for a list of question steps."""
 
-    def __init__(self, trace: Trace, questions: Sequence[Step], settings: SheetSettings) -> None:
+    def __init__(
+        self, trace: Trace, questions: Sequence[Question], settings: SheetSettings
+    ) -> None:
         self.trace = trace
         self.questions = list(questions)
         self.settings = settings
+        self.fillable = settings.fillable and not settings.key
         # Questions and their solutions are indented (exam's parts): narrower displays.
         self.printer = LatexPrinter(trace, settings=LatexSettings(full=True, width=LINE_PT - 70))
         self.d = trace.meta.decimals
@@ -64,10 +78,11 @@ class Worksheet:
         """The whole document, in chunks."""
         key = self.settings.key
         yield "\\documentclass[10pt]{exam}\n" + PREAMBLE + SHEET_PREAMBLE
+        yield FORM_PREAMBLE if self.fillable else ""
         if key:
             yield "\\runningheader{}{}{\\textbf{Answer key}}\n"
             yield "\\firstpageheader{}{}{\\textbf{Answer key}}\n"
-        yield "\\begin{document}\n"
+        yield "\\begin{document}\n" + ("\\begin{Form}\n" if self.fillable else "")
         yield from self._title()
         yield "\\section*{Rules}\n\\begin{itemize}\n"
         for rule in rules(self.trace, self.settings.carried_credit):
@@ -75,9 +90,12 @@ class Worksheet:
         yield "\\end{itemize}\n\\section*{The model}\n"
         for line in model_sentences(self.trace):
             yield prose_latex(line) + "\n\n"
+        yield "\\begin{center}\n\\gradetable[h][questions]\n\\end{center}\n"
         yield from self._data()
-        yield from self._questions()
-        yield "\\end{document}\n"
+        yield from SheetQuestions(
+            self.trace, self.questions, self.printer, key=key, fillable=self.fillable
+        ).render()
+        yield ("\\end{Form}\n" if self.fillable else "") + "\\end{document}\n"
 
     def _title(self) -> Iterator[str]:
         meta = self.trace.meta
@@ -85,7 +103,11 @@ class Worksheet:
         yield "\\begin{center}\n"
         yield f"{{\\Large\\bfseries {prose_latex(sentence(meta.title))}}}\\\\[4pt]\n"
         yield f"{{\\large {kind}}}\n\\end{{center}}\n"
-        if not self.settings.key:
+        if self.fillable:
+            yield "\\noindent \\TextField[name=student,width=9cm,height=1.3em,charsize=10pt,"
+            yield "bordercolor={0.55 0.55 0.55},backgroundcolor={0.94 0.95 1}]{Name:}"
+            yield "\\hfill Date: \\makebox[4cm]{\\hrulefill}\n\n\\medskip\n"
+        elif not self.settings.key:
             yield "\\noindent Name: \\makebox[9cm]{\\hrulefill}\\hfill Date: "
             yield "\\makebox[4cm]{\\hrulefill}\n\n\\medskip\n"
         if meta.description:
@@ -148,100 +170,16 @@ class Worksheet:
                 parts += [", " if i else " ", Math(f"y_{{{time}}}"), " = ", Word(target)]
         return sentence(*parts, ".")
 
-    # -- the questions ----------------------------------------------------------------------
-    def _questions(self) -> Iterator[str]:
-        yield "\\section*{Questions}\n\\begin{questions}\n"
-        shown: set[str] = set()
-        for title, steps in self._groups():
-            yield f"\\question {prose_latex(title)}\n\\begin{{parts}}\n"
-            for step in steps:
-                yield f"\\part {prose_latex(describe(self.trace, step))}\n"
-                yield "{\\renewcommand{\\arraystretch}{1.6}\n"
-                yield display_latex(self._answer(step)) + "}\n"
-                if self.settings.key:
-                    yield from self._solution(step, shown)
-            yield "\\end{parts}\n"
-        yield "\\end{questions}\n"
-
-    def _groups(self) -> list[tuple[Prose, list[Step]]]:
-        """Runs of questions of one part of the calculation, in trace order."""
-        groups: list[tuple[tuple[str, int | None], list[Step]]] = []
-        for step in self.questions:
-            key = (step.phase, step.sequence)
-            if groups and groups[-1][0] == key:
-                groups[-1][1].append(step)
-            else:
-                groups.append((key, [step]))
-        return [(group_title(self.trace, phase, seq), steps) for (phase, seq), steps in groups]
-
-    def _answer(self, step: Step) -> Display:
-        """``symbol = [blanks]``, or in the key ``symbol = [answers]``."""
-        values = np.asarray(step.carried)
-        texts = [numfmt.fixed(float(v), self.d, MINUS) for v in np.ravel(values)]
-        digits = max(len(t.lstrip(MINUS).split(".")[0]) for t in texts)
-        template = "-" + "0" * digits + ("." + "0" * self.d if self.d else "")
-
-        def cell(text: str) -> str:
-            if self.settings.key:
-                return rf"\answer{{{template}}}{{{text}}}"
-            return rf"\blank{{{template}}}"
-
-        if is_number(values):
-            terms = [cell(texts[0])]
-        else:
-            columns = values.shape[1] if values.ndim == 2 else 1
-            cells = [
-                [cell(t) for t in texts[i : i + columns]] for i in range(0, len(texts), columns)
-            ]
-            terms = self.printer.block_terms(cells, vector=values.ndim == 1)
-        rel = self.printer.rel(step) if self.settings.key else "="
-        return self.printer.equation(self.printer.sym(step), [(rel, terms)])
-
-    def _solution(self, step: Step, shown: set[str]) -> Iterator[str]:
-        """The worked steps leading to ``step`` that no earlier solution showed."""
-        steps = self._ancestors(step, shown)
-        if not steps:
-            return
-        # Not exam's solution environment: it is a box, and a box cannot break across pages.
-        yield "\\par\\medskip\\noindent\\textbf{Worked solution.}\n\n"
-        where: tuple[int | None, int | None] = (None, None)
-        for s in steps:
-            context = self._context(s)
-            if (s.sequence, s.time) != where and context is not None:
-                yield prose_latex(context) + "\n\n"
-            where = (s.sequence, s.time)
-            for item in side_by_side(list(self.printer.step_items(s)), self.printer.width):
-                yield self.printer.markup(item)
-        yield "\\medskip\n"
-
-    def _ancestors(self, step: Step, shown: set[str]) -> list[Step]:
-        found: set[str] = set()
-        stack = [step.key]
-        while stack:
-            key = stack.pop()
-            if key in found or key in shown:
-                continue
-            current = self.trace[key]
-            if current.op == "given":
-                continue
-            found.add(key)
-            stack.extend(current.operands)
-        shown.update(found)
-        return [s for s in self.trace if s.key in found]
-
-    def _context(self, step: Step) -> Prose | None:
-        """'Sequence 2, time step 3 (word):' over the worked steps of that time step."""
-        several = len(self.trace.meta.sequences) > 1
-        parts: list[str] = [f"Sequence {step.sequence}"] if several else []
-        if step.time is not None and step.sequence is not None:
-            parts.append(f", time step {step.time}" if several else f"Time step {step.time}")
-            token = token_at(self.trace, step)
-            parts += [" (", Word(token), ")"] if token is not None else []
-        return sentence(*parts, ":", note=True) if parts else None
-
 
 def render_worksheet(
-    trace: Trace, questions: Sequence[Step], settings: SheetSettings | None = None
+    trace: Trace,
+    questions: Sequence[Question] | Sequence[Step],
+    settings: SheetSettings | None = None,
 ) -> Iterator[str]:
-    """The worksheet (or with ``settings.key`` its answer key) as LaTeX, in chunks."""
-    return Worksheet(trace, questions, settings or SheetSettings()).render()
+    """The worksheet (or with ``settings.key`` its answer key) as LaTeX, in chunks. Steps
+    given instead of questions are numbered as the sheet numbers them, 1 point each."""
+    if any(isinstance(q, Step) for q in questions):
+        steps = [q for q in questions if isinstance(q, Step)]
+        questions = number_questions(trace, steps, dict.fromkeys((s.key for s in steps), 1.0))
+    chosen = [q for q in questions if isinstance(q, Question)]
+    return Worksheet(trace, chosen, settings or SheetSettings()).render()

@@ -8,6 +8,7 @@ import numpy as np
 import yaml
 
 from rnntrace.errors import ScenarioError
+from rnntrace.scenario.load_assignment import AssignmentReader
 from rnntrace.scenario.load_input import MAX_TIME_STEPS
 from rnntrace.scenario.load_params import ParamsReader
 from rnntrace.scenario.load_targets import TargetsReader
@@ -48,7 +49,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(ParamsReader, TargetsReader):
+class _Loader(ParamsReader, TargetsReader, AssignmentReader):
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -114,6 +115,7 @@ class _Loader(ParamsReader, TargetsReader):
             else:
                 values[key] = doc.choice(node, f"model.{key}", choices("model", key))
         if values.get("topology") in ("generate", "encoder_decoder") and "output" not in values:
+        assignment = self.assignment(top.get("assignment"))
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
@@ -129,6 +131,7 @@ class _Loader(ParamsReader, TargetsReader):
             self.fail(
                 fields["loss"][1],
                 "model.loss",
+            assignment=assignment,
                 f"{spec.loss!r} needs outputs, but model.output is 'none'; set output to "
                 "last or every, or loss to none",
             )

@@ -85,6 +85,30 @@ class TrainSpec:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where something was written: ``file:line:col``, for messages about it later."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    """The scenario's ``assignment`` section: what a worksheet asks and what it is worth.
+
+    ``ask`` holds keys or shell patterns (empty: the default questions); ``points`` pattern ->
+    points, the last matching entry winning (1 point a question otherwise)."""
+
+    ask: tuple[tuple[str, Place], ...] = ()
+    points: tuple[tuple[str, float, Place], ...] = ()
+    carried_credit: str = "full"  # full | half | none
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole validated scenario file."""
 
@@ -102,6 +126,7 @@ class Scenario:
     train: TrainSpec
     numbers: NumberPolicy
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
+    assignment: AssignmentSpec = AssignmentSpec()
 
     @property
     def sizes(self) -> dict[str, int]:

@@ -253,6 +253,33 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "assignment": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the questions of the worksheet (rnntrace export) and their points",
+            "properties": {
+                "ask": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                    "description": "keys or shell patterns of the quantities to ask for "
+                    "(h_2, 'dW_*'; display names such as W_ho work too); default: the hidden "
+                    "states, outputs, losses, gradients and updated parameters",
+                },
+                "points": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1000},
+                    "description": "points per question, by key or shell pattern ('dW_*': 2); "
+                    "the last matching entry wins; 1 point a question otherwise",
+                },
+                "carried_credit": _enum(
+                    ["full", "half", "none"],
+                    "full",
+                    "marks for an answer that is right for the student's own earlier "
+                    "(wrong) values",
+                ),
+            },
+        },
         "numbers": {
             "type": "object",
             "additionalProperties": False,

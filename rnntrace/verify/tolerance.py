@@ -16,7 +16,7 @@ the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
@@ -81,6 +81,21 @@ class Tolerance:
         if rtol is not None or atol is not None:
             return cls.relative(rtol or Decimal(0), DEFAULT_ATOL if atol is None else atol)
         return cls.decimals(default_decimals if decimals is None else decimals)
+
+    def as_data(self) -> dict[str, str | int]:
+        """The rule as an assignment file records it (numbers as exact decimal text)."""
+        if self.mode == "relative":
+            return {"rule": "relative", "rtol": str(self.rtol), "atol": str(self.atol)}
+        return {"rule": self.mode, "digits": self.digits}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> Tolerance:
+        """The rule an assignment file records (see ``as_data``)."""
+        if data["rule"] == "relative":
+            return cls.relative(Decimal(str(data["rtol"])), Decimal(str(data["atol"])))
+        digits = data["digits"]
+        assert isinstance(digits, int)
+        return cls.decimals(digits) if data["rule"] == "decimals" else cls.sigfigs(digits)
 
     def rule(self) -> str:
         """The rule in words, as every report states it."""
