@@ -52,6 +52,16 @@ def fail_cleanly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def one_line_usage_error(exc: click.ClickException) -> str:
+    """``rnntrace run: Invalid value for '--steps': ... (rnntrace run --help)``: click's
+    three or four lines of usage, blank line and error, said in one."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return f"rnntrace: {message}"
+    return f"{ctx.command_path}: {message} (see {ctx.command_path} --help)"
+
+
 # command -> the module of rnntrace.cli that defines it (imported only when it is used, so
 # that `rnntrace run` does not pay for importing every other command's dependencies)
 COMMANDS = {
@@ -66,6 +76,23 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's main, with every usage error on one line and exit code 2, and Ctrl-C
+        exiting 130 (as a shell reports a process ended by SIGINT), not 1 (wrong answers)."""
+        kwargs["standalone_mode"] = False
+        try:
+            returned = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help())  # `rnntrace` alone: the overview, as --help
+            sys.exit(0)
+        except click.ClickException as exc:
+            click.echo(one_line_usage_error(exc), err=True)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(returned if isinstance(returned, int) else 0)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:

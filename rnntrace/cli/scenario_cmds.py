@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
 
-EXAMPLES = {
-    "sentiment": "sentiment.yaml",
-    "sentiment-lstm": "sentiment-lstm.yaml",
-    "sentiment-gru": "sentiment-gru.yaml",
-    "i-love-ai": "i-love-ai.yaml",
-}
+if TYPE_CHECKING:
+    from rnntrace.scenario.model import Scenario
+
+# The bundled examples, by name (the file name without .yaml); `init --example NAME`.
+EXAMPLES = (
+    "bidirectional", "generate", "hello", "hello-attention", "i-love-ai", "sentiment",
+    "sentiment-gru", "sentiment-lstm", "seq2seq", "stacked",
+)  # fmt: skip
+# The first line `init` writes: editors with the YAML language server (VS Code's YAML
+# extension, Neovim, Helix, ...) validate and complete the file against this schema.
+SCHEMA_FILE = "rnntrace-scenario.schema.json"
+MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
 
 
 @cli.command()
@@ -24,20 +31,34 @@ def validate(scenario: Path) -> None:
 
     \b
     Example:
-      rnntrace validate scenarios/sentiment.yaml
+      rnntrace init review.yaml
+      rnntrace validate review.yaml
     """
     from rnntrace.scenario import load_scenario
 
-    loaded = load_scenario(scenario)
+    click.echo(f"{scenario}: valid: {describe_scenario(load_scenario(scenario))}")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def describe_scenario(loaded: Scenario) -> str:
+    """What a scenario describes, in one line: sequences and time steps, sizes, the model
+    (cell, topology, layers, attention, output, head, loss) and the number policy."""
     sizes = loaded.sizes
     steps = sum(seq.length for seq in loaded.sequences)
-    n = len(loaded.sequences)
     model = loaded.model
-    click.echo(
-        f"{scenario}: valid: {n} sequence{'s' if n > 1 else ''} ({steps} time steps), "
+    cell = f"{model.cell} ({model.activation})" if model.cell == "rnn" else model.cell
+    if model.layers > 1:
+        cell += f", {model.layers} layers" + (", residual" if model.residual else "")
+    attention = "no attention" if model.attention == "none" else f"{model.attention} attention"
+    return (
+        f"{_count(len(loaded.sequences), 'sequence')} ({_count(steps, 'time step')}), "
         f"D = {sizes['D']}, H = {sizes['H']}, K = {sizes['K']}; "
-        f"{model.cell} ({model.activation}), output {model.output}, head {model.head}, "
-        f"loss {model.loss}; numbers {loaded.numbers.carry}, {loaded.numbers.decimals} decimals"
+        f"{cell}, topology {model.topology}, {attention}, output {model.output}, "
+        f"head {model.head}, loss {model.loss}; "
+        f"numbers {loaded.numbers.carry}, {_count(loaded.numbers.decimals, 'decimal')}"
     )
 
 
@@ -45,19 +66,29 @@ def validate(scenario: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="scenario.yaml")
 @click.option(
     "--example",
-    type=click.Choice(sorted(EXAMPLES)),
+    type=click.Choice(EXAMPLES),
     default="sentiment",
     show_default=True,
-    help="Which bundled scenario to start from.",
+    help="Which bundled scenario to start from: sentiment (a many-to-one RNN with BPTT), "
+    "sentiment-lstm, sentiment-gru, i-love-ai (a forward pass), hello (many-to-many), "
+    "hello-attention (self-attention), generate (one-to-many), seq2seq (encoder-decoder "
+    "with attention), bidirectional, stacked.",
 )
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @fail_cleanly
-def init(path: Path, example: str) -> None:
-    """Write a starter scenario to PATH (default scenario.yaml); never overwrites a file.
+def init(path: Path, example: str, force: bool) -> None:
+    """Write a starter scenario to PATH (default scenario.yaml); never overwrites a file
+    unless --force.
+
+    The file starts with a `yaml-language-server` line naming the scenario's JSON Schema,
+    so that an editor validates and completes it once the schema is beside it
+    (`rnntrace schema > rnntrace-scenario.schema.json`).
 
     \b
     Examples:
       rnntrace init
-      rnntrace init hello.yaml --example i-love-ai
+      rnntrace init review.yaml --example sentiment-lstm
+      rnntrace init attention.yaml --example hello-attention
     """
     from importlib import resources
 
@@ -65,10 +96,10 @@ def init(path: Path, example: str) -> None:
 
     text = (
         resources.files("rnntrace")
-        .joinpath("examples", EXAMPLES[example])
+        .joinpath("examples", f"{example}.yaml")
         .read_text(encoding="utf-8")
     )
-    write_atomic(path, [text])
+    write_atomic(path, [MODELINE, text], force=force)
     click.echo(f"wrote {path} (the {example!r} example); next: rnntrace run {path}")
 
 
@@ -79,6 +110,11 @@ def schema() -> None:
     \b
     Example:
       rnntrace schema > rnntrace-scenario.schema.json
+
+    A scenario file that starts with the line
+    `# yaml-language-server: $schema=rnntrace-scenario.schema.json` (as `rnntrace init`
+    writes it) is then checked and completed as you type by editors that use the YAML
+    language server (VS Code's YAML extension, Neovim, Helix, Emacs lsp-mode).
     """
     import json
 

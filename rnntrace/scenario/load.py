@@ -28,15 +28,47 @@ def read_text(path: str | Path, kind: str = "a scenario file") -> str:
     ScenarioError naming it (``kind`` says what it should have been)."""
     file = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = read_regular_file(Path(path), kind)
     except FileNotFoundError:
         raise ScenarioError("no such file", file=file) from None
     except IsADirectoryError:
         raise ScenarioError(f"is a folder, not {kind}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read: {exc.strerror}", file=file) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise ScenarioError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} here); save the file as UTF-8",
+            file=file, line=line, col=col,
+        ) from None  # fmt: skip
+
+
+def read_regular_file(path: Path, kind: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; a pipe, a device (``/dev/zero``)
+    or a larger file is refused before anything is read."""
+    import os
+    import stat
+
+    from rnntrace.scenario.yamldoc import MAX_FILE_BYTES
+
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"not a regular file (a pipe or a device?); expected {kind}",
+                                file=str(path))  # fmt: skip
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; expected {kind}",
+            file=str(path),
+        )
+    return data
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -41,7 +41,7 @@ def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
     return {"enum": values, "default": default, "description": text}
 
 
-_PART_PARAMS: dict[str, Any] = {}  # filled below, once _param_text exists
+_PART_PARAMS: dict[str, Any] = _part_params()
 _PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
                          "properties": _PART_PARAMS}  # fmt: skip
 
@@ -329,6 +329,3 @@ def choices(section: str, key: str) -> list[str]:
 def default(section: str, key: str) -> Any:
     """The documented default of a key."""
     return SCHEMA["properties"][section]["properties"][key]["default"]
-
-
-_PART_PARAMS.update(_part_params())

@@ -266,14 +266,14 @@ class YamlDoc:
             self.fail(node, path, "expected a matrix (a list of rows), found an empty list")
         if all(isinstance(r, yaml.ScalarNode) for r in rows):
             return self.vector(node, path)[None, :]
-        if len(rows) * max(len(r.value) for r in rows if isinstance(r, yaml.SequenceNode)) > (
-            MAX_ARRAY_ENTRIES
-        ):
+        for i, row_node in enumerate(rows):
+            if not isinstance(row_node, yaml.SequenceNode):
+                what = "a number" if isinstance(row_node, yaml.ScalarNode) else describe(row_node)
+                self.fail(row_node, f"{path}[{i}]", f"expected a row (a list), found {what}")
+        if len(rows) * max(len(r.value) for r in rows) > MAX_ARRAY_ENTRIES:
             self.fail(node, path, f"matrix of more than {MAX_ARRAY_ENTRIES:,} entries; refused")
         out = [self.vector(row, f"{path}[{i}]") for i, row in enumerate(rows)]
         for i, row in enumerate(out):
-            if isinstance(rows[i], yaml.ScalarNode):
-                self.fail(rows[i], f"{path}[{i}]", "expected a row (a list), found a number")
             if len(row) != len(out[0]):
                 self.fail(
                     rows[i],
