@@ -160,4 +160,4 @@ class Trace:
                 return step.sequence is None or len(self.meta.sequences) == 1
             return step.phase == "update"
 
-        return [step for step in self.steps if wanted(step)]
+        return [step for step in self.checkable() if wanted(step)]

@@ -76,13 +76,17 @@ def _match(trace: Trace, steps: list[Step], aliases: Mapping[str, str], pattern:
         hits = [s for s in steps if fnmatchcase(trace.base_key(s), pattern)]
     if not hits:
         keys = {key for alias, key in aliases.items() if fnmatchcase(alias, pattern)}
-        keys |= {
-            key
-            for alias, key in aliases.items()
-            if "." in alias and fnmatchcase(alias.split(".", 1)[1], pattern)
-        }
+        hits = [s for s in steps if s.key in keys]
+    if not hits:
+        keys = {key for alias, key in aliases.items() if fnmatchcase(_base(alias), pattern)}
         hits = [s for s in steps if s.key in keys]
     return hits
+
+
+def _base(alias: str) -> str:
+    """A display name without its sequence prefix: ``s2.dW_ho`` -> ``dW_ho``."""
+    head, dot, rest = alias.partition(".")
+    return rest if dot and re.fullmatch(r"s\d+", head) else alias
 
 
 def select_steps(
