@@ -8,6 +8,8 @@ import numpy as np
 # 0.015 * 0.7 is stored as 0.010499999999999999, but by hand it is 0.0105, which rounds up.
 # Float noise lives far below the 12th significant digit.
 _NOISE = 1e-12
+# From 2^52 on, consecutive floats are at least 1 apart: nothing after the point to round.
+_WHOLE = 2.0**52
 
 
 def round_array(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -16,10 +18,14 @@ def round_array(values: np.ndarray, decimals: int) -> np.ndarray:
     Keeps the shape (a 0-d array stays 0-d); no negative zero."""
     x = np.asarray(values, dtype=float)
     scale = 10.0**decimals
-    y = np.abs(x) * scale
-    rounded = np.floor(y + 0.5 + _NOISE * np.maximum(1.0, y)) / scale
-    # (infinities and NaN pass through unchanged: floor and copysign keep them); + 0.0
-    # turns a negative zero into zero
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.abs(x) * scale
+        rounded = np.floor(y + 0.5 + _NOISE * np.maximum(1.0, y)) / scale
+    # A number of 2^52 units of the last decimal or more has no digit beyond it to round
+    # (and |x| × 10^decimals may overflow to inf although x is finite): it stays as it is.
+    whole = ~(y < _WHOLE)
+    rounded = np.where(whole, np.abs(x), rounded)
+    # (infinities and NaN pass through unchanged); + 0.0 turns a negative zero into zero
     out = np.copysign(rounded, x) + 0.0
     return np.asarray(out, dtype=float).reshape(x.shape)
 

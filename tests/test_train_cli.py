@@ -176,9 +176,17 @@ def test_json_fields() -> None:
 
 def test_json_defaults_come_from_the_scenario() -> None:
     doc = as_json("train", HELLO)
-    assert doc["settings"] == {"epochs": 1, "learning_rate": 0.1, "clip": None, "l2": 0.0,
+    # hello.yaml sets no train.epochs: rnntrace train's default, 100 epochs (a loss curve)
+    assert doc["settings"] == {"epochs": 100, "learning_rate": 0.1, "clip": None, "l2": 0.0,
                                "bptt": "full"}  # fmt: skip
-    assert len(doc["losses"]) == 1
+    assert len(doc["losses"]) == 100
+
+
+def test_the_default_number_of_epochs_is_said() -> None:
+    result = CliRunner().invoke(cli, ["train", HELLO])
+    assert result.exit_code == 0
+    assert "100 epochs (the default" in result.stderr
+    assert "100 epochs" not in CliRunner().invoke(cli, ["train", HELLO, "--epochs", "3"]).stderr
 
 
 # -- LaTeX ----------------------------------------------------------------------------------------

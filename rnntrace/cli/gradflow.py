@@ -75,11 +75,14 @@ def gradflow(
 
     \b
     Examples:
-      rnntrace gradflow scenarios/sentiment.yaml
-      rnntrace gradflow scenarios/sentiment-lstm.yaml --sequence 2
-      rnntrace gradflow scenarios/stacked.yaml --part l2 --matrices
-      rnntrace gradflow scenarios/sentiment.yaml --format json | jq '.verdict'
-      rnntrace gradflow scenarios/sentiment.yaml --format latex --standalone -o flow.tex
+      rnntrace init review.yaml --example sentiment
+      rnntrace gradflow review.yaml
+      rnntrace gradflow review.yaml --format json | jq '.verdict'
+      rnntrace gradflow review.yaml --format latex --standalone -o flow.tex
+      rnntrace init lstm.yaml --example sentiment-lstm
+      rnntrace gradflow lstm.yaml --sequence 2
+      rnntrace init stacked.yaml --example stacked
+      rnntrace gradflow stacked.yaml --part l2 --matrices
     """
     from rnntrace.analysis.gradcheck import exact
     from rnntrace.analysis.gradflow import analyse
@@ -160,10 +163,14 @@ def gradcheck(
 
     \b
     Examples:
-      rnntrace gradcheck scenarios/sentiment.yaml
-      rnntrace gradcheck scenarios/sentiment-lstm.yaml --param 'W_f*' --entries
-      rnntrace gradcheck scenarios/seq2seq.yaml --eps 1e-6 --tol 1e-5
-      rnntrace gradcheck scenarios/sentiment-gru.yaml --format json -o check.json
+      rnntrace init review.yaml --example sentiment
+      rnntrace gradcheck review.yaml
+      rnntrace init lstm.yaml --example sentiment-lstm
+      rnntrace gradcheck lstm.yaml --param 'W_f*' --entries
+      rnntrace init seq2seq.yaml --example seq2seq
+      rnntrace gradcheck seq2seq.yaml --eps 1e-6 --tol 1e-5
+      rnntrace init gru.yaml --example sentiment-gru
+      rnntrace gradcheck gru.yaml --format json -o check.json
     """
     from rnntrace.analysis.gradcheck import entries as count
     from rnntrace.analysis.gradcheck import gradcheck as check_gradients

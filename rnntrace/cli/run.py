@@ -81,19 +81,22 @@ def run(
 
     \b
     Examples:
-      rnntrace run scenarios/sentiment.yaml
-      rnntrace run scenarios/sentiment.yaml --carry exact --decimals 4
-      rnntrace run scenarios/sentiment.yaml --phase forward --steps 1-2
-      rnntrace run scenarios/sentiment.yaml --format json | jq '.steps[0]'
-      rnntrace run scenarios/sentiment.yaml --format latex --standalone -o solution.tex
-      rnntrace run scenarios/sentiment.yaml --format markdown --steps 1-2 > solution.md
+      rnntrace init review.yaml --example sentiment
+      rnntrace run review.yaml
+      rnntrace run review.yaml --carry exact --decimals 4
+      rnntrace run review.yaml --phase forward --steps 1-2
+      rnntrace run review.yaml --format json | jq '.steps[0]'
+      rnntrace run review.yaml --format latex --standalone -o solution.tex
+      rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
     """
-    from rnntrace.render.select import Selection, parse_steps
+    from rnntrace.render.select import Selection, check_steps, parse_steps
 
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone goes with --format latex")
-    trace = trace_file(scenario, carry, round_terms)
     first, last = parse_steps(steps) if steps else (None, None)
+    trace = trace_file(scenario, carry, round_terms)
+    if steps and first is not None and last is not None:
+        check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force)  # fmt: skip

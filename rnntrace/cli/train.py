@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from rnntrace.engine.training import Settings, TrainResult
     from rnntrace.scenario.model import Scenario
 
+# Epochs when neither --epochs nor train.epochs says: enough for a loss curve to show.
+DEFAULT_EPOCHS = 100
+
 
 def _report_epochs(text: str | None, epochs: int) -> list[int]:
     from rnntrace.engine.training import default_report
@@ -49,7 +52,7 @@ def _bptt(text: str | None, default: int | None) -> int | None:
 @click.option(
     "--epochs",
     type=click.IntRange(1, 10_000_000),
-    help="Number of epochs (default: the scenario's train.epochs).",
+    help=f"Number of epochs (default: the scenario's train.epochs, else {DEFAULT_EPOCHS}).",
 )
 @click.option(
     "--lr",
@@ -108,9 +111,11 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
 
     \b
     Examples:
-      rnntrace train scenarios/hello.yaml --epochs 1000 --lr 0.5
-      rnntrace train scenarios/hello.yaml --epochs 1000 --report 1,10,100,1000 -o trained.yaml
-      rnntrace train scenarios/sentiment.yaml --epochs 50 --clip 1 --trace-epoch 50
+      rnntrace init hello.yaml --example hello
+      rnntrace train hello.yaml --epochs 1000 --lr 0.5
+      rnntrace train hello.yaml --epochs 1000 --report 1,10,100,1000 -o trained.yaml
+      rnntrace init review.yaml --example sentiment
+      rnntrace train review.yaml --epochs 50 --clip 1 --trace-epoch 50
     """
     from rnntrace.engine.training import Settings
     from rnntrace.scenario import load_scenario
@@ -118,21 +123,26 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     loaded = load_scenario(scenario)
     t = loaded.train
     settings = Settings(
-        epochs=epochs or t.epochs, learning_rate=lr or t.learning_rate,
+        epochs=epochs or t.epochs or DEFAULT_EPOCHS, learning_rate=lr or t.learning_rate,
         clip=clip if clip is not None else t.clip, l2=l2 if l2 is not None else t.l2,
         bptt=_bptt(bptt, t.bptt),
     )  # fmt: skip
     if trace_epoch is not None:
         _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force)
         return
-    if output is not None and output.exists() and not force:  # before training, not after
-        raise RnntraceError(f"{output}: already exists; use --force to overwrite it")
+    if output is not None:  # before training, not after
+        from rnntrace.files import check_target
+
+        check_target(output, force)
+    if not (epochs or t.epochs):
+        click.echo(f"{DEFAULT_EPOCHS} epochs (the default; --epochs N or train.epochs in the "
+                   "scenario to change it)", err=True)  # fmt: skip
     result = _run(loaded, settings, _report_epochs(report, settings.epochs))
     from rnntrace.engine.training import document
 
     doc = document(result, loaded)
     if fmt == "json":
-        click.echo(json.dumps(doc))
+        click.echo(json.dumps(doc, allow_nan=False))  # strict JSON: training stops on inf
     elif fmt == "latex":
         from rnntrace.render.training import render_training_latex
 

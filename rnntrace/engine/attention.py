@@ -15,15 +15,19 @@ constant), and every step that this changes is labelled so.
 
 from __future__ import annotations
 
+from rnntrace.engine.ops import softmax_shift
 from rnntrace.engine.recorder import Recorder
 
 CONSTANT = " [attention weights held constant: not the exact gradient]"
 
 
 def softmax_weights(rec: Recorder, scores: str, t: int, prefix: str, what: str) -> str:
-    """α_t = softmax(scores): the exponentials, their sum and the division; returns α's key."""
+    """α_t = softmax(scores): the exponentials, their sum and the division; returns α's key.
+    Large scores are shifted by the largest, as the output softmax's logits are."""
+    shift = softmax_shift(rec.trace.value(rec.ref(scores)))
     rec.do(f"{prefix}ea_{t}", "exp", [scores], f"e^{{A_{{{t}}}}}",
-           f"exponentials of the attention scores at t = {t}{what}", shift=0.0)  # fmt: skip
+           f"exponentials of the attention scores at t = {t}{what}", shift=shift,
+           shifted="score")  # fmt: skip
     rec.do(f"{prefix}Sa_{t}", "total", [f"{prefix}ea_{t}"], f"S^{{A}}_{{{t}}}",
            f"sum of the exponentials of the scores at t = {t}{what}")  # fmt: skip
     rec.do(f"{prefix}alpha_{t}", "divide", [f"{prefix}ea_{t}", f"{prefix}Sa_{t}"],

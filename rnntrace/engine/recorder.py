@@ -91,12 +91,10 @@ class Recorder:
             self.notes[key] = inherited
             label += "" if label.endswith(inherited) else inherited
         args = [self.trace.value(k) for k in operands]
-        value = evaluate(op, args, info, self.term_decimals)
+        with np.errstate(all="ignore"):  # a NaN or inf is reported below, with the step's key
+            value = evaluate(op, args, info, self.term_decimals)
         if not np.all(np.isfinite(value)):
-            raise NumericError(
-                f"step {key} ({label}) is not finite (overflow or log of zero); "
-                "the scenario's numbers are too large for this calculation"
-            )
+            raise NumericError(self._not_finite(key, label, op, operands, args, info))
         carried = round_array(value, self.decimals) if self.rounded else value
         self.trace.add(
             Step(
@@ -114,6 +112,26 @@ class Recorder:
             )
         )
         return carried
+
+    def _not_finite(
+        self, key: str, label: str, op: str, operands: Sequence[str], args: list[np.ndarray],
+        info: Mapping[str, Any],
+    ) -> str:  # fmt: skip
+        """What went wrong in a step whose value is not finite, and where."""
+        where = f"step {key} ({label})"
+        if op in ("bce", "ce") and not info.get("from_logits"):
+            y_hat = args[0] if op == "bce" else args[0][info["index"]]
+            bad = [float(v) for v in np.atleast_1d(y_hat) if v <= 0.0 or v >= 1.0]
+            if bad:
+                why = f"{operands[0]} = {bad[0]:g}"
+                if self.rounded:
+                    why += f" as carried (rounded to {self.decimals} decimals)"
+                fix = "; carry more decimals or use --carry exact" if self.rounded else ""
+                return f"{where} is infinite: it takes log(0), because {why}{fix}"
+        return (
+            f"{where} is not finite: a value passes the largest float64 (about 1.8e308) or "
+            "is undefined (inf − inf); the scenario's numbers are too large for this calculation"
+        )
 
     def ref(self, key: str) -> str:
         """The full key of an operand: parameters as they are, the rest with the prefix."""

@@ -130,12 +130,13 @@ def render_json(
     selection = selection or Selection()
     rounded = trace.meta.carry == "rounded"
     head = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "meta": trace_meta(trace)}
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "steps": ['
+    yield json.dumps(head, ensure_ascii=False, allow_nan=False)[:-1] + ', "steps": ['
     first = True
     for step in trace:
         if selection.shows(step):
+            # strict JSON (RFC 8259): the recorder let no NaN or inf into a step
             yield ("\n  " if first else ",\n  ") + json.dumps(
-                step_record(step, rounded, arrays), ensure_ascii=False
+                step_record(step, rounded, arrays), ensure_ascii=False, allow_nan=False
             )
             first = False
     yield "\n]}\n"

@@ -246,8 +246,9 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         each = [f"e^{{{self.num(v - shift)}}}" for v in o]
         yield self.equation(self.sym(step), [("=", [self.entries(each)]), self.shown(step)])
         if shift:
+            what = step.info.get("shifted", "logit")  # attention: "score"
             yield sentence(
-                f"(every logit less the largest, {self.num(shift)}, so that nothing overflows; "
+                f"(every {what} less the largest, {self.num(shift)}, so that nothing overflows; "
                 "the softmax is unchanged)",
                 note=True,
             )

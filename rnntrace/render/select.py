@@ -52,3 +52,14 @@ def parse_steps(text: str) -> tuple[int, int]:
     if first < 1 or last < first:
         raise RnntraceError(f"--steps: expected 1 <= N <= M, found {text!r}")
     return first, last
+
+
+def check_steps(text: str, first: int, last: int, times: list[int]) -> None:
+    """Refuse a ``--steps`` range that holds none of the trace's time steps (``times``)."""
+    if times and not any(first <= t <= last for t in times):
+        have = (
+            f"time step {min(times)}"
+            if min(times) == max(times)
+            else (f"time steps {min(times)} to {max(times)}")
+        )
+        raise RnntraceError(f"--steps {text}: this scenario has {have}; choose from those")

@@ -166,8 +166,9 @@ class StepPrinter(TextBase):
         parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
         yield from self.result(step, parts=[parts])
         if shift:
+            what = step.info.get("shifted", "logit")  # attention: "score"
             yield Text(
-                f"   (every logit less the largest, {self.num(shift)}, so that nothing "
+                f"   (every {what} less the largest, {self.num(shift)}, so that nothing "
                 "overflows; the softmax is unchanged)",
                 style="dim",
             )

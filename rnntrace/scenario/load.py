@@ -239,7 +239,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader):
             return TrainSpec()
         doc = self.doc
         fields = doc.mapping(entry[1], "train", allowed_keys("train"))
-        lr, epochs, bptt, clip, l2 = 0.1, 1, None, None, 0.0
+        lr, epochs, bptt, clip, l2 = 0.1, None, None, None, 0.0
         if "learning_rate" in fields:
             node = fields["learning_rate"][1]
             lr = doc.number(node, "train.learning_rate")

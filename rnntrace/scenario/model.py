@@ -78,7 +78,7 @@ class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
     learning_rate: float = 0.1
-    epochs: int = 1
+    epochs: int | None = None  # None: rnntrace train's default (DEFAULT_EPOCHS there)
     bptt: int | None = None  # None = full
     clip: float | None = None
     l2: float = 0.0  # L2 weight decay: λθ added to each gradient
