@@ -209,20 +209,28 @@ def verify(
     tolerance = Tolerance.choose(decimals, sigfigs, rtol, atol, loaded.numbers.decimals)
     grader = Grader(loaded, tolerance, carry=carry, ask=ask_patterns(ask))
     paths = answer_files(answer_paths)
-    batch = len(paths) > 1 or any(path.is_dir() for path in answer_paths)
+    batch = len(paths) > 1 or any(p.is_dir() and not p.is_symlink() for p in answer_paths)
     results = _grade_with_progress(grader, paths) if batch else [_single(grader, paths[0])]
-    _reports(results, grader, carried_credit, fmt, batch, csv_path, output, force)
-    if any(result.grade is None for result in results):
-        bad = sum(result.grade is None for result in results)
-        click.echo(f"{bad} of {len(results)} answer files could not be read", err=True)
+    if batch or results[0].grade is not None:
+        _reports(results, grader, carried_credit, fmt, batch, csv_path, output, force)
+    elif csv_path is not None:  # the one file's reason, in the gradebook too
+        _reports(results, grader, carried_credit, "none", batch, csv_path, None, force)
+    bad = sum(result.grade is None for result in results)
+    if bad:
+        if batch:
+            click.echo(f"{bad} of {len(results)} answer files could not be graded", err=True)
+        else:
+            from rnntrace.verify.report import clean
+
+            click.echo(clean(results[0].error or ""), err=True)
         sys.exit(2)
     sys.exit(0 if all(result.grade and result.grade.all_correct for result in results) else 1)
 
 
 def _single(grader: Any, path: Path) -> Any:
-    from rnntrace.verify.batch import FileResult
+    from rnntrace.verify.batch import grade_one
 
-    return FileResult(str(path), grader.grade(grader.read(path)))
+    return grade_one(grader, path)
 
 
 def _grade_with_progress(grader: Any, paths: list[Path]) -> list[Any]:
@@ -263,7 +271,7 @@ def _reports(
         )
     if fmt == "json":
         _emit([json_report(results, grader, carried_credit, batch)], output, force)
-    elif not to_stdout or output is not None:
+    elif fmt == "text" and (not to_stdout or output is not None):
         _print_text(results, grader, carried_credit, batch, output, force)
 
 
@@ -285,12 +293,14 @@ def _print_text(
     if batch:
         report = batch_table(results, grader, carried_credit=carried_credit)
     else:
-        report = grade_table(results[0].grade, grader, carried_credit=carried_credit)
+        report = grade_table(
+            results[0].grade, grader, carried_credit=carried_credit, unknown=results[0].unknown
+        )
     if output is None and Console().is_terminal:
         Console(highlight=False).print(report)
         return
-    # a file or a pipe: plain text, 120 columns, no padding at the ends of lines
+    # a file or a pipe: plain text, 80 columns like `run`, no padding at the ends of lines
     buffer = io.StringIO()
-    Console(file=buffer, width=120, color_system=None, highlight=False).print(report)
+    Console(file=buffer, width=80, color_system=None, highlight=False).print(report)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
     _emit([text], output, force)

@@ -1,41 +1,67 @@
-"""Grading many answer files: a malformed file is one row with its error, not a stop."""
+"""Grading many answer files: each file in isolation, a file that cannot be graded is one
+row with its reason, never a stop."""
 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnntrace.errors import RnntraceError
+from rnntrace.verify.answers import Unknown
 from rnntrace.verify.grade import CREDIT, Grade
 from rnntrace.verify.judge import Grader
 
-ANSWER_SUFFIXES = (".yaml", ".yml")
+ANSWER_SUFFIXES = (".yaml", ".yml", ".pdf")
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """One answers file: its grade, or the one-line error that kept it from being graded."""
+    """One answers file: its grade and the keys it gives that are not quantities to answer,
+    or the one-line reason it could not be graded."""
 
     file: str
     grade: Grade | None = None
     error: str | None = None
+    unknown: tuple[Unknown, ...] = ()
 
 
 def answer_files(paths: Iterable[Path]) -> list[Path]:
-    """The answer files named: files as given, folders as their ``*.yaml``/``*.yml`` files
-    (not recursive), sorted by name. Raises RnntraceError for a folder with none."""
+    """The answer files named: files as given, folders (not links to them) as their
+    ``*.yaml``/``*.yml``/``*.pdf`` entries of any kind (not recursive), sorted by name; an
+    entry that is not a regular file is refused when it is read, in its own row. Raises
+    RnntraceError for a folder with none."""
     out: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in ANSWER_SUFFIXES and p.is_file())
-            if not found:
-                raise RnntraceError(f"{path}: folder has no .yaml or .yml answer files")
-            out.extend(found)
+        if path.is_dir() and not path.is_symlink():
+            with os.scandir(path) as entries:  # never follows a link, never opens an entry
+                names = [e.name for e in entries if e.name.lower().endswith(ANSWER_SUFFIXES)]
+            if not names:
+                raise RnntraceError(f"{path}: folder has no .yaml or .yml answer files, nor .pdf")
+            out.extend(path / name for name in sorted(names))
         else:
             out.append(path)
     return out
+
+
+def grade_one(grader: Grader, path: Path) -> FileResult:
+    """Read and grade one file; any failure, even an unforeseen one, is its one-line reason."""
+    try:
+        sheet = grader.read(path)
+        return FileResult(str(path), grader.grade(sheet), unknown=sheet.unknown)
+    except RnntraceError as exc:
+        return FileResult(str(path), error=str(exc))
+    except RecursionError:
+        return FileResult(str(path), error=f"{path}: nested too deeply to read; refused")
+    except MemoryError:
+        return FileResult(str(path), error=f"{path}: too large to read in memory; refused")
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the others
+        what = " ".join(str(exc).split())[:200]
+        return FileResult(
+            str(path), error=f"{path}: could not be graded ({type(exc).__name__}: {what})"
+        )
 
 
 def grade_files(
@@ -51,10 +77,7 @@ def grade_files(
     gc.disable()
     try:
         for path in paths:
-            try:
-                results.append(FileResult(str(path), grader.grade(grader.read(path))))
-            except RnntraceError as exc:
-                results.append(FileResult(str(path), error=str(exc)))
+            results.append(grade_one(grader, path))
             if advance is not None:
                 advance()
     finally:

@@ -7,18 +7,29 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rnntrace.verify.answers import Unknown
 from rnntrace.verify.batch import FileResult, scores
 from rnntrace.verify.grade import CORRECT, CREDIT, ENTRY_NAMES, WRONG, Grade, ItemGrade
 from rnntrace.verify.judge import Grader
-from rnntrace.verify.report import difference_words, verdict_text
+from rnntrace.verify.report import clean, difference_words, status_words, verdict_text
 from rnntrace.verify.template import fixed
 
 FORMAT = "rnntrace-verify"
 VERSION = 1
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
+def safe_cell(text: str) -> str:
+    """Text from a student's file (or its name) as a CSV cell a spreadsheet shows as text:
+    control characters removed, and a quote before a leading ``= + - @``, tab or CR
+    (OWASP's advice against CSV injection)."""
+    text = clean(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _entries(item: ItemGrade) -> list[dict[str, Any]]:
@@ -78,20 +89,27 @@ def _test_output(item: ItemGrade, summary: str, digits: int) -> str:
     return "; ".join(parts)
 
 
-def gradescope_result(grade: Grade, grader: Grader, carried_credit: str) -> dict[str, Any]:
+def gradescope_result(
+    grade: Grade, grader: Grader, carried_credit: str, unknown: Sequence[Unknown] = ()
+) -> dict[str, Any]:
     """One file as Gradescope's ``results.json``: ``score``, ``output`` and one test per
-    quantity (score out of 1), with every entry's verdict under ``extra_data.rnntrace``."""
+    quantity (score out of 1), with every entry's verdict under ``extra_data.rnntrace``;
+    ``unknown`` are the keys of the file that are not quantities to answer."""
     strict, credit = scores(grade, carried_credit)
     counts = grade.counts()
     first = grade.first_mistake
     told = ", ".join(f"{n} {name}" for name, n in counts.items())
     output = (
-        f"{grade.max_score} quantities: {told}. Score {strict:.2f} strict, {credit:.2f} with "
-        f"{carried_credit} credit for carried errors, of {grade.max_score}. "
+        f"{len(grade.items)} quantities: {told}. Score {strict:.2f} strict, {credit:.2f} with "
+        f"{carried_credit} credit for carried errors, of {grade.max_score:g}. "
         f"Tolerance: {grader.rule}."
     )
-    if first is not None:
+    if not grade.answered:
+        output += " Nothing answered."
+    elif first is not None:
         output += f" First mistake: {first.key}."
+    if unknown:
+        output += f" Not graded: {'; '.join(map(str, unknown))}."
     items = [item_data(item, carried_credit) for item in grade.items]
     tests = [
         {
@@ -121,6 +139,7 @@ def gradescope_result(grade: Grade, grader: Grader, carried_credit: str) -> dict
                 "counts": dict(counts),
                 "first_mistake": first.key if first else None,
                 "ignored": list(grade.ignored),
+                "unknown": [note._asdict() for note in unknown],
                 "items": items,
             }
         },
@@ -135,11 +154,15 @@ def json_report(
     if not batch:
         grade = results[0].grade
         assert grade is not None
-        return json.dumps(gradescope_result(grade, grader, carried_credit), indent=1) + "\n"
+        result = gradescope_result(grade, grader, carried_credit, results[0].unknown)
+        return json.dumps(result, indent=1) + "\n"
     files = [
         {"file": r.file, "error": r.error}
         if r.grade is None
-        else {"file": r.file, "result": gradescope_result(r.grade, grader, carried_credit)}
+        else {
+            "file": r.file,
+            "result": gradescope_result(r.grade, grader, carried_credit, r.unknown),
+        }
         for r in results
     ]
     doc = {"format": FORMAT + "-batch", "version": VERSION, "files": files}
@@ -156,27 +179,32 @@ def csv_gradebook(
     results: Sequence[FileResult], grader: Grader, carried_credit: str
 ) -> Iterator[str]:
     """A gradebook: one row per file, one column per quantity (its points out of 1 with
-    ``carried_credit`` credit for carried errors), after the totals. A file that could not
-    be read has its error in the ``error`` column and empty scores."""
+    ``carried_credit`` credit for carried errors), after the totals. The ``error`` column
+    says why a file was not graded (its scores are empty) or what to look at in a graded one
+    (nothing answered, unknown keys); the student is the file's name when it gives none.
+    Text cells are made safe for spreadsheets (``safe_cell``)."""
     keys = [step.key for step in grader.asked]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["file", "student", "score", "strict_score", "max_score", "error", *keys])
     for result in results:
         grade = result.grade
+        file = safe_cell(result.file)
         if grade is None:
-            writer.writerow([result.file, "", "", "", len(keys), result.error, *[""] * len(keys)])
+            error = safe_cell(result.error or "")
+            writer.writerow([file, "", "", "", len(keys), error, *[""] * len(keys)])
             continue
         strict, credit = scores(grade, carried_credit)
         points = {item.key: item.credit(CREDIT[carried_credit]) for item in grade.items}
+        notes = status_words(result) if result.unknown or not grade.answered else ""
         writer.writerow(
             [
-                result.file,
-                grade.student or "",
+                file,
+                safe_cell(grade.student or Path(result.file).stem),
                 _points(credit),
                 _points(strict),
-                grade.max_score,
-                "",
+                _points(grade.max_score),
+                safe_cell(notes),
                 *[_points(points[k]) for k in keys],
             ]
         )

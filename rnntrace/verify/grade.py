@@ -118,3 +118,8 @@ class Grade:
     def counts(self) -> Counter[str]:
         """How many quantities got each verdict."""
         return Counter(item.verdict for item in self.items)
+
+    @property
+    def answered(self) -> int:
+        """How many judged quantities the file gives a value for (0: nothing answered)."""
+        return sum(item.answer is not None for item in self.items)
