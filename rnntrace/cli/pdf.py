@@ -50,10 +50,16 @@ def build_pdf(tex: Path, force: bool = False) -> Path:
     with tempfile.TemporaryDirectory(prefix="rnntrace-tex-") as folder:
         work = Path(folder)
         shutil.copyfile(tex, work / tex.name)
+        # latexmk reruns TeX as often as needed; pdflatex alone runs twice, for the
+        # worksheet's grade table (written to the .aux file on the first run)
+        runs = 1 if "latexmk" in Path(command[0]).name else 2
         try:
-            done = subprocess.run(
-                command, cwd=work, env=env, capture_output=True, text=True, timeout=TIME_LIMIT
-            )
+            for _ in range(runs):
+                done = subprocess.run(
+                    command, cwd=work, env=env, capture_output=True, text=True, timeout=TIME_LIMIT
+                )
+                if done.returncode != 0:
+                    break
         except subprocess.TimeoutExpired:
             raise RnntraceError(f"{tex}: TeX took more than {TIME_LIMIT} s; stopped") from None
         built = work / target.name

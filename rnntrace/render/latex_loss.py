@@ -66,7 +66,8 @@ class LossPrinter(LatexBase):
         )
         written = plus_terms(squares)
         if k > 1:
-            written = [rf"\frac{{1}}{{{k}}} \left(", *written, r"\right)"]
+            # \Bigl( ... \Bigr), unlike \left( ... \right), may span rows
+            written = [rf"\frac{{1}}{{{k}}} \Bigl(", *written, r"\Bigr)"]
         sides = [("=", [formula]), (self.approx_unless_exact(y_hat), written), self.shown(step)]
         yield self.equation(self.sym(step), sides)
 
