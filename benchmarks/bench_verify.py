@@ -7,16 +7,22 @@ The files are the sentiment scenario's 145 quantities, as students write them: m
 to 3 decimals from the exact values, some worked rounding as they go (rounding drift), some
 with a slip in a hidden state carried forward through everything after it (carried errors),
 some with a slip not carried (wrong values), and a few malformed.
+
+Then (``run_pdf``) the same answers typed into the fillable PDF: a form made with pdflatex,
+filled with pypdf for 20 students and copied to 1,000 files; reading them is timed against
+reading the same answers as YAML in the same process (target: at most 3x), and files per
+second are shown for `verify --csv` over the 1,000 PDFs and over 10,000 YAML files.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from run_all import IMPORTS, RNNTRACE, SENTIMENT, interleaved, verdict
+from run_all import IMPORTS, RNNTRACE, SENTIMENT, interleaved, verdict, wall
 
 FILES = 1000
 TARGET_SECONDS = 10.0
@@ -42,9 +48,9 @@ def _student(steps, rng: np.random.Generator, kind: str) -> dict[str, np.ndarray
     return answers
 
 
-def write_files(folder: Path) -> None:
-    """FILES answer files: 70% right, 10% rounded as they go, 10% carried slips, 8% wrong
-    values not carried, 2% malformed."""
+def write_files(folder: Path, count: int = FILES, sub: str = "") -> None:
+    """``count`` answer files (in the folder ``sub``): 70% right, 10% rounded as they go,
+    10% carried slips, 8% wrong values not carried, 2% malformed."""
     from rnntrace.engine import trace_scenario
     from rnntrace.scenario import load_scenario
     from rnntrace.scenario.model import NumberPolicy
@@ -53,7 +59,10 @@ def write_files(folder: Path) -> None:
     exact = trace_scenario(scenario, NumberPolicy(3, "exact")).steps
     hand = trace_scenario(scenario, NumberPolicy(3, "rounded")).steps
     rng = np.random.default_rng(4)
-    for n in range(FILES):
+    if sub:
+        folder = folder / sub
+        folder.mkdir()
+    for n in range(count):
         share = n % 50
         if share == 0:
             text = "s1.h_1: [0.226, 0.310, 0.264]\ns1.h_22: 1\n"  # unknown key
@@ -73,7 +82,8 @@ def write_files(folder: Path) -> None:
 
 
 def run() -> None:
-    """Time grading FILES answer files in one process, against the import reference."""
+    """Time grading FILES answer files in one process, against the import reference; then
+    the PDF forms (run_pdf)."""
     print(f"3. rnntrace verify: {FILES:,} answer files against the sentiment scenario")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "submissions"
@@ -94,6 +104,8 @@ def run() -> None:
         f"target < {TARGET_SECONDS:.0f} s   {verdict(seconds < TARGET_SECONDS)}"
     )
     print(f"   CPU time of one run: {cpu:.2f} s (what the wall time is on an idle machine)")
+    print()
+    run_pdf()
 
 
 def _cpu_seconds(command: list[str]) -> float:
@@ -115,3 +127,119 @@ def _expecting_exit_2(command: list[str]) -> list[str]:
     import shlex
 
     return ["sh", "-c", shlex.join(command) + ' 2>/dev/null; test "$?" -eq 2']
+
+
+# -- answers typed into the fillable PDF, against the same answers in YAML --------------------
+PDF_FILES = 1000
+YAML_FILES = 10_000
+PDF_TARGET_RATIO = 3.0
+
+
+def field_names(key: str, shape: tuple[int, ...]) -> list[str]:
+    """The worksheet's field names for a quantity: s1:h_2/3, dW_hh/1/3, L."""
+    base = key.replace(".", ":")
+    if not shape:
+        return [base]
+    if len(shape) == 1:
+        return [f"{base}/{i + 1}" for i in range(shape[0])]
+    return [f"{base}/{i + 1}/{j + 1}" for i in range(shape[0]) for j in range(shape[1])]
+
+
+def build_form(folder: Path, steps) -> Path:
+    """A fillable form with a field per entry of every quantity, made with pdflatex."""
+    import subprocess
+
+    lines = [r"\documentclass{article}", r"\usepackage{hyperref}", r"\begin{document}"]
+    lines += [r"\begin{Form}", r"\TextField[name=student,width=4cm]{Name}\par"]
+    for step in steps:
+        names = [name.replace("_", r"\string_") for name in field_names(step.key, step.shape)]
+        fields = [rf"\TextField[name={{{name}}},width=1.5cm]{{}}" for name in names]
+        lines.append(r"\noindent " + " ".join(fields) + r"\par")
+    lines += [r"\end{Form}", r"\end{document}"]
+    (folder / "form.tex").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "form.tex"]
+    subprocess.run(command, cwd=folder, check=True, capture_output=True)
+    return folder / "form.pdf"
+
+
+def write_pdf_and_yaml(folder: Path, students: int = 20) -> tuple[Path, Path, Path]:
+    """PDF_FILES filled forms and the same answers as YAML, and YAML_FILES YAML files: the
+    sentiment scenario's answers of ``students`` students (right, rounded, slips), each form
+    filled with pypdf and copied round-robin."""
+    import pypdf
+
+    write_files(folder, YAML_FILES, "yaml10k")
+    texts = sorted((folder / "yaml10k").iterdir())
+    from rnntrace.scenario import load_scenario
+    from rnntrace.verify import Grader, Tolerance
+
+    grader = Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
+    form = build_form(folder, grader.asked)
+    pdfs, yamls = folder / "pdf", folder / "yaml"
+    pdfs.mkdir()
+    yamls.mkdir()
+    filled = []
+    for n in range(1, students + 1):  # the malformed share (n % 50 == 0) is left out
+        sheet = grader.read(texts[n])
+        values = {"student": sheet.student or ""}
+        for key, answer in sheet.answers.items():
+            step = grader.expected[key]
+            values.update(zip(field_names(key, step.shape), answer.texts))
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(form))
+        for page in writer.pages:
+            writer.update_page_form_field_values(page, values, auto_regenerate=False)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        filled.append((buffer.getvalue(), texts[n].read_bytes()))
+    for n in range(PDF_FILES):
+        pdf, text = filled[n % students]
+        (pdfs / f"student{n:04d}.pdf").write_bytes(pdf)
+        (yamls / f"student{n:04d}.yaml").write_bytes(text)
+    return pdfs, yamls, folder / "yaml10k"
+
+
+def run_pdf() -> None:
+    """Files per second for 1,000 filled PDFs and 10,000 YAML files in one process each, and
+    the time to read the PDF forms as a ratio to reading the same answers as YAML."""
+    import shutil
+    import time
+
+    print(f"4. answers typed into the PDF: {PDF_FILES:,} filled forms, {YAML_FILES:,} YAML files")
+    if shutil.which("pdflatex") is None:
+        print("   skipped: pdflatex is not installed")
+        return
+    from rnntrace.scenario import load_scenario
+    from rnntrace.verify import Grader, Tolerance
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pdfs, yamls, many = write_pdf_and_yaml(Path(tmp))
+        grader = Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
+        seconds = {}
+        for name, folder in (("yaml", yamls), ("pdf", pdfs), ("yaml ", yamls), ("pdf ", pdfs)):
+            paths = sorted(folder.iterdir())
+            start = time.perf_counter()
+            for path in paths:
+                grader.read(path)
+            seconds[name.strip()] = min(seconds.get(name.strip(), 1e9), time.perf_counter() - start)
+        ratio = seconds["pdf"] / seconds["yaml"]
+        print(
+            f"   reading {PDF_FILES:,} files in one process: YAML {seconds['yaml']:.2f} s, "
+            f"PDF {seconds['pdf']:.2f} s; ratio {ratio:.2f}x   target <= {PDF_TARGET_RATIO:.0f}x   "
+            f"{verdict(ratio <= PDF_TARGET_RATIO)}"
+        )
+        for label, folder, count in (("PDF", pdfs, PDF_FILES), ("YAML", many, YAML_FILES)):
+            book = Path(tmp) / f"{label}.csv"
+            command = [*RNNTRACE, "verify", str(SENTIMENT), str(folder), "--ask", "*"]
+            took = wall(_graded([*command, "--csv", str(book), "--force"]))
+            print(
+                f"   rnntrace verify {count:,} {label} files --csv: {took:.2f} s, "
+                f"{count / took:,.0f} files/s"
+            )
+
+
+def _graded(command: list[str]) -> list[str]:
+    """``command`` through a shell that turns an exit code of grading (0, 1 or 2) into 0
+    for ``wall``, and anything else (a crash) into a failure."""
+    import shlex
+
+    return ["sh", "-c", shlex.join(command) + ' >/dev/null 2>&1; test "$?" -le 2']
