@@ -37,6 +37,7 @@ class ItemGrade:
     own: np.ndarray | None = None
     sources: tuple[str, ...] = ()
     message: str | None = None  # what is wrong with the shape, or the first unreadable entry
+    no_credit: str | None = None  # why carried errors earn nothing: "s1.h_1 was all zeros"
 
     @property
     def key(self) -> str:

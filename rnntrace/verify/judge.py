@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from rnntrace.errors import NumericError, RnntraceError
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answers import Answer, AnswerSheet, read_answers
-from rnntrace.verify.ecf import OwnChain
+from rnntrace.verify.ecf import Copyable, OwnChain, copyable, trivial
 from rnntrace.verify.grade import (
     CARRIED,
     CORRECT,
@@ -176,8 +177,12 @@ class Grader:
             wrong = False
             if key in self._asked_keys:
                 item = self._judge(step, answer, first.get(key), chain, sources)
-                items.append(item)
                 wrong = bool((item.entries == WRONG).any())
+                items.append(self._without_credit(item, chain) if item.sources else item)
+                if wrong and answer is not None and answer.readable:
+                    why = trivial(answer, step, self._givens, self.tolerance, 2 * self._half_unit)
+                    if why is not None:
+                        chain.trivial[key] = why
             chain.note_roots(key, ((key,) if wrong else ()) + sources)
             if answer is not None and key in first and answer.readable:
                 chain.take_answer(step, answer)
@@ -185,6 +190,21 @@ class Grader:
                 chain.take_implied(step)
         ignored = tuple(k for k in answers if k not in self._asked_keys)
         return Grade(sheet.file, sheet.student, tuple(items), ignored)
+
+    @cached_property
+    def _givens(self) -> list[Copyable]:
+        """The given data a trivial answer may be a copy of (worked out when first needed)."""
+        return copyable(self.expected)
+
+    @staticmethod
+    def _without_credit(item: ItemGrade, chain: OwnChain) -> ItemGrade:
+        """A carried error that follows from a trivial earlier answer (``ecf.trivial``) earns
+        nothing: its carried entries are wrong, and ``no_credit`` says why."""
+        why = chain.no_credit(item.sources)
+        if why is None:
+            return item
+        entries = np.where(item.entries == CARRIED, WRONG, item.entries).astype(np.int8)
+        return replace(item, verdict=quantity_verdict(entries), entries=entries, no_credit=why)
 
     def _first_pass(self, answers: dict[str, Answer]) -> dict[str, np.ndarray]:
         """Every usable answer against its expected value at once (the common case, fast):
