@@ -11,6 +11,7 @@ for numpy arrays; ``test_compiled`` checks that the compiled values equal the re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -97,49 +98,106 @@ def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
 
 
 class CompiledTape:
-    """``run(params)`` recomputes ``outputs`` (loss and gradient keys) for new parameters."""
+    """``run(params)`` recomputes ``outputs`` (loss and gradient keys) for new parameters.
+
+    ``indexed``: the tape of one window of a character model (one sequence, one-hot inputs,
+    softmax and cross-entropy at every step) whose characters are data, not constants: the
+    function takes two more arguments, the input indices ``xi`` and the target indices ``yi``
+    (lists of T ints), so that one tape serves every window of a text."""
 
     def __init__(
-        self, trace: Trace, outputs: list[str], params: list[str], sgd: float | None = None
+        self,
+        trace: Trace,
+        outputs: list[str],
+        params: list[str],
+        sgd: float | None = None,
+        indexed: bool = False,
     ) -> None:
         """``sgd``: also return each parameter after the step θ − η ∂L/∂θ with η = ``sgd``
         (the gradients must be the last ``len(params)`` outputs, in the order of ``params``)."""
         self.outputs = outputs
         self.params = params
-        self._gen = _Generator(trace, params)
+        self.indexed = indexed
         needed = _needed(trace, outputs)
+        gen = _Generator(trace, params, _fusable(trace, needed, outputs), indexed)
         for step in trace:
-            if step.key in needed and step.key not in self._gen.names:
-                self._gen.step(step)
-        gen = self._gen
-        returned = [gen.names[k] for k in outputs]
+            if step.key in needed and step.key not in gen.names:
+                gen.step(step)
+        returned = [gen.value(gen.names[k]) for k in outputs]
         if sgd is not None:
             grads = returned[len(returned) - len(params) :]
             returned += [gen.emit(f"{_arg(i)} - {sgd!r} * {g}") for i, g in enumerate(grads)]
-        gen.lines.append(f"    return ({', '.join(returned)},)")
-        head = f"def _tape({', '.join(_arg(i) for i in range(len(params)))}):"
-        self.source = "\n".join([head, *gen.lines])
-        scope: dict[str, Any] = {"np": np, **gen.constants}
-        exec(compile(self.source, "<rnntrace compiled tape>", "exec"), scope)  # noqa: S102
-        self._fn: Callable[..., tuple[np.ndarray, ...]] = scope["_tape"]
+        args = [_arg(i) for i in range(len(params))] + (["xi", "yi"] if indexed else [])
+        self.source, self._fn = _assemble(gen.lines, args, returned, gen.constants)
 
     def run(self, params: Mapping[str, np.ndarray]) -> Arrays:
         """Every output for these parameter values."""
         values = self._fn(*(params[key] for key in self.params))
         return dict(zip(self.outputs, values))
 
-    def run_list(self, params: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-        """The outputs, in order, for parameter values in the order of ``self.params``."""
-        return self._fn(*params)
+    def run_list(self, params: list[np.ndarray], *data: list[int]) -> tuple[np.ndarray, ...]:
+        """The outputs, in order, for parameter values in the order of ``self.params`` (and,
+        indexed, the input and target indices)."""
+        return self._fn(*params, *data)
+
+
+# A tape longer than this many lines is compiled as several functions, run one after the
+# other, so that neither compiling nor running it needs memory or recursion beyond a chunk.
+CHUNK_LINES = 20_000
+_NAME = re.compile(r"\b[vp]\d+\b|\bx[iy]\b")
+
+
+def _assemble(
+    lines: list[str], args: list[str], returned: list[str], constants: dict[str, Any]
+) -> tuple[str, Callable[..., tuple[np.ndarray, ...]]]:
+    """The source of the tape and the function it defines."""
+    scope: dict[str, Any] = {"np": np, **constants}
+    body = [f"    {line}" for line in lines]
+    if len(lines) <= CHUNK_LINES:
+        source = "\n".join([f"def _tape({', '.join(args)}):", *body,
+                            f"    return ({', '.join(returned)},)"])  # fmt: skip
+        exec(compile(source, "<rnntrace compiled tape>", "exec"), scope)  # noqa: S102
+        return source, scope["_tape"]
+    chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
+    used_later: list[set[str]] = [set(returned)]
+    for chunk in reversed(chunks[1:]):
+        used_later.append(used_later[-1] | set(_NAME.findall("\n".join(chunk))))
+    used_later.reverse()
+    functions = []
+    for number, chunk in enumerate(chunks):
+        text = "\n".join(chunk)
+        defined = {line.split(" = ", 1)[0] for line in chunk}
+        reads = sorted(set(_NAME.findall(text)) - defined)
+        keeps = sorted(defined & used_later[number])
+        source = "\n".join(
+            [f"def _chunk{number}(env):"]
+            + [f"    {name} = env[{name!r}]" for name in reads]
+            + [f"    {line}" for line in chunk]
+            + [f"    env[{name!r}] = {name}" for name in keeps]
+        )
+        exec(compile(source, f"<rnntrace compiled tape, part {number}>", "exec"), scope)  # noqa: S102
+        functions.append(scope.pop(f"_chunk{number}"))
+
+    def tape(*values: Any) -> tuple[np.ndarray, ...]:
+        env = dict(zip(args, values))
+        for function in functions:
+            function(env)
+        return tuple(env[name] if name in env else scope[name] for name in returned)
+
+    return f"# {len(lines)} lines in {len(chunks)} parts", tape
 
 
 class _Generator:
     """Writes the lines of a compiled tape, with a few peephole savings: products with an
     all-zero constant (an h_0 that is not given) are folded away, a stack of states is built
-    once, the per-weight products α_i v of attention come from one outer product, and the
-    cross-entropy reuses the softmax's shift, exponentials and sum."""
+    once, the per-weight products α_i v of attention come from one outer product, the
+    cross-entropy reuses the softmax's shift, exponentials and sum, and a gradient summed
+    over time from outer products δz_t v_tᵀ used nowhere else is one matrix product
+    [δz_1 … δz_T]ᵀ [v_1 … v_T] (a sum of many vectors, one stacked sum)."""
 
-    def __init__(self, trace: Trace, params: list[str]) -> None:
+    def __init__(
+        self, trace: Trace, params: list[str], fusable: set[str], indexed: bool = False
+    ) -> None:
         self.trace = trace
         self.names: dict[str, str] = {key: _arg(i) for i, key in enumerate(params)}
         self.constants: dict[str, Any] = {}
@@ -148,6 +206,11 @@ class _Generator:
         self.cache: dict[tuple[Any, ...], str] = {}
         self.exp_of: dict[str, tuple[str, str]] = {}  # logits name -> (max name, exp name)
         self.sum_of: dict[str, str] = {}  # exp name -> its sum's name
+        self.fusable = fusable
+        self.outers: dict[str, tuple[str, str]] = {}  # a fused δz vᵀ: its operand names
+        self.indexed = indexed
+        self.index_of: dict[str, str] = {}  # a one-hot input's name -> its index expression
+        self.losses: dict[str, tuple[str, str, str]] = {}  # a fused L_t: max, sum, o_t[target]
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.constants)}"
@@ -156,7 +219,7 @@ class _Generator:
 
     def emit(self, expr: str) -> str:
         name = f"v{len(self.lines)}"
-        self.lines.append(f"    {name} = {expr}")
+        self.lines.append(f"{name} = {expr}")
         return name
 
     def shared(self, key: tuple[Any, ...], expr: str) -> str:
@@ -165,17 +228,57 @@ class _Generator:
             self.cache[key] = self.emit(expr)
         return self.cache[key]
 
+    def value(self, name: str) -> str:
+        """A variable holding the value of ``name`` (a one-hot input of an indexed tape, or a
+        fused outer product, becomes one here when something needs it whole)."""
+        if name in self.index_of:
+            eye = self.cache[("eye", name)]
+            return self.shared(("onehot", name), f"{eye}[{self.index_of[name]}]")
+        if name in self.outers:
+            left, right = self.outers[name]
+            return self.shared(("outer", name), f"{left}[:, None] * {self.value(right)}")
+        if name in self.losses:
+            return self._loss(name)
+        return name
+
     def step(self, step: Step) -> None:
         if not step.operands and step.op in ("given", "input"):
+            if self.indexed and step.op == "input":
+                self._indexed_input(step)
+                return
             name = self.const(step.value)
             if not np.any(step.value):
                 self.zeros.add(name)
             self.names[step.key] = name
             return
         args = [self.names[k] for k in step.operands]
-        self.names[step.key] = self._special(step, args) or self.emit(
-            expression(step, args, self.const)
-        )
+        fuse = step.op == "outer" and step.key in self.fusable
+        if fuse and not any(a in self.zeros for a in args):
+            self.names[step.key] = f"_outer{len(self.outers)}"
+            self.outers[self.names[step.key]] = (self.value(args[0]), args[1])
+            return
+        special = self._special(step, args)
+        if special is None:
+            args = [self.value(a) for a in args]
+            special = self.emit(expression(step, args, self.const))
+        self.names[step.key] = special
+
+    def _indexed_input(self, step: Step) -> None:
+        if _one_hot(step.value) is None or step.time is None:
+            raise NotImplementedError(f"an indexed tape needs one-hot inputs ({step.key})")
+        name = f"_x{step.time}"
+        self.index_of[name] = f"xi[{step.time - 1}]"
+        self.cache[("eye", name)] = self.const(np.eye(step.value.size))
+        self.names[step.key] = name
+
+    def _target(self, step: Step) -> str:
+        """The class index of a cross-entropy target: a number, or for an indexed tape the
+        entry of ``yi`` for the step's time."""
+        if self.indexed:
+            if step.time is None:
+                raise NotImplementedError(f"an indexed tape needs timed targets ({step.key})")
+            return f"yi[{step.time - 1}]"
+        return str(step.info["index"])
 
     def _special(self, step: Step, a: list[str]) -> str | None:
         op = step.op
@@ -185,24 +288,19 @@ class _Generator:
             self.zeros.add(name)
             return name
         if op == "add":
-            kept = [name for name in a if name not in self.zeros]
-            if len(kept) < len(a):
-                return (
-                    kept[0]
-                    if len(kept) == 1
-                    else self.emit(" + ".join(kept))
-                    if kept
-                    else (self.const(np.zeros(step.value.shape)))
-                )
-        if op == "matvec" and a[1] in self.constants and not step.info.get("transpose"):
-            column = _one_hot(self.constants[a[1]])  # W x for a one-hot x: a column of W
-            if column is not None and step.info.get("cols") is None:
+            return self._add(step, [name for name in a if name not in self.zeros])
+        if op == "matvec" and not step.info.get("transpose") and step.info.get("cols") is None:
+            if a[1] in self.index_of:  # W x for a one-hot x: a column of W
+                return self.emit(f"{a[0]}[:, {self.index_of[a[1]]}]")
+            column = _one_hot(self.constants[a[1]]) if a[1] in self.constants else None
+            if column is not None:
                 return self.emit(f"{a[0]}[:, {column}]")
         if op in ("dots", "weighted_sum"):
+            a = [self.value(name) for name in a]
             stack = self.shared(("stack", *a[1:]), f"np.stack(({', '.join(a[1:])},))")
             return self.emit(f"{stack} @ {a[0]}" if op == "dots" else f"{a[0]} @ {stack}")
         if op == "scale":
-            rows = self.shared(("outer", a[0], a[1]), f"{a[0]}[:, None] * {a[1]}")
+            rows = self.shared(("outer", a[0], a[1]), f"{a[0]}[:, None] * {self.value(a[1])}")
             return self.emit(f"{rows}[{step.info['index']}]")
         if op == "exp":
             top = self.emit(f"{a[0]}.max()")
@@ -215,10 +313,94 @@ class _Generator:
             return name
         if op == "ce" and a[1] in self.exp_of and self.exp_of[a[1]][1] in self.sum_of:
             top, e = self.exp_of[a[1]]
-            return self.emit(f"{top} + np.log({self.sum_of[e]}) - {a[1]}[{step.info['index']}]")
+            if step.key in self.fusable:  # summed with the others in one line, below
+                name = f"_loss{len(self.losses)}"
+                self.losses[name] = (top, self.sum_of[e], f"{a[1]}[{self._target(step)}]")
+                return name
+            return self.emit(f"{top} + np.log({self.sum_of[e]}) - {a[1]}[{self._target(step)}]")
+        if op == "ce_grad" and self.indexed:
+            eye = self.shared(("eye", "targets"), self.const(np.eye(step.value.size)))
+            return self.emit(f"{a[0]} - {eye}[{self._target(step)}]")
+        if self.indexed and op in ("ce", "bce", "mse", "bce_grad", "mse_grad"):
+            raise NotImplementedError(f"an indexed tape needs softmax and cross-entropy ({op})")
         if op in ("activation", "sigmoid") and step.info.get("activation", "sigmoid") == "sigmoid":
             return self.emit(f"0.5 * (1.0 + np.tanh(0.5 * {a[0]}))")
         return None
+
+    def _add(self, step: Step, kept: list[str]) -> str:
+        """A sum: fused outer products as one matrix product, many terms as stacked sums."""
+        if not kept:
+            name = self.const(np.zeros(step.value.shape))
+            self.zeros.add(name)
+            return name
+        if len(kept) > 1 and all(name in self.losses for name in kept):
+            tops, sums, picks = (", ".join(part) for part in zip(*map(self.losses.get, kept)))
+            return self.emit(f"np.array(({tops},)).sum() + np.log(np.array(({sums},))).sum()"
+                             f" - np.array(({picks},)).sum()")  # fmt: skip
+        kept = [self._loss(name) if name in self.losses else name for name in kept]
+        fused = [name for name in kept if name in self.outers]
+        terms = [self.value(name) for name in kept if name not in self.outers]
+        if len(fused) > 1:
+            lefts = [self.outers[name][0] for name in fused]
+            rights = [self.outers[name][1] for name in fused]
+            terms.insert(0, self.emit(f"{self._stack(lefts)}.T @ {self._rows(rights)}"))
+        else:
+            terms[:0] = [self.value(name) for name in fused]
+        if len(terms) == 1:
+            return terms[0]
+        if len(terms) <= 4:
+            return self.emit(" + ".join(terms))
+        partial = [f"{self._stack(terms[i : i + 256])}.sum(axis=0)"
+                   for i in range(0, len(terms), 256)]  # fmt: skip
+        name = self.emit(partial[0])
+        for more in partial[1:]:
+            self.lines.append(f"{name} += {more}")  # a fresh array: adding in place is safe
+        return name
+
+    def _loss(self, name: str) -> str:
+        """A cross-entropy left for a fused sum, computed alone after all."""
+        top, total, pick = self.losses[name]
+        return self.shared(("loss", name), f"{top} + np.log({total}) - {pick}")
+
+    def _stack(self, names: list[str]) -> str:
+        """One variable: the rows ``names`` stacked (shared by every sum that stacks them)."""
+        return self.shared(("stack", *names), f"np.stack(({', '.join(names)},))")
+
+    def _rows(self, names: list[str]) -> str:
+        """The right-hand vectors of fused outer products as rows: one-hot inputs picked
+        from the identity, constants stacked once, others stacked when run."""
+        if all(name in self.index_of for name in names):
+            eye = self.cache[("eye", names[0])]
+            picks = ", ".join(self.index_of[name] for name in names)
+            return self.shared(("rows", *names), f"{eye}[[{picks}]]")
+        if all(name in self.constants for name in names):
+            stacked = np.stack([self.constants[n] for n in names])
+            return self.shared(("rows", *names), self.const(stacked))
+        return self._stack([self.value(name) for name in names])
+
+
+def _fusable(trace: Trace, needed: set[str], outputs: list[str]) -> set[str]:
+    """The outer products (gradient contributions δz_t v_tᵀ) used only by one sum of several
+    of them: that sum can be computed as one matrix product."""
+    users: dict[str, list[Step]] = {}
+    for step in trace:
+        if step.key in needed:
+            for key in step.operands:
+                users.setdefault(key, []).append(step)
+    wanted = set(outputs)
+    fusable: set[str] = set()
+    for step in trace:
+        if step.key not in needed or step.op != "outer" or step.key in wanted:
+            continue
+        using = users.get(step.key, [])
+        if len(using) == 1 and using[0].op == "add" and len(using[0].operands) > 1:
+            fusable.add(step.key)
+    for step in trace:  # the cross-entropies L_t used only by the sum L
+        using = users.get(step.key, [])
+        alone = len(using) == 1 and using[0].op == "add" and len(using[0].operands) > 1
+        if step.key in needed and step.op == "ce" and step.key not in wanted and alone:
+            fusable.add(step.key)
+    return fusable
 
 
 def _one_hot(value: np.ndarray) -> int | None:

@@ -280,6 +280,11 @@ SCHEMA: dict[str, Any] = {
                 ),
             },
         },
+        "textgen": {
+            "type": "object",
+            "description": "written by rnntrace textgen train: how the model was trained and "
+            "where training stands (for --resume); every other command ignores it",
+        },
         "numbers": {
             "type": "object",
             "additionalProperties": False,
