@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/sentiment.yaml
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint install dev clean
+.PHONY: run test bench lint install dev clean fuzz
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(DEV_STAMP)     ## the test suite
 
 bench: $(DEV_STAMP)    ## speed, as ratios to references measured in the same run
 	$(BIN)/python benchmarks/run_all.py
+
+fuzz: $(DEV_STAMP)     ## a long fuzzing campaign (RNNTRACE_FUZZ_CASES, default 3000; RNNTRACE_FUZZ_SEED)
+	RNNTRACE_FUZZ_CASES=$${RNNTRACE_FUZZ_CASES:-3000} $(BIN)/python -m pytest tests/test_fuzz_cli.py -q -s
 
 lint: $(DEV_STAMP)     ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check rnntrace tests benchmarks

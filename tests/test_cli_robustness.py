@@ -169,3 +169,25 @@ def test_a_signal_while_writing_leaves_no_temporary_file(
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _wide_scenario(D: int) -> str:
+    """A scenario with D = ``D`` inputs and H = 2 hidden units."""
+    row = ", ".join(["0.001"] * D)
+    return (
+        f"version: 1\ninput: {{vectors: true}}\nsequences:\n  - inputs: [[{row}]]\n"
+        "    label: 1\nmodel: {output: last, head: sigmoid, loss: bce}\n"
+        f"params:\n  W_xh: [[{row}], [{row}]]\n  W_hh: [[0.1, 0.2], [0.3, 0.4]]\n"
+        "  W_hy: [[1, 1]]\n"
+    )
+
+
+def test_a_very_wide_input_is_traced_in_bounded_time_and_memory(tmp_path: Path) -> None:
+    path = tmp_path / "wide.yaml"
+    path.write_text(_wide_scenario(100_000), encoding="utf-8")
+    done = rnntrace("run", str(path))
+    assert done.returncode == 0, done.stderr
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    assert "…" in done.stdout  # the 100,000 columns are cut, not written out
+    line = assert_one_line_error(rnntrace("gradcheck", str(path)), "--param", "200,006")
+    assert line.startswith(str(path))

@@ -122,3 +122,19 @@ def test_an_overflowing_step_is_named_and_no_warning_leaks(tmp_path: Path) -> No
         trace_scenario(parse_scenario(text, "big.yaml"))
     assert str(info.value).startswith("step s1.")
     assert "not finite" in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "latex"])
+def test_gradflow_of_an_exploding_w_hh_plots_what_is_finite(tmp_path: Path, fmt: str) -> None:
+    text = SENTIMENT.replace("W_hh: [[0.3, 0.2, 0.1]", "W_hh: [[1e308, 0.2, 0.1]")
+    assert text != SENTIMENT
+    path = tmp_path / "explode.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["gradflow", str(path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if fmt == "json":
+        _strict_json(result.stdout)
+    if fmt == "text":
+        assert "not shown (too large for float64)" in result.stdout
+        assert "exploding" in result.stdout

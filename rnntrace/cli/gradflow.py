@@ -11,6 +11,10 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.errors import RnntraceError
+
+# Each checked entry costs two traces of the scenario: beyond this, a check takes hours.
+MAX_CHECKED_ENTRIES = 20_000
 
 OUTPUT = click.option(
     "-o",
@@ -180,6 +184,11 @@ def gradcheck(
         raise click.BadParameter("must be positive", param_hint="--tol")
     loaded = load_scenario(scenario)
     total = count(loaded, params)
+    if total > MAX_CHECKED_ENTRIES:
+        raise RnntraceError(
+            f"{scenario}: {total:,} parameter entries would take {2 * total:,} traces; check at "
+            f"most {MAX_CHECKED_ENTRIES:,} at a time (choose parameters with --param)"
+        )
     progress, done = _progress(total)
     try:
         result = check_gradients(loaded, eps, tol, params, progress)

@@ -32,9 +32,9 @@ class Series:
 def log_plot(series: Sequence[Series], width: int = 60, height: int = 11) -> list[str]:
     """The plot's lines (at most 9 + ``width`` characters wide)."""
     K = max(len(s.values) for s in series)
-    logs = [math.log10(v) for s in series for v in s.values if v is not None and v > 0]
+    logs = [math.log10(v) for s in series for v in s.values if _plotted(v)]
     if not logs or K == 0:
-        return ["(nothing to plot: every value is 0)"]
+        return ["(nothing to plot: every value is 0 or too large for float64)"]
     top: float = math.ceil(max(logs))
     bottom: float = math.floor(min(logs))
     if top == bottom:
@@ -52,10 +52,13 @@ def log_plot(series: Sequence[Series], width: int = 60, height: int = 11) -> lis
     def y(log: float) -> int:
         return round((top - log) * (height - 1) / (top - bottom))
 
-    zeros = []
+    zeros, huge = [], []
     for s in reversed(series):
         for k, value in enumerate(s.values, start=1):
             if value is None:
+                continue
+            if not math.isfinite(value):
+                huge.append((s.label, k))
                 continue
             if value <= 0:
                 zeros.append((s.label, k))
@@ -81,13 +84,23 @@ def log_plot(series: Sequence[Series], width: int = 60, height: int = 11) -> lis
             under[at : at + len(text)] = list(text)
     lines.append(" " * 9 + "".join(under).rstrip() + "   k")
     lines.append(" " * 9 + "   ".join(f"{s.marker} {s.label}" for s in series))
-    if zeros:
-        seen = sorted({label for label, _ in zeros})
-        lines.append(" " * 9 + "not shown (0, no logarithm): " + "; ".join(
-            f"{label} at k = {', '.join(str(k) for lab, k in zeros if lab == label)}"
-            for label in seen
-        ))  # fmt: skip
+    for left_out, why in ((zeros, "0, no logarithm"), (huge, "too large for float64")):
+        if left_out:
+            lines.append(" " * 9 + f"not shown ({why}): " + _where(left_out))
     return lines
+
+
+def _plotted(value: float | None) -> bool:
+    """True for a value the log scale can show (finite and positive)."""
+    return value is not None and 0 < value < math.inf
+
+
+def _where(points: list[tuple[str, int]]) -> str:
+    """'‖J‖ at k = 1, 2; ρ at k = 3': the points of each series, series by series."""
+    return "; ".join(
+        f"{label} at k = {', '.join(str(k) for lab, k in points if lab == label)}"
+        for label in sorted({label for label, _ in points})
+    )
 
 
 def _y_labels(top: int, bottom: int, height: int, y: Callable[[float], int]) -> dict[int, str]:
@@ -122,7 +135,7 @@ def _x_ticks(K: int, x: Callable[[int], int], cols: int) -> list[int]:
 def sparkline(values: Sequence[float]) -> str:
     """▁▂▃▅▇ of log10 of the values (zeros as a space)."""
     bars = "▁▂▃▄▅▆▇█"
-    logs = [math.log10(v) if v > 0 else None for v in values]
+    logs = [math.log10(v) if 0 < v < math.inf else None for v in values]
     known = [v for v in logs if v is not None]
     if not known:
         return " " * len(values)

@@ -132,15 +132,20 @@ class TextBase:
         """Rows of a matrix too wide for the terminal: the first and last columns, with
         '…' for the columns between (--full writes them all)."""
         n = matrix.shape[1]
-        width = self.d if fixed else numfmt.places(matrix, self.d)
-        cells = [[numfmt.fixed(float(v), width) for v in row] for row in matrix]
-        for keep in range(n - 1, 1, -1):
+        # a column takes at least 3 characters ("0  "): no more than room // 3 can fit, so
+        # only those are formatted (a (2, 100000) matrix is not written out to be cut)
+        most = max(2, min(n - 1, room // 3))
+        picked = list(range((most + 1) // 2)) + list(range(n - most // 2, n))
+        width = self.d if fixed else numfmt.places(matrix[:, picked], self.d)
+        cells = {j: [numfmt.fixed(float(v), width) for v in matrix[:, j]] for j in picked}
+        widths_all = {j: max(len(text) for text in column) for j, column in cells.items()}
+        for keep in range(most, 1, -1):
             left = (keep + 1) // 2
             columns = list(range(left)) + list(range(n - (keep - left), n))
-            widths = {j: max(len(row[j]) for row in cells) for j in columns}
+            widths = {j: widths_all[j] for j in columns}
             rows = []
-            for row in cells:
-                shown = [row[j].rjust(widths[j]) for j in columns]
+            for i in range(matrix.shape[0]):
+                shown = [cells[j][i].rjust(widths[j]) for j in columns]
                 rows.append("[ " + "  ".join(shown[:left] + ["…"] + shown[left:]) + " ]")
             if len(rows[0]) <= room:
                 return rows
