@@ -69,6 +69,10 @@ REFUSED_NOTATION = [
     ("W_a_b", "a double subscript"),
     ("{a^b^c}", "a double superscript"),
     ("W'_x", "a prime"),
+    (r"\hat{W}'", "double superscript"),  # compiled, it was a "Double superscript"
+    (r"{\hat{W}'}", "double superscript"),  # so was this
+    (r"\mathbf W'", "double superscript"),
+    (r"{W^{(1)}}'", "double superscript"),
     ("W_", "_ needs an argument"),
     (r"\hat", r"\hat needs an argument"),
     ("W\\\\x", r"\\ is not allowed"),

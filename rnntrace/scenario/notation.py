@@ -83,6 +83,14 @@ def _check_structure(symbol: str) -> str | None:
                 return problem
         elif token == "'" and (levels[-1]["^"] or (len(levels) == 1 and after not in ("", "'"))):
             return f"a prime in {symbol!r} that would make a double superscript; use braces"
+        elif token == "'" and (before == "}" or tokens[max(i - 2, 0)][1:] in ARGUMENT_COMMANDS):
+            # \hat{W}' compiles alone, but not with the ^\top rnntrace adds, braced or not
+            # (pdflatex: "Double superscript"); a prime after a letter is fine
+            return (
+                f"a prime after an accent, a font command or braces in {symbol!r} makes a "
+                "double superscript where rnntrace adds ^\\top; write the prime after a "
+                "letter (W') or use another mark (\\tilde{W})"
+            )
         elif not is_argument and token != "'":
             levels[-1].update({"_": False, "^": False})  # a new atom
         if token == "{":
