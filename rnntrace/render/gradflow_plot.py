@@ -32,7 +32,7 @@ class Series:
 def log_plot(series: Sequence[Series], width: int = 60, height: int = 11) -> list[str]:
     """The plot's lines (at most 9 + ``width`` characters wide)."""
     K = max(len(s.values) for s in series)
-    logs = [math.log10(v) for s in series for v in s.values if _plotted(v)]
+    logs = [math.log10(v) for s in series for v in s.values if v is not None and _plotted(v)]
     if not logs or K == 0:
         return ["(nothing to plot: every value is 0 or too large for float64)"]
     top: float = math.ceil(max(logs))

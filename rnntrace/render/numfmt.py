@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
+
+from rnntrace.numbers import round_half_up
 
 MINUS = "\u2212"
 
@@ -20,9 +23,17 @@ def is_short(value: float, decimals: int) -> int | None:
 
 
 @lru_cache(maxsize=8192)
+def _round_half_away(value: float, decimals: int) -> float:
+    """The rounding of rnntrace.numbers (half away from zero), for one float."""
+    return round_half_up(value, decimals) if math.isfinite(value) else value
+
+
+@lru_cache(maxsize=8192)
 def _number(value: float, decimals: int, minus: str) -> str:
     """:func:`number` for a Python float (cached)."""
     places = is_short(value, decimals)
+    if places is None:
+        value = _round_half_away(value, decimals)
     text = f"{value:.{places}f}" if places is not None else f"{value:.{decimals}f}"
     if text.startswith("-"):
         stripped = text[1:].strip("0.")
@@ -37,8 +48,10 @@ def number(value: float, decimals: int, minus: str = MINUS) -> str:
 
 
 def fixed(value: float, decimals: int, minus: str = MINUS) -> str:
-    """``value`` rounded to exactly ``decimals`` places: 0.310."""
-    text = f"{float(value):.{decimals}f}"
+    """``value`` rounded to exactly ``decimals`` places: 0.310. Halves are rounded away from
+    zero, as the answer key and a person do (0.125 -> 0.13), not as the float's binary
+    value would be (0.12)."""
+    text = f"{_round_half_away(float(value), decimals):.{decimals}f}"
     if text.startswith("-"):
         text = minus + text[1:] if text[1:].strip("0.") else text[1:]
     return text
@@ -111,6 +124,15 @@ def signed_terms(values: list[float], decimals: int, minus: str = MINUS) -> list
         else:
             parts.append(f"+ {text}")
     return parts
+
+
+def join_signed(texts: list[str], minus: str = MINUS) -> str:
+    """Written numbers (or bracketed vectors) joined into a sum, a negative one after the
+    first with its sign as the operator: '0.2 − 0.0459 + 0', never '0.2 + −0.0459'."""
+    out = texts[0] if texts else ""
+    for text in texts[1:]:
+        out += f" {minus} {text[len(minus) :]}" if text.startswith(minus) else f" + {text}"
+    return out
 
 
 def signed_sum(values: list[float], decimals: int, minus: str = MINUS) -> str:

@@ -86,7 +86,7 @@ class StepPrinter(TextBase):
         if len(operands) == 1:
             yield from self.result(step, parts=[formula])
             return
-        values = " + ".join(self.vec(op.carried) for op in operands)
+        values = numfmt.join_signed([self.vec(op.carried) for op in operands])
         if len(values) > LINE_WIDTH - 8 and not self.settings.full:
             values = ""  # each term was written out at its own time step
         yield from self.result(step, parts=[formula, values])
