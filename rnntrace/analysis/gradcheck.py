@@ -27,6 +27,8 @@ from rnntrace.trace import Trace
 
 EPS = 1e-6
 TOLERANCE = 1e-6
+SAMPLE_ABOVE = 2000  # a model with more trained entries than this has a sample checked
+SAMPLE = 20  # entries checked per parameter then (--all: every one)
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,11 @@ def gradcheck(
     tolerance: float = TOLERANCE,
     patterns: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    every: bool = False,
 ) -> GradCheck:
     """Check every trained parameter (or those matching ``patterns``, shell-style: W_*).
-    ``progress`` is called with the number of entries done so far."""
+    ``progress`` is called with the number of entries done so far; a large model has a
+    random sample of its entries checked (``sampled``) unless ``every``."""
     if not eps > 0:
         raise RnntraceError(f"--eps {eps}: must be positive")
     scenario = exact(scenario)
@@ -102,11 +106,13 @@ def gradcheck(
         )
     done = 0
     checks = []
+    loss_of = _Losses(trace, trained, scenario)
+    picks = sampled(scenario, chosen, every)
     for key in chosen:
         bptt = trace[grad_key(key)].value
-        fd = np.zeros_like(bptt)
-        for index in np.ndindex(bptt.shape):
-            fd[index] = _difference(scenario, key, index, eps)
+        fd = np.array(bptt, dtype=float, copy=True)  # unchecked entries: the BPTT value
+        for index in picks[key]:
+            fd[index] = _difference(loss_of, key, index, eps)
             done += 1
             if progress:
                 progress(done)
@@ -128,34 +134,74 @@ def gradcheck(
         eps=eps,
         tolerance=tolerance,
         params=tuple(checks),
-        notes=tuple(_notes(scenario, trace)),
+        notes=tuple(_notes(scenario, trace)) + _sample_note(picks, scenario),
     )
 
 
-def entries(scenario: Scenario, patterns: Sequence[str] = ()) -> int:
-    """How many parameter entries ``gradcheck`` will perturb (each traced twice)."""
+def entries(scenario: Scenario, patterns: Sequence[str] = (), every: bool = False) -> int:
+    """How many parameter entries ``gradcheck`` will perturb (each run twice)."""
     trained = [k for k in scenario.params if k in scenario.given]
-    return sum(
-        scenario.params[k].size
-        for k in trained
-        if not patterns or any(fnmatchcase(k, p) for p in patterns)
-    )
+    chosen = [k for k in trained if not patterns or any(fnmatchcase(k, p) for p in patterns)]
+    return sum(len(v) for v in sampled(scenario, chosen, every).values())
 
 
-def _difference(scenario: Scenario, key: str, index: tuple[int, ...], eps: float) -> float:
+def sampled(
+    scenario: Scenario, chosen: Sequence[str], every: bool = False
+) -> dict[str, list[tuple[int, ...]]]:
+    """The entries checked per parameter: all of them for a small model (at most
+    SAMPLE_ABOVE entries in all) or with ``every``; else SAMPLE entries of each parameter
+    drawn at random (seed 0), always with its first and last entry."""
+    shapes = {key: np.shape(scenario.params[key]) for key in chosen}
+    total = sum(int(np.prod(shape)) for shape in shapes.values())
+    rng = np.random.default_rng(0)
+    out: dict[str, list[tuple[int, ...]]] = {}
+    for key, shape in shapes.items():
+        every_index = list(np.ndindex(shape))
+        if every or total <= SAMPLE_ABOVE or len(every_index) <= SAMPLE:
+            out[key] = every_index
+            continue
+        middle = rng.choice(np.arange(1, len(every_index) - 1), SAMPLE - 2, replace=False)
+        picked = [0, *sorted(int(i) for i in middle), len(every_index) - 1]
+        out[key] = [every_index[i] for i in picked]
+    return out
+
+
+class _Losses:
+    """L for other parameter values: the trace's forward pass compiled (no recording)."""
+
+    def __init__(self, trace: Trace, trained: list[str], scenario: Scenario) -> None:
+        from rnntrace.engine.compiled import CompiledTape
+
+        self.tape = CompiledTape(trace, ["L"], trained)
+        self.base = {key: np.array(scenario.params[key], dtype=float) for key in trained}
+
+    def __call__(self, changed: dict[str, np.ndarray]) -> float:
+        return float(self.tape.run({**self.base, **changed})["L"])
+
+
+def _difference(
+    loss_of: _Losses,
+    key: str,
+    index: tuple[int, ...],
+    eps: float,
+) -> float:
     """(L(θ + ε) − L(θ − ε)) / 2ε for one entry of one parameter."""
     losses = []
     for sign in (1.0, -1.0):
-        value = np.array(scenario.params[key], dtype=float, copy=True)
+        value = np.array(loss_of.base[key], copy=True)
         value[index] += sign * eps
-        params = dict(scenario.params)
-        params[key] = value
-        losses.append(_loss(trace_scenario(replace(scenario, params=params))))
+        losses.append(loss_of({key: value}))
     return (losses[0] - losses[1]) / (2.0 * eps)
 
 
-def _loss(trace: Trace) -> float:
-    return float(trace["L"].value)
+def _sample_note(picks: dict[str, list[tuple[int, ...]]], scenario: Scenario) -> tuple[str, ...]:
+    checked = sum(len(v) for v in picks.values())
+    total = sum(int(np.size(scenario.params[key])) for key in picks)
+    if checked == total:
+        return ()
+    return (f"checked {checked:,} of the {total:,} entries: {SAMPLE} per parameter drawn at "
+            "random (seed 0), with its first and last; the others show the BPTT value in both "
+            "columns (--all checks every entry)",)  # fmt: skip
 
 
 def _notes(scenario: Scenario, trace: Trace) -> list[str]:

@@ -118,8 +118,11 @@ def cli(debug: bool) -> None:
     """
 
 
-def trace_file(path: Path, carry: str | None = None, round_terms: bool | None = None) -> Trace:
-    """Load and trace a scenario file; ``carry`` and ``round_terms`` override its numbers."""
+def trace_file(
+    path: Path, carry: str | None = None, round_terms: bool | None = None, check: Any = None
+) -> Trace:
+    """Load and trace a scenario file; ``carry`` and ``round_terms`` override its numbers;
+    ``check(scenario)`` is called before tracing (the size limit)."""
     from dataclasses import replace
 
     from rnntrace.engine import trace_scenario
@@ -131,4 +134,6 @@ def trace_file(path: Path, carry: str | None = None, round_terms: bool | None = 
         policy = replace(policy, carry=carry)
     if round_terms is not None:
         policy = replace(policy, round_terms=round_terms)
+    if check is not None:
+        check(replace(scenario, numbers=policy))
     return trace_scenario(scenario, policy)

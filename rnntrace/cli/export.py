@@ -141,12 +141,14 @@ def _trace(scenario: Scenario, carry: str | None, round_terms: bool | None) -> T
     from dataclasses import replace
 
     from rnntrace.engine import trace_scenario
+    from rnntrace.engine.size import refuse_large
 
     policy = scenario.numbers
     if carry is not None:
         policy = replace(policy, carry=carry)
     if round_terms is not None:
         policy = replace(policy, round_terms=round_terms)
+    refuse_large(replace(scenario, numbers=policy), "export", "latex")  # rnntrace.engine.size
     return trace_scenario(scenario, policy)
 
 

@@ -96,7 +96,11 @@ def gradflow(
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone goes with --format latex")
     loaded = exact(load_scenario(scenario))
-    flow = analyse(trace_scenario(loaded), loaded, sequence, part)
+    from dataclasses import replace
+
+    # the Jacobians need the forward pass only: the loss and BPTT are not traced
+    forward = replace(loaded, model=replace(loaded.model, loss="none"))
+    flow = analyse(trace_scenario(forward), loaded, sequence, part)
     if fmt == "json":
         from rnntrace.render.gradflow_json import dumps, gradflow_document
 
@@ -134,6 +138,8 @@ def gradflow(
     help="Check only these parameters (repeatable; shell patterns such as 'W_*').",
 )
 @click.option("--entries", is_flag=True, help="Text: list every entry, BPTT beside finite diff.")
+@click.option("--all", "every", is_flag=True,
+              help="Check every entry (a large model has a random sample checked).")  # fmt: skip
 @click.option(
     "--format",
     "fmt",
@@ -151,6 +157,7 @@ def gradcheck(
     tol: float,
     params: tuple[str, ...],
     entries: bool,
+    every: bool,
     fmt: str,
     output: Path | None,
     force: bool,
@@ -183,7 +190,7 @@ def gradcheck(
     if not tol > 0:
         raise click.BadParameter("must be positive", param_hint="--tol")
     loaded = load_scenario(scenario)
-    total = count(loaded, params)
+    total = count(loaded, params, every)
     if total > MAX_CHECKED_ENTRIES:
         raise RnntraceError(
             f"{scenario}: {total:,} parameter entries would take {2 * total:,} traces; check at "
@@ -191,7 +198,7 @@ def gradcheck(
         )
     progress, done = _progress(total)
     try:
-        result = check_gradients(loaded, eps, tol, params, progress)
+        result = check_gradients(loaded, eps, tol, params, progress, every)
     finally:
         done()
     if fmt == "json":

@@ -58,6 +58,7 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_opt
     help="Write to this file (atomically) instead of the terminal.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
 @fail_cleanly
 def run(
     scenario: Path,
@@ -72,6 +73,7 @@ def run(
     full: bool,
     output: Path | None,
     force: bool,
+    allow_large: bool,
 ) -> None:
     """Trace SCENARIO: the complete hand calculation, step by step.
 
@@ -94,12 +96,23 @@ def run(
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone goes with --format latex")
     first, last = parse_steps(steps) if steps else (None, None)
-    trace = trace_file(scenario, carry, round_terms)
+    trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,
+                                                                 full, allow_large))  # fmt: skip
     if steps and first is not None and last is not None:
         check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force)  # fmt: skip
+
+
+def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int | None,
+                full: bool, allow_large: bool) -> Any:  # fmt: skip
+    """The size limit of rnntrace.engine.size, for this format and selection."""
+    from rnntrace.engine.size import refuse_large, selected_fraction
+
+    return lambda scenario: refuse_large(
+        scenario, "run", fmt, selected_fraction(scenario, phases, first, last), full, allow_large
+    )
 
 
 def emit_trace(
