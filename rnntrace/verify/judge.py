@@ -178,7 +178,9 @@ class Grader:
             if key in self._asked_keys:
                 item = self._judge(step, answer, first.get(key), chain, sources)
                 wrong = bool((item.entries == WRONG).any())
-                items.append(self._without_credit(item, chain) if item.sources else item)
+                if chain.trivial and item.sources:  # follows from a trivial answer
+                    item = self._without_credit(item, chain)
+                items.append(item)
                 if wrong and answer is not None and answer.readable:
                     why = trivial(answer, step, self._givens, self.tolerance, 2 * self._half_unit)
                     if why is not None:
