@@ -138,3 +138,20 @@ def test_gradflow_of_an_exploding_w_hh_plots_what_is_finite(tmp_path: Path, fmt:
     if fmt == "text":
         assert "not shown (too large for float64)" in result.stdout
         assert "exploding" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex"])
+def test_a_sigmoid_of_a_very_negative_logit_is_written_without_a_warning(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Found by the fuzzing campaign: e^(−o) for o < −709 overflowed in the printers."""
+    text = SENTIMENT.replace("b_y:  [0.1]", "b_y:  [-1000]").replace(
+        "carry: rounded", "carry: exact"
+    )
+    assert "[-1000]" in text
+    path = tmp_path / "sig.yaml"
+    path.write_text(text, encoding="utf-8")
+    with np.errstate(all="raise"):
+        result = CliRunner().invoke(cli, ["run", str(path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert ("1/(1 + ∞)" if fmt == "text" else r"\frac{1}{1 + \infty}") in result.stdout

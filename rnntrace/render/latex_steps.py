@@ -229,9 +229,13 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
 
     def _print_sigmoid(self, step: Step) -> Iterator[Item]:
         (o,) = self.trace.operand_values(step)
-        powers = np.exp(-o)
+        with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)
+            powers = np.exp(-o)
         first = [rf"\frac{{1}}{{1 + e^{{{self.num(-v)}}}}}" for v in o]
-        second = [rf"\frac{{1}}{{1 + {self.operand(p)}}}" for p in powers]
+        second = [
+            rf"\frac{{1}}{{1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}}}"
+            for p in powers
+        ]
         sides = [
             ("=", [rf"\sigma({self.sym(step.operands[0])})"]),
             (self.approx_unless_exact(o), [self.entries(first)]),

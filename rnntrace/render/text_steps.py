@@ -155,7 +155,11 @@ class StepPrinter(TextBase):
     def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
         first = self.entries(f"1/(1 + e^{numfmt.factor(-v, self.d)})" for v in o)
-        second = self.entries(f"1/(1 + {numfmt.fixed(float(np.exp(-v)), self.d)})" for v in o)
+        with np.errstate(over="ignore"):  # e^710 and more: written as ∞ (σ is then 0)
+            powers = np.exp(-np.asarray(o, dtype=float))
+        second = self.entries(
+            f"1/(1 + {numfmt.fixed(p, self.d) if np.isfinite(p) else '∞'})" for p in powers
+        )
         if o.size == 1:
             first, second = first[1:-1], second[1:-1]
         yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
