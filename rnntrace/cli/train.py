@@ -142,7 +142,14 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
 
     doc = document(result, loaded)
     if fmt == "json":
-        click.echo(json.dumps(doc, allow_nan=False))  # strict JSON: training stops on inf
+        try:
+            text = json.dumps(doc, allow_nan=False)  # strict JSON (RFC 8259): no Infinity
+        except ValueError:
+            raise RnntraceError(
+                f"{scenario}: training reached numbers beyond float64 (a gradient norm or a "
+                "parameter is infinite); lower the learning rate or clip the gradients"
+            ) from None
+        click.echo(text)
     elif fmt == "latex":
         from rnntrace.render.training import render_training_latex
 
