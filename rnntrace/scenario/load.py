@@ -12,6 +12,7 @@ from rnntrace.scenario.load_assignment import AssignmentReader
 from rnntrace.scenario.load_input import MAX_TIME_STEPS
 from rnntrace.scenario.load_params import ParamsReader
 from rnntrace.scenario.load_targets import TargetsReader
+from rnntrace.scenario.load_vary import VaryReader
 from rnntrace.scenario.model import (
     ModelSpec,
     NumberPolicy,
@@ -81,7 +82,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(ParamsReader, TargetsReader, AssignmentReader):
+class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -115,6 +116,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader):
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
         notation = self.notation(top.get("notation"), params)
+        assignment = self.assignment(top.get("assignment"))
+        vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
         return Scenario(
             file=doc.file,
             title=title,
@@ -130,6 +133,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader):
             notation=notation,
             train=train,
             numbers=numbers,
+            assignment=assignment,
+            vary=vary,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -147,7 +152,6 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader):
             else:
                 values[key] = doc.choice(node, f"model.{key}", choices("model", key))
         if values.get("topology") in ("generate", "encoder_decoder") and "output" not in values:
-        assignment = self.assignment(top.get("assignment"))
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
@@ -163,7 +167,6 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader):
             self.fail(
                 fields["loss"][1],
                 "model.loss",
-            assignment=assignment,
                 f"{spec.loss!r} needs outputs, but model.output is 'none'; set output to "
                 "last or every, or loss to none",
             )

@@ -109,6 +109,32 @@ class AssignmentSpec:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """Numbers with ``decimals`` decimals from ``low`` to ``high`` (inclusive)."""
+
+    decimals: int
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class VarySpec:
+    """The scenario's ``vary`` section: what differs between the students' variants.
+
+    ``params`` None means every given weight matrix; ``grid`` None means each varied item's
+    own grid (the decimals it is written with, between its smallest and largest entry)."""
+
+    params: tuple[str, ...] | None = None
+    embeddings: bool = True  # the embeddings, or the input vectors of input.vectors
+    tokens: bool = False  # each sequence's tokens drawn from the vocabulary
+    labels: bool = False  # each sequence's class label drawn
+    grid: Grid | None = None
+    fixed: tuple[str, ...] = ()  # parameters and embedding tokens kept as written
+    saturation: float = 3.0  # |pre-activation| allowed into tanh and sigmoid
+    max_draws: int = 1000
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole validated scenario file."""
 
@@ -127,6 +153,7 @@ class Scenario:
     numbers: NumberPolicy
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
     assignment: AssignmentSpec = AssignmentSpec()
+    vary: VarySpec = VarySpec()
 
     @property
     def sizes(self) -> dict[str, int]:

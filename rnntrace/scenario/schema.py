@@ -280,6 +280,58 @@ SCHEMA: dict[str, Any] = {
                 ),
             },
         },
+        "vary": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "what differs between the students' variants (rnntrace vary)",
+            "properties": {
+                "params": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "parameter keys whose entries are drawn (default: every "
+                    "given weight matrix)",
+                },
+                "embeddings": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "draw the embeddings (or the input vectors)",
+                },
+                "tokens": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "draw each sequence's tokens from the vocabulary",
+                },
+                "labels": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "draw each sequence's class label",
+                },
+                "grid": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["decimals", "min", "max"],
+                    "description": "the numbers drawn: decimals, from min to max (default: "
+                    "each varied item's own decimals and range)",
+                    "properties": {
+                        "decimals": {"type": "integer", "minimum": 0, "maximum": 6},
+                        "min": {"type": "number"},
+                        "max": {"type": "number"},
+                    },
+                },
+                "fixed": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "parameters, or tokens of the embeddings, kept as written",
+                },
+                "saturation": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "default": 3.0,
+                    "description": "the largest |pre-activation| allowed into tanh or sigmoid",
+                },
+                "max_draws": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1000},
+            },
+        },
         "textgen": {
             "type": "object",
             "description": "written by rnntrace textgen train: how the model was trained and "
