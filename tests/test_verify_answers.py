@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +19,7 @@ SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 
 @pytest.fixture(scope="module")
 def grader() -> Grader:
-    return Grader(load_scenario(SENTIMENT), Tolerance.decimals(3))
+    return Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
 
 
 def read(grader: Grader, text: str):
@@ -43,16 +44,18 @@ def failure(grader: Grader, text: str) -> str:
 
 # -- the template ---------------------------------------------------------------------------
 def test_template_lists_every_checkable_key_in_trace_order_with_an_empty_value(grader):
-    text = "".join(answers_template(grader.expected, grader.asked, scenario_file="s.yaml"))
+    text = "".join(answers_template(grader.expected, grader.questions, scenario_file="s.yaml"))
     keys = [line.split(":")[0] for line in text.splitlines() if line and line[0] not in "# "]
     assert keys == ["student", *grader.checkable]
-    assert "# s1.h_2: hidden state after 'love' (t = 2), 3 numbers\ns1.h_2:\n" in text
-    assert "# dW_hh: gradient of the total loss with respect to W_hh" in text
+    assert re.search(
+        r"# 1\([a-z]\) s1.h_2: hidden state after 'love' \(t = 2\), 3 numbers\ns1.h_2:\n", text
+    )
+    assert re.search(r"# \d+\([a-z]\) dW_hh: gradient of the total loss with respect to W_hh", text)
     assert "a 3×3 matrix (3 rows of 3 numbers)" in text
 
 
 def test_blank_template_reads_as_all_missing(grader):
-    text = "".join(answers_template(grader.expected, grader.asked, scenario_file="s.yaml"))
+    text = "".join(answers_template(grader.expected, grader.questions, scenario_file="s.yaml"))
     result = grade(grader, text)
     assert result.counts() == {"missing": len(grader.checkable)}
     assert result.student is None and result.name == "answers.yaml"
@@ -163,22 +166,28 @@ def test_a_missing_key_is_missing_and_scores_zero(grader):
 
 
 # -- malformed files: bad input, one located line --------------------------------------------
-def test_unknown_key_is_an_error_with_did_you_mean(grader):
-    message = failure(grader, "s1.h_1: [0.226, 0.310, 0.264]\ns1.h_22: 0.5\n")
-    assert message == "answers.yaml:2:1: s1.h_22: unknown key (did you mean 's1.h_2'?)"
+def unknown(grader: Grader, text: str) -> list[str]:
+    """The keys of a file that are reported, not graded (the rest of the file is graded)."""
+    return [str(found) for found in read(grader, text).unknown]
+
+
+def test_an_unknown_key_is_reported_with_did_you_mean_and_the_rest_graded(grader):
+    text = "s1.h_1: [0.226, 0.310, 0.264]\ns1.h_22: 0.5\n"
+    assert unknown(grader, text) == ["line 2:1: s1.h_22: unknown key (did you mean 's1.h_2'?)"]
+    assert item(grade(grader, text), "s1.h_1").verdict == "correct"
 
 
 def test_a_key_without_its_sequence_prefix_suggests_the_prefixed_one(grader):
-    message = failure(grader, "h_2: [0.4, 0.6, 0.5]\n")
-    assert message == (
-        "answers.yaml:1:1: h_2: unknown key; with several sequences a key starts with its "
+    assert unknown(grader, "h_2: [0.4, 0.6, 0.5]\n") == [
+        "line 1:1: h_2: unknown key; with several sequences a key starts with its "
         "sequence: s1.h_2, s2.h_2"
-    )
+    ]
 
 
 def test_given_data_is_not_an_answer(grader):
-    message = failure(grader, "W_xh: [[1, 2, 3]]\n")
-    assert message == "answers.yaml:1:1: W_xh: is given in the scenario, not a quantity to compute"
+    assert unknown(grader, "W_xh: [[1, 2, 3]]\n") == [
+        "line 1:1: W_xh: is given in the scenario, not a quantity to compute"
+    ]
 
 
 def test_duplicate_key_names_the_first_line(grader):

@@ -61,7 +61,9 @@ def test_the_worksheet_has_a_blank_per_number_and_no_answers():
 def test_a_matrix_gets_a_blank_matrix_of_its_shape():
     trace = trace_scenario(load_scenario(SENTIMENT))
     text = sheet(trace, trace.select(["W_hh_new"]))
-    matrix = re.search(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.split(r"\\part\[1\] ", text)[1])
+    matrix = re.search(
+        r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.split(r"\\part\[1\] ", text)[1]
+    )
     assert matrix is not None
     rows = matrix.group(1).split("\\\\")
     assert len(rows) == 3 and all(row.count("\\blank{-0.000}") == 3 for row in rows)

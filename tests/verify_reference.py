@@ -18,19 +18,21 @@ import yaml
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 
 
-def _doc() -> dict:
-    return yaml.safe_load(SENTIMENT.read_text(encoding="utf-8"))
+def _doc(path: Path = SENTIMENT) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def student_values(
-    overrides: dict[str, list[float]] | None = None, carry_decimals: int | None = None
+    overrides: dict[str, list[float]] | None = None,
+    carry_decimals: int | None = None,
+    path: Path = SENTIMENT,
 ) -> dict[str, np.ndarray]:
     """Every quantity of the sentiment scenario; ``overrides`` maps keys of hidden states
     (``s1.h_2``) to the values the student wrote for them. With ``carry_decimals`` every
     quantity is rounded (half to even, as numpy does) before it is used again, as by hand;
     else all is float64."""
     overrides = overrides or {}
-    doc = _doc()
+    doc = _doc(path)  # the sentiment scenario, or one of its variants
     emb = {k: np.array(v, float) for k, v in doc["input"]["embeddings"].items()}
     p = {k: np.array(v, float) for k, v in doc["params"].items()}
     W_xh, W_hh, b_h, W_hy, b_y = p["W_xh"], p["W_hh"], p["b_h"], p["W_hy"], p["b_y"]

@@ -5,43 +5,30 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.cli.sources import points_option, tolerance_options
+from rnntrace.errors import RnntraceError
 
 ASK_HELP = (
-    "Only these quantities: keys or shell patterns, comma-separated or repeated "
-    "(h_*, 'dW_*', L). Without a sequence prefix a key means it in every sequence."
+    "Only these quantities: keys, display names or shell patterns, comma-separated or "
+    "repeated (h_*, 'dW_*', L). Without a sequence prefix a key means it in every sequence."
 )
 OUTPUT = click.Path(dir_okay=False, path_type=Path)
+SOURCE_HELP = (
+    "SCENARIO is a scenario file, or the assignment file that `rnntrace export` wrote beside "
+    "a worksheet: then its questions, points and tolerance are used."
+)
 
 
 def ask_patterns(values: Iterable[str]) -> list[str]:
     """The --ask patterns: each value split at commas and spaces."""
     return [part for value in values for part in value.replace(",", " ").split()]
-
-
-def _amount(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
-    """A non-negative finite number, read exactly (for --rtol and --atol)."""
-    if value is None:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"expected a number, found {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise click.BadParameter(f"expected a number of 0 or more, found {value!r}")
-    return number
-
-
-def _load(scenario: Path) -> Any:
-    from rnntrace.scenario import load_scenario
-
-    return load_scenario(scenario)
 
 
 def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
@@ -67,9 +54,8 @@ def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
 @click.option(
     "--carry",
     type=click.Choice(["exact", "rounded"]),
-    default="exact",
-    show_default=True,
-    help="--key values from exact arithmetic, or from the rounded-by-hand chain.",
+    help="--key values from exact arithmetic, or from the rounded-by-hand chain "
+    "(default: exact; with an assignment file, the chain of its worksheet).",
 )
 @click.option("-o", "--output", type=OUTPUT, help="Write to this file instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
@@ -79,85 +65,84 @@ def answers(
     ask: tuple[str, ...],
     key: bool,
     decimals: int | None,
-    carry: str,
+    carry: str | None,
     output: Path | None,
     force: bool,
 ) -> None:
-    """Write an answers file for SCENARIO: every quantity to compute, by its key, in the
-    order of the calculation, each with a comment saying what it is and an empty value to
-    fill in. A student fills it in; `rnntrace verify` grades it.
+    """Write an answers file for SCENARIO: the worksheet's questions in sheet order, each
+    with its number on the sheet (3(b)), its key, a comment saying what it is and an empty
+    value to fill in. A student fills it in; `rnntrace verify` grades it.
+
+    SCENARIO is a scenario file, or the assignment file that `rnntrace export` wrote beside
+    a worksheet (then exactly its questions). Without --ask the questions are the
+    worksheet's: the scenario's assignment.ask, else the hidden states, the outputs, the
+    losses, the gradients and the updated parameters.
 
     \b
     Examples:
-      rnntrace answers scenarios/sentiment.yaml -o answers.yaml
-      rnntrace answers scenarios/sentiment.yaml --ask 'h_*,y_*,L' -o answers.yaml
-      rnntrace answers scenarios/sentiment.yaml --key -o key.yaml
+      rnntrace init review.yaml
+      rnntrace answers review.yaml -o answers.yaml
+      rnntrace answers review.yaml --ask 'h_*,y_*,L' -o answers.yaml
+      rnntrace answers hw.assignment.yaml --key -o key.yaml
     """
     from dataclasses import replace
 
+    from rnntrace.assignment import questions_for
+    from rnntrace.cli.sources import load_source
     from rnntrace.engine import trace_scenario
-    from rnntrace.verify.judge import asked_steps
     from rnntrace.verify.template import answers_template
 
-    loaded = _load(scenario)
-    places = loaded.numbers.decimals if decimals is None else decimals
-    trace = trace_scenario(loaded, replace(loaded.numbers, decimals=places, carry=carry))
-    steps = asked_steps(trace, ask_patterns(ask))
-    source = "Exact values" if carry == "exact" else "The rounded-by-hand chain's values"
+    source = load_source(scenario)
+    source.refuse(ask=ask)
+    loaded, assignment = source.scenario, source.assignment
+    chain = carry or (assignment.carry if assignment else "exact")
+    places = decimals if decimals is not None else loaded.numbers.decimals
+    numbers = replace(loaded.numbers, decimals=places, carry=chain)
+    if assignment is not None:
+        numbers = replace(numbers, round_terms=assignment.round_terms)
+    trace = trace_scenario(loaded, numbers)
+    if assignment is not None:
+        assignment.check(trace)
+        questions = list(assignment.questions)
+    else:
+        questions = questions_for(trace, loaded.assignment, ask_patterns(ask))
+    source_words = "Exact values" if chain == "exact" else "The rounded-by-hand chain's values"
     chunks = answers_template(
         trace,
-        steps,
+        questions,
         scenario_file=scenario.name,
         key_decimals=places if key else None,
-        source=source,
+        source=source_words,
     )
     _emit(chunks, output, force)
     if output is not None:
         what = "answer key" if key else "answers template"
-        click.echo(f"wrote {output} ({what}, {len(steps)} quantities)", err=True)
+        click.echo(f"wrote {output} ({what}, {len(questions)} questions)", err=True)
 
 
 @cli.command()
 @click.argument("scenario", type=SCENARIO_ARG)
 @click.argument("answer_paths", metavar="ANSWERS...", nargs=-1, required=True, type=Path)
 @click.option(
-    "--ask", "ask", multiple=True, metavar="KEYS", help=ASK_HELP + " Default: every quantity."
+    "--ask",
+    "ask",
+    multiple=True,
+    metavar="KEYS",
+    help=ASK_HELP + " Default: the worksheet's questions (see rnntrace answers).",
 )
-@click.option(
-    "--decimals",
-    type=click.IntRange(0, 12),
-    metavar="N",
-    help="Accept |given − expected| ≤ 0.51 units of the N-th decimal "
-    "(default: the scenario's numbers.decimals).",
-)
-@click.option(
-    "--sigfigs",
-    type=click.IntRange(1, 15),
-    metavar="N",
-    help="Accept |given − expected| ≤ 0.51 units of the N-th significant digit.",
-)
-@click.option(
-    "--rtol",
-    callback=_amount,
-    metavar="R",
-    help="Accept |given − expected| ≤ atol + rtol·|expected|.",
-)
-@click.option(
-    "--atol", callback=_amount, metavar="A", help="With --rtol (default 1e-6; at least 1e-12)."
-)
+@points_option
+@tolerance_options
 @click.option(
     "--carry",
     type=click.Choice(["exact", "rounded"]),
-    default="exact",
-    show_default=True,
-    help="Judge against exact values, or against the rounded-by-hand chain.",
+    help="Judge against exact values, or against the rounded-by-hand chain "
+    "(default: exact; with an assignment file, the chain of its worksheet).",
 )
 @click.option(
     "--carried-credit",
     type=click.Choice(["full", "half", "none"]),
-    default="full",
-    show_default=True,
-    help="Points for a carried error in the second score.",
+    help="Points for a carried error in the second score (default: the scenario's "
+    "assignment.carried_credit, else full).",
 )
 @click.option(
     "--format",
@@ -175,12 +160,13 @@ def verify(
     scenario: Path,
     answer_paths: tuple[Path, ...],
     ask: tuple[str, ...],
+    points: str | None,
     decimals: int | None,
     sigfigs: int | None,
     rtol: Decimal | None,
     atol: Decimal | None,
-    carry: str,
-    carried_credit: str,
+    carry: str | None,
+    carried_credit: str | None,
     fmt: str,
     csv_path: Path | None,
     output: Path | None,
@@ -190,27 +176,38 @@ def verify(
     quantity and entry by entry: correct, carried error (right from the student's own
     earlier wrong numbers), rounding drift, wrong, missing, wrong shape or unreadable.
 
+    SCENARIO is a scenario file, or the assignment file that `rnntrace export` wrote
+    beside a worksheet: then exactly its questions, points, tolerance and carried-error
+    credit; or the manifest of `rnntrace vary`: then each file is graded against its
+    student's own variant (the student id is the file's student field or PDF name field,
+    else its file name). ANSWERS are answers files (YAML) or filled-in worksheet PDFs.
+
     Exit code 0 when every quantity is correct (or off only by rounding drift), 1 when
     any is not, 2 for bad input (with several files: after grading the others).
 
     \b
     Examples:
-      rnntrace verify scenarios/sentiment.yaml answers.yaml
-      rnntrace verify scenarios/sentiment.yaml answers.yaml --sigfigs 3 --carried-credit half
-      rnntrace verify scenarios/sentiment.yaml answers.yaml --format json -o results.json
-      rnntrace verify scenarios/sentiment.yaml submissions/ --csv grades.csv
+      rnntrace verify hw.assignment.yaml submissions/ --csv grades.csv
+      rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv
+      rnntrace verify review.yaml answers.yaml
+      rnntrace verify review.yaml answers.yaml --sigfigs 3 --carried-credit half
+      rnntrace verify review.yaml answers.yaml --format json -o results.json
     """
-    from rnntrace.verify import Grader, Tolerance
     from rnntrace.verify.batch import answer_files
 
     if csv_path is not None and str(csv_path) == "-" and fmt == "json" and output is None:
         raise click.UsageError("--csv - and --format json would both go to stdout; use -o")
-    loaded = _load(scenario)
-    tolerance = Tolerance.choose(decimals, sigfigs, rtol, atol, loaded.numbers.decimals)
-    grader = Grader(loaded, tolerance, carry=carry, ask=ask_patterns(ask))
+    options = (decimals, sigfigs, rtol, atol)
+    variants = _variants(scenario, carry, ask=ask, points=points, tolerance=options)
+    if variants is not None:  # a manifest: each student against their own variant
+        grader, credit, each = variants.first, variants.credit, variants
+    else:
+        grader, credit = _grader(scenario, ask, points, options, carry)
+        each = grader
     paths = answer_files(answer_paths)
     batch = len(paths) > 1 or any(p.is_dir() and not p.is_symlink() for p in answer_paths)
-    results = _grade_with_progress(grader, paths) if batch else [_single(grader, paths[0])]
+    results = _grade_with_progress(each, paths) if batch else [_single(each, paths[0])]
+    carried_credit = carried_credit or (variants.credit if variants is not None else credit)
     if batch or results[0].grade is not None:
         _reports(results, grader, carried_credit, fmt, batch, csv_path, output, force)
     elif csv_path is not None:  # the one file's reason, in the gradebook too
@@ -225,6 +222,52 @@ def verify(
             click.echo(clean(results[0].error or ""), err=True)
         sys.exit(2)
     sys.exit(0 if all(result.grade and result.grade.all_correct for result in results) else 1)
+
+
+def _grader(
+    scenario: Path,
+    ask: tuple[str, ...],
+    points: str | None,
+    tolerance: tuple[int | None, int | None, Decimal | None, Decimal | None],
+    carry: str | None,
+) -> tuple[Any, str]:
+    """The grader of a scenario (with the command's options) or of an assignment file
+    (which fixes questions, points and tolerance), and the carried-error credit."""
+    from rnntrace.assignment import parse_points
+    from rnntrace.cli.sources import load_source
+    from rnntrace.verify import Grader, Tolerance
+    from rnntrace.verify.assigned import assignment_grader
+
+    source = load_source(scenario)
+    decimals, sigfigs, rtol, atol = tolerance
+    source.refuse(ask=ask, points=points, decimals=decimals, sigfigs=sigfigs, rtol=rtol, atol=atol)
+    loaded, assignment = source.scenario, source.assignment
+    if assignment is None:
+        rule = Tolerance.choose(decimals, sigfigs, rtol, atol, loaded.numbers.decimals)
+        rules = parse_points(points) if points else []
+        grader = Grader(loaded, rule, carry=carry or "exact", ask=ask_patterns(ask), points=rules)
+        return grader, loaded.assignment.carried_credit
+    return assignment_grader(assignment, loaded, carry), assignment.carried_credit
+
+
+def _variants(scenario: Path, carry: str | None, **fixed: object) -> Any:
+    """The graders of a manifest of variants (``rnntrace vary``), or None for a scenario or
+    an assignment file. A manifest fixes questions, points and tolerance."""
+    from rnntrace.scenario.load import read_text
+    from rnntrace.variants import is_manifest, read_manifest
+
+    text = read_text(scenario)
+    if not is_manifest(text):
+        return None
+    for option, value in fixed.items():
+        if value not in (None, (), (None, None, None, None)):
+            raise RnntraceError(
+                f"--{option}: the manifest {scenario} fixes the questions, points and "
+                "tolerance of every variant; make the variants again to change them"
+            )
+    from rnntrace.lms.classroom import VariantGraders
+
+    return VariantGraders(read_manifest(text, str(scenario)), carry)
 
 
 def _single(grader: Any, path: Path) -> Any:

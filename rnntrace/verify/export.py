@@ -68,6 +68,7 @@ def item_data(item: ItemGrade, carried_credit: str) -> dict[str, Any]:
         "summary": verdict_text(item),
         "sources": list(item.sources),
         "message": item.message,
+        "no_credit": item.no_credit,
         "score": item.credit(CREDIT[carried_credit]),
         "entries": _entries(item),
     }
@@ -93,7 +94,7 @@ def gradescope_result(
     grade: Grade, grader: Grader, carried_credit: str, unknown: Sequence[Unknown] = ()
 ) -> dict[str, Any]:
     """One file as Gradescope's ``results.json``: ``score``, ``output`` and one test per
-    quantity (score out of 1), with every entry's verdict under ``extra_data.rnntrace``;
+    quantity (its points), with every entry's verdict under ``extra_data.rnntrace``;
     ``unknown`` are the keys of the file that are not quantities to answer."""
     strict, credit = scores(grade, carried_credit)
     counts = grade.counts()
@@ -114,10 +115,11 @@ def gradescope_result(
     tests = [
         {
             "name": f"{item.key}: {item.step.label}",
-            "score": data["score"],
-            "max_score": 1,
+            "score": grade.points_of(item, CREDIT[carried_credit]),
+            "max_score": grade.points.get(item.key, 1.0),
             "status": "passed" if data["score"] == 1 else "failed",
             "output": _test_output(item, data["summary"], grader.decimals + 1),
+            "visibility": "visible",
         }
         for item, data in zip(grade.items, items)
     ]
@@ -178,7 +180,7 @@ def _points(value: float) -> str:
 def csv_gradebook(
     results: Sequence[FileResult], grader: Grader, carried_credit: str
 ) -> Iterator[str]:
-    """A gradebook: one row per file, one column per quantity (its points out of 1 with
+    """A gradebook: one row per file, one column per quantity (the points it earned, with
     ``carried_credit`` credit for carried errors), after the totals. The ``error`` column
     says why a file was not graded (its scores are empty) or what to look at in a graded one
     (nothing answered, unknown keys); the student is the file's name when it gives none.
@@ -192,11 +194,13 @@ def csv_gradebook(
         file = safe_cell(result.file)
         if grade is None:
             error = safe_cell(result.error or "")
-            writer.writerow([file, "", "", "", len(keys), error, *[""] * len(keys)])
+            total = sum(q.points for q in grader.questions)
+            writer.writerow([file, "", "", "", _points(total), error, *[""] * len(keys)])
             continue
         strict, credit = scores(grade, carried_credit)
-        points = {item.key: item.credit(CREDIT[carried_credit]) for item in grade.items}
-        notes = status_words(result) if result.unknown or not grade.answered else ""
+        points = {item.key: grade.points_of(item, CREDIT[carried_credit]) for item in grade.items}
+        flagged = result.unknown or result.flag or not grade.answered
+        notes = status_words(result) if flagged else ""
         writer.writerow(
             [
                 file,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -87,20 +88,26 @@ class Grade:
     student: str | None
     items: tuple[ItemGrade, ...]
     ignored: tuple[str, ...] = ()  # keys answered but not asked
+    points: Mapping[str, float] = field(default_factory=dict)  # by key; 1 when not given
 
     @property
     def name(self) -> str:
         """The student's name if the file gives one, else the file name."""
         return self.student or self.file
 
+    def points_of(self, item: ItemGrade, carried: float) -> float:
+        """The points one quantity earns: its worth times its share of right entries, with
+        ``carried`` of a point's share for each carried error."""
+        return self.points.get(item.key, 1.0) * item.credit(carried)
+
     def score(self, carried: float) -> float:
-        """Points: one per quantity, ``carried`` per entry that is a carried error."""
-        return sum(item.credit(carried) for item in self.items)
+        """Points earned, ``carried`` credit for carried errors."""
+        return sum(self.points_of(item, carried) for item in self.items)
 
     @property
-    def max_score(self) -> int:
-        """One point per judged quantity."""
-        return len(self.items)
+    def max_score(self) -> float:
+        """The points of the judged quantities (one each unless the assignment says)."""
+        return sum(self.points.get(item.key, 1.0) for item in self.items)
 
     @property
     def all_correct(self) -> bool:

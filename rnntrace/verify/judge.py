@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rnntrace.assignment.questions import Question, questions_for
 from rnntrace.engine import trace_scenario
-from rnntrace.errors import NumericError, RnntraceError
+from rnntrace.errors import NumericError
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answers import Answer, AnswerSheet, read_answers
@@ -81,25 +82,6 @@ def _found_words(answer: Answer) -> str:
     return f"{shape[0]} rows of {shape[1]}"
 
 
-def asked_steps(trace: Trace, patterns: Sequence[str]) -> list[Step]:
-    """The quantities to ask for: every checkable step, or those matching ``patterns``
-    (``Trace.select`` over the checkable steps, so ``h_*`` means the hidden states, not the
-    given ``h_0``). Raises RnntraceError naming a pattern that matches no key."""
-    checkable = Trace(trace.meta)
-    for step in trace.checkable():
-        checkable.add(step)
-    if not patterns:
-        return list(checkable)
-    try:
-        return checkable.select(patterns)
-    except KeyError as exc:
-        from rnntrace.scenario.yamldoc import suggest
-
-        pattern = exc.args[0]
-        keys = [step.key for step in checkable]
-        raise RnntraceError(f"--ask: {pattern!r} matches no key" + suggest(pattern, keys)) from None
-
-
 class Grader:
     """Grades answer sheets against one scenario under one tolerance. Build it once and
     grade many files with it: the traces are computed once."""
@@ -111,7 +93,12 @@ class Grader:
         *,
         carry: str = "exact",
         ask: Sequence[str] | None = None,
+        points: Sequence[tuple[str, float]] = (),
+        questions: Sequence[Question] | None = None,
     ) -> None:
+        """``questions`` (an assignment's) are graded as they are; else the questions are
+        ``ask`` (keys or patterns), or the scenario's question list (its assignment.ask, or
+        the default questions of a worksheet), with the scenario's points and ``points``."""
         self.tolerance = tolerance
         self.carry = carry
         digits = scenario.numbers.decimals
@@ -131,7 +118,11 @@ class Grader:
         self.hand = hand or exact
         self.chains = [t for t in (exact, hand, other) if t is not None and t is not self.expected]
         self.checkable = [step.key for step in self.expected.checkable()]
-        self.asked = asked_steps(self.expected, ask or [])
+        if questions is None:
+            questions = questions_for(self.expected, scenario.assignment, ask or (), points)
+        self.questions = list(questions)
+        self.asked = [self.expected[q.key] for q in self.questions]
+        self.points = {q.key: q.points for q in self.questions}
         self._asked_keys = {step.key for step in self.asked}
         self._half_unit = 0.5 * 10.0**-self.decimals
         self._hand_steps = {step.key: step for step in self.hand}
@@ -191,7 +182,7 @@ class Grader:
             else:
                 chain.take_implied(step)
         ignored = tuple(k for k in answers if k not in self._asked_keys)
-        return Grade(sheet.file, sheet.student, tuple(items), ignored)
+        return Grade(sheet.file, sheet.student, tuple(items), ignored, self.points)
 
     @cached_property
     def _givens(self) -> list[Copyable]:
@@ -207,6 +198,12 @@ class Grader:
             return item
         entries = np.where(item.entries == CARRIED, WRONG, item.entries).astype(np.int8)
         return replace(item, verdict=quantity_verdict(entries), entries=entries, no_credit=why)
+
+    def agreement(self, sheet: AnswerSheet) -> int:
+        """How many answered entries of ``sheet`` are right for this grader's numbers (to
+        tell which variant a sheet was worked on)."""
+        codes = self._first_pass(sheet.answers)
+        return sum(int(np.count_nonzero(c == CORRECT)) for c in codes.values())
 
     def _first_pass(self, answers: dict[str, Answer]) -> dict[str, np.ndarray]:
         """Every usable answer against its expected value at once (the common case, fast):

@@ -218,6 +218,8 @@ def status_words(result: FileResult, *, details: bool = True) -> str:
         words = "all correct" if grade.all_correct else "not all answered"
     if result.unknown:
         words += f"; not graded: {notes_text(result.unknown)}" if details else "; unknown keys"
+    if result.flag:
+        words += f"; check: {clean(result.flag)}" if details else "; check by hand"
     return words
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from rnntrace.assignment.questions import Question
 from rnntrace.numbers import round_array
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answers import STUDENT
@@ -50,14 +51,15 @@ def _heading(trace: Trace, step: Step) -> str:
 
 def answers_template(
     trace: Trace,
-    steps: Sequence[Step],
+    questions: Sequence[Question],
     *,
     scenario_file: str,
     key_decimals: int | None = None,
     source: str = "exact values",
 ) -> Iterator[str]:
-    """The lines of an answers file for ``steps``; blank values, or with ``key_decimals``
-    the values of ``trace`` rounded to that many decimals (an answer key)."""
+    """The lines of an answers file for ``questions``, in sheet order, each with its number
+    on the sheet; blank values, or with ``key_decimals`` the values of ``trace`` rounded to
+    that many decimals (an answer key)."""
     title = trace.meta.title
     if key_decimals is None:
         yield f"# Answers for: {title} ({scenario_file})\n"
@@ -69,11 +71,13 @@ def answers_template(
     yield f"#   rnntrace verify {scenario_file} THIS_FILE\n"
     yield f"{STUDENT}:   # your name or id (optional; else the file name is used)\n"
     heading = None
-    for step in steps:
+    for question in questions:
+        step = trace[question.key]
         now = _heading(trace, step)
         if now != heading:
             heading = now
             yield f"\n# --- {heading} ---\n"
-        yield f"# {step.key}: {step.label}, {shape_words(step.shape)}\n"
+        worth = "" if question.points == 1 else f" ({question.points:g} points)"
+        yield (f"# {question.number} {step.key}{worth}: {step.label}, {shape_words(step.shape)}\n")
         value = "" if key_decimals is None else " " + value_text(step.value, key_decimals)
         yield f"{step.key}:{value}\n"
