@@ -20,6 +20,22 @@ ALLOWED = {
     "verify": {"verify", "engine", "scenario", "trace", "assignment", "numbers", "errors"},
     # the question list of a worksheet, shared by render (the sheet) and verify (grading)
     "assignment": {"assignment", "scenario", "trace", "errors"},
+    # per-student variants: drawn scenarios, traced and checked
+    "variants": {"variants", "assignment", "scenario", "engine", "trace", "numbers", "errors"},
+    # delivery to learning platforms: grading (verify) and printing (render) of variants
+    "lms": {
+        "lms",
+        "variants",
+        "assignment",
+        "verify",
+        "render",
+        "engine",
+        "scenario",
+        "trace",
+        "numbers",
+        "errors",
+        "files",
+    },
     "files": {"errors"},
     "errors": set(),
 }

@@ -68,7 +68,8 @@ COMMANDS = {
     "run": "run", "validate": "scenario_cmds", "init": "scenario_cmds",
     "schema": "scenario_cmds", "export": "export", "answers": "verify", "verify": "verify",
     "train": "train", "gradflow": "gradflow", "gradcheck": "gradflow",
-    "textgen": "textgen",
+    "textgen": "textgen", "vary": "vary",
+    "export-lms": "lms",
 }  # fmt: skip
 
 

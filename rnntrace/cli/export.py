@@ -15,7 +15,6 @@ from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
     from rnntrace.assignment import Assignment, Question
-    from rnntrace.cli.sources import Source
     from rnntrace.scenario.model import Scenario
     from rnntrace.trace import Trace
     from rnntrace.verify.tolerance import Tolerance
@@ -124,8 +123,11 @@ def export(
             raise RnntraceError(f"{path}: already exists; use --force to overwrite it")
     _write(trace, questions, output, key, credit, fill, pdf, force)
     if not key:
-        assignment = _assignment(source, trace, questions, tolerance, credit)
-        _write_assignment(assignment, files[-1], force)
+        assignment = make_assignment(
+            source.scenario_file, source.scenario_text, trace, questions, tolerance, credit
+        )
+        write_assignment_file(assignment, files[-1], force)
+        click.echo(f"wrote {files[-1]} (the assignment: give it to rnntrace answers and verify)")
 
 
 def _patterns(ask: str | None) -> list[str]:
@@ -179,6 +181,28 @@ def _print_sheet(
         click.echo(chunk, nl=False)
 
 
+def write_sheets(
+    trace: Trace,
+    questions: list[Question],
+    output: Path,
+    *,
+    key_only: bool,
+    credit: str,
+    fill: bool,
+    force: bool,
+) -> list[tuple[Path, bool]]:
+    """Write the worksheet and its key (or the key only) as .tex files; returns each path
+    and whether it is the key."""
+    from rnntrace.files import write_atomic
+    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+
+    sheets = [(output, True)] if key_only else [(output, False), (key_path(output), True)]
+    for path, is_key in sheets:
+        settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key)
+        write_atomic(path, render_worksheet(trace, questions, settings), force=force)
+    return sheets
+
+
 def _write(
     trace: Trace,
     questions: list[Question],
@@ -189,15 +213,12 @@ def _write(
     pdf: bool,
     force: bool,
 ) -> None:
-    """The worksheet and its key (or the key only), and their PDFs."""
-    from rnntrace.files import write_atomic
-    from rnntrace.render.worksheet import SheetSettings, render_worksheet
-
+    """The worksheet and its key (or the key only), and their PDFs, said as they are made."""
     total = sum(q.points for q in questions)
-    sheets = [(output, True)] if key else [(output, False), (key_path(output), True)]
+    sheets = write_sheets(
+        trace, questions, output, key_only=key, credit=credit, fill=fill, force=force
+    )
     for path, is_key in sheets:
-        settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key)
-        write_atomic(path, render_worksheet(trace, questions, settings), force=force)
         what = "the answer key" if is_key else "the worksheet" + (", fillable" if fill else "")
         click.echo(f"wrote {path} ({what}: {len(questions)} questions, {total:g} points)")
     if pdf:
@@ -207,21 +228,23 @@ def _write(
             click.echo(f"wrote {build_pdf(path, force)}")
 
 
-def _assignment(
-    source: Source,
+def make_assignment(
+    scenario_file: Path,
+    scenario_text: str,
     trace: Trace,
     questions: list[Question],
     tolerance: Tolerance,
     credit: str,
 ) -> Assignment:
+    """The assignment of a worksheet of ``trace`` made from the scenario file given."""
     from rnntrace.assignment import Assignment
     from rnntrace.assignment.file import sha256
 
     return Assignment(
         file="",
         title=trace.meta.title,
-        scenario_path=str(source.scenario_file),
-        scenario_sha256=sha256(source.scenario_text.encode("utf-8")),
+        scenario_path=str(scenario_file),
+        scenario_sha256=sha256(scenario_text.encode("utf-8")),
         decimals=trace.meta.decimals,
         carry=trace.meta.carry,
         round_terms=trace.meta.round_terms,
@@ -231,7 +254,7 @@ def _assignment(
     )
 
 
-def _write_assignment(assignment: Assignment, path: Path, force: bool) -> None:
+def write_assignment_file(assignment: Assignment, path: Path, force: bool) -> None:
     """Write the assignment file; its scenario path is made relative to its folder."""
     import os
     from dataclasses import replace
@@ -242,4 +265,3 @@ def _write_assignment(assignment: Assignment, path: Path, force: bool) -> None:
     scenario = Path(assignment.scenario_path)
     relative = os.path.relpath(scenario.resolve(), path.resolve().parent)
     write_atomic(path, write_assignment(replace(assignment, scenario_path=relative)), force=force)
-    click.echo(f"wrote {path} (the assignment: give it to rnntrace answers and verify)")

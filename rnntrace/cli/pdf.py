@@ -27,10 +27,11 @@ INSTALL_HINT = (
 )
 
 
-def tex_command(name: str) -> list[str]:
+def tex_command(name: str, latexmk_allowed: bool = True) -> list[str]:
     """The command that turns ``name`` (a .tex file in the current folder) into a PDF:
-    latexmk when it is installed (it reruns TeX as often as needed), else pdflatex."""
-    latexmk = shutil.which("latexmk")
+    latexmk when it is installed and allowed (it reruns TeX as often as needed), else
+    pdflatex (which ``build_pdf`` runs twice)."""
+    latexmk = shutil.which("latexmk") if latexmk_allowed else None
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise RnntraceError(INSTALL_HINT)
@@ -40,12 +41,13 @@ def tex_command(name: str) -> list[str]:
     return [pdflatex, *common, name]
 
 
-def build_pdf(tex: Path, force: bool = False) -> Path:
-    """Compile ``tex`` and put the PDF next to it (``sheet.tex`` -> ``sheet.pdf``)."""
+def build_pdf(tex: Path, force: bool = False, latexmk: bool = True) -> Path:
+    """Compile ``tex`` and put the PDF next to it (``sheet.tex`` -> ``sheet.pdf``);
+    ``latexmk=False``: pdflatex twice, which is all a worksheet needs (many at once)."""
     target = tex.with_suffix(".pdf")
     if target.exists() and not force:
         raise RnntraceError(f"{target}: already exists; use --force to overwrite it")
-    command = tex_command(tex.name)
+    command = tex_command(tex.name, latexmk)
     env = {**os.environ, "openin_any": "p", "openout_any": "p"}
     with tempfile.TemporaryDirectory(prefix="rnntrace-tex-") as folder:
         work = Path(folder)

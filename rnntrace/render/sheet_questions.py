@@ -20,7 +20,6 @@ from rnntrace.render.latex_base import MINUS, is_number, side_by_side
 from rnntrace.render.prose import Display, Prose, Word, prose_latex, sentence, token_at
 from rnntrace.render.sheet_text import describe, group_title
 from rnntrace.render.texescape import latex_word
-from rnntrace.render.texwidth import tex_height
 from rnntrace.trace import Step, Trace
 
 if TYPE_CHECKING:
@@ -121,12 +120,13 @@ class SheetQuestions:
         return Display((*display.rows[:-1], display.rows[-1] + " " + tag))
 
     def _space(self, worked: list[Step]) -> float:
-        """Room to work: about the height of the worked steps the key shows here."""
+        """Room to work: about the height of the worked steps the key shows here (a line
+        for each step, a line per row it expands, its value as a column)."""
         height = 0.0
-        for s in worked:
-            for item in side_by_side(list(self.printer.step_items(s)), self.printer.width):
-                rows = item.rows if isinstance(item, Display) else ("",)
-                height += sum(tex_height(row) for row in rows) or LINE_SPACE_PT
+        for step in worked:
+            rows = step.shape[0] if step.shape else 1
+            expanded = rows if step.op in ("matvec", "dots", "outer") else 0
+            height += LINE_SPACE_PT * (1 + expanded) + 12.0 * rows + 8.0
         return min(max(height, 2 * LINE_SPACE_PT), SPACE_CAP_PT)
 
     def _solution(self, steps: list[Step]) -> Iterator[str]:

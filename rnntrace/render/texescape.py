@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 # LaTeX specials that roman type prints with a backslash escape.
@@ -72,6 +73,7 @@ def _unicode(char: str) -> str:
     return f"[U+{ord(char):04X}]"
 
 
+@lru_cache(maxsize=8192)  # a sheet escapes the same tokens and labels again and again
 def _escape(text: str, typewriter: bool) -> str:
     out: list[str] = []
     previous = ""

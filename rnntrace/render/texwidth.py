@@ -9,6 +9,7 @@ checks that no line of the compiled documents sticks out).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _COMMAND_PT = {
@@ -65,6 +66,7 @@ def _matrix_width(body: str) -> float:
     return sum(widths) + 10.0 * (columns - 1) + 12.0
 
 
+@lru_cache(maxsize=65536)  # layouts measure the same terms, cells and rows many times
 def tex_width(tex: str) -> float:
     """An estimate of the width of the maths ``tex`` in points (10 pt type, display style)."""
     total, i = 0.0, 0

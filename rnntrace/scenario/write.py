@@ -53,11 +53,14 @@ for _tag in SCALAR_TAGS:
 _KeepDumper.add_representer(_Written, _write)
 
 
-def with_params(path: str | Path, params: dict[str, np.ndarray], header: str) -> str:
-    """The scenario file's data with ``params`` (canonical keys, parts prefixed: ``enc.W_xh``,
-    ``l2.W_hh``) put in their places, as YAML text starting with ``header`` as a comment.
-    (The file was validated before; comments and formatting are not kept.)"""
-    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_KeepLoader)  # noqa: S506
+def kept_data(text: str) -> Any:
+    """A scenario's YAML data with every scalar kept as it was written (``_Written``)."""
+    return yaml.load(text, Loader=_KeepLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def put_params(data: Any, params: dict[str, np.ndarray]) -> None:
+    """Put ``params`` (canonical keys, parts prefixed: ``enc.W_xh``, ``l2.W_hh``) in their
+    places in ``data``."""
     section = data["params"]
     for key, value in params.items():
         part, dot, base = key.rpartition(".")
@@ -66,11 +69,23 @@ def with_params(path: str | Path, params: dict[str, np.ndarray], header: str) ->
             target = section["layers"][int(part[1:]) - 1]
         elif dot:
             target = section[PART_SECTIONS[part]]
-        numbers = _numbers(value)
-        target[base] = numbers if np.ndim(value) else numbers
+        target[base] = _numbers(value)
+
+
+def dump_kept(data: Any, header: str) -> str:
+    """``data`` as YAML text starting with ``header`` as a comment."""
     import textwrap
 
     comment = "".join(f"# {line}\n" for line in textwrap.wrap(header, 88))
     body = yaml.dump(data, Dumper=_KeepDumper, sort_keys=False, default_flow_style=None,
                      width=100, allow_unicode=True)  # fmt: skip
     return comment + body
+
+
+def with_params(path: str | Path, params: dict[str, np.ndarray], header: str) -> str:
+    """The scenario file's data with ``params`` (canonical keys, parts prefixed: ``enc.W_xh``,
+    ``l2.W_hh``) put in their places, as YAML text starting with ``header`` as a comment.
+    (The file was validated before; comments and formatting are not kept.)"""
+    data = kept_data(Path(path).read_text(encoding="utf-8"))
+    put_params(data, params)
+    return dump_kept(data, header)

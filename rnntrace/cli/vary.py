@@ -1,0 +1,235 @@
+"""`rnntrace vary`: one variant of an assignment per student, each with its own numbers,
+worksheet, key and assignment file, and a manifest to grade them all with."""
+
+from __future__ import annotations
+
+import csv
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.errors import RnntraceError
+
+ID_COLUMNS = ("id", "student_id", "sid", "student", "email")
+SAFE_ID = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to make variants: the scenario and the options."""
+
+    text: str
+    file: str
+    seed: int
+    out: str
+    fillable: bool
+    force: bool
+
+
+_MAKER: dict[str, Any] = {}  # the VariantMaker of this worker process
+
+
+def _start(job: Job) -> None:
+    from rnntrace.variants import VariantMaker
+
+    _MAKER["job"] = job
+    _MAKER["maker"] = VariantMaker(job.text, job.file, job.seed)
+
+
+def _make_one(student: str) -> tuple[str, str, int]:
+    """Make and write one student's variant; returns (student, folder, draws)."""
+    from rnntrace.assignment import questions_for
+    from rnntrace.cli.export import (
+        assignment_path,
+        make_assignment,
+        write_assignment_file,
+        write_sheets,
+    )
+    from rnntrace.files import write_atomic
+    from rnntrace.verify.tolerance import Tolerance
+
+    job: Job = _MAKER["job"]
+    variant = _MAKER["maker"].make(student)
+    folder = Path(job.out) / folder_name(student)
+    folder.mkdir(exist_ok=True)
+    scenario_file = folder / "scenario.yaml"
+    write_atomic(scenario_file, [variant.text], force=job.force)
+    trace, scenario = variant.trace, variant.scenario
+    questions = questions_for(trace, scenario.assignment)
+    credit = scenario.assignment.carried_credit
+    sheet = folder / "hw.tex"
+    write_sheets(trace, questions, sheet, key_only=False, credit=credit, fill=job.fillable,
+                 force=job.force)  # fmt: skip
+    tolerance = Tolerance.decimals(trace.meta.decimals)
+    assignment = make_assignment(scenario_file, variant.text, trace, questions, tolerance, credit)
+    write_assignment_file(assignment, assignment_path(sheet), job.force)
+    return student, folder.name, variant.draws
+
+
+def folder_name(student: str) -> str:
+    """A student's folder: the id with anything but letters, digits and -_.@+ as '_'."""
+    name = "".join(c if c in SAFE_ID else "_" for c in student).lstrip(".")
+    return name or "_"
+
+
+def roster_ids(path: Path) -> list[str]:
+    """The student ids of a roster CSV: the column named id, student_id, sid, student or
+    email (the first found), else the first column."""
+    from rnntrace.scenario.load import read_text
+
+    rows = list(csv.reader(read_text(path, "a roster (CSV)").splitlines()))
+    if not rows:
+        raise RnntraceError(f"{path}: the roster is empty")
+    header = [cell.strip().lower() for cell in rows[0]]
+    column = next((header.index(name) for name in ID_COLUMNS if name in header), None)
+    body = rows[1:] if column is not None else rows
+    ids = [row[column or 0].strip() for row in body if row and row[column or 0].strip()]
+    seen: set[str] = set()
+    for student in ids:
+        if student in seen:
+            raise RnntraceError(f"{path}: student id {student!r} appears twice")
+        seen.add(student)
+    folders = [folder_name(s) for s in ids]
+    if len(set(folders)) != len(folders):
+        raise RnntraceError(f"{path}: two ids give the same folder name; make them distinct")
+    if not ids:
+        raise RnntraceError(f"{path}: no student ids found")
+    return ids
+
+
+def _pool(jobs: int, job: Job) -> Executor:
+    if jobs == 1:
+        _start(job)
+        return ThreadPoolExecutor(max_workers=1)
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(job,))
+
+
+@cli.command()
+@click.argument("scenario", type=SCENARIO_ARG)
+@click.option("--count", type=click.IntRange(1, 100_000), help="Make N variants (ids 001..N).")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV of students: one variant per id (column id, student_id, sid, student or "
+    "email; else the first).",
+)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), required=True, help="The seed.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write the variants and the manifest into (made if missing).",
+)
+@click.option("--pdf", is_flag=True, help="Also build every PDF (in parallel, pdflatex).")
+@click.option(
+    "--fillable/--no-fillable",
+    default=None,
+    help="PDF form fields on the worksheets' blanks (default: on with --pdf).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes to use (default: the machine's cores).",
+)
+@click.option("--force", is_flag=True, help="Overwrite files of an earlier run in the folder.")
+@fail_cleanly
+def vary(
+    scenario: Path,
+    count: int | None,
+    roster: Path | None,
+    seed: int,
+    out: Path,
+    pdf: bool,
+    fillable: bool | None,
+    jobs: int | None,
+    force: bool,
+) -> None:
+    """Make a variant of SCENARIO for every student: the same questions with the student's
+    own numbers, drawn from --seed on a grid of nice numbers (the scenario's `vary`
+    section says what varies; by default the weights and the embeddings, on the grid they
+    are written with). Each variant is checked before it is accepted: nothing saturated,
+    no tied prediction, no zero loss, no gradient entry that rounds to -0.000, no value a
+    hair from a rounding tie; a draw that fails is drawn again.
+
+    The variant of a student id is a pure function of the seed and the id: it can be
+    made again at any time. Writes OUTPUT/ID/ (scenario.yaml, hw.tex, hw-key.tex,
+    hw.assignment.yaml, and with --pdf the PDFs) for each student and OUTPUT/manifest.yaml,
+    which `rnntrace verify` takes in place of a scenario to grade each submission against
+    its own variant.
+
+    \b
+    Examples:
+      rnntrace init review.yaml
+      rnntrace vary review.yaml --count 30 --seed 2026 -o variants
+      rnntrace vary review.yaml --roster students.csv --seed 2026 -o variants --pdf
+      rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv
+    """
+    from rnntrace.scenario.load import read_text
+
+    if (count is None) == (roster is None):
+        raise click.UsageError("give --count N or --roster FILE (one of them)")
+    students = roster_ids(roster) if roster else [f"{n:0{len(str(count))}d}" for n in
+                                                   range(1, (count or 0) + 1)]  # fmt: skip
+    text = read_text(scenario)
+    manifest_file = out / "manifest.yaml"
+    if manifest_file.exists() and not force:
+        raise RnntraceError(f"{manifest_file}: already exists; use --force to overwrite it")
+    out.mkdir(parents=True, exist_ok=True)
+    fill = pdf if fillable is None else fillable
+    job = Job(text, str(scenario), seed, str(out), fill, force)
+    _check(job)
+    workers = jobs or os.cpu_count() or 1
+    with _pool(min(workers, len(students)), job) as pool:
+        made = list(pool.map(_make_one, students, chunksize=max(1, len(students) // 64)))
+    _write_manifest(job, scenario, text, made, manifest_file)
+    click.echo(f"wrote {len(made)} variants in {out} and {manifest_file}")
+    if pdf:
+        _build_pdfs(out, [folder for _, folder, _ in made], workers, force)
+
+
+def _check(job: Job) -> None:
+    """Refuse a scenario with nothing to vary before starting any worker."""
+    from rnntrace.variants import VariantMaker
+
+    VariantMaker(job.text, job.file, job.seed)
+
+
+def _write_manifest(
+    job: Job, scenario: Path, text: str, made: list[tuple[str, str, int]], path: Path
+) -> None:
+    from rnntrace.assignment.file import sha256
+    from rnntrace.files import write_atomic
+    from rnntrace.variants import Manifest, VariantMaker, write_manifest
+    from rnntrace.variants.draw import GENERATOR
+    from rnntrace.variants.manifest import Entry
+
+    maker = VariantMaker(text, job.file, job.seed)
+    relative = os.path.relpath(scenario.resolve(), path.resolve().parent)
+    manifest = Manifest(
+        file=str(path),
+        scenario_path=relative,
+        scenario_sha256=sha256(text.encode("utf-8")),
+        seed=job.seed,
+        generator=GENERATOR,
+        varied=tuple(maker.varied),
+        entries=tuple(Entry(student, folder, draws) for student, folder, draws in made),
+    )
+    write_atomic(path, write_manifest(manifest), force=job.force)
+
+
+def _build_pdfs(out: Path, folders: list[str], workers: int, force: bool) -> None:
+    """Every worksheet and key as a PDF, ``workers`` pdflatex runs at a time."""
+    from rnntrace.cli.pdf import build_pdf
+
+    sources = [out / f / name for f in folders for name in ("hw.tex", "hw-key.tex")]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        built = list(pool.map(lambda tex: build_pdf(tex, force, latexmk=False), sources))
+    click.echo(f"built {len(built)} PDFs")

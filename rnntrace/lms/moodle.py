@@ -1,0 +1,142 @@
+"""Moodle XML: one Cloze question per variant, all in one category, so that a quiz with a
+random question from the category gives each student a variant.
+
+Each question shows the scenario's data as maths (``$$ … $$``, rendered by Moodle's MathJax
+filter) and asks every question of the assignment as NUMERICAL sub-questions, one per
+entry, with the assignment's tolerance (Moodle's tolerance is absolute: the decimals rule
+gives 0.51 units of the last decimal; relative and significant-figure rules are turned into
+the absolute tolerance they mean for that value). The worked solution is the general
+feedback, in Moodle's Markdown format.
+
+Numbers are written as plain decimals with up to 15 significant digits, never in
+e-notation: a value below 1e-4 written ``3e-05`` is read as 3 by some import paths and
+shown as 0 by some displays (Moodle and Canvas both have such pitfalls with tiny numbers).
+User text (titles, tokens) is HTML-escaped, and ``{ } \\ $ ~ # /`` in it are written as
+character references, so it can neither open a sub-question nor start maths."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+import numpy as np
+
+from rnntrace.assignment import Assignment
+from rnntrace.render.markdown import MarkdownPrinter, render_markdown
+from rnntrace.render.prose import Display
+from rnntrace.trace import Trace
+
+_CLOZE_SPECIAL = {c: f"&#{ord(c)};" for c in "{}\\$~#/"}
+HALF_UNIT = Decimal("0.51")
+# A sub-question's weight is a whole number: a question's points × 60 shared by its
+# entries (60 divides evenly by 1 to 6 entries), so points keep their proportions.
+WEIGHT_UNIT = 60
+
+
+def plain_number(value: float) -> str:
+    """``value`` as a positional decimal, 15 significant digits at most: ``0.00003``."""
+    text = np.format_float_positional(float(value), precision=15, unique=True, trim="-")
+    return "0" if text in ("-0", "") else text
+
+
+def text_html(text: str) -> str:
+    """User text for a Cloze question: HTML-escaped, Cloze and maths marks neutralised."""
+    return "".join(_CLOZE_SPECIAL.get(c, c) for c in html.escape(text, quote=True))
+
+
+def tolerance_of(assignment: Assignment, value: float) -> str:
+    """The absolute tolerance the assignment's rule gives ``value``."""
+    rule = assignment.tolerance
+    if rule["rule"] == "decimals":
+        bound = HALF_UNIT.scaleb(-int(rule["digits"]))
+    elif rule["rule"] == "sigfigs":
+        magnitude = Decimal(abs(value)).adjusted() if value else 0
+        bound = max(HALF_UNIT.scaleb(magnitude - int(rule["digits"]) + 1), Decimal("1e-9"))
+    else:
+        bound = Decimal(str(rule["atol"])) + Decimal(str(rule["rtol"])) * Decimal(abs(value))
+    return plain_number(float(bound))
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _data_html(trace: Trace) -> Iterator[str]:
+    """The data: the sequences in words, the given numbers as maths."""
+    printer = MarkdownPrinter(trace)
+    for info in trace.meta.sequences:
+        tokens = " ".join(info.tokens)
+        yield f"<p>Sequence {info.number}: <code>{text_html(tokens)}</code></p>\n"
+    seen: set[str] = set()
+    for step in trace:
+        if step.op == "input":  # each token's vector once (a start token has none)
+            token = str(step.info.get("token", ""))
+            if not token or token in seen:
+                continue
+            seen.add(token)
+            yield f"<p>The input vector of <code>{text_html(token)}</code>:</p>\n"
+        elif step.phase != "given":
+            continue
+        for item in printer.step_items(step):
+            if isinstance(item, Display):
+                yield text_math(printer.markup(item))
+
+
+def text_math(markdown_display: str) -> str:
+    """A ``$$ … $$`` display as HTML (its maths is rnntrace's, not user text)."""
+    return "<p>" + html.escape(markdown_display.strip(), quote=False) + "</p>\n"
+
+
+def _blanks(assignment: Assignment, trace: Trace) -> Iterator[str]:
+    """One paragraph per question: its number, symbol and a sub-question per entry."""
+    for question in assignment.questions:
+        step = trace[question.key]
+        values = np.asarray(step.carried if assignment.carry == "rounded" else step.value)
+        weight = max(1, round(question.points * WEIGHT_UNIT / values.size))
+        cells = [
+            f"{{{weight}:NUMERICAL:={plain_number(v)}:{tolerance_of(assignment, v)}}}"
+            for v in values.ravel()
+        ]
+        body = (
+            ", ".join(cells)
+            if values.ndim < 2
+            else "<br/>".join(
+                ", ".join(cells[r * values.shape[1] : (r + 1) * values.shape[1]])
+                for r in range(values.shape[0])
+            )
+        )
+        yield (
+            f"<p>{question.number} \\({question.symbol}\\) "
+            f"<small>({text_html(question.key)})</small>: {body}</p>\n"
+        )
+
+
+def cloze_question(name: str, assignment: Assignment, trace: Trace) -> str:
+    """One variant as a Cloze question."""
+    text = [f"<p><b>{text_html(trace.meta.title)}</b></p>\n", *_data_html(trace)]
+    text.append(
+        f"<p>Give every answer to {trace.meta.decimals} decimals (halves away from zero).</p>\n"
+    )
+    text.extend(_blanks(assignment, trace))
+    feedback = "".join(render_markdown(trace))
+    return (
+        '<question type="cloze">\n'
+        f"  <name><text>{html.escape(name)}</text></name>\n"
+        f'  <questiontext format="html"><text>{_cdata("".join(text))}</text></questiontext>\n'
+        f'  <generalfeedback format="markdown"><text>{_cdata(feedback)}</text>'
+        "</generalfeedback>\n"
+        "  <penalty>0.3333333</penalty>\n  <hidden>0</hidden>\n</question>\n"
+    )
+
+
+def moodle_xml(category: str, variants: Iterable[tuple[str, Assignment, Trace]]) -> Iterator[str]:
+    """The quiz file: a category, then one Cloze question per (name, assignment, trace)."""
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
+    yield (
+        '<question type="category">\n'
+        f"  <category><text>{html.escape(category)}</text></category>\n</question>\n"
+    )
+    for name, assignment, trace in variants:
+        yield cloze_question(name, assignment, trace)
+    yield "</quiz>\n"
