@@ -61,7 +61,7 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f" (did you mean {close[0]!r}?)"
-    return f" (allowed: {', '.join(choices)})" if len(choices) <= 12 else ""
+    return f" (allowed: {', '.join(choices)})" if len(choices) <= 16 else ""
 
 
 def _plainer(problem: str, text: str, mark: yaml.Mark | None) -> str:
