@@ -29,6 +29,7 @@ class Job:
     out: str
     fillable: bool
     force: bool
+    pdf: bool  # also build the PDFs, in the worker that made the variant
 
 
 _MAKER: dict[str, Any] = {}  # the VariantMaker of this worker process
@@ -68,6 +69,11 @@ def _make_one(student: str) -> tuple[str, str, int]:
     tolerance = Tolerance.decimals(trace.meta.decimals)
     assignment = make_assignment(scenario_file, variant.text, trace, questions, tolerance, credit)
     write_assignment_file(assignment, assignment_path(sheet), job.force)
+    if job.pdf:  # here, so that TeX runs while the other workers draw their variants
+        from rnntrace.cli.pdf import build_pdf
+
+        for tex in (sheet, folder / "hw-key.tex"):
+            build_pdf(tex, job.force, latexmk=False)
     return student, folder.name, variant.draws
 
 
@@ -184,15 +190,14 @@ def vary(
         raise RnntraceError(f"{manifest_file}: already exists; use --force to overwrite it")
     out.mkdir(parents=True, exist_ok=True)
     fill = pdf if fillable is None else fillable
-    job = Job(text, str(scenario), seed, str(out), fill, force)
+    job = Job(text, str(scenario), seed, str(out), fill, force, pdf)
     _check(job)
     workers = jobs or os.cpu_count() or 1
     with _pool(min(workers, len(students)), job) as pool:
         made = list(pool.map(_make_one, students, chunksize=max(1, len(students) // 64)))
     _write_manifest(job, scenario, text, made, manifest_file)
-    click.echo(f"wrote {len(made)} variants in {out} and {manifest_file}")
-    if pdf:
-        _build_pdfs(out, [folder for _, folder, _ in made], workers, force)
+    built = " with their PDFs" if pdf else ""
+    click.echo(f"wrote {len(made)} variants{built} in {out} and {manifest_file}")
 
 
 def _check(job: Job) -> None:
@@ -223,13 +228,3 @@ def _write_manifest(
         entries=tuple(Entry(student, folder, draws) for student, folder, draws in made),
     )
     write_atomic(path, write_manifest(manifest), force=job.force)
-
-
-def _build_pdfs(out: Path, folders: list[str], workers: int, force: bool) -> None:
-    """Every worksheet and key as a PDF, ``workers`` pdflatex runs at a time."""
-    from rnntrace.cli.pdf import build_pdf
-
-    sources = [out / f / name for f in folders for name in ("hw.tex", "hw-key.tex")]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        built = list(pool.map(lambda tex: build_pdf(tex, force, latexmk=False), sources))
-    click.echo(f"built {len(built)} PDFs")
