@@ -222,6 +222,44 @@ def test_a_tied_prediction_is_drawn_again():
             assert top[1] - top[0] > 1e-9
 
 
+ZERO_LOSS = """
+input: {vectors: true}
+sequences:
+  - inputs: [[1.0]]
+    label: 0.2
+model: {cell: rnn, output: last, head: identity, loss: mse}
+params: {W_xh: [[0.5]], W_hh: [[0.5]], W_hy: [[0.0]], b_y: [0.2]}
+vary: {params: [W_hy], embeddings: false, grid: {decimals: 0, min: 0, max: 1}}
+"""
+
+
+def first_rejected_for(maker: VariantMaker, words: str):
+    """The first student id (0, 1, ...) whose variant had a draw rejected for ``words``."""
+    for n in range(200):
+        variant = maker.make(str(n))
+        if any(words in reason for reason in variant.rejected):
+            return variant
+    raise AssertionError(f"no draw was rejected for {words!r}")
+
+
+def test_a_zero_loss_is_drawn_again():
+    # ŷ = W_hy h + 0.2 and y = 0.2: W_hy = 0 gives a loss of exactly zero
+    variant = first_rejected_for(VariantMaker(ZERO_LOSS, "zero.yaml", 4), "the loss is zero")
+    assert yaml.safe_load(variant.text)["params"]["W_hy"] == [[1.0]]
+    h = np.tanh(0.5)
+    assert variant.trace["L"].value == pytest.approx((1.0 * h) ** 2)  # mse of one output
+
+
+def test_a_gradient_that_rounds_to_minus_zero_is_drawn_again():
+    variant = first_rejected_for(
+        VariantMaker(SENTIMENT.read_text(), "sentiment.yaml", 2026), "rounds to −0.000"
+    )
+    for step in variant.trace:
+        if step.phase == "gradient" and step.time is None:
+            value = np.ravel(step.value)
+            assert not np.any((value < 0) & (value > -0.0005)), step.key
+
+
 def test_no_nice_variant_is_one_clear_line(tmp_path):
     text = SENTIMENT.read_text() + "vary:\n  saturation: 0.01\n  max_draws: 5\n"
     scenario = tmp_path / "zero.yaml"
