@@ -8,6 +8,9 @@ import numpy as np
 # 0.015 * 0.7 is stored as 0.010499999999999999, but by hand it is 0.0105, which rounds up.
 # Float noise lives far below the 12th significant digit.
 _NOISE = 1e-12
+# ... but never more than a millionth of the last decimal: a number of 10^11 such units
+# (4999694.9 at 5 decimals) would otherwise be pushed over the next half by the allowance.
+_NOISE_CAP = 1e-6
 # From 2^52 on, consecutive floats are at least 1 apart: nothing after the point to round.
 _WHOLE = 2.0**52
 
@@ -20,7 +23,7 @@ def round_array(values: np.ndarray, decimals: int) -> np.ndarray:
     scale = 10.0**decimals
     with np.errstate(over="ignore", invalid="ignore"):
         y = np.abs(x) * scale
-        rounded = np.floor(y + 0.5 + _NOISE * np.maximum(1.0, y)) / scale
+        rounded = np.floor(y + 0.5 + np.minimum(_NOISE * np.maximum(1.0, y), _NOISE_CAP)) / scale
     # A number of 2^52 units of the last decimal or more has no digit beyond it to round
     # (and |x| × 10^decimals may overflow to inf although x is finite): it stays as it is.
     whole = ~(y < _WHOLE)
