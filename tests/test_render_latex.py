@@ -66,10 +66,11 @@ def test_rows_are_expanded_term_by_term_like_seed_000():
     # seed 000, time step 1: W_xh x_1 with its terms, products and sums
     assert r"0.2 \times 0.1 + 0.4 \times 0.2 + 0.1 \times 0.3" in text
     assert r"0.02 + 0.08 + 0.03 \\ 0.01 + 0.06 + 0.15 \\ 0.04 + 0.04 + 0.09" in text
-    assert r"\begin{bmatrix} 0.13 \\ 0.22 \\ 0.17 \end{bmatrix}" in text
+    # carried rounded to 3 decimals: every carried value is written with all 3 (0.130)
+    assert r"\begin{bmatrix} 0.130 \\ 0.220 \\ 0.170 \end{bmatrix}" in text
     # tanh, then \approx before the rounded hidden state
     assert re.search(
-        r"h_\{1\} &= \\tanh\(z_\{1\}\) = \\begin\{bmatrix\} \\tanh\(0\.23\) .*?\\end\{bmatrix\} "
+        r"h_\{1\} &= \\tanh\(z_\{1\}\) = \\begin\{bmatrix\} \\tanh\(0\.230\) .*?\\end\{bmatrix\} "
         r"\\approx \\begin\{bmatrix\} 0\.226 \\\\ 0\.310 \\\\ 0\.264 \\end\{bmatrix\}",
         text,
     )

@@ -92,6 +92,19 @@ class LatexBase:
             self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
         )
         self.width = self.settings.width
+        meta = trace.meta
+        self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
+
+    def carried(self, key_or_step: str | Step) -> bool:
+        """True when a step's value is carried rounded (so it is written with all the carried
+        decimals); given data is written as it is written."""
+        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
+        return self.cw is not None and step.op not in numfmt.AS_WRITTEN_OPS
+
+    def width_of(self, carried: bool) -> int | None:
+        """The decimals every number of a carried sum is written with (None: as short as
+        exact)."""
+        return self.cw if carried else None
 
     # -- symbols and numbers ----------------------------------------------------------------
     def sym(self, key_or_step: str | Step) -> str:
@@ -99,32 +112,48 @@ class LatexBase:
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
         return fix_scripts(step.symbol)
 
-    def num(self, value: float) -> str:
-        """One number at the display decimals (exact when short): 0.31, -0.0678."""
+    def num(self, value: float, carried: bool = False) -> str:
+        """One number at the display decimals (exact when short): 0.31, -0.0678; a
+        ``carried`` one with all its carried decimals (0.310)."""
+        if carried and self.cw is not None:
+            return numfmt.fixed(value, self.cw, MINUS)
         return numfmt.number(value, self.d, MINUS)
 
-    def factor(self, value: float) -> str:
+    def factor(self, value: float, carried: bool = False) -> str:
         """A number as a factor in a product: negatives in parentheses."""
-        return numfmt.factor(value, self.d, MINUS)
+        text = self.num(value, carried)
+        return f"({text})" if text.startswith(MINUS) else text
 
-    def times(self, a: float, b: float) -> str:
+    def times(self, a: float, b: float, carried: tuple[bool, bool] = (False, False)) -> str:
         """A product written out: 0.2 \\times (-0.3)."""
-        return rf"{self.factor(a)} \times {self.factor(b)}"
+        return rf"{self.factor(a, carried[0])} \times {self.factor(b, carried[1])}"
 
-    def signed(self, values: Sequence[float]) -> list[str]:
+    def signed(self, values: Sequence[float], carried: bool = False) -> list[str]:
         """The terms of a sum with their signs: ['0.4', '- 0.09', '+ 0.03']."""
-        return numfmt.signed_terms(list(values), self.d, MINUS)
+        return numfmt.signed_terms(list(values), self.d, MINUS, self.width_of(carried))
+
+    def entry(self, full: float, kept: float, carried: bool) -> tuple[str, str]:
+        """One entry of a step's value and its relation: ('=', '0.13'), ('\\approx', '0.310')."""
+        if numfmt.rounded(np.asarray(full), np.asarray(kept), self.d):
+            places = self.cw if carried and self.cw is not None else self.d
+            return r"\approx", numfmt.fixed(kept, places, MINUS)
+        return "=", self.num(kept, carried)
 
     def rel(self, step: Step) -> str:
         """'=' when the step's value is written exactly, '\\approx' when it is rounded."""
         return r"\approx" if numfmt.rounded(step.value, step.carried, self.d) else "="
 
     # -- vectors and matrices ---------------------------------------------------------------
-    def cells(self, values: np.ndarray, fixed: bool = False) -> list[list[str]]:
-        """The entries as text, one decimal count for all; large objects shortened with dots
-        unless ``full``."""
+    def cells(
+        self, values: np.ndarray, fixed: bool = False, carried: bool = False
+    ) -> list[list[str]]:
+        """The entries as text, one decimal count for all (the carried decimals of a
+        ``carried`` value); large objects shortened with dots unless ``full``."""
         grid = np.atleast_2d(values) if np.ndim(values) == 2 else np.reshape(values, (-1, 1))
-        width = self.d if fixed else numfmt.places(grid, self.d)
+        if carried and self.cw is not None:
+            width = self.cw
+        else:
+            width = self.d if fixed else numfmt.places(grid, self.d)
         text = [[numfmt.fixed(float(v), width, MINUS) for v in row] for row in grid]
         if self.settings.full:
             return text
@@ -140,20 +169,22 @@ class LatexBase:
             text = text[:3] + [dots] + text[-1:]
         return text
 
-    def value(self, values: np.ndarray, fixed: bool = False) -> str:
+    def value(self, values: np.ndarray, fixed: bool = False, carried: bool = False) -> str:
         """A number (also a vector of one entry), a column vector or a matrix (shortened
         when large unless ``full``)."""
         if is_number(values):
-            number = float(np.ravel(values)[0])
-            return numfmt.fixed(number, self.d, MINUS) if fixed else self.num(number)
-        return bmatrix(self.cells(values, fixed))
+            return self.cells(values, fixed, carried)[0][0]
+        return bmatrix(self.cells(values, fixed, carried))
 
-    def value_terms(self, values: np.ndarray, fixed: bool = False) -> list[str]:
+    def value_terms(
+        self, values: np.ndarray, fixed: bool = False, carried: bool = False
+    ) -> list[str]:
         """``value`` as terms of an equation: one, or several labelled blocks of columns
         (of entries, for a long vector) when it would not fit on a line."""
         if is_number(values):
-            return [self.value(values, fixed)]
-        return self.block_terms(self.cells(values, fixed), vector=np.ndim(values) == 1)
+            return [self.value(values, fixed, carried)]
+        cells = self.cells(values, fixed, carried)
+        return self.block_terms(cells, vector=np.ndim(values) == 1)
 
     def block_terms(self, cells: list[list[str]], vector: bool = False) -> list[str]:
         """A ``bmatrix`` of ``cells``, or labelled blocks of it that each fit on a line."""
@@ -184,7 +215,7 @@ class LatexBase:
     def shown(self, step: Step) -> tuple[str, list[str]]:
         """The relation and the terms that write a step's carried value."""
         rel = self.rel(step)
-        return rel, self.value_terms(step.carried, fixed=rel != "=")
+        return rel, self.value_terms(step.carried, fixed=rel != "=", carried=self.carried(step))
 
     def small(self, *arrays: np.ndarray) -> bool:
         """True when arrays are small enough to write out entry by entry."""
@@ -198,9 +229,9 @@ class LatexBase:
         """'=' when every number of ``arrays`` is written exactly, else '\\approx'."""
         return "=" if all(numfmt.exact(a, self.d) for a in arrays) else r"\approx"
 
-    def operand(self, values: np.ndarray) -> str:
+    def operand(self, values: np.ndarray, carried: bool = False) -> str:
         """An operand's value as written in a substitution."""
-        return self.value(values, fixed=not numfmt.exact(values, self.d))
+        return self.value(values, fixed=not numfmt.exact(values, self.d), carried=carried)
 
     def entries(self, texts: list[str]) -> str:
         """Per-entry expressions: bare for one entry, else a column (shortened when long)."""

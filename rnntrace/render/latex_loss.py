@@ -23,9 +23,10 @@ class LossPrinter(LatexBase):
 
     def _print_bce(self, step: Step) -> Iterator[Item]:
         y_hat = self.trace.value(step.operands[0])
+        c = self.carried(step.operands[0])
         terms = []
         for t, p in zip(step.info["target"], y_hat):
-            prob = self.num(p)
+            prob = self.num(p, c)
             if t == 1:
                 terms.append(rf"\log({prob})")
             elif t == 0:
@@ -47,7 +48,10 @@ class LossPrinter(LatexBase):
         y = self.sym(step.operands[0])
         sides = [
             ("=", [rf"-\log {y}[{k}]"]),
-            (self.approx_unless_exact(y_hat), [rf"-\log({self.num(y_hat[k])})"]),
+            (
+                self.approx_unless_exact(y_hat),
+                [rf"-\log({self.num(y_hat[k], self.carried(step.operands[0]))})"],
+            ),
             self.shown(step),
         ]
         yield self.equation(self.sym(step), sides)
@@ -55,8 +59,10 @@ class LossPrinter(LatexBase):
 
     def _print_mse(self, step: Step) -> Iterator[Item]:
         (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
         squares = [
-            f"({self.num(p)} - {self.factor(t)})^{{2}}" for p, t in zip(y_hat, step.info["target"])
+            f"({self.num(p, c)} - {self.factor(t)})^{{2}}"
+            for p, t in zip(y_hat, step.info["target"])
         ]
         k = len(y_hat)
         formula = (
@@ -79,7 +85,8 @@ class LossPrinter(LatexBase):
 
     def _output_error(self, step: Step) -> Iterator[Item]:
         (y_hat,) = self.trace.operand_values(step)
-        each = [f"{self.num(p)} - {self.num(t)}" for p, t in zip(y_hat, step.info["target"])]
+        c = self.carried(step.operands[0])
+        each = [f"{self.num(p, c)} - {self.num(t)}" for p, t in zip(y_hat, step.info["target"])]
         rel = self.approx_unless_exact(y_hat)
         yield self.worked(step, [r"\hat{y} - y"], rel, [self.entries(each)])
         yield sentence(
@@ -93,8 +100,9 @@ class LossPrinter(LatexBase):
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
         scale = "2" if k == 1 else rf"\frac{{2}}{{{k}}}"
+        c = self.carried(step.operands[0])
         each = [
-            rf"{scale} \times ({self.num(p)} - {self.factor(t)})"
+            rf"{scale} \times ({self.num(p, c)} - {self.factor(t)})"
             for p, t in zip(y_hat, step.info["target"])
         ]
         rel = self.approx_unless_exact(y_hat)
@@ -108,8 +116,9 @@ class LossPrinter(LatexBase):
     def _print_sigmoid_back(self, step: Step) -> Iterator[Item]:
         grad, y_hat = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
         each = [
-            rf"{self.factor(a)} \times {self.num(p)} \times (1 - {self.num(p)})"
+            rf"{self.factor(a, cg)} \times {self.num(p, cy)} \times (1 - {self.num(p, cy)})"
             for a, p in zip(grad, y_hat)
         ]
         sides = [
@@ -123,7 +132,10 @@ class LossPrinter(LatexBase):
         grad, y_hat = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
         dot = self.factor(float(np.dot(grad, y_hat)))
-        each = [rf"{self.num(p)} \times ({self.factor(a)} - {dot})" for a, p in zip(grad, y_hat)]
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
+        each = [
+            rf"{self.num(p, cy)} \times ({self.factor(a, cg)} - {dot})" for a, p in zip(grad, y_hat)
+        ]
         sides = [
             ("=", [rf"{y} \odot ({g} - {g} \cdot {y})"]),
             (r"\approx", [self.entries(each)]),
@@ -138,14 +150,15 @@ class LossPrinter(LatexBase):
         p, g = self.sym(step.operands[0]), self.sym(step.operands[1])
         sides: list[tuple[str, Sequence[str]]] = [("=", [p, rf"- {eta} \times {g}"])]
         rel = self.approx_unless_exact(param, grad)
+        cp, cg = self.carried(step.operands[0]), self.carried(step.operands[1])
         if param.ndim <= 1:
             each = [
-                rf"{self.num(a)} - {eta} \times {self.factor(b)}"
+                rf"{self.num(a, cp)} - {eta} \times {self.factor(b, cg)}"
                 for a, b in zip(np.ravel(param), np.ravel(grad))
             ]
             sides.append((rel, [self.entries(each)]))
         elif not is_number(param):
-            written = [self.operand(param), rf"- {eta} \times " + self.operand(grad)]
+            written = [self.operand(param, cp), rf"- {eta} \times " + self.operand(grad, cg)]
             if all(self.fits(self.sym(step), term) for term in written):
                 sides.append((rel, written))
         sides.append(self.shown(step))
@@ -164,7 +177,8 @@ class LossPrinter(LatexBase):
         (norm,) = self.trace.operand_values(step)
         limit = numfmt.number(step.info["max_norm"], 12, "-")
         formula = rf"\min\left(1, \frac{{{limit}}}{{{self.sym(step.operands[0])}}}\right)"
-        written = rf"\min\left(1, \frac{{{limit}}}{{{self.num(float(norm))}}}\right)"
+        shown = self.num(float(norm), self.carried(step.operands[0]))
+        written = rf"\min\left(1, \frac{{{limit}}}{{{shown}}}\right)"
         yield self.worked(step, [formula], self.approx_unless_exact(norm), [written])
         fired = float(step.value) < 1.0
         yield sentence(
@@ -176,7 +190,8 @@ class LossPrinter(LatexBase):
 
     def _print_scale_by(self, step: Step) -> Iterator[Item]:
         factor = float(self.trace.value(step.operands[0]))
-        formula = rf"{self.num(factor)} \times {self.sym(step.operands[1])}"
+        shown = self.num(factor, self.carried(step.operands[0]))
+        formula = rf"{shown} \times {self.sym(step.operands[1])}"
         yield self.equation(self.sym(step), [("=", [formula]), self.shown(step)])
 
     def _print_decay(self, step: Step) -> Iterator[Item]:

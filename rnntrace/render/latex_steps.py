@@ -82,11 +82,17 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         """Seed 000's form: [W][x] = [row terms] = [products] = [sums]; None if too wide."""
         matrix = np.array([[a for a, _ in row.factors] for row in rows])
         vector = np.array([b for _, b in rows[0].factors])
-        factors = bmatrix(self.cells(matrix)) + " " + bmatrix(self.cells(vector))
-        terms = self.entries([" + ".join(self.times(a, b) for a, b in r.factors) for r in rows])
+        cm, cv = (self.carried(key) for key in step.operands)
+        factors = (
+            bmatrix(self.cells(matrix, carried=cm)) + " " + bmatrix(self.cells(vector, carried=cv))
+        )
+        terms = self.entries(
+            [" + ".join(self.times(a, b, (cm, cv)) for a, b in r.factors) for r in rows]
+        )
         sides = [("=", [factors]), ("=", [terms])]
         if len(rows[0].factors) > 1:
-            products = self.entries([" ".join(self.signed(r.products)) for r in rows])
+            round_terms = self.trace.meta.round_terms
+            products = self.entries([" ".join(self.signed(r.products, round_terms)) for r in rows])
             sides.append((self._products_rel(step, rows), [products]))
         sides.append(self.shown(step))
         if not all(self.fits(self.sym(step), side[0]) for _, side in sides[:-1]):
@@ -96,19 +102,14 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _matvec_rows(self, step: Step, rows: list[Row]) -> Display:
         """Row by row, each row's sum broken across lines when long; then the result."""
         rel_products = self._products_rel(step, rows)
+        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
         out = []
         for i, row in enumerate(rows):
-            terms = plus_terms([self.times(a, b) for a, b in row.factors])
-            products = numfmt.signed_terms(row.products, self.d, MINUS)
-            entry = step.carried[i]
-            rounded = numfmt.rounded(step.value[i], entry, self.d)
-            value = numfmt.fixed(entry, self.d, MINUS) if rounded else self.num(entry)
+            terms = plus_terms([self.times(a, b, flags) for a, b in row.factors])
+            products = self.signed(row.products, self.trace.meta.round_terms)
+            rel, value = self.entry(step.value[i], step.carried[i], self.carried(step))
             lhs = rf"\left({self.sym(step)}\right)_{{{i + 1}}}"
-            sides = [
-                ("=", terms),
-                (rel_products, products),
-                (r"\approx" if rounded else "=", [value]),
-            ]
+            sides = [("=", terms), (rel_products, products), (rel, [value])]
             out.append(self.equation(lhs, sides))
         out.append(self.equation(self.sym(step), [self.shown(step)]))
         return _merge(out)
@@ -122,11 +123,13 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         values = [op.carried for op in operands]
         if len(operands) > 1 and (len(operands) <= 6 or self.settings.full):
             if all(is_number(v) for v in values):
-                written = numfmt.signed_terms(
-                    [float(np.ravel(v)[0]) for v in values], self.d, MINUS
-                )
+                texts = [self.num(float(np.ravel(op.carried)[0]), self.carried(op))
+                         for op in operands]  # fmt: skip
+                written = numfmt.with_signs(texts, MINUS)
             else:
-                written = plus_terms([self.operand(v) for v in values])
+                written = plus_terms(
+                    [self.operand(op.carried, self.carried(op)) for op in operands]
+                )
             if all(self.fits(self.sym(step), term) for term in written):
                 sides.append((self.approx_unless_exact(*values), written))
         sides.append(self.shown(step))
@@ -138,13 +141,15 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         if param:
             grad = rf"\partial L / \partial {self.trace.meta.symbols.get(param, param)}"
             yield sentence("Contribution of ", Math(f"t = {step.time}"), " to ", Math(grad), ":")
-        row = [cell[0].replace(r"\vdots", r"\cdots") for cell in self.cells(right)]
-        factors = bmatrix(self.cells(left)) + " " + bmatrix([row])
+        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
+        cells = self.cells(right, carried=flags[1])
+        row = [cell[0].replace(r"\vdots", r"\cdots") for cell in cells]
+        factors = bmatrix(self.cells(left, carried=flags[0])) + " " + bmatrix([row])
         sides: list[tuple[str, Sequence[str]]] = []
         if self.fits(self.sym(step), factors):
             sides.append(("=", [factors]))
         if self.small(step.value):
-            products = bmatrix([[self.times(x, y) for y in right] for x in left])
+            products = bmatrix([[self.times(x, y, flags) for y in right] for x in left])
             if self.fits(self.sym(step), products):
                 sides.append(("=", [products]))
         sides.append(self.shown(step))
@@ -153,7 +158,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_hadamard(self, step: Step) -> Iterator[Item]:
         left, right = self.trace.operand_values(step)
         formula = rf"{self.sym(step.operands[0])} \odot {self.sym(step.operands[1])}"
-        products = self.entries([self.times(x, y) for x, y in zip(left, right)])
+        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
+        products = self.entries([self.times(x, y, flags) for x, y in zip(left, right)])
         yield self.equation(
             self.sym(step),
             [
@@ -166,14 +172,16 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_subtract(self, step: Step) -> Iterator[Item]:
         left, right = self.trace.operand_values(step)
         formula = f"{self.sym(step.operands[0])} - {self.sym(step.operands[1])}"
-        each = [f"{self.num(a)} - {self.factor(b)}" for a, b in zip(left, right)]
+        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+        each = [f"{self.num(a, cl)} - {self.factor(b, cr)}" for a, b in zip(left, right)]
         yield self.worked(
             step, [formula], self.approx_unless_exact(left, right), [self.entries(each)]
         )
 
     def _print_one_minus(self, step: Step) -> Iterator[Item]:
         (values,) = self.trace.operand_values(step)
-        each = [f"1 - {self.factor(v)}" for v in values]
+        c = self.carried(step.operands[0])
+        each = [f"1 - {self.factor(v, c)}" for v in values]
         formula = f"1 - {self.sym(step.operands[0])}"
         yield self.worked(step, [formula], self.approx_unless_exact(values), [self.entries(each)])
 
@@ -181,12 +189,12 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_activation(self, step: Step) -> Iterator[Item]:
         name = step.info["activation"]
         (z,) = self.trace.operand_values(step)
-        arg = self.sym(step.operands[0])
+        arg, c = self.sym(step.operands[0]), self.carried(step.operands[0])
         if name == "relu":
-            formula, each = rf"\max(0, {arg})", [rf"\max(0, {self.num(v)})" for v in z]
+            formula, each = rf"\max(0, {arg})", [rf"\max(0, {self.num(v, c)})" for v in z]
         else:
             fn = _FUNCTIONS[name]
-            formula, each = rf"{fn}({arg})", [rf"{fn}({self.num(v)})" for v in z]
+            formula, each = rf"{fn}({arg})", [rf"{fn}({self.num(v, c)})" for v in z]
         yield self.equation(
             self.sym(step),
             [
@@ -199,12 +207,12 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_activation_derivative(self, step: Step) -> Iterator[Item]:
         name = step.info["activation"]
         (arg,) = self.trace.operand_values(step)
-        a = self.sym(step.operands[0])
+        a, c = self.sym(step.operands[0]), self.carried(step.operands[0])
         if name == "tanh":
-            formula, each = f"1 - {{{a}}}^{{2}}", [f"1 - {self.factor(v)}^{{2}}" for v in arg]
+            formula, each = f"1 - {{{a}}}^{{2}}", [f"1 - {self.factor(v, c)}^{{2}}" for v in arg]
         elif name == "sigmoid":
             formula = rf"{a} \odot (1 - {a})"
-            each = [rf"{self.num(v)} \times (1 - {self.num(v)})" for v in arg]
+            each = [rf"{self.num(v, c)} \times (1 - {self.num(v, c)})" for v in arg]
         else:
             formula, each = f"[{a} > 0]", ["1" if v > 0 else "0" for v in arg]
         yield self.equation(
@@ -219,7 +227,11 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_tanh_back(self, step: Step) -> Iterator[Item]:
         grad, out = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        each = [rf"{self.factor(a)} \times (1 - {self.factor(b)}^{{2}})" for a, b in zip(grad, out)]
+        cg, co = self.carried(step.operands[0]), self.carried(step.operands[1])
+        each = [
+            rf"{self.factor(a, cg)} \times (1 - {self.factor(b, co)}^{{2}})"
+            for a, b in zip(grad, out)
+        ]
         formula = rf"{g} \odot (1 - {{{y}}}^{{2}})"
         rel = self.approx_unless_exact(grad, out)
         yield self.worked(step, [formula], rel, [self.entries(each)])
@@ -231,7 +243,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         (o,) = self.trace.operand_values(step)
         with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)
             powers = np.exp(-o)
-        first = [rf"\frac{{1}}{{1 + e^{{{self.num(-v)}}}}}" for v in o]
+        c = self.carried(step.operands[0])
+        first = [rf"\frac{{1}}{{1 + e^{{{self.num(-v, c)}}}}}" for v in o]
         second = [
             rf"\frac{{1}}{{1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}}}"
             for p in powers
@@ -251,8 +264,9 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         yield self.equation(self.sym(step), [("=", [self.entries(each)]), self.shown(step)])
         if shift:
             what = step.info.get("shifted", "logit")  # attention: "score"
+            largest = self.num(shift, self.carried(step.operands[0]))
             yield sentence(
-                f"(every {what} less the largest, {self.num(shift)}, so that nothing overflows; "
+                f"(every {what} less the largest, {largest}, so that nothing overflows; "
                 "the softmax is unchanged)",
                 note=True,
             )
@@ -264,7 +278,7 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
                 self.sym(step), [("=", [self.sym(step.operands[0])]), self.shown(step)]
             )
             return
-        terms = numfmt.signed_terms(e.tolist(), self.d, MINUS)
+        terms = self.signed(e.tolist(), self.carried(step.operands[0]))
         yield self.equation(
             self.sym(step), [(self.approx_unless_exact(e), terms), self.shown(step)]
         )
@@ -272,7 +286,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_divide(self, step: Step) -> Iterator[Item]:
         e, s = self.trace.operand_values(step)
         formula = rf"\frac{{{self.sym(step.operands[0])}}}{{{self.sym(step.operands[1])}}}"
-        each = [rf"\frac{{{self.num(v)}}}{{{self.num(float(s))}}}" for v in e]
+        ce, cs = self.carried(step.operands[0]), self.carried(step.operands[1])
+        each = [rf"\frac{{{self.num(v, ce)}}}{{{self.num(float(s), cs)}}}" for v in e]
         rel = self.approx_unless_exact(e, s)
         yield self.equation(
             self.sym(step), [("=", [formula]), (rel, [self.entries(each)]), self.shown(step)]

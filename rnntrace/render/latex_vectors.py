@@ -16,19 +16,23 @@ from rnntrace.trace import Step
 class VectorPrinter(LatexBase):
     """The ``_print_<op>`` methods of attention and of vector pieces."""
 
-    def scaled(self, weight: float, values: np.ndarray) -> str:
+    def scaled(self, weight: float, values: np.ndarray, carried: tuple[bool, bool]) -> str:
         """A number times a vector, ``0.3 [..]``, or times a number, ``0.3 \\times 0.5``."""
         if is_number(values):
-            return self.times(weight, float(np.ravel(values)[0]))
-        return f"{self.factor(weight)} " + self.operand(values)
+            return self.times(weight, float(np.ravel(values)[0]), carried)
+        return f"{self.factor(weight, carried[0])} " + self.operand(values, carried[1])
 
     def _print_dots(self, step: Step) -> Iterator[Item]:
         query, *others = self.trace.operand_values(step)
         q = self.sym(step.operands[0])
         formula = [f"{{{self.sym(key)}}}^\\top {q}" for key in step.operands[1:]]
+        cq = self.carried(step.operands[0])
         each = [
-            " + ".join(self.times(a, b) for a, b in zip(np.ravel(v), np.ravel(query)))
-            for v in others
+            " + ".join(
+                self.times(a, b, (self.carried(key), cq))
+                for a, b in zip(np.ravel(v), np.ravel(query))
+            )
+            for key, v in zip(step.operands[1:], others)
         ]
         rel = self.approx_unless_exact(query, *others)
         yield self.worked(step, [self.entries(formula)], rel, [self.entries(each)])
@@ -38,14 +42,21 @@ class VectorPrinter(LatexBase):
         w = self.sym(step.operands[0])
         names = [self.sym(key) for key in step.operands[1:]]
         formula = plus_terms([f"{w}[{i}] \\, {name}" for i, name in enumerate(names, start=1)])
-        written = plus_terms([self.scaled(a, v) for a, v in zip(weights, vectors)])
+        cw = self.carried(step.operands[0])
+        written = plus_terms(
+            [
+                self.scaled(a, v, (cw, self.carried(key)))
+                for a, v, key in zip(weights, vectors, step.operands[1:])
+            ]
+        )
         yield self.worked(step, formula, self.approx_unless_exact(weights, *vectors), written)
 
     def _print_scale(self, step: Step) -> Iterator[Item]:
         weights, vector = self.trace.operand_values(step)
         i = step.info["index"]
         w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
-        written = self.scaled(weights[i], vector)
+        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
+        written = self.scaled(weights[i], vector, flags)
         rel = self.approx_unless_exact(weights, vector)
         yield self.worked(step, [f"{w}[{i + 1}] \\, {v}"], rel, [written])
 

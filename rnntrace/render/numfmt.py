@@ -10,6 +10,8 @@ import numpy as np
 from rnntrace.numbers import round_half_up
 
 MINUS = "\u2212"
+# ops whose values are data as written (or zero by definition), never rounded by carrying
+AS_WRITTEN_OPS = frozenset({"given", "input", "zeros", "cut"})
 
 
 @lru_cache(maxsize=8192)  # a trace prints the same numbers many times
@@ -45,6 +47,13 @@ def number(value: float, decimals: int, minus: str = MINUS) -> str:
     """``value`` as a person writes it: exact when it has few decimals (0.31, 0.0678),
     else rounded to ``decimals`` places (0.310). Negative zero prints as 0."""
     return _number(float(value), decimals, minus)
+
+
+def carried_places(carry: str, carry_decimals: int, shown: int) -> int | None:
+    """How many decimals a carried value is written with: all ``carry_decimals`` of a value
+    carried rounded (0.310, not 0.31), or ``shown`` when fewer are shown; None when numbers
+    are carried exact (they are written short, as :func:`number` does)."""
+    return min(carry_decimals, shown) if carry == "rounded" else None
 
 
 def fixed(value: float, decimals: int, minus: str = MINUS) -> str:
@@ -112,17 +121,23 @@ def matrix_lines(values: np.ndarray, decimals: int, fixed: bool = False) -> list
     return ["[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells]
 
 
-def signed_terms(values: list[float], decimals: int, minus: str = MINUS) -> list[str]:
-    """['0.4', '− 0.09', '+ 0.03']: the terms of a sum, each after the first with its sign."""
-    parts = []
-    for i, value in enumerate(values):
-        text = number(value, decimals, minus)
-        if i == 0:
-            parts.append(text)
-        elif text.startswith(minus):
-            parts.append(f"{minus} {text[len(minus) :]}")
-        else:
-            parts.append(f"+ {text}")
+def signed_terms(
+    values: list[float], decimals: int, minus: str = MINUS, width: int | None = None
+) -> list[str]:
+    """['0.4', '− 0.09', '+ 0.03']: the terms of a sum, each after the first with its sign
+    (each with exactly ``width`` decimals when it is given: carried values)."""
+    texts = [
+        number(value, decimals, minus) if width is None else fixed(value, width, minus)
+        for value in values
+    ]
+    return with_signs(texts, minus)
+
+
+def with_signs(texts: list[str], minus: str = MINUS) -> list[str]:
+    """Written numbers as the terms of a sum: ['0.4', '− 0.09', '+ 0.03']."""
+    parts = texts[:1]
+    for text in texts[1:]:
+        parts.append(f"{minus} {text[len(minus) :]}" if text.startswith(minus) else f"+ {text}")
     return parts
 
 
@@ -135,9 +150,11 @@ def join_signed(texts: list[str], minus: str = MINUS) -> str:
     return out
 
 
-def signed_sum(values: list[float], decimals: int, minus: str = MINUS) -> str:
+def signed_sum(
+    values: list[float], decimals: int, minus: str = MINUS, width: int | None = None
+) -> str:
     """0.4 − 0.09 + 0.03: a sum written with its signs."""
-    return " ".join(signed_terms(values, decimals, minus))
+    return " ".join(signed_terms(values, decimals, minus, width))
 
 
 def rounded(full: np.ndarray, kept: np.ndarray, decimals: int) -> bool:

@@ -43,15 +43,44 @@ class TextBase:
         self.d = (
             self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
         )
+        meta = trace.meta
+        self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
+
+    def carried(self, key_or_step: str | Step) -> bool:
+        """True when a step's value is carried rounded (so it is written with all the carried
+        decimals); given data is written as it is written."""
+        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
+        return self.cw is not None and step.op not in numfmt.AS_WRITTEN_OPS
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
         return to_text(step.symbol)
 
-    def num(self, value: float) -> str:
-        """One number, at the display decimals (exact when short)."""
+    def num(self, value: float, carried: bool = False) -> str:
+        """One number, at the display decimals (exact when short); a ``carried`` one with
+        all its carried decimals (0.310)."""
+        if carried and self.cw is not None:
+            return numfmt.fixed(value, self.cw)
         return numfmt.number(value, self.d)
+
+    def fac(self, value: float, carried: bool = False) -> str:
+        """A number as a factor in a product: negatives in parentheses, (−0.3)."""
+        text = self.num(value, carried)
+        return f"({text})" if text.startswith(numfmt.MINUS) else text
+
+    def width_of(self, carried: bool) -> int | None:
+        """The decimals every number of a carried sum is written with (None: as short as
+        exact)."""
+        return self.cw if carried else None
+
+    def entry(self, full: float, kept: float, carried: bool) -> tuple[str, str]:
+        """One entry of a step's value and its relation: ('=', '0.13') or ('≈', '0.310')."""
+        if numfmt.rounded(np.asarray(full), np.asarray(kept), self.d):
+            return "\u2248", numfmt.fixed(
+                kept, self.cw if carried and self.cw is not None else self.d
+            )
+        return "=", self.num(kept, carried)
 
     def shown(self, step: Step) -> tuple[str, str]:
         """How a step's value is written and the relation before it: ('=', '0.13'), or
@@ -59,9 +88,10 @@ class TextBase:
         rounded = not numfmt.same(step.value, step.carried) or not numfmt.exact(
             step.carried, self.d
         )
+        carried = self.carried(step)
         if not rounded:
-            return "=", self.vec(step.carried)
-        return "\u2248", self.vec(step.carried, fixed=True)
+            return "=", self.vec(step.carried, carried=carried)
+        return "\u2248", self.vec(step.carried, fixed=True, carried=carried)
 
     def result(
         self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()
@@ -88,14 +118,15 @@ class TextBase:
             yield Text(f"{indent}  = {piece}")
         yield Text(f"{indent}  {rel} ").append(value, style="bold")
 
-    def vec(self, values: np.ndarray, fixed: bool = False) -> str:
+    def vec(self, values: np.ndarray, fixed: bool = False, carried: bool = False) -> str:
         """A vector (shortened when long unless --full); one number prints bare.
-        ``fixed`` writes every entry with the display decimals (0.310, not 0.31)."""
+        ``fixed`` writes every entry with the display decimals (0.310, not 0.31), ``carried``
+        with the carried decimals."""
         flat = np.ravel(values)
+        width = self._width(flat, fixed, carried)
         if flat.size == 1:
             value = float(flat[0])
-            return numfmt.fixed(value, self.d) if fixed else self.num(value)
-        width = self.d if fixed else numfmt.places(flat, self.d)
+            return numfmt.fixed(value, width) if fixed or carried else self.num(value)
 
         def fmt(v: float) -> str:
             return numfmt.fixed(v, width)
@@ -107,18 +138,32 @@ class TextBase:
         tail = ", ".join(fmt(v) for v in flat[-2:].tolist())
         return f"[{head}, … {flat.size - 7} more …, {tail}]"
 
+    def _width(self, values: np.ndarray, fixed: bool, carried: bool) -> int:
+        """The decimals of every entry: the carried ones, all the display ones (``fixed``),
+        or as many as the entries need."""
+        if carried and self.cw is not None:
+            return self.cw
+        return self.d if fixed else numfmt.places(values, self.d)
+
     def matrix(
-        self, label: str, values: np.ndarray, style: str = "", rel: str = "=", fixed: bool = False
+        self,
+        label: str,
+        values: np.ndarray,
+        style: str = "",
+        rel: str = "=",
+        fixed: bool = False,
+        carried: bool = False,
     ) -> Iterator[Text]:
         """``label = [ rows ]`` with the label on the first row."""
         if np.ndim(values) == 2:
             matrix = np.atleast_2d(values)
-            rows = numfmt.matrix_lines(matrix, self.d, fixed=fixed)
+            width = self._width(matrix, fixed, carried)
+            rows = numfmt.matrix_lines(matrix, width, fixed=True)
             room = TERMINAL_WIDTH - len(label) - len(rel) - 4
             if not self.settings.full and len(rows[0]) > room and matrix.shape[1] > 3:
-                rows = self._narrow(matrix, room, fixed)
+                rows = self._narrow(matrix, room, fixed, carried)
         else:
-            rows = [self.vec(values, fixed=fixed)]
+            rows = [self.vec(values, fixed=fixed, carried=carried)]
         limit = self.settings.max_entries
         if not self.settings.full and len(rows) > limit:
             rows = rows[:3] + [f"  ⋮  ({len(rows) - 4} more rows)"] + rows[-1:]
@@ -128,7 +173,7 @@ class TextBase:
             line.append(row, style=style)
             yield line
 
-    def _narrow(self, matrix: np.ndarray, room: int, fixed: bool) -> list[str]:
+    def _narrow(self, matrix: np.ndarray, room: int, fixed: bool, carried: bool) -> list[str]:
         """Rows of a matrix too wide for the terminal: the first and last columns, with
         '…' for the columns between (--full writes them all)."""
         n = matrix.shape[1]
@@ -136,7 +181,7 @@ class TextBase:
         # only those are formatted (a (2, 100000) matrix is not written out to be cut)
         most = max(2, min(n - 1, room // 3))
         picked = list(range((most + 1) // 2)) + list(range(n - most // 2, n))
-        width = self.d if fixed else numfmt.places(matrix[:, picked], self.d)
+        width = self._width(matrix[:, picked], fixed, carried)
         cells = {j: [numfmt.fixed(float(v), width) for v in matrix[:, j]] for j in picked}
         widths_all = {j: max(len(text) for text in column) for j, column in cells.items()}
         for keep in range(most, 1, -1):
@@ -149,13 +194,15 @@ class TextBase:
                 rows.append("[ " + "  ".join(shown[:left] + ["…"] + shown[left:]) + " ]")
             if len(rows[0]) <= room:
                 return rows
-        return numfmt.matrix_lines(matrix, self.d, fixed=fixed)
+        return numfmt.matrix_lines(matrix, self._width(matrix, fixed, carried), fixed=True)
 
     def matrix_result(self, step: Step, lhs: str) -> Iterator[Text]:
         """A matrix-valued step: ``lhs`` on its own line, then ``= [ rows ]``."""
         rel, _ = self.shown(step)
         yield Text(lhs, style="cyan")
-        yield from self.matrix(" " * 2, step.carried, "bold", rel=rel, fixed=rel != "=")
+        yield from self.matrix(
+            " " * 2, step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
+        )
 
     def small(self, *arrays: np.ndarray) -> bool:
         """True when arrays are small enough to write out entry by entry."""

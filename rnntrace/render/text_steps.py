@@ -54,15 +54,16 @@ class StepPrinter(TextBase):
                 f"the ones that act on {'h' if side == 'h' else 'x'})",
                 style="dim",
             )
+        cm, cv, cs = self.carried(matrix_key), self.carried(vector_key), self.carried(step)
+        terms_width = self.width_of(self.trace.meta.round_terms)  # products carried rounded
         for i, row in enumerate(matvec_rows(step, self.trace), start=1):
-            terms = " + ".join(
-                f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in row.factors
+            terms = " + ".join(f"{self.fac(a, cm)}×{self.fac(b, cv)}" for a, b in row.factors)
+            products = (
+                numfmt.signed_sum(row.products, self.d, width=terms_width)
+                if len(row.factors) > 1
+                else ""
             )
-            products = numfmt.signed_sum(row.products, self.d) if len(row.factors) > 1 else ""
-            entry = step.carried[i - 1]
-            rounded = not numfmt.same(step.value[i - 1], entry) or not numfmt.exact(entry, self.d)
-            rel = "≈" if rounded else "="
-            value = numfmt.fixed(entry, self.d) if rounded else self.num(entry)
+            rel, value = self.entry(step.value[i - 1], step.carried[i - 1], cs)
             head = f"  row {i}: {terms}"
             tail = (f" = {products}" if products else "") + f" {rel} "
             if len(head + tail + value) > LINE_WIDTH and products:
@@ -86,7 +87,9 @@ class StepPrinter(TextBase):
         if len(operands) == 1:
             yield from self.result(step, parts=[formula])
             return
-        values = numfmt.join_signed([self.vec(op.carried) for op in operands])
+        values = numfmt.join_signed(
+            [self.vec(op.carried, carried=self.carried(op)) for op in operands]
+        )
         if len(values) > LINE_WIDTH - 8 and not self.settings.full:
             values = ""  # each term was written out at its own time step
         yield from self.result(step, parts=[formula, values])
@@ -100,10 +103,8 @@ class StepPrinter(TextBase):
         a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
         yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
         if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
-            cells = [
-                [f"{numfmt.factor(x, self.d)}×{numfmt.factor(y, self.d)}" for y in right]
-                for x in left
-            ]
+            cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+            cells = [[f"{self.fac(x, cl)}×{self.fac(y, cr)}" for y in right] for x in left]
             widths = [max(len(row[j]) for row in cells) for j in range(len(right))]
             rows = [
                 "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells
@@ -112,14 +113,15 @@ class StepPrinter(TextBase):
                 for i, row in enumerate(rows):
                     yield Text(("  = " if i == 0 else "    ") + row)
         rel, _ = self.shown(step)
-        yield from self.matrix(" ", step.carried, "bold", rel=rel, fixed=rel != "=")
+        yield from self.matrix(
+            " ", step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
+        )
 
     def _print_hadamard(self, step: Step) -> Iterator[Renderable]:
         left, right = self.trace.operand_values(step)
         formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
-        parts = self.entries(
-            f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}" for a, b in zip(left, right)
-        )
+        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.fac(a, cl)}×{self.fac(b, cr)}" for a, b in zip(left, right))
         yield from self.result(step, parts=[formula, parts])
 
     # -- nonlinearities ---------------------------------------------------------------------
@@ -131,20 +133,20 @@ class StepPrinter(TextBase):
         head = self.sym(step) if self.sym(step) == formula else f"{self.sym(step)} = {formula}"
         yield Text(f"{head}:", style="cyan")
         parts = []
+        cz, cs = self.carried(step.operands[0]), self.carried(step)
         for a, full, kept in zip(z, step.value, step.carried):
-            rounded = not numfmt.same(full, kept) or not numfmt.exact(kept, self.d)
-            value = numfmt.fixed(kept, self.d) if rounded else self.num(kept)
-            parts.append(f"{fn}({self.num(a)}) {'≈' if rounded else '='} {value}")
+            rel, value = self.entry(full, kept, cs)
+            parts.append(f"{fn}({self.num(a, cz)}) {rel} {value}")
         yield Text("  " + self.entries(parts)[1:-1])
         yield from self.result(step, "  " + self.sym(step))
 
     def _print_activation_derivative(self, step: Step) -> Iterator[Renderable]:
         name = step.info["activation"]
         (arg,) = self.trace.operand_values(step)
-        a = self.sym(step.operands[0])
+        a, c = self.sym(step.operands[0]), self.carried(step.operands[0])
         formula, each = {
-            "tanh": (f"1 − {a}²", lambda v: f"1 − {numfmt.factor(v, self.d)}²"),
-            "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v)}×(1 − {self.num(v)})"),
+            "tanh": (f"1 − {a}²", lambda v: f"1 − {self.fac(v, c)}²"),
+            "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v, c)}×(1 − {self.num(v, c)})"),
             "relu": (f"1 if {a} > 0 else 0", lambda v: "1" if v > 0 else "0"),
         }[name]
         yield from self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
@@ -154,7 +156,8 @@ class StepPrinter(TextBase):
 
     def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
-        first = self.entries(f"1/(1 + e^{numfmt.factor(-v, self.d)})" for v in o)
+        c = self.carried(step.operands[0])
+        first = self.entries(f"1/(1 + e^{self.fac(-v, c)})" for v in o)
         with np.errstate(over="ignore"):  # e^710 and more: written as ∞ (σ is then 0)
             powers = np.exp(-np.asarray(o, dtype=float))
         second = self.entries(
@@ -171,35 +174,38 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=[parts])
         if shift:
             what = step.info.get("shifted", "logit")  # attention: "score"
+            largest = self.num(shift, self.carried(step.operands[0]))
             yield Text(
-                f"   (every {what} less the largest, {self.num(shift)}, so that nothing "
+                f"   (every {what} less the largest, {largest}, so that nothing "
                 "overflows; the softmax is unchanged)",
                 style="dim",
             )
 
     def _print_total(self, step: Step) -> Iterator[Renderable]:
         (e,) = self.trace.operand_values(step)
-        yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d)])
+        width = self.width_of(self.carried(step.operands[0]))
+        yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d, width=width)])
 
     def _print_divide(self, step: Step) -> Iterator[Renderable]:
         e, s = self.trace.operand_values(step)
-        parts = self.entries(f"{self.num(v)}/{self.num(float(s))}" for v in e)
+        ce, cs = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.num(v, ce)}/{self.num(float(s), cs)}" for v in e)
         formula = f"{self.sym(step.operands[0])} / {self.sym(step.operands[1])}"
         yield from self.result(step, parts=[formula, parts])
 
     # -- losses and output errors -----------------------------------------------------------
     def _print_bce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
+        c = self.carried(step.operands[0])
         terms = []
         for t, p in zip(step.info["target"], y_hat):
+            prob = self.num(p, c)
             if t == 1:
-                terms.append(f"log({self.num(p)})")
+                terms.append(f"log({prob})")
             elif t == 0:
-                terms.append(f"log(1 − {self.num(p)})")
+                terms.append(f"log(1 − {prob})")
             else:
-                terms.append(
-                    f"{self.num(t)}·log({self.num(p)}) + {self.num(1 - t)}·log(1 − {self.num(p)})"
-                )
+                terms.append(f"{self.num(t)}·log({prob}) + {self.num(1 - t)}·log(1 − {prob})")
         inner = " + ".join(terms)
         value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
         yield from self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
@@ -208,13 +214,17 @@ class StepPrinter(TextBase):
     def _print_ce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
         k = step.info["index"]
-        yield from self.result(step, parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k])})"])
+        yield from self.result(
+            step,
+            parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})"],
+        )
         yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
 
     def _print_mse(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
         terms = " + ".join(
-            f"({self.num(p)} − {numfmt.factor(t, self.d)})²"
+            f"({self.num(p, c)} − {numfmt.factor(t, self.d)})²"
             for p, t in zip(y_hat, step.info["target"])
         )
         k = len(y_hat)
@@ -229,8 +239,9 @@ class StepPrinter(TextBase):
 
     def _output_error(self, step: Step, why: str) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
         parts = self.entries(
-            f"{self.num(p)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
+            f"{self.num(p, c)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
         )
         yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
         yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
@@ -239,8 +250,9 @@ class StepPrinter(TextBase):
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
         per = f"/{k}" if k > 1 else ""
+        c = self.carried(step.operands[0])
         parts = self.entries(
-            f"2×({self.num(p)} − {numfmt.factor(t, self.d)}){per}"
+            f"2×({self.num(p, c)} − {numfmt.factor(t, self.d)}){per}"
             for p, t in zip(y_hat, step.info["target"])
         )
         yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
@@ -248,8 +260,9 @@ class StepPrinter(TextBase):
     def _print_sigmoid_back(self, step: Step) -> Iterator[Renderable]:
         grad, y_hat = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
         parts = self.entries(
-            f"{numfmt.factor(a, self.d)}×{self.num(p)}×(1 − {self.num(p)})"
+            f"{self.fac(a, cg)}×{self.num(p, cy)}×(1 − {self.num(p, cy)})"
             for a, p in zip(grad, y_hat)
         )
         yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
@@ -257,22 +270,22 @@ class StepPrinter(TextBase):
     def _print_tanh_back(self, step: Step) -> Iterator[Renderable]:
         grad, out = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        cg, co = self.carried(step.operands[0]), self.carried(step.operands[1])
         parts = self.entries(
-            f"{numfmt.factor(a, self.d)}×(1 − {numfmt.factor(b, self.d)}²)"
-            for a, b in zip(grad, out)
+            f"{self.fac(a, cg)}×(1 − {self.fac(b, co)}²)" for a, b in zip(grad, out)
         )
         yield from self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
 
     def _print_one_minus(self, step: Step) -> Iterator[Renderable]:
         (values,) = self.trace.operand_values(step)
-        parts = self.entries(f"1 − {numfmt.factor(v, self.d)}" for v in values)
+        c = self.carried(step.operands[0])
+        parts = self.entries(f"1 − {self.fac(v, c)}" for v in values)
         yield from self.result(step, parts=[parts])
 
     def _print_subtract(self, step: Step) -> Iterator[Renderable]:
         left, right = self.trace.operand_values(step)
-        parts = self.entries(
-            f"{self.num(a)} − {numfmt.factor(b, self.d)}" for a, b in zip(left, right)
-        )
+        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.num(a, cl)} − {self.fac(b, cr)}" for a, b in zip(left, right))
         formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
         yield from self.result(step, parts=[formula, parts])
 
@@ -281,12 +294,13 @@ class StepPrinter(TextBase):
         q = self.sym(step.operands[0])
         names = [self.sym(key) for key in step.operands[1:]]
         formula = self.entries(f"{name} · {q}" for name in names)
+        cq = self.carried(step.operands[0])
         parts = self.entries(
             " + ".join(
-                f"{numfmt.factor(a, self.d)}×{numfmt.factor(b, self.d)}"
+                f"{self.fac(a, self.carried(key))}×{self.fac(b, cq)}"
                 for a, b in zip(np.ravel(v), np.ravel(query))
             )  # fmt: skip
-            for v in others
+            for key, v in zip(step.operands[1:], others)
         )
         yield from self.result(step, parts=[formula, parts])
 
@@ -295,16 +309,17 @@ class StepPrinter(TextBase):
         names = [self.sym(key) for key in step.operands[1:]]
         w = self.sym(step.operands[0])
         formula = " + ".join(f"{w}[{i}] {name}" for i, name in enumerate(names, start=1))
-        values = " + ".join(f"{numfmt.factor(a, self.d)}×{self._factor_vec(v)}"
-                            for a, v in zip(weights, vectors))  # fmt: skip
+        cw = self.carried(step.operands[0])
+        values = " + ".join(f"{self.fac(a, cw)}×{self._factor_vec(v, self.carried(key))}"
+                            for a, v, key in zip(weights, vectors, step.operands[1:]))  # fmt: skip
         yield from self.result(step, parts=[formula, values])
 
-    def _factor_vec(self, values: np.ndarray) -> str:
+    def _factor_vec(self, values: np.ndarray, carried: bool) -> str:
         """A vector as a factor: a one-entry vector is a number, in parentheses if negative."""
         return (
-            numfmt.factor(float(values.ravel()[0]), self.d)
+            self.fac(float(values.ravel()[0]), carried)
             if values.size == 1
-            else (self.vec(values))
+            else (self.vec(values, carried=carried))
         )
 
     def _print_scale(self, step: Step) -> Iterator[Renderable]:
@@ -315,7 +330,8 @@ class StepPrinter(TextBase):
             step,
             parts=[
                 f"{w}[{i + 1}] {v}",
-                f"{numfmt.factor(weights[i], self.d)}×{self._factor_vec(vector)}",
+                f"{self.fac(weights[i], self.carried(step.operands[0]))}×"
+                f"{self._factor_vec(vector, self.carried(step.operands[1]))}",
             ],
         )
 
@@ -349,7 +365,7 @@ class StepPrinter(TextBase):
             step,
             parts=[
                 f"min(1, {limit:g} / {self.sym(step.operands[0])})",
-                f"min(1, {limit:g} / {self.num(float(norm))})",
+                f"min(1, {limit:g} / {self.num(float(norm), self.carried(step.operands[0]))})",
             ],
         )
         fired = float(step.value) < 1.0
@@ -362,7 +378,9 @@ class StepPrinter(TextBase):
 
     def _print_scale_by(self, step: Step) -> Iterator[Renderable]:
         factor = float(self.trace.value(step.operands[0]))
-        formula = f"{self.num(factor)} × {self.sym(step.operands[1])}"
+        formula = (
+            f"{self.num(factor, self.carried(step.operands[0]))} × {self.sym(step.operands[1])}"
+        )
         if step.value.ndim == 2:
             yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
             return
@@ -377,14 +395,17 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=[formula])
 
     def _print_concat(self, step: Step) -> Iterator[Renderable]:
-        pieces = " ; ".join(self.vec(v) for v in self.trace.operand_values(step))
+        pieces = " ; ".join(
+            self.vec(self.trace.value(key), carried=self.carried(key)) for key in step.operands
+        )
         yield from self.result(step, parts=[f"[{pieces}]"])
 
     def _print_softmax_back(self, step: Step) -> Iterator[Renderable]:
         grad, y_hat = self.trace.operand_values(step)
         dot = float(np.dot(grad, y_hat))
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
         parts = self.entries(
-            f"{self.num(p)}×({numfmt.factor(g, self.d)} − {numfmt.factor(dot, self.d)})"
+            f"{self.num(p, cy)}×({self.fac(g, cg)} − {numfmt.factor(dot, self.d)})"
             for g, p in zip(grad, y_hat)
         )
         yield from self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
@@ -395,8 +416,9 @@ class StepPrinter(TextBase):
         lr = step.info["learning_rate"]
         formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
         if param.ndim == 1 or param.size == 1:
+            cp, cg = self.carried(step.operands[0]), self.carried(step.operands[1])
             parts = self.entries(
-                f"{self.num(p)} − {lr:g}×{numfmt.factor(g, self.d)}"
+                f"{self.num(p, cp)} − {lr:g}×{self.fac(g, cg)}"
                 for p, g in zip(np.ravel(param), np.ravel(grad))
             )
             yield from self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
