@@ -51,7 +51,7 @@ class Field(NamedTuple):
 
     name: str
     value: str | None
-    page: Any  # the page from 1 (None when unknown or not needed)
+    page: int | None  # the page from 1 (None when unknown or not needed)
 
 
 def parse_pdf_answers(
@@ -105,39 +105,51 @@ def _quiet() -> Iterator[None]:
 
 
 def _read_fields(data: bytes, pikepdf: Any) -> list[Field]:
-    """The text fields of the form, walking the field tree (a field without a name of its
-    own is a widget of its parent), each with the page its widget is on."""
+    """The fields of the form and their values, walking the field tree (a field without a
+    name of its own is a widget of its parent), each with the page its widget is on when a
+    message may need it. Few calls per field: each one into qpdf costs microseconds."""
     with _opened(pikepdf, data) as pdf:
         form = pdf.Root.get("/AcroForm", None)
-        tops = form.get("/Fields", None) if form is not None else None
+        tops = form.get("/Fields", None) if isinstance(form, pikepdf.Dictionary) else None
         if not isinstance(tops, pikepdf.Array):
             return []
-        stack = [(ref, "", 0) for ref in reversed(tops.as_list())]
+        stack = [(node, "", 0) for node in reversed(tops.as_list())]
         out: list[Field] = []
-        seen: set[tuple[int, int]] = set()
+        widgets: list[Any] = []  # each field's widget annotation, for its page
+        seen: set[tuple[int, int]] = set()  # fields with kids, against loops in the tree
         while stack and len(out) < MAX_FIELDS:
             node, parent, depth = stack.pop()
-            if not isinstance(node, pikepdf.Dictionary) or depth > MAX_DEPTH:
+            try:
+                own, kids = node.get("/T", None), node.get("/Kids", None)
+            except (AttributeError, TypeError, ValueError):  # not a dictionary
                 continue
-            if node.is_indirect and node.objgen in seen:
+            name = str(own) if own is not None else parent
+            if parent and own is not None:
+                name = f"{parent}.{name}"
+            if kids is not None and depth < MAX_DEPTH and node.objgen not in seen:
+                seen.add(node.objgen)
+                named = [kid for kid in kids.as_list() if _has_name(kid)]
+                if named:
+                    stack.extend((kid, name, depth + 1) for kid in reversed(named))
+                    continue
+            if own is None:
                 continue
-            seen.add(node.objgen)
-            own = node.get("/T", None)
-            own_name = None if own is None else str(own)
-            name = f"{parent}.{own_name}" if parent and own_name is not None else own_name or parent
-            kids = list(node.get("/Kids", None) or [])
-            named = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/T" in kid]
-            if named:
-                stack.extend((kid, name, depth + 1) for kid in reversed(named))
-            elif own_name is not None and str(node.get("/FT", "")) == "/Tx":
-                widget = kids[0] if kids else node
-                value = node.get("/V", None)
-                text = None if value is None else str(value)[:MAX_VALUE_CHARS]
-                out.append(Field(name, text, widget.objgen))
+            value = node.get("/V", None)  # any kind of field: a checkbox's /Yes is unreadable
+            text = None if value is None else str(value)[:MAX_VALUE_CHARS]
+            widgets.append(kids.as_list()[0] if kids is not None and len(kids) else node)
+            out.append(Field(name, text, None))
         # only a message names a page: wanted when some field is empty or not a number
-        plain = plain_numbers([(f.value or "").strip() for f in out if f.name != STUDENT])
-        pages = {} if plain is not None else _pages(pdf)
-        return [f._replace(page=pages.get(f.page)) for f in out]
+        if plain_numbers([(f.value or "").strip() for f in out if f.name != STUDENT]) is None:
+            pages = _pages(pdf)
+            out = [f._replace(page=pages.get(w.objgen)) for f, w in zip(out, widgets)]
+        return out
+
+
+def _has_name(kid: Any) -> bool:
+    try:
+        return "/T" in kid
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def _pages(pdf: Any) -> dict[Any, int]:
