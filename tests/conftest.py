@@ -31,3 +31,21 @@ def torch():
 
     A failure here is reported as a test *error*, which fails the run just the same."""
     return require_torch()
+
+
+@pytest.fixture(scope="module")
+def grader():
+    """A grader of the sentiment scenario for every quantity, to 3 decimals."""
+    from rnntrace.scenario import load_scenario
+    from rnntrace.verify import Grader, Tolerance
+
+    return Grader(load_scenario(TESTS.parent / "scenarios" / "sentiment.yaml"),
+                  Tolerance.decimals(3), ask=["*"])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def exact():
+    """Every quantity of the sentiment scenario from the independent numpy reference."""
+    from verify_reference import student_values
+
+    return student_values()

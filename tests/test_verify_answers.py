@@ -9,17 +9,11 @@ from pathlib import Path
 import pytest
 
 from rnntrace.errors import ScenarioError
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance, parse_answers
+from rnntrace.verify import Grader, parse_answers
 from rnntrace.verify.grade import Grade, ItemGrade
 from rnntrace.verify.template import answers_template, value_text
 
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
-
-
-@pytest.fixture(scope="module")
-def grader() -> Grader:
-    return Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
 
 
 def read(grader: Grader, text: str):

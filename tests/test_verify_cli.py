@@ -27,11 +27,6 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.fixture(scope="module")
-def exact() -> dict[str, np.ndarray]:
-    return student_values()
-
-
 def slipped_text(exact: dict[str, np.ndarray], name: str | None = None) -> str:
     h_2 = exact["s1.h_2"].copy()
     h_2[1] += 0.1

@@ -20,8 +20,8 @@ from verify_reference import answers_text, student_values
 
 from rnntrace.cli import cli
 from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance, parse_answers
-from rnntrace.verify.grade import CARRIED, CORRECT, WRONG, Grade, ItemGrade
+from rnntrace.verify import Grader, Tolerance
+from rnntrace.verify.grade import CARRIED, CORRECT, WRONG
 from rnntrace.verify.report import grade_table, verdict_text
 
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
@@ -29,22 +29,7 @@ DOC = yaml.safe_load(SENTIMENT.read_text(encoding="utf-8"))
 TOL = 0.00051  # 0.51 units of the 3rd decimal
 
 
-@pytest.fixture(scope="module")
-def grader() -> Grader:
-    return Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
-
-
-@pytest.fixture(scope="module")
-def exact() -> dict[str, np.ndarray]:
-    return student_values()
-
-
-def grade(grader: Grader, text: str) -> Grade:
-    return grader.grade(parse_answers(text, "a.yaml", grader.checkable, grader._order))
-
-
-def item(result: Grade, key: str) -> ItemGrade:
-    return next(i for i in result.items if i.key == key)
+from grading import grade, item  # noqa: E402
 
 
 def moved(student: dict[str, np.ndarray], exact: dict[str, np.ndarray], key: str) -> np.ndarray:

@@ -35,11 +35,6 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.fixture(scope="module")
-def exact() -> dict[str, np.ndarray]:
-    return student_values()
-
-
 def slipped(exact) -> dict[str, np.ndarray]:
     """A student whose s1.h_2[2] is 0.1 too big, carried through everything after it."""
     h_2 = exact["s1.h_2"].copy()
