@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grading import grade, item
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verify_reference import answers_text, student_values
@@ -21,9 +22,6 @@ from rnntrace.verify.grade import CARRIED, CORRECT, DRIFT, WRONG, Grade
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SENTIMENT = SCENARIOS / "sentiment.yaml"
 TOL = 0.00051  # 0.51 units of the 3rd decimal
-
-
-from grading import grade, item  # noqa: E402
 
 
 def slipped(exact: dict[str, np.ndarray], key: str, entry: int, by: float) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
+from grading import grade, item
 from rich.console import Console
 from verify_reference import answers_text, student_values
 
@@ -27,9 +28,6 @@ from rnntrace.verify.report import grade_table, verdict_text
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 DOC = yaml.safe_load(SENTIMENT.read_text(encoding="utf-8"))
 TOL = 0.00051  # 0.51 units of the 3rd decimal
-
-
-from grading import grade, item  # noqa: E402
 
 
 def moved(student: dict[str, np.ndarray], exact: dict[str, np.ndarray], key: str) -> np.ndarray:
