@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnntrace.render import numfmt
+from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace.trace import Step, Trace
 
@@ -28,6 +29,10 @@ class Math(str):
 
 class Word(str):
     """User text shown verbatim in typewriter type: a token, a label."""
+
+
+class Tokens(Word):
+    """Tokens of a sequence (quoted in plain text: 'i love ai')."""
 
 
 @dataclass(frozen=True)
@@ -85,15 +90,16 @@ def sentence(*parts: str, note: bool = False) -> Prose:
     return Prose(tuple(parts), note)
 
 
-def token_words(tokens: tuple[str, ...], limit: int = 24) -> Word:
+def token_words(tokens: tuple[str, ...], limit: int = 24) -> Tokens:
     """The tokens of a sequence joined by spaces, the middle left out when there are many."""
     if len(tokens) <= limit:
-        return Word(" ".join(tokens))
-    return Word(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
+        return Tokens(" ".join(tokens))
+    return Tokens(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
 
 
 def headings(trace: Trace, step: Step) -> list[Heading]:
-    """The headings ``step`` sits under, outermost first."""
+    """The headings ``step`` sits under, outermost first: the one structure of the worked
+    solution, which every printer (terminal, LaTeX, Markdown) writes in its own markup."""
     meta = trace.meta
     if step.phase == "given":
         return [Heading(0, "given", sentence("Parameters"))]
@@ -116,33 +122,65 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
         )
         return out + [Heading(1, (part, "sum", step.phase), sentence(name))]
     pass_title = "Backpropagation through time" if backward else "Forward pass"
-    layer = part_of(step)
+    layer = _layer(trace, step)
     where = PART_TITLES.get(layer, "")
-    token = token_at(trace, step)
-    if token is None:
+    if layer == "dec" or step.time > len(info.tokens) or meta.topology == "generate":
         title = sentence(f"{where or 'Generated'} step {step.time}")
+        if meta.topology == "generate" and step.time == 1:
+            title = sentence("Step 1: ", Tokens(info.tokens[0]))
     else:
-        title = sentence(
-            f"Time step {step.time}: ", Word(token), f" ({where.lower()})" if where else ""
-        )
+        where = f" ({where[0].lower() + where[1:]})" if where else ""
+        title = sentence(f"Time step {step.time}: ", Tokens(info.tokens[step.time - 1]), where)
     return out + [
         Heading(1, (part,), sentence(pass_title)),
         Heading(2, (part, step.time, layer if where else ""), title),
     ]
 
 
+def _layer(trace: Trace, step: Step) -> str:
+    """The model part whose time step a step is written under: its own (``enc``, ``fw``,
+    ...); an input goes with the part that reads it first, the input's gradient of a
+    bidirectional model after the backward RNN's step, and outputs and attention of an
+    encoder-decoder with the decoder."""
+    topology = trace.meta.topology
+    layer, base = _part_and_base(trace, step)
+    if not layer and base.startswith(("x_", "dx_")):
+        layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(topology, "")
+    if topology == "encoder_decoder":
+        layer = "enc" if layer == "enc" else "dec"
+    if base.startswith("dx_") and topology == "bidirectional":
+        layer = "bw"
+    return layer
+
+
+def prose_text(prose: Prose) -> str:
+    """A sentence as plain text for the terminal: maths in Unicode, tokens quoted."""
+    return "".join(
+        to_text(part) if isinstance(part, Math) else repr(str(part)) if isinstance(part, Tokens)
+        else part
+        for part in prose.parts
+    )  # fmt: skip
+
+
 def token_at(trace: Trace, step: Step) -> str | None:
     """The token of a step's time step, if it has one (decoder and generated steps do not)."""
-    if step.sequence is None or step.time is None or part_of(step) == "dec":
+    if step.sequence is None or step.time is None or part_of(trace, step) == "dec":
         return None
     tokens = trace.meta.sequences[step.sequence - 1].tokens
     return tokens[step.time - 1] if 1 <= step.time <= len(tokens) else None
 
 
-def part_of(step: Step) -> str:
+def part_of(trace: Trace, step: Step) -> str:
     """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
-    base = step.key.split(".", 1)[1] if step.sequence is not None and "." in step.key else step.key
-    return base.split(".", 1)[0] if "." in base else ""
+    return _part_and_base(trace, step)[0]
+
+
+def _part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
+    """The model part of a step and its key without the sequence prefix: ``s1.enc.h_2`` ->
+    (``enc``, ``enc.h_2``); ``x_2`` -> ("", ``x_2``)."""
+    prefix = trace.meta.sequences[step.sequence - 1].prefix if step.sequence else ""
+    base = step.key[len(prefix) :] if step.key.startswith(prefix) else step.key
+    return (base.split(".", 1)[0] if "." in base else ""), base
 
 
 _ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Iterator
 
+from rnntrace.render.prose import headings, prose_text
 from rnntrace.render.select import Selection
 from rnntrace.render.styled import Group, Renderable, Rule, Text
 from rnntrace.render.text_base import LINE_WIDTH, TextSettings, wrap_line
@@ -36,9 +37,6 @@ OUTPUT_NAMES = {
     "every": "an output at every step",
     "none": "no output",
 }
-PART_TITLES = {"fw": "Forward RNN", "bw": "Backward RNN", "enc": "Encoder", "dec": "Decoder",
-               "att": "Attention"}  # fmt: skip
-PHASE_TITLES = {"forward": "Forward pass", "backward": "Backpropagation through time"}
 
 
 class TextPrinter(StepPrinter):
@@ -58,10 +56,10 @@ class TextPrinter(StepPrinter):
         for step in self.trace:
             if not self.selection.shows(step):
                 continue
-            for title, level, key in self._headings(step):
-                if key not in heading:
-                    heading = heading[:level] + (key,)
-                    yield self._heading(title, level)
+            for title in headings(self.trace, step):
+                if title.ident not in heading:
+                    heading = heading[: title.level] + (title.ident,)
+                    yield self._heading(prose_text(title.prose), title.level)
             yield self.render_step(step, indent="  " if step.time else "")
 
     def _header(self) -> Iterator[Renderable]:
@@ -96,50 +94,6 @@ class TextPrinter(StepPrinter):
         for convention in meta.conventions[1:]:
             yield Text("\n".join(textwrap.wrap("Convention: " + convention, LINE_WIDTH)))
 
-    def _headings(self, step: Step) -> list[tuple[str, int, object]]:
-        """The headings a step sits under: (title, level, identity)."""
-        meta = self.trace.meta
-        if step.phase == "given":
-            return [("Parameters", 0, "given")]
-        if step.phase == "update":
-            return [
-                (f"Update: one SGD step, learning rate η = {meta.learning_rate:g}", 0, "update")
-            ]
-        if step.sequence is None:
-            return [("All sequences: totals", 0, "total")]
-        info = meta.sequences[step.sequence - 1]
-        seq_title = f"Sequence {info.number}: {' '.join(info.tokens)!r}"
-        if info.targets and meta.output == "last":
-            seq_title += f" (label {next(iter(info.targets.values()))})"
-        out: list[tuple[str, int, object]] = [(seq_title, 0, ("seq", step.sequence))]
-        part = "backward" if step.phase in ("backward", "gradient") else "forward"
-        if step.time is None:
-            title = {"loss": "Loss", "forward": "Attention: the keys of the encoder states"}.get(
-                step.phase, "Gradients: sums over the time steps"
-            )
-            out.append((title, 1, (part, "sum", step.phase)))
-            return out
-        out.append((PHASE_TITLES[part], 1, (part,)))
-        layer = _part_of(step, info.prefix)
-        base = step.key[len(info.prefix) :]
-        if not layer and base.startswith(("x_", "dx_")):  # inputs go with the first reader
-            layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(meta.topology, "")
-        if meta.topology == "encoder_decoder":
-            layer = "enc" if layer == "enc" else "dec"  # outputs and attention: the decoder's
-        if base.startswith("dx_") and meta.topology == "bidirectional":
-            layer = "bw"  # the input's gradient is summed after the backward RNN's step
-        where = PART_TITLES.get(layer, "")
-        if layer == "dec" or step.time > len(info.tokens) or meta.topology == "generate":
-            title = f"{where or 'Generated'} step {step.time}"
-            if meta.topology == "generate" and step.time == 1:
-                title = f"Step 1: {info.tokens[0]!r}"
-        else:
-            title = f"Time step {step.time}: {info.tokens[step.time - 1]!r}" + (
-                f" ({where[0].lower() + where[1:]})" if where else ""
-            )
-        out.append((title, 2, (part, step.time, layer if where else "")))
-        return out
-
     @staticmethod
     def _heading(title: str, level: int) -> Renderable:
         if level == 0:
@@ -167,12 +121,6 @@ class TextPrinter(StepPrinter):
             text.append_text(line)
         text = wrap_line(text)
         return text if self.settings.styled else Text(text.plain)
-
-
-def _part_of(step: Step, prefix: str) -> str:
-    """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
-    base = step.key[len(prefix) :] if step.key.startswith(prefix) else step.key
-    return base.split(".", 1)[0] if "." in base else ""
 
 
 def merge_texts(renderables: Iterable[Renderable], chunk: int = 40) -> Iterator[Renderable]:
