@@ -11,11 +11,6 @@ from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
 
 
-def _o(scenario: Scenario) -> str:
-    """The logits' letter: o, or o^y for an LSTM, whose output gate is o."""
-    return "o^{y}" if scenario.model.cell == "lstm" else "o"
-
-
 def output(
     rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols,
     source: str | None = None,
@@ -27,11 +22,11 @@ def output(
     rec.do(f"oh_{t}", "matvec", ["W_hy", source], f"{sym['W_hy']} {v}",
            f"output term W_hy {source.split('.')[-1]}")  # fmt: skip
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
-           f"{_o(scenario)}_{{{t}}}", f"output logits at t = {t}")  # fmt: skip
+           f"o_{{{t}}}", f"output logits at t = {t}")  # fmt: skip
     y_hat = f"\\hat{{y}}_{{{t}}}"
     if model.head == "softmax":
         shift = softmax_shift(rec.trace.value(rec.key(f"o_{t}")))
-        rec.do(f"e_{t}", "exp", [f"o_{t}"], f"e^{{{_o(scenario)}_{{{t}}}}}",
+        rec.do(f"e_{t}", "exp", [f"o_{t}"], f"e^{{o_{{{t}}}}}",
                f"exponentials of the logits at t = {t}", shift=shift)  # fmt: skip
         rec.do(f"S_{t}", "total", [f"e_{t}"], f"S_{{{t}}}", f"sum of the exponentials at t = {t}")
         rec.do(f"y_{t}", "divide", [f"e_{t}", f"S_{t}"], y_hat, f"softmax output at t = {t}")
@@ -85,14 +80,11 @@ def output_backward(
             _output_error(rec, scenario, seq, t, f"do_L_{t}", " (from the loss)")
             parts.append(f"do_L_{t}")
         parts.append(_through_head(rec, scenario, t, fed_back))
-        rec.do(
-            f"do_{t}", "add", parts, f"\\delta {_o(scenario)}_{{{t}}}", f"output error at t = {t}"
-        )
-    o = _o(scenario)
-    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta {o}_{{{t}}} {{{v}}}^\\top",
+        rec.do(f"do_{t}", "add", parts, f"\\delta o_{{{t}}}", f"output error at t = {t}")
+    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta o_{{{t}}} {{{v}}}^\\top",
            f"contribution of t = {t} to dL/dW_hy", param="W_hy")  # fmt: skip
     name = name or f"dh_out_{t}"
-    rec.do(name, "matvec", ["W_hy", f"do_{t}"], f"{sym['W_hy']}^\\top \\delta {o}_{{{t}}}",
+    rec.do(name, "matvec", ["W_hy", f"do_{t}"], f"{sym['W_hy']}^\\top \\delta o_{{{t}}}",
            f"part of d{source.split('.')[-1]} from the output at t = {t}",
            transpose=True)  # fmt: skip
     return name
@@ -103,7 +95,7 @@ def _through_head(rec: Recorder, scenario: Scenario, t: int, grad: str) -> str:
     head = scenario.model.head
     if head == "identity":
         return grad
-    fb = f"\\delta {_o(scenario)}_{{{t}}}^{{\\mathrm{{fb}}}}"
+    fb = f"\\delta o_{{{t}}}^{{\\mathrm{{fb}}}}"
     rec.do(f"do_fb_{t}", f"{head}_back", [grad, f"y_{t}"], fb,
            f"part of the output error at t = {t} from feeding y_{t} back")  # fmt: skip
     return f"do_fb_{t}"
@@ -116,7 +108,7 @@ def _output_error(
     model = scenario.model
     target = seq.targets[t]
     info = {"target": target.vector.tolist(), "target_text": target.text}
-    symbol = f"\\delta {_o(scenario)}_{{{t}}}" + ("^{L}" if note else "")
+    symbol = f"\\delta o_{{{t}}}" + ("^{L}" if note else "")
     if model.loss in ("bce", "ce"):
         rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
                f"output error at t = {t} (y_hat - target){note}", **info)  # fmt: skip

@@ -1,13 +1,14 @@
 """The LSTM, gate by gate (seed 003's separate matrices, or seed 001's concatenated ones):
 
-    f_t = σ(a_f)   i_t = σ(a_i)   c~_t = tanh(a_c)   o_t = σ(a_o)      (a: gates.linear)
-    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c~_t                 h_t = o_t ⊙ tanh(c_t)
+    f_t = σ(a_f)   i_t = σ(a_i)   c~_t = tanh(a_c)   og_t = σ(a_o)     (a: gates.linear)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c~_t                 h_t = og_t ⊙ tanh(c_t)
 back:
-    δo = δh_t ⊙ tanh(c_t)        δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²c_t) + δc_{t+1} ⊙ f_{t+1}
+    δog = δh_t ⊙ tanh(c_t)       δc_t = δh_t ⊙ og_t ⊙ (1 − tanh²c_t) + δc_{t+1} ⊙ f_{t+1}
     δf = δc_t ⊙ c_{t-1}   δi = δc_t ⊙ c~_t   δc~ = δc_t ⊙ i_t,  then through σ or tanh
     δh_{t-1} = Σ_g W_ghᵀ δa_g (+ the parts from outside)   δx_t = Σ_g W_gxᵀ δa_g
 
-The output gate's value is ``og_t`` (``o_t`` are the output logits, for every cell).
+The output gate is ``og_t`` (upright og in the maths); ``o_t`` are the output logits, in
+every cell.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rnntrace.engine.cell import CellTracer
 
 GATES = ("f", "i", "c", "o")
 GATE_KEYS = {"f": "f", "i": "i", "o": "og"}  # gate letter -> key of its output
+GATE_SYMBOLS = {"f": "f", "i": "i", "o": r"\mathrm{og}"}  # o_t are the logits
 
 
 class LstmCell(CellTracer):
@@ -47,7 +49,7 @@ class LstmCell(CellTracer):
                     k(f"{GATE_KEYS[g]}_{t}"),
                     "activation",
                     [a],
-                    self.s(g, t),
+                    self.s(GATE_SYMBOLS[g], t),
                     f"{gates.GATE_NAMES[g]}{self.words} at t = {t}",
                     activation="sigmoid",
                 )
@@ -134,8 +136,8 @@ class LstmCell(CellTracer):
             k(f"dog_{t}"),
             "hadamard",
             [k(f"dh_{t}"), k(f"tc_{t}")],
-            f"\\delta {{{self.s('o', t)}}}^{{\\mathrm{{gate}}}}",
-            f"dL/do_{t} (output gate){w}",
+            f"\\delta {self.s(GATE_SYMBOLS['o'], t)}",
+            f"dL/dog_{t} (output gate){w}",
         )
         rec.do(
             k(f"dao_{t}"),

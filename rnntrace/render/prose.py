@@ -153,6 +153,12 @@ def _layer(trace: Trace, step: Step) -> str:
     return layer
 
 
+def with_maths(text: str) -> list[str]:
+    """The parts of a sentence whose maths is between dollar signs (the engine's convention
+    sentences): text, ``Math``, text, ..."""
+    return [Math(part) if i % 2 else part for i, part in enumerate(text.split("$")) if part]
+
+
 def prose_text(prose: Prose) -> str:
     """A sentence as plain text for the terminal: maths in Unicode, tokens quoted."""
     return "".join(
@@ -213,8 +219,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *_initial_state(trace))]
     else:
         conventions = getattr(meta, "conventions", ()) or (meta.cell.upper(),)
-        out = [sentence(f"{conventions[0]} cell.")]
-        out += [sentence(f"Convention: {text}.") for text in conventions[1:]]
+        out = [sentence(*with_maths(f"{conventions[0]} cell."))]
+        out += [sentence(*with_maths(f"Convention: {text}.")) for text in conventions[1:]]
     if meta.output != "none":
         bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
         where = "at the last step only" if meta.output == "last" else "at every step"

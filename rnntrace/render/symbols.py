@@ -34,6 +34,9 @@ def to_text(latex: str) -> str:
     text = re.sub(r"\^\\top|\^\{\\top\}", "ᵀ", text)
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), text)
     text = re.sub(r"(δ|∂) ", r"\1", text)
+    text = re.sub(  # h_{t-1} -> h_(t−1)
+        r"_\{([^{}]*[-+][^{}]*)\}", lambda m: "_(" + m.group(1).replace("-", "−") + ")", text
+    )
     text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
     text = re.sub(r"\^\{([^{}]*)\}", r"^\1", text)
     text = text.replace("{", "").replace("}", "").replace("\\", "")

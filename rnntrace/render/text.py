@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Iterator
 
-from rnntrace.render.prose import headings, prose_text
+from rnntrace.render.prose import headings, prose_text, sentence, with_maths
 from rnntrace.render.select import Selection
 from rnntrace.render.styled import Group, Renderable, Rule, Text
 from rnntrace.render.text_base import LINE_WIDTH, TextSettings, wrap_line
@@ -68,7 +68,11 @@ class TextPrinter(StepPrinter):
         if meta.description:
             yield Text("\n".join(textwrap.wrap(meta.description, LINE_WIDTH)), style="italic")
         sizes = meta.sizes
-        cell = f"Simple RNN ({meta.activation})" if meta.cell == "rnn" else meta.conventions[0]
+        cell = (
+            f"Simple RNN ({meta.activation})"
+            if meta.cell == "rnn"
+            else prose_text(sentence(*with_maths(meta.conventions[0])))
+        )
         what = (
             f"{cell} with {OUTPUT_NAMES[meta.output]}, "
             f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
@@ -92,7 +96,8 @@ class TextPrinter(StepPrinter):
             )
         yield Text("\n".join(textwrap.wrap(" ".join([what, dims, policy]), LINE_WIDTH)))
         for convention in meta.conventions[1:]:
-            yield Text("\n".join(textwrap.wrap("Convention: " + convention, LINE_WIDTH)))
+            words = prose_text(sentence(*with_maths("Convention: " + convention)))
+            yield Text("\n".join(textwrap.wrap(words, LINE_WIDTH)))
 
     @staticmethod
     def _heading(title: str, level: int) -> Renderable:
