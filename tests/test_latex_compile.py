@@ -7,6 +7,7 @@ page. Skipped where pdflatex is missing; failed instead under RNNTRACE_REQUIRE_O
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,33 @@ def test_wide_matrices_and_long_rows_stay_on_the_page(built, form):
     result = built[f"wide-{form}"]
     assert result.pdf is not None, result.errors()
     assert not [points for points in result.overfull() if points > 1.0], result.overfull()
+
+
+def test_softmax_fractions_of_the_key_do_not_touch(tmp_path):
+    """The key's softmax: the fractions of a column, read back from the PDF by position, each
+    clear of the next (a denominator ends above the next numerator's top)."""
+    from click.testing import CliRunner
+    from oracles import require_executable
+
+    from rnntrace.cli import cli
+
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "hello-attention.yaml"
+    out = tmp_path / "key.tex"
+    result = CliRunner().invoke(cli, ["export", str(scenario), "-o", str(out), "--key"])
+    assert result.exit_code == 0, result.output
+    assert r"\dfrac{1.1487}{4.3677} \\[1.2em] \dfrac{0.9117}{4.3677}" in out.read_text()
+    (built,) = compile_all(tmp_path / "pdf", {"key": out.read_text()}).values()
+    assert built.pdf is not None, built.errors()
+    html = subprocess.run([require_executable("pdftotext"), "-bbox", str(built.pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    words = re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)<', html
+    )
+    column = ["1.1487", "4.3677", "0.9117", "4.3677", "1.2599", "4.3677", "1.0473", "4.3677"]
+    by_x: dict[str, list[tuple[float, float, str]]] = {}
+    for left, top, bottom, word in words:  # the column's words share their left edge
+        if word in column:
+            by_x.setdefault(left, []).append((float(top), float(bottom), word))
+    (boxes,) = [found for found in by_x.values() if [w for _, _, w in found] == column]
+    gaps = [boxes[i + 1][0] - boxes[i][1] for i in range(1, len(boxes) - 1, 2)]
+    assert min(gaps) > 2.0, gaps  # points between a denominator and the next numerator

@@ -25,10 +25,14 @@ MAX_MATRIX_COLUMNS = 10  # amsmath's bmatrix takes at most 10 columns (MaxMatrix
 MINUS = "-"
 
 
-def bmatrix(rows: Sequence[Sequence[str]]) -> str:
+FRACTION_GAP = "1.2em"  # below each row of a column of fractions (TeX: past the strut)
+
+
+def bmatrix(rows: Sequence[Sequence[str]], gap: str = "") -> str:
     """``\\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}``; with more columns than
-    bmatrix takes, the same as an array in brackets."""
-    body = r" \\ ".join(" & ".join(row) for row in rows)
+    bmatrix takes, the same as an array in brackets. ``gap`` (a TeX length) opens the rows
+    apart, for tall entries such as fractions."""
+    body = (rf" \\[{gap}] " if gap else r" \\ ").join(" & ".join(row) for row in rows)
     columns = max(len(row) for row in rows)
     if columns > MAX_MATRIX_COLUMNS:
         return rf"\left[\begin{{array}}{{{'c' * columns}}} {body} \end{{array}}\right]"
@@ -62,9 +66,9 @@ def plus_terms(terms: Sequence[str]) -> list[str]:
     return [term if i == 0 else f"+ {term}" for i, term in enumerate(terms)]
 
 
-def column(cells: Iterable[str]) -> str:
-    """A column vector of cells."""
-    return bmatrix([[cell] for cell in cells])
+def column(cells: Iterable[str], gap: str = "") -> str:
+    """A column vector of cells (``gap``: rows opened apart, see :func:`bmatrix`)."""
+    return bmatrix([[cell] for cell in cells], gap)
 
 
 def is_number(values: np.ndarray) -> bool:
@@ -233,14 +237,22 @@ class LatexBase:
         """An operand's value as written in a substitution."""
         return self.value(values, fixed=not numfmt.exact(values, self.d), carried=carried)
 
-    def entries(self, texts: list[str]) -> str:
-        """Per-entry expressions: bare for one entry, else a column (shortened when long)."""
+    def entries(self, texts: list[str], gap: str = "") -> str:
+        """Per-entry expressions: bare for one entry, else a column (shortened when long;
+        ``gap`` opens its rows apart)."""
         if len(texts) == 1:
             return texts[0]
         limit = 2 * self.settings.max_entries
         if not self.settings.full and len(texts) > limit:
             texts = texts[:5] + [r"\vdots"] + texts[-2:]
-        return column(texts)
+        return column(texts, gap)
+
+    def fractions(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """Per-entry fractions: one in the display's own size, several as a column of
+        full-size fractions (\\dfrac) with room between the rows, so that none overlaps."""
+        if len(pairs) == 1:
+            return rf"\frac{{{pairs[0][0]}}}{{{pairs[0][1]}}}"
+        return self.entries([rf"\dfrac{{{a}}}{{{b}}}" for a, b in pairs], gap=FRACTION_GAP)
 
     def fits(self, lhs: str, term: str) -> bool:
         """True when ``term`` fits on a row after ``lhs``."""

@@ -244,15 +244,14 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)
             powers = np.exp(-o)
         c = self.carried(step.operands[0])
-        first = [rf"\frac{{1}}{{1 + e^{{{self.num(-v, c)}}}}}" for v in o]
+        first = [("1", f"1 + e^{{{self.num(-v, c)}}}") for v in o]
         second = [
-            rf"\frac{{1}}{{1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}}}"
-            for p in powers
+            ("1", f"1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}") for p in powers
         ]
         sides = [
             ("=", [rf"\sigma({self.sym(step.operands[0])})"]),
-            (self.approx_unless_exact(o), [self.entries(first)]),
-            (self.approx_unless_exact(powers), [self.entries(second)]),
+            (self.approx_unless_exact(o), [self.fractions(first)]),
+            (self.approx_unless_exact(powers), [self.fractions(second)]),
             self.shown(step),
         ]
         yield self.equation(self.sym(step), sides)
@@ -287,8 +286,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         e, s = self.trace.operand_values(step)
         formula = rf"\frac{{{self.sym(step.operands[0])}}}{{{self.sym(step.operands[1])}}}"
         ce, cs = self.carried(step.operands[0]), self.carried(step.operands[1])
-        each = [rf"\frac{{{self.num(v, ce)}}}{{{self.num(float(s), cs)}}}" for v in e]
+        each = [(self.num(v, ce), self.num(float(s), cs)) for v in e]
         rel = self.approx_unless_exact(e, s)
         yield self.equation(
-            self.sym(step), [("=", [formula]), (rel, [self.entries(each)]), self.shown(step)]
+            self.sym(step), [("=", [formula]), (rel, [self.fractions(each)]), self.shown(step)]
         )
