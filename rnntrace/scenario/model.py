@@ -49,8 +49,8 @@ class ModelSpec:
     output: str = "last"
     head: str = "identity"
     loss: str = "none"
-    gru_variant: str = "reset_before"  # reset_before (seeds) | reset_after (PyTorch, cuDNN)
-    update_gate: str = "new"  # GRU: z weights the new candidate (seeds) | keep_old (PyTorch)
+    gru_variant: str = "reset_before"  # reset_before (textbook) | reset_after (PyTorch, cuDNN)
+    update_gate: str = "new"  # GRU: z weights the new candidate (textbook) | keep_old (PyTorch)
     topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
     layers: int = 1  # stacked layers (standard topology)
     residual: bool = False  # stacked layers: add each layer's input to its output

@@ -130,8 +130,8 @@ SCHEMA: dict[str, Any] = {
                 "gru_variant": _enum(
                     ["reset_before", "reset_after"],
                     "reset_before",
-                    "GRU: reset gate applied to h_(t-1) before the recurrent product (seeds), or "
-                    "after it, with a recurrent bias b_hh (PyTorch, cuDNN)",
+                    "GRU: reset gate applied to h_(t-1) before the recurrent product "
+                    "(textbook), or after it, with a recurrent bias b_hh (PyTorch, cuDNN)",
                 ),
                 "topology": _enum(
                     ["standard", "generate", "encoder_decoder", "bidirectional"],
@@ -176,7 +176,7 @@ SCHEMA: dict[str, Any] = {
                 "update_gate": _enum(
                     ["new", "keep_old"],
                     "new",
-                    "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, seeds), or "
+                    "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, textbook), or "
                     "h_t = (1 - z) * candidate + z * h_(t-1) (keep_old, PyTorch)",
                 ),
             },
