@@ -130,3 +130,24 @@ def test_run_refuses_steps_outside_the_scenario(shell) -> None:  # type: ignore[
     assert done.stderr.strip() == (
         "--steps 9: this scenario has time steps 1 to 6; choose from those"
     )
+
+
+def test_no_doc_example_reads_the_source_tree() -> None:
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for line in doc.read_text(encoding="utf-8").splitlines():
+            if line.startswith("$ rnntrace "):
+                assert "scenarios/" not in line, (doc.name, line)
+
+
+def test_the_grading_walkthrough_works_in_an_empty_folder(shell) -> None:  # type: ignore[no-untyped-def]
+    text = (ROOT / "docs" / "verify.md").read_text(encoding="utf-8")
+    block = text.split("```console\n", 1)[1].split("```", 1)[0]
+    lines = [line[2:].split("  #")[0] for line in block.splitlines() if line.startswith("$ ")]
+    assert lines[0].startswith("rnntrace init")
+    for line in lines:
+        if "submissions/" in line:
+            line = "mkdir -p submissions && cp key.yaml submissions/a.yaml && " + line
+        done = shell(line)
+        # verify exits 1 when answers are wrong (the blank template): a grade, not a failure
+        allowed = (0, 1) if line.startswith("rnntrace verify") else (0,)
+        assert done.returncode in allowed and not done.stderr, (line, done.stderr)
