@@ -257,15 +257,24 @@ def squeeze(text: str) -> str:
 
 
 def conventions_of(cell: str, variant: str, update: str, form: str) -> list[str]:
+    """The conventions as the terminal writes them (the equations in Unicode)."""
     if cell == "lstm":
-        return ["Convention: c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t)"]
+        return [
+            "Convention: the cell state c_t = f_t ⊙ c_(t−1) + i_t ⊙ c̃_t and the hidden state "
+            "h_t = og_t ⊙ tanh(c_t), with the output gate og_t (the output logits are o_t)"
+        ] + (["LSTM (gates written concatenated, acting on [h_(t−1), x_t])"]
+             if form == "concatenated" else [])  # fmt: skip
     phrases = [
-        "Convention: reset gate applied to h_(t-1) before the recurrent product"
+        "Convention: the reset gate acts on h_(t−1) before the recurrent product: "
+        "h̃_t = tanh(W_hx x_t + W_hh (r_t ⊙ h_(t−1)) + b_h)"
         if variant == "reset_before"
-        else "Convention: reset gate applied after the recurrent product (PyTorch, cuDNN)",
-        "Convention: h_t = (1 - z_t) * h_(t-1) + z_t * h~_t"
+        else "Convention: the reset gate acts after the recurrent product (PyTorch, cuDNN): "
+        "h̃_t = tanh(W_hx x_t + b_h + r_t ⊙ (W_hh h_(t−1) + b_hh))",
+        "Convention: the update gate keeps the previous state where z_t is 0: "
+        "h_t = (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t"
         if update == "new"
-        else "Convention: h_t = (1 - z_t) * h~_t + z_t * h_(t-1) (PyTorch's update gate)",
+        else "Convention: the update gate keeps the previous state where z_t is 1 (PyTorch): "
+        "h_t = (1 − z_t) ⊙ h̃_t + z_t ⊙ h_(t−1)",
     ]
     return phrases + (["GRU (gates written concatenated"] if form == "concatenated" else [])
 

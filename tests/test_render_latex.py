@@ -4,6 +4,7 @@ stay within the line."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -182,3 +183,28 @@ def test_markdown_uses_boldsymbol_for_bm():
     assert "\\bm{V}" in "".join(render_latex(trace))
     markdown = "".join(render_markdown(trace))
     assert "\\boldsymbol{V}" in markdown and "\\bm" not in markdown
+
+
+def test_lstm_and_gru_conventions_are_typeset_maths_and_the_gate_is_not_the_logits():
+    from click.testing import CliRunner
+
+    from rnntrace.cli import cli
+
+    def run(name: str, fmt: str) -> str:
+        path = Path(__file__).resolve().parent.parent / "scenarios" / name
+        result = CliRunner().invoke(cli, ["run", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    lstm = run("sentiment-lstm.yaml", "latex")
+    assert r"$h_t = \mathrm{og}_t \odot \tanh(c_t)$" in lstm
+    assert r"$c_t = f_t \odot c_{t-1} + i_t \odot \tilde{c}_t$" in lstm
+    assert "c~" not in lstm and "seed" not in lstm
+    gru = run("sentiment-gru.yaml", "markdown")
+    assert r"$h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t$" in gru
+    assert "seed" not in gru and "h~" not in gru
+    steps = {
+        step["key"]: step["symbol"]
+        for step in json.loads(run("sentiment-lstm.yaml", "json"))["steps"]
+    }
+    assert steps["s1.og_6"] == r"\mathrm{og}_{6}" and steps["s1.o_6"] == "o_{6}"

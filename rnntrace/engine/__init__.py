@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rnntrace.engine.conventions import conventions
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import Contributions, Driver, standard
-from rnntrace.scenario.cells import CELL_NAMES, cell_params
+from rnntrace.scenario.cells import cell_params
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
@@ -203,51 +204,6 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         trained=tuple(trained),
         symbols={key: sym[key] for key in scenario.params},
         sequences=sequences,
-        conventions=_conventions(scenario),
+        conventions=conventions(scenario, sym),
         topology=model.topology,
     )
-
-
-def _conventions(scenario: Scenario) -> tuple[str, ...]:
-    """The cell's equations in words, so nobody mistakes which convention is in use."""
-    model = scenario.model
-    out = [CELL_NAMES[model.cell] + (" (gates written concatenated, acting on [h_(t-1), x_t])"
-                                     if scenario.form == "concatenated" else "")]  # fmt: skip
-    topology = {
-        "generate": "one input; each output fed back as the next input"
-        + (" (teacher forcing: the targets are fed instead)" if model.teacher_forcing else ""),
-        "bidirectional": "bidirectional: a forward and a backward RNN, outputs read [h→, h←]",
-        "encoder_decoder": "encoder-decoder: the encoder's last state starts the decoder, which"
-        " reads the previous output"
-        + (" (teacher forcing: the target)" if model.teacher_forcing else ""),
-    }.get(model.topology)
-    if topology:
-        out.append(topology)
-    if model.layers > 1:
-        out.append(
-            f"{model.layers} stacked layers"
-            + (" with residual connections" if model.residual else "")
-        )
-    if model.attention != "none":
-        out.append(
-            f"{model.attention} attention"
-            + (
-                "; gradients through the attention weights are exact"
-                if model.attention_gradient == "exact"
-                else "; the attention weights are held constant in the backward pass "
-                "(not the exact gradient)"
-            )
-        )
-    if model.cell == "lstm":
-        out += ["c_t = f_t * c_(t-1) + i_t * c~_t, h_t = o_t * tanh(c_t) "
-                "(o_t: the output gate, key og_t)"]  # fmt: skip
-    if model.cell == "gru":
-        out += ["reset gate applied to h_(t-1) before the recurrent product: "
-                "h~_t = tanh(W_hx x_t + W_hh (r_t * h_(t-1)) + b_h)"
-                if model.gru_variant == "reset_before" else
-                "reset gate applied after the recurrent product (PyTorch, cuDNN): "
-                "h~_t = tanh(W_hx x_t + b_h + r_t * (W_hh h_(t-1) + b_hh))"]  # fmt: skip
-        out += ["h_t = (1 - z_t) * h_(t-1) + z_t * h~_t (the seeds' update gate)"
-                if model.update_gate == "new" else
-                "h_t = (1 - z_t) * h~_t + z_t * h_(t-1) (PyTorch's update gate)"]  # fmt: skip
-    return tuple(out)
