@@ -56,8 +56,8 @@ def test_run_fits_in_80_columns():
 def test_run_writes_rows_out_term_by_term_like_the_seed():
     # seed 000, "I love AI", time step 1, row 1 of W_xh x_1
     out = invoke("run", I_LOVE_AI).output
-    # carried rounded to 3 decimals: the carried values with all 3, the products as they are
-    assert "row 1: 0.5×0.8 + (−0.3)×0.3 = 0.4 − 0.09 = 0.310" in out
+    # carried rounded to 3 decimals, products too (round_terms): each with all 3 decimals
+    assert "row 1: 0.5×0.8 + (−0.3)×0.3 = 0.400 − 0.090 = 0.310" in out
     assert "tanh(0.410) ≈ 0.388" in out
 
 
