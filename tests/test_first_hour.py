@@ -82,9 +82,10 @@ def test_every_readme_command_works_in_an_empty_folder(shell) -> None:  # type: 
     assert commands[0][0].startswith("rnntrace init ")
     for line, illustrates_an_error in commands:
         assert "scenarios/" not in line
-        if illustrates_an_error or "--pdf" in line:
+        if illustrates_an_error:
             continue
-        done = shell(line)
+        # the PDFs are built in test_assignment_pdf; what later commands read is the same
+        done = shell(line.replace(" --pdf", ""))
         expected = 1 if line.startswith("rnntrace verify ") else 0  # a wrong answer shown
         assert done.returncode == expected, (line, done.stderr)
         assert "Traceback" not in done.stderr and "Warning" not in done.stderr
