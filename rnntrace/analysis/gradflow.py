@@ -21,6 +21,7 @@ explodes, inside it it is stable.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,6 +177,21 @@ def part_name(part: str) -> str:
     return PART_NAMES.get(part, part.rstrip("."))
 
 
+def forward_pass(scenario: Scenario, sequence: int = 1) -> Trace:
+    """The forward pass the Jacobians are read from (the loss and BPTT are not traced):
+    unrolled from its step at time 2 where the layers allow (``engine.unrolled``: 10⁵ steps
+    in seconds, the tracer's values to the bit), else traced."""
+    from dataclasses import replace
+
+    from rnntrace.engine import trace_scenario
+    from rnntrace.engine.unrolled import unrolled_forward
+
+    unrolled = unrolled_forward(scenario, sequence)
+    if unrolled is not None:
+        return unrolled
+    return trace_scenario(replace(scenario, model=replace(scenario.model, loss="none")))
+
+
 def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
             part: str | None = None) -> GradFlow:  # fmt: skip
     """The gradient flow of ``part`` (default: the first) over sequence ``sequence``."""
@@ -190,7 +206,7 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
     layer = Layer(trace, info.prefix, part, model.cell, model.gru_variant, model.update_gate)
     spectra = tuple(_spectrum(trace, layer, gate, role) for gate, role in RECURRENT[model.cell])
     main = next(s for s in spectra if s.name == f"W_{MAIN[model.cell]}h")
-    steps = [_step(trace, j, main) for j in layer.steps(model.activation)]
+    steps = _steps(trace, layer.steps(model.activation), main)
     distances = _distances(steps, layer.H, model.cell)
     gamma = DERIVATIVE_MAX[model.activation] if model.cell == "rnn" else None
     verdict = _verdict(steps, distances, main, model.cell, gamma)
@@ -242,65 +258,107 @@ def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:
     )
 
 
-def _step(trace: Trace, j: StepJacobian, main: Spectrum) -> StepFlow:
-    gamma = float(np.max(np.abs(j.derivative))) if j.derivative is not None else None
-    return StepFlow(
-        time=j.time,
-        key=j.key,
-        symbol=trace[j.key].symbol,
-        prev_key=j.prev_key,
-        prev_symbol=trace[j.prev_key].symbol,
-        jacobian=j.state,
-        gain=float(np.linalg.norm(j.state, 2)),
-        radius=float(np.max(np.abs(np.linalg.eigvals(j.state)))),
-        derivative=j.derivative,
-        derivative_max=gamma,
-        estimate=main.spectral_radius * gamma if gamma is not None else None,
-        path=j.path,
-    )
+def _steps(trace: Trace, jacobians: list[StepJacobian], main: Spectrum) -> list[StepFlow]:
+    """Each step's A_j with its norm and spectral radius (computed for all steps at once)."""
+    stack = [j.state for j in jacobians]
+    gains, radii = spectral_norms(stack), spectral_radii(stack)
+    out = []
+    for j, gain, radius in zip(jacobians, gains, radii):
+        gamma = float(np.abs(j.derivative).max()) if j.derivative is not None else None
+        out.append(StepFlow(
+            time=j.time,
+            key=j.key,
+            symbol=trace[j.key].symbol,
+            prev_key=j.prev_key,
+            prev_symbol=trace[j.prev_key].symbol,
+            jacobian=j.state,
+            gain=float(gain),
+            radius=float(radius),
+            derivative=j.derivative,
+            derivative_max=gamma,
+            estimate=main.spectral_radius * gamma if gamma is not None else None,
+            path=j.path,
+        ))  # fmt: skip
+    return out
+
+
+# Matrices per batch of the norms and eigenvalues below (their work arrays stay small).
+BATCH = 4096
+
+
+def spectral_norms(matrices: list[np.ndarray]) -> np.ndarray:
+    """‖M‖₂ of each matrix: what ``np.linalg.norm(M, 2)`` gives, to the bit (the same LAPACK
+    singular values), for a batch at a time."""
+    return np.concatenate([np.linalg.svd(np.stack(matrices[i : i + BATCH]), compute_uv=False)
+                           .max(axis=-1) for i in range(0, len(matrices), BATCH)])  # fmt: skip
+
+
+def spectral_radii(matrices: list[np.ndarray]) -> np.ndarray:
+    """max |λ| of each matrix, for a batch at a time."""
+    return np.concatenate([np.abs(np.linalg.eigvals(np.stack(matrices[i : i + BATCH])))
+                           .max(axis=-1) for i in range(0, len(matrices), BATCH)])  # fmt: skip
 
 
 def _distances(steps: list[StepFlow], H: int, cell: str) -> list[Distance]:
     """J_k for k = 1..K: the products of the steps' Jacobians, from step t back."""
+    products = _products([step.jacobian for step in reversed(steps)])
+    blocks = [product[:H, :H] for product in products]
+    norms = spectral_norms(blocks)
+    cell_norms = spectral_norms([p[H:, H:] for p in products]) if cell == "lstm" else None
     out: list[Distance] = []
-    size = steps[0].jacobian.shape[0]
-    product = np.eye(size)
     path = np.ones(H)
     bound = 1.0
     estimate: float | None = 1.0 if cell == "rnn" else None
     for k, step in enumerate(reversed(steps), start=1):
-        with np.errstate(over="ignore", invalid="ignore"):  # near 1e308: inf, then an error
-            product = product @ step.jacobian
-            frobenius = float(np.linalg.norm(product[:H, :H], "fro"))
-        if not np.all(np.isfinite(product)):
-            raise RnntraceError(
-                f"∂h_t/∂h_(t-{k}) overflows float64: the gradient explodes beyond 1e308 "
-                f"after {k} steps back; choose a shorter sequence"
-            )
         bound *= step.gain
         if estimate is not None and step.estimate is not None:
             estimate *= step.estimate
-        jacobian = product[:H, :H]
         gated = step.path is not None
         if step.path is not None:
             path = path * step.path
+        product, jacobian = products[k - 1], blocks[k - 1]
         out.append(
             Distance(
                 k=k,
                 source_key=step.prev_key,
                 source_symbol=step.prev_symbol,
-                jacobian=jacobian.copy(),
-                norm=float(np.linalg.norm(jacobian, 2)),
-                frobenius=frobenius,
+                jacobian=jacobian,
+                norm=float(norms[k - 1]),
+                frobenius=_frobenius(jacobian),
                 bound=bound,
                 estimate=estimate,
-                joint=product.copy() if cell == "lstm" else None,
-                cell_norm=float(np.linalg.norm(product[H:, H:], 2)) if cell == "lstm" else None,
+                joint=product if cell == "lstm" else None,
+                cell_norm=float(cell_norms[k - 1]) if cell_norms is not None else None,
                 path=path.copy() if gated else None,
                 path_norm=float(np.max(np.abs(path))) if gated else None,
             )
         )
     return out
+
+
+def _frobenius(matrix: np.ndarray) -> float:
+    """‖M‖_F as ``np.linalg.norm(M, "fro")`` computes it (to the bit), without its checks."""
+    entries = matrix.ravel(order="K")
+    return math.sqrt(float(entries.dot(entries)))
+
+
+def _products(factors: list[np.ndarray]) -> list[np.ndarray]:
+    """A_t, A_t A_(t−1), ...: the running products; an error when one overflows."""
+    products = []
+    product = np.eye(factors[0].shape[0])
+    with np.errstate(over="ignore", invalid="ignore"):  # near 1e308: inf, then an error
+        for factor in factors:
+            product = product @ factor
+            products.append(product)
+        finite = np.concatenate([np.isfinite(np.stack(products[i : i + BATCH])).all(axis=(1, 2))
+                                 for i in range(0, len(products), BATCH)])  # fmt: skip
+    if not finite.all():
+        k = int(np.argmin(finite)) + 1
+        raise RnntraceError(
+            f"∂h_t/∂h_(t-{k}) overflows float64: the gradient explodes beyond 1e308 "
+            f"after {k} steps back; choose a shorter sequence"
+        )
+    return products
 
 
 def _verdict(steps: list[StepFlow], distances: list[Distance], main: Spectrum,

@@ -56,6 +56,7 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
 @click.option("--matrices", is_flag=True, help="Text: also print every A_j and J_k in full.")
 @OUTPUT
 @FORCE
+@click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
 @fail_cleanly
 def gradflow(
     scenario: Path,
@@ -66,6 +67,7 @@ def gradflow(
     matrices: bool,
     output: Path | None,
     force: bool,
+    allow_large: bool,
 ) -> None:
     """Show how the gradient flows back through time in SCENARIO: does it vanish or explode?
 
@@ -89,21 +91,22 @@ def gradflow(
       rnntrace gradflow stacked.yaml --part l2 --matrices
     """
     from rnntrace.analysis.gradcheck import exact
-    from rnntrace.analysis.gradflow import analyse
-    from rnntrace.engine import trace_scenario
+    from rnntrace.analysis.gradflow import analyse, forward_pass
     from rnntrace.scenario import load_scenario
 
     if standalone and fmt != "latex":
         raise click.UsageError("--standalone goes with --format latex")
     loaded = exact(load_scenario(scenario))
-    from dataclasses import replace
-
-    # the Jacobians need the forward pass only: the loss and BPTT are not traced
-    forward = replace(loaded, model=replace(loaded.model, loss="none"))
-    flow = analyse(trace_scenario(forward), loaded, sequence, part)
+    flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part)
     if fmt == "json":
-        from rnntrace.render.gradflow_json import dumps, gradflow_document
+        from rnntrace.engine.size import document_bytes, refuse_output
+        from rnntrace.render.gradflow_json import dumps, gradflow_document, gradflow_size
 
+        if not allow_large:
+            refuse_output(str(scenario), "json", document_bytes(*gradflow_size(flow)),
+                          f"{flow.time:,} steps back, H = {flow.hidden}: every A_j and J_k",
+                          "analyse a shorter sequence, write --format text, or pass "
+                          "--allow-large")  # fmt: skip
         _emit([dumps(gradflow_document(flow))], output, force)
     elif fmt == "latex":
         from rnntrace.render.gradflow_latex import render_gradflow_latex
@@ -237,17 +240,19 @@ def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
 
 
 def _print(lines: list[Any], output: Path | None, force: bool) -> None:
-    """Rich text lines: to the terminal (colour only on a terminal), or plain to a file."""
-    import io
+    """Rich text lines: to a terminal in colour; to a file, a pipe or a redirect as the plain
+    text rich would print there, without rich's console (which takes longer than the
+    analysis on 10⁴ steps)."""
+    from rnntrace.render import styled
 
+    if output is not None or styled.stdout_is_plain():
+        text = "".join(styled.plain(lines))
+        if output is not None:
+            _emit([text], output, force)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        return
     from rich.console import Console, Group
 
-    report = Group(*lines)
-    if output is None:
-        Console(highlight=False).print(report, soft_wrap=True)
-        return
-    buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None, highlight=False).print(
-        report, soft_wrap=True
-    )
-    _emit([buffer.getvalue()], output, force)
+    Console(highlight=False).print(Group(*lines), soft_wrap=True)

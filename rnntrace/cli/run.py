@@ -102,7 +102,8 @@ def run(
         check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
-               arrays=arrays, output=output, force=force)  # fmt: skip
+               arrays=arrays, output=output, force=force, source=str(scenario),
+               allow_large=allow_large)  # fmt: skip
 
 
 def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int | None,
@@ -118,9 +119,12 @@ def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int 
 def emit_trace(
     trace: Any, fmt: str, selection: Any = None, *, decimals: int | None = None,
     full: bool = False, standalone: bool = False, arrays: str = "auto",
-    output: Path | None = None, force: bool = False,
+    output: Path | None = None, force: bool = False, source: str = "", allow_large: bool = False,
+    ways: str = "choose a part with --steps N-M or --phase, or pass --allow-large",
 ) -> None:  # fmt: skip
-    """Print or write a trace in one of run's formats (text, json, latex, markdown)."""
+    """Print or write a trace in one of run's formats (text, json, latex, markdown). JSON
+    beyond its size limit is refused first (one line: the estimate and ``ways`` out of it),
+    unless ``allow_large``."""
     from rnntrace.render.select import Selection
 
     selection = selection or Selection()
@@ -130,6 +134,8 @@ def emit_trace(
     if fmt == "json":
         from rnntrace.render.json import render_json
 
+        if not allow_large:
+            _refuse_json(trace, selection, source or trace.meta.title, ways)
         chunks = render_json(trace, selection, arrays)
     else:
         chunks = _tex_chunks(fmt, trace, selection, decimals, full, standalone)
@@ -140,6 +146,16 @@ def emit_trace(
     else:
         for chunk in chunks:
             click.echo(chunk, nl=False)
+
+
+def _refuse_json(trace: Any, selection: Any, source: str, ways: str) -> None:
+    """The JSON writer's own size check, from the steps it would write."""
+    from rnntrace.engine.size import refuse_output, trace_bytes
+
+    shown = [step for step in trace if selection.shows(step)]
+    entries = sum(step.value.size for step in shown) * (2 if trace.meta.carry == "rounded" else 1)
+    refuse_output(source, "json", trace_bytes(len(shown), entries),
+                  f"{len(shown):,} steps, {entries:,} numbers", ways)  # fmt: skip
 
 
 def _tex_chunks(

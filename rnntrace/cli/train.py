@@ -95,10 +95,12 @@ def _bptt(text: str | None, default: int | None) -> int | None:
     help="Write the scenario with the trained parameters to this file.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
 @fail_cleanly
 def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | None,
           l2: float | None, bptt: str | None, report: str | None, trace_epoch: int | None,
-          fmt: str, standalone: bool, output: Path | None, force: bool) -> None:  # fmt: skip
+          fmt: str, standalone: bool, output: Path | None, force: bool,
+          allow_large: bool) -> None:  # fmt: skip
     """Train SCENARIO with SGD over all its sequences, epoch after epoch.
 
     Epoch N's loss is the loss before the N-th update (epoch 1 is the untrained model).
@@ -128,7 +130,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
         bptt=_bptt(bptt, t.bptt),
     )  # fmt: skip
     if trace_epoch is not None:
-        _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force)
+        _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large)
         return
     if output is not None:  # before training, not after
         from rnntrace.files import check_target
@@ -137,7 +139,10 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     if not (epochs or t.epochs):
         click.echo(f"{DEFAULT_EPOCHS} epochs (the default; --epochs N or train.epochs in the "
                    "scenario to change it)", err=True)  # fmt: skip
-    result = _run(loaded, settings, _report_epochs(report, settings.epochs))
+    reported = _report_epochs(report, settings.epochs)
+    if fmt == "json" and not allow_large:  # before training, not after
+        _refuse_json(loaded, settings, len(reported))
+    result = _run(loaded, settings, reported)
     from rnntrace.engine.training import document
 
     doc = document(result, loaded)
@@ -192,8 +197,21 @@ def _run(loaded: Scenario, settings: Settings, report: list[int]) -> TrainResult
         return run_training(loaded, settings, report, tick)
 
 
+def _refuse_json(loaded: Scenario, settings: Settings, reported: int) -> None:
+    """The size check of the JSON document: every epoch's loss, the reported epochs (loss,
+    per sequence, gradient norm) and the trained parameters."""
+    from rnntrace.engine.size import document_bytes, refuse_output
+
+    numbers = settings.epochs + reported * (2 + len(loaded.sequences))
+    numbers += sum(value.size for value in loaded.params.values())
+    refuse_output(loaded.file, "json", document_bytes(reported, numbers),
+                  f"{settings.epochs:,} epochs, each epoch's loss",
+                  "train fewer epochs, write --format text, or pass --allow-large")  # fmt: skip
+
+
 def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
-                 standalone: bool, output: Path | None, force: bool) -> None:  # fmt: skip
+                 standalone: bool, output: Path | None, force: bool,
+                 allow_large: bool) -> None:  # fmt: skip
     """Epoch ``epoch``'s hand calculation, in any of `rnntrace run`'s formats."""
     from rnntrace.cli.run import emit_trace
     from rnntrace.engine.training import trace_epoch
@@ -205,4 +223,6 @@ def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
         Console(highlight=False).print(
             f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
             f"({settings.describe()}).", style="bold")  # fmt: skip
-    emit_trace(trace, fmt, standalone=standalone, output=output, force=force)
+    emit_trace(trace, fmt, standalone=standalone, output=output, force=force,
+               source=loaded.file, allow_large=allow_large,
+               ways="rnntrace run --steps N-M traces a part, or pass --allow-large")  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace.engine.ops import sigmoid
 from rnntrace.trace import Step, Trace
 
 Arrays = dict[str, np.ndarray]
@@ -139,6 +140,28 @@ class CompiledTape:
         """The outputs, in order, for parameter values in the order of ``self.params`` (and,
         indexed, the input and target indices)."""
         return self._fn(*params, *data)
+
+
+def step_function(steps: list[Step], args: list[str]) -> Callable[..., tuple[np.ndarray, ...]]:
+    """One function computing ``steps`` in order from the values of ``args`` (the keys of
+    their other operands, in this order); it returns the steps' values in order. The lines
+    are the tape's, with the sigmoid of ``ops`` (by sign), so that the values are the
+    tracer's to the last bit. (gradflow runs one time step's function over a long sequence.)"""
+    names = {key: _arg(i) for i, key in enumerate(args)}
+    constants: dict[str, Any] = {"_sigmoid": sigmoid, "_softmax_shift": _softmax_shift}
+
+    def const(value: Any) -> str:
+        constants[f"c{len(constants)}"] = value
+        return f"c{len(constants) - 1}"
+
+    lines: list[str] = []
+    for step in steps:
+        names[step.key] = f"v{len(lines)}"
+        operands = [names[key] for key in step.operands]
+        lines.append(f"{names[step.key]} = {expression(step, operands, const)}")
+    _, function = _assemble(lines, [names[key] for key in args],
+                            [names[step.key] for step in steps], constants)  # fmt: skip
+    return function
 
 
 # A tape longer than this many lines is compiled as several functions, run one after the

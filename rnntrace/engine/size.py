@@ -6,8 +6,11 @@ the gradient contributions δz_t x_tᵀ and δz_t h_(t−1)ᵀ (g·H·(H + D) nu
 δo_t h_tᵀ (K·H). Measured: a step costs about 1.5 KB of memory besides its values
 (8 bytes a number, twice when numbers are carried rounded); written out, about 700
 characters of text or 400 of JSON, plus the numbers of the arrays (about 11 characters
-each in JSON's base64, 12 in text with --full). Beyond the limits below ``run``, ``export``
-and the JSON writer refuse, in one line naming the estimate and the ways out.
+each in JSON's base64, 12 in text with --full). Beyond the limits below ``run`` and
+``export`` refuse before tracing, and every JSON writer (``run``'s and ``train
+--trace-epoch``'s from the trace made; ``gradflow``'s and ``train``'s from the records and
+numbers of their documents) before writing, in one line naming the estimate and the ways
+out.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ OUTPUT_LIMITS = {
     "markdown": 20_000_000,
 }  # fmt: skip  (text is written at about 1 MB/s)
 STEP_BYTES = 1500
+# A JSON document of records with numbers written in decimal (gradflow's steps and
+# distances, train's epochs): characters per record besides its numbers, and per number
+# (a float64's shortest repr with its separator; measured, rounded up).
+JSON_RECORD, JSON_NUMBER = 150, 24
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -86,14 +93,33 @@ def refuse_large(
             f"({what}, about {size.steps:,} steps; the limit is {_mb(TRACE_LIMIT)}); trace "
             f"fewer or shorter sequences or a smaller model{ways}"
         )
-    out, limit = size.output(fmt, fraction, full), OUTPUT_LIMITS.get(fmt, OUTPUT_LIMITS["text"])
-    if out > limit:
-        ways = ("choose a part with --steps N-M or --phase, or pass --allow-large"
-                if command == "run" else "rnntrace run --steps N-M traces a part")  # fmt: skip
+    ways = ("choose a part with --steps N-M or --phase, or pass --allow-large"
+            if command == "run" else "rnntrace run --steps N-M traces a part")  # fmt: skip
+    refuse_output(str(scenario.file), fmt, size.output(fmt, fraction, full),
+                  f"{what}, about {size.steps:,} steps", ways)  # fmt: skip
+
+
+def refuse_output(source: str, fmt: str, estimate: int, what: str, ways: str) -> None:
+    """Raise a one-line RnntraceError when ``estimate`` bytes of ``fmt`` output pass the
+    limit: the estimate, what it is of, the limit and the ways out."""
+    limit = OUTPUT_LIMITS.get(fmt, OUTPUT_LIMITS["text"])
+    if estimate > limit:
         raise RnntraceError(
-            f"{scenario.file}: the {fmt} output would be about {_mb(out)} ({what}, about "
-            f"{size.steps:,} steps; the limit is {_mb(limit)}); {ways}"
+            f"{source}: the {fmt} output would be about {_mb(estimate)} ({what}; the limit "
+            f"is {_mb(limit)}); {ways}"
         )
+
+
+def document_bytes(records: int, numbers: int) -> int:
+    """Bytes of a JSON document of ``records`` records holding ``numbers`` numbers written in
+    decimal (gradflow's, train's)."""
+    return records * JSON_RECORD + numbers * JSON_NUMBER
+
+
+def trace_bytes(steps: int, entries: int, fmt: str = "json") -> int:
+    """Bytes of ``fmt`` output of a trace's ``steps`` steps holding ``entries`` numbers (the
+    estimate of ``SizeEstimate.output``, from a trace already made)."""
+    return SizeEstimate(steps, entries, 0, 0).output(fmt)
 
 
 def selected_fraction(

@@ -118,6 +118,14 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
     }
 
 
+def gradflow_size(flow: GradFlow) -> tuple[int, int]:
+    """The records (steps and distances) and the numbers of the arrays ``gradflow_document``
+    writes: what its size is estimated from before anything is written."""
+    arrays = [a for s in flow.steps for a in (s.jacobian, s.derivative, s.path)]
+    arrays += [a for d in flow.distances for a in (d.jacobian, d.joint, d.path)]
+    return len(flow.steps) + len(flow.distances), sum(a.size for a in arrays if a is not None)
+
+
 def gradcheck_document(check: GradCheck) -> dict[str, Any]:
     """The gradient check as one JSON-ready dict."""
     return {
@@ -161,7 +169,10 @@ def dumps(document: dict[str, Any]) -> str:
     (a step, a distance, a parameter) on a line of its own; a final newline."""
 
     def one(value: Any) -> str:
-        return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+        try:  # as a rule every number is finite: no need to look at each first
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
 
     fields = []
     for key, value in document.items():

@@ -1,0 +1,213 @@
+"""gradflow on long sequences (issue 14): the forward pass unrolled from one traced step is
+the tracer's, to the bit, for every bundled scenario it applies to; 10⁴ steps through the
+command and 10⁵ steps through the analysis in bounded time, against a numpy reference
+written here from the equations; and the JSON writers' size check."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from rnntrace.analysis.gradcheck import exact
+from rnntrace.analysis.gradflow import analyse, forward_pass
+from rnntrace.cli import cli
+from rnntrace.engine import trace_scenario
+from rnntrace.engine.unrolled import unrolled_forward
+from rnntrace.scenario import load_scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+
+
+def _traced(scenario):
+    return trace_scenario(replace(scenario, model=replace(scenario.model, loss="none")))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_unrolled_forward_pass_is_the_traced_one(path):
+    scenario = exact(load_scenario(path))
+    traced = _traced(scenario)
+    for number, seq in enumerate(scenario.sequences, start=1):
+        unrolled = unrolled_forward(scenario, number)
+        if unrolled is None:
+            assert scenario.model.topology != "standard" or seq.length <= 3
+            continue
+        assert unrolled.meta == traced.meta
+        prefix = traced.meta.sequences[number - 1].prefix
+        states = {s.key for s in traced if s.key.startswith(prefix) and s.key.rpartition(".")[2]
+                  .startswith(("h_", "c_")) and s.phase == "forward" and s.time}  # fmt: skip
+        assert states <= {s.key for s in unrolled}
+        for step in unrolled:
+            same = traced[step.key]
+            assert (step.symbol, step.op, step.operands, step.time, step.sequence, step.phase) == (
+                same.symbol,
+                same.op,
+                same.operands,
+                same.time,
+                same.sequence,
+                same.phase,
+            )
+            assert np.array_equal(step.value, same.value), step.key  # to the bit
+
+
+@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-gru", "stacked"])
+def test_the_analysis_of_the_unrolled_pass_is_that_of_the_trace(name):
+    scenario = exact(load_scenario(f"scenarios/{name}.yaml"))
+    unrolled = unrolled_forward(scenario, 1)
+    assert unrolled is not None
+    for part in ("l1", "l2") if name == "stacked" else (None,):
+        ours = analyse(unrolled, scenario, 1, part)
+        theirs = analyse(_traced(scenario), scenario, 1, part)
+        assert [d.norm for d in ours.distances] == [d.norm for d in theirs.distances]
+        for a, b in zip([*ours.distances, *ours.steps], [*theirs.distances, *theirs.steps]):
+            assert np.array_equal(a.jacobian, b.jacobian)
+        assert ours.verdict == theirs.verdict
+
+
+def test_layers_whose_steps_differ_from_step_to_step_are_traced():
+    for name in ("bidirectional", "seq2seq", "generate", "i-love-ai"):  # the last: 3 steps
+        scenario = exact(load_scenario(f"scenarios/{name}.yaml"))
+        assert unrolled_forward(scenario, 1) is None
+        assert forward_pass(scenario, 1).meta.title == scenario.title  # traced instead
+
+
+def _long_rnn(T: int, H: int = 4, V: int = 5, seed: int = 1) -> tuple[str, dict]:
+    """A tanh RNN over T one-hot characters; W_hh = 0.999 × an orthogonal matrix, so the
+    gradient fades slowly enough to measure over thousands of steps."""
+    rng = np.random.default_rng(seed)
+    vocab = list("abcdefgh"[:V])
+    q, _ = np.linalg.qr(rng.normal(size=(H, H)))
+    tokens = "".join(rng.choice(vocab, T))
+    params = {"W_xh": rng.normal(0, 0.05, (H, V)).round(4), "W_hh": (0.999 * q).round(4),
+              "b_h": rng.normal(0, 0.01, H).round(4)}  # fmt: skip
+    doc = {"input": {"one_hot": vocab},
+           "sequences": [{"tokens": tokens, "split": "chars"}],
+           "model": {"cell": "rnn", "output": "last", "head": "identity"},
+           "params": {**{k: v.tolist() for k, v in params.items()},
+                      "W_hy": [[0.1] * H], "b_y": [0.0]}}  # fmt: skip
+    reference = {**params, "x": np.array([vocab.index(c) for c in tokens])}
+    return yaml.safe_dump(doc, default_flow_style=True, width=10**9), reference
+
+
+def _numpy_reference(ref: dict, ks: list[int]) -> tuple[np.ndarray, dict[int, float]]:
+    """From the equations alone: h_t = tanh(W_xh x_t + W_hh h_(t−1) + b_h) from h_0 = 0, then
+    J_k = ∂h_T/∂h_(T−k) = Π_(j=T..T−k+1) diag(1 − h_j²) W_hh and ‖J_k‖₂ at the given k."""
+    W_xh, W_hh, b_h = ref["W_xh"], ref["W_hh"], ref["b_h"]
+    T, H = len(ref["x"]), W_hh.shape[0]
+    h = np.zeros((T + 1, H))
+    for t in range(1, T + 1):
+        h[t] = np.tanh(W_xh[:, ref["x"][t - 1]] + W_hh @ h[t - 1] + b_h)
+    norms, J = {}, np.eye(H)
+    for k in range(1, max(ks) + 1):
+        J = J @ ((1 - h[T - k + 1] ** 2)[:, None] * W_hh)
+        if k in ks:
+            norms[k] = float(np.linalg.norm(J, 2))
+    return h, norms
+
+
+def test_gradflow_of_100000_steps_against_numpy(tmp_path):
+    T = 100_000
+    text, ref = _long_rnn(T)
+    path = tmp_path / "long.yaml"
+    path.write_text(text, encoding="utf-8")
+    began = time.perf_counter()
+    scenario = exact(load_scenario(path))
+    flow = analyse(forward_pass(scenario, 1), scenario, 1)
+    seconds = time.perf_counter() - began
+    ks = [1, 2, 10, 100, 1000, 10_000, T]
+    h, norms = _numpy_reference(ref, ks)
+    assert seconds < 20, f"{seconds:.1f} s"
+    assert flow.time == T and len(flow.distances) == T and flow.target_key == f"h_{T}"
+    for k in ks[:-1]:
+        assert flow.distances[k - 1].norm == pytest.approx(norms[k], rel=1e-9), k
+    assert flow.distances[T - 1].norm == pytest.approx(norms[T], rel=1e-6, abs=1e-320)
+    assert flow.distances[T - 1].source_key == "h_0"
+    for j in (1, 2, 50_000, T):  # f'(z_j) = 1 − h_j² of the step table
+        assert np.allclose(flow.steps[j - 1].derivative, 1 - h[j] ** 2, rtol=1e-12)
+
+
+def test_gradflow_command_of_10000_steps_against_numpy(tmp_path):
+    T = 10_000
+    text, ref = _long_rnn(T, seed=2)
+    path = tmp_path / "long.yaml"
+    path.write_text(text, encoding="utf-8")
+    began = time.perf_counter()
+    result = CliRunner().invoke(cli, ["gradflow", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output[-300:]
+    assert time.perf_counter() - began < 20
+    doc = json.loads(result.output)
+    ks = [1, 10, 100, 1000, T]
+    _, norms = _numpy_reference(ref, ks)
+    for k in ks:
+        assert doc["distances"][k - 1]["norm"] == pytest.approx(norms[k], rel=1e-9), k
+
+
+def test_gradflow_json_beyond_the_limit_is_refused_in_one_line(tmp_path, monkeypatch):
+    from rnntrace.engine import size
+
+    path = tmp_path / "long.yaml"
+    path.write_text(_long_rnn(3000)[0], encoding="utf-8")
+    monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 1_000_000)  # 3,000 steps: about 3 MB
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["gradflow", str(path), "--format", "json"])
+    assert refused.exit_code == 2
+    message = refused.output.strip()
+    assert "\n" not in message and "json output would be about" in message
+    assert "3,000 steps back" in message and "limit is 1 MB" in message
+    assert "--allow-large" in message and "--format text" in message
+    allowed = runner.invoke(cli, ["gradflow", str(path), "--format", "json", "--allow-large"])
+    assert allowed.exit_code == 0 and len(json.loads(allowed.output)["distances"]) == 3000
+    assert runner.invoke(cli, ["gradflow", str(path)]).exit_code == 0  # text: its own limit
+
+
+def test_the_size_estimate_of_gradflow_json_is_close(tmp_path):
+    from rnntrace.engine.size import document_bytes
+    from rnntrace.render.gradflow_json import dumps, gradflow_document, gradflow_size
+
+    path = tmp_path / "long.yaml"
+    path.write_text(_long_rnn(2000)[0], encoding="utf-8")
+    scenario = exact(load_scenario(path))
+    flow = analyse(forward_pass(scenario, 1), scenario, 1)
+    written = len(dumps(gradflow_document(flow)).encode())
+    assert 0.8 < document_bytes(*gradflow_size(flow)) / written < 1.5
+
+
+def test_train_json_beyond_the_limit_is_refused_before_training(tmp_path, monkeypatch):
+    from rnntrace.engine import size
+
+    monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 100_000)  # 10,000 losses: about 240 KB
+    runner = CliRunner()
+    began = time.perf_counter()
+    refused = runner.invoke(cli, ["train", "scenarios/hello.yaml", "--epochs", "10000",
+                                  "--format", "json"])  # fmt: skip
+    assert refused.exit_code == 2 and time.perf_counter() - began < 5
+    message = refused.output.strip()
+    assert "\n" not in message and "10,000 epochs" in message and "--allow-large" in message
+    small = runner.invoke(cli, ["train", "scenarios/hello.yaml", "--epochs", "10",
+                                "--format", "json"])  # fmt: skip
+    assert small.exit_code == 0, small.output
+
+
+def test_the_trace_json_writer_checks_the_trace_it_writes(tmp_path, monkeypatch):
+    """run's own check of the trace it made (the estimate before tracing passes here), and
+    train --trace-epoch's, which has no estimate before tracing."""
+    from rnntrace.engine import size
+
+    monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 20_000)
+    monkeypatch.setattr(size, "refuse_large", lambda *args, **kwargs: None)
+    runner = CliRunner()
+    for args in (["run", "scenarios/sentiment.yaml", "--format", "json"],
+                 ["train", "scenarios/sentiment.yaml", "--trace-epoch", "1", "--epochs", "1",
+                  "--format", "json"]):  # fmt: skip
+        refused = runner.invoke(cli, args)
+        assert refused.exit_code == 2, refused.output[-300:]
+        message = refused.output.strip()
+        assert "\n" not in message and "json output would be about" in message
+        assert "steps," in message and "--allow-large" in message
+        assert runner.invoke(cli, [*args, "--allow-large"]).exit_code == 0
