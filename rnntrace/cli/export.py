@@ -90,7 +90,7 @@ def export(
     Examples:
       rnntrace init review.yaml
       rnntrace export review.yaml -o hw.tex --pdf
-      rnntrace export review.yaml -o hw.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
+      rnntrace export review.yaml -o short.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
       rnntrace export review.yaml -o key.tex --key
     """
     from rnntrace.assignment import parse_points, questions_for

@@ -32,6 +32,8 @@ def export_lms() -> None:
 
     \b
     Examples:
+      rnntrace init review.yaml
+      rnntrace vary review.yaml --count 30 --seed 2026 -o variants
       rnntrace export-lms gradescope variants/manifest.yaml -o autograder.zip
       rnntrace export-lms moodle variants/manifest.yaml -o questions.xml
     """
@@ -53,7 +55,8 @@ def gradescope(manifest: Path, output: Path, force: bool) -> None:
 
     \b
     Example:
-      rnntrace vary review.yaml --roster students.csv --seed 2026 -o variants --pdf
+      rnntrace init review.yaml
+      rnntrace vary review.yaml --count 30 --seed 2026 -o variants
       rnntrace export-lms gradescope variants/manifest.yaml -o autograder.zip
     """
     import tempfile
@@ -89,6 +92,8 @@ def moodle(manifest: Path, output: Path, category: str | None, force: bool) -> N
 
     \b
     Example:
+      rnntrace init review.yaml
+      rnntrace vary review.yaml --count 30 --seed 2026 -o variants
       rnntrace export-lms moodle variants/manifest.yaml -o questions.xml
     """
     from rnntrace.engine import trace_scenario

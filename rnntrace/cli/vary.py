@@ -175,8 +175,12 @@ def vary(
     Examples:
       rnntrace init review.yaml
       rnntrace vary review.yaml --count 30 --seed 2026 -o variants
-      rnntrace vary review.yaml --roster students.csv --seed 2026 -o variants --pdf
-      rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv
+      rnntrace answers variants/07/hw.assignment.yaml --key -o 07.yaml
+      rnntrace verify variants/manifest.yaml 07.yaml
+
+    With a class list: `rnntrace vary review.yaml --roster students.csv --seed 2026 -o
+    variants --pdf`, then `rnntrace verify variants/manifest.yaml submissions/ --csv
+    grades.csv`.
     """
     from rnntrace.scenario.load import read_text
 

@@ -82,7 +82,8 @@ def answers(
     Examples:
       rnntrace init review.yaml
       rnntrace answers review.yaml -o answers.yaml
-      rnntrace answers review.yaml --ask 'h_*,y_*,L' -o answers.yaml
+      rnntrace answers review.yaml --ask 'h_*,y_*,L' -o short.yaml
+      rnntrace export review.yaml -o hw.tex
       rnntrace answers hw.assignment.yaml --key -o key.yaml
     """
     from dataclasses import replace
@@ -187,11 +188,17 @@ def verify(
 
     \b
     Examples:
-      rnntrace verify hw.assignment.yaml submissions/ --csv grades.csv
-      rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv
-      rnntrace verify review.yaml answers.yaml
-      rnntrace verify review.yaml answers.yaml --sigfigs 3 --carried-credit half
-      rnntrace verify review.yaml answers.yaml --format json -o results.json
+      rnntrace init review.yaml
+      rnntrace export review.yaml -o hw.tex
+      rnntrace answers hw.assignment.yaml --key -o key.yaml
+      rnntrace verify hw.assignment.yaml key.yaml
+      rnntrace verify hw.assignment.yaml key.yaml key.yaml --csv grades.csv
+      rnntrace verify hw.assignment.yaml key.yaml --format json -o results.json
+      rnntrace verify review.yaml key.yaml --carry rounded --carried-credit half
+
+    A folder grades every answers file and PDF in it: `rnntrace verify hw.assignment.yaml
+    submissions/ --csv grades.csv`; with the manifest of `rnntrace vary`:
+    `rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv`.
     """
     from rnntrace.verify.batch import answer_files
 

@@ -138,7 +138,7 @@ def unknown_reason(key: str, checkable: Collection[str], known: Collection[str])
     """Why ``key`` is not a quantity to answer, with a did-you-mean."""
     if key in known:
         return "is given in the scenario, not a quantity to compute"
-    prefixed = [k for k in checkable if k.endswith("." + key)]
+    prefixed = sorted(k for k in checkable if k.endswith("." + key))  # checkable: a set
     if prefixed:
         starts = ", ".join(prefixed)
         return f"unknown key; with several sequences a key starts with its sequence: {starts}"
