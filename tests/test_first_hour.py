@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from oracles import require_executable
 
 from rnntrace.cli import cli
 from rnntrace.cli.scenario_cmds import EXAMPLES
@@ -158,3 +159,18 @@ def test_the_grading_walkthrough_works_in_an_empty_folder(shell) -> None:  # typ
         # verify exits 1 when answers are wrong (the blank template): a grade, not a failure
         allowed = (0, 1) if line.startswith("rnntrace verify") else (0,)
         assert done.returncode in allowed and "Traceback" not in done.stderr, (line, done.stderr)
+
+
+@pytest.mark.parametrize("doc", ["assignment.md", "classroom.md"])
+def test_the_class_walkthroughs_run_as_written_in_an_empty_folder(shell, doc: str) -> None:  # type: ignore[no-untyped-def]
+    """Every `$ ` line of the document, in order, in one empty folder (TeX builds the PDFs)."""
+    require_executable("pdflatex")
+    text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+    lines = [line[2:] for line in text.splitlines() if line.startswith("$ ")]
+    assert lines[0].startswith("rnntrace init")
+    # the Gradescope try-out runs `python3`: the one with rnntrace's dependencies, as in a
+    # virtual environment that is active
+    assert shell(f'ln -s "{sys.executable}" ../bin/python3').returncode == 0
+    for line in lines:
+        done = shell(line)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (line, done.stderr)
