@@ -160,21 +160,20 @@ def _repeats(traced: Trace, template: _Template, seq: Sequence) -> bool:
         if step.op != "input" and again.info != step.info:
             return False
     function = step_function(template.computed, template.args)
-    values = function(*_arguments(traced, template, seq, CHECK, {}))
+    values = function(*_arguments(traced, template, seq, CHECK))
     return all(
         np.allclose(value, traced.value(_retime(step.key, CHECK)), rtol=1e-9, atol=1e-12)
         for step, value in zip(template.computed, values)
     )
 
 
-def _arguments(traced: Trace, template: _Template, seq: Sequence, t: int,
-               state: dict[str, np.ndarray]) -> list[np.ndarray]:  # fmt: skip
+def _arguments(traced: Trace, template: _Template, seq: Sequence, t: int) -> list[np.ndarray]:
     """The function's arguments at time t: the parameters, x_t, the states of time t − 1
-    (from ``state``, else as traced)."""
+    as traced."""
     out = []
     for key in template.args:
         if key in template.states:
-            out.append(state[key] if key in state else traced.value(_retime(key, t - 1)))
+            out.append(traced.value(_retime(key, t - 1)))
         elif traced[key].op == "input":
             out.append(np.asarray(seq.inputs[t - 1], dtype=float))
         else:
@@ -187,12 +186,12 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
     function = step_function(template.computed, template.args)
     inputs = [(_Form(s, template), template.args.index(s.key)) for s in template.inputs]
     computed = [_Form(s, template) for s in template.computed]
-    feeds = {time2: time1 for time1, time2 in template.states.items()}
-    state: dict[str, np.ndarray] = {}
+    feeds = {time2: template.args.index(time1) for time1, time2 in template.states.items()}
+    args = _arguments(traced, template, seq, CHECK)  # then x_t and the states change
     add = trace.add
     for t in range(CHECK, seq.length + 1):
-        args = _arguments(traced, template, seq, t, state)
         for form, at in inputs:
+            args[at] = np.asarray(seq.inputs[t - 1], dtype=float)
             key, symbol, _ = form.at(t)
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
@@ -203,4 +202,4 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
                      "", step.info))  # fmt: skip
             if step.key in feeds:
-                state[feeds[step.key]] = value
+                args[feeds[step.key]] = value
