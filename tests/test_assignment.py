@@ -197,3 +197,28 @@ def test_export_never_overwrites_and_refuses_an_assignment_as_its_input(tmp_path
     assert key.read_text() == "mine"
     result = invoke("export", tmp_path / "hw.assignment.yaml")
     assert result.exit_code == 2 and "is an assignment file" in result.output
+
+
+def test_an_answers_file_may_use_the_sheets_display_names(tmp_path):
+    """The sheet writes ∂L/∂W_ho (notation W_hy: W_{ho}); dW_ho is taken for dW_hy."""
+    export(tmp_path, ROOT / "scenarios" / "sentiment.yaml", "--ask", "dW_hy,b_y_new")
+    exact = student_values()
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        f"dW_ho: {np.round(exact['dW_hy'], 3).tolist()}\nb_o_new: {np.round(exact['b_y_new'], 3).tolist()}\n"
+    )
+    result = invoke("verify", tmp_path / "hw.assignment.yaml", answers, "--format", "json")
+    verdicts = {
+        i["key"]: i["verdict"] for i in json.loads(result.stdout)["extra_data"]["rnntrace"]["items"]
+    }
+    assert set(verdicts) == {"dW_hy", "b_y_new"} and "missing" not in verdicts.values()
+
+
+def test_an_assignment_naming_a_quantity_the_scenario_lacks_is_one_line(tmp_path):
+    export(tmp_path, ROOT / "scenarios" / "sentiment.yaml")
+    path = tmp_path / "hw.assignment.yaml"
+    path.write_text(path.read_text().replace('key: "s1.h_2"', 'key: "s1.h_22"'))
+    for command in (["verify", path, tmp_path / "sentiment.yaml"], ["answers", path]):
+        result = invoke(*command)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "1(b) (s1.h_22) is not a quantity" in result.output

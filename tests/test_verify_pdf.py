@@ -196,3 +196,13 @@ def test_a_damaged_pdf_leaves_nothing_on_stderr(form, grader, tmp_path, capsys):
     result = grade_one(grader, path)
     assert result.error is not None and "not a readable PDF form" in result.error
     assert capsys.readouterr().err == ""
+
+
+def test_a_form_of_many_unknown_key_fields_is_refused(grader):
+    """A hostile form with thousands of fields named like keys is refused after 100, like a
+    YAML file, instead of a did-you-mean for each."""
+    from rnntrace.verify.pdfform import Field, _sheet
+
+    fields = [Field(f"s1:h_{n}/1", "0.1", None) for n in range(10, 50_010)]
+    with pytest.raises(ScenarioError, match="more than 100 form fields named like keys"):
+        _sheet(fields, "many.pdf", grader._names, grader._order)

@@ -96,7 +96,6 @@ class SheetQuestions:
         texts = [numfmt.fixed(float(v), self.d, MINUS) for v in np.ravel(values)]
         digits = max(len(t.lstrip(MINUS).split(".")[0]) for t in texts)
         template = "-" + "0" * digits + ("." + "0" * self.d if self.d else "")
-        width = 0.55 * len(template) + 1.2  # em: the field holds the number, with room
 
         def cell(flat: int, text: str) -> str:
             if self.key:
@@ -104,7 +103,7 @@ class SheetQuestions:
             if self.fillable:
                 index = np.unravel_index(flat, values.shape) if values.ndim else ()
                 name = field_name(step.key, [int(i) + 1 for i in index])
-                return rf"\field{{{_field_tex(name)}}}{{{width:.1f}em}}"
+                return rf"\field{{{_field_tex(name)}}}{{{template}}}"  # as wide as a blank
             return rf"\blank{{{template}}}"
 
         cells_flat = [cell(i, t) for i, t in enumerate(texts)]

@@ -88,7 +88,9 @@ def tex_width(tex: str) -> float:
             elif name in _TEXT_COMMANDS:
                 text, i = _group(tex, i)
                 total += 5.0 * len(text)
-            elif name in ("blank", "answer"):  # the worksheet's cells: as wide as a template
+            elif name in ("blank", "answer", "field"):  # a sheet's cells: a template wide
+                if name == "field":  # \field{name}{template}
+                    _, i = _group(tex, i)
                 template, i = _group(tex, i)
                 if name == "answer":
                     _, i = _group(tex, i)

@@ -45,7 +45,9 @@ SHEET_PREAMBLE = r"""\usepackage{needspace}
 # fonts-recommended), one a blank, named as rnntrace.assignment.field_name says.
 FORM_PREAMBLE = r"""\usepackage{hyperref}
 \hypersetup{hidelinks,pdfcreator={rnntrace}}
-\newcommand{\field}[2]{\mbox{\TextField[name={#1},width=#2,height=1.3em,charsize=9pt,%
+\newlength{\fieldwidth}
+\newcommand{\field}[2]{\settowidth{\fieldwidth}{$#2$}\addtolength{\fieldwidth}{1em}%
+\mbox{\TextField[name={#1},width=\fieldwidth,height=1.3em,charsize=9pt,%
 bordercolor={0.55 0.55 0.55},backgroundcolor={0.94 0.95 1}]{}}}
 """
 

@@ -21,7 +21,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -191,8 +191,9 @@ def read_answers(
     path: str | Path, checkable: Collection[str], known: Collection[str]
 ) -> AnswerSheet:
     """Read an answers file: a filled PDF form (its first bytes are ``%PDF-``) or YAML;
-    ``checkable`` keys may be answered, ``known`` are all the trace's keys (a known key that
-    is not checkable is given data). Raises ScenarioError."""
+    ``checkable`` keys may be answered (a mapping also takes other names for them: the
+    sheet's display names, ``dW_ho`` for ``dW_hy``), ``known`` are all the trace's keys (a
+    known key that is not checkable is given data). Raises ScenarioError."""
     data = read_submission(path)
     if data.startswith(b"%PDF-"):
         from rnntrace.verify.pdfform import parse_pdf_answers
@@ -235,13 +236,20 @@ def parse_answers(
                 why = f"more than {MAX_UNKNOWN_KEYS} unknown keys: not answers to this scenario"
                 doc.fail(key_node, key, why)
         elif isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL:
-            blank.append(key)
+            blank.append(canonical(checkable, key))
         else:
+            key = canonical(checkable, key)
             answers[key] = _answer(doc, key, value_node)
             count += answers[key].numbers.size
             if count > MAX_FILE_ENTRIES:
                 doc.fail(value_node, key, f"the file holds more than {MAX_FILE_ENTRIES:,} numbers")
     return AnswerSheet(file, student, answers, tuple(blank), tuple(unknown))
+
+
+def canonical(checkable: Collection[str], key: str) -> str:
+    """The key a name stands for: itself, or what a mapping of names says (``dW_ho`` is
+    ``dW_hy`` when the sheet writes W_hy as W_ho)."""
+    return checkable[key] if isinstance(checkable, Mapping) else key
 
 
 def student_name(text: str) -> str | None:

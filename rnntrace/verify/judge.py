@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rnntrace.assignment.questions import Question, questions_for
+from rnntrace.assignment.questions import Question, display_aliases, questions_for
 from rnntrace.engine import trace_scenario
-from rnntrace.errors import NumericError
+from rnntrace.errors import NumericError, RnntraceError
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answers import Answer, AnswerSheet, read_answers
@@ -120,9 +120,20 @@ class Grader:
         self.checkable = [step.key for step in self.expected.checkable()]
         if questions is None:
             questions = questions_for(self.expected, scenario.assignment, ask or (), points)
+        for question in questions:  # an assignment file asks for what the scenario has
+            if question.key not in self.expected:
+                raise RnntraceError(
+                    f"question {question.number} ({question.key}) is not a quantity of "
+                    f"{scenario.file} as it is now; export the assignment again"
+                )
         self.questions = list(questions)
         self.asked = [self.expected[q.key] for q in self.questions]
         self.points = {q.key: q.points for q in self.questions}
+        # the keys an answers file may use: the keys, and the sheet's display names for them
+        self._names = {k: k for k in self.checkable} | {
+            alias: key for alias, key in display_aliases(self.expected).items()
+            if alias not in self.expected
+        }  # fmt: skip
         self._asked_keys = {step.key for step in self.asked}
         self._half_unit = 0.5 * 10.0**-self.decimals
         self._hand_steps = {step.key: step for step in self.hand}
@@ -150,7 +161,7 @@ class Grader:
 
     def read(self, path: str | Path) -> AnswerSheet:
         """Read an answers file for this scenario (raises ScenarioError)."""
-        return read_answers(path, self.checkable, self._order)
+        return read_answers(path, self._names, self._order)
 
     # -- grading ----------------------------------------------------------------------------
     def grade(self, sheet: AnswerSheet) -> Grade:

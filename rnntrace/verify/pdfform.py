@@ -29,10 +29,12 @@ import numpy as np
 from rnntrace.errors import ScenarioError
 from rnntrace.verify.answers import (
     MAX_FILE_ENTRIES,
+    MAX_UNKNOWN_KEYS,
     STUDENT,
     Answer,
     AnswerSheet,
     Unknown,
+    canonical,
     plain_numbers,
     read_number,
     student_name,
@@ -65,8 +67,8 @@ def parse_pdf_answers(
             fields = _read_fields(data, pikepdf)
             if not fields:
                 raise ScenarioError(
-                    "the PDF has no form fields: not the fillable worksheet, or printed or "
-                    "flattened (submit the form as saved after typing)"
+                    "the PDF has no form fields: damaged or cut short, not the fillable "
+                    "worksheet, or printed or flattened (submit the form as saved after typing)"
                 )
         except ScenarioError as exc:
             raise ScenarioError(exc.message, file=file) from None
@@ -186,7 +188,6 @@ def _sheet(
 ) -> AnswerSheet:
     """The answers the fields hold, by key; an unknown key's fields are reported once."""
     student = None
-    wanted = set(checkable)
     cells: dict[str, dict[tuple[int, ...], Field]] = {}
     unknown: dict[str, Unknown] = {}
     for found in fields:
@@ -195,13 +196,19 @@ def _sheet(
             student = student_name(found.value or "")
         elif parts is not None:
             key, index = parts
-            if key in wanted:
-                cells.setdefault(key, {})[index] = found
+            if key in checkable:
+                cells.setdefault(canonical(checkable, key), {})[index] = found
             elif (index or ":" in found.name or key in known) and key not in unknown:
                 why = unknown_reason(key, checkable, known)
                 unknown[key] = Unknown(key, _where(found), why)
+                if len(unknown) > MAX_UNKNOWN_KEYS:
+                    raise ScenarioError(
+                        f"more than {MAX_UNKNOWN_KEYS} form fields named like keys that are "
+                        "not answers to this scenario",
+                        file=file,
+                    )
     answers, blank = {}, []
-    for key in (k for k in checkable if k in cells):
+    for key in (k for k in dict.fromkeys(canonical(checkable, k) for k in checkable) if k in cells):
         if all(not (f.value or "").strip() for f in cells[key].values()):
             blank.append(key)
         else:
