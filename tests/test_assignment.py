@@ -205,7 +205,8 @@ def test_an_answers_file_may_use_the_sheets_display_names(tmp_path):
     exact = student_values()
     answers = tmp_path / "a.yaml"
     answers.write_text(
-        f"dW_ho: {np.round(exact['dW_hy'], 3).tolist()}\nb_o_new: {np.round(exact['b_y_new'], 3).tolist()}\n"
+        f"dW_ho: {np.round(exact['dW_hy'], 3).tolist()}\n"
+        f"b_o_new: {np.round(exact['b_y_new'], 3).tolist()}\n"
     )
     result = invoke("verify", tmp_path / "hw.assignment.yaml", answers, "--format", "json")
     verdicts = {

@@ -114,7 +114,8 @@ def test_the_gradescope_autograder_grades_each_student_against_their_variant(var
     right = run_autograder(root, right_answers(variants, "B2"), "B2")
     check_spec(right)
     total = sum(t["max_score"] for t in right["tests"])
-    assert right["score"] == pytest.approx(total) and "variant of B2" in right["output"]
+    assert right["score"] == pytest.approx(total)
+    assert "Graded answers.yaml against the variant of B2" in right["output"]
     assert all(t["status"] == "passed" for t in right["tests"])
 
     wrong = right_answers(variants, "B2")
@@ -129,11 +130,9 @@ def test_the_gradescope_autograder_grades_each_student_against_their_variant(var
 
     garbage = run_autograder(root, b"\x00\xff not yaml \x1b[31m", "B2")
     check_spec(garbage)
-    assert (
-        garbage["score"] == 0
-        and garbage["tests"] == []
-        and "could not be read" in garbage["output"]
-    )
+    assert garbage["score"] == 0 and garbage["tests"] == []
+    assert garbage["output"].startswith("answers.yaml could not be read: answers.yaml:")
+    assert str(root) not in garbage["output"]  # the server's paths are not the student's
 
     stranger = run_autograder(root, right_answers(variants, "B2"), "Z9")
     assert stranger["score"] == 0 and "No variant" in stranger["output"]
@@ -150,12 +149,16 @@ def test_moodle_questions_carry_every_variants_numbers(variants, tmp_path):
     quiz = ET.fromstring(raw)
     category, *questions = quiz.findall("question")
     assert category.get("type") == "category"
-    assert "rnntrace" in category.findtext("category/text")
+    assert (
+        category.findtext("category/text") == "$course$/top/rnntrace/Sentiment of two book reviews"
+    )
     assert [q.get("type") for q in questions] == ["cloze"] * 3
     manifest = yaml.safe_load((variants / "manifest.yaml").read_text())
     for question, entry in zip(questions, manifest["variants"]):
         student = entry["student"]
-        assert question.findtext("name/text").endswith(f"variant {student}")
+        assert (
+            question.findtext("name/text") == f"Sentiment of two book reviews (variant {student})"
+        )
         text = question.findtext("questiontext/text")
         assert question.find("generalfeedback").get("format") == "markdown"
         values = student_values(path=variants / entry["folder"] / "scenario.yaml")

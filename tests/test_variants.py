@@ -319,6 +319,8 @@ def test_each_student_is_graded_against_their_own_variant(tmp_path):
     assert float(rows["3.yaml"]["score"]) < float(rows["3.yaml"]["max_score"])
     assert "fit the variant of '2' better" in rows["3.yaml"]["error"]
     assert "'zz' is not in the manifest" in rows["zz.yaml"]["error"]
+    said = " ".join(result.output.split())  # the report says it under the table too
+    assert "3.yaml: first mistake" in said and "fit the variant of '2' better" in said
     again = invoke("verify", out / "manifest.yaml", subs / "1.yaml", "--ask", "h_1")
     assert again.exit_code == 2 and "fixes the questions" in again.output
 

@@ -107,9 +107,8 @@ def moodle(manifest: Path, output: Path, category: str | None, force: bool) -> N
             assignment, scenario = loaded.open(entry)
             trace = trace_scenario(scenario)
             assignment.check(trace)
-            yield f"{assignment.title} — variant {entry.student}", assignment, trace
+            yield assignment.title, assignment, trace  # the title names the variant
 
-    first, _ = loaded.open(loaded.entries[0])
-    name = category or f"$course$/top/rnntrace/{first.title}"
+    name = category or f"$course$/top/rnntrace/{loaded.title or Path(manifest).parent.name}"
     write_atomic(output, moodle_xml(name, variants()), force=force)
     click.echo(f"wrote {output} (Moodle XML: {len(loaded.entries)} Cloze questions)")

@@ -117,7 +117,11 @@ def _pool(jobs: int, job: Job) -> Executor:
 
 @cli.command()
 @click.argument("scenario", type=SCENARIO_ARG)
-@click.option("--count", type=click.IntRange(1, 100_000), help="Make N variants (ids 001..N).")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 100_000),
+    help="Make N variants (ids 1..N, zero-padded to N's width: 01..30).",
+)
 @click.option(
     "--roster",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -224,6 +228,7 @@ def _write_manifest(
     relative = os.path.relpath(scenario.resolve(), path.resolve().parent)
     manifest = Manifest(
         file=str(path),
+        title=maker.scenario.title,
         scenario_path=relative,
         scenario_sha256=sha256(text.encode("utf-8")),
         seed=job.seed,

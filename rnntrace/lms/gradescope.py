@@ -96,13 +96,19 @@ def _result(score: float, output: str, tests: list[dict[str, Any]] | None = None
             "stdout_visibility": "hidden", "tests": tests or []}  # fmt: skip
 
 
-def _submission(folder: Path) -> Path | None:
+def _submissions(folder: Path) -> list[Path]:
+    """The answers files and PDFs submitted, by name."""
     if not folder.is_dir():
-        return None
-    found = sorted(
+        return []
+    return sorted(
         p for p in folder.iterdir()
         if p.suffix.lower() in SUBMISSION_SUFFIXES and p.is_file() and not p.is_symlink()
     )  # fmt: skip
+
+
+def _submission(folder: Path) -> Path | None:
+    """The first of them, which is graded."""
+    found = _submissions(folder)
     return found[0] if found else None
 
 
@@ -134,8 +140,9 @@ def grade_submission(root: Path) -> dict[str, Any]:
     graders = VariantGraders(manifest)
     try:
         sheet = graders.first.read(submitted)
-    except RnntraceError as exc:
-        return _result(0.0, f"{submitted.name} could not be read: {exc}")
+    except RnntraceError as exc:  # named by the file's name, not the server's path
+        why = str(exc).replace(str(submitted), submitted.name)
+        return _result(0.0, f"{submitted.name} could not be read: {why}")
     student = _student(metadata, manifest) or student_of(sheet, submitted)
     if student not in graders.entries:
         return _result(0.0, f"No variant of this assignment belongs to {student!r}; ask your "
@@ -143,7 +150,11 @@ def grade_submission(root: Path) -> dict[str, Any]:
     grader = graders.grader(student)
     grade = grader.grade(sheet)
     result = gradescope_result(grade, grader, graders.credit, sheet.unknown)
-    result["output"] = f"Graded against the variant of {student}. " + result["output"]
+    others = len(_submissions(root / "submission")) - 1
+    also = f" ({others} other file{'s' if others > 1 else ''} not graded)" if others else ""
+    result["output"] = (
+        f"Graded {submitted.name}{also} against the variant of {student}. " + result["output"]
+    )
     return {**result, "visibility": "visible", "stdout_visibility": "hidden"}
 
 

@@ -135,7 +135,8 @@ class Worksheet:
         given = [item for s in self.trace if s.phase == "given" for item in self._given(s)]
         for item in side_by_side(given, self.printer.width):
             yield self.printer.markup(item)
-        yield "\\medskip\n" + prose_latex(sentence("The sequences:")) + "\n\\begin{itemize}\n"
+        yield "\\medskip\n\\Needspace{5\\baselineskip}\n"  # never alone at the foot of a page
+        yield prose_latex(sentence("The sequences:")) + "\n\\begin{itemize}\n"
         for info in self.trace.meta.sequences:
             yield f"\\item {prose_latex(self._sequence(info.number))}\n"
             if kind not in ("embeddings", "one_hot"):

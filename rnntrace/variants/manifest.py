@@ -37,6 +37,7 @@ class Manifest:
     """A manifest's contents."""
 
     file: str
+    title: str  # the scenario's title, without a variant's number
     scenario_path: str
     scenario_sha256: str
     seed: int
@@ -70,7 +71,7 @@ def write_manifest(m: Manifest) -> Iterator[str]:
     """The lines of the manifest file."""
     yield "# The variants of one assignment, one a student (rnntrace vary). Grade with\n"
     yield "#   rnntrace verify THIS_FILE SUBMISSIONS...\n"
-    yield f"format: {FORMAT}\nversion: {VERSION}\n"
+    yield f"format: {FORMAT}\nversion: {VERSION}\ntitle: {_q(m.title)}\n"
     yield f"scenario:\n  path: {_q(m.scenario_path)}\n  sha256: {m.scenario_sha256}\n"
     yield f"seed: {m.seed}\ngenerator: {_q(m.generator)}\n"
     yield "varied: [" + ", ".join(_q(v) for v in m.varied) + "]\n"
@@ -82,7 +83,7 @@ def write_manifest(m: Manifest) -> Iterator[str]:
 def read_manifest(text: str, file: str) -> Manifest:
     """Validate a manifest (every message located by file:line:col)."""
     doc = YamlDoc(text, file)
-    allowed = ["format", "version", "scenario", "seed", "generator", "varied", "variants"]
+    allowed = ["format", "version", "title", "scenario", "seed", "generator", "varied", "variants"]
     top = doc.mapping(doc.root, "", allowed)
     for need in ("format", "version", "scenario", "seed", "variants"):
         if need not in top:
@@ -116,6 +117,7 @@ def read_manifest(text: str, file: str) -> Manifest:
     )
     return Manifest(
         file=file,
+        title=doc.text(top["title"][1], "title") if "title" in top else "",
         scenario_path=doc.text(scenario["path"][1], "scenario.path") if "path" in scenario else "",
         scenario_sha256=doc.text(scenario["sha256"][1], "scenario.sha256")
         if "sha256" in scenario

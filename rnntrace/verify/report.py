@@ -56,6 +56,12 @@ def number(value: float, digits: int) -> str:
     return fixed(value, digits, MINUS)
 
 
+def _short(text: str, most: int = 24) -> str:
+    """A given entry as the table shows it: at most ``most`` characters (a hostile file may
+    write a number of thousands of digits; the message under the table says what it is)."""
+    return text if len(text) <= most else text[: most - 1] + "\u2026"
+
+
 def array_text(flat: Sequence[str], shape: tuple[int, ...]) -> str:
     """Entries as a bracketed vector, or matrix rows one per line."""
     if not shape:
@@ -146,7 +152,7 @@ class _GradeTable:
             expected = array_text(
                 [number(float(v), digits) for v in item.expected], item.step.shape
             )
-            given = [clean(text) for text in item.answer.texts] if item.answer else []
+            given = [_short(clean(text)) for text in item.answer.texts] if item.answer else []
             shape = item.step.shape if item.answer is None or item.entries.size else ()
             given_text = array_text(given, shape) if item.entries.size else ", ".join(given)
             verdict = Text(verdict_text(item), style=STYLES[item.verdict])
@@ -243,7 +249,7 @@ def batch_table(results: Sequence[FileResult], grader: Grader, *, carried_credit
     for name, result in zip(names, results):
         grade = result.grade
         note = Text(status_words(result, details=False), style="red" if grade is None else "")
-        if grade is None or result.unknown:
+        if grade is None or result.unknown or result.flag:
             why = status_words(result).removeprefix(clean(result.file) + ": ")
             details.append(Text(f"{clean(name)}: {why}", style="red" if grade is None else ""))
         if grade is None:
@@ -253,7 +259,7 @@ def batch_table(results: Sequence[FileResult], grader: Grader, *, carried_credit
         counts = grade.counts()
         table.add_row(
             Text(clean(name)),
-            Text(clean(grade.student or "")),
+            Text(clean(grade.student or Path(result.file).stem)),
             f"{credit:.2f}",
             f"{strict:.2f}",
             str(counts["wrong"] + counts["wrong shape"] + counts["unreadable"]),
