@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from cell_oracles import GRU_VARIANTS, parse_config, random_cell_config
 from click.testing import CliRunner
 
 from rnntrace.analysis.gradcheck import exact
@@ -54,6 +55,27 @@ def test_the_unrolled_forward_pass_is_the_traced_one(path):
                 same.phase,
             )
             assert np.array_equal(step.value, same.value), step.key  # to the bit
+
+
+CELLS = [("lstm", "separate", None, None), ("lstm", "concatenated", None, None)]
+CELLS += [("gru", form, variant, update) for variant, update, form in GRU_VARIANTS]
+
+
+@pytest.mark.parametrize(("cell", "form", "variant", "update"), CELLS)
+@pytest.mark.parametrize("seed", range(3))
+def test_the_unrolled_pass_of_random_lstms_and_grus_is_the_traced_one(
+    cell, form, variant, update, seed
+):
+    rng = np.random.default_rng(4000 + seed)
+    cfg = random_cell_config(rng, cell, form=form, variant=variant, update=update, max_T=9)
+    scenario = exact(parse_config(cfg))
+    traced = _traced(scenario)
+    for number in range(1, len(scenario.sequences) + 1):
+        unrolled = unrolled_forward(scenario, number)
+        assert (unrolled is None) == (scenario.sequences[number - 1].length <= 3)
+        for step in unrolled or []:
+            assert step.operands == traced[step.key].operands
+            assert np.array_equal(step.value, traced[step.key].value), step.key
 
 
 @pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-gru", "stacked"])
