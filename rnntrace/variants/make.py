@@ -5,6 +5,7 @@ the student's id."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -63,6 +64,7 @@ class VariantMaker:
         self.file = file
         self.seed = seed
         self.scenario = parse_scenario(text, file)
+        self._data = kept_data(text)
         self.spec = self.scenario.vary
         self.items = self._param_items() + self._input_items()
         if not (self.items or self.spec.tokens or self.spec.labels):
@@ -133,7 +135,7 @@ class VariantMaker:
         return []
 
     def _draw_text(self, rng: np.random.Generator, student_id: str) -> str:
-        data = kept_data(self.text)
+        data = copy.deepcopy(self._data)  # faster than reading the YAML again
         for item in self.items:
             item.put(data, draw(rng, item.grid, item.shape))
         vocabulary = list(self.scenario.vocabulary)
