@@ -260,6 +260,32 @@ def test_a_gradient_that_rounds_to_minus_zero_is_drawn_again():
             assert not np.any((value < 0) & (value > -0.0005)), step.key
 
 
+NEAR_TIES = """
+input: {vectors: true}
+sequences:
+  - inputs: [[0.5], [-0.3]]
+    label: 1
+model: {cell: rnn, output: last, head: sigmoid, loss: bce}
+params: {W_xh: [[0.4]], W_hh: [[0.3]], W_hy: [[0.7]]}
+numbers: {decimals: 7}
+vary: {grid: {decimals: 1, min: -0.9, max: 0.9}}
+"""
+
+
+def test_a_value_a_hair_from_a_rounding_tie_is_drawn_again():
+    # at 7 decimals, one irrational value in fifty lies within 1e-9 of a tie
+    variant = first_rejected_for(VariantMaker(NEAR_TIES, "ties.yaml", 5), "within 1e-9")
+    p = {k: np.array(v, float) for k, v in yaml.safe_load(variant.text)["params"].items()}
+    h1 = np.tanh(p["W_xh"] @ [0.5])
+    z2 = p["W_xh"] @ [-0.3] + p["W_hh"] @ h1
+    h2 = np.tanh(z2)
+    o = p["W_hy"] @ h2
+    y = 1 / (1 + np.exp(-o))
+    for value in (*h1, *z2, *h2, *o, *y, -np.log(y[0])):  # the forward pass, by numpy
+        off = abs(value * 1e7 - np.floor(value * 1e7) - 0.5) * 1e-7
+        assert off >= 1e-9 or off < 1e-15
+
+
 def test_no_nice_variant_is_one_clear_line(tmp_path):
     text = SENTIMENT.read_text() + "vary:\n  saturation: 0.01\n  max_draws: 5\n"
     scenario = tmp_path / "zero.yaml"
