@@ -309,6 +309,8 @@ def _distances(steps: list[StepFlow], H: int, cell: str) -> list[Distance]:
     path = np.ones(H)
     bound = 1.0
     estimate: float | None = 1.0 if cell == "rnn" else None
+    with np.errstate(over="ignore"):  # ‖J_k‖_F of entries near 1e154 and more: inf
+        frobenius = [_frobenius(block) for block in blocks]
     for k, step in enumerate(reversed(steps), start=1):
         bound *= step.gain
         if estimate is not None and step.estimate is not None:
@@ -324,7 +326,7 @@ def _distances(steps: list[StepFlow], H: int, cell: str) -> list[Distance]:
                 source_symbol=step.prev_symbol,
                 jacobian=jacobian,
                 norm=float(norms[k - 1]),
-                frobenius=_frobenius(jacobian),
+                frobenius=frobenius[k - 1],
                 bound=bound,
                 estimate=estimate,
                 joint=product if cell == "lstm" else None,

@@ -55,6 +55,7 @@ class Layer:
         self.cell = cell
         self.gru_variant = gru_variant
         self.update_gate = update_gate
+        self._recurrent: dict[str, np.ndarray] = {}
         self.times = self._times()
         if not self.times:
             where = f" of {part.rstrip('.')}" if part else ""
@@ -77,10 +78,13 @@ class Layer:
 
     def recurrent(self, gate: str) -> np.ndarray:
         """W_gh of this part (W_hh of the simple RNN and of the GRU candidate)."""
-        key = f"{self.part}W_{gate}h"
-        if key in self.trace:
-            return self.trace.value(key)
-        return self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
+        if gate not in self._recurrent:  # read once: every step needs it
+            key = f"{self.part}W_{gate}h"
+            if key in self.trace:
+                self._recurrent[gate] = self.trace.value(key)
+            else:
+                self._recurrent[gate] = self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
+        return self._recurrent[gate]
 
     def recurrent_key(self, gate: str) -> str:
         """The parameter key the recurrent matrix is read from."""
