@@ -176,7 +176,8 @@ def test_moodle_text_from_the_scenario_cannot_open_a_subquestion(tmp_path):
         'title: "Sentiment of two book reviews"',
         'title: "{1:NUMERICAL:=0:1} <script>x</script> $$\\\\alpha$$"',
     )
-    assert "{1:NUMERICAL" in text
+    assert "{1:NUMERICAL" in text and "b_y: b_o" in text
+    text = text.replace("b_y: b_o", "b_y: 'b{1:SHORTANSWER:=a}'")  # passes the notation check
     scenario = tmp_path / "evil.yaml"
     scenario.write_text(text)
     out = tmp_path / "v"
@@ -191,6 +192,9 @@ def test_moodle_text_from_the_scenario_cannot_open_a_subquestion(tmp_path):
     title = body.split("</b>")[0]
     assert "<script>" not in title and "{" not in title and "$$" not in title
     assert len(NUMERICAL.findall(body)) == len(NUMERICAL.findall(body.split("</b>", 1)[1]))
+    # every sub-question Moodle would find is one of rnntrace's
+    assert re.findall(r"\{\d+:[A-Z]+:", body) == re.findall(r"\{\d+:NUMERICAL:", body)
+    assert "SHORTANSWER" in body
 
 
 def test_tiny_values_are_written_without_exponents():

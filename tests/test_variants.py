@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -347,6 +346,12 @@ def test_each_student_is_graded_against_their_own_variant(tmp_path):
     assert "'zz' is not in the manifest" in rows["zz.yaml"]["error"]
     said = " ".join(result.output.split())  # the report says it under the table too
     assert "3.yaml: first mistake" in said and "fit the variant of '2' better" in said
+    # x.yaml and a file named 2.yaml both claim student 2: both rows say so
+    (subs / "2.yaml").write_text(yaml.safe_dump(answers(out, "2")))
+    again = invoke("verify", out / "manifest.yaml", subs, "--csv", book, "--force")
+    rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(book.read_text()))}
+    assert "2 files claim student '2'" in rows["x.yaml"]["error"], again.output
+    assert "2 files claim student '2'" in rows["2.yaml"]["error"]
     again = invoke("verify", out / "manifest.yaml", subs / "1.yaml", "--ask", "h_1")
     assert again.exit_code == 2 and "fixes the questions" in again.output
 
@@ -366,9 +371,16 @@ def test_vary_refuses_to_overwrite_and_a_roster_with_a_duplicate(tmp_path):
 
 def test_a_variant_sheet_names_its_student(tmp_path):
     out = vary(tmp_path, "v", "--count", "2", "--seed", "4")
-    assert (
-        "(variant 2)" in (out / "2" / "hw.tex").read_text()
-        or "(variant 2)" in (out / "2" / "scenario.yaml").read_text()
-    )
-    assert re.search(r"variant 1\)", (out / "1" / "hw.tex").read_text())
-    shutil.rmtree(out)
+    for student in ("1", "2"):
+        sheet = (out / student / "hw.tex").read_text()
+        assert re.search(rf"\\Large\\bfseries [^}}]*\(variant {student}\)", sheet)
+
+
+def test_vary_checks_every_file_before_writing_any(tmp_path):
+    out = tmp_path / "v"
+    (out / "2").mkdir(parents=True)
+    (out / "2" / "hw.tex").write_text("mine")
+    result = invoke("vary", SENTIMENT, "--count", "3", "--seed", "1", "-o", out, "--jobs", "1")
+    assert result.exit_code == 2 and f"{out / '2' / 'hw.tex'}: already exists" in result.output
+    assert sorted(p.name for p in out.rglob("*")) == ["2", "hw.tex"]  # nothing else written
+    assert (out / "2" / "hw.tex").read_text() == "mine"

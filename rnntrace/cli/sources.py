@@ -39,7 +39,7 @@ class Source:
                 name = "--" + option.replace("_", "-")
                 raise RnntraceError(
                     f"{name}: the assignment file {self.assignment.file} fixes the questions, "
-                    "points and tolerance; export it again to change them"
+                    "points, tolerance and grading; export it again to change them"
                 )
 
 

@@ -100,9 +100,12 @@ def roster_ids(path: Path) -> list[str]:
         if student in seen:
             raise RnntraceError(f"{path}: student id {student!r} appears twice")
         seen.add(student)
-    folders = [folder_name(s) for s in ids]
-    if len(set(folders)) != len(folders):
-        raise RnntraceError(f"{path}: two ids give the same folder name; make them distinct")
+    folders = [folder_name(s).casefold() for s in ids]  # Ann and ann: one folder on macOS
+    if len(set(folders)) != len(folders) or "manifest.yaml" in folders:
+        raise RnntraceError(
+            f"{path}: two ids give the same folder name (letters' case aside), or an id is "
+            "manifest.yaml; make them distinct"
+        )
     if not ids:
         raise RnntraceError(f"{path}: no student ids found")
     return ids
@@ -194,8 +197,10 @@ def vary(
                                                    range(1, (count or 0) + 1)]  # fmt: skip
     text = read_text(scenario)
     manifest_file = out / "manifest.yaml"
-    if manifest_file.exists() and not force:
-        raise RnntraceError(f"{manifest_file}: already exists; use --force to overwrite it")
+    targets = [manifest_file] + [t for student in students for t in _targets(out, student, pdf)]
+    for target in targets if not force else []:  # all checked before any file is written
+        if target.exists():
+            raise RnntraceError(f"{target}: already exists; use --force to overwrite it")
     out.mkdir(parents=True, exist_ok=True)
     fill = pdf if fillable is None else fillable
     job = Job(text, str(scenario), seed, str(out), fill, force, pdf)
@@ -206,6 +211,13 @@ def vary(
     _write_manifest(job, scenario, text, made, manifest_file)
     built = " with their PDFs" if pdf else ""
     click.echo(f"wrote {len(made)} variants{built} in {out} and {manifest_file}")
+
+
+def _targets(out: Path, student: str, pdf: bool) -> list[Path]:
+    """The files ``vary`` writes for one student."""
+    names = ["scenario.yaml", "hw.tex", "hw-key.tex", "hw.assignment.yaml"]
+    names += ["hw.pdf", "hw-key.pdf"] if pdf else []
+    return [out / folder_name(student) / name for name in names]
 
 
 def _check(job: Job) -> None:

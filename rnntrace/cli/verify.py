@@ -205,15 +205,18 @@ def verify(
     if csv_path is not None and str(csv_path) == "-" and fmt == "json" and output is None:
         raise click.UsageError("--csv - and --format json would both go to stdout; use -o")
     options = (decimals, sigfigs, rtol, atol)
-    variants = _variants(scenario, carry, ask=ask, points=points, tolerance=options)
+    fixed = {"ask": ask, "points": points, "carry": carry, "carried_credit": carried_credit}
+    variants = _variants(scenario, tolerance=options, **fixed)
     if variants is not None:  # a manifest: each student against their own variant
         grader, credit, each = variants.first, variants.credit, variants
     else:
-        grader, credit = _grader(scenario, ask, points, options, carry)
+        grader, credit = _grader(scenario, ask, points, options, carry, carried_credit)
         each = grader
     paths = answer_files(answer_paths)
     batch = len(paths) > 1 or any(p.is_dir() and not p.is_symlink() for p in answer_paths)
     results = _grade_with_progress(each, paths) if batch else [_single(each, paths[0])]
+    if variants is not None:
+        results = variants.flag_shared(results)
     carried_credit = carried_credit or (variants.credit if variants is not None else credit)
     if batch or results[0].grade is not None:
         _reports(results, grader, carried_credit, fmt, batch, csv_path, output, force)
@@ -237,6 +240,7 @@ def _grader(
     points: str | None,
     tolerance: tuple[int | None, int | None, Decimal | None, Decimal | None],
     carry: str | None,
+    carried_credit: str | None,
 ) -> tuple[Any, str]:
     """The grader of a scenario (with the command's options) or of an assignment file
     (which fixes questions, points and tolerance), and the carried-error credit."""
@@ -247,17 +251,18 @@ def _grader(
 
     source = load_source(scenario)
     decimals, sigfigs, rtol, atol = tolerance
-    source.refuse(ask=ask, points=points, decimals=decimals, sigfigs=sigfigs, rtol=rtol, atol=atol)
+    source.refuse(ask=ask, points=points, decimals=decimals, sigfigs=sigfigs, rtol=rtol, atol=atol,
+                  carry=carry, carried_credit=carried_credit)  # fmt: skip
     loaded, assignment = source.scenario, source.assignment
     if assignment is None:
         rule = Tolerance.choose(decimals, sigfigs, rtol, atol, loaded.numbers.decimals)
         rules = parse_points(points) if points else []
         grader = Grader(loaded, rule, carry=carry or "exact", ask=ask_patterns(ask), points=rules)
         return grader, loaded.assignment.carried_credit
-    return assignment_grader(assignment, loaded, carry), assignment.carried_credit
+    return assignment_grader(assignment, loaded), assignment.carried_credit
 
 
-def _variants(scenario: Path, carry: str | None, **fixed: object) -> Any:
+def _variants(scenario: Path, **fixed: object) -> Any:
     """The graders of a manifest of variants (``rnntrace vary``), or None for a scenario or
     an assignment file. A manifest fixes questions, points and tolerance."""
     from rnntrace.scenario.load import read_text
@@ -268,13 +273,15 @@ def _variants(scenario: Path, carry: str | None, **fixed: object) -> Any:
         return None
     for option, value in fixed.items():
         if value not in (None, (), (None, None, None, None)):
+            name = "--decimals/--sigfigs/--rtol/--atol" if option == "tolerance" else (
+                "--" + option.replace("_", "-"))  # fmt: skip
             raise RnntraceError(
-                f"--{option}: the manifest {scenario} fixes the questions, points and "
-                "tolerance of every variant; make the variants again to change them"
+                f"{name}: the manifest {scenario} fixes the questions, points, tolerance and "
+                "grading of every variant; make the variants again to change them"
             )
     from rnntrace.lms.classroom import VariantGraders
 
-    return VariantGraders(read_manifest(text, str(scenario)), carry)
+    return VariantGraders(read_manifest(text, str(scenario)))
 
 
 def _single(grader: Any, path: Path) -> Any:

@@ -9,6 +9,7 @@ flagged, naming the other, for a look by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def student_of(sheet: AnswerSheet, path: Path) -> str:
     return (sheet.student or "").strip() or path.stem
 
 
+def student_of_result(result: FileResult) -> str:
+    """The id a graded submission gave."""
+    assert result.grade is not None
+    return (result.grade.student or "").strip() or Path(result.file).stem
+
+
 class VariantGraders:
     """A grader for every variant of a manifest, made when first needed."""
 
@@ -33,7 +40,7 @@ class VariantGraders:
         self.carry = carry
         self.entries = manifest.by_student()
         self._graders: dict[str, Grader] = {}
-        self.credit = "full"
+        self.claims: dict[str, list[str]] = {}  # student -> the files that claim them
         if not self.entries:
             raise RnntraceError(f"{manifest.file}: the manifest lists no variants")
 
@@ -42,8 +49,14 @@ class VariantGraders:
         if student not in self._graders:
             assignment, scenario = self.manifest.open(self.entries[student])
             self._graders[student] = assignment_grader(assignment, scenario, self.carry)
-            self.credit = assignment.carried_credit
+            self._credit = assignment.carried_credit
         return self._graders[student]
+
+    @property
+    def credit(self) -> str:
+        """The carried-error credit the variants state (the same in all of them)."""
+        self.grader(next(iter(self.entries)))  # made once; it reads the credit
+        return self._credit
 
     @cached_property
     def first(self) -> Grader:
@@ -61,8 +74,26 @@ class VariantGraders:
                 "student field, or name the file after it)"
             )
         own = self.grader(student)
-        result = FileResult(str(path), own.grade(sheet), unknown=sheet.unknown)
-        return FileResult(**{**result.__dict__, "flag": self.better_fit(sheet, student)})
+        flags = [self.better_fit(sheet, student)]
+        if path.stem in self.entries and path.stem != student:  # the file says otherwise
+            flags.append(f"its student field says {student!r}, its file name {path.stem!r}")
+        self.claims.setdefault(student, []).append(path.name)
+        flag = "; ".join(f for f in flags if f) or None
+        return FileResult(str(path), own.grade(sheet), unknown=sheet.unknown, flag=flag)
+
+    def flag_shared(self, results: list[FileResult]) -> list[FileResult]:
+        """Flag every file whose student another file of the batch also claims (a student
+        may write someone else's id to be graded against their variant)."""
+        shared = {s: files for s, files in self.claims.items() if len(files) > 1}
+        out = []
+        for result in results:
+            grade = result.grade
+            student = student_of_result(result) if grade is not None else None
+            if student in shared:
+                note = f"{len(shared[student])} files claim student {student!r}"
+                result = replace(result, flag="; ".join(f for f in (result.flag, note) if f))
+            out.append(result)
+        return out
 
     def better_fit(self, sheet: AnswerSheet, student: str) -> str | None:
         """Another student whose variant the answers fit better than their own, in words."""

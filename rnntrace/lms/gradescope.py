@@ -143,7 +143,9 @@ def grade_submission(root: Path) -> dict[str, Any]:
     except RnntraceError as exc:  # named by the file's name, not the server's path
         why = str(exc).replace(str(submitted), submitted.name)
         return _result(0.0, f"{submitted.name} could not be read: {why}")
-    student = _student(metadata, manifest) or student_of(sheet, submitted)
+    student = _student(metadata, manifest)
+    declared = student is None  # no submitter is on the roster: the submission says who
+    student = student or student_of(sheet, submitted)
     if student not in graders.entries:
         return _result(0.0, f"No variant of this assignment belongs to {student!r}; ask your "
                        "instructor.")  # fmt: skip
@@ -152,8 +154,9 @@ def grade_submission(root: Path) -> dict[str, Any]:
     result = gradescope_result(grade, grader, graders.credit, sheet.unknown)
     others = len(_submissions(root / "submission")) - 1
     also = f" ({others} other file{'s' if others > 1 else ''} not graded)" if others else ""
+    whose = f"{student} (as the submission says)" if declared else student
     result["output"] = (
-        f"Graded {submitted.name}{also} against the variant of {student}. " + result["output"]
+        f"Graded {submitted.name}{also} against the variant of {whose}. " + result["output"]
     )
     return {**result, "visibility": "visible", "stdout_visibility": "hidden"}
 

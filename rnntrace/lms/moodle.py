@@ -2,8 +2,8 @@
 random question from the category gives each student a variant.
 
 Each question shows the scenario's data as maths (``$$ … $$``, rendered by Moodle's MathJax
-filter) and asks every question of the assignment as NUMERICAL sub-questions, one per
-entry, with the assignment's tolerance (Moodle's tolerance is absolute: the decimals rule
+filter) and asks every question of the assignment worth points as NUMERICAL sub-questions,
+one per entry, with the assignment's tolerance (Moodle's tolerance is absolute: the decimals rule
 gives 0.51 units of the last decimal; relative and significant-figure rules are turned into
 the absolute tolerance they mean for that value). The worked solution is the general
 feedback, in Moodle's Markdown format.
@@ -17,8 +17,8 @@ character references, so it can neither open a sub-question nor start maths."""
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 
 import numpy as np
 
@@ -26,12 +26,13 @@ from rnntrace.assignment import Assignment
 from rnntrace.render.markdown import MarkdownPrinter, render_markdown
 from rnntrace.render.prose import Display
 from rnntrace.trace import Trace
+from rnntrace.verify.tolerance import Tolerance
 
 _CLOZE_SPECIAL = {c: f"&#{ord(c)};" for c in "{}\\$~#/"}
-HALF_UNIT = Decimal("0.51")
-# A sub-question's weight is a whole number: a question's points × 60 shared by its
-# entries (60 divides evenly by 1 to 6 entries), so points keep their proportions.
-WEIGHT_UNIT = 60
+# A sub-question's weight is a whole number: a question's points × (the least common
+# multiple of the entry counts) × 10 shared by its entries, so that points keep their
+# proportions (to a tenth of a point).
+WEIGHT_SCALE = 10
 
 
 def plain_number(value: float) -> str:
@@ -46,16 +47,8 @@ def text_html(text: str) -> str:
 
 
 def tolerance_of(assignment: Assignment, value: float) -> str:
-    """The absolute tolerance the assignment's rule gives ``value``."""
-    rule = assignment.tolerance
-    if rule["rule"] == "decimals":
-        bound = HALF_UNIT.scaleb(-int(rule["digits"]))
-    elif rule["rule"] == "sigfigs":
-        magnitude = Decimal(abs(value)).adjusted() if value else 0
-        bound = max(HALF_UNIT.scaleb(magnitude - int(rule["digits"]) + 1), Decimal("1e-9"))
-    else:
-        bound = Decimal(str(rule["atol"])) + Decimal(str(rule["rtol"])) * Decimal(abs(value))
-    return plain_number(float(bound))
+    """The absolute tolerance the assignment's rule gives ``value`` (the grader's own)."""
+    return plain_number(float(Tolerance.from_data(assignment.tolerance).bound(value)))
 
 
 def _cdata(text: str) -> str:
@@ -83,17 +76,27 @@ def _data_html(trace: Trace) -> Iterator[str]:
                 yield text_math(printer.markup(item))
 
 
+def maths_html(tex: str) -> str:
+    """Maths for a Cloze question: HTML-escaped, and its braces as character references, so
+    that nothing in it (a notation symbol from the scenario) can open a sub-question; the
+    browser gives MathJax the braces back."""
+    return html.escape(tex, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def text_math(markdown_display: str) -> str:
-    """A ``$$ … $$`` display as HTML (its maths is rnntrace's, not user text)."""
-    return "<p>" + html.escape(markdown_display.strip(), quote=False) + "</p>\n"
+    """A ``$$ … $$`` display as HTML."""
+    return "<p>" + maths_html(markdown_display.strip()) + "</p>\n"
 
 
 def _blanks(assignment: Assignment, trace: Trace) -> Iterator[str]:
-    """One paragraph per question: its number, symbol and a sub-question per entry."""
-    for question in assignment.questions:
+    """One paragraph per question worth points: its number, symbol and a sub-question per
+    entry, the question's points shared by its entries as whole weights."""
+    asked = [q for q in assignment.questions if q.points > 0]
+    unit = math.lcm(*(math.prod(q.shape) for q in asked)) if asked else 1
+    for question in asked:
         step = trace[question.key]
         values = np.asarray(step.carried if assignment.carry == "rounded" else step.value)
-        weight = max(1, round(question.points * WEIGHT_UNIT / values.size))
+        weight = max(1, round(question.points * unit * WEIGHT_SCALE / values.size))
         cells = [
             f"{{{weight}:NUMERICAL:={plain_number(v)}:{tolerance_of(assignment, v)}}}"
             for v in values.ravel()
@@ -107,7 +110,7 @@ def _blanks(assignment: Assignment, trace: Trace) -> Iterator[str]:
             )
         )
         yield (
-            f"<p>{question.number} \\({question.symbol}\\) "
+            f"<p>{text_html(question.number)} \\({maths_html(question.symbol)}\\) "
             f"<small>({text_html(question.key)})</small>: {body}</p>\n"
         )
 

@@ -3,7 +3,8 @@ seed and the student's id, the same on every machine and in every numpy version 
 them (numpy's PCG64 bit generator, seeded through a SeedSequence).
 
 The id is turned into a number by SHA-256 (its first 8 bytes, big-endian), so an id of any
-length and alphabet gives the same stream everywhere; ``--count N`` uses the ids 001 to N."""
+length and alphabet gives the same stream everywhere; ``--count N`` uses the ids 1 to N,
+zero-padded to the width of N."""
 
 from __future__ import annotations
 

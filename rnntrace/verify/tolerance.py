@@ -131,6 +131,10 @@ class Tolerance:
             return np.where(size > 0, np.maximum(bound, float(SIGFIG_FLOOR)), float(SIGFIG_FLOOR))
         return float(self.atol) + float(self.rtol) * size
 
+    def bound(self, expected: float) -> Decimal:
+        """The largest difference allowed from ``expected``, exactly."""
+        return self._exact_bound(Decimal(expected))
+
     def _exact_bound(self, expected: Decimal) -> Decimal:
         if self.mode == "decimals":
             return HALF_UNIT.scaleb(-self.digits)
