@@ -15,6 +15,7 @@ from rnntrace import __version__
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
+    from rnntrace.scenario.model import Scenario
     from rnntrace.trace import Trace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,12 +125,22 @@ def trace_file(
 ) -> Trace:
     """Load and trace a scenario file; ``carry`` and ``round_terms`` override its numbers;
     ``check(scenario)`` is called before tracing (the size limit)."""
+    from rnntrace.scenario import load_scenario
+
+    return trace_loaded(load_scenario(path), carry, round_terms, check)
+
+
+def trace_loaded(
+    scenario: Scenario,
+    carry: str | None = None,
+    round_terms: bool | None = None,
+    check: Any = None,
+) -> Trace:
+    """Trace a loaded scenario, as :func:`trace_file` does a file."""
     from dataclasses import replace
 
     from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import load_scenario
 
-    scenario = load_scenario(path)
     policy = scenario.numbers
     if carry is not None:
         policy = replace(policy, carry=carry)

@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options
-from rnntrace.cli.sources import points_option, tolerance_options
+from rnntrace.cli.base import (
+    SCENARIO_ARG,
+    cli,
+    fail_cleanly,
+    number_policy_options,
+    trace_loaded,
+)
+from rnntrace.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
     from rnntrace.assignment import Assignment, Question
-    from rnntrace.scenario.model import Scenario
     from rnntrace.trace import Trace
     from rnntrace.verify.tolerance import Tolerance
 
@@ -108,9 +113,18 @@ def export(
             f"({source.scenario_file})"
         )
     loaded = source.scenario
-    trace = _trace(loaded, carry, round_terms)
+    from functools import partial
+
+    from rnntrace.engine.size import refuse_large
+
+    trace = trace_loaded(
+        loaded, carry, round_terms, partial(refuse_large, command="export", fmt="latex")
+    )
     rules = parse_points(points) if points else []
-    questions = questions_for(trace, loaded.assignment, _patterns(ask), rules)
+    patterns = ask_patterns([ask] if ask is not None else [])
+    if ask is not None and not patterns:
+        raise RnntraceError("--ask: expected keys separated by commas, e.g. h_2,L,dW_hh")
+    questions = questions_for(trace, loaded.assignment, patterns, rules)
     credit = carried_credit or loaded.assignment.carried_credit
     fill = pdf if fillable is None else fillable
     if output is None:
@@ -128,30 +142,6 @@ def export(
         )
         write_assignment_file(assignment, files[-1], force)
         click.echo(f"wrote {files[-1]} (the assignment: give it to rnntrace answers and verify)")
-
-
-def _patterns(ask: str | None) -> list[str]:
-    if ask is None:
-        return []
-    patterns = [part.strip() for part in ask.split(",") if part.strip()]
-    if not patterns:
-        raise RnntraceError("--ask: expected keys separated by commas, e.g. h_2,L,dW_hh")
-    return patterns
-
-
-def _trace(scenario: Scenario, carry: str | None, round_terms: bool | None) -> Trace:
-    from dataclasses import replace
-
-    from rnntrace.engine import trace_scenario
-    from rnntrace.engine.size import refuse_large
-
-    policy = scenario.numbers
-    if carry is not None:
-        policy = replace(policy, carry=carry)
-    if round_terms is not None:
-        policy = replace(policy, round_terms=round_terms)
-    refuse_large(replace(scenario, numbers=policy), "export", "latex")  # rnntrace.engine.size
-    return trace_scenario(scenario, policy)
 
 
 def key_path(sheet: Path) -> Path:

@@ -3,7 +3,7 @@ source of the questions, and the tolerance options that grading uses."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,6 +41,11 @@ class Source:
                     f"{name}: the assignment file {self.assignment.file} fixes the questions, "
                     "points, tolerance and grading; export it again to change them"
                 )
+
+
+def ask_patterns(values: Iterable[str]) -> list[str]:
+    """The --ask patterns: each value split at commas and spaces."""
+    return [part for value in values for part in value.replace(",", " ").split()]
 
 
 def load_source(path: Path) -> Source:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
-from rnntrace.cli.sources import points_option, tolerance_options
+from rnntrace.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace.errors import RnntraceError
 
 ASK_HELP = (
@@ -24,11 +24,6 @@ SOURCE_HELP = (
     "SCENARIO is a scenario file, or the assignment file that `rnntrace export` wrote beside "
     "a worksheet: then its questions, points and tolerance are used."
 )
-
-
-def ask_patterns(values: Iterable[str]) -> list[str]:
-    """The --ask patterns: each value split at commas and spaces."""
-    return [part for value in values for part in value.replace(",", " ").split()]
 
 
 def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:

@@ -77,7 +77,11 @@ def _executable(name: str) -> zipfile.ZipInfo:
 
 
 def build_autograder(manifest: Manifest, out: Path) -> int:
-    """Write the autograder zip; returns the number of variants in it."""
+    """Write the autograder zip; returns the number of variants in it. Every variant is
+    read first (its scenario must still have its recorded hash), so that a broken one is
+    refused here rather than scoring every student 0 on Gradescope."""
+    for entry in manifest.entries:
+        manifest.open(entry)
     base = Path(manifest.file).parent
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_executable("setup.sh"), setup_script())

@@ -64,7 +64,7 @@ class VariantMaker:
         self.file = file
         self.seed = seed
         self.scenario = parse_scenario(text, file)
-        self._data = kept_data(text)
+        self._data = kept_data(text)  # read once: every draw starts from a copy of it
         self.spec = self.scenario.vary
         self.items = self._param_items() + self._input_items()
         if not (self.items or self.spec.tokens or self.spec.labels):
@@ -85,8 +85,7 @@ class VariantMaker:
         return self.spec.grid or own_grid(written, values)
 
     def _param_items(self) -> list[Item]:
-        data = kept_data(self.text)
-        scenario = self.scenario
+        data, scenario = self._data, self.scenario
         keys = self.spec.params
         if keys is None:
             keys = tuple(k for k in scenario.given if k.rsplit(".", 1)[-1].startswith("W"))
@@ -105,7 +104,7 @@ class VariantMaker:
     def _input_items(self) -> list[Item]:
         if not self.spec.embeddings:
             return []
-        scenario, data = self.scenario, kept_data(self.text)
+        scenario, data = self.scenario, self._data
         if scenario.input_kind == "embeddings":
             tokens = [t for t in scenario.vocabulary if t not in self.spec.fixed]
             if not tokens:
