@@ -12,7 +12,6 @@ Run alone with ``python benchmarks/bench_gradflow.py``, or with every benchmark 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import tempfile
@@ -21,20 +20,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-HERE = Path(__file__).resolve().parent
 STEPS = 10_000
 TARGET = 2.0  # seconds, the whole command
-
-
-def _run_all():
-    """benchmarks/run_all.py, imported by path (its helpers: wall, interleaved, verdict)."""
-    if "run_all" in sys.modules:
-        return sys.modules["run_all"]
-    spec = importlib.util.spec_from_file_location("run_all", HERE / "run_all.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def scenario(steps: int = STEPS, hidden: int = 4, vocabulary: int = 5) -> str:
@@ -78,7 +65,8 @@ def reference(path: str, out: str) -> None:
 
 
 def run() -> None:
-    ra = _run_all()
+    import run_all as ra  # benchmarks/ is on the path, as for every bench_*.py
+
     print(f"gradflow over T = {STEPS:,} steps (tanh RNN, H = 4, one-hot inputs)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
