@@ -181,8 +181,10 @@ def render_worksheet(
 ) -> Iterator[str]:
     """The worksheet (or with ``settings.key`` its answer key) as LaTeX, in chunks. Steps
     given instead of questions are numbered as the sheet numbers them, 1 point each."""
-    if any(isinstance(q, Step) for q in questions):
-        steps = [q for q in questions if isinstance(q, Step)]
+    steps = [q for q in questions if isinstance(q, Step)]
+    if steps and len(steps) != len(questions):
+        raise TypeError("render_worksheet: give questions or steps, not both")
+    if steps:
         questions = number_questions(trace, steps, dict.fromkeys((s.key for s in steps), 1.0))
     chosen = [q for q in questions if isinstance(q, Question)]
     return Worksheet(trace, chosen, settings or SheetSettings()).render()
