@@ -29,7 +29,6 @@ from rnntrace.trace import Trace
 
 FORMAT = "rnntrace-assignment"
 VERSION = 1
-_HEAD = re.compile(rf"^format:\s*[\"']?{FORMAT}[\"']?\s*$", re.MULTILINE)
 _TOLERANCE_RULES = ("decimals", "sigfigs", "relative")
 _CREDIT = ("full", "half", "none")
 
@@ -76,13 +75,22 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def format_line(name: str) -> re.Pattern[str]:
+    """The ``format: NAME`` line that tells an rnntrace file's kind from its text."""
+    return re.compile(rf"^format:\s*[\"']?{re.escape(name)}[\"']?\s*$", re.MULTILINE)
+
+
+_HEAD = format_line(FORMAT)
+
+
 def is_assignment(text: str) -> bool:
     """True when ``text`` is an assignment file (its ``format:`` line says so)."""
     return _HEAD.search(text) is not None
 
 
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+def yaml_string(text: str) -> str:
+    """``text`` as a YAML double-quoted string (a JSON string is one)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def write_assignment(a: Assignment) -> Iterator[str]:
@@ -90,21 +98,25 @@ def write_assignment(a: Assignment) -> Iterator[str]:
     yield "# An rnntrace assignment: the questions of one worksheet, their points and how\n"
     yield "# they are graded. Give it to `rnntrace answers` and `rnntrace verify` in place of\n"
     yield "# the scenario. Written by `rnntrace export`: export again rather than edit it.\n"
-    yield f"format: {FORMAT}\nversion: {VERSION}\ntitle: {_q(a.title)}\n"
-    yield f"scenario:\n  path: {_q(a.scenario_path)}\n  sha256: {a.scenario_sha256}\n"
+    yield f"format: {FORMAT}\nversion: {VERSION}\ntitle: {yaml_string(a.title)}\n"
+    yield f"scenario:\n  path: {yaml_string(a.scenario_path)}\n  sha256: {a.scenario_sha256}\n"
     yield (
         f"numbers: {{decimals: {a.decimals}, carry: {a.carry}, "
         f"round_terms: {str(a.round_terms).lower()}}}\n"
     )
-    rule = ", ".join(f"{k}: {_q(v) if isinstance(v, str) else v}" for k, v in a.tolerance.items())
+    rule = ", ".join(
+        f"{k}: {yaml_string(v) if isinstance(v, str) else v}" for k, v in a.tolerance.items()
+    )
     yield f"tolerance: {{{rule}}}\ncarried_credit: {a.carried_credit}\n"
     yield f"total_points: {a.total_points:g}\nquestions:\n"
     for q in a.questions:
         shape = "[" + ", ".join(map(str, q.shape)) + "]"
+        number, key, symbol = yaml_string(q.number), yaml_string(q.key), yaml_string(q.symbol)
+        sequence = "null" if q.sequence is None else q.sequence
         yield (
-            f"  - {{number: {_q(q.number)}, key: {_q(q.key)}, points: {q.points:g}, "
-            f"shape: {shape}, symbol: {_q(q.symbol)}, phase: {q.phase}, "
-            f"sequence: {'null' if q.sequence is None else q.sequence}, label: {_q(q.label)}}}\n"
+            f"  - {{number: {number}, key: {key}, points: {q.points:g}, shape: {shape}, "
+            f"symbol: {symbol}, phase: {q.phase}, sequence: {sequence}, "
+            f"label: {yaml_string(q.label)}}}\n"
         )
 
 

@@ -4,19 +4,17 @@ graded against its own. Format ``rnntrace-variants``, version 1 (docs/classroom.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnntrace.assignment.file import Assignment, read_assignment
+from rnntrace.assignment.file import Assignment, format_line, read_assignment, yaml_string
 from rnntrace.scenario.model import Scenario
 from rnntrace.scenario.yamldoc import YamlDoc
 
 FORMAT = "rnntrace-variants"
 VERSION = 1
-_HEAD = re.compile(rf"^format:\s*[\"']?{FORMAT}[\"']?\s*$", re.MULTILINE)
+_HEAD = format_line(FORMAT)
 
 
 @dataclass(frozen=True)
@@ -63,21 +61,18 @@ def is_manifest(text: str) -> bool:
     return _HEAD.search(text) is not None
 
 
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def write_manifest(m: Manifest) -> Iterator[str]:
     """The lines of the manifest file."""
     yield "# The variants of one assignment, one a student (rnntrace vary). Grade with\n"
     yield "#   rnntrace verify THIS_FILE SUBMISSIONS...\n"
-    yield f"format: {FORMAT}\nversion: {VERSION}\ntitle: {_q(m.title)}\n"
-    yield f"scenario:\n  path: {_q(m.scenario_path)}\n  sha256: {m.scenario_sha256}\n"
-    yield f"seed: {m.seed}\ngenerator: {_q(m.generator)}\n"
-    yield "varied: [" + ", ".join(_q(v) for v in m.varied) + "]\n"
+    yield f"format: {FORMAT}\nversion: {VERSION}\ntitle: {yaml_string(m.title)}\n"
+    yield f"scenario:\n  path: {yaml_string(m.scenario_path)}\n  sha256: {m.scenario_sha256}\n"
+    yield f"seed: {m.seed}\ngenerator: {yaml_string(m.generator)}\n"
+    yield "varied: [" + ", ".join(yaml_string(v) for v in m.varied) + "]\n"
     yield "variants:\n"
     for e in m.entries:
-        yield f"  - {{student: {_q(e.student)}, folder: {_q(e.folder)}, draws: {e.draws}}}\n"
+        student, folder = yaml_string(e.student), yaml_string(e.folder)
+        yield f"  - {{student: {student}, folder: {folder}, draws: {e.draws}}}\n"
 
 
 def read_manifest(text: str, file: str) -> Manifest:
