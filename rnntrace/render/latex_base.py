@@ -86,7 +86,7 @@ class LatexSettings:
     width: float = LINE_PT  # the width of a display, in points
 
 
-class LatexBase:
+class LatexBase(numfmt.CarriedPlaces):
     """A Trace and the display settings, with the maths helpers of the printers."""
 
     def __init__(self, trace: Trace, settings: LatexSettings | None = None) -> None:
@@ -98,17 +98,6 @@ class LatexBase:
         self.width = self.settings.width
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
-
-    def carried(self, key_or_step: str | Step) -> bool:
-        """True when a step's value is carried rounded (so it is written with all the carried
-        decimals); given data is written as it is written."""
-        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return self.cw is not None and step.op not in numfmt.AS_WRITTEN_OPS
-
-    def width_of(self, carried: bool) -> int | None:
-        """The decimals every number of a carried sum is written with (None: as short as
-        exact)."""
-        return self.cw if carried else None
 
     # -- symbols and numbers ----------------------------------------------------------------
     def sym(self, key_or_step: str | Step) -> str:

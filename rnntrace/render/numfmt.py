@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from rnntrace.numbers import round_half_up
+from rnntrace.trace import Step, Trace
 
 MINUS = "\u2212"
 # ops whose values are data as written (or zero by definition), never rounded by carrying
@@ -161,3 +162,22 @@ def rounded(full: np.ndarray, kept: np.ndarray, decimals: int) -> bool:
     """True when what is written (``kept`` at ``decimals`` places) is not exactly the value:
     carrying rounded it, or it has more decimals than are shown ('≈', not '=')."""
     return not same(full, kept) or not exact(kept, decimals)
+
+
+class CarriedPlaces:
+    """For a printer (``trace``, ``cw`` = :func:`carried_places`): which numbers are written
+    with all the carried decimals."""
+
+    trace: Trace
+    cw: int | None
+
+    def carried(self, key_or_step: str | Step) -> bool:
+        """True when a step's value is carried rounded (so it is written with all the carried
+        decimals); given data is written as it is written."""
+        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
+        return self.cw is not None and step.op not in AS_WRITTEN_OPS
+
+    def width_of(self, carried: bool) -> int | None:
+        """The decimals every number of a carried sum is written with (None: as short as
+        exact)."""
+        return self.cw if carried else None

@@ -34,7 +34,7 @@ class TextSettings:
     styled: bool = True  # colours and bold; off when they would not show (piped, NO_COLOR)
 
 
-class TextBase:
+class TextBase(numfmt.CarriedPlaces):
     """A Trace and the display settings, with the formatting helpers of the printers."""
 
     def __init__(self, trace: Trace, settings: TextSettings | None = None) -> None:
@@ -45,12 +45,6 @@ class TextBase:
         )
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
-
-    def carried(self, key_or_step: str | Step) -> bool:
-        """True when a step's value is carried rounded (so it is written with all the carried
-        decimals); given data is written as it is written."""
-        step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return self.cw is not None and step.op not in numfmt.AS_WRITTEN_OPS
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
@@ -68,11 +62,6 @@ class TextBase:
         """A number as a factor in a product: negatives in parentheses, (−0.3)."""
         text = self.num(value, carried)
         return f"({text})" if text.startswith(numfmt.MINUS) else text
-
-    def width_of(self, carried: bool) -> int | None:
-        """The decimals every number of a carried sum is written with (None: as short as
-        exact)."""
-        return self.cw if carried else None
 
     def entry(self, full: float, kept: float, carried: bool) -> tuple[str, str]:
         """One entry of a step's value and its relation: ('=', '0.13') or ('≈', '0.310')."""
