@@ -92,7 +92,8 @@ def answers(
     source.refuse(ask=ask)
     loaded, assignment = source.scenario, source.assignment
     chain = carry or (assignment.carry if assignment else "exact")
-    places = decimals if decimals is not None else loaded.numbers.decimals
+    default = assignment.decimals if assignment is not None else loaded.numbers.decimals
+    places = decimals if decimals is not None else default
     numbers = replace(loaded.numbers, decimals=places, carry=chain)
     if assignment is not None:
         numbers = replace(numbers, round_terms=assignment.round_terms)
