@@ -2,7 +2,7 @@
 modules. A new cell is its module here (with its Jacobian), its tracer in ``engine``, and
 its name in the import line below."""
 
-from rnntrace.cells import gru, lstm, rnn  # noqa: F401  (each module registers its cell)
+from rnntrace.cells import gru, lstm, mgu, rnn  # noqa: F401  (each module registers its cell)
 from rnntrace.cells.base import (
     H0,
     OUTPUT,
