@@ -23,6 +23,7 @@ import numpy as np
 from rnntrace.engine import grad_key, trace_scenario
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol import latex
 from rnntrace.trace import Trace
 
 EPS = 1e-6
@@ -120,7 +121,7 @@ def gradcheck(
         checks.append(
             ParamCheck(
                 key=key,
-                symbol=trace.meta.symbols.get(key, key),
+                symbol=latex(trace.meta.symbols[key]),
                 bptt=bptt,
                 fd=fd,
                 max_abs=float(np.max(np.abs(fd - bptt))) if fd.size else 0.0,

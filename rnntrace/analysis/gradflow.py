@@ -29,6 +29,8 @@ import numpy as np
 from rnntrace.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol import latex
+from rnntrace.symbol.tree import Name, Scripted
 from rnntrace.trace import Trace
 
 LOW, HIGH = 0.9, 1.1  # the average factor per step of a stable gradient
@@ -243,13 +245,13 @@ def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:
     eigenvalues = np.linalg.eigvals(matrix)
     eigenvalues = eigenvalues[np.argsort(-np.abs(eigenvalues), kind="stable")]
     key = layer.recurrent_key(gate)
-    symbol = trace.meta.symbols.get(key, key)
+    symbol = trace.meta.symbols[key]
     if not key.endswith(f"W_{gate}h"):  # the h columns of a concatenated W_g
-        symbol = f"{symbol}_{{[h]}}"
+        symbol = Scripted(symbol, sub=Name("[h]"))
     return Spectrum(
         key=key,
         name=f"W_{gate}h",
-        symbol=symbol,
+        symbol=latex(symbol),
         role=role if role.endswith("matrix") else f"{role}: recurrent matrix",
         matrix=matrix,
         eigenvalues=eigenvalues,
@@ -268,9 +270,9 @@ def _steps(trace: Trace, jacobians: list[StepJacobian], main: Spectrum) -> list[
         out.append(StepFlow(
             time=j.time,
             key=j.key,
-            symbol=trace[j.key].symbol,
+            symbol=latex(trace[j.key].symbol),
             prev_key=j.prev_key,
-            prev_symbol=trace[j.prev_key].symbol,
+            prev_symbol=latex(trace[j.prev_key].symbol),
             jacobian=j.state,
             gain=float(gain),
             radius=float(radius),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.cells import CELL_NAMES
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol import latex
 
 
 def conventions(scenario: Scenario, sym: Symbols) -> tuple[str, ...]:
@@ -54,7 +55,7 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[str, ...]:
 def _gru(scenario: Scenario, sym: Symbols) -> list[str]:
     """Where the GRU's reset gate acts, and which way its update gate interpolates."""
     model = scenario.model
-    w_x, w_h, b_h, b_hh = sym["W_hx"], sym["W_hh"], sym["b_h"], sym["b_hh"]
+    w_x, w_h, b_h, b_hh = (latex(sym[key]) for key in ("W_hx", "W_hh", "b_h", "b_hh"))
     if model.gru_variant == "reset_before":
         reset = (
             r"the reset gate acts on $h_{t-1}$ before the recurrent product: "

@@ -13,7 +13,6 @@ from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render import numfmt
 from rnntrace.render.gradflow_words import brief_tex, criterion, eigen_list, gate_of, reason
 from rnntrace.render.texescape import latex_text
-from rnntrace.render.texfix import fix_scripts
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -35,8 +34,8 @@ MARKS = {"rnn": ("mark=*", "mark=o, dashed"), "lstm": ("mark=*", "mark=x, dashed
 
 
 def s(symbol: str) -> str:
-    """A trace symbol, valid for TeX."""
-    return fix_scripts(symbol)
+    """A trace symbol (LaTeX from the symbol printer, valid for TeX)."""
+    return symbol
 
 
 def num(value: float | None) -> str:
