@@ -60,6 +60,9 @@ def check_notation(symbol: str) -> str | None:
                 f"\\{command} is not allowed in a symbol; allowed: letters, digits, _, ^, "
                 "braces, Greek letters and \\mathbf-style font commands"
             )
+    for bad in ("<", ">", '"', "`"):  # markup in the HTML and Markdown printers
+        if bad in symbol:
+            return f"{bad!r} is not allowed in a symbol ({symbol!r})"
     if "^^" in symbol:
         return f"'^^' is not allowed in a symbol ({symbol!r}): TeX reads it as a character code"
     return _check_structure(symbol)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# printable ASCII that means nothing special to TeX (no backslash, braces, scripts, $ % # & ~)
+# printable ASCII that means nothing special to TeX or to markup (no backslash, braces,
+# scripts, $ % # & ~, no < > " `)
 _NAME = re.compile(r"[!-~]+")
-_SPECIAL = frozenset("\\{}$%#&~^_'")
+_SPECIAL = frozenset("\\{}$%#&~^_'<>\"`")
 
 GREEK = frozenset(
     [
