@@ -64,20 +64,28 @@ CASES = [  # (tree, LaTeX, Unicode), all written out by hand
     (Styled("bar", Name("x")), r"\bar{x}", "x\u0304"),
     (sub("alpha", indices(3, "1")), r"\alpha_{3,1}", "α_3,1"),
     (Delta(sub("z", 3)), r"\delta z_{3}", "δz_3"),
-    (row(Delta(sub("z", 2)), Transposed(Group(sub("x", 2)))), r"\delta z_{2} {x_{2}}^\top",
-     "δz_2 x_2ᵀ"),
+    (
+        row(Delta(sub("z", 2)), Transposed(Group(sub("x", 2)))),
+        r"\delta z_{2} {x_{2}}^\top",
+        "δz_2 x_2ᵀ",
+    ),
     (Derivative(Name("L"), W_hh), r"\frac{\partial L}{\partial W_{hh}}", "∂L/∂W_hh"),
-    (Derivative(with_sup(Name("L"), Name("(2)")), sub("b", "y")),
-     r"\frac{\partial L^{(2)}}{\partial b_{y}}", "∂L^(2)/∂b_y"),  # sequence 2 of several
+    (
+        Derivative(with_sup(Name("L"), Name("(2)")), sub("b", "y")),
+        r"\frac{\partial L^{(2)}}{\partial b_{y}}",
+        "∂L^(2)/∂b_y",
+    ),  # sequence 2 of several
     (Apply(Primed(Name("f")), sub("z", 4)), "f'(z_{4})", "f'(z_4)"),
     (Delta(Apply(Command("tanh"), sub("c", 1))), r"\delta \tanh(c_{1})", "δtanh(c_1)"),
     (paren(Name("1"), op("-"), sub("z", 2)), "(1 - z_{2})", "(1 − z_2)"),
     (row(sub("r", 1), op("odot"), sub("h", 0)), r"r_{1} \odot h_{0}", "r_1 ⊙ h_0"),
-    (Delimited("bracket", Row((sub("h", 0), sub("x", 1)), ", ")), "[h_{0}, x_{1}]",
-     "[h_0, x_1]"),
+    (Delimited("bracket", Row((sub("h", 0), sub("x", 1)), ", ")), "[h_{0}, x_{1}]", "[h_0, x_1]"),
     (Delimited("norm", Name("g")), r"\lVert g \rVert", "‖ g ‖"),
-    (Delta(Scripted(Group(sub("c", 2)), sup=upright("next"))),
-     r"\delta {c_{2}}^{\mathrm{next}}", "δc_2^next"),
+    (
+        Delta(Scripted(Group(sub("c", 2)), sup=upright("next"))),
+        r"\delta {c_{2}}^{\mathrm{next}}",
+        "δc_2^next",
+    ),
     (sub(Name("0"), upright("cut")), r"0_{\mathrm{cut}}", "0_cut"),
     (Scripted(Name("S"), sub=Time(4), sup=Name("A"), sup_first=True), "S^{A}_{4}", "S^A_4"),
     (Scripted(Name("W"), sub=Name("xh")), "W_{xh}", "W_xh"),  # a multi-character subscript
@@ -128,8 +136,10 @@ def test_an_unrolled_symbol_is_its_template_moved_in_time():
     assert moved == retimed(template, 5) and hash(moved) == hash(retimed(template, 5))
 
 
-HOSTILE = [r"\input{/etc/passwd}", r"\write18{rm -rf /}", r"W^^5c", r"\def\x{1}", r"\catcode",
-           "W<script>", '<b onmouseover="x">', "W$", r"W\\", "W\n", "W%", "`W`", r"\immediate"]  # fmt: skip
+HOSTILE = [
+    r"\input{/etc/passwd}", r"\write18{rm -rf /}", r"W^^5c", r"\def\x{1}", r"\catcode",
+    "W<script>", '<b onmouseover="x">', "W$", r"W\\", "W\n", "W%", "`W`", r"\immediate",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("source", HOSTILE)
@@ -177,8 +187,9 @@ def test_steps_carry_their_part_and_whether_they_were_given():
     assert {"enc.", "dec."} <= parts
     assert trace["enc.h_1"].part == "enc." and trace["L"].part == ""
     hello = trace_scenario(load_scenario(ROOT / "scenarios" / "hello.yaml"))
-    assert "h_0" in hello and hello["h_0"].given is ("h_0" in load_scenario(
-        ROOT / "scenarios" / "hello.yaml").given)
+    assert "h_0" in hello and hello["h_0"].given is (
+        "h_0" in load_scenario(ROOT / "scenarios" / "hello.yaml").given
+    )
 
 
 # -- architecture: printers build labels from data and never parse symbols ------------------

@@ -23,7 +23,7 @@ import numpy as np
 from rnntrace.engine import grad_key, trace_scenario
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
-from rnntrace.symbol import latex
+from rnntrace.symbol import Symbol
 from rnntrace.trace import Trace
 
 EPS = 1e-6
@@ -37,7 +37,7 @@ class ParamCheck:
     """One parameter: its BPTT gradient, the finite differences and how far apart they are."""
 
     key: str
-    symbol: str
+    symbol: Symbol
     bptt: np.ndarray
     fd: np.ndarray
     max_abs: float  # max |g_fd − g|
@@ -121,7 +121,7 @@ def gradcheck(
         checks.append(
             ParamCheck(
                 key=key,
-                symbol=latex(trace.meta.symbols[key]),
+                symbol=trace.meta.symbols[key],
                 bptt=bptt,
                 fd=fd,
                 max_abs=float(np.max(np.abs(fd - bptt))) if fd.size else 0.0,

@@ -13,6 +13,8 @@ from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render import numfmt
 from rnntrace.render.gradflow_words import brief_tex, criterion, eigen_list, gate_of, reason
 from rnntrace.render.texescape import latex_text
+from rnntrace.symbol import Symbol
+from rnntrace.symbol import latex as tex_of
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -33,9 +35,9 @@ MARKS = {"rnn": ("mark=*", "mark=o, dashed"), "lstm": ("mark=*", "mark=x, dashed
          "gru": ("mark=*", "mark=x, dashed")}  # fmt: skip
 
 
-def s(symbol: str) -> str:
-    """A trace symbol (LaTeX from the symbol printer, valid for TeX)."""
-    return symbol
+def s(symbol: Symbol) -> str:
+    """A trace symbol in LaTeX."""
+    return tex_of(symbol)
 
 
 def num(value: float | None) -> str:
