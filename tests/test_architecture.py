@@ -106,3 +106,68 @@ def test_runtime_dependencies_are_the_four_named_ones():
         if line.strip()
     }
     assert names == {"numpy", "click", "rich", "pyyaml"}
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """rnntrace module -> the rnntrace modules it imports anywhere in its file (at the top,
+    inside functions, under TYPE_CHECKING): an import inside a function hides no circle."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:  # from rnntrace.engine import heads: the submodule
+                    full = f"{node.module}.{alias.name}"
+                    found.add(full if full in modules else node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[set[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(component)
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_engine_the_trace_and_the_symbols_have_no_import_circles():
+    graph = _module_graph()
+    assert {"rnntrace.engine.cell", "rnntrace.engine.symbols"} <= set(graph)
+    for circle in _circles(graph):
+        inside = [m for m in circle if m.startswith(("rnntrace.engine", "rnntrace.symbol"))]
+        assert not inside and "rnntrace.trace" not in circle, sorted(circle)
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
