@@ -4,11 +4,14 @@ refused, and no printer reading labels or another printer's output."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from texbuild import compile_all
+from topology_oracles import KINDS, random_config, to_doc
 
 from rnntrace.engine import trace_scenario
 from rnntrace.errors import ScenarioError
@@ -166,12 +169,24 @@ def test_a_name_cannot_carry_markup_or_tex_specials():
         Styled("write", Name("x"))
 
 
-def test_every_bundled_scenario_records_trees_and_every_symbol_compiles(tmp_path):
+def _random_scenarios(tmp_path: Path) -> list[Path]:
+    """Every topology and cell, with truncated BPTT, clipping and weight decay."""
+    paths = []
+    for n, (kind, cell) in enumerate(itertools.product(KINDS, ("rnn", "lstm", "gru"))):
+        doc = to_doc(random_config(n, kind, cell))
+        doc.setdefault("train", {}).update({"bptt": 1 + n % 2, "clip": 0.5, "l2": 0.01})
+        paths.append(tmp_path / f"{n}.yaml")
+        paths[-1].write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return paths
+
+
+def test_every_symbol_of_every_topology_and_cell_compiles(tmp_path):
     symbols = set()
-    for path in SCENARIOS:
+    for path in SCENARIOS + _random_scenarios(tmp_path):
         for step in trace_scenario(load_scenario(path)):
             assert not isinstance(step.symbol, str), step.key
             symbols.add(latex(step.symbol))
+    assert any("^{dec}" in s for s in symbols) and any("^{(2)}" in s for s in symbols)
     body = "\n".join(f"${s}$\\par" for s in sorted(symbols))
     document = (
         "\\documentclass{article}\\usepackage{amsmath,amssymb,bm}\n"
