@@ -120,8 +120,9 @@ def _retime(key: str, t: int) -> str:
 
 
 class _Form:
-    """A step of time 2 as format strings of (t, t − 1): its key, its symbol, its operands
-    (joined by NUL characters: one ``format`` call a step, and there are 10⁵ of them)."""
+    """A step of time 2 as format strings of (t, t − 1): its key and its operands (joined by
+    NUL characters: one ``format`` call a step, and there are 10⁵ of them); its symbol is
+    the template's, shifted in time (``Shifted``: no new tree a step)."""
 
     def __init__(self, step: Step, template: _Template) -> None:
         own = {s.key for s in template.computed} | {s.key for s in template.inputs}
