@@ -17,85 +17,85 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace.engine.ops import sigmoid
+from rnntrace.engine.ops import DEFINITIONS, SCOPE, ce_parts
 from rnntrace.trace import Step, Trace
 
 Arrays = dict[str, np.ndarray]
 
 
-def _softmax_shift(v: np.ndarray) -> float:
-    top = float(v.max())
-    return top if top > 30.0 else 0.0
+class TapeInfo:
+    """A step's info as an op's expression reads it in a compiled tape: numbers written in,
+    arrays as named constants, ``fixed`` expressions where the tape supplies its own (the
+    indexed tape's targets), and what the op recomputes from its operands when run (a
+    softmax's shift: the tape runs with new parameters)."""
+
+    def __init__(
+        self,
+        op: str,
+        info: Mapping[str, Any],
+        a: list[str],
+        const: Callable[[Any], str],
+        fixed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.op, self.info, self.a, self.const, self.fixed = op, info, a, const, fixed or {}
+
+    def value(self, key: str, default: Any = None) -> Any:
+        if key == "from_logits":
+            return True  # a tape's numbers are exact: losses from the logits
+        return self.info.get(key, default)
+
+    def data(self, key: str, default: Any = None, array: bool = False) -> str:
+        if key in self.fixed:
+            return self.fixed[key]
+        recompute = DEFINITIONS[self.op].tape_info or {}
+        if key in recompute:
+            return recompute[key](self.a, self)
+        value = self.info.get(key, default)
+        if array:
+            return self.const(np.asarray(value if value is not None else [], dtype=float))
+        return _literal(value)
 
 
-def _sigmoid(v: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * v))  # = 1 / (1 + e^(-v)), without overflow
+def _literal(value: Any) -> str:
+    """A number, or a tuple of numbers (a shape), as source text."""
+    if isinstance(value, (list, tuple)):
+        return repr(tuple(_literal_number(v) for v in value))
+    return repr(_literal_number(value))
 
 
-def _activation(name: str, a: str) -> str:
-    return {"tanh": f"np.tanh({a})", "sigmoid": f"_sigmoid({a})",
-            "relu": f"np.maximum({a}, 0.0)"}[name]  # fmt: skip
+def _literal_number(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value)
 
 
-def _derivative(name: str, a: str) -> str:
-    return {"tanh": f"1.0 - {a} * {a}", "sigmoid": f"{a} * (1.0 - {a})",
-            "relu": f"({a} > 0.0).astype(float)"}[name]  # fmt: skip
-
-
-def _matrix(step: Step, w: str) -> str:
-    cols = step.info.get("cols")
-    m = f"{w}[:, {cols[0]}:{cols[1]}]" if cols is not None else w
-    return f"{m}.T" if step.info.get("transpose") else m
-
-
-def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
-    """The numpy expression of ``step`` over operand expressions ``a``; ``const`` names a
+def expression(
+    step: Step,
+    a: list[str],
+    const: Callable[[Any], str],
+    fast: bool = False,
+    fixed: Mapping[str, str] | None = None,
+) -> str:
+    """The numpy expression of ``step`` over operand expressions ``a`` (its op's own, from
+    ``ops.DEFINITIONS``; the training tape's faster form with ``fast``); ``const`` names a
     constant (a target vector) in the generated code."""
-    op, info = step.op, step.info
-    simple = {
-        "add": lambda: " + ".join(a),
-        "hadamard": lambda: f"{a[0]} * {a[1]}",
-        "outer": lambda: f"{a[0]}[:, None] * {a[1]}",
-        "identity": lambda: a[0],
-        "sigmoid": lambda: f"_sigmoid({a[0]})",
-        "total": lambda: f"{a[0]}.sum()",
-        "divide": lambda: f"{a[0]} / {a[1]}",
-        "sigmoid_back": lambda: f"{a[0]} * {a[1]} * (1.0 - {a[1]})",
-        "softmax_back": lambda: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))",
-        "tanh_back": lambda: f"{a[0]} * (1.0 - {a[1]} * {a[1]})",
-        "one_minus": lambda: f"1.0 - {a[0]}",
-        "subtract": lambda: f"{a[0]} - {a[1]}",
-        "concat": lambda: f"np.concatenate(({', '.join(a)},))",
-        "dots": lambda: f"np.stack(({', '.join(a[1:])},)) @ {a[0]}",
-        "weighted_sum": lambda: f"{a[0]} @ np.stack(({', '.join(a[1:])},))",
-        "scale": lambda: f"{a[0]}[{info.get('index')}] * {a[1]}",
-        "slice": lambda: f"{a[0]}[{info.get('start')}:{info.get('stop')}]",
-        "cut": lambda: f"np.zeros({info.get('size')})",
-        "zeros": lambda: f"np.zeros({tuple(info.get('shape', ()))})",
-    }
-    if op in simple:
-        return simple[op]()
-    if op == "matvec":
-        return f"{_matrix(step, a[0])} @ {a[1]}"
-    if op == "activation":
-        return _activation(info["activation"], a[0])
-    if op == "activation_derivative":
-        return _derivative(info["activation"], a[0])
-    if op == "exp":
-        return f"np.exp({a[0]} - _softmax_shift({a[0]}))"
-    t = const(np.asarray(info.get("target", []), dtype=float))
-    if op == "bce":
-        return f"np.sum(np.logaddexp(0.0, {a[1]}) - {t} * {a[1]})"
-    if op == "ce":
-        m = f"{a[1]}.max()"
-        return f"{m} + np.log(np.exp({a[1]} - {m}).sum()) - {a[1]}[{info['index']}]"
-    if op == "mse":
-        return f"np.mean(({a[0]} - {t}) ** 2)"
-    if op in ("bce_grad", "ce_grad"):
-        return f"{a[0]} - {t}"
-    if op == "mse_grad":
-        return f"2.0 * ({a[0]} - {t}) / {a[0]}.size"
-    raise NotImplementedError(f"no compiled form of op {op!r} ({step.key})")
+    if step.op not in DEFINITIONS:
+        raise NotImplementedError(f"no compiled form of op {step.op!r} ({step.key})")
+    return written(step.op, step.info, a, const, fast, fixed)
+
+
+def written(
+    op: str,
+    info: Mapping[str, Any],
+    a: list[str],
+    const: Callable[[Any], str],
+    fast: bool = False,
+    fixed: Mapping[str, str] | None = None,
+) -> str:
+    """``expression`` for an op and info not recorded as a step (the tape's own SGD step)."""
+    return DEFINITIONS[op].tape(a, TapeInfo(op, info, a, const, fixed), fast)
 
 
 class CompiledTape:
@@ -127,7 +127,9 @@ class CompiledTape:
         returned = [gen.value(gen.names[k]) for k in outputs]
         if sgd is not None:
             grads = returned[len(returned) - len(params) :]
-            returned += [gen.emit(f"{_arg(i)} - {sgd!r} * {g}") for i, g in enumerate(grads)]
+            step = {"learning_rate": sgd}
+            returned += [gen.emit(written("sgd", step, [_arg(i), g], gen.const))
+                         for i, g in enumerate(grads)]  # fmt: skip
         args = [_arg(i) for i in range(len(params))] + (["xi", "yi"] if indexed else [])
         self.source, self._fn = _assemble(gen.lines, args, returned, gen.constants)
 
@@ -148,7 +150,7 @@ def step_function(steps: list[Step], args: list[str]) -> Callable[..., tuple[np.
     are the tape's, with the sigmoid of ``ops`` (by sign), so that the values are the
     tracer's to the last bit. (gradflow runs one time step's function over a long sequence.)"""
     names = {key: _arg(i) for i, key in enumerate(args)}
-    constants: dict[str, Any] = {"_sigmoid": sigmoid, "_softmax_shift": _softmax_shift}
+    constants: dict[str, Any] = {}
 
     def const(value: Any) -> str:
         constants[f"c{len(constants)}"] = value
@@ -174,7 +176,7 @@ def _assemble(
     lines: list[str], args: list[str], returned: list[str], constants: dict[str, Any]
 ) -> tuple[str, Callable[..., tuple[np.ndarray, ...]]]:
     """The source of the tape and the function it defines."""
-    scope: dict[str, Any] = {"np": np, **constants}
+    scope: dict[str, Any] = {**SCOPE, **constants}
     body = [f"    {line}" for line in lines]
     if len(lines) <= CHUNK_LINES:
         source = "\n".join([f"def _tape({', '.join(args)}):", *body,
@@ -283,7 +285,7 @@ class _Generator:
         special = self._special(step, args)
         if special is None:
             args = [self.value(a) for a in args]
-            special = self.emit(expression(step, args, self.const))
+            special = self.emit(expression(step, args, self.const, fast=True))
         self.names[step.key] = special
 
     def _indexed_input(self, step: Step) -> None:
@@ -327,7 +329,7 @@ class _Generator:
             return self.emit(f"{rows}[{step.info['index']}]")
         if op == "exp":
             top = self.emit(f"{a[0]}.max()")
-            name = self.emit(f"np.exp({a[0]} - {top})")
+            name = self.emit(expression(step, a, self.const, fixed={"shift": top}))
             self.exp_of[a[0]] = (top, name)
             return name
         if op == "total" and any(e == a[0] for _, e in self.exp_of.values()):
@@ -340,14 +342,13 @@ class _Generator:
                 name = f"_loss{len(self.losses)}"
                 self.losses[name] = (top, self.sum_of[e], f"{a[1]}[{self._target(step)}]")
                 return name
-            return self.emit(f"{top} + np.log({self.sum_of[e]}) - {a[1]}[{self._target(step)}]")
+            return self.emit(ce_parts(top, self.sum_of[e], f"{a[1]}[{self._target(step)}]"))
         if op == "ce_grad" and self.indexed:
             eye = self.shared(("eye", "targets"), self.const(np.eye(step.value.size)))
-            return self.emit(f"{a[0]} - {eye}[{self._target(step)}]")
+            target = f"{eye}[{self._target(step)}]"
+            return self.emit(expression(step, a, self.const, fixed={"target": target}))
         if self.indexed and op in ("ce", "bce", "mse", "bce_grad", "mse_grad"):
             raise NotImplementedError(f"an indexed tape needs softmax and cross-entropy ({op})")
-        if op in ("activation", "sigmoid") and step.info.get("activation", "sigmoid") == "sigmoid":
-            return self.emit(f"0.5 * (1.0 + np.tanh(0.5 * {a[0]}))")
         return None
 
     def _add(self, step: Step, kept: list[str]) -> str:
@@ -357,9 +358,9 @@ class _Generator:
             self.zeros.add(name)
             return name
         if len(kept) > 1 and all(name in self.losses for name in kept):
-            tops, sums, picks = (", ".join(part) for part in zip(*map(self.losses.get, kept)))
-            return self.emit(f"np.array(({tops},)).sum() + np.log(np.array(({sums},))).sum()"
-                             f" - np.array(({picks},)).sum()")  # fmt: skip
+            tops, sums, picks = (f"np.array(({', '.join(part)},))"
+                                 for part in zip(*map(self.losses.get, kept)))  # fmt: skip
+            return self.emit(ce_parts(tops, sums, picks, summed=True))
         kept = [self._loss(name) if name in self.losses else name for name in kept]
         fused = [name for name in kept if name in self.outers]
         terms = [self.value(name) for name in kept if name not in self.outers]
@@ -383,7 +384,7 @@ class _Generator:
     def _loss(self, name: str) -> str:
         """A cross-entropy left for a fused sum, computed alone after all."""
         top, total, pick = self.losses[name]
-        return self.shared(("loss", name), f"{top} + np.log({total}) - {pick}")
+        return self.shared(("loss", name), ce_parts(top, total, pick))
 
     def _stack(self, names: list[str]) -> str:
         """One variable: the rows ``names`` stacked (shared by every sum that stacks them)."""
