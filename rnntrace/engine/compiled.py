@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rnntrace.engine.ops import DEFINITIONS, SCOPE, ce_parts
+from rnntrace.engine.time_rows import Rows, schedule
 from rnntrace.trace import Step, Trace
 
 Arrays = dict[str, np.ndarray]
@@ -104,7 +105,10 @@ class CompiledTape:
     ``indexed``: the tape of one window of a character model (one sequence, one-hot inputs,
     softmax and cross-entropy at every step) whose characters are data, not constants: the
     function takes two more arguments, the input indices ``xi`` and the target indices ``yi``
-    (lists of T ints), so that one tape serves every window of a text."""
+    (lists of T ints), so that one tape serves every window of a text. Its steps that no
+    recurrence runs through (the output head, softmax, cross-entropy and output error, the
+    tanh derivative: ``time_rows``) are computed for all time steps at once, as matrices
+    with a row per time step, written with their ops' rows forms (``ops.Op.over_rows``)."""
 
     def __init__(
         self,
@@ -121,6 +125,12 @@ class CompiledTape:
         self.indexed = indexed
         needed = _needed(trace, outputs)
         gen = _Generator(trace, params, _fusable(trace, needed, outputs), indexed)
+        if indexed:  # the output head and the like for all time steps at once
+            for unit in schedule(trace, needed, gen.has_rows):
+                if isinstance(unit, Rows):
+                    gen.rows(unit.steps)
+                elif unit.key not in gen.names:
+                    gen.step(unit)
         for step in trace:
             if step.key in needed and step.key not in gen.names:
                 gen.step(step)
@@ -236,6 +246,8 @@ class _Generator:
         self.indexed = indexed
         self.index_of: dict[str, str] = {}  # a one-hot input's name -> its index expression
         self.losses: dict[str, tuple[str, str, str]] = {}  # a fused L_t: max, sum, o_t[target]
+        # a row of a group computed at once -> (its matrix, the row, the rows, of numbers)
+        self.row_of: dict[str, tuple[str, int, int, bool]] = {}
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.constants)}"
@@ -387,8 +399,112 @@ class _Generator:
         return self.shared(("loss", name), ce_parts(top, total, pick))
 
     def _stack(self, names: list[str]) -> str:
-        """One variable: the rows ``names`` stacked (shared by every sum that stacks them)."""
+        """One variable: the rows ``names`` stacked (shared by every sum that stacks them);
+        the rows of a group computed at once are its matrix already."""
+        whole = self._matrix_of(names)
+        if whole is not None:
+            return whole if not self.row_of[names[0]][3] else f"{whole}[:, 0]"
         return self.shared(("stack", *names), f"np.stack(({', '.join(names)},))")
+
+    def _matrix_of(self, names: list[str]) -> str | None:
+        """The matrix whose rows, in order, ``names`` are (numbers: as a column), if any."""
+        if not names or any(name not in self.row_of for name in names):
+            return None
+        matrix, first, size, _ = self.row_of[names[0]]
+        if [self.row_of[name][:2] for name in names] != [
+            (matrix, first + k) for k in range(len(names))
+        ]:
+            return None
+        if first == 0 and len(names) == size:
+            return matrix
+        return self.shared(("part", *names), f"{matrix}[{first}:{first + len(names)}]")
+
+    def has_rows(self, step: Step) -> bool:
+        """Whether a step can be computed with its others times at once (``rows``)."""
+        op = DEFINITIONS.get(step.op)
+        if op is None or step.value.ndim > 1:
+            return False
+        return step.op in ("exp", "ce") or op.rows is not None or op.elementwise
+
+    def rows(self, steps: tuple[Step, ...]) -> None:
+        """The steps (one op at T times) as the rows of one matrix (a number per time: a
+        column), or one at a time when their operands do not allow it."""
+        matrix = self._rows_of(list(steps))
+        if matrix is None:
+            for step in steps:
+                self.step(step)
+            return
+        number = steps[0].value.ndim == 0
+        for k, step in enumerate(steps):
+            row = f"{matrix}[{k}, 0]" if number else f"{matrix}[{k}]"
+            self.names[step.key] = row
+            self.row_of[row] = (matrix, k, len(steps), number)
+
+    def _rows_of(self, steps: list[Step]) -> str | None:
+        first = steps[0]
+        columns: list[str] = []
+        shared: list[bool] = []
+        for at in range(len(first.operands)):
+            keys = [step.operands[at] for step in steps]
+            names = [self.names[key] for key in keys]
+            if any(n in self.zeros or n in self.outers or n in self.losses for n in names):
+                return None
+            shared.append(len(set(keys)) == 1)
+            if shared[-1]:
+                columns.append(self.value(names[0]))
+            elif all(name in self.index_of for name in names):
+                columns.append(self._rows(names))
+            else:
+                column = self._matrix_of(names)
+                if column is None:
+                    column = self._stack([self.value(name) for name in names])
+                    column += "[:, None]" if self.trace[keys[0]].value.ndim == 0 else ""
+                columns.append(column)
+        return self._write_rows(steps, columns, shared)
+
+    def _write_rows(self, steps: list[Step], a: list[str], shared: list[bool]) -> str | None:
+        first = steps[0]
+        op, info = first.op, first.info
+        targets = f"[{', '.join(self._target(step) for step in steps)}]"
+        if op == "matvec" and shared[0] and not shared[1]:
+            vectors = [self.names[step.operands[1]] for step in steps]
+            if (
+                all(v in self.index_of for v in vectors)
+                and not info.get("transpose")
+                and (info.get("cols") is None)
+            ):  # W x_t for one-hot x_t: columns of W
+                return self.emit(f"{a[0]}.T[[{', '.join(self.index_of[v] for v in vectors)}]]")
+        elif op == "exp":
+            top = self.emit(f"{a[0]}.max(axis=1, keepdims=True)")
+            name = self.emit(expression(first, a, self.const, fixed={"shift": top}))
+            self.exp_of[a[0]] = (top, name)
+            return name
+        elif op == "ce":
+            if (
+                not self.indexed
+                or a[1] not in self.exp_of
+                or self.exp_of[a[1]][1] not in self.sum_of
+            ):
+                return None
+            top, e = self.exp_of[a[1]]
+            count = self.const(np.arange(len(steps)))
+            return self.emit(ce_parts(top, self.sum_of[e], f"{a[1]}[{count}, {targets}][:, None]"))
+        elif op == "ce_grad":
+            if not self.indexed:
+                return None
+            eye = self.shared(("eye", "targets"), self.const(np.eye(first.value.size)))
+            return self.emit(
+                expression(first, a, self.const, fixed={"target": f"{eye}[{targets}]"})
+            )
+        if any(shared) and op not in ("matvec", "add", "hadamard", "divide", "subtract"):
+            return None
+        written_rows = DEFINITIONS[op].over_rows(a, TapeInfo(op, info, a, self.const))
+        if written_rows is None:
+            return None
+        name = self.emit(written_rows)
+        if op == "total" and a[0] in {e for _, e in self.exp_of.values()}:
+            self.sum_of[a[0]] = name
+        return name
 
     def _rows(self, names: list[str]) -> str:
         """The right-hand vectors of fused outer products as rows: one-hot inputs picked

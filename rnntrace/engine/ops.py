@@ -82,6 +82,16 @@ class Op:
     derivative: Callable[[str, str], str] | None = None  # (x, y) -> f'(x) elementwise
     tape_info: Mapping[str, Template] | None = None  # info a tape recomputes from operands
     logs: bool = False  # takes the log of a probability that may be 0: −log 0 = inf, quietly
+    elementwise: bool = False  # ``numpy`` works as it is on rows (one per time step)
+    rows: Template | None = None  # the op over rows, where ``numpy`` does not
+
+    def over_rows(self, a: list[str], info: Info) -> str | None:
+        """The op for many time steps at once: its operands' values at each time as the rows
+        of a matrix (a number as a column of one), a parameter as it is; None if it has no
+        such form."""
+        if self.rows is not None:
+            return self.rows(a, info)
+        return self.tape(a, info, fast=True) if self.elementwise else None
 
     def tape(self, a: list[str], info: Info, fast: bool = False) -> str:
         """The expression a compiled tape writes (the training tape's with ``fast``)."""
@@ -130,10 +140,18 @@ def _matvec(args: list[Array], info: Mapping[str, Any], term_decimals: int | Non
     return matvec_products(args[0], args[1], info, term_decimals).sum(axis=1)
 
 
-def _matvec_numpy(a: list[str], i: Info) -> str:
+def _block(a: list[str], i: Info) -> str:
     cols = i.value("cols")
-    matrix = f"{a[0]}[:, {cols[0]}:{cols[1]}]" if cols is not None else a[0]
-    return f"{matrix}{'.T' if i.value('transpose') else ''} @ {a[1]}"
+    return f"{a[0]}[:, {cols[0]}:{cols[1]}]" if cols is not None else a[0]
+
+
+def _matvec_numpy(a: list[str], i: Info) -> str:
+    return f"{_block(a, i)}{'.T' if i.value('transpose') else ''} @ {a[1]}"
+
+
+def _matvec_rows(a: list[str], i: Info) -> str:
+    """Rows x_tᵀ: (W x_t)ᵀ = x_tᵀ Wᵀ for every t in one product."""
+    return f"{a[1]} @ {_block(a, i)}{'' if i.value('transpose') else '.T'}"
 
 
 def _activation(a: list[str], i: Info, fast: bool = False) -> str:
@@ -188,36 +206,38 @@ def _stack(names: list[str]) -> str:
 
 
 _LIST: list[Op] = [
-    Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec),
-    Op("add", _add),
-    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}"),
+    Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
+    Op("add", _add, elementwise=True),
+    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True),
     Op("outer", lambda a, i: f"{a[0]}[:, None] * {a[1]}"),
-    Op("activation", _activation, ("activation",),
+    Op("activation", _activation, ("activation",), elementwise=True,
         fast=lambda a, i: _activation(a, i, fast=True)),  # fmt: skip
-    Op("activation_derivative", _derivative, ("activation",)),
+    Op("activation_derivative", _derivative, ("activation",), elementwise=True),
     Op("identity", lambda a, i: a[0], derivative=lambda x, y: "1.0"),
     Op("sigmoid", lambda a, i: f"sigmoid({a[0]})",
         fast=lambda a, i: ACTIVATIONS["sigmoid"].fast.format(z=a[0]),  # type: ignore[union-attr]
-        derivative=lambda x, y: f"{y} * (1.0 - {y})"),  # fmt: skip
+        derivative=lambda x, y: f"{y} * (1.0 - {y})", elementwise=True),  # fmt: skip
     Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})",
-        derivative=lambda x, y: y,
+        derivative=lambda x, y: y, elementwise=True,
         tape_info={"shift": lambda a, i: f"softmax_shift({a[0]})"}),  # fmt: skip
-    Op("total", lambda a, i: f"np.sum({a[0]})"),
-    Op("divide", lambda a, i: f"{a[0]} / {a[1]}"),
+    Op("total", lambda a, i: f"np.sum({a[0]})",
+       rows=lambda a, i: f"np.sum({a[0]}, axis=1, keepdims=True)"),
+    Op("divide", lambda a, i: f"{a[0]} / {a[1]}", elementwise=True),
     Op("bce", _bce, ("from_logits",), logs=True),
     Op("ce", _ce, ("from_logits",), logs=True),
     Op("mse", lambda a, i: f"np.mean(({a[0]} - {i.data('target', array=True)}) ** 2)"),
     Op("bce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
-    Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
+    Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
     Op("mse_grad",
         lambda a, i: f"2.0 * ({a[0]} - {i.data('target', array=True)}) / {a[0]}.size"),
-    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})"),
+    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True),
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
     Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),
     Op("concat", lambda a, i: f"np.concatenate(({', '.join(f'np.atleast_1d({v})' for v in a)},))"),
-    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})"),
-    Op("one_minus", lambda a, i: f"1.0 - {a[0]}", derivative=lambda x, y: "-1.0"),
-    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}"),
+    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True),
+    Op("one_minus", lambda a, i: f"1.0 - {a[0]}", derivative=lambda x, y: "-1.0",
+       elementwise=True),
+    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}", elementwise=True),
     Op("dots", lambda a, i: f"{_stack(a[1:])} @ {a[0]}", forward=_dots),
     Op("weighted_sum", lambda a, i: f"{a[0]} @ {_stack(a[1:])}", forward=_weighted_sum),
     Op("scale", lambda a, i: f"{a[0]}[{i.data('index')}] * {a[1]}"),
