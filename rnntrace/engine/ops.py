@@ -269,46 +269,50 @@ class _EvalInfo:
         return f"np.asarray({read}, dtype=float)" if array else read
 
 
-_COMPILED: dict[tuple[Any, ...], Callable[[list[Array], Mapping[str, Any]], Any]] = {}
-
-
 def _function(op: Op, n_args: int, info: Mapping[str, Any]) -> Callable[..., Any]:
-    """``op.numpy`` as a function of (a, i), compiled once per arity and structure."""
-    key = (op.name, n_args, *(info.get(k) for k in op.structure))
-    function = _COMPILED.get(key)
-    if function is None:
-        expr = op.numpy([f"a[{n}]" for n in range(n_args)], _EvalInfo(info))
-        scope = dict(SCOPE)
-        exec(compile(f"def _op(a, i):\n    return {expr}", f"<op {op.name}>", "exec"), scope)  # noqa: S102
-        function = _COMPILED[key] = scope["_op"]
-    return function
+    """``op.numpy`` as a function of (a, i)."""
+    expr = op.numpy([f"a[{n}]" for n in range(n_args)], _EvalInfo(info))
+    scope = dict(SCOPE)
+    exec(compile(f"def _op(a, i):\n    return {expr}", f"<op {op.name}>", "exec"), scope)  # noqa: S102
+    return scope["_op"]
 
 
 def _evaluator(op: Op) -> OpFn:
+    """``op.forward``, or ``op.numpy`` compiled once per arity and structure."""
     if op.forward is not None:
         return op.forward
+    structure = op.structure
+    functions: dict[Any, Callable[[list[Array], Mapping[str, Any]], Any]] = {}
 
     def run(args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
-        return _function(op, len(args), info)(args, info)
+        key = (len(args), *[info.get(k) for k in structure]) if structure else len(args)
+        function = functions.get(key)
+        if function is None:
+            function = functions[key] = _function(op, len(args), info)
+        return function(args, info)
 
     return run
 
 
 # What ``evaluate`` runs for each op (tests may put a corrupted one in to see it caught).
 OPS: dict[str, OpFn] = {name: _evaluator(op) for name, op in DEFINITIONS.items()}
+_LOGS = frozenset(name for name, op in DEFINITIONS.items() if op.logs)
 
 
 def evaluate(
     op: str, args: list[Array], info: Mapping[str, Any], term_decimals: int | None
 ) -> Array:
     """The value of ``op`` on ``args``; ``term_decimals`` rounds each product of a sum."""
-    if DEFINITIONS[op].logs:
+    if op in _LOGS:
         with np.errstate(divide="ignore"):
             out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
     else:
         out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
-    if out.base is not None or any(out is arg for arg in args):
-        out = out.copy()  # a value of its own, not a view of an operand
+    if out.base is not None:
+        return out.copy()  # a value of its own, not a view of an operand
+    for arg in args:
+        if out is arg:
+            return out.copy()
     return out
 
 
