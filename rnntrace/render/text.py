@@ -142,18 +142,16 @@ class TextPrinter(StepPrinter):
         method = getattr(self, f"_print_{step.op}", None)
         if method is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
-        text = Text()
-        for i, line in enumerate(method(step)):
+        lines: list[Text] = []
+        for line in method(step):
             line = line if isinstance(line, Text) else Text(str(line))
-            if i:
-                text.append("\n")
             if indent and "\n" in line.plain:
-                parts = line.split("\n")
-                line = Text("\n").join(Text(indent) + part for part in parts)
+                lines.extend(line.split("\n"))
             else:
-                text.append(indent)
-            text.append_text(line)
-        return text
+                lines.append(line)
+        if not indent:
+            return Text("\n").join(lines)
+        return Text(indent).append_text(Text("\n" + indent).join(lines))
 
 
 class Lines:
