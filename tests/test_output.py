@@ -77,8 +77,11 @@ def test_a_file_is_80_columns_whatever_the_terminal(monkeypatch, tmp_path):
 
 
 def test_a_title_too_long_for_its_rule_is_written_whole(monkeypatch):
+    title = "Sequence 1: 'i love this book its amazing' (label 1)"  # 52 columns
+    text = _run(["run", SENTIMENT], "53", monkeypatch)  # a rule leaves 51 for its title
+    assert f"\n{title}\n" + RULE * 53 + "\n" in text
     text = _run(["run", SENTIMENT], "40", monkeypatch)
-    assert "Sequence 1: 'i love this book its amazing' (label 1)\n" + RULE * 40 in text
+    assert "\nSequence 1: 'i love this book its\namazing' (label 1)\n" + RULE * 40 + "\n" in text
 
 
 @pytest.mark.parametrize("width", [44, 80, 120])

@@ -197,8 +197,8 @@ class Paragraph:
 
 class TitleRule:
     """A rule with a title in it (rich's Rule), as wide as the console; a title too long
-    for the rule is written whole on a line of its own, above a plain rule (rich's Rule
-    would cut it short)."""
+    for the rule is written whole above a plain rule, wrapped at spaces (rich's Rule would
+    cut it short)."""
 
     __slots__ = ("align", "title")
 
@@ -210,7 +210,8 @@ class TitleRule:
         if cell_len(self.title.plain) <= room:
             yield Rule(self.title, align=self.align)
         else:
-            yield self.title
+            lines = textwrap.wrap(self.title.plain, options.max_width)
+            yield Text("\n".join(lines), style=self.title.style)
             yield Rule()
 
 
