@@ -170,7 +170,7 @@ def show(renderable: Any, output: Path | None = None, force: bool = False,
         width = FILE_WIDTH
     buffer = io.StringIO()
     plain = Console(file=buffer, width=width, color_system=None, force_terminal=False,
-                    highlight=False, emoji=False)  # fmt: skip
+                    highlight=False)  # fmt: skip
     plain.print(renderable, soft_wrap=soft_wrap)
     lines = buffer.getvalue().splitlines()
     write(["".join(line.rstrip() + "\n" for line in lines)], output, force)
