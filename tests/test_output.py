@@ -151,3 +151,20 @@ def test_standalone_goes_with_the_formats_that_write_a_document(args):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "--standalone goes with --format latex" in result.output
+
+
+@pytest.mark.parametrize(
+    "command, name, starts",
+    [(["run"], "solution.tex", "% Worked solution written by rnntrace"),
+     (["run"], "solution.md", "# Sentiment of two book reviews"),
+     (["run"], "solution.json", "{"),
+     (["run"], "solution.txt", RULE),
+     (["run", "--format", "text"], "solution.tex", RULE),
+     (["gradflow"], "flow.tex", "%"),
+     (["gradflow"], "flow.json", "{")],
+)  # fmt: skip
+def test_without_format_the_output_file_s_suffix_chooses_it(tmp_path, command, name, starts):
+    out = tmp_path / name
+    result = CliRunner().invoke(cli, [command[0], SENTIMENT, *command[1:], "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith(starts)

@@ -10,18 +10,19 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
-from rnntrace.cli.output import check_standalone, emit, format_option, standalone_option
+from rnntrace.cli.output import (
+    check_standalone,
+    emit,
+    file_format,
+    format_option,
+    output_option,
+    standalone_option,
+)
 from rnntrace.errors import RnntraceError
 
 # Each checked entry costs two traces of the scenario: beyond this, a check takes hours.
 MAX_CHECKED_ENTRIES = 20_000
 
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of the terminal.",
-)
 FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 
 
@@ -42,7 +43,7 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
 @format_option("gradflow")
 @standalone_option("gradflow")
 @click.option("--matrices", is_flag=True, help="Text: also print every A_j and J_k in full.")
-@OUTPUT
+@output_option("gradflow", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
 @fail_cleanly
@@ -82,6 +83,7 @@ def gradflow(
     from rnntrace.analysis.gradflow import analyse, forward_pass
     from rnntrace.scenario import load_scenario
 
+    fmt = file_format("gradflow", fmt, output)
     check_standalone("gradflow", fmt, standalone)
     loaded = exact(load_scenario(scenario))
     flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part)
@@ -123,7 +125,7 @@ def gradflow(
 @click.option("--all", "every", is_flag=True,
               help="Check every entry (a large model has a random sample checked).")  # fmt: skip
 @format_option("gradcheck")
-@OUTPUT
+@output_option("gradcheck", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @fail_cleanly
 def gradcheck(
@@ -164,6 +166,7 @@ def gradcheck(
 
     if not tol > 0:
         raise click.BadParameter("must be positive", param_hint="--tol")
+    fmt = file_format("gradcheck", fmt, output)
     loaded = load_scenario(scenario)
     total = count(loaded, params, every)
     if total > MAX_CHECKED_ENTRIES:

@@ -36,11 +36,14 @@ class Format:
     ``printer``: ``module:function``, imported when used. ``kind``: it makes ``rich``
     renderables or ``text``. ``takes``: the command's options it is given as keyword
     arguments. ``settings``: ``module:Class`` of its ``settings`` argument, made from the
-    command's options of the same names. ``standalone``: it can write a complete document.
-    ``soft_wrap``: its lines are already broken to fit (the Console does not fold them)."""
+    command's options of the same names. ``suffix``: a file written with ``-o`` and this
+    suffix gets this format when ``--format`` is not given. ``standalone``: it can write a
+    complete document. ``soft_wrap``: its lines are already broken to fit (the Console does
+    not fold them)."""
 
     printer: str
     kind: str
+    suffix: str = ""
     takes: tuple[str, ...] = ()
     settings: str = ""
     standalone: bool = False
@@ -53,12 +56,12 @@ FORMATS: dict[str, dict[str, Format]] = {
         "text": Format("rnntrace.render.text:render_text", RICH, soft_wrap=True,
                        settings="rnntrace.render.text_base:TextSettings",
                        help="the worked solution"),
-        "json": Format("rnntrace.render.json:render_json", TEXT, takes=("arrays",),
+        "json": Format("rnntrace.render.json:render_json", TEXT, ".json", takes=("arrays",),
                        help="every step as data"),
-        "latex": Format("rnntrace.render.latex:render_latex", TEXT, standalone=True,
+        "latex": Format("rnntrace.render.latex:render_latex", TEXT, ".tex", standalone=True,
                         settings="rnntrace.render.latex_base:LatexSettings",
                         help="the worked solution as align* blocks (a fragment for notes)"),
-        "markdown": Format("rnntrace.render.markdown:render_markdown", TEXT,
+        "markdown": Format("rnntrace.render.markdown:render_markdown", TEXT, ".md",
                            settings="rnntrace.render.latex_base:LatexSettings",
                            help="the same with $$ maths"),
     },
@@ -73,20 +76,20 @@ FORMATS: dict[str, dict[str, Format]] = {
     "gradflow": {
         "text": Format("rnntrace.render.gradflow_text:render_gradflow", RICH, soft_wrap=True,
                        takes=("matrices",), help="tables, a log plot and the verdict"),
-        "json": Format("rnntrace.cli.gradflow:gradflow_json", TEXT,
+        "json": Format("rnntrace.cli.gradflow:gradflow_json", TEXT, ".json",
                        help="every Jacobian, norm and eigenvalue as data"),
-        "latex": Format("rnntrace.render.gradflow_latex:render_gradflow_latex", TEXT,
+        "latex": Format("rnntrace.render.gradflow_latex:render_gradflow_latex", TEXT, ".tex",
                         standalone=True, help="the same as text, with a pgfplots figure"),
     },
     "gradcheck": {
         "text": Format("rnntrace.render.gradflow_text:render_gradcheck", RICH,
                        soft_wrap=True, takes=("entries",), help="a table per parameter"),
-        "json": Format("rnntrace.cli.gradflow:gradcheck_json", TEXT,
+        "json": Format("rnntrace.cli.gradflow:gradcheck_json", TEXT, ".json",
                        help="every gradient entry of both kinds"),
     },
     "verify": {
         "text": Format("rnntrace.cli.verify:report_table", RICH, help="a table"),
-        "json": Format("rnntrace.verify.export:json_report", TEXT,
+        "json": Format("rnntrace.verify.export:json_report", TEXT, ".json",
                        help="Gradescope's results.json shape"),
     },
     "textgen train": {
@@ -105,6 +108,27 @@ def format_option(command: str, default: str = "text") -> Callable[[Any], Any]:
     words = "; ".join(f"{name}: {fmt.help}" for name, fmt in formats.items())
     return click.option("--format", "fmt", type=click.Choice(list(formats)), default=default,
                         show_default=True, help=words + ".")  # fmt: skip
+
+
+def output_option(command: str, what: str) -> Callable[[Any], Any]:
+    """The ``-o`` option of ``command`` (``what`` it does), naming the suffixes that choose
+    a format when ``--format`` is not given."""
+    suffixes = [f"{fmt.suffix} ({name})" for name, fmt in FORMATS[command].items() if fmt.suffix]
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        help=f"{what}; without --format, a file named *{', *'.join(suffixes)} "
+                        "gets that format.")  # fmt: skip
+
+
+def file_format(command: str, fmt: str, output: Path | None) -> str:
+    """The format to write: ``fmt``, or, when ``--format`` was not given, the format whose
+    suffix the ``output`` file has (``-o solution.tex``: latex)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if output is None or ctx is None or ctx.get_parameter_source("fmt") != ParameterSource.DEFAULT:
+        return fmt
+    by_suffix = {f.suffix: name for name, f in FORMATS[command].items() if f.suffix}
+    return by_suffix.get(output.suffix.lower(), fmt)
 
 
 def standalone_option(command: str) -> Callable[[Any], Any]:

@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options, trace_file
-from rnntrace.cli.output import check_standalone, emit, format_option, standalone_option
+from rnntrace.cli.output import (
+    check_standalone,
+    emit,
+    file_format,
+    format_option,
+    output_option,
+    standalone_option,
+)
 
 
 @cli.command()
@@ -40,12 +47,7 @@ from rnntrace.cli.output import check_standalone, emit, format_option, standalon
     "(exact, fast); lists writes every array as nested lists.",
 )
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of the terminal.",
-)
+@output_option("run", "Write to this file (atomically) instead of the terminal")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
 @fail_cleanly
@@ -82,6 +84,7 @@ def run(
     """
     from rnntrace.render.select import Selection, check_steps, parse_steps
 
+    fmt = file_format("run", fmt, output)
     check_standalone("run", fmt, standalone)
     first, last = parse_steps(steps) if steps else (None, None)
     trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,

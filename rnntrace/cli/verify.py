@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
-from rnntrace.cli.output import emit, format_option, write
+from rnntrace.cli.output import emit, file_format, format_option, output_option, write
 from rnntrace.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace.errors import RnntraceError
 
@@ -133,7 +133,7 @@ def answers(
 )
 @format_option("verify")
 @click.option("--csv", "csv_path", type=OUTPUT, help="Write a gradebook CSV here ('-': stdout).")
-@click.option("-o", "--output", type=OUTPUT, help="Write the report to this file.")
+@output_option("verify", "Write the report to this file")
 @click.option("--force", is_flag=True, help="Overwrite --output and --csv files if they exist.")
 @fail_cleanly
 def verify(
@@ -181,6 +181,7 @@ def verify(
     """
     from rnntrace.verify.batch import answer_files
 
+    fmt = file_format("verify", fmt, output)
     if csv_path is not None and str(csv_path) == "-" and fmt == "json" and output is None:
         raise click.UsageError("--csv - and --format json would both go to stdout; use -o")
     options = (decimals, sigfigs, rtol, atol)
