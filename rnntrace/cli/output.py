@@ -181,9 +181,16 @@ def show(renderable: Any, output: Path | None = None, force: bool = False,
     """Lay out and print a rich renderable (or a list or an iterator of them) in the CLI's
     Console; see the module's docstring for the width."""
     from rich.console import Console, Group
+    from rich.text import Text
 
     if isinstance(renderable, list | tuple | Iterator):
-        renderable = Group(*renderable)
+        items = list(renderable)
+        if soft_wrap and all(isinstance(item, Text) for item in items):
+            from rnntrace.render.layout import Lines
+
+            renderable = Lines(items)  # lines laid out already: far cheaper for rich
+        else:
+            renderable = Group(*items)
     if output is None:
         console = Console(highlight=False)
         if console.is_terminal:

@@ -11,28 +11,22 @@ as the console, paragraphs wrapped and long equations broken to fit it.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 
-from rich.align import AlignMethod
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.rule import Rule
-from rich.segment import Segment
 from rich.text import Text
 
+from rnntrace.render.layout import Lines, Paragraph, TitleRule
 from rnntrace.render.prose import prose_text, sentence, with_maths
 from rnntrace.render.select import Selection
 from rnntrace.render.structure import Heading, document_title, outline
-from rnntrace.render.text_base import TERMINAL_WIDTH, TextSettings, wrap_line
+from rnntrace.render.text_base import TERMINAL_WIDTH, TextSettings
 from rnntrace.render.text_steps import StepPrinter
 from rnntrace.trace import Step, Trace
 
 __all__ = ["MEASURE", "TextPrinter", "TextSettings", "render_text"]
 
 MEASURE = TERMINAL_WIDTH  # the widest the worked solution is laid out (80 columns)
-PARAGRAPH_INSET = 4  # paragraphs are this much narrower than the page (76 of 80 columns)
-NEW_LINE = Segment.line()
 
 HEAD_NAMES = {
     "identity": "no output nonlinearity",
@@ -152,67 +146,6 @@ class TextPrinter(StepPrinter):
         if not indent:
             return Text("\n").join(lines)
         return Text(indent).append_text(Text("\n" + indent).join(lines))
-
-
-class Lines:
-    """Lines of headings (``breakable`` False) and steps; those of equations broken, when
-    printed, to fit the width of the console (after ', ', before ' + ', ' = ', ...)."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self) -> None:
-        self.parts: list[tuple[Text, bool]] = []
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        # The lines are laid out already: their segments, without rich's wrapping (rich's
-        # Text holds no control codes); no styles when they would not show, which spares
-        # rich most of the work.
-        width = options.max_width
-        plain = console.color_system is None and not console.record
-        for text, breakable in self.parts:
-            text = wrap_line(text, width) if breakable else text
-            if "\t" in text.plain:
-                text = text.copy()
-                text.expand_tabs(console.tab_size)
-            if plain:
-                yield Segment(text.plain)
-            else:
-                yield from text.render(console)
-            yield NEW_LINE
-
-
-class Paragraph:
-    """Sentences wrapped at spaces, ``PARAGRAPH_INSET`` columns narrower than the width of
-    the console they are printed in."""
-
-    __slots__ = ("style", "words")
-
-    def __init__(self, words: str, style: str = "") -> None:
-        self.words, self.style = words, style
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(1, options.max_width - PARAGRAPH_INSET)
-        yield Text("\n".join(textwrap.wrap(self.words, width)), style=self.style)
-
-
-class TitleRule:
-    """A rule with a title in it (rich's Rule), as wide as the console; a title too long
-    for the rule is written whole above a plain rule, wrapped at spaces (rich's Rule would
-    cut it short)."""
-
-    __slots__ = ("align", "title")
-
-    def __init__(self, title: Text, align: AlignMethod) -> None:
-        self.title, self.align = title, align
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        room = options.max_width - (4 if self.align == "center" else 2)
-        if cell_len(self.title.plain) <= room:
-            yield Rule(self.title, align=self.align)
-        else:
-            lines = textwrap.wrap(self.title.plain, options.max_width)
-            yield Text("\n".join(lines), style=self.title.style)
-            yield Rule()
 
 
 class WorkedSolution:
