@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 
+from rnntrace import cells
 from rnntrace.render.layout import Lines, Paragraph, TitleRule
 from rnntrace.render.prose import prose_text, sentence, with_maths
 from rnntrace.render.select import Selection
@@ -88,7 +89,7 @@ class TextPrinter(StepPrinter):
         sizes = meta.sizes
         cell = (
             f"Simple RNN ({meta.activation})"
-            if meta.cell == "rnn"
+            if cells.get(meta.cell).has_activation
             else prose_text(sentence(*with_maths(meta.conventions[0])))
         )
         what = (
