@@ -553,7 +553,8 @@ def test_gradflow_writes_files_atomically_and_never_overwrites(tmp_path):
     assert json.loads(target.read_text())["format"] == "rnntrace-gradflow"
     again = invoke("gradflow", SENTIMENT, "-o", str(target))
     assert again.exit_code == 2 and "already exists" in again.output
-    assert invoke("gradflow", SENTIMENT, "-o", str(target), "--force").exit_code == 0
+    text_over_json = invoke("gradflow", SENTIMENT, "--format", "text", "-o", str(target), "--force")
+    assert text_over_json.exit_code == 0
     text = target.read_text()
     assert "Verdict: vanishing." in text and not ANSI.search(text)
 
