@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rnntrace.render import numfmt
-from rnntrace.render.prose import Math, Prose, Tokens, Word, part_and_base, sentence, token_words
+from rnntrace.render.prose import Math, Prose, Tokens, Word, sentence, token_words
 from rnntrace.render.select import Selection
 from rnntrace.trace import Step, Trace
 
@@ -114,14 +114,14 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
 def _layer(trace: Trace, step: Step) -> str:
     """The model part whose time step a step is written under: its own (``enc``, ``fw``,
     ...); an input goes with the part that reads it first, the input's gradient of a
-    bidirectional model after the backward RNN's step, and outputs and attention of an
-    encoder-decoder with the decoder."""
+    bidirectional model (the sum of the two RNNs' input gradients) after the backward
+    RNN's step, and outputs and attention of an encoder-decoder with the decoder."""
     topology = trace.meta.topology
-    layer, base = part_and_base(trace, step)
-    if not layer and base.startswith(("x_", "dx_")):
+    layer = step.part.rstrip(".")
+    if not layer and step.op == "input":
         layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(topology, "")
     if topology == "encoder_decoder":
         layer = "enc" if layer == "enc" else "dec"
-    if base.startswith("dx_") and topology == "bidirectional":
+    if topology == "bidirectional" and not layer and step.phase == "gradient":
         layer = "bw"
     return layer
