@@ -15,6 +15,7 @@ from rnntrace.render.latex_base import LatexSettings
 from rnntrace.render.prose import Display, Item, Math, Prose, prose_markdown
 from rnntrace.render.select import Selection
 from rnntrace.render.structure import Heading
+from rnntrace.symbol import Symbol, latex
 from rnntrace.trace import Trace
 
 __all__ = ["MarkdownPrinter", "render_markdown"]
@@ -37,7 +38,12 @@ class MarkdownPrinter(LatexPrinter):
             rows = " \\\\\n".join(for_mathjax(row) for row in item.rows)
             return f"$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n\n"
         if isinstance(item, Prose):
-            parts = tuple(Math(for_mathjax(p)) if isinstance(p, Math) else p for p in item.parts)
+            parts = tuple(
+                Math(for_mathjax(latex(p) if isinstance(p, Symbol) else p))
+                if isinstance(p, (Math, Symbol))
+                else p
+                for p in item.parts
+            )
             return prose_markdown(Prose(parts, item.note)) + "\n\n"
         return "#" * (item.level + 2) + " " + prose_markdown(item.title) + "\n\n"
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from rnntrace import cells
 from rnntrace.render import numfmt
-from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
-from rnntrace.symbol import latex
+from rnntrace.symbol import Symbol, latex, text
 from rnntrace.trace import Step, Trace
 
 
@@ -32,9 +31,11 @@ class Tokens(Word):
 
 @dataclass(frozen=True)
 class Prose:
-    """A sentence: plain text (escaped when printed), ``Math`` and ``Word`` parts."""
+    """A sentence: plain text (escaped when printed), ``Word`` parts, and maths: formula
+    trees (``Symbol``, which every printer renders) or ``Math`` (LaTeX that only the LaTeX
+    and Markdown printers print; the terminal refuses it)."""
 
-    parts: tuple[str, ...]
+    parts: tuple[str | Symbol, ...]
     note: bool = False  # a remark in small type under a display
 
 
@@ -50,7 +51,9 @@ Item = Display | Prose
 
 def _join(prose: Prose, text: Callable[[str], str], word: Callable[[str], str]) -> str:
     return "".join(
-        f"${part}$"
+        f"${latex(part)}$"
+        if isinstance(part, Symbol)
+        else f"${part}$"
         if isinstance(part, Math)
         else word(part)
         if isinstance(part, Word)
@@ -71,7 +74,7 @@ def prose_markdown(prose: Prose) -> str:
     return f"*{text}*" if prose.note else text
 
 
-def sentence(*parts: str, note: bool = False) -> Prose:
+def sentence(*parts: str | Symbol, note: bool = False) -> Prose:
     """A Prose from its parts (plain ``str`` is text)."""
     return Prose(tuple(parts), note)
 
@@ -83,19 +86,18 @@ def token_words(tokens: tuple[str, ...], limit: int = 24) -> Tokens:
     return Tokens(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
 
 
-def with_maths(text: str) -> list[str]:
-    """The parts of a sentence whose maths is between dollar signs (the engine's convention
-    sentences): text, ``Math``, text, ..."""
-    return [Math(part) if i % 2 else part for i, part in enumerate(text.split("$")) if part]
-
-
 def prose_text(prose: Prose) -> str:
-    """A sentence as plain text for the terminal: maths in Unicode, tokens quoted."""
-    return "".join(
-        to_text(part) if isinstance(part, Math) else repr(str(part)) if isinstance(part, Tokens)
-        else part
-        for part in prose.parts
-    )  # fmt: skip
+    """A sentence as plain text for the terminal: formulas by the Unicode printer, tokens
+    quoted. LaTeX (``Math``) is refused: nothing converts LaTeX to text."""
+    return "".join(_text_part(part) for part in prose.parts)
+
+
+def _text_part(part: str | Symbol) -> str:
+    if isinstance(part, Symbol):
+        return text(part)
+    if isinstance(part, Math):
+        raise TypeError(f"LaTeX has no text form; give the terminal a formula tree: {part!r}")
+    return repr(str(part)) if isinstance(part, Tokens) else part
 
 
 def token_at(trace: Trace, step: Step) -> str | None:
@@ -148,9 +150,9 @@ def model_sentences(trace: Trace) -> list[Prose]:
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
         out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *_initial_state(trace))]
     else:
-        conventions = getattr(meta, "conventions", ()) or (meta.cell.upper(),)
-        out = [sentence(*with_maths(f"{conventions[0]} cell."))]
-        out += [sentence(*with_maths(f"Convention: {text}.")) for text in conventions[1:]]
+        conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
+        out = [sentence(*conventions[0], " cell.")]
+        out += [sentence("Convention: ", *parts, ".") for parts in conventions[1:]]
     if meta.output != "none":
         bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
         where = "at the last step only" if meta.output == "last" else "at every step"

@@ -135,3 +135,8 @@ def scripts_of(s: Symbol) -> set[str]:
     if isinstance(s, Delta):
         return scripts_of(s.body)
     return set()
+
+
+def latex_sentence(parts: tuple[object, ...]) -> str:
+    """A sentence of text and formulas (trees) as LaTeX text, the maths between dollars."""
+    return "".join(f"${latex(p)}$" if isinstance(p, Symbol) else str(p) for p in parts)
