@@ -260,3 +260,11 @@ def test_nothing_converts_latex_to_text():
                 assert "to_text" not in {alias.name for alias in node.names}, path.name
     with pytest.raises(TypeError):
         prose_text(sentence("rate ", Math(r"\eta = 0.1")))
+
+
+def test_no_printer_rewrites_printed_latex_for_mathjax():
+    """Markdown gets MathJax's dialect from the LaTeX printer (``latex(tree, mathjax=True)``),
+    not by rewriting printed LaTeX with a regex."""
+    source = (PACKAGE / "render" / "markdown.py").read_text(encoding="utf-8")
+    assert "for_mathjax" not in source and "re" not in imports(PACKAGE / "render" / "markdown.py")
+    assert "\\bm" not in source

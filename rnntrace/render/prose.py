@@ -49,9 +49,11 @@ class Display:
 Item = Display | Prose
 
 
-def _join(prose: Prose, text: Callable[[str], str], word: Callable[[str], str]) -> str:
+def _join(
+    prose: Prose, text: Callable[[str], str], word: Callable[[str], str], mathjax: bool = False
+) -> str:
     return "".join(
-        f"${latex(part)}$"
+        f"${latex(part, mathjax)}$"
         if isinstance(part, Symbol)
         else f"${part}$"
         if isinstance(part, Math)
@@ -69,8 +71,9 @@ def prose_latex(prose: Prose) -> str:
 
 
 def prose_markdown(prose: Prose) -> str:
-    """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$``."""
-    text = _join(prose, markdown_text, markdown_word)
+    """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$`` (formula
+    trees in MathJax's dialect)."""
+    text = _join(prose, markdown_text, markdown_word, mathjax=True)
     return f"*{text}*" if prose.note else text
 
 
@@ -137,18 +140,20 @@ _LOSSES = {
 }
 
 
-def model_sentences(trace: Trace) -> list[Prose]:
-    """The model in equations, with the scenario's notation: cell, output, loss, update."""
+def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
+    """The model in equations, with the scenario's notation: cell, output, loss, update
+    (``mathjax``: the symbols in MathJax's dialect)."""
     meta = trace.meta
 
     def sym(key: str) -> str:
-        return latex(meta.symbols[key]) if key in meta.symbols else key
+        return latex(meta.symbols[key], mathjax) if key in meta.symbols else key
 
     if cells.get(meta.cell).has_activation:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
         act = _ACTIVATIONS[meta.activation]
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
-        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *_initial_state(trace))]
+        initial = _initial_state(trace, mathjax)
+        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]
@@ -219,8 +224,8 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
-def _initial_state(trace: Trace) -> tuple[str, ...]:
+def _initial_state(trace: Trace, mathjax: bool) -> tuple[str, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
-        return (", from the given ", Math(latex(trace["h_0"].symbol)), ".")
+        return (", from the given ", Math(latex(trace["h_0"].symbol, mathjax)), ".")
     return (", from ", Math(r"h_0 = \mathbf{0}"), ".")
