@@ -20,9 +20,11 @@ from fnmatch import fnmatchcase
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.engine import grad_key, trace_scenario
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol import Symbol
 from rnntrace.trace import Trace
 
 EPS = 1e-6
@@ -36,7 +38,7 @@ class ParamCheck:
     """One parameter: its BPTT gradient, the finite differences and how far apart they are."""
 
     key: str
-    symbol: str
+    symbol: Symbol
     bptt: np.ndarray
     fd: np.ndarray
     max_abs: float  # max |g_fd − g|
@@ -120,7 +122,7 @@ def gradcheck(
         checks.append(
             ParamCheck(
                 key=key,
-                symbol=trace.meta.symbols.get(key, key),
+                symbol=trace.meta.symbols[key],
                 bptt=bptt,
                 fd=fd,
                 max_abs=float(np.max(np.abs(fd - bptt))) if fd.size else 0.0,
@@ -213,6 +215,6 @@ def _notes(scenario: Scenario, trace: Trace) -> list[str]:
             "path through the attention weights on purpose, so they differ from the exact "
             "gradient"
         )
-    if model.cell == "rnn" and model.activation == "relu":
+    if cells.get(model.cell).has_activation and model.activation == "relu":
         out.append("relu has a kink at 0: a pre-activation within eps of 0 can fail honestly")
     return out

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from rnntrace import cells
 from rnntrace.errors import ScenarioError
 from rnntrace.scenario.load_assignment import AssignmentReader
 from rnntrace.scenario.load_input import MAX_TIME_STEPS
@@ -19,9 +20,10 @@ from rnntrace.scenario.model import (
     Scenario,
     TrainSpec,
 )
-from rnntrace.scenario.notation import check_notation
+from rnntrace.scenario.notation import check_notation, parse_notation
 from rnntrace.scenario.schema import allowed_keys, choices
 from rnntrace.scenario.yamldoc import YamlDoc, describe
+from rnntrace.symbol.tree import Symbol
 
 
 def read_text(path: str | Path, kind: str = "a scenario file") -> str:
@@ -155,14 +157,14 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
-        only = {"activation": "rnn", "gru_variant": "gru", "update_gate": "gru"}
-        for key, cell in only.items():
-            if key in fields and spec.cell != cell:
-                self.fail(
-                    fields[key][0],
-                    f"model.{key}",
-                    f"applies to model.cell {cell!r} only; this model is {spec.cell!r}",
-                )
+        for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
+            for key in kind.options:
+                if key in fields and key not in cells.get(spec.cell).options:
+                    self.fail(
+                        fields[key][0],
+                        f"model.{key}",
+                        f"applies to model.cell {kind.name!r} only; this model is {spec.cell!r}",
+                    )
         if spec.output == "none" and spec.loss != "none":
             self.fail(
                 fields["loss"][1],
@@ -269,8 +271,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
 
     def notation(
         self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]
-    ) -> dict[str, str]:
-        """Display symbols, for parameters of this scenario's cell and form."""
+    ) -> dict[str, Symbol]:
+        """Display symbols, for parameters of this scenario's cell and form, parsed once."""
         if entry is None:
             return {}
         doc = self.doc
@@ -281,5 +283,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             problem = check_notation(symbol)
             if problem:
                 self.fail(node, f"notation.{key}", problem)
-            out[key] = symbol
+            try:
+                out[key] = parse_notation(symbol)
+            except ValueError as error:
+                self.fail(node, f"notation.{key}", str(error))
         return out

@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnntrace.scenario.cells import RNN
-
-# Canonical parameter keys of the simple RNN, in display order, with what each one is.
-RNN_PARAMS: dict[str, str] = {
-    spec.key: f"{spec.text}, shape ({', '.join(spec.shape)})" for spec in RNN
-}
+from rnntrace import cells
+from rnntrace.symbol.tree import Symbol
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class Sequence:
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
-    cell: str = "rnn"
+    cell: str = field(default_factory=lambda: cells.default().name)  # a name of ``cells``
     activation: str = "tanh"  # of the simple RNN's hidden state
     output: str = "last"
     head: str = "identity"
@@ -148,7 +144,7 @@ class Scenario:
     params: Mapping[str, np.ndarray]  # as written, zeros for omitted biases / h_0 / c_0
     given: frozenset[str]  # the parameter keys the file gave
     dims: Mapping[str, int]  # D, H, K (K = 0 without an output)
-    notation: Mapping[str, str]
+    notation: Mapping[str, Symbol]
     train: TrainSpec
     numbers: NumberPolicy
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
