@@ -164,11 +164,11 @@ def _outputs(output: Path, key: bool, pdf: bool) -> list[Path]:
 def _print_sheet(
     trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool
 ) -> None:
+    from rnntrace.cli.output import write
     from rnntrace.render.worksheet import SheetSettings, render_worksheet
 
     settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key)
-    for chunk in render_worksheet(trace, questions, settings):
-        click.echo(chunk, nl=False)
+    write(render_worksheet(trace, questions, settings))
 
 
 def write_sheets(
