@@ -15,11 +15,13 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_opt
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "latex", "markdown"]),
+    type=click.Choice(["text", "json", "latex", "markdown", "html"]),
     default="text",
     show_default=True,
     help="text: the worked solution; json: every step as data; latex: the worked solution "
-    "as align* blocks (a fragment for notes); markdown: the same with $$ maths.",
+    "as align* blocks (a fragment for notes); markdown: the same with $$ maths; html: one "
+    "self-contained interactive page (click a number for its provenance; exact and "
+    "hand-rounded values).",
 )
 @click.option(
     "--standalone",
@@ -90,6 +92,7 @@ def run(
       rnntrace run review.yaml --format json | jq '.steps[0]'
       rnntrace run review.yaml --format latex --standalone -o solution.tex
       rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
+      rnntrace run review.yaml --format html -o solution.html
     """
     from rnntrace.render.select import Selection, check_steps, parse_steps
 
@@ -101,9 +104,13 @@ def run(
     if steps and first is not None and last is not None:
         check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
+    other = None
+    if fmt == "html":  # the page shows both the exact and the hand-rounded chain
+        flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
+        other = trace_file(scenario, flipped, round_terms)
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force, source=str(scenario),
-               allow_large=allow_large)  # fmt: skip
+               allow_large=allow_large, other=other)  # fmt: skip
 
 
 def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int | None,
@@ -121,6 +128,7 @@ def emit_trace(
     full: bool = False, standalone: bool = False, arrays: str = "auto",
     output: Path | None = None, force: bool = False, source: str = "", allow_large: bool = False,
     ways: str = "choose a part with --steps N-M or --phase, or pass --allow-large",
+    other: Any = None,
 ) -> None:  # fmt: skip
     """Print or write a trace in one of run's formats (text, json, latex, markdown). JSON
     beyond its size limit is refused first (one line: the estimate and ``ways`` out of it),
@@ -137,6 +145,10 @@ def emit_trace(
         if not allow_large:
             _refuse_json(trace, selection, source or trace.meta.title, ways)
         chunks = render_json(trace, selection, arrays)
+    elif fmt == "html":
+        from rnntrace.render.html import HtmlSettings, render_html
+
+        chunks = render_html(trace, selection, HtmlSettings(decimals=decimals), other)
     else:
         chunks = _tex_chunks(fmt, trace, selection, decimals, full, standalone)
     if output:

@@ -1,0 +1,314 @@
+"""What the API returns: a trace, a grading report, a training run and a comparison, each
+wrapping the engine's own result and displaying itself in Jupyter (``_repr_html_``,
+``_repr_markdown_``, ``_repr_latex_``) and in IPython's plain REPL (``_repr_pretty_``)."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnntrace.api import printers
+
+if TYPE_CHECKING:
+    from rnntrace.engine.training import TrainResult
+    from rnntrace.render.select import Selection
+    from rnntrace.scenario import Scenario
+    from rnntrace.trace import Step, TraceMeta
+    from rnntrace.trace import Trace as CoreTrace
+    from rnntrace.verify import Grade, Grader
+
+
+def _rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> str:
+    """Rich renderables as plain text, ``width`` columns wide."""
+    from rich.console import Console, Group
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, highlight=False).print(
+        Group(*renderables)
+    )
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
+    """A table as escaped HTML, or as Markdown (``|`` in a cell escaped)."""
+    if markdown:
+        cells = [list(head), ["---"] * len(head), *[list(row) for row in rows]]
+        return "\n".join(
+            "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells
+        ) + "\n"  # fmt: skip
+    top = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f'<table class="rnntrace"><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>'
+
+
+class Trace:
+    """A traced scenario: every step of the hand calculation by its stable key.
+
+    ``trace["h_2"]`` is the step (``.value``, ``.carried``, ``.operands``, ``.op``,
+    ``.label``); ``trace.operands("h_2")`` the steps it was computed from;
+    ``trace.select("s1.h_*")`` the steps whose keys match; ``trace.only(steps=2)`` a view of
+    one time step, which the printers and Jupyter show alone."""
+
+    def __init__(
+        self, raw: CoreTrace, scenario: Scenario, selection: Selection | None = None
+    ) -> None:
+        self.raw = raw  #: the engine's Trace, as the CLI's printers receive it
+        self.scenario = scenario  #: the scenario, with the number policy it was traced with
+        self.selection = selection
+
+    @property
+    def meta(self) -> TraceMeta:
+        """Title, sizes, conventions and number policy of the trace."""
+        return self.raw.meta
+
+    @property
+    def steps(self) -> list[Step]:
+        """The steps shown (all, or those of :meth:`only`), in the order of the calculation."""
+        if self.selection is None:
+            return list(self.raw.steps)
+        return [step for step in self.raw.steps if self.selection.shows(step)]
+
+    def __getitem__(self, key: str) -> Step:
+        return self.raw[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def keys(self) -> list[str]:
+        """The keys of the steps shown, in order."""
+        return [step.key for step in self.steps]
+
+    def operands(self, key: str) -> dict[str, Step]:
+        """The steps that ``key`` was computed from, by key, in the order of its op."""
+        return {name: self.raw[name] for name in self.raw[key].operands}
+
+    def select(self, *patterns: str) -> list[Step]:
+        """The steps whose keys match any shell pattern (``"s1.h_*"``, ``"dW_??"``), in trace
+        order; without a sequence prefix a pattern means every sequence. KeyError names a
+        pattern that matches nothing."""
+        return self.raw.select(list(patterns))
+
+    def only(self, *, steps: Any = None, phases: Any = ()) -> Trace:
+        """A view of some time steps (``2``, ``"1-3"``) and phases (``"forward"``, ...)."""
+        return Trace(self.raw, self.scenario, printers.selection(steps, phases))
+
+    def other_chain(self) -> CoreTrace:
+        """The same calculation with the other carry: the hand-rounded chain of an exact
+        trace, the exact one of a rounded trace (the HTML page's toggle shows both)."""
+        from rnntrace.engine import trace_scenario
+
+        policy = self.scenario.numbers
+        flipped = "exact" if policy.carry == "rounded" else "rounded"
+        return trace_scenario(self.scenario, replace(policy, carry=flipped))
+
+    def __repr__(self) -> str:
+        meta = self.meta
+        return (f"<rnntrace.Trace {meta.title!r}: {len(self)} steps, carry {meta.carry}, "
+                f"{meta.decimals} decimals>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        return printers.to_html(self, fragment=True)
+
+    def _repr_markdown_(self) -> str:
+        return printers.to_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        return printers.to_latex(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self) if cycle else printers.to_text(self))
+
+
+class Report:
+    """The grade of one answer sheet: each asked quantity's verdict (correct, carried error,
+    rounding drift, wrong, missing, ...), the scores and the tolerance rule."""
+
+    def __init__(self, grade: Grade, grader: Grader, carried_credit: str, unknown: Any) -> None:
+        self.grade = grade  #: rnntrace.verify.Grade, as `rnntrace verify` computes it
+        self.grader = grader
+        self.carried_credit = carried_credit
+        self.unknown = tuple(unknown)
+
+    @property
+    def all_correct(self) -> bool:
+        """True when every quantity is correct or off only by rounding drift."""
+        return self.grade.all_correct
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """Key -> verdict, in the order of the calculation."""
+        return {item.key: item.verdict for item in self.grade.items}
+
+    @property
+    def score(self) -> float:
+        """Points earned, carried errors counted with the carried-error credit."""
+        from rnntrace.verify.batch import scores
+
+        return scores(self.grade, self.carried_credit)[1]
+
+    @property
+    def max_score(self) -> float:
+        """The points of the judged quantities."""
+        return self.grade.max_score
+
+    def to_text(self, width: int = printers.TEXT_WIDTH) -> str:
+        """The report `rnntrace verify` prints: the table, the scores and the rule."""
+        from rnntrace.verify.report import grade_table
+
+        table = grade_table(self.grade, self.grader, carried_credit=self.carried_credit,
+                            unknown=self.unknown)  # fmt: skip
+        return _rich_text([table], width)
+
+    def _rows(self) -> list[list[str]]:
+        from rnntrace.verify.report import difference_text, number
+
+        digits = self.grader.decimals + 1
+        return [
+            [item.key, item.verdict, ", ".join(number(float(v), digits) for v in item.expected),
+             ", ".join(item.answer.texts) if item.answer else "", difference_text(item, digits)]
+            for item in self.grade.items
+        ]  # fmt: skip
+
+    def _summary(self) -> str:
+        return (f"Score {self.score:g} / {self.max_score:g} ({self.carried_credit} credit for "
+                f"carried errors). Tolerance: {self.grader.rule}.")  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"<rnntrace.Report {self.grade.name!r}: {self._summary()}>"
+
+    def _repr_html_(self) -> str:
+        head = ("key", "verdict", "expected", "given", "difference")
+        return _table(head, self._rows(), False) + f"<p>{html.escape(self._summary())}</p>"
+
+    def _repr_markdown_(self) -> str:
+        head = ("key", "verdict", "expected", "given", "difference")
+        return _table(head, self._rows(), True) + "\n" + self._summary() + "\n"
+
+    def _repr_latex_(self) -> str:
+        from rnntrace.render.texescape import latex_text
+
+        rows = " \\\\\n".join(" & ".join(latex_text(c) for c in row[:4]) for row in self._rows())
+        return ("\\begin{tabular}{llll}\nkey & verdict & expected & given \\\\ \\hline\n"
+                f"{rows}\n\\end{{tabular}}\n\n{latex_text(self._summary())}\n")  # fmt: skip
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self) if cycle else self.to_text())
+
+
+class Training:
+    """A training run: every epoch's loss (before that epoch's update), the reported epochs
+    and the parameters after the last update."""
+
+    def __init__(self, result: TrainResult, scenario: Scenario) -> None:
+        self.result = result  #: rnntrace.engine.training.TrainResult
+        self.scenario = scenario
+
+    @property
+    def losses(self) -> list[float]:
+        """The loss of every epoch, before its update (epoch 1: the untrained model)."""
+        return self.result.losses
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The trained parameters after the last update."""
+        return self.result.params
+
+    def trained_scenario(self) -> Scenario:
+        """The scenario with the trained parameters (to trace the trained model)."""
+        from rnntrace.engine.training import with_params
+
+        return with_params(self.scenario, self.result.params)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The run as `rnntrace train --format json` writes it."""
+        from rnntrace.engine.training import document
+
+        return document(self.result, self.scenario)
+
+    def _rows(self) -> list[list[str]]:
+        return [[f"{f.epoch:,}", f"{f.loss:.4f}", f"{f.grad_norm:.4f}", "yes" if f.clipped else "no"]
+                for f in self.result.reported]  # fmt: skip
+
+    def __repr__(self) -> str:
+        first, last = self.losses[0], self.losses[-1]
+        return (f"<rnntrace.Training {self.result.settings.describe()}: loss {first:.6g} -> "
+                f"{last:.6g}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from rnntrace.render.html import loss_curve_svg
+
+        text = html.escape(self.result.settings.describe())
+        table = _table(("epoch", "loss", "grad norm", "clipped"), self._rows(), False)
+        return f"<p>Training: {text}</p>{table}{loss_curve_svg(self.losses)}"
+
+    def _repr_markdown_(self) -> str:
+        table = _table(("epoch", "loss", "grad norm", "clipped"), self._rows(), True)
+        return f"Training: {self.result.settings.describe()}\n\n{table}"
+
+    def _repr_latex_(self) -> str:
+        from rnntrace.render.training import render_training_latex
+
+        return render_training_latex(self.document)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from rnntrace.render.training import render_training_text
+
+        p.text(repr(self) if cycle else _rich_text(list(render_training_text(self.document))))
+
+
+class Comparison:
+    """The steps whose values differ between two traces, with the largest difference."""
+
+    def __init__(self, before: Trace, after: Trace) -> None:
+        self.rows: list[tuple[str, float]] = []
+        for step in before.raw:
+            if step.key in after.raw and after.raw[step.key].shape == step.shape:
+                change = np.abs(after.raw[step.key].carried - step.carried)
+                largest = float(change.max()) if change.size else 0.0
+                if largest > 0:
+                    self.rows.append((step.key, largest))
+        self.before, self.after = before, after
+
+    @property
+    def changed(self) -> list[str]:
+        """The keys whose values changed, in the order of the calculation."""
+        return [key for key, _ in self.rows]
+
+    def _cells(self) -> list[list[str]]:
+        digits = self.before.meta.decimals + 1
+        return [
+            [key, ", ".join(f"{v:.{digits}f}" for v in self.before.raw[key].carried.ravel()[:6]),
+             ", ".join(f"{v:.{digits}f}" for v in self.after.raw[key].carried.ravel()[:6]),
+             f"{largest:.{digits}g}"]
+            for key, largest in self.rows
+        ]  # fmt: skip
+
+    _HEAD = ("key", "before", "after", "largest change")
+
+    def __repr__(self) -> str:
+        return f"<rnntrace.Comparison: {len(self.rows)} steps changed>"
+
+    def _repr_html_(self) -> str:
+        return _table(self._HEAD, self._cells(), False)
+
+    def _repr_markdown_(self) -> str:
+        return _table(self._HEAD, self._cells(), True)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        lines = [f"{k}: {b} -> {a} (largest change {c})" for k, b, a, c in self._cells()]
+        p.text(repr(self) if cycle else "\n".join([repr(self), *lines]))

@@ -1,0 +1,329 @@
+"""The interactive worked solution: one self-contained HTML page (no network), maths as
+MathML, readable without JavaScript.
+
+Every number is a ``<span class="n" data-k=STEP data-i=ENTRY>``: the script finds the step
+that made it (provenance: that step, its operands and the given data and earlier results of
+its equation are highlighted, and its formula shown), and swaps every number between the
+exact chain and the hand-rounded one (both embedded as data). Keys j/n and k/p go to the
+next and previous step. All user text (title, tokens, labels, notation) is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from rnntrace.render import numfmt
+from rnntrace.render.html_assets import CSS, JS
+from rnntrace.render.html_math import latex_mathml, math, symbol_mathml
+from rnntrace.render.prose import Heading, Math, Prose, Word, headings, model_sentences
+from rnntrace.render.select import Selection
+from rnntrace.trace import Step, Trace
+
+_FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
+MAX_ROW_TERMS = 12  # a mat-vec row longer than this is not written out term by term
+
+
+@dataclass(frozen=True)
+class HtmlSettings:
+    """``decimals`` shown (default: the trace's); ``fragment``: a part to embed (no script,
+    no document head), as Jupyter shows a trace."""
+
+    decimals: int | None = None
+    fragment: bool = False
+
+
+def prose_html(prose: Prose) -> str:
+    """A sentence: text escaped, words as code, maths as MathML."""
+    return "".join(
+        math(latex_mathml(part)) if isinstance(part, Math)
+        else f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
+        for part in prose.parts
+    )  # fmt: skip
+
+
+def _pattern(step: Step) -> list[Any]:
+    """The step's formula as items: an int is an operand, ``("T", i)`` an operand transposed,
+    a string an operator or a number."""
+    op, n = step.op, len(step.operands)
+    if op == "matvec" and n == 2:
+        return [("T", 0) if step.info.get("transpose") else 0, 1]
+    if op in ("add", "total") and n:
+        return [i // 2 if i % 2 == 0 else "+" for i in range(2 * n - 1)]
+    if op == "activation" and n == 1:
+        return [_FUNCTIONS.get(str(step.info.get("activation")), "f"), "(", 0, ")"]
+    if op in ("sigmoid", "exp", "softmax") and n == 1:
+        return [{"sigmoid": "σ"}.get(op, op), "(", 0, ")"]
+    if op == "hadamard" and n == 2:
+        return [0, "⊙", 1]
+    if op == "outer" and n == 2:
+        return [0, ("T", 1)]
+    if op == "sgd" and n == 2:
+        return [0, "−", numfmt.number(step.info.get("learning_rate", 0), 12, "−"), "·", 1]
+    if op == "scale_by" and n == 2:
+        return [0, "·", 1]
+    if op == "decay" and n == 2:
+        return [0, "+", numfmt.number(step.info.get("weight", 0), 12, "−"), "·", 1]
+    if not n:
+        return []
+    inner: list[Any] = [i // 2 if i % 2 == 0 else "," for i in range(2 * n - 1)]
+    return [op.replace("_", " "), "(", *inner, ")"]
+
+
+def _mo(item: str) -> str:
+    if item.replace(".", "").replace("−", "").isdigit():
+        return f"<mn>{escape(item)}</mn>"
+    return f"<mi>{escape(item)}</mi>" if len(item) > 1 and item.isalpha() else f"<mo>{escape(item)}</mo>"
+
+
+class HtmlPrinter:
+    """Writes a trace as the page's body, step after step, under the one structure of
+    headings (part, pass, time step) that every printer uses."""
+
+    def __init__(self, trace: Trace, selection: Selection | None, settings: HtmlSettings,
+                 other: Trace | None) -> None:  # fmt: skip
+        self.trace, self.settings = trace, settings
+        self.selection = selection or Selection()
+        self.d = trace.meta.decimals if settings.decimals is None else settings.decimals
+        self.index = {step.key: i for i, step in enumerate(trace.steps)}
+        rounded = trace.meta.carry == "rounded"
+        self.exact = other if rounded else trace
+        self.hand = trace if rounded else other
+        self.chain = "r" if rounded else "x"
+        self.shown_text: dict[int, list[str]] = {}
+        self.toc: list[tuple[int, str, str]] = []  # (level, anchor, title)
+
+    # -- numbers --------------------------------------------------------------------------
+    def texts(self, step: Step, chain: str) -> list[str] | None:
+        """The entries of a step as written in one chain (exact: 3 more decimals)."""
+        source = self.exact if chain == "x" else self.hand
+        if source is None or step.key not in source:
+            return None
+        other = source[step.key]
+        flat = other.carried.ravel().tolist()
+        if chain == "x" or other.op in numfmt.AS_WRITTEN_OPS:
+            return [numfmt.number(v, self.d + 3) for v in flat]
+        return [numfmt.fixed(v, self.d) for v in flat]
+
+    def shown(self, k: int) -> list[str]:
+        if k not in self.shown_text:
+            step = self.trace.steps[k]
+            texts = self.texts(step, self.chain)
+            self.shown_text[k] = texts or [numfmt.number(v, self.d) for v in step.carried.ravel()]
+        return self.shown_text[k]
+
+    def num(self, k: int, i: int) -> str:
+        return f'<span class="n" data-k="{k}" data-i="{i}">{self.shown(k)[i]}</span>'
+
+    def value(self, k: int) -> str:
+        """A step's value: a number, a row of numbers in brackets, or a matrix."""
+        step = self.trace.steps[k]
+        shape = step.shape
+        if len(shape) == 2 and shape[0] > 1:
+            cells = "".join(self.num(k, i) for i in range(step.value.size))
+            return f'<span class="rt-m" style="grid-template-columns:repeat({shape[1]},auto)">{cells}</span>'
+        if step.value.size == 1:
+            return self.num(k, 0)
+        return "[" + ", ".join(self.num(k, i) for i in range(step.value.size)) + "]"
+
+    # -- steps ----------------------------------------------------------------------------
+    def sources(self, step: Step) -> list[int]:
+        """The given data and earlier results the step's equation starts from: its operands,
+        with those made at the same time step and phase (z_t for h_t) replaced by theirs."""
+        found: list[int] = []
+        todo = list(step.operands)
+        while todo:
+            key = todo.pop(0)
+            part = self.trace[key]
+            inner = (part.time == step.time and part.sequence == step.sequence
+                     and part.phase == step.phase and part.operands)  # fmt: skip
+            if inner and part.op not in numfmt.AS_WRITTEN_OPS:
+                todo[:0] = list(part.operands)
+            elif self.index[key] not in found:
+                found.append(self.index[key])
+        return found
+
+    def formula(self, step: Step) -> str:
+        parts = []
+        for item in _pattern(step):
+            if isinstance(item, int):
+                parts.append(symbol_mathml(self.trace[step.operands[item]]))
+            elif isinstance(item, tuple):
+                parts.append(f"<msup><mrow>{symbol_mathml(self.trace[step.operands[item[1]]])}"
+                             "</mrow><mo>⊤</mo></msup>")  # fmt: skip
+            else:
+                parts.append(_mo(item))
+        lhs, rhs = symbol_mathml(step), "".join(parts)
+        if not parts or lhs in (rhs, f"<mrow>{rhs}</mrow>"):  # W_xh x_1 is its own formula
+            return math(lhs)
+        return math(f"<mrow>{lhs}<mo>=</mo>{rhs}</mrow>")
+
+    def substituted(self, step: Step) -> str:
+        out = []
+        for item in _pattern(step):
+            if isinstance(item, int):
+                out.append(self.value(self.index[step.operands[item]]))
+            elif isinstance(item, tuple):
+                out.append(self.value(self.index[step.operands[item[1]]]) + "ᵀ")
+            else:
+                out.append(escape(item))
+        return " ".join(out)
+
+    def work(self, step: Step, k: int) -> str:
+        """Row by row for a matrix times a vector; entry by entry for a function."""
+        if step.op == "matvec" and len(step.operands) == 2 and step.value.ndim == 1:
+            a, b = (self.index[key] for key in step.operands)
+            rows, cols = self.trace[step.operands[0]].shape
+            flip = bool(step.info.get("transpose"))  # row r of Aᵀ is column r of A
+            if flip:
+                rows, cols = cols, rows
+            if cols > MAX_ROW_TERMS:
+                return ""
+            lines = []
+            for r in range(rows):
+                at = [c * rows + r if flip else r * cols + c for c in range(cols)]
+                terms = " + ".join(f"{self.num(a, at[c])}×{self.num(b, c)}"
+                                   for c in range(cols))  # fmt: skip
+                lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
+            return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
+        if step.op in ("activation", "sigmoid") and step.value.ndim == 1:
+            name = _FUNCTIONS.get(str(step.info.get("activation", step.op)), step.op)
+            a = self.index[step.operands[0]]
+            entries = ", ".join(f"{name}({self.num(a, i)}) = {self.num(k, i)}"
+                                for i in range(step.value.size))  # fmt: skip
+            return f'<div class="rt-work">{entries}</div>'
+        return ""
+
+    def step_html(self, step: Step) -> str:
+        k = self.index[step.key]
+        given = step.op in ("given", "input")
+        summary = (f"<summary>{math(symbol_mathml(step))}<span class=\"rt-label\">"
+                   f"{escape(step.label)}</span></summary>")  # fmt: skip
+        body = ""
+        if not given:
+            body = f'<div class="rt-formula">{self.formula(step)}</div>'
+            sub = self.substituted(step)
+            body += f'<div class="rt-work">= {sub}</div>' if sub else ""
+            body += self.work(step, k)
+        value = f'<div class="rt-value">{math(symbol_mathml(step))} = {self.value(k)}</div>'
+        key = escape(step.key)
+        return (f'<details class="rt-step" id="s{k}" data-key="{key}" open>'
+                f"{summary}{body}{value}</details>\n")  # fmt: skip
+
+    # -- the page -------------------------------------------------------------------------
+    def heading(self, item: Heading) -> str:
+        anchor = f"h{len(self.toc)}"
+        title = prose_html(item.prose)
+        self.toc.append((item.level, anchor, title))
+        level = item.level + 2
+        return f'<h{level} id="{anchor}">{title}</h{level}>\n'
+
+    def body(self) -> Iterator[str]:
+        """The steps under their headings."""
+        path: list[object] = []
+        chunk: list[str] = []
+        for step in self.trace.steps:
+            if not self.selection.shows(step):
+                continue
+            heads = headings(self.trace, step)
+            idents = [h.ident for h in heads]
+            same = 0
+            while same < min(len(path), len(idents)) and path[same] == idents[same]:
+                same += 1
+            chunk.extend(self.heading(h) for h in heads[same:])
+            path = idents
+            chunk.append(self.step_html(step))
+            if len(chunk) > 200:
+                yield "".join(chunk)
+                chunk = []
+        yield "".join(chunk)
+
+    def header(self) -> str:
+        meta = self.trace.meta
+        out = [f"<h1>{escape(meta.title)}</h1>"]
+        if meta.description:
+            out.append(f"<p>{escape(meta.description)}</p>")
+        out.extend(f"<p>{prose_html(p)}</p>" for p in model_sentences(self.trace))
+        chain = ("every intermediate result rounded to "
+                 f"{meta.decimals} decimals before it is used again, as by hand"
+                 if meta.carry == "rounded" else "exact (float64) arithmetic")  # fmt: skip
+        out.append(f'<p class="rt-note">Numbers: {escape(chain)}. Click a number to see the '
+                   "step that made it and what it was made from.</p>")  # fmt: skip
+        return "\n".join(out) + "\n"
+
+    def contents(self) -> str:
+        items = "".join(f'<li class="rt-l{level}"><a href="#{anchor}">{title}</a></li>'
+                        for level, anchor, title in self.toc)  # fmt: skip
+        return f'<nav class="rt-toc" aria-label="Contents"><ol>{items}</ol></nav>\n'
+
+    def data(self) -> str:
+        """The numbers of both chains and each step's operands and sources, as JSON."""
+        steps = self.trace.steps
+        shown = [i for i, s in enumerate(steps) if self.selection.shows(s)]
+        used = sorted({*shown, *(self.index[o] for i in shown for o in steps[i].operands)})
+        doc: dict[str, Any] = {"chain": self.chain, "k": {}, "o": {}, "s": {}}
+        for which in ("x", "r"):
+            table = {i: self.texts(steps[i], which) for i in used}
+            if all(v is not None for v in table.values()):
+                doc[which] = table
+        for i in used:
+            doc["k"][i] = steps[i].key
+            doc["o"][i] = [self.index[o] for o in steps[i].operands]
+            doc["s"][i] = self.sources(steps[i])
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        # inside <script>: no "</script>" or "<!--" can close or confuse it
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_html(
+    trace: Trace,
+    selection: Selection | None = None,
+    settings: HtmlSettings | None = None,
+    other: Trace | None = None,
+) -> Iterator[str]:
+    """The page in chunks. ``other`` is the same calculation with the other carry (the
+    hand-rounded chain of an exact trace, or the exact one of a rounded trace): with it the
+    page can show either."""
+    settings = settings or HtmlSettings()
+    printer = HtmlPrinter(trace, selection, settings, other)
+    body = list(printer.body())
+    head = printer.header()
+    if settings.fragment:
+        yield f'<div class="rt"><style>{CSS}</style>{head}{printer.contents()}'
+        yield from body
+        yield "</div>"
+        return
+    title = escape(trace.meta.title)
+    yield ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">'
+           f"<title>{title}</title><style>{CSS}</style></head>\n"
+           f'<body data-chain="{printer.chain}"><div class="rt">\n'
+           '<div id="rt-controls" hidden><button type="button" id="rt-chain"></button> '
+           '<span class="rt-note">j / k: next / previous step; Esc: clear</span></div>\n')  # fmt: skip
+    yield head + printer.contents()
+    yield from body
+    yield '<div id="rt-panel" hidden role="status"></div></div>\n'
+    yield f'<script type="application/json" id="rt-data">{printer.data()}</script>\n'
+    yield f"<script>{JS}</script>\n</body></html>\n"
+
+
+def loss_curve_svg(losses: Sequence[float], width: int = 360, height: int = 120) -> str:
+    """A loss curve as an inline SVG (sampled to at most ``width`` points)."""
+    values = np.asarray(losses, dtype=float)
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        return ""
+    step = max(1, values.size // width)
+    sampled = values[::step]
+    low, high = float(sampled.min()), float(sampled.max())
+    span = (high - low) or 1.0
+    xs = np.linspace(0, width, sampled.size)
+    ys = height - (sampled - low) / span * (height - 10) - 5
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'role="img" aria-label="loss curve"><polyline fill="none" stroke="#1f5fbf" '
+            f'stroke-width="1.5" points="{points}"/></svg>')  # fmt: skip
