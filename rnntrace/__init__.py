@@ -42,12 +42,13 @@ _ERRORS = {"NumericError", "RnntraceError", "ScenarioError"}
 
 
 class _Package(types.ModuleType):
-    """The package, whose name ``trace`` is the API's function: importing the internal
-    module ``rnntrace/trace.py`` (until it moves to an internal package) does not rebind it.
-    That module stays importable by its full name (``from rnntrace.trace import Step``)."""
+    """The package, whose names ``trace`` and ``verify`` are the API's functions: importing
+    the internal modules ``rnntrace/trace.py`` and ``rnntrace/verify/`` (until they move to an
+    internal package) does not rebind them. Those modules stay importable by their full
+    names (``from rnntrace.trace import Step``)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "trace" and isinstance(value, types.ModuleType):
+        if name in __all__ and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

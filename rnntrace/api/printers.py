@@ -58,7 +58,8 @@ def to_text(
     raw, chosen = _parts(trace, steps, phases)
     settings = TextSettings(decimals=decimals, full=full, styled=False)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, highlight=False)
+    console = Console(file=buffer, width=width, color_system=None, highlight=False,
+                      force_jupyter=False)  # a string, not a display in Jupyter
     console.print(Group(*merge_texts(render_text(raw, chosen, settings))), soft_wrap=True)
     return buffer.getvalue()
 

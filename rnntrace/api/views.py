@@ -29,7 +29,8 @@ def _rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> 
     from rich.console import Console, Group
 
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, highlight=False).print(
+    Console(file=buffer, width=width, color_system=None, highlight=False,
+            force_jupyter=False).print(
         Group(*renderables)
     )
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
