@@ -68,14 +68,20 @@ def test_docs_api_md_examples_run(monkeypatch):
 
 
 def test_import_rnntrace_does_not_import_the_api_or_numpy():
-    code = "import sys, rnntrace; print(sorted(m for m in sys.modules if m.startswith(('rnntrace', 'numpy'))))"
+    code = (
+        "import sys, rnntrace; "
+        "print(sorted(m for m in sys.modules if m.startswith(('rnntrace', 'numpy'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['rnntrace']"
 
 
 def test_trace_and_verify_stay_functions_when_the_internal_modules_are_imported():
-    code = ("import rnntrace, rnntrace.engine, importlib; importlib.import_module('rnntrace.trace'); import rnntrace.verify.judge;"
-            "print(type(rnntrace.trace).__name__, type(rnntrace.verify).__name__)")  # fmt: skip
+    code = (
+        "import rnntrace, rnntrace.engine, importlib; importlib.import_module('rnntrace.trace');"
+        "import rnntrace.verify.judge;"
+        "print(type(rnntrace.trace).__name__, type(rnntrace.verify).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["function", "function"]
 

@@ -137,9 +137,11 @@ def test_without_javascript_the_controls_stay_hidden_and_steps_are_open(page):
 
 def test_user_text_is_escaped_everywhere(tmp_path):
     hostile = "<script>alert(1)</script>"
-    text = SENTIMENT.read_text(encoding="utf-8").replace(
-        'title: "Sentiment of two book reviews"', f'title: "{hostile}"'
-    ).replace("description: >-", "description: >-\n  <img src=x onerror=alert(2)>")
+    text = (
+        SENTIMENT.read_text(encoding="utf-8")
+        .replace('title: "Sentiment of two book reviews"', f'title: "{hostile}"')
+        .replace("description: >-", "description: >-\n  <img src=x onerror=alert(2)>")
+    )
     out = rnntrace.to_html(rnntrace.trace(text))
     assert hostile not in out and "<img" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
@@ -156,7 +158,8 @@ def test_the_embedded_data_cannot_close_its_script_element():
     ("tex", "mathml"),
     [
         ("h_{2}", "<msub><mi>h</mi><mn>2</mn></msub>"),
-        (r"\hat{y}_{6}", '<msub><mover accent="true"><mi>y</mi><mo>^</mo></mover><mn>6</mn></msub>'),
+        (r"\hat{y}_{6}",
+         '<msub><mover accent="true"><mi>y</mi><mo>^</mo></mover><mn>6</mn></msub>'),
         (r"\frac{\partial L}{\partial b_o}",
          "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi>"
          "<msub><mi>b</mi><mi>o</mi></msub></mrow></mfrac>"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +39,7 @@ __all__ = [
     "with_params",
 ]
 
-Source = Union[Scenario, str, Path, Mapping[str, Any]]
+Source = Scenario | str | Path | Mapping[str, Any]
 DEFAULT_EPOCHS = 100  # as `rnntrace train` without --epochs or train.epochs
 
 

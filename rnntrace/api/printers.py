@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from rnntrace.api.views import Trace
     from rnntrace.render.select import Selection
     from rnntrace.trace import Trace as CoreTrace
 
-    AnyTrace = Union[Trace, CoreTrace]
+    AnyTrace: TypeAlias = Trace | CoreTrace
 
 TEXT_WIDTH = 80  # as `rnntrace run -o FILE` writes
 
@@ -25,7 +27,9 @@ def selection(steps: int | str | tuple[int, int] | None, phases: Any) -> Selecti
     chosen = (phases,) if isinstance(phases, str) else tuple(phases or ())
     for phase in chosen:
         if phase not in PHASE_GROUPS:
-            raise RnntraceError(f"phase: expected one of {', '.join(PHASE_GROUPS)}, found {phase!r}")
+            raise RnntraceError(
+                f"phase: expected one of {', '.join(PHASE_GROUPS)}, found {phase!r}"
+            )
     first = last = None
     if isinstance(steps, int):
         first, last = parse_steps(str(steps))
@@ -38,10 +42,13 @@ def selection(steps: int | str | tuple[int, int] | None, phases: Any) -> Selecti
 
 def _parts(trace: AnyTrace, steps: Any, phases: Any) -> tuple[CoreTrace, Selection]:
     """The engine's trace and what to show of it: a view's own selection unless given."""
-    raw = getattr(trace, "raw", trace)
-    if steps is None and not phases and getattr(trace, "selection", None) is not None:
-        return raw, trace.selection  # type: ignore[union-attr]
-    return raw, selection(steps, phases)
+    from rnntrace.api.views import Trace as View
+
+    if not isinstance(trace, View):
+        return trace, selection(steps, phases)
+    if steps is None and not phases and trace.selection is not None:
+        return trace.raw, trace.selection
+    return trace.raw, selection(steps, phases)
 
 
 def to_text(
@@ -58,8 +65,9 @@ def to_text(
     raw, chosen = _parts(trace, steps, phases)
     settings = TextSettings(decimals=decimals, full=full, styled=False)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, highlight=False,
-                      force_jupyter=False)  # a string, not a display in Jupyter
+    console = Console(
+        file=buffer, width=width, color_system=None, highlight=False, force_jupyter=False
+    )  # a string, not a display in Jupyter
     console.print(Group(*merge_texts(render_text(raw, chosen, settings))), soft_wrap=True)
     return buffer.getvalue()
 

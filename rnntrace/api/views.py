@@ -29,10 +29,9 @@ def _rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> 
     from rich.console import Console, Group
 
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, highlight=False,
-            force_jupyter=False).print(
-        Group(*renderables)
-    )
+    Console(
+        file=buffer, width=width, color_system=None, highlight=False, force_jupyter=False
+    ).print(Group(*renderables))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
@@ -242,7 +241,7 @@ class Training:
         return document(self.result, self.scenario)
 
     def _rows(self) -> list[list[str]]:
-        return [[f"{f.epoch:,}", f"{f.loss:.4f}", f"{f.grad_norm:.4f}", "yes" if f.clipped else "no"]
+        return [[f"{f.epoch:,}", f"{f.loss:.4f}", f"{f.grad_norm:.4f}", "yes" * f.clipped or "no"]
                 for f in self.result.reported]  # fmt: skip
 
     def __repr__(self) -> str:

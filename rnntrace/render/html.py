@@ -78,7 +78,11 @@ def _pattern(step: Step) -> list[Any]:
 def _mo(item: str) -> str:
     if item.replace(".", "").replace("−", "").isdigit():
         return f"<mn>{escape(item)}</mn>"
-    return f"<mi>{escape(item)}</mi>" if len(item) > 1 and item.isalpha() else f"<mo>{escape(item)}</mo>"
+    return (
+        f"<mi>{escape(item)}</mi>"
+        if len(item) > 1 and item.isalpha()
+        else f"<mo>{escape(item)}</mo>"
+    )
 
 
 class HtmlPrinter:
@@ -126,7 +130,8 @@ class HtmlPrinter:
         shape = step.shape
         if len(shape) == 2 and shape[0] > 1:
             cells = "".join(self.num(k, i) for i in range(step.value.size))
-            return f'<span class="rt-m" style="grid-template-columns:repeat({shape[1]},auto)">{cells}</span>'
+            grid = f"grid-template-columns:repeat({shape[1]},auto)"
+            return f'<span class="rt-m" style="{grid}">{cells}</span>'
         if step.value.size == 1:
             return self.num(k, 0)
         return "[" + ", ".join(self.num(k, i) for i in range(step.value.size)) + "]"
@@ -304,7 +309,8 @@ def render_html(
            f"<title>{title}</title><style>{CSS}</style></head>\n"
            f'<body data-chain="{printer.chain}"><div class="rt">\n'
            '<div id="rt-controls" hidden><button type="button" id="rt-chain"></button> '
-           '<span class="rt-note">j / k: next / previous step; Esc: clear</span></div>\n')  # fmt: skip
+           '<span class="rt-note">j / k: next / previous step; Esc: clear</span>'
+           "</div>\n")  # fmt: skip
     yield head + printer.contents()
     yield from body
     yield '<div id="rt-panel" hidden role="status"></div></div>\n'
