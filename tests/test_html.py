@@ -184,3 +184,31 @@ def test_a_phase_and_steps_choose_the_part_shown():
     out = rnntrace.to_html(rnntrace.trace(SENTIMENT), steps=2, phases="forward")
     assert "Time step 2" in out and "Time step 3" not in out
     assert "Backpropagation" not in out
+
+
+def test_export_format_html_writes_the_worksheet_its_key_and_the_assignment(tmp_path):
+    sheet = tmp_path / "hw.html"
+    subprocess.run([sys.executable, "-m", "rnntrace", "export", str(SENTIMENT), "--ask",
+                    "s1.h_2,L,dW_hh", "--format", "html", "-o", str(sheet)],
+                   check=True, cwd=ROOT, capture_output=True)  # fmt: skip
+    worksheet = sheet.read_text(encoding="utf-8")
+    key = (tmp_path / "hw-key.html").read_text(encoding="utf-8")
+    assert (tmp_path / "hw.assignment.yaml").exists()
+    _parse(worksheet), _parse(key)
+    # a blank per number asked: h_2 (3), L (1), dW_hh (3 x 3); no answers, no script
+    assert worksheet.count('class="rt-blank" title=') == 3 + 1 + 9
+    assert "<script" not in worksheet
+    rounded = rnntrace.trace(SENTIMENT, carry="rounded")
+    for key_name in ("s1.h_2", "L", "dW_hh"):
+        for value in rounded[key_name].carried.ravel():
+            assert f">{_fixed(float(value), 3)}</span>" in key
+    assert ">0.402</span>" not in worksheet  # h_2's first entry
+    ids = re.findall(r' id="([^"]+)"', key)
+    assert len(ids) == len(set(ids))
+
+
+def test_export_pdf_goes_with_latex_only(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "rnntrace", "export", str(SENTIMENT), "--format",
+                           "html", "--pdf", "-o", str(tmp_path / "hw.html")],
+                          cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2 and "--pdf goes with --format latex" in done.stderr

@@ -297,22 +297,33 @@ def render_html(
     settings = settings or HtmlSettings()
     printer = HtmlPrinter(trace, selection, settings, other)
     body = list(printer.body())
-    head = printer.header()
-    if settings.fragment:
-        yield f'<div class="rt"><style>{CSS}</style>{head}{printer.contents()}'
-        yield from body
+    content = [printer.header(), printer.contents(), *body]
+    return document(printer, trace.meta.title, content, fragment=settings.fragment)
+
+
+def document(
+    printer: HtmlPrinter, title: str, content: Sequence[str], *, fragment: bool = False,
+    script: bool = True,
+) -> Iterator[str]:  # fmt: skip
+    """The whole page around ``content``: the stylesheet, and (unless a ``fragment`` or no
+    ``script``) the controls, the provenance panel, the numbers as data and the script."""
+    if fragment:
+        yield f'<div class="rt"><style>{CSS}</style>'
+        yield from content
         yield "</div>"
         return
-    title = escape(trace.meta.title)
     yield ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f"<title>{title}</title><style>{CSS}</style></head>\n"
-           f'<body data-chain="{printer.chain}"><div class="rt">\n'
-           '<div id="rt-controls" hidden><button type="button" id="rt-chain"></button> '
-           '<span class="rt-note">j / k: next / previous step; Esc: clear</span>'
-           "</div>\n")  # fmt: skip
-    yield head + printer.contents()
-    yield from body
+           f"<title>{escape(title)}</title><style>{CSS}</style></head>\n"
+           f'<body data-chain="{printer.chain}"><div class="rt">\n')  # fmt: skip
+    if script:
+        yield ('<div id="rt-controls" hidden><button type="button" id="rt-chain"></button> '
+               '<span class="rt-note">j / k: next / previous step; Esc: clear</span>'
+               "</div>\n")  # fmt: skip
+    yield from content
+    if not script:
+        yield "</div></body></html>\n"
+        return
     yield '<div id="rt-panel" hidden role="status"></div></div>\n'
     yield f'<script type="application/json" id="rt-data">{printer.data()}</script>\n'
     yield f"<script>{JS}</script>\n</body></html>\n"

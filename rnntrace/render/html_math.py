@@ -24,11 +24,11 @@ _GREEK = {
 }  # fmt: skip
 _OPERATORS = {
     "top": "⊤", "intercal": "⊤", "odot": "⊙", "times": "×", "cdot": "·", "prime": "′",
-    "sum": "∑", "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←", "log": "log",
-    "tanh": "tanh", "exp": "exp", "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
+    "sum": "∑", "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←", "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
     ";": "\u2005", "left": "", "right": "", "mid": "|", "approx": "≈", "leq": "≤", "geq": "≥",
     "in": "∈", "ne": "≠", "cdots": "⋯", "ldots": "…", "{": "{", "}": "}",
 }  # fmt: skip
+_FUNCTIONS = {"log", "tanh", "exp", "sin", "cos", "max", "min", "softmax"}
 _ACCENTS = {"hat": "^", "tilde": "~", "bar": "¯", "vec": "→", "widehat": "^", "widetilde": "~"}
 _FONTS = {"mathrm": "normal", "operatorname": "normal", "text": "normal", "mathbf": "bold",
           "boldsymbol": "bold-italic", "bm": "bold-italic", "mathit": "italic"}  # fmt: skip
@@ -118,6 +118,8 @@ class _Reader:
         if name in _FONTS:
             raw = self._raw_group()
             return f'<mi mathvariant="{_FONTS[name]}">{escape(raw)}</mi>'
+        if name in _FUNCTIONS:  # upright, as a multi-letter identifier is
+            return f"<mi>{name}</mi>"
         if name in _GREEK:
             return f"<mi>{_GREEK[name]}</mi>"
         if name in _OPERATORS:
