@@ -24,7 +24,8 @@ _GREEK = {
 }  # fmt: skip
 _OPERATORS = {
     "top": "⊤", "intercal": "⊤", "odot": "⊙", "times": "×", "cdot": "·", "prime": "′",
-    "sum": "∑", "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←", "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
+    "sum": "∑", "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←",
+    "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
     ";": "\u2005", "left": "", "right": "", "mid": "|", "approx": "≈", "leq": "≤", "geq": "≥",
     "in": "∈", "ne": "≠", "cdots": "⋯", "ldots": "…", "{": "{", "}": "}",
 }  # fmt: skip
