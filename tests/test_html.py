@@ -212,3 +212,26 @@ def test_export_pdf_goes_with_latex_only(tmp_path):
                            "html", "--pdf", "-o", str(tmp_path / "hw.html")],
                           cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 2 and "--pdf goes with --format latex" in done.stderr
+
+
+def test_a_large_page_packs_its_later_parts_and_loses_nothing(monkeypatch):
+    import base64
+    import zlib
+
+    import rnntrace.render.html as html_printer
+
+    tr = rnntrace.trace(SENTIMENT)
+    static = rnntrace.to_html(tr)
+    monkeypatch.setattr(html_printer, "STATIC_BYTES", 0)
+    large = rnntrace.to_html(tr)
+    packed = re.findall(
+        r'<script type="application/octet-stream" id="t\d+">([^<]*)</script>', large
+    )
+    assert len(packed) >= 3
+    unpacked = large.split("<noscript>")[1].split("</noscript>")[1]
+    for text in packed:
+        inflated = zlib.decompress(base64.b64decode(text)).decode("utf-8")
+        assert "</script" not in inflated
+        unpacked = unpacked.replace(text, inflated, 1)
+    keys = re.findall(r'<details class="rt-step" id="s\d+" data-key="([^"]+)"', static)
+    assert re.findall(r'<details class="rt-step" id="s\d+" data-key="([^"]+)"', unpacked) == keys

@@ -171,3 +171,28 @@ def test_a_screenshot_of_the_page_is_not_blank(chromium, tmp_path):
     assert pixels.shape[0] > 400 and pixels.shape[1] > 400
     assert len(np.unique(pixels)) > 20  # text, rules and links, not one colour
     assert (pixels < 128).mean() > 0.005  # some dark ink on the page
+
+
+def test_a_large_page_shows_its_later_parts_when_they_are_needed(chromium, tmp_path, monkeypatch):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    import rnntrace.render.html as html_printer
+
+    monkeypatch.setattr(html_printer, "STATIC_BYTES", 0)  # every page counts as large
+    page = rnntrace.to_html(rnntrace.trace(SENTIMENT))
+    assert page.count("class=\"rt-lazy\"") >= 3
+    _open(chromium, tmp_path, page)
+    wait = WebDriverWait(chromium, 10)
+    last = chromium.find_elements("css selector", "nav.rt-toc a")[-1]  # the update
+    _click(chromium, last)
+    number = wait.until(lambda d: d.find_elements(
+        "css selector", 'details[data-key="W_hh_new"] .rt-value .n'))[0]  # fmt: skip
+    _click(chromium, number)
+    wait.until(lambda d: _keys_with(d, "rt-focus") == {"W_hh_new"})
+    # the SGD step: W_hh' = W_hh - eta dL/dW_hh; dW_hh sits in an earlier part of the page
+    assert _keys_with(chromium, "rt-operand") == {"W_hh", "dW_hh"}
+    # a later number's provenance shows the part its operands are in: h_6 of review 1
+    _click(chromium, _value_of(chromium, "s1.h_2")[0])
+    wait.until(lambda d: _keys_with(d, "rt-focus") == {"s1.h_2"})
+    assert _keys_with(chromium, "rt-source") == {"W_xh", "s1.x_2", "W_hh", "s1.h_1", "b_h"}
+    assert chromium.get_log("browser") == []

@@ -1,7 +1,7 @@
 """The interactive worked solution: one self-contained HTML page (no network), maths as
 MathML, readable without JavaScript.
 
-Every number is a ``<span class="n" data-k=STEP data-i=ENTRY>``: the script finds the step
+Every number is a ``<span class=n data-k=STEP data-i=ENTRY>``: the script finds the step
 that made it (provenance: that step, its operands and the given data and earlier results of
 its equation are highlighted, and its formula shown), and swaps every number between the
 exact chain and the hand-rounded one (both embedded as data). Keys j/n and k/p go to the
@@ -10,7 +10,9 @@ next and previous step. All user text (title, tokens, labels, notation) is escap
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -27,6 +29,16 @@ from rnntrace.trace import Step, Trace
 
 _FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
 MAX_ROW_TERMS = 12  # a mat-vec row longer than this is not written out term by term
+BLOCK_STEPS = 40  # steps in a block of a large page, shown when needed
+STATIC_BYTES = 1_500_000  # a larger page shows its blocks with its script (opens fast)
+MAX_SUBSTITUTED = 36  # a matrix operand larger than this is named, not written out, in a formula
+
+
+LARGE_NOTE = (
+    '<noscript><p class="rt-note">This page is large: its script shows its later parts as '
+    "they are needed. Without JavaScript, write a part of the trace instead: rnntrace run "
+    "SCENARIO --format html --steps N-M.</p></noscript>\n"
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,8 @@ class HtmlPrinter:
         self.chain = "r" if rounded else "x"
         self.shown_text: dict[int, list[str]] = {}
         self.toc: list[tuple[int, str, str]] = []  # (level, anchor, title)
+        self.block_of: dict[int, int] = {}  # step index -> its block, on a large page
+        self.anchor_block: dict[str, int] = {}  # heading anchor -> its block
 
     # -- numbers --------------------------------------------------------------------------
     def texts(self, step: Step, chain: str) -> list[str] | None:
@@ -122,7 +136,7 @@ class HtmlPrinter:
         return self.shown_text[k]
 
     def num(self, k: int, i: int) -> str:
-        return f'<span class="n" data-k="{k}" data-i="{i}">{self.shown(k)[i]}</span>'
+        return f"<span class=n data-k={k} data-i={i}>{self.shown(k)[i]}</span>"
 
     def value(self, k: int) -> str:
         """A step's value: a number, a row of numbers in brackets, or a matrix."""
@@ -171,12 +185,15 @@ class HtmlPrinter:
     def substituted(self, step: Step) -> str:
         out = []
         for item in _pattern(step):
-            if isinstance(item, int):
-                out.append(self.value(self.index[step.operands[item]]))
-            elif isinstance(item, tuple):
-                out.append(self.value(self.index[step.operands[item[1]]]) + "ᵀ")
-            else:
+            if isinstance(item, str):
                 out.append(escape(item))
+                continue
+            operand = self.trace[step.operands[item if isinstance(item, int) else item[1]]]
+            if operand.value.ndim == 2 and operand.value.size > MAX_SUBSTITUTED:
+                shown = math(symbol_mathml(operand))  # its numbers are where it is given
+            else:
+                shown = self.value(self.index[operand.key])
+            out.append(shown if isinstance(item, int) else shown + "ᵀ")
         return " ".join(out)
 
     def work(self, step: Step, k: int) -> str:
@@ -212,10 +229,10 @@ class HtmlPrinter:
         body = ""
         if not given:
             body = f'<div class="rt-formula">{self.formula(step)}</div>'
-            sub = self.substituted(step)
-            body += f'<div class="rt-work">= {sub}</div>' if sub else ""
-            body += self.work(step, k)
-        value = f'<div class="rt-value">{math(symbol_mathml(step))} = {self.value(k)}</div>'
+            work = self.work(step, k)  # row by row: the substituted values are in it
+            sub = "" if work and step.op == "matvec" else self.substituted(step)
+            body += (f'<div class="rt-work">= {sub}</div>' if sub else "") + work
+        value = f'<div class="rt-value">= {self.value(k)}</div>'
         key = escape(step.key)
         return (f'<details class="rt-step" id="s{k}" data-key="{key}" open>'
                 f"{summary}{body}{value}</details>\n")  # fmt: skip
@@ -228,10 +245,14 @@ class HtmlPrinter:
         level = item.level + 2
         return f'<h{level} id="{anchor}">{title}</h{level}>\n'
 
-    def body(self) -> Iterator[str]:
-        """The steps under their headings."""
+    def blocks(self) -> list[tuple[str, list[int], list[str]]]:
+        """The steps under their headings, in blocks of about BLOCK_STEPS steps: each its
+        HTML, its steps (indices) and the anchors of its headings."""
         path: list[object] = []
+        out: list[tuple[str, list[int], list[str]]] = []
         chunk: list[str] = []
+        ks: list[int] = []
+        anchors: list[str] = []
         for step in self.trace.steps:
             if not self.selection.shows(step):
                 continue
@@ -240,13 +261,31 @@ class HtmlPrinter:
             same = 0
             while same < min(len(path), len(idents)) and path[same] == idents[same]:
                 same += 1
-            chunk.extend(self.heading(h) for h in heads[same:])
+            if len(ks) >= BLOCK_STEPS and same < len(idents):  # a block ends at a heading
+                out.append(("".join(chunk), ks, anchors))
+                chunk, ks, anchors = [], [], []
+            for heading in heads[same:]:
+                chunk.append(self.heading(heading))
+                anchors.append(self.toc[-1][1])
             path = idents
             chunk.append(self.step_html(step))
-            if len(chunk) > 200:
-                yield "".join(chunk)
-                chunk = []
-        yield "".join(chunk)
+            ks.append(self.index[step.key])
+        out.append(("".join(chunk), ks, anchors))
+        return out
+
+    def deferred(self, blocks: list[tuple[str, list[int], list[str]]]) -> Iterator[str]:
+        """A large page: the first block as it is, every other compressed (zlib, base64) in
+        a script element: a tenth of the bytes to read, nothing to lay out until the script
+        inflates it (the browser's DecompressionStream) when it scrolls near, a number's
+        provenance needs it, or the contents or keys go there."""
+        yield blocks[0][0]
+        for n, (html, ks, anchors) in enumerate(blocks[1:], start=1):
+            self.block_of.update(dict.fromkeys(ks, n))
+            self.anchor_block.update(dict.fromkeys(anchors, n))
+            packed = base64.b64encode(zlib.compress(html.encode("utf-8"), 6)).decode("ascii")
+            room = f"min-height:{3 * len(ks)}rem"
+            yield (f'<div class="rt-lazy" id="b{n}" style="{room}"></div><script '
+                   f'type="application/octet-stream" id="t{n}">{packed}</script>\n')  # fmt: skip
 
     def header(self) -> str:
         meta = self.trace.meta
@@ -271,7 +310,15 @@ class HtmlPrinter:
         steps = self.trace.steps
         shown = [i for i, s in enumerate(steps) if self.selection.shows(s)]
         used = sorted({*shown, *(self.index[o] for i in shown for o in steps[i].operands)})
-        doc: dict[str, Any] = {"chain": self.chain, "k": {}, "o": {}, "s": {}}
+        doc: dict[str, Any] = {
+            "chain": self.chain,
+            "k": {},
+            "o": {},
+            "s": {},
+            "order": shown,
+            "b": self.block_of,
+            "a": self.anchor_block,
+        }
         for which in ("x", "r"):
             table = {i: self.texts(steps[i], which) for i in used}
             if all(v is not None for v in table.values()):
@@ -296,7 +343,11 @@ def render_html(
     page can show either."""
     settings = settings or HtmlSettings()
     printer = HtmlPrinter(trace, selection, settings, other)
-    body = list(printer.body())
+    blocks = printer.blocks()
+    if settings.fragment or sum(len(block[0]) for block in blocks) <= STATIC_BYTES:
+        body = [block[0] for block in blocks]
+    else:
+        body = [LARGE_NOTE, *printer.deferred(blocks)]
     content = [printer.header(), printer.contents(), *body]
     return document(printer, trace.meta.title, content, fragment=settings.fragment)
 

@@ -43,7 +43,6 @@ JS = """
   var controls = document.getElementById("rt-controls");
   var toggle = document.getElementById("rt-chain");
   var panel = document.getElementById("rt-panel");
-  var steps = Array.prototype.slice.call(document.querySelectorAll("details.rt-step"));
   var chain = D.chain, marked = [], current = -1;
   controls.hidden = false;
   if (!D.x || !D.r) { toggle.hidden = true; }
@@ -51,16 +50,46 @@ JS = """
     toggle.textContent = chain === "x" ? "Show the hand-rounded chain" : "Show exact values";
     document.body.setAttribute("data-chain", chain);
   }
-  function show(which) {
-    var table = D[which], spans = document.querySelectorAll(".n");
+  function show(which, root) {
+    var table = D[which], spans = (root || document).querySelectorAll(".n");
     for (var i = 0; i < spans.length; i++) {
       var s = spans[i], values = table[s.getAttribute("data-k")];
       if (values) { s.textContent = values[+s.getAttribute("data-i")]; }
     }
-    chain = which;
-    label();
   }
-  toggle.addEventListener("click", function () { show(chain === "x" ? "r" : "x"); });
+  var pending = {};
+  function inflate(packed) {
+    var text = atob(packed), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text();
+  }
+  function render(b) {
+    if (pending[b]) { return pending[b]; }
+    var holder = document.getElementById("b" + b), packed = document.getElementById("t" + b);
+    if (!holder || !packed) { return Promise.resolve(); }
+    pending[b] = inflate(packed.textContent).then(function (html) {
+      holder.innerHTML = html;
+      holder.style.minHeight = "";
+      packed.parentNode.removeChild(packed);
+      if (chain !== D.chain) { show(chain, holder); }
+    });
+    return pending[b];
+  }
+  function need(k) { return D.b[k] !== undefined ? render(D.b[k]) : Promise.resolve(); }
+  if ("IntersectionObserver" in window) {
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) { seen.unobserve(e.target); render(e.target.id.slice(1)); }
+      });
+    }, {rootMargin: "1500px 0px"});
+    document.querySelectorAll(".rt-lazy").forEach(function (el) { seen.observe(el); });
+  }
+  toggle.addEventListener("click", function () {
+    chain = chain === "x" ? "r" : "x";
+    show(chain);
+    label();
+  });
   function mark(k, cls) {
     var el = document.getElementById("s" + k);
     if (el) { el.classList.add(cls); el.open = true; marked.push([el, cls]); }
@@ -72,10 +101,14 @@ JS = """
     panel.hidden = true;
   }
   function focus(k, picked) {
+    var wanted = [k].concat(D.o[k] || [], D.s[k] || []);
+    Promise.all(wanted.map(need)).then(function () { highlight(k, picked); });
+  }
+  function highlight(k, picked) {
     clear();
-    var el = mark(k, "rt-focus");
     (D.o[k] || []).forEach(function (o) { mark(o, "rt-operand"); });
     (D.s[k] || []).forEach(function (o) { mark(o, "rt-source"); });
+    var el = mark(k, "rt-focus");
     if (picked) { picked.classList.add("rt-picked"); marked.push([picked, "rt-picked"]); }
     panel.innerHTML = "";
     var formula = el && el.querySelector(".rt-formula");
@@ -95,13 +128,26 @@ JS = """
   }
   document.addEventListener("click", function (event) {
     var n = event.target.closest && event.target.closest(".n");
-    if (n) { focus(+n.getAttribute("data-k"), n); }
+    if (n) { focus(+n.getAttribute("data-k"), n); return; }
+    var link = event.target.closest && event.target.closest("a[href^='#h']");
+    var anchor = link && link.getAttribute("href").slice(1);
+    if (link && D.a[anchor] !== undefined && !document.getElementById(anchor)) {
+      event.preventDefault();
+      render(D.a[anchor]).then(function () {
+        document.getElementById(anchor).scrollIntoView();
+        history.replaceState(null, "", "#" + anchor);
+      });
+    }
   });
   function go(delta) {
-    if (!steps.length) { return; }
-    if (current >= 0) { steps[current].classList.remove("rt-current"); }
-    current = Math.max(0, Math.min(steps.length - 1, current + delta));
-    var el = steps[current];
+    if (!D.order.length) { return; }
+    var old = current >= 0 && document.getElementById("s" + D.order[current]);
+    if (old) { old.classList.remove("rt-current"); }
+    current = Math.max(0, Math.min(D.order.length - 1, current + delta));
+    var k = D.order[current];
+    need(k).then(function () { at(document.getElementById("s" + k)); });
+  }
+  function at(el) {
     el.classList.add("rt-current");
     el.open = true;
     el.scrollIntoView({block: "center"});
