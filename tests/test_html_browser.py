@@ -180,7 +180,7 @@ def test_a_large_page_shows_its_later_parts_when_they_are_needed(chromium, tmp_p
 
     monkeypatch.setattr(html_printer, "STATIC_BYTES", 0)  # every page counts as large
     page = rnntrace.to_html(rnntrace.trace(SENTIMENT))
-    assert page.count("class=\"rt-lazy\"") >= 3
+    assert page.count('class="rt-lazy"') >= 3
     _open(chromium, tmp_path, page)
     wait = WebDriverWait(chromium, 10)
     last = chromium.find_elements("css selector", "nav.rt-toc a")[-1]  # the update
