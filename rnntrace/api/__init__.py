@@ -4,7 +4,8 @@ Every function here wraps the objects the command line uses (the scenario loader
 engine, the grader, the trainer and the printers); nothing is computed twice. Errors are
 exceptions: :class:`rnntrace.errors.ScenarioError` (bad input, with ``file:line:col``),
 :class:`rnntrace.errors.NumericError` (a NaN or infinity, with the step's key) and their
-base :class:`rnntrace.errors.RnntraceError`. See docs/api.md.
+base :class:`rnntrace.errors.RnntraceError`. See docs/api.md; ``rnntrace.__all__`` lists
+what is public.
 """
 
 from __future__ import annotations
@@ -16,28 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace.api.printers import to_html, to_json, to_latex, to_markdown, to_text
-from rnntrace.api.views import Comparison, Report, Trace, Training
+# re-exported (``rnntrace.to_html`` is this module's): the public names are rnntrace.__all__
+from rnntrace.api.printers import to_html as to_html
+from rnntrace.api.printers import to_json as to_json
+from rnntrace.api.printers import to_latex as to_latex
+from rnntrace.api.printers import to_markdown as to_markdown
+from rnntrace.api.printers import to_text as to_text
+from rnntrace.api.results import Report as Report
+from rnntrace.api.results import Training as Training
+from rnntrace.api.views import Comparison as Comparison
+from rnntrace.api.views import Trace
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario import Scenario
-
-__all__ = [
-    "Comparison",
-    "Report",
-    "Trace",
-    "Training",
-    "compare",
-    "load",
-    "to_html",
-    "to_json",
-    "to_latex",
-    "to_markdown",
-    "to_text",
-    "trace",
-    "train",
-    "verify",
-    "with_params",
-]
 
 Source = Scenario | str | Path | Mapping[str, Any]
 DEFAULT_EPOCHS = 100  # as `rnntrace train` without --epochs or train.epochs

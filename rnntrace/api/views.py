@@ -1,4 +1,4 @@
-"""What the API returns: a trace, a grading report, a training run and a comparison, each
+"""What the API returns for a calculation: a trace and a comparison of two, each
 wrapping the engine's own result and displaying itself in Jupyter (``_repr_html_``,
 ``_repr_markdown_``, ``_repr_latex_``) and in IPython's plain REPL (``_repr_pretty_``)."""
 
@@ -8,7 +8,6 @@ import html
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,15 +15,13 @@ import numpy as np
 from rnntrace.api import printers
 
 if TYPE_CHECKING:
-    from rnntrace.engine.training import TrainResult
     from rnntrace.render.select import Selection
     from rnntrace.scenario import Scenario
     from rnntrace.trace import Step, TraceMeta
     from rnntrace.trace import Trace as CoreTrace
-    from rnntrace.verify import Grade, Grader
 
 
-def _rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> str:
+def rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> str:
     """Rich renderables as plain text, ``width`` columns wide."""
     from rich.console import Console, Group
 
@@ -35,7 +32,7 @@ def _rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> 
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
+def table(head: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
     """A table as escaped HTML, or as Markdown (``|`` in a cell escaped)."""
     if markdown:
         cells = [list(head), ["---"] * len(head), *[list(row) for row in rows]]
@@ -133,144 +130,6 @@ class Trace:
         p.text(repr(self) if cycle else printers.to_text(self))
 
 
-class Report:
-    """The grade of one answer sheet: each asked quantity's verdict (correct, carried error,
-    rounding drift, wrong, missing, ...), the scores and the tolerance rule."""
-
-    def __init__(self, grade: Grade, grader: Grader, carried_credit: str, unknown: Any) -> None:
-        self.grade = grade  #: rnntrace.verify.Grade, as `rnntrace verify` computes it
-        self.grader = grader
-        self.carried_credit = carried_credit
-        self.unknown = tuple(unknown)
-
-    @property
-    def all_correct(self) -> bool:
-        """True when every quantity is correct or off only by rounding drift."""
-        return self.grade.all_correct
-
-    @property
-    def verdicts(self) -> dict[str, str]:
-        """Key -> verdict, in the order of the calculation."""
-        return {item.key: item.verdict for item in self.grade.items}
-
-    @property
-    def score(self) -> float:
-        """Points earned, carried errors counted with the carried-error credit."""
-        from rnntrace.verify.batch import scores
-
-        return scores(self.grade, self.carried_credit)[1]
-
-    @property
-    def max_score(self) -> float:
-        """The points of the judged quantities."""
-        return self.grade.max_score
-
-    def to_text(self, width: int = printers.TEXT_WIDTH) -> str:
-        """The report `rnntrace verify` prints: the table, the scores and the rule."""
-        from rnntrace.verify.report import grade_table
-
-        table = grade_table(self.grade, self.grader, carried_credit=self.carried_credit,
-                            unknown=self.unknown)  # fmt: skip
-        return _rich_text([table], width)
-
-    def _rows(self) -> list[list[str]]:
-        from rnntrace.verify.report import difference_text, number
-
-        digits = self.grader.decimals + 1
-        return [
-            [item.key, item.verdict, ", ".join(number(float(v), digits) for v in item.expected),
-             ", ".join(item.answer.texts) if item.answer else "", difference_text(item, digits)]
-            for item in self.grade.items
-        ]  # fmt: skip
-
-    def _summary(self) -> str:
-        return (f"Score {self.score:g} / {self.max_score:g} ({self.carried_credit} credit for "
-                f"carried errors). Tolerance: {self.grader.rule}.")  # fmt: skip
-
-    def __repr__(self) -> str:
-        return f"<rnntrace.Report {self.grade.name!r}: {self._summary()}>"
-
-    def _repr_html_(self) -> str:
-        head = ("key", "verdict", "expected", "given", "difference")
-        return _table(head, self._rows(), False) + f"<p>{html.escape(self._summary())}</p>"
-
-    def _repr_markdown_(self) -> str:
-        head = ("key", "verdict", "expected", "given", "difference")
-        return _table(head, self._rows(), True) + "\n" + self._summary() + "\n"
-
-    def _repr_latex_(self) -> str:
-        from rnntrace.render.texescape import latex_text
-
-        rows = " \\\\\n".join(" & ".join(latex_text(c) for c in row[:4]) for row in self._rows())
-        return ("\\begin{tabular}{llll}\nkey & verdict & expected & given \\\\ \\hline\n"
-                f"{rows}\n\\end{{tabular}}\n\n{latex_text(self._summary())}\n")  # fmt: skip
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self) if cycle else self.to_text())
-
-
-class Training:
-    """A training run: every epoch's loss (before that epoch's update), the reported epochs
-    and the parameters after the last update."""
-
-    def __init__(self, result: TrainResult, scenario: Scenario) -> None:
-        self.result = result  #: rnntrace.engine.training.TrainResult
-        self.scenario = scenario
-
-    @property
-    def losses(self) -> list[float]:
-        """The loss of every epoch, before its update (epoch 1: the untrained model)."""
-        return self.result.losses
-
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        """The trained parameters after the last update."""
-        return self.result.params
-
-    def trained_scenario(self) -> Scenario:
-        """The scenario with the trained parameters (to trace the trained model)."""
-        from rnntrace.engine.training import with_params
-
-        return with_params(self.scenario, self.result.params)
-
-    @cached_property
-    def document(self) -> dict[str, Any]:
-        """The run as `rnntrace train --format json` writes it."""
-        from rnntrace.engine.training import document
-
-        return document(self.result, self.scenario)
-
-    def _rows(self) -> list[list[str]]:
-        return [[f"{f.epoch:,}", f"{f.loss:.4f}", f"{f.grad_norm:.4f}", "yes" * f.clipped or "no"]
-                for f in self.result.reported]  # fmt: skip
-
-    def __repr__(self) -> str:
-        first, last = self.losses[0], self.losses[-1]
-        return (f"<rnntrace.Training {self.result.settings.describe()}: loss {first:.6g} -> "
-                f"{last:.6g}>")  # fmt: skip
-
-    def _repr_html_(self) -> str:
-        from rnntrace.render.html import loss_curve_svg
-
-        text = html.escape(self.result.settings.describe())
-        table = _table(("epoch", "loss", "grad norm", "clipped"), self._rows(), False)
-        return f"<p>Training: {text}</p>{table}{loss_curve_svg(self.losses)}"
-
-    def _repr_markdown_(self) -> str:
-        table = _table(("epoch", "loss", "grad norm", "clipped"), self._rows(), True)
-        return f"Training: {self.result.settings.describe()}\n\n{table}"
-
-    def _repr_latex_(self) -> str:
-        from rnntrace.render.training import render_training_latex
-
-        return render_training_latex(self.document)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        from rnntrace.render.training import render_training_text
-
-        p.text(repr(self) if cycle else _rich_text(list(render_training_text(self.document))))
-
-
 class Comparison:
     """The steps whose values differ between two traces, with the largest difference."""
 
@@ -304,10 +163,10 @@ class Comparison:
         return f"<rnntrace.Comparison: {len(self.rows)} steps changed>"
 
     def _repr_html_(self) -> str:
-        return _table(self._HEAD, self._cells(), False)
+        return table(self._HEAD, self._cells(), False)
 
     def _repr_markdown_(self) -> str:
-        return _table(self._HEAD, self._cells(), True)
+        return table(self._HEAD, self._cells(), True)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         lines = [f"{k}: {b} -> {a} (largest change {c})" for k, b, a, c in self._cells()]

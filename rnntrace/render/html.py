@@ -13,32 +13,29 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import numpy as np
-
 from rnntrace.render import numfmt
-from rnntrace.render.html_assets import CSS, JS
-from rnntrace.render.html_math import latex_mathml, math, symbol_mathml
+from rnntrace.render.html_math import (
+    STEP_FUNCTIONS,
+    formula_items,
+    latex_mathml,
+    math,
+    operator_mathml,
+    symbol_mathml,
+)
+from rnntrace.render.html_page import LARGE_NOTE, document
 from rnntrace.render.prose import Heading, Math, Prose, Word, headings, model_sentences
 from rnntrace.render.select import Selection
 from rnntrace.trace import Step, Trace
 
-_FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
 MAX_ROW_TERMS = 12  # a mat-vec row longer than this is not written out term by term
 BLOCK_STEPS = 40  # steps in a block of a large page, shown when needed
 STATIC_BYTES = 1_500_000  # a larger page shows its blocks with its script (opens fast)
 MAX_SUBSTITUTED = 36  # a matrix operand larger than this is named, not written out, in a formula
-
-
-LARGE_NOTE = (
-    '<noscript><p class="rt-note">This page is large: its script shows its later parts as '
-    "they are needed. Without JavaScript, write a part of the trace instead: rnntrace run "
-    "SCENARIO --format html --steps N-M.</p></noscript>\n"
-)
 
 
 @dataclass(frozen=True)
@@ -57,44 +54,6 @@ def prose_html(prose: Prose) -> str:
         else f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
         for part in prose.parts
     )  # fmt: skip
-
-
-def _pattern(step: Step) -> list[Any]:
-    """The step's formula as items: an int is an operand, ``("T", i)`` an operand transposed,
-    a string an operator or a number."""
-    op, n = step.op, len(step.operands)
-    if op == "matvec" and n == 2:
-        return [("T", 0) if step.info.get("transpose") else 0, 1]
-    if op in ("add", "total") and n:
-        return [i // 2 if i % 2 == 0 else "+" for i in range(2 * n - 1)]
-    if op == "activation" and n == 1:
-        return [_FUNCTIONS.get(str(step.info.get("activation")), "f"), "(", 0, ")"]
-    if op in ("sigmoid", "exp", "softmax") and n == 1:
-        return [{"sigmoid": "σ"}.get(op, op), "(", 0, ")"]
-    if op == "hadamard" and n == 2:
-        return [0, "⊙", 1]
-    if op == "outer" and n == 2:
-        return [0, ("T", 1)]
-    if op == "sgd" and n == 2:
-        return [0, "−", numfmt.number(step.info.get("learning_rate", 0), 12, "−"), "·", 1]
-    if op == "scale_by" and n == 2:
-        return [0, "·", 1]
-    if op == "decay" and n == 2:
-        return [0, "+", numfmt.number(step.info.get("weight", 0), 12, "−"), "·", 1]
-    if not n:
-        return []
-    inner: list[Any] = [i // 2 if i % 2 == 0 else "," for i in range(2 * n - 1)]
-    return [op.replace("_", " "), "(", *inner, ")"]
-
-
-def _mo(item: str) -> str:
-    if item.replace(".", "").replace("−", "").isdigit():
-        return f"<mn>{escape(item)}</mn>"
-    return (
-        f"<mi>{escape(item)}</mi>"
-        if len(item) > 1 and item.isalpha()
-        else f"<mo>{escape(item)}</mo>"
-    )
 
 
 class HtmlPrinter:
@@ -169,14 +128,14 @@ class HtmlPrinter:
 
     def formula(self, step: Step) -> str:
         parts = []
-        for item in _pattern(step):
+        for item in formula_items(step):
             if isinstance(item, int):
                 parts.append(symbol_mathml(self.trace[step.operands[item]]))
             elif isinstance(item, tuple):
                 parts.append(f"<msup><mrow>{symbol_mathml(self.trace[step.operands[item[1]]])}"
                              "</mrow><mo>⊤</mo></msup>")  # fmt: skip
             else:
-                parts.append(_mo(item))
+                parts.append(operator_mathml(item))
         lhs, rhs = symbol_mathml(step), "".join(parts)
         if not parts or lhs in (rhs, f"<mrow>{rhs}</mrow>"):  # W_xh x_1 is its own formula
             return math(lhs)
@@ -184,7 +143,7 @@ class HtmlPrinter:
 
     def substituted(self, step: Step) -> str:
         out = []
-        for item in _pattern(step):
+        for item in formula_items(step):
             if isinstance(item, str):
                 out.append(escape(item))
                 continue
@@ -214,7 +173,7 @@ class HtmlPrinter:
                 lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
             return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
         if step.op in ("activation", "sigmoid") and step.value.ndim == 1:
-            name = _FUNCTIONS.get(str(step.info.get("activation", step.op)), step.op)
+            name = STEP_FUNCTIONS.get(str(step.info.get("activation", step.op)), step.op)
             a = self.index[step.operands[0]]
             entries = ", ".join(f"{name}({self.num(a, i)}) = {self.num(k, i)}"
                                 for i in range(step.value.size))  # fmt: skip
@@ -350,48 +309,3 @@ def render_html(
         body = [LARGE_NOTE, *printer.deferred(blocks)]
     content = [printer.header(), printer.contents(), *body]
     return document(printer, trace.meta.title, content, fragment=settings.fragment)
-
-
-def document(
-    printer: HtmlPrinter, title: str, content: Sequence[str], *, fragment: bool = False,
-    script: bool = True,
-) -> Iterator[str]:  # fmt: skip
-    """The whole page around ``content``: the stylesheet, and (unless a ``fragment`` or no
-    ``script``) the controls, the provenance panel, the numbers as data and the script."""
-    if fragment:
-        yield f'<div class="rt"><style>{CSS}</style>'
-        yield from content
-        yield "</div>"
-        return
-    yield ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-           '<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f"<title>{escape(title)}</title><style>{CSS}</style></head>\n"
-           f'<body data-chain="{printer.chain}"><div class="rt">\n')  # fmt: skip
-    if script:
-        yield ('<div id="rt-controls" hidden><button type="button" id="rt-chain"></button> '
-               '<span class="rt-note">j / k: next / previous step; Esc: clear</span>'
-               "</div>\n")  # fmt: skip
-    yield from content
-    if not script:
-        yield "</div></body></html>\n"
-        return
-    yield '<div id="rt-panel" hidden role="status"></div></div>\n'
-    yield f'<script type="application/json" id="rt-data">{printer.data()}</script>\n'
-    yield f"<script>{JS}</script>\n</body></html>\n"
-
-
-def loss_curve_svg(losses: Sequence[float], width: int = 360, height: int = 120) -> str:
-    """A loss curve as an inline SVG (sampled to at most ``width`` points)."""
-    values = np.asarray(losses, dtype=float)
-    if values.size < 2 or not np.all(np.isfinite(values)):
-        return ""
-    step = max(1, values.size // width)
-    sampled = values[::step]
-    low, high = float(sampled.min()), float(sampled.max())
-    span = (high - low) or 1.0
-    xs = np.linspace(0, width, sampled.size)
-    ys = height - (sampled - low) / span * (height - 10) - 5
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'role="img" aria-label="loss curve"><polyline fill="none" stroke="#1f5fbf" '
-            f'stroke-width="1.5" points="{points}"/></svg>')  # fmt: skip

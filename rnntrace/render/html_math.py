@@ -10,24 +10,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html import escape
+from typing import Any
 
+from rnntrace.render import numfmt
+from rnntrace.render.symbols import _GREEK as UNICODE  # LaTeX command -> its character
 from rnntrace.trace import Step
 
-_GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
-    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ",
-    "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ",
-    "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
-    "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-    "partial": "∂", "ell": "ℓ",
-}  # fmt: skip
-_OPERATORS = {
-    "top": "⊤", "intercal": "⊤", "odot": "⊙", "times": "×", "cdot": "·", "prime": "′",
-    "sum": "∑", "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←",
-    "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
+# LaTeX commands the terminal writes in Unicode: letters become <mi>, the rest <mo>
+_OPERATOR_NAMES = {"odot", "times", "cdot", "prime", "sum", "lVert", "rVert",
+                   "rightarrow", "leftarrow"}  # fmt: skip
+_SPACES = {
+    "top": "⊤", "intercal": "⊤", "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
     ";": "\u2005", "left": "", "right": "", "mid": "|", "approx": "≈", "leq": "≤", "geq": "≥",
-    "in": "∈", "ne": "≠", "cdots": "⋯", "ldots": "…", "{": "{", "}": "}",
+    "in": "∈", "ne": "≠", "cdots": "⋯", "ldots": "…", "{": "{", "}": "}", "ell": "ℓ",
 }  # fmt: skip
 _FUNCTIONS = {"log", "tanh", "exp", "sin", "cos", "max", "min", "softmax"}
 _ACCENTS = {"hat": "^", "tilde": "~", "bar": "¯", "vec": "→", "widehat": "^", "widetilde": "~"}
@@ -121,10 +116,11 @@ class _Reader:
             return f'<mi mathvariant="{_FONTS[name]}">{escape(raw)}</mi>'
         if name in _FUNCTIONS:  # upright, as a multi-letter identifier is
             return f"<mi>{name}</mi>"
-        if name in _GREEK:
-            return f"<mi>{_GREEK[name]}</mi>"
-        if name in _OPERATORS:
-            return f"<mo>{escape(_OPERATORS[name])}</mo>"
+        if name in _SPACES:  # and the transpose, raised already in maths (⊤, not ᵀ)
+            return f"<mo>{escape(_SPACES[name])}</mo>"
+        if name in UNICODE:
+            tag = "mo" if name in _OPERATOR_NAMES else "mi"
+            return f"<{tag}>{UNICODE[name]}</{tag}>"
         return f"<mi>{escape(name)}</mi>"
 
     def _raw_group(self) -> str:
@@ -159,3 +155,44 @@ def math(content: str, display: bool = False) -> str:
 def symbol_mathml(step: Step) -> str:
     """The MathML of a step's symbol (the content of a ``<math>`` element)."""
     return latex_mathml(step.symbol)
+
+
+STEP_FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
+
+
+def formula_items(step: Step) -> list[Any]:
+    """The step's formula as items: an int is an operand, ``("T", i)`` an operand transposed,
+    a string an operator or a number."""
+    op, n = step.op, len(step.operands)
+    if op == "matvec" and n == 2:
+        return [("T", 0) if step.info.get("transpose") else 0, 1]
+    if op in ("add", "total") and n:
+        return [i // 2 if i % 2 == 0 else "+" for i in range(2 * n - 1)]
+    if op == "activation" and n == 1:
+        return [STEP_FUNCTIONS.get(str(step.info.get("activation")), "f"), "(", 0, ")"]
+    if op in ("sigmoid", "exp", "softmax") and n == 1:
+        return [{"sigmoid": "σ"}.get(op, op), "(", 0, ")"]
+    if op == "hadamard" and n == 2:
+        return [0, "⊙", 1]
+    if op == "outer" and n == 2:
+        return [0, ("T", 1)]
+    if op == "sgd" and n == 2:
+        return [0, "−", numfmt.number(step.info.get("learning_rate", 0), 12, "−"), "·", 1]
+    if op == "scale_by" and n == 2:
+        return [0, "·", 1]
+    if op == "decay" and n == 2:
+        return [0, "+", numfmt.number(step.info.get("weight", 0), 12, "−"), "·", 1]
+    if not n:
+        return []
+    inner: list[Any] = [i // 2 if i % 2 == 0 else "," for i in range(2 * n - 1)]
+    return [op.replace("_", " "), "(", *inner, ")"]
+
+
+def operator_mathml(item: str) -> str:
+    if item.replace(".", "").replace("−", "").isdigit():
+        return f"<mn>{escape(item)}</mn>"
+    return (
+        f"<mi>{escape(item)}</mi>"
+        if len(item) > 1 and item.isalpha()
+        else f"<mo>{escape(item)}</mo>"
+    )

@@ -12,8 +12,9 @@ from collections.abc import Iterator, Sequence
 from html import escape
 
 from rnntrace.assignment.questions import Question
-from rnntrace.render.html import HtmlPrinter, HtmlSettings, document, prose_html
+from rnntrace.render.html import HtmlPrinter, HtmlSettings, prose_html
 from rnntrace.render.html_math import math, symbol_mathml
+from rnntrace.render.html_page import document
 from rnntrace.render.prose import model_sentences
 from rnntrace.render.sheet_questions import worked_steps
 from rnntrace.render.sheet_text import describe, group_title, rules
