@@ -235,3 +235,10 @@ def test_a_large_page_packs_its_later_parts_and_loses_nothing(monkeypatch):
         unpacked = unpacked.replace(text, inflated, 1)
     keys = re.findall(r'<details class="rt-step" id="s\d+" data-key="([^"]+)"', static)
     assert re.findall(r'<details class="rt-step" id="s\d+" data-key="([^"]+)"', unpacked) == keys
+
+
+def test_with_one_chain_only_the_page_has_no_other_to_show():
+    # the engine's own trace, without the scenario to trace the other chain from
+    exact = rnntrace.trace(SENTIMENT, carry="exact").raw
+    data = json.loads(_parse(rnntrace.to_html(exact)).data_json)
+    assert data["chain"] == "x" and "x" in data and "r" not in data

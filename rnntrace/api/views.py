@@ -103,14 +103,19 @@ class Trace:
         """A view of some time steps (``2``, ``"1-3"``) and phases (``"forward"``, ...)."""
         return Trace(self.raw, self.scenario, printers.selection(steps, phases))
 
-    def other_chain(self) -> CoreTrace:
+    def other_chain(self) -> CoreTrace | None:
         """The same calculation with the other carry: the hand-rounded chain of an exact
-        trace, the exact one of a rounded trace (the HTML page's toggle shows both)."""
+        trace, the exact one of a rounded trace (the HTML page's toggle shows both); None
+        when rounding overflows (a loss of log 0)."""
         from rnntrace.engine import trace_scenario
+        from rnntrace.errors import NumericError
 
         policy = self.scenario.numbers
         flipped = "exact" if policy.carry == "rounded" else "rounded"
-        return trace_scenario(self.scenario, replace(policy, carry=flipped))
+        try:
+            return trace_scenario(self.scenario, replace(policy, carry=flipped))
+        except NumericError:
+            return None
 
     def __repr__(self) -> str:
         meta = self.meta

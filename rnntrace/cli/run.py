@@ -106,8 +106,13 @@ def run(
     selection = Selection(frozenset(phases), first, last)
     other = None
     if fmt == "html":  # the page shows both the exact and the hand-rounded chain
+        from rnntrace.errors import NumericError
+
         flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
-        other = trace_file(scenario, flipped, round_terms)
+        try:
+            other = trace_file(scenario, flipped, round_terms)
+        except NumericError:  # rounding overflowed (a loss of log 0): one chain only
+            other = None
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force, source=str(scenario),
                allow_large=allow_large, other=other)  # fmt: skip
