@@ -1,13 +1,21 @@
-"""The import direction of DESIGN.md: scenario -> engine -> render/verify -> cli."""
+"""The architecture of docs/architecture.md: the layers import only downwards (cells ->
+scenario -> engine -> analysis/render/verify -> cli), no package has an import circle
+inside it, and no module outside a cell's own ones names a cell."""
 
 from __future__ import annotations
 
 import ast
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace"
 # layer -> the rnntrace modules it may import
 ALLOWED = {
+    # the cells registry: one CellKind per cell (tracers named by dotted path, not imported)
+    "cells": {"cells", "errors"},
     "scenario": {"scenario", "errors"},
     "engine": {"engine", "scenario", "trace", "numbers", "errors"},
     "trace": {"trace"},
@@ -41,6 +49,9 @@ ALLOWED = {
     "files": {"errors"},
     "errors": set(),
 }
+for _layer, _allowed in ALLOWED.items():  # every layer above errors may ask the registry
+    if _layer not in ("errors", "files", "trace", "numbers"):
+        _allowed.add("cells")
 RUNTIME = {"numpy", "click", "rich", "yaml"}
 
 
@@ -87,3 +98,129 @@ def test_runtime_dependencies_are_the_four_named_ones():
         if line.strip()
     }
     assert names == {"numpy", "click", "rich", "pyyaml"}
+
+
+def test_the_architecture_document_exists():
+    assert (PACKAGE.parent / "docs" / "architecture.md").is_file()
+
+
+# -- no import circles inside a package -----------------------------------------------------
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, modules: set[str]) -> set[str]:
+    """The rnntrace modules ``path`` imports, at module level or inside a function (an
+    import moved into a function does not break a circle, it hides it), except under
+    ``if TYPE_CHECKING:``. ``from a.b import c`` counts as a.b.c when that is a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hidden = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+              and "TYPE_CHECKING" in ast.unparse(block.test)
+              for stmt in block.body for node in ast.walk(stmt)}  # fmt: skip
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in hidden:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                whole = f"{node.module}.{alias.name}"
+                found.add(whole if whole in modules else node.module)
+    return {name for name in found if name in modules}
+
+
+def circles() -> list[list[str]]:
+    """Every import circle among modules of one package (a path back to where it began)."""
+    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {name: imported_modules(path, set(paths)) for name, path in paths.items()}
+
+    def package(name: str) -> str:
+        return name if paths[name].name == "__init__.py" else name.rpartition(".")[0]
+
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            name, trail = stack.pop()
+            for target in sorted(graph[name]):
+                if package(target) != package(start) or target < start:
+                    continue  # inside the package; each circle once, from its least module
+                if target == start:
+                    found.append(trail + [start])
+                elif target not in seen:
+                    seen.add(target)
+                    stack.append((target, trail + [target]))
+    return found
+
+
+def test_the_circle_finder_sees_a_circle(tmp_path, monkeypatch):
+    root = tmp_path / "rnntrace"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "a.py").write_text("from rnntrace.pkg import b\n")
+    (root / "pkg" / "b.py").write_text("from rnntrace.pkg.a import thing\n")
+    (root / "pkg" / "c.py").write_text("def f():\n    from rnntrace.pkg import d\n")
+    (root / "pkg" / "d.py").write_text("from rnntrace.pkg.c import f\n")
+    (root / "pkg" / "e.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from rnntrace.pkg import a\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", root)
+    assert circles() == [["rnntrace.pkg.a", "rnntrace.pkg.b", "rnntrace.pkg.a"],
+                         ["rnntrace.pkg.c", "rnntrace.pkg.d", "rnntrace.pkg.c"]]  # fmt: skip
+
+
+def test_no_package_has_an_import_circle_inside_it():
+    assert circles() == []
+
+
+# -- cell names only in the cells' own modules ----------------------------------------------
+
+
+def cell_names() -> list[str]:
+    """The cells' names: every module of rnntrace/cells that registers one (and ``mgu``,
+    the cell the architecture was proved on, before it lands)."""
+    names = {
+        path.stem
+        for path in (PACKAGE / "cells").glob("*.py")
+        if not path.stem.startswith("_") and "_" not in path.stem and path.stem != "base"
+    }
+    return sorted(names | {"rnn", "lstm", "gru", "mgu"})
+
+
+def own_modules(name: str) -> set[Path]:
+    """A cell's own modules: rnntrace/cells/<name>*.py and its tracer rnntrace/engine/<name>.py."""
+    return {*(PACKAGE / "cells").glob(f"{name}*.py"), PACKAGE / "engine" / f"{name}.py"}
+
+
+def string_constants(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+
+
+def test_no_module_names_a_cell_outside_its_own_modules():
+    """A cell's name as a string ("lstm") only in that cell's modules: everything else asks
+    the registry (``cells.get(model.cell)``). Docstrings and comments may name cells."""
+    found = []
+    for name in cell_names():
+        mine = own_modules(name)
+        for path in PACKAGE.rglob("*.py"):
+            if path in mine:
+                continue
+            for line, text in string_constants(path):
+                if text.strip().lower() == name:
+                    found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text!r}")
+    assert found == []
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru"])
+def test_every_cell_is_registered_under_its_module_name(name):
+    from rnntrace import cells
+
+    assert cells.get(name).name == name
+    assert Path(cells.get(name).tracer.split(":")[0].replace(".", "/") + ".py").name == f"{name}.py"

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from rnntrace.scenario import Scenario, load_scenario, parse_scenario
-from rnntrace.scenario.model import RNN_PARAMS, ModelSpec, NumberPolicy, TrainSpec
+from rnntrace.scenario.model import ModelSpec, NumberPolicy, TrainSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+# The simple RNN's parameters, in display order.
+RNN_PARAMS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y", "h_0"]
 SCENARIOS = ROOT / "scenarios"
 
 
@@ -88,7 +90,7 @@ def test_i_love_ai_scenario() -> None:
     assert s.notation == {}
 
 
-@pytest.mark.parametrize("name", ["sentiment.yaml", "i-love-ai.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
 def test_packaged_examples_match_the_scenarios_folder(name: str) -> None:
     """`rnntrace init` copies rnntrace/examples; they must stay loadable and the same."""
     packaged = ROOT / "rnntrace" / "examples" / name

@@ -20,6 +20,7 @@ from fnmatch import fnmatchcase
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.engine import grad_key, trace_scenario
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
@@ -213,6 +214,6 @@ def _notes(scenario: Scenario, trace: Trace) -> list[str]:
             "path through the attention weights on purpose, so they differ from the exact "
             "gradient"
         )
-    if model.cell == "rnn" and model.activation == "relu":
+    if cells.get(model.cell).has_activation and model.activation == "relu":
         out.append("relu has a kink at 0: a pre-activation within eps of 0 can fail honestly")
     return out

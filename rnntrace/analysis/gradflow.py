@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
+from rnntrace.cells import DirectPath
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
 from rnntrace.trace import Trace
@@ -35,14 +37,6 @@ LOW, HIGH = 0.9, 1.1  # the average factor per step of a stable gradient
 PART_NAMES = {"": "the model", "fw.": "the forward RNN", "bw.": "the backward RNN",
               "enc.": "the encoder", "dec.": "the decoder"}  # fmt: skip
 PART_ALIASES = {"forward": "fw.", "backward": "bw.", "encoder": "enc.", "decoder": "dec."}
-# The recurrent matrices of each cell, with what they are: (gate letter, words).
-RECURRENT = {
-    "rnn": [("h", "recurrent matrix")],
-    "lstm": [("f", "forget gate"), ("i", "input gate"), ("c", "candidate cell"),
-             ("o", "output gate")],
-    "gru": [("z", "update gate"), ("r", "reset gate"), ("h", "candidate state")],
-}  # fmt: skip
-MAIN = {"rnn": "h", "lstm": "c", "gru": "h"}  # the matrix in the role of W_hh
 
 
 @dataclass(frozen=True)
@@ -142,13 +136,14 @@ class GradFlow:
     distances: tuple[Distance, ...]  # k = 1..K
     verdict: Verdict
     path_name: str | None  # "cell state (forget gates)", "direct path (1 - z)"
+    direct: DirectPath | None  # a gated cell's direct path, in words
     notes: tuple[str, ...]
 
 
 def parts_of(scenario: Scenario) -> list[str]:
     """The parts of the model that are recurrent layers ("" for a model of one layer), in
     the order of the parameters."""
-    gate = RECURRENT[scenario.model.cell][0][0]
+    gate = cells.get(scenario.model.cell).flow.recurrent[0][0]
     found: list[str] = []
     for key in scenario.params:
         part, dot, base = key.rpartition(".")
@@ -203,13 +198,15 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
     part = resolve_part(scenario, part)
     model = scenario.model
     info = meta.sequences[sequence - 1]
-    layer = Layer(trace, info.prefix, part, model.cell, model.gru_variant, model.update_gate)
-    spectra = tuple(_spectrum(trace, layer, gate, role) for gate, role in RECURRENT[model.cell])
-    main = next(s for s in spectra if s.name == f"W_{MAIN[model.cell]}h")
-    steps = _steps(trace, layer.steps(model.activation), main)
-    distances = _distances(steps, layer.H, model.cell)
-    gamma = DERIVATIVE_MAX[model.activation] if model.cell == "rnn" else None
-    verdict = _verdict(steps, distances, main, model.cell, gamma)
+    flow = cells.get(model.cell).flow
+    direct = flow.path(model)
+    layer = Layer(trace, info.prefix, part, model)
+    spectra = tuple(_spectrum(trace, layer, gate, role) for gate, role in flow.recurrent)
+    main = next(s for s in spectra if s.name == f"W_{flow.main}h")
+    steps = _steps(trace, layer.steps(), main)
+    distances = _distances(steps, layer.H, flow.joint, direct is None)
+    gamma = DERIVATIVE_MAX[model.activation] if direct is None else None
+    verdict = _verdict(steps, distances, main, gamma)
     return GradFlow(
         title=meta.title,
         cell=model.cell,
@@ -230,10 +227,8 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
         steps=tuple(steps),
         distances=tuple(distances),
         verdict=verdict,
-        path_name={
-            "lstm": "cell state (forget gates)",
-            "gru": "direct path (" + ("1 - z" if model.update_gate == "new" else "z") + ")",
-        }.get(model.cell),  # fmt: skip
+        path_name=direct.name if direct else None,
+        direct=direct,
         notes=tuple(_notes(scenario, part, trace)),
     )
 
@@ -299,16 +294,17 @@ def spectral_radii(matrices: list[np.ndarray]) -> np.ndarray:
                            .max(axis=-1) for i in range(0, len(matrices), BATCH)])  # fmt: skip
 
 
-def _distances(steps: list[StepFlow], H: int, cell: str) -> list[Distance]:
-    """J_k for k = 1..K: the products of the steps' Jacobians, from step t back."""
+def _distances(steps: list[StepFlow], H: int, joint: bool, ungated: bool) -> list[Distance]:
+    """J_k for k = 1..K: the products of the steps' Jacobians, from step t back; ``joint``
+    when they are over (h, c), ``ungated`` for a cell without a direct path."""
     products = _products([step.jacobian for step in reversed(steps)])
     blocks = [product[:H, :H] for product in products]
     norms = spectral_norms(blocks)
-    cell_norms = spectral_norms([p[H:, H:] for p in products]) if cell == "lstm" else None
+    cell_norms = spectral_norms([p[H:, H:] for p in products]) if joint else None
     out: list[Distance] = []
     path = np.ones(H)
     bound = 1.0
-    estimate: float | None = 1.0 if cell == "rnn" else None
+    estimate: float | None = 1.0 if ungated else None
     with np.errstate(over="ignore"):  # ‖J_k‖_F of entries near 1e154 and more: inf
         frobenius = [_frobenius(block) for block in blocks]
     for k, step in enumerate(reversed(steps), start=1):
@@ -329,7 +325,7 @@ def _distances(steps: list[StepFlow], H: int, cell: str) -> list[Distance]:
                 frobenius=frobenius[k - 1],
                 bound=bound,
                 estimate=estimate,
-                joint=product if cell == "lstm" else None,
+                joint=product if joint else None,
                 cell_norm=float(cell_norms[k - 1]) if cell_norms is not None else None,
                 path=path.copy() if gated else None,
                 path_norm=float(np.max(np.abs(path))) if gated else None,
@@ -364,13 +360,14 @@ def _products(factors: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _verdict(steps: list[StepFlow], distances: list[Distance], main: Spectrum,
-             cell: str, gamma: float | None) -> Verdict:  # fmt: skip
+             gamma: float | None) -> Verdict:  # fmt: skip
+    """The verdict; ``gamma`` (the largest f' can be) only for a cell without a gate."""
     last = distances[-1]
     K = last.k
     rate = last.norm ** (1.0 / K) if last.norm > 0 else 0.0
     kind = "vanishing" if rate < LOW else "exploding" if rate > HIGH else "stable"
     seen = mean = path_mean = None
-    if cell == "rnn":
+    if gamma is not None:
         derivatives = np.concatenate([s.derivative for s in steps if s.derivative is not None])
         seen = float(np.max(np.abs(derivatives)))
         mean = float(np.mean(np.abs(derivatives)))

@@ -42,9 +42,9 @@ def selection(steps: int | str | tuple[int, int] | None, phases: Any) -> Selecti
 
 def _parts(trace: AnyTrace, steps: Any, phases: Any) -> tuple[CoreTrace, Selection]:
     """The engine's trace and what to show of it: a view's own selection unless given."""
-    from rnntrace.api.views import Trace as View
+    from rnntrace.trace import Trace as Core
 
-    if not isinstance(trace, View):
+    if isinstance(trace, Core):
         return trace, selection(steps, phases)
     if steps is None and not phases and trace.selection is not None:
         return trace.raw, trace.selection

@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rnntrace import cells
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
 
 if TYPE_CHECKING:
     from rnntrace.scenario.model import Scenario
 
-# The bundled examples, by name (the file name without .yaml); `init --example NAME`.
-EXAMPLES = (
-    "bidirectional", "generate", "hello", "hello-attention", "i-love-ai", "sentiment",
-    "sentiment-gru", "sentiment-lstm", "seq2seq", "stacked",
-)  # fmt: skip
+# The bundled examples, by name (the files of rnntrace/examples without .yaml); `init
+# --example NAME`.
+EXAMPLES = tuple(
+    sorted(path.stem for path in (Path(__file__).parent.parent / "examples").glob("*.yaml"))
+)
 # The first line `init` writes: editors with the YAML language server (VS Code's YAML
 # extension, Neovim, Helix, ...) validate and complete the file against this schema.
 SCHEMA_FILE = "rnntrace-scenario.schema.json"
@@ -49,7 +50,8 @@ def describe_scenario(loaded: Scenario) -> str:
     sizes = loaded.sizes
     steps = sum(seq.length for seq in loaded.sequences)
     model = loaded.model
-    cell = f"{model.cell} ({model.activation})" if model.cell == "rnn" else model.cell
+    kind = cells.get(model.cell)
+    cell = f"{model.cell} ({model.activation})" if kind.has_activation else model.cell
     if model.layers > 1:
         cell += f", {model.layers} layers" + (", residual" if model.residual else "")
     attention = "no attention" if model.attention == "none" else f"{model.attention} attention"

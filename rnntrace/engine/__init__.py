@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from rnntrace import cells
 from rnntrace.engine.conventions import conventions
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import Contributions, Driver, standard
-from rnntrace.scenario.cells import cell_params
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
@@ -111,7 +111,7 @@ def param_text(scenario: Scenario, key: str) -> str:
     from rnntrace.engine.cell import part_words
 
     part, dot, base = key.rpartition(".")
-    specs = cell_params(scenario.model.cell)
+    specs = cells.get(scenario.model.cell).param_specs()
     text = specs[base].text if base in specs else base
     return text + (part_words(part + ".") if dot else "")
 

@@ -1,8 +1,8 @@
 """How large a trace, and its output, will be — estimated before anything is built.
 
-A trace keeps every step: per time step about 12 + 12g steps (g = 1 for the simple RNN, 3
-for the GRU, 4 for the LSTM; per layer and direction) and the values of them, dominated by
-the gradient contributions δz_t x_tᵀ and δz_t h_(t−1)ᵀ (g·H·(H + D) numbers) and
+A trace keeps every step: per time step about 12 + 12g steps (g = ``CellKind.gates``: 1 for
+the simple RNN, 3 for the GRU, 4 for the LSTM; per layer and direction) and the values of
+them, dominated by the gradient contributions δz_t x_tᵀ and δz_t h_(t−1)ᵀ (g·H·(H + D) numbers) and
 δo_t h_tᵀ (K·H). Measured: a step costs about 1.5 KB of memory besides its values
 (8 bytes a number, twice when numbers are carried rounded); written out, about 700
 characters of text or 400 of JSON, plus the numbers of the arrays (about 11 characters
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnntrace import cells
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
 
@@ -32,7 +33,6 @@ STEP_BYTES = 1500
 # distances, train's epochs): characters per record besides its numbers, and per number
 # (a float64's shortest repr with its separator; measured, rounded up).
 JSON_RECORD, JSON_NUMBER = 150, 24
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def estimate(scenario: Scenario) -> SizeEstimate:
     """The size of ``scenario``'s trace, from its sizes alone."""
     dims = scenario.dims
     H, D, K = dims.get("H", 1), dims.get("D", 1), dims.get("K", 0)
-    g = GATES.get(scenario.model.cell, 4)
+    g = cells.get(scenario.model.cell).gates
     copies = 2 if scenario.numbers.rounded else 1
     model = scenario.model
     parts = model.layers * (2 if model.topology == "bidirectional" else 1)

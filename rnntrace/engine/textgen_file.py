@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.engine.textgen import PARAMS, TextSettings, TextState
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.load import parse_scenario, read_text
@@ -93,7 +94,8 @@ def read_model(path: str | Path) -> tuple[Scenario, list[str], dict[str, Any] | 
     text = read_text(path)
     scenario = parse_scenario(text, str(path))
     model = scenario.model
-    if (scenario.input_kind != "one_hot" or model.cell != "rnn" or model.head != "softmax"
+    simple = cells.default().name  # the character models are simple RNNs
+    if (scenario.input_kind != "one_hot" or model.cell != simple or model.head != "softmax"
             or model.topology != "standard" or model.layers != 1 or model.attention != "none"
             or scenario.form != "separate"):  # fmt: skip
         raise RnntraceError(

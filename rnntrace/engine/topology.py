@@ -13,23 +13,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.engine import attention, heads
 from rnntrace.engine.cell import CellTracer
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
 
-# cell -> (module, class), imported when a scenario uses it
-CELLS = {"rnn": ("rnntrace.engine.rnn", "RnnCell"), "lstm": ("rnntrace.engine.lstm", "LstmCell"),
-         "gru": ("rnntrace.engine.gru", "GruCell")}  # fmt: skip
-
 
 def cell_class(cell: str) -> type[CellTracer]:
-    """The tracer class of a cell."""
-    import importlib
-
-    module, name = CELLS[cell]
-    found: type[CellTracer] = getattr(importlib.import_module(module), name)
+    """The tracer class of a cell (``cells.get(cell).tracer``, imported on first use)."""
+    found: type[CellTracer] = cells.get(cell).tracer_class()
     return found
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.analysis.gradcheck import GradCheck
 from rnntrace.analysis.gradflow import HIGH, LOW, Distance, GradFlow, Spectrum, StepFlow
-from rnntrace.render.gradflow_words import gate_of, reason
+from rnntrace.render.gradflow_words import reason
 
 GRADFLOW_FORMAT = "rnntrace-gradflow"
 GRADCHECK_FORMAT = "rnntrace-gradcheck"
@@ -80,7 +81,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "version": VERSION,
         "title": flow.title,
         "cell": flow.cell,
-        "activation": flow.activation if flow.cell == "rnn" else None,
+        "activation": flow.activation if cells.get(flow.cell).has_activation else None,
         "conventions": list(flow.conventions),
         "part": flow.part.rstrip("."),
         "part_name": flow.part_name,
@@ -98,7 +99,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "distances": [_distance(d) for d in flow.distances],
         "verdict": {
             "kind": v.kind,
-            "reason": reason(v, gate_of(flow)),
+            "reason": reason(v, flow.direct),
             "cause": v.cause,
             "rate": v.rate,
             "norm": v.norm,

@@ -9,9 +9,10 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from rnntrace import cells
 from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render import numfmt
-from rnntrace.render.gradflow_words import brief_tex, criterion, eigen_list, gate_of, reason
+from rnntrace.render.gradflow_words import brief_tex, criterion, eigen_list, reason, where
 from rnntrace.render.texescape import latex_text
 from rnntrace.render.texfix import fix_scripts
 
@@ -29,9 +30,6 @@ FRAGMENT_NOTE = (
 )
 MAX_MATRIX = 6  # the Jacobians are written out when H is at most this
 MAX_DISTANCES = 12  # ... and there are at most this many distances
-CELL_WORDS = {"rnn": "simple RNN", "lstm": "LSTM", "gru": "GRU"}
-MARKS = {"rnn": ("mark=*", "mark=o, dashed"), "lstm": ("mark=*", "mark=x, dashed"),
-         "gru": ("mark=*", "mark=x, dashed")}  # fmt: skip
 
 
 def s(symbol: str) -> str:
@@ -65,11 +63,11 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
     """The LaTeX text in chunks."""
     yield PREAMBLE if standalone else FRAGMENT_NOTE
     yield rf"\section*{{Gradient flow: {latex_text(flow.title)}}}" + "\n"
-    where = CELL_WORDS[flow.cell] + (f", {flow.activation}" if flow.cell == "rnn" else "")
+    cell = where(flow)
     if flow.part:
-        where += f"; {latex_text(flow.part_name)}"
+        cell += f"; {latex_text(flow.part_name)}"
     tokens = latex_text(" ".join(flow.tokens))
-    yield f"{where}; sequence {flow.sequence} ({tokens}); $t = {flow.time}$, its last step.\n\n"
+    yield f"{cell}; sequence {flow.sequence} ({tokens}); $t = {flow.time}$, its last step.\n\n"
     yield _equation(flow)
     yield from _spectra(flow)
     yield "\n\\subsection*{Step by step}\n" + _steps(flow) + "\n"
@@ -77,7 +75,7 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
     yield "\n" + _plot(flow)
     yield from _jacobians(flow)
     yield f"\n{{\\sloppy\\paragraph{{Verdict: {flow.verdict.kind}.}} "
-    yield reason(flow.verdict, gate_of(flow), tex=True) + "\\par}\n"
+    yield reason(flow.verdict, flow.direct, tex=True) + "\\par}\n"
     if flow.notes:
         yield "\\begin{itemize}\n"
         for note in flow.notes:
@@ -90,23 +88,14 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
 def _equation(flow: GradFlow) -> str:
     t = s(flow.target_symbol)
     first = r"\frac{\partial " + t + r"}{\partial h_{t-k}} = A_t A_{t-1} \cdots A_{t-k+1}"
-    if flow.cell == "rnn":
-        step = r"A_j = \frac{\partial h_j}{\partial h_{j-1}} = \operatorname{diag}(f'(z_j))\, "
-        step += s(flow.main.symbol)
-        words = ""
-    elif flow.cell == "lstm":
-        step = r"A_j = \frac{\partial (h_j, c_j)}{\partial (h_{j-1}, c_{j-1})}"
-        words = r"For the LSTM, $\partial h_t/\partial h_{t-k}$ is the $h$--$h$ block. "
-    else:
-        step = r"A_j = \frac{\partial h_j}{\partial h_{j-1}}"
-        words = "For the GRU, $A_j$ goes through the update gate, the reset gate and the " + (
-            "candidate. "
-        )
-    return f"\\[ {first}, \\qquad {step} \\]\n{words}The inputs are held as recorded.\n\n"
+    words = cells.get(flow.cell).flow
+    step = words.equation_latex.replace("{W}", s(flow.main.symbol))
+    after = words.words_latex
+    return f"\\[ {first}, \\qquad {step} \\]\n{after}The inputs are held as recorded.\n\n"
 
 
 def _spectra(flow: GradFlow) -> Iterator[str]:
-    if flow.cell == "rnn":
+    if flow.direct is None:
         yield "\\subsection*{Recurrent matrix}\n"
         yield _spectrum(flow.main, flow.main.matrix.shape[0] <= 8)
         yield criterion(flow, tex=True) + "\n\n"
@@ -146,12 +135,12 @@ def _vector(values: np.ndarray | None) -> str:
 
 
 def _steps(flow: GradFlow) -> str:
-    if flow.cell == "rnn":
+    if flow.direct is None:
         headers = ["$j$", "$f'(z_j)$", r"$\max f'$", r"$\rho \max f'$", r"$\|A_j\|_2$"]
         rows = [[f"${x.time}$", _vector(x.derivative), num(x.derivative_max), num(x.estimate),
                  num(x.gain)] for x in reversed(flow.steps)]  # fmt: skip
     else:
-        factor = "f_j" if flow.cell == "lstm" else gate_of(flow) + "_j"
+        factor = flow.direct.latex
         headers = ["$j$", f"${factor}$", r"$\|A_j\|_2$", r"$\rho(A_j)$"]
         rows = [[f"${x.time}$", _vector(x.path), num(x.gain), num(x.radius)]
                 for x in reversed(flow.steps)]  # fmt: skip
@@ -160,19 +149,20 @@ def _steps(flow: GradFlow) -> str:
 
 def _distances(flow: GradFlow) -> str:
     headers = ["$k$", "$h_{t-k}$", r"$\|J_k\|_2$", r"$\|J_k\|_F$"]
-    if flow.cell == "rnn":
+    joint = cells.get(flow.cell).flow.joint
+    if flow.direct is None:
         headers += [r"$\prod \rho \max f'$", r"$\prod \|A_j\|_2$"]
     else:
-        factor = "f_j" if flow.cell == "lstm" else gate_of(flow) + "_j"
-        headers += [r"$\|\partial c_t/\partial c_{t-k}\|_2$"] if flow.cell == "lstm" else []
+        factor = flow.direct.latex
+        headers += [r"$\|\partial c_t/\partial c_{t-k}\|_2$"] if joint else []
         headers += [rf"$\|\prod \operatorname{{diag}}({factor})\|$", r"$\prod \|A_j\|_2$"]
     rows = []
     for d in flow.distances:
         row = [f"${d.k}$", f"${s(d.source_symbol)}$", num(d.norm), num(d.frobenius)]
-        if flow.cell == "rnn":
+        if flow.direct is None:
             row += [num(d.estimate)]
         else:
-            row += [num(d.cell_norm)] if flow.cell == "lstm" else []
+            row += [num(d.cell_norm)] if joint else []
             row += [num(d.path_norm)]
         rows.append(row + [num(d.bound)])
     return tabular(headers, rows)
@@ -184,16 +174,16 @@ def _coordinates(values: Sequence[float | None]) -> str:
 
 def _plot(flow: GradFlow) -> str:
     norms = [d.norm for d in flow.distances]
-    if flow.cell == "rnn":
+    if flow.direct is None:
         other = [d.estimate for d in flow.distances]
         legend = r"$\prod \rho \max f'$"
     else:
         other = [d.path_norm for d in flow.distances]
-        factor = "f_j" if flow.cell == "lstm" else gate_of(flow) + "_j"
+        factor = flow.direct.latex
         legend = rf"$\|\prod \operatorname{{diag}}({factor})\|$"
     if not any(v > 0 for v in norms):
         return "Every $\\|J_k\\|$ is 0: there is nothing to plot on a log scale.\n"
-    first, second = MARKS[flow.cell]
+    first, second = cells.get(flow.cell).flow.marks
     plots = [rf"\addplot[{first}] coordinates {{{_coordinates(norms)}}};"]
     legends = [r"$\|J_k\|_2$"]
     if _coordinates(other):

@@ -9,22 +9,22 @@ from collections.abc import Sequence
 import numpy as np
 from rich.text import Text
 
+from rnntrace import cells
 from rnntrace.analysis.gradcheck import GradCheck
 from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render.gradflow_plot import Series, log_plot
-from rnntrace.render.gradflow_words import brief, criterion, eigen_list, gate_of, reason
+from rnntrace.render.gradflow_words import brief, criterion, eigen_list, reason, where
 from rnntrace.render.numfmt import matrix_lines
 from rnntrace.render.symbols import to_text
 
 WIDTH = 80
-CELL_WORDS = {"rnn": "simple RNN", "lstm": "LSTM", "gru": "GRU"}
 MAX_VECTOR = 4  # longer vectors print as their mean and range
 MAX_MATRIX = 8  # larger matrices print only with --matrices
 
 
 def factor(flow: GradFlow) -> str:
     """The factor of the direct path of a gated cell: f_j, 1 − z_j or z_j."""
-    return gate_of(flow).replace("-", "−") + "_j"
+    return flow.direct.text if flow.direct else ""
 
 
 def heading(text: str) -> Text:
@@ -78,11 +78,11 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     verdict and the notes."""
     t = to_text(flow.target_symbol)
     out: list[Text] = [heading(f"Gradient flow: {flow.title}")]
-    where = CELL_WORDS[flow.cell] + (f", {flow.activation}" if flow.cell == "rnn" else "")
+    cell = where(flow)
     if flow.part:
-        where += f"; {flow.part_name} (--part {flow.part.rstrip('.')})"
+        cell += f"; {flow.part_name} (--part {flow.part.rstrip('.')})"
     tokens = " ".join(flow.tokens)
-    out += para(f"{where}; sequence {flow.sequence}: {tokens}; t = {flow.time}, its last step")
+    out += para(f"{cell}; sequence {flow.sequence}: {tokens}; t = {flow.time}, its last step")
     out += para(_equation(flow))
     out.append(Text())
     out += _spectra(flow, matrices)
@@ -103,7 +103,7 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     verdict.append(kind, style=style)
     verdict.append(".")
     out.append(verdict)
-    out += para(reason(flow.verdict, gate_of(flow)))
+    out += para(reason(flow.verdict, flow.direct))
     for note in flow.notes:
         out += para(f"Note: {note}.", style="dim")
     return out
@@ -111,13 +111,7 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
 
 def _equation(flow: GradFlow) -> str:
     t = to_text(flow.target_symbol)
-    if flow.cell == "rnn":
-        step = "A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) W_hh"
-    elif flow.cell == "lstm":
-        step = ("A_j = ∂(h_j, c_j)/∂(h_(j−1), c_(j−1)), as the LSTM's state is h and c; "
-                "∂h_t/∂h_(t−k) is the h–h block of the product")  # fmt: skip
-    else:
-        step = "A_j = ∂h_j/∂h_(j−1) through the update gate, the reset gate and the candidate"
+    step = cells.get(flow.cell).flow.equation
     return (f"For each distance k: J_k = ∂h_t/∂h_(t−k) = A_t A_(t−1) ··· A_(t−k+1), here "
             f"with h_t = {t}, and {step} (the inputs held as recorded).")  # fmt: skip
 
@@ -125,10 +119,10 @@ def _equation(flow: GradFlow) -> str:
 def _spectra(flow: GradFlow, matrices: bool) -> list[Text]:
     out = [heading("Recurrent matrices" if len(flow.spectra) > 1 else "Recurrent matrix")]
     for spectrum in flow.spectra:
-        out += _spectrum(spectrum, matrices or (flow.cell == "rnn"), flow)
-    if flow.cell == "rnn":
+        out += _spectrum(spectrum, matrices or (flow.direct is None), flow)
+    if flow.direct is None:
         out += para(criterion(flow), "  ")
-    elif flow.cell != "rnn":
+    else:
         out += para(
             "The step Jacobians A_j combine all of these matrices with each step's gate "
             "values, so no one spectral radius decides the verdict.",
@@ -143,7 +137,7 @@ def _spectrum(s: Spectrum, show: bool, flow: GradFlow) -> list[Text]:
     if show and s.matrix.shape[0] <= MAX_MATRIX:
         out += matrix(name, s.matrix, fixed=False)
     eig = ", ".join(eigen_list(list(s.eigenvalues)))
-    role = "" if flow.cell == "rnn" else f" ({s.role})"
+    role = "" if flow.direct is None else f" ({s.role})"
     out += para(f"{name}{role}: eigenvalues {eig}", "  ")
     out += para(f"ρ({name}) = {brief(s.spectral_radius)}, ‖{name}‖₂ = {brief(s.norm)}", "    ")
     return out
@@ -151,7 +145,7 @@ def _spectrum(s: Spectrum, show: bool, flow: GradFlow) -> list[Text]:
 
 def _steps(flow: GradFlow) -> list[Text]:
     out = [heading("Step by step, from t back")]
-    if flow.cell == "rnn":
+    if flow.direct is None:
         headers = ["j", "f′(z_j)", "max f′", "ρ·max f′", "‖A_j‖₂"]
         rows = [[str(s.time), vector(s.derivative), num(s.derivative_max), num(s.estimate),
                  num(s.gain)] for s in reversed(flow.steps)]  # fmt: skip
@@ -165,21 +159,22 @@ def _steps(flow: GradFlow) -> list[Text]:
 def _distances(flow: GradFlow) -> list[Text]:
     t = to_text(flow.target_symbol)
     out = [heading(f"Distance by distance: J_k = ∂{t}/∂h_(t−k)")]
-    if flow.cell == "rnn":
+    joint = cells.get(flow.cell).flow.joint
+    if flow.direct is None:
         headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F", "Π ρ·max f′", "Π ‖A_j‖₂"]
         rows = [[str(d.k), to_text(d.source_symbol), num(d.norm), num(d.frobenius),
                  num(d.estimate), num(d.bound)] for d in flow.distances]  # fmt: skip
     else:
         headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F"]
-        headers += ["‖∂c_t/∂c_(t−k)‖₂"] if flow.cell == "lstm" else []
+        headers += ["‖∂c_t/∂c_(t−k)‖₂"] if joint else []
         headers += [f"‖Π diag({factor(flow)})‖", "Π ‖A_j‖₂"]
         rows = []
         for d in flow.distances:
             row = [str(d.k), to_text(d.source_symbol), num(d.norm), num(d.frobenius)]
-            row += [num(d.cell_norm)] if flow.cell == "lstm" else []
+            row += [num(d.cell_norm)] if joint else []
             rows.append(row + [num(d.path_norm), num(d.bound)])
     out += table(headers, rows)
-    if flow.cell == "rnn":
+    if flow.direct is None:
         out += para(
             "Π ‖A_j‖₂ bounds ‖J_k‖₂ (never exceeded); Π ρ·max f′ is the eigenvalue "
             "estimate, itself a bound when W_hh is normal (orthogonal, symmetric, ...), "
@@ -192,7 +187,7 @@ def _distances(flow: GradFlow) -> list[Text]:
 
 def _series(flow: GradFlow) -> list[Series]:
     series = [Series("●", "‖J_k‖₂", [d.norm for d in flow.distances])]
-    if flow.cell == "rnn":
+    if flow.direct is None:
         series.append(Series("○", "Π ρ·max f′", [d.estimate for d in flow.distances]))
     else:
         label = f"‖Π diag({factor(flow)})‖"

@@ -6,18 +6,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from rnntrace import cells
 from rnntrace.analysis.gradflow import GradFlow, Verdict
+from rnntrace.cells import DirectPath
 from rnntrace.render.numfmt import MINUS
 from rnntrace.render.symbols import to_text
 
 
-def gate_of(flow: GradFlow) -> str:
-    """The direct path's factor: 'f' (LSTM), '1 - z' or 'z' (GRU), '' (simple RNN)."""
-    if flow.cell == "lstm":
-        return "f"
-    if flow.cell == "gru":
-        return "1 - z" if "1 - z" in (flow.path_name or "") else "z"
-    return ""
+def where(flow: GradFlow) -> str:
+    """The cell in words: 'simple RNN, tanh', 'LSTM'."""
+    kind = cells.get(flow.cell)
+    return kind.title + (f", {flow.activation}" if kind.has_activation else "")
 
 
 def brief(value: float, minus: str = MINUS, digits: int = 4) -> str:
@@ -78,9 +77,9 @@ def eigen_list(values: list[complex], minus: str = MINUS, tex: bool = False) -> 
     return out
 
 
-def reason(verdict: Verdict, gate: str = "", tex: bool = False) -> str:
-    """The verdict's reason in one sentence, in plain text or LaTeX. ``gate`` names the
-    direct path of a gated cell: 'f' (LSTM), '1 - z' or 'z' (GRU)."""
+def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) -> str:
+    """The verdict's reason in one sentence, in plain text or LaTeX. ``path`` is the direct
+    path of a gated cell (``GradFlow.direct``)."""
     v = verdict
 
     def m(text: str, latex: str) -> str:  # a piece of maths, in the chosen notation
@@ -110,7 +109,8 @@ def reason(verdict: Verdict, gate: str = "", tex: bool = False) -> str:
             "off), which cuts the gradient off completely."
         )
     if v.cause == "gated":
-        return head + rate + _gated(v, gate, m, n)
+        assert path is not None, "a gated verdict needs the cell's direct path"
+        return head + rate + _gated(v, path, m, n)
     if v.cause == "below":
         return (
             head
@@ -159,16 +159,9 @@ def reason(verdict: Verdict, gate: str = "", tex: bool = False) -> str:
     )
 
 
-GATE_PATHS = {  # gate -> (the path, its factor as text and as LaTeX, the factor in words)
-    "f": ("the cell-state path through the forget gates", "f_j", "f_j", "the forget gates are"),
-    "1 - z": ("the direct path through the update gates", "1 − z_j", "1 - z_j", "1 − z_j is"),
-    "z": ("the direct path through the update gates", "z_j", "z_j", "z_j is"),
-}
-
-
-def _gated(v: Verdict, gate: str, m: Callable[[str, str], str],
+def _gated(v: Verdict, path: DirectPath, m: Callable[[str, str], str],
            n: Callable[[float], str]) -> str:  # fmt: skip
-    name, text, latex, words = GATE_PATHS[gate or "f"]
+    name, text, latex, words = path.sentence, path.text, path.latex, path.words
     product = m(
         f"‖Π_j diag({text})‖ = {n(v.path_norm or 0.0)}",
         rf"\|\prod_j \operatorname{{diag}}({latex})\| = {n(v.path_norm or 0.0)}",

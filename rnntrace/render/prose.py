@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
@@ -212,7 +213,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
     def sym(key: str) -> str:
         return meta.symbols.get(key, key)
 
-    if meta.cell == "rnn":
+    if cells.get(meta.cell).has_activation:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
         act = _ACTIVATIONS[meta.activation]
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"

@@ -7,11 +7,13 @@ label, escaped like any user text.
 
 from __future__ import annotations
 
+from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.prose import Math, Prose, Word, sentence, token_at, token_words
 from rnntrace.trace import Step, Trace
 
-# What the quantity with a key stem (the key without its time step) is, in every cell.
+# What the quantity with a key stem (the key without its time step) is, in every cell (and
+# ``CellKind.step_words``: in one cell only).
 _WORDS = {
     "x": "The input vector",
     "h": "The hidden state",
@@ -26,15 +28,6 @@ _WORDS = {
     "dh_out": "The part of the hidden-state gradient from the output",
     "dh": "The gradient of the loss with respect to the hidden state",
     "dx": "The gradient of the loss with respect to the input vector",
-}
-# ... and in the simple RNN only (a GRU's z is its update gate).
-_RNN_WORDS = {
-    "zx": "The input term",
-    "zh": "The recurrent term",
-    "z": "The pre-activation",
-    "dh_next": "The part of the hidden-state gradient from the next step",
-    "dhdz": "The derivative of the activation",
-    "dz": "The gradient of the loss with respect to the pre-activation",
 }
 _CREDIT = {
     "full": "an answer that is right for the numbers you used gets full marks",
@@ -60,8 +53,8 @@ def describe(trace: Trace, step: Step) -> Prose:
         param = Math(meta.symbols.get(name[1:], name[1:]))
         what = "Its contribution" if step.time is not None else "The gradient of the loss"
         parts: list[str] = [f"{what} with respect to ", param]
-    elif name in _WORDS or (meta.cell == "rnn" and name in _RNN_WORDS):
-        parts = [_WORDS.get(name) or _RNN_WORDS[name]]
+    elif name in _WORDS or name in cells.get(meta.cell).step_words:
+        parts = [_WORDS.get(name) or cells.get(meta.cell).step_words[name]]
     else:
         label = step.label
         return sentence(label[:1].upper() + label[1:] + ".")

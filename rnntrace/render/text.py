@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Iterator
 
+from rnntrace import cells
 from rnntrace.render.prose import headings, prose_text, sentence, with_maths
 from rnntrace.render.select import Selection
 from rnntrace.render.styled import Group, Renderable, Rule, Text
@@ -70,7 +71,7 @@ class TextPrinter(StepPrinter):
         sizes = meta.sizes
         cell = (
             f"Simple RNN ({meta.activation})"
-            if meta.cell == "rnn"
+            if cells.get(meta.cell).has_activation
             else prose_text(sentence(*with_maths(meta.conventions[0])))
         )
         what = (

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from rnntrace import cells
 from rnntrace.errors import ScenarioError
 from rnntrace.scenario.load_assignment import AssignmentReader
 from rnntrace.scenario.load_input import MAX_TIME_STEPS
@@ -155,14 +156,14 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
-        only = {"activation": "rnn", "gru_variant": "gru", "update_gate": "gru"}
-        for key, cell in only.items():
-            if key in fields and spec.cell != cell:
-                self.fail(
-                    fields[key][0],
-                    f"model.{key}",
-                    f"applies to model.cell {cell!r} only; this model is {spec.cell!r}",
-                )
+        for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
+            for key in kind.options:
+                if key in fields and key not in cells.get(spec.cell).options:
+                    self.fail(
+                        fields[key][0],
+                        f"model.{key}",
+                        f"applies to model.cell {kind.name!r} only; this model is {spec.cell!r}",
+                    )
         if spec.output == "none" and spec.loss != "none":
             self.fail(
                 fields["loss"][1],

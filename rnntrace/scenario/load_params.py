@@ -2,79 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NoReturn
 
 import numpy as np
 import yaml
 
-from rnntrace.scenario.cells import CELLS, CONCAT, ParamSpec, cell_params
+from rnntrace import cells
+from rnntrace.cells import ParamSpec
+from rnntrace.scenario.load_parts import read_parts
+from rnntrace.scenario.load_shapes import Part, shape_words, vote
 from rnntrace.scenario.model import ModelSpec, Sequence
 from rnntrace.scenario.yamldoc import YamlDoc, suggest
-
-# Other names people give the parameters (textbook symbols); suggested when used as keys.
-PARAM_ALIASES = {
-    "U": "W_xh", "W_x": "W_xh", "W_ih": "W_xh", "W_xh_": "W_xh",
-    "W": "W_hh", "W_h": "W_hh",
-    "V": "W_hy", "W_y": "W_hy", "W_ho": "W_hy", "W_o": "W_hy",
-    "b": "b_h", "B": "b_h", "c": "b_y", "C": "b_y", "b_o": "b_y",
-    "h0": "h_0",
-}  # fmt: skip
-
-
-_SINGULAR = {"rows": "row", "columns": "column", "entries": "entry"}
-
-
-def _vote(
-    arrays: dict[str, np.ndarray], claims: list[tuple[str, int, str]]
-) -> tuple[int, Callable[[str], str]]:
-    """A size several parameters state (H, or K): the one most of them agree on, ties to the
-    earlier claim; and, for a parameter, the reason in words, from the others that agree."""
-    stated = [
-        (key, axis, unit, arrays[key].shape[axis])
-        for key, axis, unit in claims
-        if key in arrays and arrays[key].ndim > axis
-    ]
-    counts = Counter(size for *_, size in stated)
-    size = max(counts, key=lambda n: (counts[n], -[s for *_, s in stated].index(n)))
-    agree = [
-        (key, f"{key} has {n} {unit if n != 1 else _SINGULAR[unit]}")
-        for key, _, unit, n in stated
-        if n == size
-    ]
-
-    def why(key: str) -> str:
-        reasons = [(owner, text) for owner, text in agree if owner != key] or agree
-        owners = [owner for owner, _ in reasons]
-        texts = []
-        for owner, text in reasons:
-            if owners.count(owner) > 1:  # both sides of a square matrix agree
-                text = f"{owner} is {size}×{size}"
-            if text not in texts:
-                texts.append(text)
-        return " and ".join(texts[:2])
-
-    return size, why
-
-
-def _shape_words(shape: tuple[int, ...]) -> str:
-    """'shape (3, 2)' for a matrix, '3 entries' or '1 entry' for a vector."""
-    if len(shape) > 1:
-        return f"shape {shape}"
-    return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
-
-
-@dataclass(frozen=True)
-class Part:
-    """One part's parameters (keys with the part's prefix), the keys given, H, K and form."""
-
-    arrays: dict[str, np.ndarray]
-    given: set[str]
-    H: int
-    K: int
-    form: str
 
 
 class ParamsReader:
@@ -100,17 +39,18 @@ class ParamsReader:
         part (a stacked layer, a direction, the encoder, ...) have its prefix (``enc.W_xh``)."""
         D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
         if model.layers == 1 and model.topology in ("standard", "generate"):
-            specs = dict(cell_params(model.cell))
-            if model.topology == "generate" and model.cell == "rnn":
-                specs["W_yh"] = ParamSpec("W_yh", ("H", "K"), "fed-back output matrix")
+            specs = cells.get(model.cell).param_specs()
+            extra = cells.get(model.cell).topology_params.get(model.topology)
+            if extra is not None:  # the simple RNN's W_yh of a fed-back output
+                specs[extra.key] = extra
             part = self.part(node, "params", "", specs, D, d_why, model)
-            if model.topology == "generate" and part.K and part.K != D and "W_yh" not in part.given:
+            fed = model.topology == "generate" and part.K and part.K != D
+            if fed and not (extra is not None and extra.key in part.given):
                 self.fail(node, "params", f"a generated output (K = {part.K}) is fed back as the "
                           f"next input, so it must have D = {D} entries like the input"
-                          + (", or give W_yh (H, K)" if model.cell == "rnn" else ""))  # fmt: skip
+                          + (f", or give {extra.key} ({', '.join(extra.shape)})"
+                             if extra is not None else ""))  # fmt: skip
             return part.arrays, part.given, {"D": D, "H": part.H, "K": part.K}, part.form
-        from rnntrace.scenario.load_parts import read_parts
-
         return read_parts(self, node, D, d_why, model)
 
     def part(
@@ -130,10 +70,10 @@ class ParamsReader:
                    if len(spec.shape) > 1 and spec.shape[1] == "H"]  # fmt: skip
         if not any(key in arrays for key, _, _ in claims):
             self.fail(node, path, "no parameter states the hidden size H")
-        H, h_why = _vote(arrays, claims)
+        H, h_why = vote(arrays, claims)
         k_reason: Callable[[str], str] = lambda key: k_why  # noqa: E731
         if "W_hy" in arrays:
-            K, k_reason = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+            K, k_reason = vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
         elif "b_y" in arrays:
             self.fail(fields["b_y"][0], f"{path}.b_y", "given without W_hy")
         sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
@@ -144,7 +84,7 @@ class ParamsReader:
                            "H+D": [h_why(key), d_why]}  # fmt: skip
                 said = [r for letter in specs[key].shape for r in reasons[letter] if r]
                 why = " and ".join(dict.fromkeys(said))
-                found, must = _shape_words(tuple(array.shape)), _shape_words(shape)
+                found, must = shape_words(tuple(array.shape)), shape_words(shape)
                 self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
         given = set(arrays)
         for key, spec in specs.items():
@@ -176,7 +116,7 @@ class ParamsReader:
         path: str,
     ) -> str:
         """separate or concatenated; every required matrix present in exactly one form."""
-        concat_keys = {s.key for s in CONCAT[model.cell].values()}
+        concat_keys = {s.key for s in cells.get(model.cell).concat.values()}
         joined = [key for key in fields if key in concat_keys]
         split = [key for key in fields
                  if key not in concat_keys and specs[key].gate is not None]  # fmt: skip
@@ -227,13 +167,14 @@ def _no_reason(key: str) -> str:
 
 def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec]) -> str:
     """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
-    alias = PARAM_ALIASES.get(key) or PARAM_ALIASES.get(key.replace("{", "").replace("}", ""))
-    if model.cell == "rnn" and alias and alias in specs:
+    aliases = cells.get(model.cell).aliases
+    alias = aliases.get(key) or aliases.get(key.replace("{", "").replace("}", ""))
+    if alias and alias in specs:
         return (f" (the canonical name is {alias!r}; to display it as {key!r}, "
                 f"add `notation: {{{alias}: {key}}}`)")  # fmt: skip
-    for cell in CELLS:
-        if cell != model.cell and key in cell_params(cell):
-            return f" for model.cell {model.cell!r} (it is a parameter of {cell!r})" + suggest(
-                key, specs
+    for kind in cells.kinds():
+        if kind.name != model.cell and key in kind.param_specs():
+            return f" for model.cell {model.cell!r} (it is a parameter of {kind.name!r})" + (
+                suggest(key, specs)
             )
     return suggest(key, specs)

@@ -10,17 +10,14 @@ state ([h→, h←] for a bidirectional model).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import yaml
 
-from rnntrace.scenario.cells import ParamSpec, cell_params
+from rnntrace import cells
+from rnntrace.cells import ParamSpec
+from rnntrace.scenario.load_shapes import Part, PartReader, vote
 from rnntrace.scenario.model import ModelSpec
 from rnntrace.scenario.yamldoc import suggest
-
-if TYPE_CHECKING:
-    from rnntrace.scenario.load_params import ParamsReader, Part
 
 ATTENTION_PARAMS = {
     "dot": [],
@@ -38,7 +35,7 @@ LAYOUTS = {
 
 
 def read_parts(
-    reader: ParamsReader, node: yaml.Node, D: int, d_why: str, model: ModelSpec
+    reader: PartReader, node: yaml.Node, D: int, d_why: str, model: ModelSpec
 ) -> tuple[dict[str, np.ndarray], set[str], dict[str, int], str]:
     """Parameters, keys given, sizes and form of a model of several parts."""
     doc = reader.doc
@@ -67,7 +64,8 @@ def read_parts(
         if name not in fields:
             reader.fail(node, f"params.{name}", f"missing: {_a(_layout_words(model))} model "
                         f"gives its parts' parameters under {', '.join(names)}")  # fmt: skip
-    specs = {k: v for k, v in cell_params(model.cell).items() if k not in ("W_hy", "b_y")}
+    specs = cells.get(model.cell).param_specs()
+    specs = {k: v for k, v in specs.items() if k not in ("W_hy", "b_y")}
     out = _output_layer(reader, node, fields, model)
     parts: list[Part] = []
     if model.topology == "standard":
@@ -105,7 +103,7 @@ FORM_WORDS = {"concatenated": "concatenated (W_g acting on [h_(t-1), x_t])",
               "separate": "separately (W_gx and W_gh)"}  # fmt: skip
 
 
-def _one_form(reader: ParamsReader, fields: dict, model: ModelSpec, parts: list[Part]) -> None:
+def _one_form(reader: PartReader, fields: dict, model: ModelSpec, parts: list[Part]) -> None:
     """Every part writes its gates in the same form (the trace follows one form)."""
     if model.topology == "standard":
         items = reader.doc.sequence(fields["layers"][1], "params.layers", "a list of layers")
@@ -130,16 +128,14 @@ def _a(words: str) -> str:
     return ("an " if words[0] in "aeiou" else "a ") + words
 
 
-def _output_layer(reader: ParamsReader, node: yaml.Node, fields: dict, model: ModelSpec) -> Part:
+def _output_layer(reader: PartReader, node: yaml.Node, fields: dict, model: ModelSpec) -> Part:
     """W_hy and b_y at the top of `params` (K from them)."""
-    from rnntrace.scenario.load_params import Part, _vote
-
     if "W_hy" not in fields:
         reader.fail(node, "params.W_hy", "missing: the hidden-to-output matrix, shape (K, H)")
     arrays = {"W_hy": reader.doc.matrix(fields["W_hy"][1], "params.W_hy")}
     if "b_y" in fields:
         arrays["b_y"] = reader.doc.vector(fields["b_y"][1], "params.b_y")
-    K, k_why = _vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+    K, k_why = vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
     if "b_y" in arrays and len(arrays["b_y"]) != K:
         reader.fail(
             fields["b_y"][1],
@@ -151,7 +147,7 @@ def _output_layer(reader: ParamsReader, node: yaml.Node, fields: dict, model: Mo
     return Part(arrays, given, 0, K, "separate")
 
 
-def _layers(reader: ParamsReader, node: yaml.Node, specs: dict, D: int, d_why: str,
+def _layers(reader: PartReader, node: yaml.Node, specs: dict, D: int, d_why: str,
             model: ModelSpec) -> list[Part]:  # fmt: skip
     """Stacked layers: layer l reads layer l−1's hidden states."""
     items = reader.doc.sequence(node, "params.layers", "a list of layers")
@@ -174,7 +170,7 @@ def _layers(reader: ParamsReader, node: yaml.Node, specs: dict, D: int, d_why: s
     return parts
 
 
-def _encoder_decoder(reader: ParamsReader, fields: dict, specs: dict, D: int, d_why: str,
+def _encoder_decoder(reader: PartReader, fields: dict, specs: dict, D: int, d_why: str,
                      model: ModelSpec, K: int) -> list[Part]:  # fmt: skip
     """The encoder, the decoder (no h_0: it starts from the encoder's last state) and the
     attention's parameters."""
@@ -200,9 +196,7 @@ def _encoder_decoder(reader: ParamsReader, fields: dict, specs: dict, D: int, d_
     return [enc, dec, att]
 
 
-def _attention(reader: ParamsReader, fields: dict, model: ModelSpec, E: int, H: int) -> Part:
-    from rnntrace.scenario.load_params import Part
-
+def _attention(reader: PartReader, fields: dict, model: ModelSpec, E: int, H: int) -> Part:
     specs = {spec.key: spec for spec in ATTENTION_PARAMS.get(model.attention, [])}
     if "attention" not in fields:
         return Part({}, set(), 0, 0, "separate")

@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnntrace.scenario.cells import RNN
-
-# Canonical parameter keys of the simple RNN, in display order, with what each one is.
-RNN_PARAMS: dict[str, str] = {
-    spec.key: f"{spec.text}, shape ({', '.join(spec.shape)})" for spec in RNN
-}
+from rnntrace import cells
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ class Sequence:
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
-    cell: str = "rnn"
+    cell: str = field(default_factory=lambda: cells.default().name)  # a name of ``cells``
     activation: str = "tanh"  # of the simple RNN's hidden state
     output: str = "last"
     head: str = "identity"

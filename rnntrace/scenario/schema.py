@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnntrace.scenario.cells import CELLS, all_param_keys
+from rnntrace import cells
 
 _NUMBER = {"type": "number"}
 _VECTOR = {"type": "array", "items": _NUMBER, "minItems": 1}
@@ -23,17 +23,15 @@ _TARGET = {
 def _part_params() -> dict[str, Any]:
     return {
         key: {**(_MATRIX if key.startswith("W") else _VECTOR), "description": _param_text(key)}
-        for key in all_param_keys()
+        for key in cells.all_param_keys()
     }
 
 
 def _param_text(key: str) -> str:
     """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to."""
-    from rnntrace.scenario.cells import CELL_NAMES, cell_params
-
-    owners = [cell for cell in CELLS if key in cell_params(cell)]
-    spec = cell_params(owners[0])[key]
-    names = ", ".join(CELL_NAMES[cell] for cell in owners)
+    owners = [kind for kind in cells.kinds() if key in kind.param_specs()]
+    spec = owners[0].param_specs()[key]
+    names = ", ".join(kind.title for kind in owners)
     return f"{names}: {spec.text}, shape ({', '.join(spec.shape)})"
 
 
@@ -118,7 +116,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "cell": _enum(["rnn", "lstm", "gru"], "rnn", "the recurrent cell"),
+                "cell": _enum(cells.names(), cells.default().name, "the recurrent cell"),
                 "activation": _enum(
                     ["tanh", "relu", "sigmoid"], "tanh", "hidden activation (model.cell rnn only)"
                 ),
@@ -185,8 +183,8 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "description": "canonical parameter names of the cell (see model.cell); biases, "
-            "h_0 and c_0 may be omitted (zero, not trained). LSTM and GRU gates may be written "
-            "separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
+            "h_0 and c_0 may be omitted (zero, not trained). The gates of a gated cell may be "
+            "written separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
             "properties": {
                 **_PART_PARAMS,
                 "W_yh": {

@@ -36,7 +36,8 @@ from rnntrace.engine import trace_scenario
 from rnntrace.errors import NumericError, RnntraceError
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import Step, Trace
-from rnntrace.verify.answers import Answer, AnswerSheet, parse_answers, read_answers
+from rnntrace.verify.answer_files import read_answers
+from rnntrace.verify.answers import Answer, AnswerSheet, parse_answers
 from rnntrace.verify.ecf import Copyable, OwnChain, copyable, trivial
 from rnntrace.verify.grade import (
     CARRIED,

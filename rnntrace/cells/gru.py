@@ -1,0 +1,97 @@
+"""The GRU: update and reset gates and a candidate state, in four conventions
+(``model.gru_variant``: where the reset gate acts; ``model.update_gate``: which way the
+update gate interpolates). Its tracer is ``rnntrace.engine.gru``; its step Jacobian
+``gru_jacobian``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnntrace.cells.base import (
+    H0,
+    OUTPUT,
+    CellKind,
+    DirectPath,
+    FlowWords,
+    ParamSpec,
+    concatenated,
+    gate_params,
+    register,
+)
+from rnntrace.cells.gru_jacobian import jacobian, previous
+
+PARAMS = (
+    *gate_params("z", "update gate", "update-gate bias"),
+    *gate_params("r", "reset gate", "reset-gate bias"),
+    ParamSpec("W_hx", ("H", "D"), "candidate state: input matrix", True, "h"),
+    ParamSpec("W_hh", ("H", "H"), "candidate state: recurrent matrix", True, "h"),
+    ParamSpec("b_h", ("H",), "candidate-state bias"),
+    ParamSpec("b_hh", ("H",), "candidate-state recurrent bias (inside the reset, reset_after)"),
+    *OUTPUT,
+    H0,
+)
+
+PATHS = {  # model.update_gate -> the direct path through the update gates
+    "new": DirectPath("direct path (1 - z)", "1 - z", "1 − z_j", "1 - z_j",
+                      "the direct path through the update gates", "1 − z_j is"),
+    "keep_old": DirectPath("direct path (z)", "z", "z_j", "z_j",
+                           "the direct path through the update gates", "z_j is"),
+}  # fmt: skip
+
+
+def path(model: Any) -> DirectPath:
+    """The direct path: Π diag(1 − z_j) (update_gate new) or Π diag(z_j) (keep_old)."""
+    return PATHS[model.update_gate]
+
+
+def conventions(model: Any, sym: Any) -> list[str]:
+    """Where the GRU's reset gate acts, and which way its update gate interpolates."""
+    w_x, w_h, b_h, b_hh = sym["W_hx"], sym["W_hh"], sym["b_h"], sym["b_hh"]
+    if model.gru_variant == "reset_before":
+        reset = (
+            r"the reset gate acts on $h_{t-1}$ before the recurrent product: "
+            rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {w_h} (r_t \odot h_{{t-1}}) + {b_h})$"
+        )
+    else:
+        reset = (
+            "the reset gate acts after the recurrent product (PyTorch, cuDNN): "
+            rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {b_h} + r_t \odot ({w_h} h_{{t-1}} + {b_hh}))$"
+        )
+    if model.update_gate == "new":
+        update = (
+            "the update gate keeps the previous state where $z_t$ is 0: "
+            r"$h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t$"
+        )
+    else:
+        update = (
+            "the update gate keeps the previous state where $z_t$ is 1 (PyTorch): "
+            r"$h_t = (1 - z_t) \odot \tilde{h}_t + z_t \odot h_{t-1}$"
+        )
+    return [reset, update]
+
+
+GRU = register(
+    CellKind(
+        name="gru",
+        title="GRU",
+        order=3,
+        params=PARAMS,
+        concat=concatenated(list(PARAMS)),
+        tracer="rnntrace.engine.gru:GruCell",
+        gates=3,
+        options=("gru_variant", "update_gate"),
+        conventions=conventions,
+        flow=FlowWords(
+            recurrent=(("z", "update gate"), ("r", "reset gate"), ("h", "candidate state")),
+            main="h",
+            jacobian=jacobian,
+            previous=previous,
+            path=path,
+            equation="A_j = ∂h_j/∂h_(j−1) through the update gate, the reset gate and the "
+            "candidate",
+            equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}}",
+            words_latex="For the GRU, $A_j$ goes through the update gate, the reset gate and "
+            "the candidate. ",
+        ),
+    )
+)

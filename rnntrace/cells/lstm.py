@@ -1,0 +1,78 @@
+"""The LSTM: forget, input and output gates, a candidate cell and the cell state c_t.
+Its tracer is ``rnntrace.engine.lstm``; its step Jacobian ``lstm_jacobian``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnntrace.cells.base import (
+    H0,
+    OUTPUT,
+    CellKind,
+    DirectPath,
+    FlowWords,
+    ParamSpec,
+    concatenated,
+    gate_params,
+    register,
+)
+from rnntrace.cells.lstm_jacobian import jacobian, previous
+
+PARAMS = (
+    *gate_params("f", "forget gate", "forget-gate bias"),
+    *gate_params("i", "input gate", "input-gate bias"),
+    *gate_params("c", "candidate cell", "candidate-cell bias"),
+    *gate_params("o", "output gate", "output-gate bias"),
+    *OUTPUT,
+    H0,
+    ParamSpec("c_0", ("H",), "initial cell state"),
+)
+
+CELL_STATE = DirectPath(
+    name="cell state (forget gates)",
+    factor="f",
+    text="f_j",
+    latex="f_j",
+    sentence="the cell-state path through the forget gates",
+    words="the forget gates are",
+)
+
+
+def conventions(model: Any, sym: Any) -> list[str]:
+    """The cell state and the hidden state in equations."""
+    return [
+        r"the cell state $c_t = f_t \odot c_{t-1} + i_t \odot \tilde{c}_t$ and the hidden "
+        r"state $h_t = \mathrm{og}_t \odot \tanh(c_t)$, with the output gate "
+        r"$\mathrm{og}_t$ (the output logits are $o_t$)"
+    ]
+
+
+LSTM = register(
+    CellKind(
+        name="lstm",
+        title="LSTM",
+        order=2,
+        params=PARAMS,
+        concat=concatenated(list(PARAMS)),
+        tracer="rnntrace.engine.lstm:LstmCell",
+        gates=4,
+        conventions=conventions,
+        flow=FlowWords(
+            recurrent=(
+                ("f", "forget gate"),
+                ("i", "input gate"),
+                ("c", "candidate cell"),
+                ("o", "output gate"),
+            ),  # fmt: skip
+            main="c",
+            jacobian=jacobian,
+            previous=previous,
+            path=lambda model: CELL_STATE,
+            equation="A_j = ∂(h_j, c_j)/∂(h_(j−1), c_(j−1)), as the LSTM's state is h and c; "
+            "∂h_t/∂h_(t−k) is the h–h block of the product",
+            equation_latex=r"A_j = \frac{\partial (h_j, c_j)}{\partial (h_{j-1}, c_{j-1})}",
+            words_latex=r"For the LSTM, $\partial h_t/\partial h_{t-k}$ is the $h$--$h$ block. ",
+            joint=True,
+        ),
+    )
+)

@@ -1,0 +1,123 @@
+"""The minimal gated unit (MGU; Zhou et al. 2016), gate by gate: one forget gate f_t does
+the work of the GRU's update and reset gates.
+
+    f_t = σ(a_f)                    a_f = W_fx x_t + W_fh h_{t-1} + b_f   (gates.linear)
+    h~_t = tanh(W_hx x_t + W_hh (f_t ⊙ h_{t-1}) + b_h)
+    h_t = (1 − f_t) ⊙ h_{t-1} + f_t ⊙ h~_t
+
+Concatenated, W_f acts on [h_{t-1}, x_t] and W_h on [f_t ⊙ h_{t-1}, x_t]. The candidate
+h~_t has the key ``n_t``, as in the GRU; f_t ⊙ h_{t-1} has the key ``fh_t``.
+"""
+
+from __future__ import annotations
+
+from rnntrace.engine import gates
+from rnntrace.engine.cell import CellTracer
+
+
+class MguCell(CellTracer):
+    """One MGU layer."""
+
+    def cand(self, t: int | str) -> str:
+        """The candidate's symbol, h~_t."""
+        return f"\\tilde{{h}}{self.s('', t)}"
+
+    def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
+        rec, k, w = self.rec, self.k, self.words
+        h_prev = prev["h"]
+        h_sym = gates.symbol(self, h_prev)
+        stacked = None
+        if self.scenario.form == "concatenated":
+            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
+        a = gates.linear(self, "f", t, x, h_prev, h_sym, stacked)
+        rec.do(k(f"f_{t}"), "activation", [a], self.s("f", t),
+               f"{gates.GATE_NAMES['f']}{w} at t = {t}", activation="sigmoid")  # fmt: skip
+        rec.do(k(f"fh_{t}"), "hadamard", [k(f"f_{t}"), h_prev], f"{self.s('f', t)} \\odot {h_sym}",
+               f"previous state through the forget gate at t = {t}{w}")  # fmt: skip
+        fh_sym = f"({self.s('f', t)} \\odot {h_sym})"
+        stacked = None
+        if self.scenario.form == "concatenated":
+            stacked = gates.concat(self, f"fhx_{t}", k(f"fh_{t}"), x, t)
+        a = gates.linear(self, "h", t, x, k(f"fh_{t}"), fh_sym, stacked)
+        rec.do(k(f"n_{t}"), "activation", [a], self.cand(t), f"candidate state at t = {t}{w}",
+               activation="tanh")  # fmt: skip
+        rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], f"(1 - {self.s('f', t)})",
+               f"1 - f_{t}{w}")  # fmt: skip
+        rec.do(k(f"keep_{t}"), "hadamard", [k(f"omf_{t}"), h_prev],
+               f"(1 - {self.s('f', t)}) \\odot {h_sym}",
+               f"what is kept of h_{t - 1} at t = {t}{w}")  # fmt: skip
+        rec.do(k(f"new_{t}"), "hadamard", [k(f"f_{t}"), k(f"n_{t}")],
+               f"{self.s('f', t)} \\odot {self.cand(t)}",
+               f"what is taken from the candidate at t = {t}{w}")  # fmt: skip
+        token = self.token(t)
+        rec.do(k(f"h_{t}"), "add", [k(f"keep_{t}"), k(f"new_{t}")], self.s("h", t),
+               f"hidden state{w} after {token!r} (t = {t})")  # fmt: skip
+
+    def backward(
+        self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
+    ) -> str:
+        rec, k = self.rec, self.k
+        parts = list(external)
+        if nxt is not None:
+            parts.append(self._from_step(nxt, t, k(f"dh_next_{t}"),
+                                         f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{next}}}}",
+                                         f"part of dh_{t} from step {nxt}"))  # fmt: skip
+        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+        self._gate_deltas(t, prev)
+        phase, rec.phase = rec.phase, "gradient"
+        h_prev = prev["h"]
+        h_sym = gates.symbol(self, h_prev)
+        concatenated = self.scenario.form == "concatenated"
+        gates.weight_grads(self, "f", t, x, h_prev, h_sym, k(f"hx_{t}") if concatenated else None)
+        fh_sym = f"({self.s('f', t)} \\odot {h_sym})"
+        gates.weight_grads(self, "h", t, x, k(f"fh_{t}"), fh_sym,
+                           k(f"fhx_{t}") if concatenated else None)  # fmt: skip
+        dx = gates.input_gradient(self, t, x, ("f", "h"))
+        rec.phase = phase
+        return dx
+
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        key = self._from_step(first, 0, self.k("dh_0"), f"\\delta {self.s('h', 0)}",
+                              "gradient of the initial state")  # fmt: skip
+        return {"h": key}
+
+    def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
+        """δh~_t, its pre-activation's delta, δf_t (through the interpolation and through
+        the candidate) and the forget gate's pre-activation's delta, at step t."""
+        rec, k, w = self.rec, self.k, self.words
+        h_prev = prev["h"]
+        h_sym = gates.symbol(self, h_prev)
+        rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
+               f"\\delta {self.cand(t)}", f"dL/dh~_{t} (candidate){w}")  # fmt: skip
+        rec.do(k(f"dah_{t}"), "tanh_back", [k(f"dn_{t}"), k(f"n_{t}")],
+               f"\\delta {self.sg('a', 'h', t)}",
+               f"candidate state{w}: delta at t = {t}")  # fmt: skip
+        rec.do(k(f"nmh_{t}"), "subtract", [k(f"n_{t}"), h_prev], f"({self.cand(t)} - {h_sym})",
+               f"what f_{t} weighs at t = {t}{w}")  # fmt: skip
+        rec.do(k(f"df_mix_{t}"), "hadamard", [k(f"dh_{t}"), k(f"nmh_{t}")],
+               f"\\delta {{{self.s('f', t)}}}^{{\\mathrm{{mix}}}}",
+               f"part of df_{t} through the interpolation{w}")  # fmt: skip
+        dfh = gates.back_to_state(self, "h", t, k(f"dfh_{t}"), k(f"dah_{t}"),
+                                  f"dL/d(f_{t} * h_{t - 1}) through the candidate{w}")  # fmt: skip
+        rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_prev],
+               f"\\delta {{{self.s('f', t)}}}^{{\\tilde{{h}}}}",
+               f"part of df_{t} through the candidate{w}")  # fmt: skip
+        rec.do(k(f"df_{t}"), "add", [k(f"df_mix_{t}"), k(f"df_cand_{t}")],
+               f"\\delta {self.s('f', t)}", f"dL/df_{t} (forget gate){w}")  # fmt: skip
+        rec.do(k(f"daf_{t}"), "sigmoid_back", [k(f"df_{t}"), k(f"f_{t}")],
+               f"\\delta {self.sg('a', 'f', t)}", f"forget gate{w}: delta at t = {t}")  # fmt: skip
+
+    def _from_step(self, n: int, t: int, key: str, symbol: str, label: str) -> str:
+        """∂L/∂h_t through step n: the kept part, the forget gate and the candidate."""
+        rec, k, w = self.rec, self.k, self.words
+        rec.do(k(f"dh_keep_{t}"), "hadamard", [k(f"dh_{n}"), k(f"omf_{n}")],
+               f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{keep}}}}",
+               f"part of dh_{t} kept through the forget gate at step {n}{w}")  # fmt: skip
+        dh_f = gates.back_to_state(self, "f", n, k(f"dh_f_{t}"))
+        rec.do(k(f"dh_h_{t}"), "hadamard", [k(f"dfh_{n}"), k(f"f_{n}")],
+               f"\\delta {{{self.s('h', t)}}}^{{\\tilde{{h}}}}",
+               f"part of dh_{t} through the candidate at step {n}{w}")  # fmt: skip
+        rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label + w)
+        return key
