@@ -320,3 +320,68 @@ def test_gaps(doc: dict) -> None:
     for key in result.trained:
         moved = not np.array_equal(result.params[key], scenario.params[key])
         assert moved == bool(np.any(trace[grad_key(key)].value)), key
+
+
+# -- a text model's window: the output head for every time step at once ------------------------
+
+
+def _text_window(hidden: int, window: str, seed: int):
+    from rnntrace.engine.textgen import TextSettings, new_state, vocabulary
+    from rnntrace.engine.textgen_file import model_text
+
+    vocab = vocabulary("the quick brown fox jumps over the lazy dog")
+    settings = TextSettings(hidden=hidden, window=len(window) - 1, seed=seed)
+    state = new_state(len(vocab), settings)
+    return parse_scenario(model_text(vocab, window, state, settings, "t", 0.0)), vocab
+
+
+def _numpy_window(p: dict[str, np.ndarray], codes: list[int]) -> list[np.ndarray]:
+    """One window of min-char-rnn, written here: the loss, h_T and the five gradients."""
+    hs, ps, loss = [p["h_0"]], [], 0.0
+    for x, y in zip(codes[:-1], codes[1:]):
+        hs.append(np.tanh(p["W_xh"][:, x] + p["W_hh"] @ hs[-1] + p["b_h"]))
+        logits = p["W_hy"] @ hs[-1] + p["b_y"]
+        ps.append(np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum())
+        loss -= np.log(ps[-1][y])
+    grads = {key: np.zeros_like(p[key]) for key in ("W_xh", "W_hh", "b_h", "W_hy", "b_y")}
+    dh_next = np.zeros_like(p["h_0"])
+    for t in reversed(range(len(codes) - 1)):
+        dy = ps[t].copy()
+        dy[codes[t + 1]] -= 1.0
+        grads["W_hy"] += np.outer(dy, hs[t + 1])
+        grads["b_y"] += dy
+        dz = (1.0 - hs[t + 1] ** 2) * (p["W_hy"].T @ dy + dh_next)
+        grads["b_h"] += dz
+        grads["W_xh"][:, codes[t]] += dz
+        grads["W_hh"] += np.outer(dz, hs[t])
+        dh_next = p["W_hh"].T @ dz
+    return [np.asarray(loss), hs[-1], *grads.values()]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_indexed_tape_of_a_text_window(seed: int) -> None:
+    """The tape with the characters as data (``xi``, ``yi``), whose output head, softmax,
+    cross-entropy, output error and tanh derivative are each one matrix over the time steps
+    while the recurrences go step by step: the trace's values for its own window, and a
+    min-char-rnn window written here for other windows and parameters."""
+    window = "the lazy dog"
+    scenario, vocab = _text_window(7, window, seed)
+    trace = trace_of(scenario)
+    params = ["W_xh", "W_hh", "b_h", "W_hy", "b_y", "h_0"]
+    outputs = ["L", f"h_{len(window) - 1}", *(f"d{key}" for key in params[:5])]
+    tape = CompiledTape(trace, outputs, params, indexed=True)
+    assert "keepdims=True" in tape.source  # the softmax of all time steps at once
+    assert tape.source.count("p3.T") == 1  # W_hy h_t for all t: one matrix product
+    assert tape.source.count("np.tanh(") == len(window) - 1  # the recurrence: step by step
+    own = [vocab.index(ch) for ch in window]
+    values = {key: np.asarray(scenario.params[key], dtype=float) for key in params}
+    got = tape.run_list([values[key] for key in params], own[:-1], own[1:])
+    assert_same(dict(zip(outputs, got)), trace, "text window")
+    rng = np.random.default_rng(seed)
+    for other in ("quick brown ", "zzzzzzzzzzzz"):  # 12 characters, as the window
+        codes = [vocab.index(ch) for ch in other]
+        moved = {key: value + rng.uniform(-0.5, 0.5, size=value.shape)
+                 for key, value in values.items()}  # fmt: skip
+        got = tape.run_list([moved[key] for key in params], codes[:-1], codes[1:])
+        for key, value, want in zip(outputs, got, _numpy_window(moved, codes)):
+            np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-14, err_msg=key)

@@ -17,85 +17,86 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace.engine.ops import sigmoid
+from rnntrace.engine.ops import DEFINITIONS, SCOPE, ce_parts
+from rnntrace.engine.time_rows import Rows, schedule
 from rnntrace.trace import Step, Trace
 
 Arrays = dict[str, np.ndarray]
 
 
-def _softmax_shift(v: np.ndarray) -> float:
-    top = float(v.max())
-    return top if top > 30.0 else 0.0
+class TapeInfo:
+    """A step's info as an op's expression reads it in a compiled tape: numbers written in,
+    arrays as named constants, ``fixed`` expressions where the tape supplies its own (the
+    indexed tape's targets), and what the op recomputes from its operands when run (a
+    softmax's shift: the tape runs with new parameters)."""
+
+    def __init__(
+        self,
+        op: str,
+        info: Mapping[str, Any],
+        a: list[str],
+        const: Callable[[Any], str],
+        fixed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.op, self.info, self.a, self.const, self.fixed = op, info, a, const, fixed or {}
+
+    def value(self, key: str, default: Any = None) -> Any:
+        if key == "from_logits":
+            return True  # a tape's numbers are exact: losses from the logits
+        return self.info.get(key, default)
+
+    def data(self, key: str, default: Any = None, array: bool = False) -> str:
+        if key in self.fixed:
+            return self.fixed[key]
+        recompute = DEFINITIONS[self.op].tape_info or {}
+        if key in recompute:
+            return recompute[key](self.a, self)
+        value = self.info.get(key, default)
+        if array:
+            return self.const(np.asarray(value if value is not None else [], dtype=float))
+        return _literal(value)
 
 
-def _sigmoid(v: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * v))  # = 1 / (1 + e^(-v)), without overflow
+def _literal(value: Any) -> str:
+    """A number, or a tuple of numbers (a shape), as source text."""
+    if isinstance(value, (list, tuple)):
+        return repr(tuple(_literal_number(v) for v in value))
+    return repr(_literal_number(value))
 
 
-def _activation(name: str, a: str) -> str:
-    return {"tanh": f"np.tanh({a})", "sigmoid": f"_sigmoid({a})",
-            "relu": f"np.maximum({a}, 0.0)"}[name]  # fmt: skip
+def _literal_number(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value)
 
 
-def _derivative(name: str, a: str) -> str:
-    return {"tanh": f"1.0 - {a} * {a}", "sigmoid": f"{a} * (1.0 - {a})",
-            "relu": f"({a} > 0.0).astype(float)"}[name]  # fmt: skip
-
-
-def _matrix(step: Step, w: str) -> str:
-    cols = step.info.get("cols")
-    m = f"{w}[:, {cols[0]}:{cols[1]}]" if cols is not None else w
-    return f"{m}.T" if step.info.get("transpose") else m
-
-
-def expression(step: Step, a: list[str], const: Callable[[Any], str]) -> str:
-    """The numpy expression of ``step`` over operand expressions ``a``; ``const`` names a
+def expression(
+    step: Step,
+    a: list[str],
+    const: Callable[[Any], str],
+    fast: bool = False,
+    fixed: Mapping[str, str] | None = None,
+) -> str:
+    """The numpy expression of ``step`` over operand expressions ``a`` (its op's own, from
+    ``ops.DEFINITIONS``; the training tape's faster form with ``fast``); ``const`` names a
     constant (a target vector) in the generated code."""
-    op, info = step.op, step.info
-    simple = {
-        "add": lambda: " + ".join(a),
-        "hadamard": lambda: f"{a[0]} * {a[1]}",
-        "outer": lambda: f"{a[0]}[:, None] * {a[1]}",
-        "identity": lambda: a[0],
-        "sigmoid": lambda: f"_sigmoid({a[0]})",
-        "total": lambda: f"{a[0]}.sum()",
-        "divide": lambda: f"{a[0]} / {a[1]}",
-        "sigmoid_back": lambda: f"{a[0]} * {a[1]} * (1.0 - {a[1]})",
-        "softmax_back": lambda: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))",
-        "tanh_back": lambda: f"{a[0]} * (1.0 - {a[1]} * {a[1]})",
-        "one_minus": lambda: f"1.0 - {a[0]}",
-        "subtract": lambda: f"{a[0]} - {a[1]}",
-        "concat": lambda: f"np.concatenate(({', '.join(a)},))",
-        "dots": lambda: f"np.stack(({', '.join(a[1:])},)) @ {a[0]}",
-        "weighted_sum": lambda: f"{a[0]} @ np.stack(({', '.join(a[1:])},))",
-        "scale": lambda: f"{a[0]}[{info.get('index')}] * {a[1]}",
-        "slice": lambda: f"{a[0]}[{info.get('start')}:{info.get('stop')}]",
-        "cut": lambda: f"np.zeros({info.get('size')})",
-        "zeros": lambda: f"np.zeros({tuple(info.get('shape', ()))})",
-    }
-    if op in simple:
-        return simple[op]()
-    if op == "matvec":
-        return f"{_matrix(step, a[0])} @ {a[1]}"
-    if op == "activation":
-        return _activation(info["activation"], a[0])
-    if op == "activation_derivative":
-        return _derivative(info["activation"], a[0])
-    if op == "exp":
-        return f"np.exp({a[0]} - _softmax_shift({a[0]}))"
-    t = const(np.asarray(info.get("target", []), dtype=float))
-    if op == "bce":
-        return f"np.sum(np.logaddexp(0.0, {a[1]}) - {t} * {a[1]})"
-    if op == "ce":
-        m = f"{a[1]}.max()"
-        return f"{m} + np.log(np.exp({a[1]} - {m}).sum()) - {a[1]}[{info['index']}]"
-    if op == "mse":
-        return f"np.mean(({a[0]} - {t}) ** 2)"
-    if op in ("bce_grad", "ce_grad"):
-        return f"{a[0]} - {t}"
-    if op == "mse_grad":
-        return f"2.0 * ({a[0]} - {t}) / {a[0]}.size"
-    raise NotImplementedError(f"no compiled form of op {op!r} ({step.key})")
+    if step.op not in DEFINITIONS:
+        raise NotImplementedError(f"no compiled form of op {step.op!r} ({step.key})")
+    return written(step.op, step.info, a, const, fast, fixed)
+
+
+def written(
+    op: str,
+    info: Mapping[str, Any],
+    a: list[str],
+    const: Callable[[Any], str],
+    fast: bool = False,
+    fixed: Mapping[str, str] | None = None,
+) -> str:
+    """``expression`` for an op and info not recorded as a step (the tape's own SGD step)."""
+    return DEFINITIONS[op].tape(a, TapeInfo(op, info, a, const, fixed), fast)
 
 
 class CompiledTape:
@@ -104,7 +105,10 @@ class CompiledTape:
     ``indexed``: the tape of one window of a character model (one sequence, one-hot inputs,
     softmax and cross-entropy at every step) whose characters are data, not constants: the
     function takes two more arguments, the input indices ``xi`` and the target indices ``yi``
-    (lists of T ints), so that one tape serves every window of a text."""
+    (lists of T ints), so that one tape serves every window of a text. Its steps that no
+    recurrence runs through (the output head, softmax, cross-entropy and output error, the
+    tanh derivative: ``time_rows``) are computed for all time steps at once, as matrices
+    with a row per time step, written with their ops' rows forms (``ops.Op.over_rows``)."""
 
     def __init__(
         self,
@@ -121,13 +125,21 @@ class CompiledTape:
         self.indexed = indexed
         needed = _needed(trace, outputs)
         gen = _Generator(trace, params, _fusable(trace, needed, outputs), indexed)
+        if indexed:  # the output head and the like for all time steps at once
+            for unit in schedule(trace, needed, gen.has_rows):
+                if isinstance(unit, Rows):
+                    gen.rows(unit.steps)
+                elif unit.key not in gen.names:
+                    gen.step(unit)
         for step in trace:
             if step.key in needed and step.key not in gen.names:
                 gen.step(step)
         returned = [gen.value(gen.names[k]) for k in outputs]
         if sgd is not None:
             grads = returned[len(returned) - len(params) :]
-            returned += [gen.emit(f"{_arg(i)} - {sgd!r} * {g}") for i, g in enumerate(grads)]
+            step = {"learning_rate": sgd}
+            returned += [gen.emit(written("sgd", step, [_arg(i), g], gen.const))
+                         for i, g in enumerate(grads)]  # fmt: skip
         args = [_arg(i) for i in range(len(params))] + (["xi", "yi"] if indexed else [])
         self.source, self._fn = _assemble(gen.lines, args, returned, gen.constants)
 
@@ -148,7 +160,7 @@ def step_function(steps: list[Step], args: list[str]) -> Callable[..., tuple[np.
     are the tape's, with the sigmoid of ``ops`` (by sign), so that the values are the
     tracer's to the last bit. (gradflow runs one time step's function over a long sequence.)"""
     names = {key: _arg(i) for i, key in enumerate(args)}
-    constants: dict[str, Any] = {"_sigmoid": sigmoid, "_softmax_shift": _softmax_shift}
+    constants: dict[str, Any] = {}
 
     def const(value: Any) -> str:
         constants[f"c{len(constants)}"] = value
@@ -174,7 +186,7 @@ def _assemble(
     lines: list[str], args: list[str], returned: list[str], constants: dict[str, Any]
 ) -> tuple[str, Callable[..., tuple[np.ndarray, ...]]]:
     """The source of the tape and the function it defines."""
-    scope: dict[str, Any] = {"np": np, **constants}
+    scope: dict[str, Any] = {**SCOPE, **constants}
     body = [f"    {line}" for line in lines]
     if len(lines) <= CHUNK_LINES:
         source = "\n".join([f"def _tape({', '.join(args)}):", *body,
@@ -234,6 +246,8 @@ class _Generator:
         self.indexed = indexed
         self.index_of: dict[str, str] = {}  # a one-hot input's name -> its index expression
         self.losses: dict[str, tuple[str, str, str]] = {}  # a fused L_t: max, sum, o_t[target]
+        # a row of a group computed at once -> (its matrix, the row, the rows, of numbers)
+        self.row_of: dict[str, tuple[str, int, int, bool]] = {}
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.constants)}"
@@ -283,7 +297,7 @@ class _Generator:
         special = self._special(step, args)
         if special is None:
             args = [self.value(a) for a in args]
-            special = self.emit(expression(step, args, self.const))
+            special = self.emit(expression(step, args, self.const, fast=True))
         self.names[step.key] = special
 
     def _indexed_input(self, step: Step) -> None:
@@ -327,7 +341,7 @@ class _Generator:
             return self.emit(f"{rows}[{step.info['index']}]")
         if op == "exp":
             top = self.emit(f"{a[0]}.max()")
-            name = self.emit(f"np.exp({a[0]} - {top})")
+            name = self.emit(expression(step, a, self.const, fixed={"shift": top}))
             self.exp_of[a[0]] = (top, name)
             return name
         if op == "total" and any(e == a[0] for _, e in self.exp_of.values()):
@@ -340,14 +354,13 @@ class _Generator:
                 name = f"_loss{len(self.losses)}"
                 self.losses[name] = (top, self.sum_of[e], f"{a[1]}[{self._target(step)}]")
                 return name
-            return self.emit(f"{top} + np.log({self.sum_of[e]}) - {a[1]}[{self._target(step)}]")
+            return self.emit(ce_parts(top, self.sum_of[e], f"{a[1]}[{self._target(step)}]"))
         if op == "ce_grad" and self.indexed:
             eye = self.shared(("eye", "targets"), self.const(np.eye(step.value.size)))
-            return self.emit(f"{a[0]} - {eye}[{self._target(step)}]")
+            target = f"{eye}[{self._target(step)}]"
+            return self.emit(expression(step, a, self.const, fixed={"target": target}))
         if self.indexed and op in ("ce", "bce", "mse", "bce_grad", "mse_grad"):
             raise NotImplementedError(f"an indexed tape needs softmax and cross-entropy ({op})")
-        if op in ("activation", "sigmoid") and step.info.get("activation", "sigmoid") == "sigmoid":
-            return self.emit(f"0.5 * (1.0 + np.tanh(0.5 * {a[0]}))")
         return None
 
     def _add(self, step: Step, kept: list[str]) -> str:
@@ -357,9 +370,9 @@ class _Generator:
             self.zeros.add(name)
             return name
         if len(kept) > 1 and all(name in self.losses for name in kept):
-            tops, sums, picks = (", ".join(part) for part in zip(*map(self.losses.get, kept)))
-            return self.emit(f"np.array(({tops},)).sum() + np.log(np.array(({sums},))).sum()"
-                             f" - np.array(({picks},)).sum()")  # fmt: skip
+            tops, sums, picks = (f"np.array(({', '.join(part)},))"
+                                 for part in zip(*map(self.losses.get, kept)))  # fmt: skip
+            return self.emit(ce_parts(tops, sums, picks, summed=True))
         kept = [self._loss(name) if name in self.losses else name for name in kept]
         fused = [name for name in kept if name in self.outers]
         terms = [self.value(name) for name in kept if name not in self.outers]
@@ -383,11 +396,115 @@ class _Generator:
     def _loss(self, name: str) -> str:
         """A cross-entropy left for a fused sum, computed alone after all."""
         top, total, pick = self.losses[name]
-        return self.shared(("loss", name), f"{top} + np.log({total}) - {pick}")
+        return self.shared(("loss", name), ce_parts(top, total, pick))
 
     def _stack(self, names: list[str]) -> str:
-        """One variable: the rows ``names`` stacked (shared by every sum that stacks them)."""
+        """One variable: the rows ``names`` stacked (shared by every sum that stacks them);
+        the rows of a group computed at once are its matrix already."""
+        whole = self._matrix_of(names)
+        if whole is not None:
+            return whole if not self.row_of[names[0]][3] else f"{whole}[:, 0]"
         return self.shared(("stack", *names), f"np.stack(({', '.join(names)},))")
+
+    def _matrix_of(self, names: list[str]) -> str | None:
+        """The matrix whose rows, in order, ``names`` are (numbers: as a column), if any."""
+        if not names or any(name not in self.row_of for name in names):
+            return None
+        matrix, first, size, _ = self.row_of[names[0]]
+        if [self.row_of[name][:2] for name in names] != [
+            (matrix, first + k) for k in range(len(names))
+        ]:
+            return None
+        if first == 0 and len(names) == size:
+            return matrix
+        return self.shared(("part", *names), f"{matrix}[{first}:{first + len(names)}]")
+
+    def has_rows(self, step: Step) -> bool:
+        """Whether a step can be computed with its others times at once (``rows``)."""
+        op = DEFINITIONS.get(step.op)
+        if op is None or step.value.ndim > 1:
+            return False
+        return step.op in ("exp", "ce") or op.rows is not None or op.elementwise
+
+    def rows(self, steps: tuple[Step, ...]) -> None:
+        """The steps (one op at T times) as the rows of one matrix (a number per time: a
+        column), or one at a time when their operands do not allow it."""
+        matrix = self._rows_of(list(steps))
+        if matrix is None:
+            for step in steps:
+                self.step(step)
+            return
+        number = steps[0].value.ndim == 0
+        for k, step in enumerate(steps):
+            row = f"{matrix}[{k}, 0]" if number else f"{matrix}[{k}]"
+            self.names[step.key] = row
+            self.row_of[row] = (matrix, k, len(steps), number)
+
+    def _rows_of(self, steps: list[Step]) -> str | None:
+        first = steps[0]
+        columns: list[str] = []
+        shared: list[bool] = []
+        for at in range(len(first.operands)):
+            keys = [step.operands[at] for step in steps]
+            names = [self.names[key] for key in keys]
+            if any(n in self.zeros or n in self.outers or n in self.losses for n in names):
+                return None
+            shared.append(len(set(keys)) == 1)
+            if shared[-1]:
+                columns.append(self.value(names[0]))
+            elif all(name in self.index_of for name in names):
+                columns.append(self._rows(names))
+            else:
+                column = self._matrix_of(names)
+                if column is None:
+                    column = self._stack([self.value(name) for name in names])
+                    column += "[:, None]" if self.trace[keys[0]].value.ndim == 0 else ""
+                columns.append(column)
+        return self._write_rows(steps, columns, shared)
+
+    def _write_rows(self, steps: list[Step], a: list[str], shared: list[bool]) -> str | None:
+        first = steps[0]
+        op, info = first.op, first.info
+        targets = f"[{', '.join(self._target(step) for step in steps)}]"
+        if op == "matvec" and shared[0] and not shared[1]:
+            vectors = [self.names[step.operands[1]] for step in steps]
+            if (
+                all(v in self.index_of for v in vectors)
+                and not info.get("transpose")
+                and (info.get("cols") is None)
+            ):  # W x_t for one-hot x_t: columns of W
+                return self.emit(f"{a[0]}.T[[{', '.join(self.index_of[v] for v in vectors)}]]")
+        elif op == "exp":
+            top = self.emit(f"{a[0]}.max(axis=1, keepdims=True)")
+            name = self.emit(expression(first, a, self.const, fixed={"shift": top}))
+            self.exp_of[a[0]] = (top, name)
+            return name
+        elif op == "ce":
+            if (
+                not self.indexed
+                or a[1] not in self.exp_of
+                or self.exp_of[a[1]][1] not in self.sum_of
+            ):
+                return None
+            top, e = self.exp_of[a[1]]
+            count = self.const(np.arange(len(steps)))
+            return self.emit(ce_parts(top, self.sum_of[e], f"{a[1]}[{count}, {targets}][:, None]"))
+        elif op == "ce_grad":
+            if not self.indexed:
+                return None
+            eye = self.shared(("eye", "targets"), self.const(np.eye(first.value.size)))
+            return self.emit(
+                expression(first, a, self.const, fixed={"target": f"{eye}[{targets}]"})
+            )
+        if any(shared) and op not in ("matvec", "add", "hadamard", "divide", "subtract"):
+            return None
+        written_rows = DEFINITIONS[op].over_rows(a, TapeInfo(op, info, a, self.const))
+        if written_rows is None:
+            return None
+        name = self.emit(written_rows)
+        if op == "total" and a[0] in {e for _, e in self.exp_of.values()}:
+            self.sum_of[a[0]] = name
+        return name
 
     def _rows(self, names: list[str]) -> str:
         """The right-hand vectors of fused outer products as rows: one-hot inputs picked
