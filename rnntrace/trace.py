@@ -1,11 +1,12 @@
 """The result of a run: an ordered list of plain-data steps. No rich, no LaTeX in here.
 
 Every number a person might write down is a ``Step`` with a stable key (``h_2``,
-``dW_hh``; ``s2.h_2`` when there are several sequences), a display symbol in LaTeX,
-the time step, the phase, the operation that made it, the keys of its operands and
-its value: ``value`` as computed from the carried operands at full precision, and
-``carried``, the value passed on to later steps (equal to ``value`` unless numbers are
-carried rounded, as by hand).
+``dW_hh``; ``s2.h_2`` when there are several sequences), a display symbol (a tree of
+``rnntrace.symbol``, which each printer renders), the model part it belongs to, the time
+step, the phase, the operation that made it, the keys of its operands and its value:
+``value`` as computed from the carried operands at full precision, and ``carried``, the
+value passed on to later steps (equal to ``value`` unless numbers are carried rounded, as
+by hand).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace.symbol.tree import Symbol
+
 PHASES = ("given", "forward", "loss", "backward", "gradient", "update")
 
 
@@ -25,7 +28,7 @@ class Step:
     """One recorded quantity and how it was made."""
 
     key: str
-    symbol: str
+    symbol: Symbol
     time: int | None
     sequence: int | None
     phase: str
@@ -35,6 +38,8 @@ class Step:
     carried: np.ndarray
     label: str
     info: Mapping[str, Any] = field(default_factory=dict)
+    part: str = ""  # the model part: "", "enc.", "dec.", "fw.", "bw.", "l2.", "att."
+    given: bool = True  # False for data the scenario leaves out, taken as zero (h_0)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -72,10 +77,11 @@ class TraceMeta:
     learning_rate: float
     params: tuple[str, ...]  # parameter keys in display order
     trained: tuple[str, ...]  # those with a gradient and an update
-    symbols: Mapping[str, str]  # parameter key -> LaTeX symbol (notation applied)
+    symbols: Mapping[str, Symbol]  # parameter key -> display symbol (notation applied)
     sequences: tuple[SequenceInfo, ...]
     conventions: tuple[str, ...] = ()  # the cell and its conventions, in words
     topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
+    bptt: int | None = None  # k of truncated BPTT, None for full BPTT
 
 
 @dataclass

@@ -14,25 +14,46 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace"
 # layer -> the rnntrace modules it may import
 ALLOWED = {
+    # display symbols as data and their printers: the bottom layer, importable by all
+    "symbol": {"symbol"},
     # the cells registry: one CellKind per cell (tracers named by dotted path, not imported)
-    "cells": {"cells", "errors"},
-    "scenario": {"scenario", "errors"},
-    "engine": {"engine", "scenario", "trace", "numbers", "errors"},
-    "trace": {"trace"},
+    "cells": {"cells", "symbol", "errors"},
+    "scenario": {"scenario", "symbol", "errors"},
+    "engine": {"engine", "scenario", "trace", "numbers", "errors", "symbol"},
+    "trace": {"trace", "symbol"},
     "numbers": {"numbers"},
     # render may read the result dataclasses of analysis (gradflow/gradcheck printers)
-    "render": {"render", "trace", "analysis", "assignment", "numbers", "errors"},
+    "render": {"render", "trace", "analysis", "assignment", "numbers", "errors", "symbol"},
     # analysis reads a trace and its scenario and may re-trace it (gradcheck): never render
-    "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors"},
+    "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors", "symbol"},
     # verify re-traces the scenario (exact and rounded chains) and re-does ops: never render
-    "verify": {"verify", "engine", "scenario", "trace", "assignment", "numbers", "errors"},
+    "verify": {
+        "verify",
+        "engine",
+        "scenario",
+        "trace",
+        "assignment",
+        "numbers",
+        "errors",
+        "symbol",
+    },
     # the question list of a worksheet, shared by render (the sheet) and verify (grading)
-    "assignment": {"assignment", "scenario", "trace", "errors"},
+    "assignment": {"assignment", "scenario", "trace", "errors", "symbol"},
     # per-student variants: drawn scenarios, traced and checked
-    "variants": {"variants", "assignment", "scenario", "engine", "trace", "numbers", "errors"},
+    "variants": {
+        "variants",
+        "assignment",
+        "scenario",
+        "engine",
+        "trace",
+        "numbers",
+        "errors",
+        "symbol",
+    },
     # delivery to learning platforms: grading (verify) and printing (render) of variants
     "lms": {
         "lms",
+        "symbol",
         "variants",
         "assignment",
         "verify",

@@ -13,7 +13,6 @@ from texbuild import compile_all
 from rnntrace.engine import trace_scenario
 from rnntrace.render.latex import render_latex
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
-from rnntrace.render.texfix import fix_scripts
 from rnntrace.render.worksheet import SheetSettings, render_worksheet
 from rnntrace.scenario import parse_scenario
 from rnntrace.scenario.notation import check_notation
@@ -90,13 +89,6 @@ def test_safe_notation_is_accepted(symbol):
 def test_unsafe_notation_is_refused_with_a_clear_message(symbol, message):
     problem = check_notation(symbol)
     assert problem is not None and message in problem
-
-
-def test_fix_scripts_braces_an_atom_that_would_get_a_second_script():
-    assert fix_scripts(r"h^{dec}_{3}^\top") == r"{h^{dec}_{3}}^\top"
-    assert fix_scripts(r"\delta o_{4} r^{(2)}_{4}^\top") == r"\delta o_{4} {r^{(2)}_{4}}^\top"
-    assert fix_scripts(r"W_{hh}^\top \delta z_{1}") == r"W_{hh}^\top \delta z_{1}"
-    assert fix_scripts("W''") == "W''" and fix_scripts(r"\hat{y}_{6}") == r"\hat{y}_{6}"
 
 
 def test_documents_with_every_kind_of_safe_notation_compile(tmp_path):

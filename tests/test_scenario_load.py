@@ -9,6 +9,7 @@ import pytest
 
 from rnntrace.scenario import Scenario, load_scenario, parse_scenario
 from rnntrace.scenario.model import ModelSpec, NumberPolicy, TrainSpec
+from rnntrace.symbol import latex
 
 ROOT = Path(__file__).resolve().parent.parent
 # The simple RNN's parameters, in display order.
@@ -64,7 +65,10 @@ def test_sentiment_scenario() -> None:
     np.testing.assert_array_equal(s.params["b_y"], [0.1])
     np.testing.assert_array_equal(s.params["h_0"], np.zeros(3))  # omitted: zeros
     assert s.params["W_xh"].shape == (3, 3)
-    assert s.notation == {"W_hy": "W_{ho}", "b_y": "b_o"}
+    assert {key: latex(symbol) for key, symbol in s.notation.items()} == {
+        "W_hy": "W_{ho}",
+        "b_y": "b_o",
+    }  # parsed once into symbol trees, printed back as written
     assert s.train == TrainSpec(learning_rate=0.1, epochs=None, bptt=None, clip=None)  # unset
     assert s.numbers.decimals == 3
     assert s.numbers.carry == "rounded" and s.numbers.rounded

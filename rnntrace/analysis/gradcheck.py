@@ -24,6 +24,7 @@ from rnntrace import cells
 from rnntrace.engine import grad_key, trace_scenario
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol import Symbol
 from rnntrace.trace import Trace
 
 EPS = 1e-6
@@ -37,7 +38,7 @@ class ParamCheck:
     """One parameter: its BPTT gradient, the finite differences and how far apart they are."""
 
     key: str
-    symbol: str
+    symbol: Symbol
     bptt: np.ndarray
     fd: np.ndarray
     max_abs: float  # max |g_fd − g|
@@ -121,7 +122,7 @@ def gradcheck(
         checks.append(
             ParamCheck(
                 key=key,
-                symbol=trace.meta.symbols.get(key, key),
+                symbol=trace.meta.symbols[key],
                 bptt=bptt,
                 fd=fd,
                 max_abs=float(np.max(np.abs(fd - bptt))) if fd.size else 0.0,

@@ -31,6 +31,7 @@ from rnntrace.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace.cells import DirectPath
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol.tree import Name, Scripted, Symbol
 from rnntrace.trace import Trace
 
 LOW, HIGH = 0.9, 1.1  # the average factor per step of a stable gradient
@@ -45,7 +46,7 @@ class Spectrum:
 
     key: str  # the parameter it is read from: W_hh, l1.W_fh, W_f (its first H columns)
     name: str  # W_hh, W_fh, ...
-    symbol: str  # LaTeX
+    symbol: Symbol
     role: str  # what it is, in words
     matrix: np.ndarray
     eigenvalues: np.ndarray  # complex, largest |λ| first
@@ -59,9 +60,9 @@ class StepFlow:
 
     time: int
     key: str  # h_j
-    symbol: str  # LaTeX symbol of h_j
+    symbol: Symbol  # the symbol of h_j
     prev_key: str
-    prev_symbol: str
+    prev_symbol: Symbol
     jacobian: np.ndarray  # A_j (2H×2H over (h, c) for the LSTM)
     gain: float  # ‖A_j‖₂
     radius: float  # the spectral radius of A_j
@@ -77,7 +78,7 @@ class Distance:
 
     k: int
     source_key: str  # h_{t-k}
-    source_symbol: str
+    source_symbol: Symbol
     jacobian: np.ndarray  # H×H
     norm: float  # spectral norm
     frobenius: float
@@ -98,9 +99,9 @@ class Verdict:
     rate: float  # r = ‖J_K‖₂^(1/K), the average factor per step back
     norm: float  # ‖J_K‖₂
     k: int  # K, the longest distance
-    target_symbol: str
-    source_symbol: str
-    matrix_symbol: str  # W_hh (or the matrix in its role)
+    target_symbol: Symbol
+    source_symbol: Symbol
+    matrix_symbol: Symbol  # W_hh (or the matrix in its role)
     radius: float  # ρ of that matrix
     matrix_norm: float  # its ‖·‖₂
     derivative_bound: float | None  # rnn: γ, the largest f' can be (1; 1/4 for sigmoid)
@@ -128,7 +129,7 @@ class GradFlow:
     hidden: int  # H
     time: int  # t
     target_key: str
-    target_symbol: str
+    target_symbol: Symbol
     spectra: tuple[Spectrum, ...]
     main: Spectrum  # W_hh, or the matrix in its role (LSTM: W_ch; GRU: W_hh)
     derivative_bound: float | None  # rnn: γ, the largest f' can be (1, or 1/4 for sigmoid)
@@ -238,9 +239,9 @@ def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:
     eigenvalues = np.linalg.eigvals(matrix)
     eigenvalues = eigenvalues[np.argsort(-np.abs(eigenvalues), kind="stable")]
     key = layer.recurrent_key(gate)
-    symbol = trace.meta.symbols.get(key, key)
+    symbol = trace.meta.symbols[key]
     if not key.endswith(f"W_{gate}h"):  # the h columns of a concatenated W_g
-        symbol = f"{symbol}_{{[h]}}"
+        symbol = Scripted(symbol, sub=Name("[h]"))
     return Spectrum(
         key=key,
         name=f"W_{gate}h",

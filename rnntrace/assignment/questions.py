@@ -17,6 +17,8 @@ from fnmatch import fnmatchcase
 
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import AssignmentSpec
+from rnntrace.symbol import latex
+from rnntrace.symbol.tree import Group, Name, Row, Scripted, Styled, Symbol
 from rnntrace.trace import Step, Trace
 
 MAX_PARTS = 26
@@ -48,9 +50,9 @@ def display_aliases(trace: Trace) -> dict[str, str]:
     ``W_ho_new`` -> ``W_hy_new`` when the notation writes W_hy as ``W_{ho}``."""
     renames = {}
     for param, symbol in trace.meta.symbols.items():
-        plain = symbol.replace("{", "").replace("}", "").replace("\\mathrm", "")
+        plain = plain_name(symbol)
         base = param.rsplit(".", 1)[-1]
-        if _NAME.fullmatch(plain) and plain != base:
+        if plain and _NAME.fullmatch(plain) and plain != base:
             renames[base] = plain
     if not renames:
         return {}
@@ -163,7 +165,7 @@ def number_questions(
             Question(
                 number=f"{question}({string.ascii_lowercase[part - 1]})",
                 key=step.key,
-                symbol=step.symbol,
+                symbol=latex(step.symbol),
                 label=step.label,
                 shape=step.shape,
                 points=points[step.key],
@@ -193,3 +195,19 @@ def questions_for(
     rules = [(p, v, f"{w}: assignment.points.{p}") for p, v, w in spec.points]
     rules += [(p, v, "--points") for p, v in points]
     return number_questions(trace, steps, _points(trace, steps, rules))
+
+
+def plain_name(symbol: Symbol) -> str | None:
+    """The symbol as a key-like name (``W_{ho}`` -> ``W_ho``, braces and ``\\mathrm``
+    dropped), or None when it has more than letters, digits and subscripts."""
+    if isinstance(symbol, Name):
+        return symbol.text
+    if isinstance(symbol, Group) or (isinstance(symbol, Styled) and symbol.style == "mathrm"):
+        return plain_name(symbol.body)
+    if isinstance(symbol, Row) and not symbol.sep:
+        names = [plain_name(item) for item in symbol.items]
+        return None if None in names else "".join(n for n in names if n)
+    if isinstance(symbol, Scripted) and symbol.sup is None and symbol.sub is not None:
+        base, index = plain_name(symbol.base), plain_name(symbol.sub)
+        return f"{base}_{index}" if base and index else None
+    return None

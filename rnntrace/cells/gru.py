@@ -19,6 +19,7 @@ from rnntrace.cells.base import (
     register,
 )
 from rnntrace.cells.gru_jacobian import jacobian, previous
+from rnntrace.symbol import latex
 
 PARAMS = (
     *gate_params("z", "update gate", "update-gate bias"),
@@ -46,7 +47,7 @@ def path(model: Any) -> DirectPath:
 
 def conventions(model: Any, sym: Any) -> list[str]:
     """Where the GRU's reset gate acts, and which way its update gate interpolates."""
-    w_x, w_h, b_h, b_hh = sym["W_hx"], sym["W_hh"], sym["b_h"], sym["b_hh"]
+    w_x, w_h, b_h, b_hh = (latex(sym[key]) for key in ("W_hx", "W_hh", "b_h", "b_hh"))
     if model.gru_variant == "reset_before":
         reset = (
             r"the reset gate acts on $h_{t-1}$ before the recurrent product: "

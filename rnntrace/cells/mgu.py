@@ -18,6 +18,7 @@ from rnntrace.cells.base import (
     register,
 )
 from rnntrace.cells.mgu_jacobian import jacobian, previous
+from rnntrace.symbol import latex
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -40,7 +41,7 @@ PATH = DirectPath(
 
 def conventions(model: Any, sym: Any) -> list[str]:
     """The candidate and the interpolation in equations."""
-    w_x, w_h, b_h = sym["W_hx"], sym["W_hh"], sym["b_h"]
+    w_x, w_h, b_h = (latex(sym[key]) for key in ("W_hx", "W_hh", "b_h"))
     return [
         r"the forget gate $f_t$ acts on $h_{t-1}$ before the recurrent product: "
         rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {w_h} (f_t \odot h_{{t-1}}) + {b_h})$",

@@ -8,6 +8,17 @@ from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import Contributions, Driver, standard
 from rnntrace.scenario.model import NumberPolicy, Scenario
+from rnntrace.symbol.tree import (
+    Command,
+    Delimited,
+    Derivative,
+    Name,
+    Primed,
+    Symbol,
+    op,
+    paren,
+    row,
+)
 from rnntrace.trace import SequenceInfo, Trace, TraceMeta
 
 
@@ -35,7 +46,13 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
         base = key.rsplit(".", 1)[-1]
         if key in scenario.given or base in ("h_0", "c_0"):
             note = "" if key in scenario.given else " (not given: zero)"
-            rec.given(key, value, symbol=sym[key], label=param_text(scenario, key) + note)
+            rec.given(
+                key,
+                value,
+                symbol=sym[key],
+                label=param_text(scenario, key) + note,
+                given=key in scenario.given,
+            )
             rec.shared.add(key)
     tracer = topology(scenario.model.topology)
     per_sequence: list[Contributions] = []
@@ -57,44 +74,47 @@ def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -
     train = scenario.train
     final = {param: grad_key(param) for param in grads}
 
-    def op(key: str, name: str, operands: list[str], symbol: str, label: str, **info: object):
+    def update_op(
+        key: str, name: str, operands: list[str], symbol: Symbol, label: str, **info: object
+    ):
         rec.op(key, name, operands, phase="update", symbol=symbol, sequence=False,
                label=label, info=info)  # fmt: skip
 
     if train.clip is not None and grads:
-        op("grad_norm", "global_norm", list(final.values()), "\\lVert g \\rVert",
+        update_op("grad_norm", "global_norm", list(final.values()),
+                  Delimited("norm", Name("g")),
            "global norm of all the gradients")  # fmt: skip
-        op(
+        update_op(
             "clip_factor",
             "clip_factor",
             ["grad_norm"],
-            "\\kappa",
+            Command("kappa"),
             f"clipping factor min(1, {train.clip:g} / norm)",
             max_norm=train.clip,
         )
         for param, key in final.items():
-            op(
+            update_op(
                 f"{key}_clipped",
                 "scale_by",
                 ["clip_factor", key],
-                f"\\kappa {rec.trace[key].symbol}",
+                row(Command("kappa"), rec.trace[key].symbol),
                 f"gradient of {param} after clipping",
             )
             final[param] = f"{key}_clipped"
     if train.l2:
         for param, key in final.items():
-            op(f"{grad_key(param)}_decay", "decay", [key, param],
-               f"({rec.trace[key].symbol} + {train.l2:g} {sym[param]})",
+            update_op(f"{grad_key(param)}_decay", "decay", [key, param],
+               paren(rec.trace[key].symbol, op("+"), Name(f"{train.l2:g}"), sym[param]),
                f"gradient of {param} with L2 weight decay (lambda {train.l2:g})",
                weight=train.l2)  # fmt: skip
             final[param] = f"{grad_key(param)}_decay"
     lr = train.learning_rate
     for param, key in final.items():
-        op(
+        update_op(
             f"{param}_new",
             "sgd",
             [param, key],
-            f"{sym[param]}'",
+            Primed(sym[param]),
             f"{param} after one SGD step (learning rate {lr:g})",
             learning_rate=lr,
         )
@@ -129,7 +149,7 @@ def _sum_over_time(
                 grad_key(param),
                 "zeros",
                 [],
-                f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
+                Derivative(sym.loss(), sym[param]),
                 f"gradient of the loss{sym.seq_words()} with "
                 f"respect to {param}: zero, no step uses it" + _held(scenario, param),
                 shape=list(shape),
@@ -140,7 +160,7 @@ def _sum_over_time(
     for param, keys in trained.items():
         if keys != [grad_key(param)]:  # a gradient computed whole (dh_0) needs no sum
             rec.do(grad_key(param), "add", keys,
-                   f"\\frac{{\\partial L{sym.seq_suffix()}}}{{\\partial {sym[param]}}}",
+                   Derivative(sym.loss(), sym[param]),
                    f"gradient of the loss{sym.seq_words()} with respect to {param}")  # fmt: skip
     return trained
 
@@ -158,7 +178,7 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
     n = len(scenario.sequences)
     losses = [f"s{i}.L" for i in range(1, n + 1)]
     if all(key in rec.trace for key in losses):
-        rec.op("L", "add", losses, phase="loss", symbol="L", sequence=False,
+        rec.op("L", "add", losses, phase="loss", symbol=Name("L"), sequence=False,
                label="total loss over all sequences")  # fmt: skip
     for param in grads:
         rec.op(
@@ -166,7 +186,7 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
             "add",
             [f"s{i}.{grad_key(param)}" for i in range(1, n + 1)],
             phase="gradient",
-            symbol=f"\\frac{{\\partial L}}{{\\partial {sym[param]}}}",
+            symbol=Derivative(Name("L"), sym[param]),
             sequence=False,
             label=f"gradient of the total loss with respect to {param} (sum over sequences)",
         )
@@ -206,4 +226,5 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         sequences=sequences,
         conventions=conventions(scenario, sym),
         topology=model.topology,
+        bptt=scenario.train.bptt,
     )

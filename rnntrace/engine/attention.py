@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from rnntrace.engine.ops import softmax_shift
 from rnntrace.engine.recorder import Recorder
+from rnntrace.symbol.tree import Command, Delta, Name, Scripted, Time, indices, row, sub
 
 CONSTANT = " [attention weights held constant: not the exact gradient]"
 
@@ -25,22 +26,27 @@ def softmax_weights(rec: Recorder, scores: str, t: int, prefix: str, what: str) 
     """α_t = softmax(scores): the exponentials, their sum and the division; returns α's key.
     Large scores are shifted by the largest, as the output softmax's logits are."""
     shift = softmax_shift(rec.trace.value(rec.ref(scores)))
-    rec.do(f"{prefix}ea_{t}", "exp", [scores], f"e^{{A_{{{t}}}}}",
+    rec.do(f"{prefix}ea_{t}", "exp", [scores], Scripted(Name("e"), sup=sub("A", t)),
            f"exponentials of the attention scores at t = {t}{what}", shift=shift,
            shifted="score")  # fmt: skip
-    rec.do(f"{prefix}Sa_{t}", "total", [f"{prefix}ea_{t}"], f"S^{{A}}_{{{t}}}",
-           f"sum of the exponentials of the scores at t = {t}{what}")  # fmt: skip
+    rec.do(
+        f"{prefix}Sa_{t}",
+        "total",
+        [f"{prefix}ea_{t}"],
+        Scripted(Name("S"), sub=Time(t), sup=Name("A"), sup_first=True),
+        f"sum of the exponentials of the scores at t = {t}{what}",
+    )
     rec.do(f"{prefix}alpha_{t}", "divide", [f"{prefix}ea_{t}", f"{prefix}Sa_{t}"],
-           f"\\alpha_{{{t}}}", f"attention weights at t = {t}{what}")  # fmt: skip
+           sub("alpha", t), f"attention weights at t = {t}{what}")  # fmt: skip
     return f"{prefix}alpha_{t}"
 
 
 def self_context(rec: Recorder, t: int, states: list[str]) -> str:
     """A_t, α_t and Z_t over ``states`` = [h_1 … h_t]; returns Z_t's key."""
-    rec.do(f"A_{t}", "dots", [states[-1], *states], f"A_{{{t}}}",
+    rec.do(f"A_{t}", "dots", [states[-1], *states], sub("A", t),
            f"attention scores h_i · h_{t}, i = 1..{t}")  # fmt: skip
     alpha = softmax_weights(rec, f"A_{t}", t, "", "")
-    rec.do(f"Z_{t}", "weighted_sum", [alpha, *states], f"Z_{{{t}}}",
+    rec.do(f"Z_{t}", "weighted_sum", [alpha, *states], sub("Z", t),
            f"attention context at t = {t}: sum of alpha_i h_i")  # fmt: skip
     return f"Z_{t}"
 
@@ -55,7 +61,7 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
             f"dh_ctx_{t}_{i}",
             "scale",
             [f"alpha_{t}", d_context],
-            f"\\alpha_{{{t},{i}}} \\delta Z_{{{t}}}",
+            row(sub("alpha", indices(t, str(i))), Delta(sub("Z", t))),
             f"part of dh_{i} through the context at t = {t}{note}",
             index=i - 1,
         )
@@ -64,16 +70,25 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
             rec.note(f"dh_ctx_{t}_{i}", CONSTANT)
     if not exact:
         return parts
-    rec.do(f"dalpha_{t}", "dots", [d_context, *states], f"\\delta \\alpha_{{{t}}}",
+    rec.do(f"dalpha_{t}", "dots", [d_context, *states], Delta(sub("alpha", t)),
            f"dL/dalpha at t = {t}: h_i · dZ_{t}")  # fmt: skip
-    rec.do(f"dA_{t}", "softmax_back", [f"dalpha_{t}", f"alpha_{t}"], f"\\delta A_{{{t}}}",
+    rec.do(f"dA_{t}", "softmax_back", [f"dalpha_{t}", f"alpha_{t}"], Delta(sub("A", t)),
            f"dL/dA at t = {t}, through the softmax")  # fmt: skip
-    rec.do(f"dh_q_{t}", "weighted_sum", [f"dA_{t}", *states], f"\\sum_i \\delta A_{{{t},i}} h_i",
+    rec.do(f"dh_q_{t}", "weighted_sum", [f"dA_{t}", *states], row(
+               Scripted(Command("sum"), sub=Name("i"), sub_braced=False),
+               Delta(sub("A", indices(t, "i"))),
+               Scripted(Name("h"), sub=Name("i"), sub_braced=False),
+           ),
            f"part of dh_{t} as the query of the scores at t = {t}")  # fmt: skip
     parts[t].append(f"dh_q_{t}")
     for i in range(1, len(states) + 1):
-        rec.do(f"dh_k_{t}_{i}", "scale", [f"dA_{t}", states[-1]],
-               f"\\delta A_{{{t},{i}}} h_{{{t}}}", f"part of dh_{i} as a key of the scores "
-               f"at t = {t}", index=i - 1)  # fmt: skip
+        rec.do(
+            f"dh_k_{t}_{i}",
+            "scale",
+            [f"dA_{t}", states[-1]],
+            row(Delta(sub("A", indices(t, str(i)))), sub("h", t)),
+            f"part of dh_{i} as a key of the scores at t = {t}",
+            index=i - 1,
+        )
         parts[i].append(f"dh_k_{t}_{i}")
     return parts

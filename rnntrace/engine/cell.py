@@ -14,18 +14,10 @@ from __future__ import annotations
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario
+from rnntrace.symbol.tree import Symbol, indices, sub
 
-PART_MARKS = {
-    "": "", "fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec",
-    **{f"l{i}.": f"({i})" for i in range(1, 9)},
-}  # fmt: skip
 PART_WORDS = {"": "", "fw.": " of the forward RNN", "bw.": " of the backward RNN",
               "enc.": " of the encoder", "dec.": " of the decoder"}  # fmt: skip
-
-
-def part_mark(part: str) -> str:
-    """The superscript that tells parts apart: ``h^{enc}_3``; '' for a plain model."""
-    return PART_MARKS.get(part, part.rstrip("."))
 
 
 def part_words(part: str) -> str:
@@ -45,7 +37,6 @@ class CellTracer:
         self.scenario = scenario
         self.sym = sym
         self.part = part
-        self.mark = part_mark(part)
         self.words = part_words(part)
         self.contributions: dict[str, list[tuple[int, str]]] = {}
         self.tokens: tuple[str, ...] = ()  # what is read at each step, for labels
@@ -65,17 +56,15 @@ class CellTracer:
         """Whether the scenario gives this part's parameter ``name``."""
         return self.p(name) in self.scenario.given
 
-    def s(self, name: str, t: int | str) -> str:
-        """The symbol of a state: ``h_{3}``, or ``h^{enc}_{3}`` in a part."""
-        mark = f"^{{{self.mark}}}" if self.mark else ""
-        return f"{name}{mark}_{{{t}}}"
+    def s(self, name: str | Symbol, t: int) -> Symbol:
+        """The symbol of a state at time t: ``h_{3}``, or ``h^{enc}_{3}`` in a part."""
+        return sub(name, t, self.part)
 
-    def sg(self, name: str, gate: str, t: int | str) -> str:
+    def sg(self, name: str, gate: str, t: int) -> Symbol:
         """The symbol of a gate's quantity: ``a_{f,3}``, or ``a^{enc}_{f,3}`` in a part."""
-        mark = f"^{{{self.mark}}}" if self.mark else ""
-        return f"{name}{mark}_{{{gate},{t}}}"
+        return sub(name, indices(gate, t), self.part)
 
-    def ps(self, name: str) -> str:
+    def ps(self, name: str) -> Symbol:
         """The symbol of this part's parameter."""
         return self.sym[self.p(name)]
 

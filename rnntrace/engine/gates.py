@@ -11,12 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.tree import (
+    Delimited,
+    Delta,
+    Group,
+    Name,
+    Row,
+    Scripted,
+    Symbol,
+    Transposed,
+    row,
+)
 
 GATE_NAMES = {"f": "forget gate", "i": "input gate", "c": "candidate cell", "o": "output gate",
               "z": "update gate", "r": "reset gate", "h": "candidate state"}  # fmt: skip
 
 
-def symbol(c: CellTracer, key: str) -> str:
+def symbol(c: CellTracer, key: str) -> Symbol:
     """The display symbol of a recorded step (short key of this sequence, or a parameter)."""
     return c.rec.trace[c.rec.ref(key)].symbol
 
@@ -24,12 +35,12 @@ def symbol(c: CellTracer, key: str) -> str:
 def concat(c: CellTracer, key: str, h_key: str, x: str, t: int) -> str:
     """[h, x], the vector a concatenated gate matrix acts on."""
     h_sym, x_sym = symbol(c, h_key), symbol(c, x)
-    c.rec.do(c.k(key), "concat", [h_key, x], f"[{h_sym}, {x_sym}]",
+    c.rec.do(c.k(key), "concat", [h_key, x], Delimited("bracket", Row((h_sym, x_sym), ", ")),
              f"[h, x] at t = {t}{c.words}")  # fmt: skip
     return c.k(key)
 
 
-def linear(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
+def linear(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: Symbol,
            stacked: str | None, extra: tuple[str, ...] = ()) -> str:  # fmt: skip
     """Record the gate's pre-activation a{g}_t (and its products); returns its key.
     ``stacked`` is the key of [h, x] in the concatenated form; ``extra`` more terms."""
@@ -37,14 +48,14 @@ def linear(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
     if c.scenario.form == "concatenated":
         assert stacked is not None
         rec.do(k(f"p{g}_{t}"), "matvec", [c.p(f"W_{g}"), stacked],
-               f"{c.ps(f'W_{g}')} {symbol(c, stacked)}",
+               row(c.ps(f"W_{g}"), symbol(c, stacked)),
                f"{name}{c.words}: W_{g} [h, x] at t = {t}")  # fmt: skip
         parts = [k(f"p{g}_{t}")]
     else:
         rec.do(k(f"x{g}_{t}"), "matvec", [c.p(f"W_{g}x"), x],
-               f"{c.ps(f'W_{g}x')} {symbol(c, x)}",
+               row(c.ps(f"W_{g}x"), symbol(c, x)),
                f"{name}{c.words}: input term W_{g}x x_{t}")  # fmt: skip
-        rec.do(k(f"h{g}_{t}"), "matvec", [c.p(f"W_{g}h"), h_key], f"{c.ps(f'W_{g}h')} {h_sym}",
+        rec.do(k(f"h{g}_{t}"), "matvec", [c.p(f"W_{g}h"), h_key], row(c.ps(f"W_{g}h"), h_sym),
                f"{name}{c.words}: recurrent term W_{g}h h at t = {t}")  # fmt: skip
         parts = [k(f"x{g}_{t}"), k(f"h{g}_{t}")]
     bias = [c.p(f"b_{g}")] if c.given(f"b_{g}") else []
@@ -53,20 +64,28 @@ def linear(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
     return k(f"a{g}_{t}")
 
 
-def weight_grads(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
-                 stacked: str | None, h_delta: tuple[str, str] | None = None) -> None:  # fmt: skip
+def weight_grads(
+    c: CellTracer,
+    g: str,
+    t: int,
+    x: str,
+    h_key: str,
+    h_sym: Symbol,
+    stacked: str | None,
+    h_delta: tuple[str, Symbol] | None = None,
+) -> None:
     """Step t's contributions to the gate's weight gradients: δ xᵀ and δ hᵀ (or δ [h, x]ᵀ),
     and δ itself to the bias. ``h_delta`` is (key, symbol) of the recurrent product's delta
     when it differs from the gate's (a GRU whose reset is applied after the product)."""
     rec, k = c.rec, c.k
-    delta, d = k(f"da{g}_{t}"), f"\\delta {c.sg('a', g, t)}"
+    delta, d = k(f"da{g}_{t}"), Delta(c.sg("a", g, t))
     if c.scenario.form == "concatenated":
         assert stacked is not None
         rec.do(
             k(f"dW_{g}_{t}"),
             "outer",
             [delta, stacked],
-            f"{d} {{{symbol(c, stacked)}}}^\\top",
+            row(d, Transposed(Group(symbol(c, stacked)))),
             f"contribution of t = {t} to dL/dW_{g}{c.words}",
             param=c.p(f"W_{g}"),
         )
@@ -76,7 +95,7 @@ def weight_grads(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
             k(f"dW_{g}x_{t}"),
             "outer",
             [delta, x],
-            f"{d} {{{symbol(c, x)}}}^\\top",
+            row(d, Transposed(Group(symbol(c, x)))),
             f"contribution of t = {t} to dL/dW_{g}x{c.words}",
             param=c.p(f"W_{g}x"),
         )
@@ -85,7 +104,7 @@ def weight_grads(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: str,
             k(f"dW_{g}h_{t}"),
             "outer",
             [h_d, h_key],
-            f"{h_d_sym} {{{h_sym}}}^\\top",
+            row(h_d_sym, Transposed(Group(h_sym))),
             f"contribution of t = {t} to dL/dW_{g}h{c.words}",
             param=c.p(f"W_{g}h"),
         )
@@ -104,7 +123,7 @@ def input_gradient(c: CellTracer, t: int, x: str, names: Iterable[str]) -> str:
     """δx_t: the sum of what each gate in ``names`` sends back to the input x_t."""
     parts = [back_to_input(c, g, t) for g in names]
     token = c.token(t)
-    c.rec.do(c.k(f"dx_{t}"), "add", parts, f"\\delta {symbol(c, x)}",
+    c.rec.do(c.k(f"dx_{t}"), "add", parts, Delta(symbol(c, x)),
              f"gradient of the input vector{c.words} of {token!r} (t = {t})",
              token=token)  # fmt: skip
     return c.k(f"dx_{t}")
@@ -125,7 +144,7 @@ def back_to_state(c: CellTracer, g: str, t: int, key: str, delta: str | None = N
 
 
 def _back(c: CellTracer, g: str, t: int, key: str, delta: str, side: str, label: str) -> str:
-    d = f"\\delta {c.sg('a', g, t)}"
+    d = Delta(c.sg("a", g, t))
     if c.scenario.form == "concatenated":
         H = c.rec.trace[c.p(f"W_{g}")].value.shape[0]
         width = c.rec.trace[c.p(f"W_{g}")].value.shape[1]
@@ -134,12 +153,12 @@ def _back(c: CellTracer, g: str, t: int, key: str, delta: str, side: str, label:
             key,
             "matvec",
             [c.p(f"W_{g}"), delta],
-            f"{c.ps(f'W_{g}')}_{{[{side}]}}^\\top {d}",
+            row(Transposed(Scripted(c.ps(f"W_{g}"), sub=Name(f"[{side}]"))), d),
             label,
             transpose=True,
             cols=cols,
         )
     else:
         c.rec.do(key, "matvec", [c.p(f"W_{g}{side}"), delta],
-                 f"{c.ps(f'W_{g}{side}')}^\\top {d}", label, transpose=True)  # fmt: skip
+                 row(Transposed(c.ps(f"W_{g}{side}")), d), label, transpose=True)  # fmt: skip
     return key

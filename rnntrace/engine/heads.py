@@ -9,6 +9,18 @@ from rnntrace.engine.ops import softmax_shift
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.tree import (
+    Delta,
+    Group,
+    Name,
+    Scripted,
+    Styled,
+    Time,
+    Transposed,
+    row,
+    sub,
+    upright,
+)
 
 
 def output(
@@ -19,16 +31,16 @@ def output(
     model = scenario.model
     source = source or f"h_{t}"
     v = rec.trace[rec.ref(source)].symbol
-    rec.do(f"oh_{t}", "matvec", ["W_hy", source], f"{sym['W_hy']} {v}",
+    rec.do(f"oh_{t}", "matvec", ["W_hy", source], row(sym["W_hy"], v),
            f"output term W_hy {source.split('.')[-1]}")  # fmt: skip
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
-           f"o_{{{t}}}", f"output logits at t = {t}")  # fmt: skip
-    y_hat = f"\\hat{{y}}_{{{t}}}"
+           sub("o", t), f"output logits at t = {t}")  # fmt: skip
+    y_hat = sub(Styled("hat", Name("y")), t)
     if model.head == "softmax":
         shift = softmax_shift(rec.trace.value(rec.key(f"o_{t}")))
-        rec.do(f"e_{t}", "exp", [f"o_{t}"], f"e^{{o_{{{t}}}}}",
+        rec.do(f"e_{t}", "exp", [f"o_{t}"], Scripted(Name("e"), sup=sub("o", t)),
                f"exponentials of the logits at t = {t}", shift=shift)  # fmt: skip
-        rec.do(f"S_{t}", "total", [f"e_{t}"], f"S_{{{t}}}", f"sum of the exponentials at t = {t}")
+        rec.do(f"S_{t}", "total", [f"e_{t}"], sub("S", t), f"sum of the exponentials at t = {t}")
         rec.do(f"y_{t}", "divide", [f"e_{t}", f"S_{t}"], y_hat, f"softmax output at t = {t}")
     else:
         op = "sigmoid" if model.head == "sigmoid" else "identity"
@@ -41,7 +53,7 @@ def output(
     if model.loss == "ce":
         info["index"] = target.index
     operands = [f"y_{t}"] if model.loss == "mse" else [f"y_{t}", f"o_{t}"]
-    rec.do(f"L_{t}", model.loss, operands, f"L_{{{t}}}",
+    rec.do(f"L_{t}", model.loss, operands, sub("L", t),
            f"{model.loss} loss at t = {t} (target {target.text})", **info)  # fmt: skip
 
 
@@ -54,7 +66,7 @@ def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -
         "L",
         "add",
         losses,
-        "L" + sym.seq_suffix(),
+        sym.loss(),
         f"loss of sequence {seq.number}" if sym.several else "total loss",
     )
     return True
@@ -80,11 +92,17 @@ def output_backward(
             _output_error(rec, scenario, seq, t, f"do_L_{t}", " (from the loss)")
             parts.append(f"do_L_{t}")
         parts.append(_through_head(rec, scenario, t, fed_back))
-        rec.do(f"do_{t}", "add", parts, f"\\delta o_{{{t}}}", f"output error at t = {t}")
-    rec.do(f"dW_hy_{t}", "outer", [f"do_{t}", source], f"\\delta o_{{{t}}} {{{v}}}^\\top",
-           f"contribution of t = {t} to dL/dW_hy", param="W_hy")  # fmt: skip
+        rec.do(f"do_{t}", "add", parts, Delta(sub("o", t)), f"output error at t = {t}")
+    rec.do(
+        f"dW_hy_{t}",
+        "outer",
+        [f"do_{t}", source],
+        row(Delta(sub("o", t)), Transposed(Group(v))),
+        f"contribution of t = {t} to dL/dW_hy",
+        param="W_hy",
+    )
     name = name or f"dh_out_{t}"
-    rec.do(name, "matvec", ["W_hy", f"do_{t}"], f"{sym['W_hy']}^\\top \\delta o_{{{t}}}",
+    rec.do(name, "matvec", ["W_hy", f"do_{t}"], row(Transposed(sym["W_hy"]), Delta(sub("o", t))),
            f"part of d{source.split('.')[-1]} from the output at t = {t}",
            transpose=True)  # fmt: skip
     return name
@@ -95,7 +113,7 @@ def _through_head(rec: Recorder, scenario: Scenario, t: int, grad: str) -> str:
     head = scenario.model.head
     if head == "identity":
         return grad
-    fb = f"\\delta o_{{{t}}}^{{\\mathrm{{fb}}}}"
+    fb = Delta(Scripted(Name("o"), sub=Time(t), sup=upright("fb")))
     rec.do(f"do_fb_{t}", f"{head}_back", [grad, f"y_{t}"], fb,
            f"part of the output error at t = {t} from feeding y_{t} back")  # fmt: skip
     return f"do_fb_{t}"
@@ -108,14 +126,14 @@ def _output_error(
     model = scenario.model
     target = seq.targets[t]
     info = {"target": target.vector.tolist(), "target_text": target.text}
-    symbol = f"\\delta o_{{{t}}}" + ("^{L}" if note else "")
+    symbol = Delta(Scripted(Name("o"), sub=Time(t), sup=Name("L") if note else None))
     if model.loss in ("bce", "ce"):
         rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
                f"output error at t = {t} (y_hat - target){note}", **info)  # fmt: skip
     elif model.head == "identity":
         rec.do(key, "mse_grad", [f"y_{t}"], symbol, f"output error at t = {t}{note}", **info)
     else:
-        rec.do(f"dy_{t}", "mse_grad", [f"y_{t}"], f"\\delta \\hat{{y}}_{{{t}}}",
+        rec.do(f"dy_{t}", "mse_grad", [f"y_{t}"], Delta(sub(Styled("hat", Name("y")), t)),
                f"dL/dy_hat at t = {t}", **info)  # fmt: skip
         rec.do(key, f"{model.head}_back", [f"dy_{t}", f"y_{t}"], symbol,
                f"output error at t = {t} (through the {model.head}){note}")  # fmt: skip

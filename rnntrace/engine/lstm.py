@@ -15,10 +15,27 @@ from __future__ import annotations
 
 from rnntrace.engine import gates
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.tree import (
+    Apply,
+    Command,
+    Delta,
+    Group,
+    Name,
+    Scripted,
+    Styled,
+    Symbol,
+    op,
+    row,
+    upright,
+)
 
 GATES = ("f", "i", "c", "o")
 GATE_KEYS = {"f": "f", "i": "i", "o": "og"}  # gate letter -> key of its output
-GATE_SYMBOLS = {"f": "f", "i": "i", "o": r"\mathrm{og}"}  # o_t are the logits
+GATE_SYMBOLS: dict[str, Symbol] = {
+    "f": Name("f"),
+    "i": Name("i"),
+    "o": upright("og"),
+}  # o_t are the logits
 
 
 class LstmCell(CellTracer):
@@ -40,7 +57,7 @@ class LstmCell(CellTracer):
                     k(f"cc_{t}"),
                     "activation",
                     [a],
-                    f"\\tilde{{c}}{self._sub(t)}",
+                    self.candidate(t),
                     f"candidate cell state at t = {t}{self.words}",
                     activation="tanh",
                 )
@@ -55,10 +72,10 @@ class LstmCell(CellTracer):
                 )
         c_sym = gates.symbol(self, c_prev)
         rec.do(k(f"fc_{t}"), "hadamard", [k(f"f_{t}"), c_prev],
-               f"{self.s('f', t)} \\odot {c_sym}",
+               row(self.s("f", t), op("odot"), c_sym),
                f"what the forget gate keeps at t = {t}{self.words}")  # fmt: skip
         rec.do(k(f"ic_{t}"), "hadamard", [k(f"i_{t}"), k(f"cc_{t}")],
-               f"{self.s('i', t)} \\odot \\tilde{{c}}{self._sub(t)}",
+               row(self.s("i", t), op("odot"), self.candidate(t)),
                f"what the input gate adds at t = {t}{self.words}")  # fmt: skip
         token = self.token(t)
         rec.do(k(f"c_{t}"), "add", [k(f"fc_{t}"), k(f"ic_{t}")], self.s("c", t),
@@ -67,16 +84,16 @@ class LstmCell(CellTracer):
             k(f"tc_{t}"),
             "activation",
             [k(f"c_{t}")],
-            f"\\tanh({self.s('c', t)})",
+            Apply(Command("tanh"), self.s("c", t)),
             f"tanh of the cell state at t = {t}{self.words}",
             activation="tanh",
         )
         rec.do(k(f"h_{t}"), "hadamard", [k(f"og_{t}"), k(f"tc_{t}")], self.s("h", t),
                f"hidden state{self.words} after {token!r} (t = {t})")  # fmt: skip
 
-    def _sub(self, t: int | str) -> str:
-        """The sub/superscript of a state symbol: ``_{3}`` or ``^{enc}_{3}``."""
-        return self.s("", t)
+    def candidate(self, t: int) -> Symbol:
+        """c̃_t, the candidate cell state (``\\tilde{c}^{enc}_{3}`` in a part)."""
+        return self.s(Styled("tilde", Name("c")), t)
 
     def backward(
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
@@ -89,11 +106,11 @@ class LstmCell(CellTracer):
                     nxt,
                     t,
                     k(f"dh_next_{t}"),
-                    f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{next}}}}",
+                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
                     f"part of dh_{t} from step {nxt}",
                 )
             )
-        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
         self._cell_deltas(t, prev, nxt)
         phase, rec.phase = rec.phase, "gradient"
         h_sym = gates.symbol(self, prev["h"])
@@ -113,17 +130,17 @@ class LstmCell(CellTracer):
                 first,
                 0,
                 k("dh_0"),
-                f"\\delta {self.s('h', 0)}",
+                Delta(self.s("h", 0)),
                 f"gradient of the initial state{self.words}",
             )
         if states is None or "c" in states:
             self.rec.do(k("dc_0"), "hadamard", [k(f"dc_{first}"), k(f"f_{first}")],
-                        f"\\delta {self.s('c', 0)}",
+                        Delta(self.s("c", 0)),
                         f"gradient of the initial cell state{self.words}")  # fmt: skip
             out["c"] = k("dc_0")
         return out
 
-    def _from_step(self, n: int, t: int, key: str, symbol: str, label: str) -> str:
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: str) -> str:
         """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""
         parts = [gates.back_to_state(self, g, n, self.k(f"dh_{g}_{t}")) for g in GATES]
         self.rec.do(key, "add", parts, symbol, label + self.words)
@@ -136,23 +153,23 @@ class LstmCell(CellTracer):
             k(f"dog_{t}"),
             "hadamard",
             [k(f"dh_{t}"), k(f"tc_{t}")],
-            f"\\delta {self.s(GATE_SYMBOLS['o'], t)}",
+            Delta(self.s(GATE_SYMBOLS["o"], t)),
             f"dL/dog_{t} (output gate){w}",
         )
         rec.do(
             k(f"dao_{t}"),
             "sigmoid_back",
             [k(f"dog_{t}"), k(f"og_{t}")],
-            f"\\delta {self.sg('a', 'o', t)}",
+            Delta(self.sg("a", "o", t)),
             f"output gate{w}: delta at t = {t}",
         )
         rec.do(k(f"dtc_{t}"), "hadamard", [k(f"dh_{t}"), k(f"og_{t}")],
-               f"\\delta \\tanh({self.s('c', t)})", f"dL/dtanh(c_{t}){w}")  # fmt: skip
+               Delta(Apply(Command("tanh"), self.s("c", t))), f"dL/dtanh(c_{t}){w}")  # fmt: skip
         rec.do(
             k(f"dc_h_{t}"),
             "tanh_back",
             [k(f"dtc_{t}"), k(f"tc_{t}")],
-            f"\\delta {{{self.s('c', t)}}}^{{h}}",
+            Delta(Scripted(Group(self.s("c", t)), sup=Name("h"))),
             f"part of dc_{t} from h_{t}{w}",
         )
         parts = [k(f"dc_h_{t}"), *self.external_c.get(t, [])]
@@ -161,40 +178,40 @@ class LstmCell(CellTracer):
                 k(f"dc_next_{t}"),
                 "hadamard",
                 [k(f"dc_{nxt}"), k(f"f_{nxt}")],
-                f"\\delta {{{self.s('c', t)}}}^{{\\mathrm{{next}}}}",
+                Delta(Scripted(Group(self.s("c", t)), sup=upright("next"))),
                 f"part of dc_{t} carried from c_{nxt} through the forget gate{w}",
             )
             parts.append(k(f"dc_next_{t}"))
-        rec.do(k(f"dc_{t}"), "add", parts, f"\\delta {self.s('c', t)}", f"dL/dc_{t}{w}")
-        rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], f"\\delta {self.s('f', t)}",
+        rec.do(k(f"dc_{t}"), "add", parts, Delta(self.s("c", t)), f"dL/dc_{t}{w}")
+        rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
                f"dL/df_{t} (forget gate){w}")  # fmt: skip
         rec.do(
             k(f"daf_{t}"),
             "sigmoid_back",
             [k(f"df_{t}"), k(f"f_{t}")],
-            f"\\delta {self.sg('a', 'f', t)}",
+            Delta(self.sg("a", "f", t)),
             f"forget gate{w}: delta at t = {t}",
         )
         rec.do(k(f"di_{t}"), "hadamard", [k(f"dc_{t}"), k(f"cc_{t}")],
-               f"\\delta {self.s('i', t)}", f"dL/di_{t} (input gate){w}")  # fmt: skip
+               Delta(self.s("i", t)), f"dL/di_{t} (input gate){w}")  # fmt: skip
         rec.do(
             k(f"dai_{t}"),
             "sigmoid_back",
             [k(f"di_{t}"), k(f"i_{t}")],
-            f"\\delta {self.sg('a', 'i', t)}",
+            Delta(self.sg("a", "i", t)),
             f"input gate{w}: delta at t = {t}",
         )
         rec.do(
             k(f"dcc_{t}"),
             "hadamard",
             [k(f"dc_{t}"), k(f"i_{t}")],
-            f"\\delta \\tilde{{c}}{self._sub(t)}",
+            Delta(self.candidate(t)),
             f"dL/dc~_{t} (candidate){w}",
         )
         rec.do(
             k(f"dac_{t}"),
             "tanh_back",
             [k(f"dcc_{t}"), k(f"cc_{t}")],
-            f"\\delta {self.sg('a', 'c', t)}",
+            Delta(self.sg("a", "c", t)),
             f"candidate cell{w}: delta at t = {t}",
         )

@@ -13,14 +13,30 @@ from __future__ import annotations
 
 from rnntrace.engine import gates
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.tree import (
+    Delta,
+    Group,
+    Name,
+    Scripted,
+    Styled,
+    Symbol,
+    op,
+    paren,
+    row,
+    upright,
+)
 
 
 class MguCell(CellTracer):
     """One MGU layer."""
 
-    def cand(self, t: int | str) -> str:
+    def cand(self, t: int) -> Symbol:
         """The candidate's symbol, h~_t."""
-        return f"\\tilde{{h}}{self.s('', t)}"
+        return self.s(Styled("tilde", Name("h")), t)
+
+    def one_minus_f(self, t: int) -> Symbol:
+        """(1 - f_t)."""
+        return paren(Name("1"), op("-"), self.s("f", t))
 
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k, w = self.rec, self.k, self.words
@@ -32,22 +48,27 @@ class MguCell(CellTracer):
         a = gates.linear(self, "f", t, x, h_prev, h_sym, stacked)
         rec.do(k(f"f_{t}"), "activation", [a], self.s("f", t),
                f"{gates.GATE_NAMES['f']}{w} at t = {t}", activation="sigmoid")  # fmt: skip
-        rec.do(k(f"fh_{t}"), "hadamard", [k(f"f_{t}"), h_prev], f"{self.s('f', t)} \\odot {h_sym}",
-               f"previous state through the forget gate at t = {t}{w}")  # fmt: skip
-        fh_sym = f"({self.s('f', t)} \\odot {h_sym})"
+        rec.do(
+            k(f"fh_{t}"),
+            "hadamard",
+            [k(f"f_{t}"), h_prev],
+            row(self.s("f", t), op("odot"), h_sym),
+            f"previous state through the forget gate at t = {t}{w}",
+        )
+        fh_sym = paren(self.s("f", t), op("odot"), h_sym)
         stacked = None
         if self.scenario.form == "concatenated":
             stacked = gates.concat(self, f"fhx_{t}", k(f"fh_{t}"), x, t)
         a = gates.linear(self, "h", t, x, k(f"fh_{t}"), fh_sym, stacked)
         rec.do(k(f"n_{t}"), "activation", [a], self.cand(t), f"candidate state at t = {t}{w}",
                activation="tanh")  # fmt: skip
-        rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], f"(1 - {self.s('f', t)})",
+        rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], self.one_minus_f(t),
                f"1 - f_{t}{w}")  # fmt: skip
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"omf_{t}"), h_prev],
-               f"(1 - {self.s('f', t)}) \\odot {h_sym}",
+               row(self.one_minus_f(t), op("odot"), h_sym),
                f"what is kept of h_{t - 1} at t = {t}{w}")  # fmt: skip
         rec.do(k(f"new_{t}"), "hadamard", [k(f"f_{t}"), k(f"n_{t}")],
-               f"{self.s('f', t)} \\odot {self.cand(t)}",
+               row(self.s("f", t), op("odot"), self.cand(t)),
                f"what is taken from the candidate at t = {t}{w}")  # fmt: skip
         token = self.token(t)
         rec.do(k(f"h_{t}"), "add", [k(f"keep_{t}"), k(f"new_{t}")], self.s("h", t),
@@ -59,17 +80,23 @@ class MguCell(CellTracer):
         rec, k = self.rec, self.k
         parts = list(external)
         if nxt is not None:
-            parts.append(self._from_step(nxt, t, k(f"dh_next_{t}"),
-                                         f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{next}}}}",
-                                         f"part of dh_{t} from step {nxt}"))  # fmt: skip
-        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+            parts.append(
+                self._from_step(
+                    nxt,
+                    t,
+                    k(f"dh_next_{t}"),
+                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
+                    f"part of dh_{t} from step {nxt}",
+                )
+            )
+        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
         h_prev = prev["h"]
         h_sym = gates.symbol(self, h_prev)
         concatenated = self.scenario.form == "concatenated"
         gates.weight_grads(self, "f", t, x, h_prev, h_sym, k(f"hx_{t}") if concatenated else None)
-        fh_sym = f"({self.s('f', t)} \\odot {h_sym})"
+        fh_sym = paren(self.s("f", t), op("odot"), h_sym)
         gates.weight_grads(self, "h", t, x, k(f"fh_{t}"), fh_sym,
                            k(f"fhx_{t}") if concatenated else None)  # fmt: skip
         dx = gates.input_gradient(self, t, x, ("f", "h"))
@@ -79,7 +106,7 @@ class MguCell(CellTracer):
     def initial_gradients(
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
     ) -> dict[str, str]:
-        key = self._from_step(first, 0, self.k("dh_0"), f"\\delta {self.s('h', 0)}",
+        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
                               "gradient of the initial state")  # fmt: skip
         return {"h": key}
 
@@ -90,34 +117,39 @@ class MguCell(CellTracer):
         h_prev = prev["h"]
         h_sym = gates.symbol(self, h_prev)
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
-               f"\\delta {self.cand(t)}", f"dL/dh~_{t} (candidate){w}")  # fmt: skip
+               Delta(self.cand(t)), f"dL/dh~_{t} (candidate){w}")  # fmt: skip
         rec.do(k(f"dah_{t}"), "tanh_back", [k(f"dn_{t}"), k(f"n_{t}")],
-               f"\\delta {self.sg('a', 'h', t)}",
+               Delta(self.sg("a", "h", t)),
                f"candidate state{w}: delta at t = {t}")  # fmt: skip
-        rec.do(k(f"nmh_{t}"), "subtract", [k(f"n_{t}"), h_prev], f"({self.cand(t)} - {h_sym})",
-               f"what f_{t} weighs at t = {t}{w}")  # fmt: skip
+        rec.do(
+            k(f"nmh_{t}"),
+            "subtract",
+            [k(f"n_{t}"), h_prev],
+            paren(self.cand(t), op("-"), h_sym),
+            f"what f_{t} weighs at t = {t}{w}",
+        )
         rec.do(k(f"df_mix_{t}"), "hadamard", [k(f"dh_{t}"), k(f"nmh_{t}")],
-               f"\\delta {{{self.s('f', t)}}}^{{\\mathrm{{mix}}}}",
+               Delta(Scripted(Group(self.s("f", t)), sup=upright("mix"))),
                f"part of df_{t} through the interpolation{w}")  # fmt: skip
         dfh = gates.back_to_state(self, "h", t, k(f"dfh_{t}"), k(f"dah_{t}"),
                                   f"dL/d(f_{t} * h_{t - 1}) through the candidate{w}")  # fmt: skip
         rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_prev],
-               f"\\delta {{{self.s('f', t)}}}^{{\\tilde{{h}}}}",
+               Delta(Scripted(Group(self.s("f", t)), sup=Styled("tilde", Name("h")))),
                f"part of df_{t} through the candidate{w}")  # fmt: skip
         rec.do(k(f"df_{t}"), "add", [k(f"df_mix_{t}"), k(f"df_cand_{t}")],
-               f"\\delta {self.s('f', t)}", f"dL/df_{t} (forget gate){w}")  # fmt: skip
+               Delta(self.s("f", t)), f"dL/df_{t} (forget gate){w}")  # fmt: skip
         rec.do(k(f"daf_{t}"), "sigmoid_back", [k(f"df_{t}"), k(f"f_{t}")],
-               f"\\delta {self.sg('a', 'f', t)}", f"forget gate{w}: delta at t = {t}")  # fmt: skip
+               Delta(self.sg("a", "f", t)), f"forget gate{w}: delta at t = {t}")  # fmt: skip
 
-    def _from_step(self, n: int, t: int, key: str, symbol: str, label: str) -> str:
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: str) -> str:
         """∂L/∂h_t through step n: the kept part, the forget gate and the candidate."""
         rec, k, w = self.rec, self.k, self.words
         rec.do(k(f"dh_keep_{t}"), "hadamard", [k(f"dh_{n}"), k(f"omf_{n}")],
-               f"\\delta {{{self.s('h', t)}}}^{{\\mathrm{{keep}}}}",
+               Delta(Scripted(Group(self.s("h", t)), sup=upright("keep"))),
                f"part of dh_{t} kept through the forget gate at step {n}{w}")  # fmt: skip
         dh_f = gates.back_to_state(self, "f", n, k(f"dh_f_{t}"))
         rec.do(k(f"dh_h_{t}"), "hadamard", [k(f"dfh_{n}"), k(f"f_{n}")],
-               f"\\delta {{{self.s('h', t)}}}^{{\\tilde{{h}}}}",
+               Delta(Scripted(Group(self.s("h", t)), sup=Styled("tilde", Name("h")))),
                f"part of dh_{t} through the candidate at step {n}{w}")  # fmt: skip
         rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label + w)
         return key

@@ -10,6 +10,7 @@ import numpy as np
 from rnntrace.engine.ops import evaluate
 from rnntrace.errors import NumericError
 from rnntrace.numbers import round_array
+from rnntrace.symbol.tree import Symbol
 from rnntrace.trace import Step, Trace
 
 
@@ -43,14 +44,16 @@ class Recorder:
         key: str,
         value: np.ndarray,
         *,
-        symbol: str,
+        symbol: Symbol,
         label: str,
         time: int | None = None,
         op: str = "given",
         phase: str = "given",
         info: Mapping[str, Any] | None = None,
+        given: bool = True,
     ) -> np.ndarray:
-        """Record data from the scenario (a parameter, an input vector)."""
+        """Record data from the scenario (a parameter, an input vector); ``given`` False
+        for data the scenario leaves out, taken as zero."""
         value = np.asarray(value, dtype=float)
         self.trace.add(
             Step(
@@ -65,6 +68,8 @@ class Recorder:
                 value,
                 label,
                 dict(info or {}),
+                part_of(key, self.prefix),
+                given,
             )
         )
         return value
@@ -75,7 +80,7 @@ class Recorder:
         op: str,
         operands: Sequence[str],
         *,
-        symbol: str,
+        symbol: Symbol,
         label: str,
         phase: str,
         time: int | None = None,
@@ -109,6 +114,7 @@ class Recorder:
                 carried,
                 label,
                 info,
+                part_of(key, self.prefix),
             )
         )
         return carried
@@ -142,7 +148,7 @@ class Recorder:
         key: str,
         op: str,
         operands: Sequence[str],
-        symbol: str,
+        symbol: Symbol,
         label: str,
         **info: Any,
     ) -> np.ndarray:
@@ -162,3 +168,10 @@ class Recorder:
         """Set the phase and time of the next steps; returns self for chaining."""
         self.phase, self.time = phase, time
         return self
+
+
+def part_of(key: str, prefix: str) -> str:
+    """The model part of a full key: ``s2.enc.h_3`` -> ``enc.``; ``h_3``, ``dW_hh`` -> ''."""
+    name = key[len(prefix) :] if prefix and key.startswith(prefix) else key
+    part, dot, _ = name.partition(".")
+    return part + dot if dot else ""

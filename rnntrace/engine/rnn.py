@@ -8,6 +8,7 @@ z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)
 from __future__ import annotations
 
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.tree import Apply, Delta, Group, Name, Primed, Transposed, row
 
 
 class RnnCell(CellTracer):
@@ -19,9 +20,9 @@ class RnnCell(CellTracer):
         h_prev = prev["h"]
         h_sym = self.rec.trace[rec.ref(h_prev)].symbol
         w = self.input_matrix(t)
-        rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], f"{self.ps(w)} {x_sym}",
+        rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], row(self.ps(w), x_sym),
                f"input term {w} x_{t}{self.words}")  # fmt: skip
-        rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], f"{self.ps('W_hh')} {h_sym}",
+        rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], row(self.ps("W_hh"), h_sym),
                f"recurrent term W_hh h_{t - 1}{self.words}")  # fmt: skip
         bias = [self.p("b_h")] if self.given("b_h") else []
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
@@ -43,27 +44,33 @@ class RnnCell(CellTracer):
         parts = list(external)
         if nxt is not None:
             rec.do(k(f"dh_next_{t}"), "matvec", [self.p("W_hh"), k(f"dz_{nxt}")],
-                   f"{self.ps('W_hh')}^\\top \\delta {self.s('z', nxt)}",
+                   row(Transposed(self.ps("W_hh")), Delta(self.s("z", nxt))),
                    f"part of dh_{t}{self.words} from step {nxt}", transpose=True)  # fmt: skip
             parts.append(k(f"dh_next_{t}"))
-        rec.do(k(f"dh_{t}"), "add", parts, f"\\delta {self.s('h', t)}", f"dL/dh_{t}{self.words}")
+        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
         arg = k(f"z_{t}") if act == "relu" else k(f"h_{t}")
-        rec.do(k(f"dhdz_{t}"), "activation_derivative", [arg], f"f'({self.s('z', t)})",
-               f"{act} derivative at t = {t}{self.words}", activation=act)  # fmt: skip
+        rec.do(
+            k(f"dhdz_{t}"),
+            "activation_derivative",
+            [arg],
+            Apply(Primed(Name("f")), self.s("z", t)),
+            f"{act} derivative at t = {t}{self.words}",
+            activation=act,
+        )
         rec.do(k(f"dz_{t}"), "hadamard", [k(f"dh_{t}"), k(f"dhdz_{t}")],
-               f"\\delta {self.s('z', t)}", f"dL/dz_{t}{self.words}")  # fmt: skip
+               Delta(self.s("z", t)), f"dL/dz_{t}{self.words}")  # fmt: skip
         phase = rec.phase
         rec.phase = "gradient"
         x_sym = rec.trace[rec.ref(x)].symbol
         h_sym = rec.trace[rec.ref(prev["h"])].symbol
-        dz = f"\\delta {self.s('z', t)}"
+        dz = Delta(self.s("z", t))
         w = self.input_matrix(t)
         key = k(f"dW_xh_{t}") if w == "W_xh" else k(f"d{w}_{t}")
         rec.do(
             key,
             "outer",
             [k(f"dz_{t}"), x],
-            f"{dz} {{{x_sym}}}^\\top",
+            row(dz, Transposed(Group(x_sym))),
             f"contribution of t = {t} to dL/d{w}{self.words}",
             param=self.p(w),
         )
@@ -71,7 +78,7 @@ class RnnCell(CellTracer):
             k(f"dW_hh_{t}"),
             "outer",
             [k(f"dz_{t}"), prev["h"]],
-            f"{dz} {{{h_sym}}}^\\top",
+            row(dz, Transposed(Group(h_sym))),
             f"contribution of t = {t} to dL/dW_hh{self.words}",
             param=self.p("W_hh"),
         )
@@ -80,7 +87,7 @@ class RnnCell(CellTracer):
         self.contribute("b_h", t, k(f"dz_{t}"))
         token = self.token(t)
         rec.do(k(f"dx_{t}"), "matvec", [self.p(w), k(f"dz_{t}")],
-               f"{self.ps(w)}^\\top {dz}",
+               row(Transposed(self.ps(w)), dz),
                f"gradient of the input vector{self.words} of {token!r} (t = {t})",
                transpose=True, token=token)  # fmt: skip
         rec.phase = phase
@@ -95,6 +102,6 @@ class RnnCell(CellTracer):
     ) -> dict[str, str]:
         key = self.k("dh_0")
         self.rec.do(key, "matvec", [self.p("W_hh"), self.k(f"dz_{first}")],
-                    f"{self.ps('W_hh')}^\\top \\delta {self.s('z', first)}",
+                    row(Transposed(self.ps("W_hh")), Delta(self.s("z", first))),
                     f"gradient of the initial state{self.words}", transpose=True)  # fmt: skip
         return {"h": key}

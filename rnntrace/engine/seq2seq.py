@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from rnntrace.engine import attention, heads
+from rnntrace.engine.fed import fed_back, fed_input
 from rnntrace.engine.recorder import Recorder
+from rnntrace.engine.seq2seq_additive import additive_backward
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import (
     Contributions,
@@ -26,6 +28,19 @@ from rnntrace.engine.topology import (
     states_at,
 )  # fmt: skip
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Delta,
+    Group,
+    Row,
+    Transposed,
+    indices,
+    op,
+    row,
+    sub,
+)
 
 
 class Seq2Seq:
@@ -71,16 +86,19 @@ class Seq2Seq:
         return {state: self.enc.k(f"{state}_{self.S}") for state in self.dec.states}
 
     def _decoder_input(self, t: int) -> str:
-        from rnntrace.engine.topology_more import _fed_input
-
         rec = self.rec
-        y = _fed_input(rec, self.scenario, self.seq, t, "dec.y", np.zeros(self.K))
+        y = fed_input(rec, self.scenario, self.seq, t, "dec.y", np.zeros(self.K))
         if self.kind == "none":
             self.inputs.append(y)
             return y
         context = self._context(t)
-        rec.do(f"dec.u_{t}", "concat", [y, context], f"[y_{{{t - 1}}}, c_{{{t}}}]",
-               f"decoder input at t = {t}: previous output and context")  # fmt: skip
+        rec.do(
+            f"dec.u_{t}",
+            "concat",
+            [y, context],
+            Delimited("bracket", Row((sub("y", t - 1), sub("c", t)), ", ")),
+            f"decoder input at t = {t}: previous output and context",
+        )
         self.inputs.append(f"dec.u_{t}")
         return f"dec.u_{t}"
 
@@ -91,7 +109,7 @@ class Seq2Seq:
         name = {"general": "W_a", "additive": "U_a"}[self.kind]
         for s, h in enumerate(self.enc_states, start=1):
             rec.do(f"att.k_{s}", "matvec", [f"att.{name}", h],
-                   f"{self.sym['att.' + name]} {self.enc.s('h', s)}",
+                   row(self.sym["att." + name], self.enc.s("h", s)),
                    f"attention key of encoder state {s}")  # fmt: skip
 
     def _context(self, t: int) -> str:
@@ -101,27 +119,32 @@ class Seq2Seq:
         q_sym = rec.trace[rec.ref(query)].symbol
         keys = self._score_inputs()
         if self.kind == "additive":
-            rec.do(f"att.w_{t}", "matvec", ["att.W_a", query], f"{sym['att.W_a']} {q_sym}",
+            rec.do(f"att.w_{t}", "matvec", ["att.W_a", query], row(sym["att.W_a"], q_sym),
                    f"attention: the query's term at t = {t}")  # fmt: skip
             for s in range(1, self.S + 1):
                 rec.do(
                     f"att.p_{t}_{s}",
                     "add",
                     [f"att.w_{t}", f"att.k_{s}"],
-                    f"{sym['att.W_a']} {q_sym} + {sym['att.U_a']} {self.enc.s('h', s)}",
+                    row(sym["att.W_a"], q_sym, op("+"), sym["att.U_a"], self.enc.s("h", s)),
                     f"attention: pre-activation for encoder state {s} at t = {t}",
                 )
-                rec.do(f"att.a_{t}_{s}", "activation", [f"att.p_{t}_{s}"],
-                       f"\\tanh(p_{{{t},{s}}})", f"attention: tanh for state {s} at t = {t}",
-                       activation="tanh")  # fmt: skip
+                rec.do(
+                    f"att.a_{t}_{s}",
+                    "activation",
+                    [f"att.p_{t}_{s}"],
+                    Apply(Command("tanh"), sub("p", indices(t, str(s)))),
+                    f"attention: tanh for state {s} at t = {t}",
+                    activation="tanh",
+                )
             rec.do(f"att.e_{t}", "dots", ["att.v_a", *[f"att.a_{t}_{s}" for s in
                                                         range(1, self.S + 1)]],
-                   f"e_{{{t}}}", f"attention scores v_a · tanh(...) at t = {t}")  # fmt: skip
+                   sub("e", t), f"attention scores v_a · tanh(...) at t = {t}")  # fmt: skip
         else:
-            rec.do(f"att.e_{t}", "dots", [query, *keys], f"e_{{{t}}}",
+            rec.do(f"att.e_{t}", "dots", [query, *keys], sub("e", t),
                    f"attention scores of the query h^dec_{t - 1} at t = {t}")  # fmt: skip
         alpha = attention.softmax_weights(rec, f"att.e_{t}", t, "att.", " (encoder-decoder)")
-        rec.do(f"att.c_{t}", "weighted_sum", [alpha, *self.enc_states], f"c_{{{t}}}",
+        rec.do(f"att.c_{t}", "weighted_sum", [alpha, *self.enc_states], sub("c", t),
                f"context at t = {t}: sum of alpha_s h^enc_s")  # fmt: skip
         return f"att.c_{t}"
 
@@ -133,8 +156,6 @@ class Seq2Seq:
     # -- backward -----------------------------------------------------------------------
     def _backward(self) -> None:
         rec, dec, enc = self.rec, self.dec, self.enc
-        from rnntrace.engine.topology_more import _fed_back
-
         fed: str | None = None
         for t in range(self.T, 0, -1):
             rec.at("backward", t)
@@ -145,7 +166,7 @@ class Seq2Seq:
                 t,
                 self.sym,
                 dec.k(f"h_{t}"),
-                fed_back=_fed_back(self.scenario, t, fed),
+                fed_back=fed_back(self.scenario, t, fed),
             )
             nxt, cut = link(rec, dec, t, t + 1 if t < self.T else None, t)
             external = self.dec_ext.pop(t, []) + ([key] if key else []) + cut
@@ -173,13 +194,13 @@ class Seq2Seq:
             f"dec.dy_{t}",
             "slice",
             [d_input],
-            f"\\delta y_{{{t - 1}}}",
+            Delta(sub("y", t - 1)),
             f"part of the decoder's input gradient for y_{t - 1}",
             start=0,
             stop=self.K,
         )
         width = rec.trace.value(rec.key(d_input)).size
-        rec.do(f"att.dc_{t}", "slice", [d_input], f"\\delta c_{{{t}}}",
+        rec.do(f"att.dc_{t}", "slice", [d_input], Delta(sub("c", t)),
                f"part of the decoder's input gradient for the context c_{t}",
                start=self.K, stop=width)  # fmt: skip
         for s in range(1, self.S + 1):
@@ -187,7 +208,7 @@ class Seq2Seq:
                 f"att.dh_ctx_{t}_{s}",
                 "scale",
                 [f"att.alpha_{t}", f"att.dc_{t}"],
-                f"\\alpha_{{{t},{s}}} \\delta c_{{{t}}}",
+                row(sub("alpha", indices(t, str(s))), Delta(sub("c", t))),
                 f"part of dh^enc_{s} through the context at t = {t}{note}",
                 index=s - 1,
             )
@@ -207,33 +228,31 @@ class Seq2Seq:
             f"att.dalpha_{t}",
             "dots",
             [f"att.dc_{t}", *self.enc_states],
-            f"\\delta \\alpha_{{{t}}}",
+            Delta(sub("alpha", t)),
             f"dL/dalpha at t = {t}: h^enc_s · dc_{t}",
         )
         rec.do(f"att.de_{t}", "softmax_back", [f"att.dalpha_{t}", f"att.alpha_{t}"],
-               f"\\delta e_{{{t}}}", f"dL/de at t = {t}, through the softmax")  # fmt: skip
+               Delta(sub("e", t)), f"dL/de at t = {t}, through the softmax")  # fmt: skip
         query = self._dec_prev(t)["h"]
         to_query = (self.dec_ext.setdefault(t - 1, []) if t > 1
                     else self.enc_ext.setdefault(self.S, []))  # fmt: skip
         if self.kind == "additive":
-            from rnntrace.engine.seq2seq_additive import additive_backward
-
             additive_backward(self, t, query, to_query)
             return
         keys = self._score_inputs()
-        rec.do(f"att.dq_{t}", "weighted_sum", [f"att.de_{t}", *keys], f"\\delta q_{{{t}}}",
+        rec.do(f"att.dq_{t}", "weighted_sum", [f"att.de_{t}", *keys], Delta(sub("q", t)),
                f"part of dh^dec_{t - 1} as the attention query at t = {t}")  # fmt: skip
         to_query.append(f"att.dq_{t}")
         for s in range(1, self.S + 1):
             rec.do(f"att.dk_{t}_{s}", "scale", [f"att.de_{t}", query],
-                   f"\\delta e_{{{t},{s}}} q_{{{t}}}",
+                   row(Delta(sub("e", indices(t, str(s)))), sub("q", t)),
                    f"attention: gradient of key {s} at t = {t}", index=s - 1)  # fmt: skip
             if self.kind == "dot":
                 self.enc_ext.setdefault(s, []).append(f"att.dk_{t}_{s}")
             else:
-                self._through_matrix(t, s, "W_a", f"att.dk_{t}_{s}", self.enc_states[s - 1])
+                self.through_matrix(t, s, "W_a", f"att.dk_{t}_{s}", self.enc_states[s - 1])
 
-    def _through_matrix(self, t: int, s: int, name: str, delta: str, h: str) -> None:
+    def through_matrix(self, t: int, s: int, name: str, delta: str, h: str) -> None:
         """k_s = M h^enc_s: M's contribution δk hᵀ, and Mᵀ δk to h^enc_s."""
         rec = self.rec
         rec.at("gradient", t)
@@ -241,7 +260,7 @@ class Seq2Seq:
             f"att.d{name}_{t}_{s}",
             "outer",
             [delta, h],
-            f"\\delta k_{{{t},{s}}} {{{self.enc.s('h', s)}}}^\\top",
+            row(Delta(sub("k", indices(t, str(s)))), Transposed(Group(self.enc.s("h", s)))),
             f"contribution of t = {t}, state {s} to dL/d{name}",
             param=f"att.{name}",
         )
@@ -250,7 +269,7 @@ class Seq2Seq:
             f"att.dhk_{t}_{s}",
             "matvec",
             [f"att.{name}", delta],
-            f"{self.sym['att.' + name]}^\\top \\delta k_{{{t},{s}}}",
+            row(Transposed(self.sym["att." + name]), Delta(sub("k", indices(t, str(s))))),
             f"part of dh^enc_{s} through the attention key at t = {t}",
             transpose=True,
         )

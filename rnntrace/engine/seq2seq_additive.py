@@ -7,39 +7,75 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from rnntrace.engine.seq2seq import Seq2Seq
+from rnntrace.engine.recorder import Recorder
+from rnntrace.engine.symbols import Symbols
+from rnntrace.symbol.tree import (
+    Command,
+    Delta,
+    Group,
+    Name,
+    Scripted,
+    Transposed,
+    indices,
+    row,
+    sub,
+)
 
 
-def additive_backward(m: Seq2Seq, t: int, query: str, to_query: list[str]) -> None:
+class Attending(Protocol):
+    """What the additive backward pass needs of the encoder-decoder it is part of."""
+
+    rec: Recorder
+    sym: Symbols
+    S: int
+    extra: dict[str, list[str]]
+    enc_states: list[str]
+
+    def through_matrix(self, t: int, s: int, name: str, delta: str, h: str) -> None:
+        """k_s = M h^enc_s: M's contribution δk hᵀ, and Mᵀ δk to h^enc_s."""
+
+
+def additive_backward(m: Attending, t: int, query: str, to_query: list[str]) -> None:
     """Record the additive attention's gradients at decoder step t."""
     rec, sym, S = m.rec, m.sym, m.S
     a_keys = [f"att.a_{t}_{s}" for s in range(1, S + 1)]
     rec.at("gradient", t)
     rec.do(f"att.dv_a_{t}", "weighted_sum", [f"att.de_{t}", *a_keys],
-           f"\\sum_s \\delta e_{{{t},s}} a_{{{t},s}}",
+           row(
+               Scripted(Command("sum"), sub=Name("s"), sub_braced=False),
+               Delta(sub("e", indices(t, "s"))),
+               sub("a", indices(t, "s")),
+           ),
            f"contribution of t = {t} to dL/dv_a", param="att.v_a")  # fmt: skip
     m.extra.setdefault("att.v_a", []).append(f"att.dv_a_{t}")
     rec.at("backward", t)
     for s in range(1, S + 1):
-        rec.do(f"att.da_{t}_{s}", "scale", [f"att.de_{t}", "att.v_a"],
-               f"\\delta e_{{{t},{s}}} v_a", f"attention: dL/da for state {s} at t = {t}",
-               index=s - 1)  # fmt: skip
+        rec.do(
+            f"att.da_{t}_{s}",
+            "scale",
+            [f"att.de_{t}", "att.v_a"],
+            row(
+                Delta(sub("e", indices(t, str(s)))),
+                Scripted(Name("v"), sub=Name("a"), sub_braced=False),
+            ),
+            f"attention: dL/da for state {s} at t = {t}",
+            index=s - 1,
+        )
         rec.do(
             f"att.dp_{t}_{s}",
             "tanh_back",
             [f"att.da_{t}_{s}", f"att.a_{t}_{s}"],
-            f"\\delta p_{{{t},{s}}}",
+            Delta(sub("p", indices(t, str(s)))),
             f"attention: dL/dp for state {s} at t = {t}",
         )
-        m._through_matrix(t, s, "U_a", f"att.dp_{t}_{s}", m.enc_states[s - 1])
+        m.through_matrix(t, s, "U_a", f"att.dp_{t}_{s}", m.enc_states[s - 1])
     rec.do(f"att.dw_{t}", "add", [f"att.dp_{t}_{s}" for s in range(1, S + 1)],
-           f"\\delta w_{{{t}}}", f"attention: dL/d(W_a q) at t = {t}")  # fmt: skip
+           Delta(sub("w", t)), f"attention: dL/d(W_a q) at t = {t}")  # fmt: skip
     rec.at("gradient", t)
     rec.do(f"att.dW_a_{t}", "outer", [f"att.dw_{t}", query],
-           f"\\delta w_{{{t}}} {{{rec.trace[rec.ref(query)].symbol}}}^\\top",
+           row(Delta(sub("w", t)), Transposed(Group(rec.trace[rec.ref(query)].symbol))),
            f"contribution of t = {t} to dL/dW_a", param="att.W_a")  # fmt: skip
     m.extra.setdefault("att.W_a", []).append(f"att.dW_a_{t}")
     rec.at("backward", t)
@@ -47,7 +83,7 @@ def additive_backward(m: Seq2Seq, t: int, query: str, to_query: list[str]) -> No
         f"att.dq_{t}",
         "matvec",
         ["att.W_a", f"att.dw_{t}"],
-        f"{sym['att.W_a']}^\\top \\delta w_{{{t}}}",
+        row(Transposed(sym["att.W_a"]), Delta(sub("w", t))),
         f"part of dh^dec_{t - 1} as the attention query at t = {t}",
         transpose=True,
     )

@@ -19,6 +19,7 @@ from rnntrace.engine.cell import CellTracer
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.tree import Delta, Name, Symbol, sub, upright
 
 
 def cell_class(cell: str) -> type[CellTracer]:
@@ -36,7 +37,7 @@ def record_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int,
     """x_t, the input vector of token t; returns its key."""
     token = seq.tokens[t - 1] if t <= len(seq.tokens) else ""
     rec.given(rec.key(f"{key}_{t}"), seq.inputs[t - 1] if value is None else value,
-              symbol=f"{key}_{{{t}}}", time=t, op="input", phase="forward",
+              symbol=sub(key, t), time=t, op="input", phase="forward",
               label=label or f"input vector of {token!r} (t = {t})",
               info={"token": token, "source": scenario.input_kind})  # fmt: skip
     return f"{key}_{t}"
@@ -81,7 +82,7 @@ def _recorded(rec: Recorder) -> set[str]:
             if step.key.startswith(rec.prefix)}  # fmt: skip
 
 
-def accumulate(rec: Recorder, key: str, parts: list[str], symbol: str, label: str) -> str:
+def accumulate(rec: Recorder, key: str, parts: list[str], symbol: Symbol, label: str) -> str:
     """One key for the sum of ``parts``: the part itself when there is only one."""
     if len(parts) == 1:
         return parts[0]
@@ -110,7 +111,7 @@ def link(rec: Recorder, cell: CellTracer, t: int, nxt: int | None,
     if nxt is None or k is None or position % k:
         return nxt, []
     size = rec.trace.value(rec.ref(cell.k(f"h_{t}"))).size
-    rec.do(cell.k(f"cut_{t}"), "cut", [], "0_{\\mathrm{cut}}",
+    rec.do(cell.k(f"cut_{t}"), "cut", [], sub(Name("0"), upright("cut")),
            f"truncated BPTT (k = {k}): nothing flows back from step {nxt} to step {t}"
            f"{cell.words}", size=size)  # fmt: skip
     return None, [cell.k(f"cut_{t}")]
@@ -185,7 +186,7 @@ def _layer_backward(
                 rec,
                 cell.k(f"dres_{t}"),
                 external,
-                f"\\delta {cell.s('r', t)}",
+                Delta(cell.s("r", t)),
                 f"gradient of the residual output at t = {t}{cell.words}",
             )
         ]

@@ -12,11 +12,11 @@ encoder_decoder   an encoder over the input; its last state starts a decoder tha
 
 from __future__ import annotations
 
-import numpy as np
-
 from rnntrace.engine import heads
 from rnntrace.engine.cell import CellTracer
+from rnntrace.engine.fed import fed_back, fed_input
 from rnntrace.engine.recorder import Recorder
+from rnntrace.engine.seq2seq import Seq2Seq
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import (
     Contributions,
@@ -29,31 +29,7 @@ from rnntrace.engine.topology import (
     states_at,
 )  # fmt: skip
 from rnntrace.scenario.model import Scenario, Sequence
-
-
-def _fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str,
-               start: np.ndarray | None = None) -> str:  # fmt: skip
-    """The input at step t that is the previous step's output: ŷ_{t-1} (free running), the
-    target of step t−1 (teacher forcing), or ``start`` at step 1."""
-    if t == 1 and start is not None:
-        rec.given(rec.key(f"{key}_1"), start, symbol="y_{0}", time=1, op="input",
-                  phase="forward", label="no previous output at step 1: zeros",
-                  info={"token": "", "source": "start"})  # fmt: skip
-    elif scenario.model.teacher_forcing:
-        target = seq.targets[t - 1]
-        rec.given(rec.key(f"{key}_{t}"), target.vector, symbol=f"y_{{{t - 1}}}", time=t,
-                  op="input", phase="forward",
-                  label=f"target of step {t - 1} fed in (teacher forcing)",
-                  info={"token": target.text, "source": "teacher forcing"})  # fmt: skip
-    else:
-        rec.do(f"{key}_{t}", "identity", [f"y_{t - 1}"], f"\\hat{{y}}_{{{t - 1}}}",
-               f"output of step {t - 1} fed back as the input of step {t}")  # fmt: skip
-    return f"{key}_{t}"
-
-
-def _fed_back(scenario: Scenario, t: int, gradient: str | None) -> str | None:
-    """∂L/∂ŷ_t from step t + 1's input, when ŷ_t was fed back (not with teacher forcing)."""
-    return None if scenario.model.teacher_forcing else gradient
+from rnntrace.symbol.tree import Delimited, Delta, Group, Name, Row, Scripted, sub
 
 
 def generate(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> Contributions:
@@ -66,11 +42,7 @@ def generate(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
     inputs = []
     for t in range(1, T + 1):
         rec.at("forward", t)
-        x = (
-            record_input(rec, scenario, seq, 1)
-            if t == 1
-            else _fed_input(rec, scenario, seq, t, "x")
-        )
+        x = record_input(rec, scenario, seq, 1) if t == 1 else fed_input(rec, scenario, seq, t, "x")
         inputs.append(x)
         cell.forward(t, x, initial(cell) if t == 1 else states_at(cell, t - 1))
         heads.output(rec, scenario, seq, t, sym)
@@ -79,9 +51,7 @@ def generate(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
     fed: str | None = None
     for t in range(T, 0, -1):
         rec.at("backward", t)
-        key = heads.output_backward(
-            rec, scenario, seq, t, sym, fed_back=_fed_back(scenario, t, fed)
-        )
+        key = heads.output_backward(rec, scenario, seq, t, sym, fed_back=fed_back(scenario, t, fed))
         prev = initial(cell) if t == 1 else states_at(cell, t - 1)
         nxt, cut = link(rec, cell, t, t + 1 if t < T else None, t)
         fed = cell.backward(t, inputs[t - 1], prev, ([key] if key else []) + cut, nxt)
@@ -108,7 +78,7 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
             f"hcat_{t}",
             "concat",
             [fw.k(f"h_{t}"), bw.k(f"h_{back}")],
-            f"[{fw.s('h', t)}, {bw.s('h', back)}]",
+            Delimited("bracket", Row((fw.s("h", t), bw.s("h", back)), ", ")),
             f"both directions' states at t = {t}",
         )
         sources[t] = (f"hcat_{t}", back)
@@ -123,7 +93,7 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
         if key:
             width = rec.trace.value(rec.key(source)).size
             for cell, (start, stop), at in ((fw, (0, H_fw), t), (bw, (H_fw, width), back)):
-                symbol = f"\\delta {{{cell.s('h', at)}}}^{{o}}"
+                symbol = Delta(Scripted(Group(cell.s("h", at)), sup=Name("o")))
                 rec.do(cell.k(f"dh_out_{t}"), "slice", [key], symbol,
                        f"part of dh_{at}{cell.words} from the output at t = {t}",
                        start=start, stop=stop)  # fmt: skip
@@ -143,7 +113,7 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
             f"dx_{t}",
             "add",
             [fw.k(f"dx_{t}"), bw.k(f"dx_{t}")],
-            f"\\delta x_{{{t}}}",
+            Delta(sub("x", t)),
             f"gradient of the input vector of {seq.tokens[t - 1]!r} (t = {t})",
         )
     extra = initial_state_gradients([fw], 1)
@@ -154,8 +124,6 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
 def encoder_decoder(rec: Recorder, scenario: Scenario, seq: Sequence,
                     sym: Symbols) -> Contributions:  # fmt: skip
     """An encoder, its last state starting a decoder (with attention, if any)."""
-    from rnntrace.engine.seq2seq import Seq2Seq
-
     return Seq2Seq(rec, scenario, seq, sym).run()
 
 

@@ -17,7 +17,6 @@ backward direction, a decoder, fed-back outputs) or numbers carried rounded are 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,11 +25,10 @@ from rnntrace.engine import trace_scenario
 from rnntrace.engine.compiled import step_function
 from rnntrace.engine.topology import cell_class
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.tree import Symbol, retimed, shifted
 from rnntrace.trace import SequenceInfo, Step, Trace
 
 TEMPLATE, CHECK = 2, 3  # the time step copied, and the one it is checked against
-# A time in a symbol (braces escaped for ``format``): h_{2}, a_{f,2}, h^{(2)}_{1}.
-_MARK = re.compile(r"(?:(?<=_\{\{)|(?<=,))([12])(?=\}\})")
 
 
 @dataclass(frozen=True)
@@ -122,25 +120,23 @@ def _retime(key: str, t: int) -> str:
 
 
 class _Form:
-    """A step of time 2 as format strings of (t, t − 1): its key, its symbol, its operands
-    (joined by NUL characters: one ``format`` call a step, and there are 10⁵ of them)."""
+    """A step of time 2 as format strings of (t, t − 1): its key and its operands (joined by
+    NUL characters: one ``format`` call a step, and there are 10⁵ of them); its symbol is
+    the template's, shifted in time (``Shifted``: no new tree a step)."""
 
     def __init__(self, step: Step, template: _Template) -> None:
         own = {s.key for s in template.computed} | {s.key for s in template.inputs}
         self.step = step
         self.key = _escape(step.key.rpartition("_")[0]) + "_{0}"
-        parts = _MARK.split(_escape(step.symbol))
-        self.symbol = "".join(p if i % 2 == 0 else f"{{{TEMPLATE - int(p)}}}"
-                              for i, p in enumerate(parts))  # fmt: skip
         self.operands = "\0".join(
             _escape(k.rpartition("_")[0]) + ("_{0}" if k in own else "_{1}")
             if k in own or k in template.states else _escape(k) for k in step.operands
         )  # fmt: skip
 
-    def at(self, t: int) -> tuple[str, str, tuple[str, ...]]:
+    def at(self, t: int) -> tuple[str, Symbol, tuple[str, ...]]:
         """The key, symbol and operands of the step at time t."""
         operands = self.operands.format(t, t - 1).split("\0") if self.operands else ()
-        return self.key.format(t), self.symbol.format(t, t - 1), tuple(operands)
+        return self.key.format(t), shifted(self.step.symbol, t - TEMPLATE), tuple(operands)
 
 
 def _escape(text: str) -> str:
@@ -155,7 +151,7 @@ def _repeats(traced: Trace, template: _Template, seq: Sequence) -> bool:
         if key not in traced:
             return False
         again = traced[key]
-        if (again.op, again.symbol, again.operands) != (step.op, symbol, operands):
+        if (again.op, again.symbol, again.operands) != (step.op, retimed(symbol, 0), operands):
             return False
         if step.op != "input" and again.info != step.info:
             return False
@@ -195,11 +191,11 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             key, symbol, _ = form.at(t)
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
-                     args[at], "", info))  # fmt: skip
+                     args[at], "", info, form.step.part))  # fmt: skip
         for form, value in zip(computed, function(*args)):
             key, symbol, operands = form.at(t)
             step = form.step
             add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
-                     "", step.info))  # fmt: skip
+                     "", step.info, step.part))  # fmt: skip
             if step.key in feeds:
                 args[feeds[step.key]] = value

@@ -18,6 +18,7 @@ from rnntrace import cells
 from rnntrace.analysis.gradcheck import GradCheck
 from rnntrace.analysis.gradflow import HIGH, LOW, Distance, GradFlow, Spectrum, StepFlow
 from rnntrace.render.gradflow_words import reason
+from rnntrace.symbol import latex as tex_of
 
 GRADFLOW_FORMAT = "rnntrace-gradflow"
 GRADCHECK_FORMAT = "rnntrace-gradcheck"
@@ -32,7 +33,7 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
     return {
         "key": s.key,
         "name": s.name,
-        "symbol": s.symbol,
+        "symbol": tex_of(s.symbol),
         "role": s.role,
         "matrix": _array(s.matrix),
         "eigenvalues": [{"re": float(v.real), "im": float(v.imag)} for v in s.eigenvalues],
@@ -45,8 +46,8 @@ def _step(s: StepFlow) -> dict[str, Any]:
     return {
         "time": s.time,
         "key": s.key,
-        "symbol": s.symbol,
-        "previous": {"key": s.prev_key, "symbol": s.prev_symbol},
+        "symbol": tex_of(s.symbol),
+        "previous": {"key": s.prev_key, "symbol": tex_of(s.prev_symbol)},
         "jacobian": _array(s.jacobian),
         "norm": s.gain,
         "spectral_radius": s.radius,
@@ -60,7 +61,7 @@ def _step(s: StepFlow) -> dict[str, Any]:
 def _distance(d: Distance) -> dict[str, Any]:
     return {
         "k": d.k,
-        "source": {"key": d.source_key, "symbol": d.source_symbol},
+        "source": {"key": d.source_key, "symbol": tex_of(d.source_symbol)},
         "jacobian": _array(d.jacobian),
         "norm": d.norm,
         "frobenius": d.frobenius,
@@ -90,7 +91,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "tokens": list(flow.tokens),
         "hidden": flow.hidden,
         "t": flow.time,
-        "target": {"key": flow.target_key, "symbol": flow.target_symbol},
+        "target": {"key": flow.target_key, "symbol": tex_of(flow.target_symbol)},
         "matrices": [_spectrum(s) for s in flow.spectra],
         "main_matrix": flow.main.key,
         "derivative_bound": flow.derivative_bound,
@@ -140,7 +141,7 @@ def gradcheck_document(check: GradCheck) -> dict[str, Any]:
         "params": [
             {
                 "key": p.key,
-                "symbol": p.symbol,
+                "symbol": tex_of(p.symbol),
                 "shape": list(p.bptt.shape),
                 "bptt": _array(p.bptt),
                 "finite_difference": _array(p.fd),

@@ -14,7 +14,8 @@ from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render import numfmt
 from rnntrace.render.gradflow_words import brief_tex, criterion, eigen_list, reason, where
 from rnntrace.render.texescape import latex_text
-from rnntrace.render.texfix import fix_scripts
+from rnntrace.symbol import Symbol
+from rnntrace.symbol import latex as tex_of
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -32,9 +33,9 @@ MAX_MATRIX = 6  # the Jacobians are written out when H is at most this
 MAX_DISTANCES = 12  # ... and there are at most this many distances
 
 
-def s(symbol: str) -> str:
-    """A trace symbol, valid for TeX."""
-    return fix_scripts(symbol)
+def s(symbol: Symbol) -> str:
+    """A trace symbol in LaTeX."""
+    return tex_of(symbol)
 
 
 def num(value: float | None) -> str:

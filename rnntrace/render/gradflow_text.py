@@ -15,7 +15,7 @@ from rnntrace.analysis.gradflow import GradFlow, Spectrum
 from rnntrace.render.gradflow_plot import Series, log_plot
 from rnntrace.render.gradflow_words import brief, criterion, eigen_list, reason, where
 from rnntrace.render.numfmt import matrix_lines
-from rnntrace.render.symbols import to_text
+from rnntrace.symbol import text as text_of
 
 WIDTH = 80
 MAX_VECTOR = 4  # longer vectors print as their mean and range
@@ -76,7 +76,7 @@ def matrix(label: str, values: np.ndarray, indent: str = "  ", fixed: bool = Tru
 def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     """The whole report: the setting, the spectra, the steps, the distances, the plot, the
     verdict and the notes."""
-    t = to_text(flow.target_symbol)
+    t = text_of(flow.target_symbol)
     out: list[Text] = [heading(f"Gradient flow: {flow.title}")]
     cell = where(flow)
     if flow.part:
@@ -110,7 +110,7 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
 
 
 def _equation(flow: GradFlow) -> str:
-    t = to_text(flow.target_symbol)
+    t = text_of(flow.target_symbol)
     step = cells.get(flow.cell).flow.equation
     return (f"For each distance k: J_k = ∂h_t/∂h_(t−k) = A_t A_(t−1) ··· A_(t−k+1), here "
             f"with h_t = {t}, and {step} (the inputs held as recorded).")  # fmt: skip
@@ -132,7 +132,7 @@ def _spectra(flow: GradFlow, matrices: bool) -> list[Text]:
 
 
 def _spectrum(s: Spectrum, show: bool, flow: GradFlow) -> list[Text]:
-    name = to_text(s.symbol)
+    name = text_of(s.symbol)
     out: list[Text] = []
     if show and s.matrix.shape[0] <= MAX_MATRIX:
         out += matrix(name, s.matrix, fixed=False)
@@ -157,12 +157,12 @@ def _steps(flow: GradFlow) -> list[Text]:
 
 
 def _distances(flow: GradFlow) -> list[Text]:
-    t = to_text(flow.target_symbol)
+    t = text_of(flow.target_symbol)
     out = [heading(f"Distance by distance: J_k = ∂{t}/∂h_(t−k)")]
     joint = cells.get(flow.cell).flow.joint
     if flow.direct is None:
         headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F", "Π ρ·max f′", "Π ‖A_j‖₂"]
-        rows = [[str(d.k), to_text(d.source_symbol), num(d.norm), num(d.frobenius),
+        rows = [[str(d.k), text_of(d.source_symbol), num(d.norm), num(d.frobenius),
                  num(d.estimate), num(d.bound)] for d in flow.distances]  # fmt: skip
     else:
         headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F"]
@@ -170,7 +170,7 @@ def _distances(flow: GradFlow) -> list[Text]:
         headers += [f"‖Π diag({factor(flow)})‖", "Π ‖A_j‖₂"]
         rows = []
         for d in flow.distances:
-            row = [str(d.k), to_text(d.source_symbol), num(d.norm), num(d.frobenius)]
+            row = [str(d.k), text_of(d.source_symbol), num(d.norm), num(d.frobenius)]
             row += [num(d.cell_norm)] if joint else []
             rows.append(row + [num(d.path_norm), num(d.bound)])
     out += table(headers, rows)
@@ -196,12 +196,12 @@ def _series(flow: GradFlow) -> list[Series]:
 
 
 def _matrices(flow: GradFlow) -> list[Text]:
-    t = to_text(flow.target_symbol)
+    t = text_of(flow.target_symbol)
     out = [heading("The Jacobians")]
     for s in reversed(flow.steps):
         out += matrix(f"A_{s.time}", s.jacobian)
     for d in flow.distances:
-        out += matrix(f"∂{t}/∂{to_text(d.source_symbol)}", d.jacobian)
+        out += matrix(f"∂{t}/∂{text_of(d.source_symbol)}", d.jacobian)
     return out
 
 

@@ -10,7 +10,8 @@ from rnntrace import cells
 from rnntrace.analysis.gradflow import GradFlow, Verdict
 from rnntrace.cells import DirectPath
 from rnntrace.render.numfmt import MINUS
-from rnntrace.render.symbols import to_text
+from rnntrace.symbol import latex as tex_of
+from rnntrace.symbol import text as text_of
 
 
 def where(flow: GradFlow) -> str:
@@ -89,9 +90,9 @@ def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) 
         return brief_tex(value, 3) if tex else brief(value, MINUS, 3)
 
     T, S, W = (
-        (v.target_symbol, v.source_symbol, v.matrix_symbol)
+        (tex_of(v.target_symbol), tex_of(v.source_symbol), tex_of(v.matrix_symbol))
         if tex
-        else (to_text(v.target_symbol), to_text(v.source_symbol), to_text(v.matrix_symbol))
+        else (text_of(v.target_symbol), text_of(v.source_symbol), text_of(v.matrix_symbol))
     )
     head = m(f"‖∂{T}/∂{S}‖ = {n(v.norm)}", rf"\|\partial {T}/\partial {S}\| = {n(v.norm)}")
     rate = f": each step back multiplies the gradient by about {n(v.rate)}"
@@ -179,7 +180,7 @@ def criterion(flow: GradFlow, tex: bool = False) -> str:
     the bound ‖W_hh‖₂·max f', and what follows from them, in one sentence."""
     gamma = flow.derivative_bound or 0.0
     rho, norm = flow.main.spectral_radius * gamma, flow.main.norm * gamma
-    W = flow.main.symbol if tex else to_text(flow.main.symbol)
+    W = tex_of(flow.main.symbol) if tex else text_of(flow.main.symbol)
 
     def n(value: float) -> str:
         return brief_tex(value) if tex else brief(value)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rnntrace.render.select import Selection
+from rnntrace.symbol import latex
 from rnntrace.trace import Step, Trace
 
 FORMAT_NAME = "rnntrace-trace"
@@ -51,7 +52,7 @@ def step_record(step: Step, rounded: bool, arrays: str = "auto") -> dict[str, An
     """One step as a JSON object."""
     record: dict[str, Any] = {
         "key": step.key,
-        "symbol": step.symbol,
+        "symbol": latex(step.symbol),
         "label": step.label,
         "sequence": step.sequence,
         "time": step.time,
@@ -92,7 +93,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
             "learning_rate": meta.learning_rate,
             "params": list(meta.params),
             "trained": list(meta.trained),
-            "symbols": dict(meta.symbols),
+            "symbols": {key: latex(symbol) for key, symbol in meta.symbols.items()},
             "topology": meta.topology,
             "conventions": list(meta.conventions),
             "sequences": [

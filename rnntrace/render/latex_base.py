@@ -16,8 +16,8 @@ import numpy as np
 
 from rnntrace.render import numfmt
 from rnntrace.render.prose import Display, Prose
-from rnntrace.render.texfix import fix_scripts
 from rnntrace.render.texwidth import tex_width
+from rnntrace.symbol import latex
 from rnntrace.trace import Step, Trace
 
 LINE_PT = 450.0  # what a display may use (estimated): A4 with 2 cm margins has 483 pt
@@ -103,7 +103,7 @@ class LatexBase(numfmt.CarriedPlaces):
     def sym(self, key_or_step: str | Step) -> str:
         """The LaTeX symbol of a step (notation applied), valid for TeX."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return fix_scripts(step.symbol)
+        return latex(step.symbol)
 
     def num(self, value: float, carried: bool = False) -> str:
         """One number at the display decimals (exact when short): 0.31, -0.0678; a

@@ -17,6 +17,7 @@ from rnntrace.render.latex_base import MINUS, bmatrix, is_number, plus_terms
 from rnntrace.render.latex_loss import LossPrinter
 from rnntrace.render.latex_vectors import VectorPrinter
 from rnntrace.render.prose import Display, Item, Math, sentence
+from rnntrace.symbol import latex
 from rnntrace.trace import Step
 
 _FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma"}
@@ -32,7 +33,7 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     # -- given data -------------------------------------------------------------------------
     def _print_given(self, step: Step) -> Iterator[Item]:
         yield self.equation(self.sym(step), [("=", self.value_terms(step.value))])
-        if "not given" in step.label:
+        if not step.given:
             yield sentence("(not given: zero)", note=True)
 
     def _print_input(self, step: Step) -> Iterator[Item]:
@@ -139,7 +140,7 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         left, right = self.trace.operand_values(step)
         param = step.info.get("param")
         if param:
-            grad = rf"\partial L / \partial {self.trace.meta.symbols.get(param, param)}"
+            grad = rf"\partial L / \partial {latex(self.trace.meta.symbols[param])}"
             yield sentence("Contribution of ", Math(f"t = {step.time}"), " to ", Math(grad), ":")
         flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
         cells = self.cells(right, carried=flags[1])

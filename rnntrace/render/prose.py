@@ -13,6 +13,7 @@ from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
+from rnntrace.symbol import latex
 from rnntrace.trace import Step, Trace
 
 PART_TITLES = {
@@ -211,7 +212,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
     meta = trace.meta
 
     def sym(key: str) -> str:
-        return meta.symbols.get(key, key)
+        return latex(meta.symbols[key]) if key in meta.symbols else key
 
     if cells.get(meta.cell).has_activation:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
@@ -281,14 +282,15 @@ def _training_sentences(trace: Trace) -> list[Prose]:
             )
         )
     if "cut" in found:
-        label = found["cut"].label.split(":")[0]
-        out.append(sentence(f"Backpropagation through time is truncated: {label}."))
+        k = trace.meta.bptt
+        out.append(
+            sentence(f"Backpropagation through time is truncated: truncated BPTT (k = {k}).")
+        )
     return out
 
 
 def _initial_state(trace: Trace) -> tuple[str, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
-    given = "h_0" in trace and "not given" not in trace["h_0"].label
-    if given:
-        return (", from the given ", Math(trace.meta.symbols.get("h_0", "h_0")), ".")
+    if "h_0" in trace and trace["h_0"].given:
+        return (", from the given ", Math(latex(trace["h_0"].symbol)), ".")
     return (", from ", Math(r"h_0 = \mathbf{0}"), ".")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.prose import Math, Prose, Word, sentence, token_at, token_words
+from rnntrace.symbol import latex
 from rnntrace.trace import Step, Trace
 
 # What the quantity with a key stem (the key without its time step) is, in every cell (and
@@ -47,10 +48,10 @@ def describe(trace: Trace, step: Step) -> Prose:
     meta = trace.meta
     name = stem(trace, step)
     if name.endswith("_new") and name[: -len("_new")] in meta.params:
-        param = Math(meta.symbols.get(name[: -len("_new")], name))
+        param = Math(latex(meta.symbols[name[: -len("_new")]]))
         return sentence("The updated parameter ", param, " after one step of gradient descent.")
     if name.startswith("d") and name[1:] in meta.params:
-        param = Math(meta.symbols.get(name[1:], name[1:]))
+        param = Math(latex(meta.symbols[name[1:]]))
         what = "Its contribution" if step.time is not None else "The gradient of the loss"
         parts: list[str] = [f"{what} with respect to ", param]
     elif name in _WORDS or name in cells.get(meta.cell).step_words:

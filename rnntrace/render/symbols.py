@@ -1,4 +1,8 @@
-"""LaTeX display symbols turned into plain Unicode for the terminal."""
+"""Formulas written in LaTeX by rnntrace itself (a heading's ``\\eta = 0.1``, the engine's
+convention sentences) turned into plain Unicode for the terminal.
+
+Display symbols are not read here: they are trees (``rnntrace.symbol``) that the Unicode
+printer ``rnntrace.symbol.text`` renders directly."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from rnntrace.render import numfmt
 from rnntrace.render.styled import Text
-from rnntrace.render.symbols import to_text
+from rnntrace.symbol import text
 from rnntrace.trace import Step, Trace
 
 LINE_WIDTH = 76  # an equation longer than this goes onto several lines
@@ -49,7 +49,7 @@ class TextBase(numfmt.CarriedPlaces):
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return to_text(step.symbol)
+        return text(step.symbol)
 
     def num(self, value: float, carried: bool = False) -> str:
         """One number, at the display decimals (exact when short); a ``carried`` one with

@@ -9,8 +9,8 @@ import numpy as np
 from rnntrace.render import numfmt
 from rnntrace.render.explain import is_zero, matvec_rows
 from rnntrace.render.styled import Renderable, Text
-from rnntrace.render.symbols import to_text
 from rnntrace.render.text_base import LINE_WIDTH, TextBase
+from rnntrace.symbol import text
 from rnntrace.trace import Step
 
 
@@ -20,7 +20,7 @@ class StepPrinter(TextBase):
     # -- given data -------------------------------------------------------------------------
     def _print_given(self, step: Step) -> Iterator[Renderable]:
         yield from self.matrix(self.sym(step), step.value)
-        if "not given" in step.label:
+        if not step.given:
             yield Text("   (not given: zero)", style="dim")
 
     def _print_input(self, step: Step) -> Iterator[Renderable]:
@@ -47,7 +47,7 @@ class StepPrinter(TextBase):
         yield Text(self.sym(step) + ":", style="cyan")
         cols = step.info.get("cols")
         if cols is not None:
-            name = to_text(self.trace[matrix_key].symbol)
+            name = text(self.trace[matrix_key].symbol)
             side = "h" if cols[0] == 0 else "x"
             yield Text(
                 f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
@@ -99,7 +99,7 @@ class StepPrinter(TextBase):
         param = step.info.get("param")
         lhs = self.sym(step)
         if param:
-            lhs = f"∂L/∂{to_text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
+            lhs = f"∂L/∂{text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
         a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
         yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
         if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:

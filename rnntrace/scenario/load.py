@@ -20,9 +20,10 @@ from rnntrace.scenario.model import (
     Scenario,
     TrainSpec,
 )
-from rnntrace.scenario.notation import check_notation
+from rnntrace.scenario.notation import check_notation, parse_notation
 from rnntrace.scenario.schema import allowed_keys, choices
 from rnntrace.scenario.yamldoc import YamlDoc, describe
+from rnntrace.symbol.tree import Symbol
 
 
 def read_text(path: str | Path, kind: str = "a scenario file") -> str:
@@ -270,8 +271,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
 
     def notation(
         self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]
-    ) -> dict[str, str]:
-        """Display symbols, for parameters of this scenario's cell and form."""
+    ) -> dict[str, Symbol]:
+        """Display symbols, for parameters of this scenario's cell and form, parsed once."""
         if entry is None:
             return {}
         doc = self.doc
@@ -282,5 +283,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             problem = check_notation(symbol)
             if problem:
                 self.fail(node, f"notation.{key}", problem)
-            out[key] = symbol
+            try:
+                out[key] = parse_notation(symbol)
+            except ValueError as error:
+                self.fail(node, f"notation.{key}", str(error))
         return out

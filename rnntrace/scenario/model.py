@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnntrace import cells
+from rnntrace.symbol.tree import Symbol
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class Scenario:
     params: Mapping[str, np.ndarray]  # as written, zeros for omitted biases / h_0 / c_0
     given: frozenset[str]  # the parameter keys the file gave
     dims: Mapping[str, int]  # D, H, K (K = 0 without an output)
-    notation: Mapping[str, str]
+    notation: Mapping[str, Symbol]
     train: TrainSpec
     numbers: NumberPolicy
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])

@@ -11,6 +11,9 @@ argument, or a superscript at the top level (rnntrace writes ``W^\\top`` and ``W
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from rnntrace.symbol.tree import Command, Group, Name, Primed, Row, Scripted, Styled, Symbol
 
 _GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
@@ -57,6 +60,9 @@ def check_notation(symbol: str) -> str | None:
                 f"\\{command} is not allowed in a symbol; allowed: letters, digits, _, ^, "
                 "braces, Greek letters and \\mathbf-style font commands"
             )
+    for bad in ("<", ">", '"', "`"):  # markup in the HTML and Markdown printers
+        if bad in symbol:
+            return f"{bad!r} is not allowed in a symbol ({symbol!r})"
     if "^^" in symbol:
         return f"'^^' is not allowed in a symbol ({symbol!r}): TeX reads it as a character code"
     return _check_structure(symbol)
@@ -110,3 +116,88 @@ def _script(symbol: str, token: str, levels: list[dict[str, bool]]) -> str | Non
         return f"a double {kind} in {symbol!r}; put one of them in braces"
     levels[-1][token] = True
     return None
+
+
+def parse_notation(symbol: str) -> Symbol:
+    """A checked notation entry (``check_notation`` found nothing wrong) as a symbol tree,
+    parsed once here: ``\\mathbf{W}_{hh}`` -> Scripted(Styled(mathbf, W), sub=hh).
+    Raises ValueError on what the tree cannot hold (check_notation refuses it first)."""
+    tokens = [t for t in _TOKEN.findall(symbol) if not t.isspace()]
+    tree, end = _atoms(tokens, 0)
+    if end != len(tokens):
+        raise ValueError(f"unexpected {tokens[end]!r} in {symbol!r}")
+    return tree
+
+
+def _atoms(tokens: list[str], i: int) -> tuple[Symbol, int]:
+    """Atoms up to a closing brace or the end."""
+    items: list[Symbol] = []
+    while i < len(tokens) and tokens[i] != "}":
+        atom, i = _scripted(tokens, i)
+        if items and isinstance(atom, Name) and isinstance(items[-1], Name):
+            items[-1] = Name(items[-1].text + atom.text)  # W, h -> Wh: one name
+        else:
+            items.append(atom)
+    if len(items) == 1:
+        return items[0], i
+    return Row(tuple(items), ""), i
+
+
+def _scripted(tokens: list[str], i: int) -> tuple[Symbol, int]:
+    """A primary and its scripts and primes."""
+    base, i = _primary(tokens, i)
+    while i < len(tokens) and tokens[i] in ("_", "^", "'"):
+        if tokens[i] == "'":
+            base, i = Primed(base), i + 1
+            continue
+        mark = tokens[i]
+        script, braced, i = _argument(tokens, i + 1)
+        if isinstance(base, Scripted) and _free(base, mark):
+            if mark == "_":
+                base = replace(base, sub=script, sub_braced=braced, sup_first=True)
+            else:
+                base = replace(base, sup=script, sup_braced=braced, sup_first=False)
+        else:
+            kind = {"_": ("sub", "sub_braced"), "^": ("sup", "sup_braced")}[mark]
+            base = Scripted(base, **{kind[0]: script, kind[1]: braced})
+    return base, i
+
+
+def _free(base: Scripted, mark: str) -> bool:
+    return (base.sub if mark == "_" else base.sup) is None
+
+
+def _argument(tokens: list[str], i: int) -> tuple[Symbol, bool, int]:
+    """The argument of ``_`` or ``^``: a braced row (braced True) or one primary."""
+    if i >= len(tokens):
+        raise ValueError("a script without an argument")
+    if tokens[i] == "{":
+        body, i = _atoms(tokens, i + 1)
+        return body, True, _close(tokens, i)
+    body, i = _primary(tokens, i)
+    return body, False, i
+
+
+def _primary(tokens: list[str], i: int) -> tuple[Symbol, int]:
+    token = tokens[i]
+    if token == "{":
+        body, i = _atoms(tokens, i + 1)
+        return Group(body), _close(tokens, i)
+    if token.startswith("\\"):
+        command = token[1:]
+        if command in ARGUMENT_COMMANDS:
+            if i + 1 < len(tokens) and tokens[i + 1] == "{":
+                body, end = _atoms(tokens, i + 2)
+                return Styled(command, body), _close(tokens, end)
+            body, end = _primary(tokens, i + 1)
+            return Styled(command, body, braced=False), end
+        return Command(command), i + 1
+    if token in ("_", "^", "'", "}"):
+        raise ValueError(f"unexpected {token!r}")
+    return Name(token), i + 1
+
+
+def _close(tokens: list[str], i: int) -> int:
+    if i >= len(tokens) or tokens[i] != "}":
+        raise ValueError("unbalanced braces")
+    return i + 1

@@ -1,0 +1,35 @@
+"""Outputs fed back as inputs (topologies generate and encoder_decoder): the input at
+step t that is step t − 1's output, and the gradient that flows back through it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnntrace.engine.recorder import Recorder
+from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.tree import Name, Styled, sub
+
+
+def fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str,
+              start: np.ndarray | None = None) -> str:  # fmt: skip
+    """The input at step t that is the previous step's output: ŷ_{t-1} (free running), the
+    target of step t−1 (teacher forcing), or ``start`` at step 1."""
+    if t == 1 and start is not None:
+        rec.given(rec.key(f"{key}_1"), start, symbol=sub("y", 0), time=1, op="input",
+                  phase="forward", label="no previous output at step 1: zeros",
+                  info={"token": "", "source": "start"})  # fmt: skip
+    elif scenario.model.teacher_forcing:
+        target = seq.targets[t - 1]
+        rec.given(rec.key(f"{key}_{t}"), target.vector, symbol=sub("y", t - 1), time=t,
+                  op="input", phase="forward",
+                  label=f"target of step {t - 1} fed in (teacher forcing)",
+                  info={"token": target.text, "source": "teacher forcing"})  # fmt: skip
+    else:
+        rec.do(f"{key}_{t}", "identity", [f"y_{t - 1}"], sub(Styled("hat", Name("y")), t - 1),
+               f"output of step {t - 1} fed back as the input of step {t}")  # fmt: skip
+    return f"{key}_{t}"
+
+
+def fed_back(scenario: Scenario, t: int, gradient: str | None) -> str | None:
+    """∂L/∂ŷ_t from step t + 1's input, when ŷ_t was fed back (not with teacher forcing)."""
+    return None if scenario.model.teacher_forcing else gradient

@@ -1,0 +1,137 @@
+"""The LaTeX printer of symbol trees. Double scripts cannot occur: an atom that already has
+a subscript (superscript) is braced before it gets another one."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rnntrace.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Delta,
+    Derivative,
+    Group,
+    Name,
+    PartMark,
+    Primed,
+    Row,
+    Scripted,
+    Shifted,
+    Styled,
+    Symbol,
+    Time,
+    Transposed,
+)
+
+PART_MARKS = {"fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec"}
+_OPEN = {"paren": "(", "bracket": "[", "norm": "\\lVert "}
+_CLOSE = {"paren": ")", "bracket": "]", "norm": " \\rVert"}
+_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+$")
+
+
+def part_mark(part: str) -> str:
+    """The LaTeX mark of a model part: ``enc``, ``\\rightarrow``, ``(2)`` for ``l2.``."""
+    if part in PART_MARKS:
+        return PART_MARKS[part]
+    if part.startswith("l") and part[1:-1].isdigit():
+        return f"({part[1:-1]})"
+    return part.rstrip(".")
+
+
+def latex(symbol: Symbol) -> str:
+    """``symbol`` as LaTeX maths (without dollars)."""
+    if isinstance(symbol, Shifted):  # an unrolled step's: printed once, not worth a cache entry
+        return _latex(symbol.body, symbol.by)
+    return _cached(symbol)
+
+
+@lru_cache(maxsize=8192)
+def _cached(symbol: Symbol) -> str:
+    return _latex(symbol, 0)
+
+
+def _latex(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
+    if isinstance(s, Name):
+        return s.text
+    if isinstance(s, Time):
+        return str(s.t + shift)
+    if isinstance(s, Scripted):
+        return _scripted(s, shift)
+    if isinstance(s, Row):
+        return _row(s, shift)
+    if isinstance(s, Command):
+        return "\\" + s.name
+    if isinstance(s, PartMark):
+        return part_mark(s.part)
+    if isinstance(s, Delta):
+        return "\\delta " + _latex(s.body, shift)
+    if isinstance(s, Transposed):
+        return _atom(s.body, "^", shift) + "^\\top"
+    if isinstance(s, Derivative):
+        return f"\\frac{{\\partial {_latex(s.of, shift)}}}{{\\partial {_latex(s.wrt, shift)}}}"
+    if isinstance(s, Primed):
+        if isinstance(s.body, Primed):
+            return _latex(s.body, shift) + "'"
+        return _atom(s.body, "^", shift) + "'"
+    if isinstance(s, Apply):
+        return f"{_latex(s.function, shift)}({_latex(s.argument, shift)})"
+    if isinstance(s, Delimited):
+        return _OPEN[s.kind] + _latex(s.body, shift) + _CLOSE[s.kind]
+    if isinstance(s, Group):
+        return "{" + _latex(s.body, shift) + "}"
+    if isinstance(s, Styled):
+        body = _latex(s.body, shift)
+        if s.braced:
+            return f"\\{s.style}{{{body}}}"
+        return f"\\{s.style}{' ' if body[:1].isalnum() else ''}{body}"
+    if isinstance(s, Shifted):
+        return _latex(s.body, shift + s.by)
+    raise TypeError(f"no LaTeX for {type(s).__name__}")
+
+
+def _scripted(s: Scripted, shift: int) -> str:
+    kinds = ("^" if s.sup is not None else "") + ("_" if s.sub is not None else "")
+    out = _atom(s.base, kinds, shift)
+    scripts = [("_", s.sub, s.sub_braced), ("^", s.sup, s.sup_braced)]
+    for mark, script, braced in reversed(scripts) if s.sup_first else scripts:
+        if script is not None:
+            text = _latex(script, shift)
+            out += f"{mark}{{{text}}}" if braced else f"{mark}{text}"
+    return out
+
+
+def _row(s: Row, shift: int) -> str:
+    out = ""
+    for i, item in enumerate(s.items):
+        text = _latex(item, shift)
+        if i and not s.sep and text[:1].isalpha() and _ENDS_IN_COMMAND.search(out):
+            out += " "
+        out += (s.sep if i else "") + text
+    return out
+
+
+def _atom(base: Symbol, kinds: str, shift: int) -> str:
+    """``base`` as the atom that gets scripts of ``kinds``: braced if it has one already."""
+    text = _latex(base, shift)
+    return "{" + text + "}" if set(kinds) & scripts_of(base) else text
+
+
+def scripts_of(s: Symbol) -> set[str]:
+    """The scripts (``_``, ``^``) the last atom of ``s`` already carries."""
+    if isinstance(s, Shifted):
+        return scripts_of(s.body)
+    if isinstance(s, Scripted):
+        own = {"_"} if s.sub is not None else set()
+        own |= {"^"} if s.sup is not None else set()
+        kinds = ("^" if s.sup is not None else "") + ("_" if s.sub is not None else "")
+        inner = set() if set(kinds) & scripts_of(s.base) else scripts_of(s.base)
+        return own | inner
+    if isinstance(s, (Transposed, Primed)):
+        return {"^"} | (set() if "^" in scripts_of(s.body) else scripts_of(s.body))
+    if isinstance(s, Row) and s.items and s.sep in ("", " "):
+        return scripts_of(s.items[-1])
+    if isinstance(s, Delta):
+        return scripts_of(s.body)
+    return set()

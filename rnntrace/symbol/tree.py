@@ -1,0 +1,310 @@
+"""Display symbols as data: a small frozen tree that each printer renders.
+
+The engine records what a symbol *is* (``h`` of the encoder at time 3, the transpose of
+``W_hh``, δ of ``z_2``, ∂L/∂W_hh); the printers (``latex``, ``text``, and any later one)
+decide how it looks. No printer reads another printer's output.
+
+Leaves: ``Name`` (letters, digits and a little punctuation, written as they are),
+``Command`` (a named glyph: Greek letters, ∂, ⊙, ...), ``Time`` (a time index, which an
+unrolled trace shifts), ``PartMark`` (the mark of a model part: enc, dec, →, (2)).
+Composites: ``Scripted`` (a base with a subscript and/or a superscript), ``Styled`` (a font
+or an accent), ``Group`` (braces written by the author), ``Row`` (items side by side),
+``Delimited`` (parentheses, brackets, a norm), ``Transposed``, ``Primed``, ``Delta``,
+``Derivative`` (∂a/∂b), ``Apply`` (f(x)) and ``Shifted`` (a symbol with its times moved).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# printable ASCII that means nothing special to TeX or to markup (no backslash, braces,
+# scripts, $ % # & ~, no < > " `)
+_NAME = re.compile(r"[!-~]+")
+_SPECIAL = frozenset("\\{}$%#&~^_'<>\"`")
+
+GREEK = frozenset(
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "varepsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "vartheta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "varphi",
+        "chi",
+        "psi",
+        "omega",
+        "Gamma",
+        "Delta",
+        "Theta",
+        "Lambda",
+        "Xi",
+        "Pi",
+        "Sigma",
+        "Upsilon",
+        "Phi",
+        "Psi",
+        "Omega",
+    ]
+)
+COMMANDS = GREEK | frozenset(
+    [
+        "partial",
+        "odot",
+        "sum",
+        "tanh",
+        "top",
+        "intercal",
+        "prime",
+        "lVert",
+        "rVert",
+        "rightarrow",
+        "leftarrow",
+    ]
+)
+FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm"])
+ACCENTS = frozenset(["hat", "tilde", "bar", "vec", "overline", "widetilde", "widehat"])
+DELIMITERS = ("paren", "bracket", "norm")
+
+
+class Symbol:
+    """Base class of every node (frozen dataclasses below)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Symbol):
+    """Letters, digits and punctuation written as they are (``h``, ``xh``, ``[h]``,
+    ``0.01``), or an operator ``+ - =``; nothing TeX treats specially."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.text) or _SPECIAL & set(self.text):
+            raise ValueError(f"not a symbol name: {self.text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Command(Symbol):
+    """A named glyph: ``alpha``, ``delta``, ``partial``, ``odot``, ``tanh``, ``top``."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in COMMANDS:
+            raise ValueError(f"not a known symbol command: {self.name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Time(Symbol):
+    """A time index (``3`` in ``h_3``)."""
+
+    t: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartMark(Symbol):
+    """The mark of a model part (``enc.``, ``dec.``, ``fw.``, ``bw.``, ``l2.``...)."""
+
+    part: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group(Symbol):
+    """Braces the author wrote (``{W^{2}}``); they group without changing the look."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Styled(Symbol):
+    """A font (``mathbf``...) or an accent (``hat``, ``tilde``, ``bar``...) on ``body``;
+    ``braced`` False for the argument written without braces (``\\mathbf W``)."""
+
+    style: str
+    body: Symbol
+    braced: bool = True
+
+    def __post_init__(self) -> None:
+        if self.style not in FONTS | ACCENTS:
+            raise ValueError(f"not a known font or accent: {self.style!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Scripted(Symbol):
+    """``base`` with a subscript and/or a superscript. ``sup_first`` writes the superscript
+    first (``h^{enc}_{3}``); ``sub_braced``/``sup_braced`` False for a one-character script
+    written without braces (``b_o``)."""
+
+    base: Symbol
+    sub: Symbol | None = None
+    sup: Symbol | None = None
+    sup_first: bool = False
+    sub_braced: bool = True
+    sup_braced: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Row(Symbol):
+    """Items side by side: a product ``W x`` (sep " "), an index list ``f,3`` (sep ","),
+    letters of one name (sep "")."""
+
+    items: tuple[Symbol, ...]
+    sep: str = " "
+
+
+@dataclass(frozen=True, slots=True)
+class Delimited(Symbol):
+    """``(body)``, ``[body]`` or the norm ``‖body‖``."""
+
+    kind: str
+    body: Symbol
+
+    def __post_init__(self) -> None:
+        if self.kind not in DELIMITERS:
+            raise ValueError(f"not a delimiter: {self.kind!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Transposed(Symbol):
+    """``body`` transposed."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Primed(Symbol):
+    """``body'``: the updated parameter, the derivative ``f'``."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Delta(Symbol):
+    """δ``body``: the loss's gradient with respect to ``body``."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Derivative(Symbol):
+    """∂``of``/∂``wrt``."""
+
+    of: Symbol
+    wrt: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Symbol):
+    """``function(argument)``: ``f'(z_3)``, ``tanh(c_2)``."""
+
+    function: Symbol
+    argument: Symbol
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Shifted(Symbol):
+    """``body`` with every time index moved by ``by`` (an unrolled step copies the symbol
+    of its template step without building a new tree). Equal to the tree it stands for."""
+
+    body: Symbol
+    by: int
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Symbol):
+            return NotImplemented
+        return retimed(self, 0) == retimed(other, 0)
+
+    def __hash__(self) -> int:
+        return hash(retimed(self, 0))
+
+
+# -- constructors the engine uses ---------------------------------------------------------
+def name(text: str) -> Symbol:
+    """A plain name, or a Greek letter by its command name (``alpha``)."""
+    return Command(text) if text in COMMANDS else Name(text)
+
+
+def sub(base: str | Symbol, index: Symbol | str | int, part: str = "") -> Scripted:
+    """``base_{index}`` (``W_{xh}``), with the part's mark before it: ``h^{enc}_{3}``.
+    An int index is a time."""
+    if isinstance(index, int):
+        index = Time(index)
+    elif isinstance(index, str):
+        index = Name(index)
+    base = name(base) if isinstance(base, str) else base
+    return Scripted(base, sub=index, sup=PartMark(part) if part else None, sup_first=True)
+
+
+def indices(*items: Symbol | str | int) -> Symbol:
+    """``f,3``: several indices of one subscript (ints are times)."""
+    made = [Time(i) if isinstance(i, int) else Name(i) if isinstance(i, str) else i
+            for i in items]  # fmt: skip
+    return made[0] if len(made) == 1 else Row(tuple(made), ",")
+
+
+def row(*items: Symbol) -> Row:
+    """Items side by side, separated by a space: a product ``W x``."""
+    return Row(tuple(items))
+
+
+def op(text: str) -> Symbol:
+    """An operator inside a row: ``+``, ``-``, ``=``, or ``odot``."""
+    return Command(text) if text == "odot" else Name(text)
+
+
+def paren(*items: Symbol) -> Delimited:
+    """``(items)``."""
+    return Delimited("paren", items[0] if len(items) == 1 else row(*items))
+
+
+def upright(text: str) -> Styled:
+    """``\\mathrm{text}``: a word used as a mark (next, cut, fb)."""
+    return Styled("mathrm", Name(text))
+
+
+def with_sup(base: Symbol, mark: Symbol) -> Scripted:
+    """``base^{mark}`` after ``base`` (``W_{hh}^{enc}``, ``L^{(2)}``)."""
+    return Scripted(base, sup=mark)
+
+
+def shifted(symbol: Symbol, by: int) -> Symbol:
+    """``symbol`` with its time indices moved by ``by``."""
+    if by == 0:
+        return symbol
+    if isinstance(symbol, Shifted):
+        return Shifted(symbol.body, symbol.by + by)
+    return Shifted(symbol, by)
+
+
+def retimed(symbol: Symbol, by: int) -> Symbol:
+    """The tree of ``symbol`` with every time index moved by ``by`` (a new tree)."""
+    if isinstance(symbol, Time):
+        return Time(symbol.t + by)
+    if isinstance(symbol, Shifted):
+        return retimed(symbol.body, symbol.by + by)
+    if isinstance(symbol, Row):
+        return Row(tuple(retimed(item, by) for item in symbol.items), symbol.sep)
+    if isinstance(symbol, (Name, Command, PartMark)):
+        return symbol
+    fields = {f: getattr(symbol, f) for f in symbol.__dataclass_fields__}  # type: ignore[attr-defined]
+    return type(symbol)(**{k: retimed(v, by) if isinstance(v, Symbol) else v
+                           for k, v in fields.items()})  # fmt: skip
