@@ -15,6 +15,21 @@ import pytest
 
 import rnntrace
 from rnntrace.render.html_math import latex_mathml
+from rnntrace.symbol.mathml import mathml
+from rnntrace.symbol.tree import (
+    Delta,
+    Derivative,
+    Name,
+    PartMark,
+    Primed,
+    Row,
+    Scripted,
+    Styled,
+    Time,
+    Transposed,
+    shifted,
+    sub,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
@@ -171,6 +186,31 @@ def test_the_embedded_data_cannot_close_its_script_element():
 )  # fmt: skip
 def test_latex_symbols_become_mathml(tex, mathml):
     assert latex_mathml(tex) == mathml
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        (sub("h", 2), "<msub><mi>h</mi><mn>2</mn></msub>"),
+        (sub("W", "xh"), "<msub><mi>W</mi><mrow><mi>x</mi><mi>h</mi></mrow></msub>"),
+        (sub("h", 3, "enc."), "<msubsup><mi>h</mi><mn>3</mn><mi>enc</mi></msubsup>"),
+        (sub("z", 1, "fw."), "<msubsup><mi>z</mi><mn>1</mn><mo>→</mo></msubsup>"),
+        (Scripted(Name("W"), sup=PartMark("l2.")),
+         "<msup><mi>W</mi><mrow><mo>(</mo><mn>2</mn><mo>)</mo></mrow></msup>"),
+        (Derivative(Name("L"), sub("b", "o")),
+         "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi>"
+         "<msub><mi>b</mi><mi>o</mi></msub></mrow></mfrac>"),
+        (Row((Transposed(sub("W", "hh")), Delta(sub("z", 2)))),
+         "<mrow><msup><msub><mi>W</mi><mrow><mi>h</mi><mi>h</mi></mrow></msub><mo>⊤</mo></msup>"
+         "<mrow><mi>δ</mi><msub><mi>z</mi><mn>2</mn></msub></mrow></mrow>"),
+        (Scripted(Styled("hat", Name("y")), sub=Time(6)),
+         '<msub><mover accent="true"><mi>y</mi><mo>^</mo></mover><mn>6</mn></msub>'),
+        (Primed(sub("b", "h")), "<msup><msub><mi>b</mi><mi>h</mi></msub><mo>′</mo></msup>"),
+        (shifted(sub("h", 2), 998), "<msub><mi>h</mi><mn>1000</mn></msub>"),
+    ],
+)  # fmt: skip
+def test_symbol_trees_become_mathml(tree, expected):
+    assert mathml(tree) == expected
 
 
 def test_run_format_html_writes_the_page(tmp_path):

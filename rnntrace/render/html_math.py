@@ -1,8 +1,7 @@
-"""MathML for the HTML printer: the symbols of a trace, and the few LaTeX forms the engine and
-the prose write (subscripts, superscripts, fractions, accents, Greek letters, operators).
-
-One function, :func:`symbol_mathml`, is what the page asks of a step; when steps carry
-structured symbols it renders those, and the LaTeX reading below goes.
+"""MathML for the HTML printer: a step's symbol (its tree, :func:`symbol_mathml`), a step's
+formula from its op (:func:`formula_items`), and the maths of the prose sentences, which
+the render layer still writes as LaTeX (model equations, headings): the few forms it uses
+(subscripts, superscripts, fractions, accents, Greek letters, operators) are read here.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 
 from rnntrace.render import numfmt
 from rnntrace.render.symbols import _GREEK as UNICODE  # LaTeX command -> its character
+from rnntrace.symbol.mathml import mathml
 from rnntrace.trace import Step
 
 # LaTeX commands the terminal writes in Unicode: letters become <mi>, the rest <mo>
@@ -153,8 +153,9 @@ def math(content: str, display: bool = False) -> str:
 
 
 def symbol_mathml(step: Step) -> str:
-    """The MathML of a step's symbol (the content of a ``<math>`` element)."""
-    return latex_mathml(step.symbol)
+    """The MathML of a step's symbol (the content of a ``<math>`` element): its tree,
+    printed by :mod:`rnntrace.symbol.mathml`."""
+    return mathml(step.symbol)
 
 
 STEP_FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
