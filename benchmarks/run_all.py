@@ -8,7 +8,7 @@ the machine's load affects the measurement and its reference alike. Nothing here
 it reports each figure beside its target, with OK or OVER.
 
 1. ``rnntrace run`` on the bundled sentiment scenario, against
-   ``python -c "import numpy, yaml, click, rich"`` (target: at most 1.5x).
+   ``python -c "import numpy, yaml, click, rich"`` (target: at most 1.1x; issue 12).
 2. A 1,000-step sequence with hidden size 64 traced and written as JSON
    (target: under 2 s; also shown as a ratio to the same import reference), and its peak
    memory at T = 250, 500, 1000 (target: linear in T, i.e. the ratios track T).
@@ -34,6 +34,7 @@ SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
 RNNTRACE = [sys.executable, "-m", "rnntrace"]
 IMPORTS = [sys.executable, "-c", "import numpy, yaml, click, rich"]
 REPEATS = 7
+RUN_TARGET = 1.1  # rnntrace run at most this many times the import floor
 
 
 def wall(command: list[str]) -> float:
@@ -106,7 +107,7 @@ def core() -> None:
     ratio = medians["run"] / medians["imports"]
     print(f"   reference: python -c 'import numpy, yaml, click, rich'  {medians['imports']:.3f} s")
     print(f"   rnntrace run scenarios/sentiment.yaml                  {medians['run']:.3f} s")
-    print(f"   ratio {ratio:.2f}x   target <= 1.5x   {verdict(ratio <= 1.5)}")
+    print(f"   ratio {ratio:.2f}x   target <= {RUN_TARGET}x   {verdict(ratio <= RUN_TARGET)}")
     print()
     print("2. a 1,000-step sequence, hidden size 64, traced and written as JSON")
     with tempfile.TemporaryDirectory() as tmp:

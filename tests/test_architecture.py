@@ -71,7 +71,7 @@ ALLOWED = {
     "errors": set(),
 }
 for _layer, _allowed in ALLOWED.items():  # every layer above errors may ask the registry
-    if _layer not in ("errors", "files", "trace", "numbers"):
+    if _layer not in ("errors", "files", "trace", "numbers", "symbol"):
         _allowed.add("cells")
 RUNTIME = {"numpy", "click", "rich", "yaml"}
 

@@ -88,10 +88,24 @@ def gru_run(torch, P, xs, variant, update):
     return run
 
 
+def mgu_run(torch, P, xs):
+    """The minimal gated unit: f = σ(W_fx x + W_fh h + b_f), h~ = tanh(W_hx x + W_hh (f ⊙ h)
+    + b_h), h' = (1 − f) ⊙ h + f ⊙ h~."""
+
+    def run(h):
+        for x in xs:
+            f = torch.sigmoid(P["W_fx"] @ x + P["W_fh"] @ h + P["b_f"])
+            n = torch.tanh(P["W_hx"] @ x + P["W_hh"] @ (f * h) + P["b_h"])
+            h = (1 - f) * h + f * n
+        return h
+
+    return run
+
+
 def _tensors(torch, params, H, cell):
     P = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
     biases = {"rnn": ["b_h"], "lstm": ["b_f", "b_i", "b_c", "b_o"],
-              "gru": ["b_z", "b_r", "b_h", "b_hh"]}[cell]  # fmt: skip
+              "gru": ["b_z", "b_r", "b_h", "b_hh"], "mgu": ["b_f", "b_h"]}[cell]  # fmt: skip
     for b in biases:
         P.setdefault(b, torch.zeros(H, dtype=torch.float64))
     return P
@@ -218,6 +232,8 @@ def check_every_part(torch, trace, scenario, sequence=1):
                 h0 = torch.cat([h0, torch.tensor(trace.value(c_key), dtype=torch.float64)])
             elif model.cell == "gru":
                 run = gru_run(torch, P, xs, model.gru_variant, model.update_gate)
+            elif model.cell == "mgu":
+                run = mgu_run(torch, P, xs)
             else:  # the input term W x_j as recorded (W_yh for a fed-back output)
                 run = rnn_terms_run(torch, P, xs, model.activation)
             ref = torch.autograd.functional.jacobian(run, h0).numpy()[:H, :H]
@@ -537,7 +553,8 @@ def test_gradflow_writes_files_atomically_and_never_overwrites(tmp_path):
     assert json.loads(target.read_text())["format"] == "rnntrace-gradflow"
     again = invoke("gradflow", SENTIMENT, "-o", str(target))
     assert again.exit_code == 2 and "already exists" in again.output
-    assert invoke("gradflow", SENTIMENT, "-o", str(target), "--force").exit_code == 0
+    text_over_json = invoke("gradflow", SENTIMENT, "--format", "text", "-o", str(target), "--force")
+    assert text_over_json.exit_code == 0
     text = target.read_text()
     assert "Verdict: vanishing." in text and not ANSI.search(text)
 

@@ -1,9 +1,11 @@
 """One structure for every printer: the terminal, LaTeX and Markdown write the same
 headings, in the same order, for every bundled scenario (each read back from the printed
-output, its markup taken off)."""
+output, its markup taken off), the titles of two scenarios are the ones written here by
+hand, and only ``render/structure.py`` decides headings."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from rnntrace.cli import cli
 from rnntrace.render.symbols import to_text
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "rnntrace"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 RULE = "\u2500"
 
@@ -40,7 +43,7 @@ def text_headings(output: str) -> list[str]:
     start = next(i for i, line in enumerate(lines) if line.endswith(RULE) and line[0] != RULE)
     found = []
     for i, line in enumerate(lines[start:], start):
-        if not line or line[0] == " ":
+        if not line or line[0] in (" ", RULE):  # a rule alone is under a long title
             continue
         if line.endswith(RULE):
             found.append(line.rstrip(RULE + " "))
@@ -77,3 +80,82 @@ def test_decoder_and_bidirectional_headings_say_which_part() -> None:
     assert all("(encoder)" in title for title in seq2seq if title.startswith("Time step"))
     both = markdown_headings(_printed(ROOT / "scenarios" / "bidirectional.yaml", "markdown"))
     assert "Time step 1: i (forward RNN)" in both and "Time step 6: amazing (backward RNN)" in both
+
+
+SEQ2SEQ_FORWARD = [
+    "Parameters",
+    "Sequence 1: a b b",
+    "Forward pass",
+    "Time step 1: a (encoder)",
+    "Time step 2: b (encoder)",
+    "Time step 3: b (encoder)",
+    "Decoder step 1",
+    "Decoder step 2",
+    "Decoder step 3",
+    "Loss",
+    "Backpropagation through time",
+    "Decoder step 3",
+    "Decoder step 2",
+    "Decoder step 1",
+]
+SEQ2SEQ_END = [
+    "Time step 3: b (encoder)",
+    "Time step 2: b (encoder)",
+    "Time step 1: a (encoder)",
+    "Gradients: sums over the time steps",
+    "Update: one SGD step, learning rate η = 0.1",
+]
+WORDS = ["i", "love", "this", "book", "its", "amazing"]
+BIDIRECTIONAL_FORWARD = [
+    "Parameters",
+    "Sequence 1: i love this book its amazing (label 1)",
+    "Forward pass",
+    *(f"Time step {t}: {WORDS[t - 1]} (forward RNN)" for t in range(1, 7)),
+    *(f"Time step {t}: {WORDS[t - 1]} (backward RNN)" for t in range(6, 0, -1)),
+    "Time step 6: amazing",  # the output, read from both RNNs' states
+    "Loss",
+    "Backpropagation through time",
+]
+
+
+@pytest.mark.parametrize("fmt, extract", [("text", text_headings), ("latex", latex_headings),
+                                          ("markdown", markdown_headings)])  # fmt: skip
+def test_seq2seq_and_bidirectional_titles_are_the_ones_written_by_hand(fmt, extract) -> None:
+    seq2seq = extract(_printed(ROOT / "scenarios" / "seq2seq.yaml", fmt))
+    assert seq2seq[: len(SEQ2SEQ_FORWARD)] == SEQ2SEQ_FORWARD
+    assert seq2seq[-len(SEQ2SEQ_END) :] == SEQ2SEQ_END
+    both = extract(_printed(ROOT / "scenarios" / "bidirectional.yaml", fmt))
+    assert both[: len(BIDIRECTIONAL_FORWARD)] == BIDIRECTIONAL_FORWARD
+    assert both[-2:] == ["Gradients: sums over the time steps",
+                         "Update: one SGD step, learning rate η = 0.1"]  # fmt: skip
+
+
+def _calls_and_functions(path: Path) -> tuple[set[str], set[str]]:
+    """The names called and the functions defined in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = {
+        node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+    }
+    defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    return called, defined
+
+
+def test_one_headings_function() -> None:
+    """Only render/structure.py makes Heading records or defines a headings function; the
+    terminal, LaTeX and Markdown printers take theirs from it (``outline``)."""
+    home = PACKAGE / "render" / "structure.py"
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == home:
+            continue
+        called, defined = _calls_and_functions(path)
+        where = path.relative_to(ROOT)
+        assert "Heading" not in called, f"{where} makes its own headings"
+        assert not {"headings", "_headings"} & defined, f"{where} defines headings"
+        assert "headings" not in called, f"{where} walks the headings itself, not via outline"
+    for printer in ("text.py", "latex.py"):
+        called, _ = _calls_and_functions(PACKAGE / "render" / printer)
+        assert "outline" in called, f"render/{printer} does not use structure.outline"
+    markdown = (PACKAGE / "render" / "markdown.py").read_text(encoding="utf-8")
+    assert "class MarkdownPrinter(LatexPrinter)" in markdown  # the LaTeX printer's outline

@@ -218,6 +218,10 @@ def test_run_format_html_writes_the_page(tmp_path):
     subprocess.run([sys.executable, "-m", "rnntrace", "run", str(SENTIMENT), "--format", "html",
                     "-o", str(out)], check=True, cwd=ROOT)  # fmt: skip
     assert out.read_text(encoding="utf-8") == rnntrace.to_html(rnntrace.trace(SENTIMENT))
+    by_suffix = tmp_path / "page.html"  # -o *.html without --format: the same page
+    subprocess.run([sys.executable, "-m", "rnntrace", "run", str(SENTIMENT), "-o", str(by_suffix)],
+                   check=True, cwd=ROOT)  # fmt: skip
+    assert by_suffix.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
 
 def test_a_phase_and_steps_choose_the_part_shown():

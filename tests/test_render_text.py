@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from oracles import HEAD_LOSS, random_config, to_yaml
-from rich.console import Console, Group
+from rich.console import Console
 
 from rnntrace.engine import trace_scenario
 from rnntrace.engine.ops import OPS
 from rnntrace.render.select import Selection
-from rnntrace.render.text import TextPrinter, TextSettings, merge_texts, render_text
+from rnntrace.render.text import TextPrinter, TextSettings, render_text
 from rnntrace.scenario import parse_scenario
 from rnntrace.scenario.model import NumberPolicy
 
@@ -23,7 +23,7 @@ from rnntrace.scenario.model import NumberPolicy
 def printed(trace, selection=None, settings=None, width=80) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, highlight=False)
-    console.print(Group(*merge_texts(render_text(trace, selection, settings))), soft_wrap=True)
+    console.print(render_text(trace, selection, settings), soft_wrap=True)
     return buffer.getvalue()
 
 

@@ -51,25 +51,37 @@ def _parts(trace: AnyTrace, steps: Any, phases: Any) -> tuple[CoreTrace, Selecti
     return trace.raw, selection(steps, phases)
 
 
+def plain_text(renderable: Any, width: int = TEXT_WIDTH, soft_wrap: bool = False) -> str:
+    """A rich renderable as plain text ``width`` columns wide, no spaces at the ends of lines
+    (as ``rnntrace`` writes to a file)."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        force_jupyter=False,
+    )  # a string, not a Jupyter display
+    console.print(renderable, soft_wrap=soft_wrap)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
 def to_text(
     trace: AnyTrace, *, steps: Any = None, phases: Any = (), decimals: int | None = None,
     full: bool = False, width: int = TEXT_WIDTH,
 ) -> str:  # fmt: skip
     """The worked solution as plain text, ``width`` columns wide (``rnntrace run``)."""
-    import io
-
-    from rich.console import Console, Group
-
-    from rnntrace.render.text import TextSettings, merge_texts, render_text
+    from rnntrace.render.text import render_text
+    from rnntrace.render.text_base import TextSettings
 
     raw, chosen = _parts(trace, steps, phases)
-    settings = TextSettings(decimals=decimals, full=full, styled=False)
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, color_system=None, highlight=False, force_jupyter=False
-    )  # a string, not a display in Jupyter
-    console.print(Group(*merge_texts(render_text(raw, chosen, settings))), soft_wrap=True)
-    return buffer.getvalue()
+    made = render_text(raw, chosen, TextSettings(decimals=decimals, full=full))
+    return plain_text(made, width, soft_wrap=True)
 
 
 def to_latex(

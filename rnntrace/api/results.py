@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnntrace.api import printers
-from rnntrace.api.views import rich_text, table
+from rnntrace.api.views import table
 
 if TYPE_CHECKING:
     from rnntrace.engine.training import TrainResult
@@ -56,7 +56,7 @@ class Report:
 
         table = grade_table(self.grade, self.grader, carried_credit=self.carried_credit,
                             unknown=self.unknown)  # fmt: skip
-        return rich_text([table], width)
+        return printers.plain_text(table, width)
 
     def _rows(self) -> list[list[str]]:
         from rnntrace.verify.report import difference_text, number
@@ -151,6 +151,9 @@ class Training:
         return render_training_latex(self.document)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from rich.console import Group
+
         from rnntrace.render.training import render_training_text
 
-        p.text(repr(self) if cycle else rich_text(list(render_training_text(self.document))))
+        report = Group(*render_training_text(self.document))
+        p.text(repr(self) if cycle else printers.plain_text(report))

@@ -5,7 +5,6 @@ wrapping the engine's own result and displaying itself in Jupyter (``_repr_html_
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -19,17 +18,6 @@ if TYPE_CHECKING:
     from rnntrace.scenario import Scenario
     from rnntrace.trace import Step, TraceMeta
     from rnntrace.trace import Trace as CoreTrace
-
-
-def rich_text(renderables: Sequence[Any], width: int = printers.TEXT_WIDTH) -> str:
-    """Rich renderables as plain text, ``width`` columns wide."""
-    from rich.console import Console, Group
-
-    buffer = io.StringIO()
-    Console(
-        file=buffer, width=width, color_system=None, highlight=False, force_jupyter=False
-    ).print(Group(*renderables))
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:

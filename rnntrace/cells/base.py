@@ -109,7 +109,6 @@ class FlowWords:
     recurrent: tuple[tuple[str, str], ...]  # (gate letter, what it is) of every W_gh
     main: str  # the gate whose W_gh plays the role of W_hh
     jacobian: Callable[[LayerValues, int, Any], StepJacobian]  # A_j of step t, from a model
-    previous: Callable[[LayerValues, int], str]  # the full key of the state step t read
     path: Callable[[Any], DirectPath | None]  # the direct path for a model (None: ungated)
     equation: str  # A_j in words, for the terminal
     equation_latex: str  # A_j in LaTeX; ``{W}`` stands for the main matrix's symbol

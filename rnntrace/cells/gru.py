@@ -18,7 +18,7 @@ from rnntrace.cells.base import (
     gate_params,
     register,
 )
-from rnntrace.cells.gru_jacobian import jacobian, previous
+from rnntrace.cells.gru_jacobian import jacobian
 from rnntrace.symbol import latex
 
 PARAMS = (
@@ -86,7 +86,6 @@ GRU = register(
             recurrent=(("z", "update gate"), ("r", "reset gate"), ("h", "candidate state")),
             main="h",
             jacobian=jacobian,
-            previous=previous,
             path=path,
             equation="A_j = ∂h_j/∂h_(j−1) through the update gate, the reset gate and the "
             "candidate",

@@ -16,7 +16,7 @@ from rnntrace.cells.base import (
     gate_params,
     register,
 )
-from rnntrace.cells.lstm_jacobian import jacobian, previous
+from rnntrace.cells.lstm_jacobian import jacobian
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -66,7 +66,6 @@ LSTM = register(
             ),  # fmt: skip
             main="c",
             jacobian=jacobian,
-            previous=previous,
             path=lambda model: CELL_STATE,
             equation="A_j = ∂(h_j, c_j)/∂(h_(j−1), c_(j−1)), as the LSTM's state is h and c; "
             "∂h_t/∂h_(t−k) is the h–h block of the product",

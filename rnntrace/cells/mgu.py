@@ -17,7 +17,7 @@ from rnntrace.cells.base import (
     gate_params,
     register,
 )
-from rnntrace.cells.mgu_jacobian import jacobian, previous
+from rnntrace.cells.mgu_jacobian import jacobian
 from rnntrace.symbol import latex
 
 PARAMS = (
@@ -64,7 +64,6 @@ MGU = register(
             recurrent=(("f", "forget gate"), ("h", "candidate state")),
             main="h",
             jacobian=jacobian,
-            previous=previous,
             path=lambda model: PATH,
             equation="A_j = ∂h_j/∂h_(j−1) through the forget gate and the candidate",
             equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}}",

@@ -4,7 +4,7 @@ or sigmoid). Its tracer is ``rnntrace.engine.rnn``; its step Jacobian ``rnn_jaco
 from __future__ import annotations
 
 from rnntrace.cells.base import H0, OUTPUT, CellKind, FlowWords, ParamSpec, register
-from rnntrace.cells.rnn_jacobian import jacobian, previous
+from rnntrace.cells.rnn_jacobian import jacobian
 
 PARAMS = (
     ParamSpec("W_xh", ("H", "D"), "input-to-hidden matrix", True),
@@ -51,7 +51,6 @@ RNN = register(
             recurrent=(("h", "recurrent matrix"),),
             main="h",
             jacobian=jacobian,
-            previous=previous,
             path=lambda model: None,
             equation="A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) W_hh",
             equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}} = "

@@ -183,11 +183,11 @@ def _outputs(output: Path, key: bool, pdf: bool) -> list[Path]:
 def _print_sheet(
     trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool, html: Any
 ) -> None:
+    from rnntrace.cli.output import write
     from rnntrace.render.worksheet import SheetSettings
 
     settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key)
-    for chunk in _sheet(trace, questions, settings, html):
-        click.echo(chunk, nl=False)
+    write(_sheet(trace, questions, settings, html))
 
 
 def write_sheets(

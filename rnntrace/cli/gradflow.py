@@ -4,24 +4,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.cli.output import (
+    check_standalone,
+    emit,
+    file_format,
+    format_option,
+    output_option,
+    standalone_option,
+)
 from rnntrace.errors import RnntraceError
 
 # Each checked entry costs two traces of the scenario: beyond this, a check takes hours.
 MAX_CHECKED_ENTRIES = 20_000
 
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of the terminal.",
-)
 FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 
 
@@ -39,22 +40,10 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
     help="Which recurrent layer of a model of several: l1, l2, ... (stacked), fw, bw "
     "(bidirectional), enc, dec (encoder-decoder). Default: the first.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "latex"]),
-    default="text",
-    show_default=True,
-    help="text: tables, a log plot and the verdict; json: every Jacobian, norm and "
-    "eigenvalue as data; latex: the same as text, with a pgfplots figure.",
-)
-@click.option(
-    "--standalone",
-    is_flag=True,
-    help="With --format latex: a complete document instead of a fragment.",
-)
+@format_option("gradflow")
+@standalone_option("gradflow")
 @click.option("--matrices", is_flag=True, help="Text: also print every A_j and J_k in full.")
-@OUTPUT
+@output_option("gradflow", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
 @fail_cleanly
@@ -94,28 +83,20 @@ def gradflow(
     from rnntrace.analysis.gradflow import analyse, forward_pass
     from rnntrace.scenario import load_scenario
 
-    if standalone and fmt != "latex":
-        raise click.UsageError("--standalone goes with --format latex")
+    fmt = file_format("gradflow", fmt, output)
+    check_standalone("gradflow", fmt, standalone)
     loaded = exact(load_scenario(scenario))
     flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part)
-    if fmt == "json":
+    if fmt == "json" and not allow_large:
         from rnntrace.engine.size import document_bytes, refuse_output
-        from rnntrace.render.gradflow_json import dumps, gradflow_document, gradflow_size
+        from rnntrace.render.gradflow_json import gradflow_size
 
-        if not allow_large:
-            refuse_output(str(scenario), "json", document_bytes(*gradflow_size(flow)),
-                          f"{flow.time:,} steps back, H = {flow.hidden}: every A_j and J_k",
-                          "analyse a shorter sequence, write --format text, or pass "
-                          "--allow-large")  # fmt: skip
-        _emit([dumps(gradflow_document(flow))], output, force)
-    elif fmt == "latex":
-        from rnntrace.render.gradflow_latex import render_gradflow_latex
-
-        _emit(render_gradflow_latex(flow, standalone), output, force)
-    else:
-        from rnntrace.render.gradflow_text import render_gradflow
-
-        _print(render_gradflow(flow, matrices), output, force)
+        refuse_output(str(scenario), "json", document_bytes(*gradflow_size(flow)),
+                      f"{flow.time:,} steps back, H = {flow.hidden}: every A_j and J_k",
+                      "analyse a shorter sequence, write --format text, or pass "
+                      "--allow-large")  # fmt: skip
+    emit("gradflow", fmt, flow, output=output, force=force, standalone=standalone,
+         matrices=matrices)  # fmt: skip
 
 
 @cli.command()
@@ -143,15 +124,8 @@ def gradflow(
 @click.option("--entries", is_flag=True, help="Text: list every entry, BPTT beside finite diff.")
 @click.option("--all", "every", is_flag=True,
               help="Check every entry (a large model has a random sample checked).")  # fmt: skip
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a table per parameter; json: every gradient entry of both kinds.",
-)
-@OUTPUT
+@format_option("gradcheck")
+@output_option("gradcheck", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @fail_cleanly
 def gradcheck(
@@ -192,6 +166,7 @@ def gradcheck(
 
     if not tol > 0:
         raise click.BadParameter("must be positive", param_hint="--tol")
+    fmt = file_format("gradcheck", fmt, output)
     loaded = load_scenario(scenario)
     total = count(loaded, params, every)
     if total > MAX_CHECKED_ENTRIES:
@@ -204,14 +179,7 @@ def gradcheck(
         result = check_gradients(loaded, eps, tol, params, progress, every)
     finally:
         done()
-    if fmt == "json":
-        from rnntrace.render.gradflow_json import dumps, gradcheck_document
-
-        _emit([dumps(gradcheck_document(result))], output, force)
-    else:
-        from rnntrace.render.gradflow_text import render_gradcheck
-
-        _print(render_gradcheck(result, entries), output, force)
+    emit("gradcheck", fmt, result, output=output, force=force, entries=entries)
     if not result.passed:
         sys.exit(1)
 
@@ -229,30 +197,15 @@ def _progress(total: int) -> tuple[Any, Any]:
     return (lambda n: bar.update(task, completed=n)), bar.stop
 
 
-def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
-    if output:
-        from rnntrace.files import write_atomic
+def gradflow_json(flow: Any) -> str:
+    """The printer of ``gradflow --format json``: the analysis as a JSON document."""
+    from rnntrace.render.gradflow_json import dumps, gradflow_document
 
-        write_atomic(output, chunks, force=force)
-    else:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)
+    return dumps(gradflow_document(flow))
 
 
-def _print(lines: list[Any], output: Path | None, force: bool) -> None:
-    """Rich text lines: to a terminal in colour; to a file, a pipe or a redirect as the plain
-    text rich would print there, without rich's console (which takes longer than the
-    analysis on 10⁴ steps)."""
-    from rnntrace.render import styled
+def gradcheck_json(result: Any) -> str:
+    """The printer of ``gradcheck --format json``: the check as a JSON document."""
+    from rnntrace.render.gradflow_json import dumps, gradcheck_document
 
-    if output is not None or styled.stdout_is_plain():
-        text = "".join(styled.plain(lines))
-        if output is not None:
-            _emit([text], output, force)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        return
-    from rich.console import Console, Group
-
-    Console(highlight=False).print(Group(*lines), soft_wrap=True)
+    return dumps(gradcheck_document(result))

@@ -8,26 +8,20 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_options, trace_file
+from rnntrace.cli.output import (
+    check_standalone,
+    emit,
+    file_format,
+    format_option,
+    output_option,
+    standalone_option,
+)
 
 
 @cli.command()
 @click.argument("scenario", type=SCENARIO_ARG)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "latex", "markdown", "html"]),
-    default="text",
-    show_default=True,
-    help="text: the worked solution; json: every step as data; latex: the worked solution "
-    "as align* blocks (a fragment for notes); markdown: the same with $$ maths; html: one "
-    "self-contained interactive page (click a number for its provenance; exact and "
-    "hand-rounded values).",
-)
-@click.option(
-    "--standalone",
-    is_flag=True,
-    help="With --format latex: a complete document (article, A4) instead of a fragment.",
-)
+@format_option("run")
+@standalone_option("run")
 @click.option(
     "--phase",
     "phases",
@@ -53,12 +47,7 @@ from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly, number_policy_opt
     "(exact, fast); lists writes every array as nested lists.",
 )
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of the terminal.",
-)
+@output_option("run", "Write to this file (atomically) instead of the terminal")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
 @fail_cleanly
@@ -96,8 +85,8 @@ def run(
     """
     from rnntrace.render.select import Selection, check_steps, parse_steps
 
-    if standalone and fmt != "latex":
-        raise click.UsageError("--standalone goes with --format latex")
+    fmt = file_format("run", fmt, output)
+    check_standalone("run", fmt, standalone)
     first, last = parse_steps(steps) if steps else (None, None)
     trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,
                                                                  full, allow_large))  # fmt: skip
@@ -135,34 +124,17 @@ def emit_trace(
     ways: str = "choose a part with --steps N-M or --phase, or pass --allow-large",
     other: Any = None,
 ) -> None:  # fmt: skip
-    """Print or write a trace in one of run's formats (text, json, latex, markdown). JSON
+    """Print or write a trace in one of run's formats (text, json, latex, markdown, html;
+    ``other``: the chain with the other carry, for html's exact/rounded toggle). JSON
     beyond its size limit is refused first (one line: the estimate and ``ways`` out of it),
     unless ``allow_large``."""
     from rnntrace.render.select import Selection
 
     selection = selection or Selection()
-    if fmt == "text":
-        _print_text(trace, selection, decimals, full, output, force)
-        return
-    if fmt == "json":
-        from rnntrace.render.json import render_json
-
-        if not allow_large:
-            _refuse_json(trace, selection, source or trace.meta.title, ways)
-        chunks = render_json(trace, selection, arrays)
-    elif fmt == "html":
-        from rnntrace.render.html import HtmlSettings, render_html
-
-        chunks = render_html(trace, selection, HtmlSettings(decimals=decimals), other)
-    else:
-        chunks = _tex_chunks(fmt, trace, selection, decimals, full, standalone)
-    if output:
-        from rnntrace.files import write_atomic
-
-        write_atomic(output, chunks, force=force)
-    else:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)
+    if fmt == "json" and not allow_large:
+        _refuse_json(trace, selection, source or trace.meta.title, ways)
+    emit("run", fmt, trace, selection, output=output, force=force, standalone=standalone,
+         decimals=decimals, full=full, arrays=arrays, other=other)  # fmt: skip
 
 
 def _refuse_json(trace: Any, selection: Any, source: str, ways: str) -> None:
@@ -173,55 +145,3 @@ def _refuse_json(trace: Any, selection: Any, source: str, ways: str) -> None:
     entries = sum(step.value.size for step in shown) * (2 if trace.meta.carry == "rounded" else 1)
     refuse_output(source, "json", trace_bytes(len(shown), entries),
                   f"{len(shown):,} steps, {entries:,} numbers", ways)  # fmt: skip
-
-
-def _tex_chunks(
-    fmt: str, trace: Any, selection: Any, decimals: int | None, full: bool, standalone: bool
-) -> Any:
-    from rnntrace.render.latex_base import LatexSettings
-
-    settings = LatexSettings(decimals=decimals, full=full)
-    if fmt == "markdown":
-        from rnntrace.render.markdown import render_markdown
-
-        return render_markdown(trace, selection, settings)
-    from rnntrace.render.latex import render_latex
-
-    return render_latex(trace, selection, settings, standalone=standalone)
-
-
-def _print_text(
-    trace: Any, selection: Any, decimals: int | None, full: bool, output: Path | None, force: bool
-) -> None:
-    import sys
-
-    from rnntrace.render import styled
-    from rnntrace.render.text import TextSettings, merge_texts, render_text
-    from rnntrace.render.text_base import TERMINAL_WIDTH
-
-    if output is not None or styled.stdout_is_plain():
-        # A file, a pipe or a redirect: no styles, so the text rich would print without
-        # colour, written without rich's console (importing and driving it costs more than
-        # the whole trace). Rules span 80 columns in a file (the printer's width), the
-        # console's width else.
-        settings = TextSettings(decimals=decimals, full=full, styled=False)
-        report = merge_texts(render_text(trace, selection, settings))
-        width = TERMINAL_WIDTH if output is not None else styled.console_width()
-        text = "".join(styled.plain(report, width=width))
-        if output is not None:
-            from rnntrace.files import write_atomic
-
-            write_atomic(output, [text], force=force)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        return
-    from rich.console import Console, Group
-
-    console = Console(highlight=False)
-    # Without colour (NO_COLOR, a dumb terminal) styles would not show: the printer leaves
-    # them out.
-    settings = TextSettings(decimals=decimals, full=full,
-                            styled=console.color_system is not None)  # fmt: skip
-    # The printer lays lines out to fit 80 columns itself: soft wrap spares rich the work.
-    console.print(Group(*merge_texts(render_text(trace, selection, settings))), soft_wrap=True)

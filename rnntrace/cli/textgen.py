@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.cli.output import check_standalone, emit, format_option, standalone_option
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
@@ -90,15 +91,8 @@ def textgen() -> None:
     help="Windows per point of the loss curve.",
 )
 @click.option("--resume", type=SCENARIO_ARG, help="Go on training this model file.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "latex"]),
-    default="text",
-    show_default=True,
-    help="The report: text; json (with the loss curve); latex.",
-)
-@click.option("--standalone", is_flag=True, help="LaTeX: a complete document.")
+@format_option("textgen train")
+@standalone_option("textgen train")
 @fail_cleanly
 def train_command(
     corpus: Path,
@@ -135,6 +129,7 @@ def train_command(
     from rnntrace.files import check_target
     from rnntrace.scenario.load import read_text
 
+    check_standalone("textgen train", fmt, standalone)
     check_target(output, force)
     text = read_text(corpus, "a text file")
     done_before = 0.0
@@ -215,18 +210,15 @@ def _train_and_write(
         )
         sys.exit(130)
     doc = _document(settings, state, chars, text, corpus, trained, seconds, done_before)
-    if fmt == "json":
-        click.echo(json.dumps(doc, allow_nan=False))
-    elif fmt == "latex":
-        from rnntrace.render.textgen import render_textgen_latex
-
-        click.echo(render_textgen_latex(doc, standalone), nl=False)
-    else:
-        from rnntrace.render.textgen import render_textgen_text
-
-        for line in render_textgen_text(doc):
-            click.echo(line)
+    emit("textgen train", fmt, doc, standalone=standalone)
     click.echo(f"wrote {output}", err=True)
+
+
+def report_lines(doc: dict[str, Any]) -> Iterator[str]:
+    """The printer of ``textgen train --format text``: the report's lines."""
+    from rnntrace.render.textgen import render_textgen_text
+
+    return (line + "\n" for line in render_textgen_text(doc))
 
 
 def _document(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.cli.output import check_standalone, emit, format_option, standalone_option
 from rnntrace.errors import RnntraceError
 
 if TYPE_CHECKING:
@@ -78,16 +78,8 @@ def _bptt(text: str | None, default: int | None) -> int | None:
     type=click.IntRange(min=1),
     help="Print the full hand calculation of this epoch instead of training.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "latex"]),
-    default="text",
-    show_default=True,
-    help="text: table and loss curve; json: the figures and the "
-    "final parameters; latex: table and pgfplots figure.",
-)
-@click.option("--standalone", is_flag=True, help="LaTeX: a complete document.")
+@format_option("train")
+@standalone_option("train")
 @click.option(
     "-o",
     "--output",
@@ -122,6 +114,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     from rnntrace.engine.training import Settings
     from rnntrace.scenario import load_scenario
 
+    check_standalone("train", fmt, standalone)
     loaded = load_scenario(scenario)
     t = loaded.train
     settings = Settings(
@@ -145,28 +138,15 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     result = _run(loaded, settings, reported)
     from rnntrace.engine.training import document
 
-    doc = document(result, loaded)
-    if fmt == "json":
-        try:
-            text = json.dumps(doc, allow_nan=False)  # strict JSON (RFC 8259): no Infinity
-        except ValueError:
-            raise RnntraceError(
-                f"{scenario}: training reached numbers beyond float64 (a gradient norm or a "
-                "parameter is infinite); lower the learning rate or clip the gradients"
-            ) from None
-        click.echo(text)
-    elif fmt == "latex":
-        from rnntrace.render.training import render_training_latex
-
-        click.echo(render_training_latex(doc, standalone), nl=False)
-    else:
-        from rich.console import Console
-
-        from rnntrace.render.training import render_training_text
-
-        console = Console(highlight=False)
-        for renderable in render_training_text(doc):
-            console.print(renderable)
+    try:
+        emit("train", fmt, document(result, loaded), standalone=standalone)
+    except ValueError:  # JSON is strict (RFC 8259): no Infinity
+        if fmt != "json":
+            raise
+        raise RnntraceError(
+            f"{scenario}: training reached numbers beyond float64 (a gradient norm or a "
+            "parameter is infinite); lower the learning rate or clip the gradients"
+        ) from None
     if output is not None:
         from rnntrace.files import write_atomic
         from rnntrace.scenario.write import with_params
@@ -218,11 +198,12 @@ def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
 
     trace = trace_epoch(loaded, settings, epoch)
     if fmt == "text" and output is None:
-        from rich.console import Console
+        from rich.text import Text
 
-        Console(highlight=False).print(
-            f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
-            f"({settings.describe()}).", style="bold")  # fmt: skip
+        from rnntrace.cli.output import show
+
+        show(Text(f"Epoch {epoch} of {settings.epochs}: the model after {epoch - 1} updates "
+                  f"({settings.describe()}).", style="bold"))  # fmt: skip
     emit_trace(trace, fmt, standalone=standalone, output=output, force=force,
                source=loaded.file, allow_large=allow_large,
                ways="rnntrace run --steps N-M traces a part, or pass --allow-large")  # fmt: skip

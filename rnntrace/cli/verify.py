@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from rnntrace.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace.cli.output import emit, file_format, format_option, output_option, write
 from rnntrace.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace.errors import RnntraceError
 
@@ -24,16 +24,6 @@ SOURCE_HELP = (
     "SCENARIO is a scenario file, or the assignment file that `rnntrace export` wrote beside "
     "a worksheet: then its questions, points and tolerance are used."
 )
-
-
-def _emit(chunks: Iterable[str], output: Path | None, force: bool) -> None:
-    if output is None:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)
-        return
-    from rnntrace.files import write_atomic
-
-    write_atomic(output, chunks, force=force)
 
 
 @cli.command()
@@ -111,7 +101,7 @@ def answers(
         key_decimals=places if key else None,
         source=source_words,
     )
-    _emit(chunks, output, force)
+    write(chunks, output, force)
     if output is not None:
         what = "answer key" if key else "answers template"
         click.echo(f"wrote {output} ({what}, {len(questions)} questions)", err=True)
@@ -141,16 +131,9 @@ def answers(
     help="Points for a carried error in the second score (default: the scenario's "
     "assignment.carried_credit, else full).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a table; json: Gradescope's results.json shape.",
-)
+@format_option("verify")
 @click.option("--csv", "csv_path", type=OUTPUT, help="Write a gradebook CSV here ('-': stdout).")
-@click.option("-o", "--output", type=OUTPUT, help="Write the report to this file.")
+@output_option("verify", "Write the report to this file")
 @click.option("--force", is_flag=True, help="Overwrite --output and --csv files if they exist.")
 @fail_cleanly
 def verify(
@@ -198,6 +181,7 @@ def verify(
     """
     from rnntrace.verify.batch import answer_files
 
+    fmt = file_format("verify", fmt, output)
     if csv_path is not None and str(csv_path) == "-" and fmt == "json" and output is None:
         raise click.UsageError("--csv - and --format json would both go to stdout; use -o")
     options = (decimals, sigfigs, rtol, atol)
@@ -315,45 +299,24 @@ def _reports(
     output: Path | None,
     force: bool,
 ) -> None:
-    from rnntrace.verify.export import csv_gradebook, json_report
+    from rnntrace.verify.export import csv_gradebook
 
     to_stdout = csv_path is not None and str(csv_path) == "-"
     if csv_path is not None:
-        _emit(
+        write(
             csv_gradebook(results, grader, carried_credit), None if to_stdout else csv_path, force
         )
-    if fmt == "json":
-        _emit([json_report(results, grader, carried_credit, batch)], output, force)
-    elif fmt == "text" and (not to_stdout or output is not None):
-        _print_text(results, grader, carried_credit, batch, output, force)
+    if fmt == "json" or (fmt == "text" and (not to_stdout or output is not None)):
+        emit("verify", fmt, results, grader, carried_credit, batch, output=output, force=force)
 
 
-def _print_text(
-    results: list[Any],
-    grader: Any,
-    carried_credit: str,
-    batch: bool,
-    output: Path | None,
-    force: bool,
-) -> None:
-    import io
-
-    from rich.console import Console, RenderableType
-
+def report_table(results: list[Any], grader: Any, carried_credit: str, batch: bool) -> Any:
+    """The printer of ``verify --format text``: a table of the files (several), or of the
+    quantities of the one file."""
     from rnntrace.verify.report import batch_table, grade_table
 
-    report: RenderableType
     if batch:
-        report = batch_table(results, grader, carried_credit=carried_credit)
-    else:
-        report = grade_table(
-            results[0].grade, grader, carried_credit=carried_credit, unknown=results[0].unknown
-        )
-    if output is None and Console().is_terminal:
-        Console(highlight=False).print(report)
-        return
-    # a file or a pipe: plain text, 80 columns like `run`, no padding at the ends of lines
-    buffer = io.StringIO()
-    Console(file=buffer, width=80, color_system=None, highlight=False).print(report)
-    text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
-    _emit([text], output, force)
+        return batch_table(results, grader, carried_credit=carried_credit)
+    return grade_table(
+        results[0].grade, grader, carried_credit=carried_credit, unknown=results[0].unknown
+    )

@@ -16,7 +16,15 @@ import numpy as np
 
 from rnntrace import cells
 from rnntrace.analysis.gradcheck import GradCheck
-from rnntrace.analysis.gradflow import HIGH, LOW, Distance, GradFlow, Spectrum, StepFlow
+from rnntrace.analysis.gradflow import (
+    HIGH,
+    LOW,
+    Distance,
+    GradFlow,
+    Spectrum,
+    StepFlow,
+    gc_paused,
+)
 from rnntrace.render.gradflow_words import reason
 from rnntrace.symbol import latex as tex_of
 
@@ -74,6 +82,7 @@ def _distance(d: Distance) -> dict[str, Any]:
     }
 
 
+@gc_paused()
 def gradflow_document(flow: GradFlow) -> dict[str, Any]:
     """The analysis as one JSON-ready dict."""
     v = flow.verdict

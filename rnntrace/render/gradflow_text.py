@@ -11,7 +11,7 @@ from rich.text import Text
 
 from rnntrace import cells
 from rnntrace.analysis.gradcheck import GradCheck
-from rnntrace.analysis.gradflow import GradFlow, Spectrum
+from rnntrace.analysis.gradflow import GradFlow, Spectrum, gc_paused
 from rnntrace.render.gradflow_plot import Series, log_plot
 from rnntrace.render.gradflow_words import brief, criterion, eigen_list, reason, where
 from rnntrace.render.numfmt import matrix_lines
@@ -73,6 +73,7 @@ def matrix(label: str, values: np.ndarray, indent: str = "  ", fixed: bool = Tru
 # -- gradflow -----------------------------------------------------------------------------
 
 
+@gc_paused()
 def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     """The whole report: the setting, the spectra, the steps, the distances, the plot, the
     verdict and the notes."""

@@ -28,8 +28,9 @@ from rnntrace.render.html_math import (
     symbol_mathml,
 )
 from rnntrace.render.html_page import LARGE_NOTE, document
-from rnntrace.render.prose import Heading, Math, Prose, Word, headings, model_sentences
+from rnntrace.render.prose import Math, Prose, Word, model_sentences
 from rnntrace.render.select import Selection
+from rnntrace.render.structure import Heading, outline
 from rnntrace.trace import Step, Trace
 
 MAX_ROW_TERMS = 12  # a mat-vec row longer than this is not written out term by term
@@ -199,36 +200,29 @@ class HtmlPrinter:
     # -- the page -------------------------------------------------------------------------
     def heading(self, item: Heading) -> str:
         anchor = f"h{len(self.toc)}"
-        title = prose_html(item.prose)
+        title = prose_html(item.title)
         self.toc.append((item.level, anchor, title))
         level = item.level + 2
         return f'<h{level} id="{anchor}">{title}</h{level}>\n'
 
     def blocks(self) -> list[tuple[str, list[int], list[str]]]:
-        """The steps under their headings, in blocks of about BLOCK_STEPS steps: each its
-        HTML, its steps (indices) and the anchors of its headings."""
-        path: list[object] = []
+        """The steps under their headings (the one structure of every printer), in blocks of
+        about BLOCK_STEPS steps, each ending before a heading: each its HTML, its steps
+        (indices) and the anchors of its headings."""
         out: list[tuple[str, list[int], list[str]]] = []
         chunk: list[str] = []
         ks: list[int] = []
         anchors: list[str] = []
-        for step in self.trace.steps:
-            if not self.selection.shows(step):
-                continue
-            heads = headings(self.trace, step)
-            idents = [h.ident for h in heads]
-            same = 0
-            while same < min(len(path), len(idents)) and path[same] == idents[same]:
-                same += 1
-            if len(ks) >= BLOCK_STEPS and same < len(idents):  # a block ends at a heading
-                out.append(("".join(chunk), ks, anchors))
-                chunk, ks, anchors = [], [], []
-            for heading in heads[same:]:
-                chunk.append(self.heading(heading))
+        for item in outline(self.trace, self.selection):
+            if isinstance(item, Heading):
+                if len(ks) >= BLOCK_STEPS:
+                    out.append(("".join(chunk), ks, anchors))
+                    chunk, ks, anchors = [], [], []
+                chunk.append(self.heading(item))
                 anchors.append(self.toc[-1][1])
-            path = idents
-            chunk.append(self.step_html(step))
-            ks.append(self.index[step.key])
+            else:
+                chunk.append(self.step_html(item))
+                ks.append(self.index[item.key])
         out.append(("".join(chunk), ks, anchors))
         return out
 

@@ -12,18 +12,9 @@ from collections.abc import Iterator
 
 from rnntrace.render.latex_base import LatexSettings, side_by_side
 from rnntrace.render.latex_steps import LatexStepPrinter
-from rnntrace.render.prose import (
-    Display,
-    Heading,
-    Item,
-    Math,
-    Prose,
-    headings,
-    model_sentences,
-    prose_latex,
-    sentence,
-)
+from rnntrace.render.prose import Display, Item, Math, Prose, model_sentences, prose_latex, sentence
 from rnntrace.render.select import Selection
+from rnntrace.render.structure import Heading, document_title, outline
 from rnntrace.render.texwidth import tex_height
 from rnntrace.trace import Step, Trace
 
@@ -46,7 +37,7 @@ _SECTIONS = {-1: "section", 0: "subsection", 1: "subsubsection"}
 def header(trace: Trace, decimals: int) -> list[Heading | Prose]:
     """Title, description, the model in equations, the sizes and the number policy."""
     meta = trace.meta
-    out: list[Heading | Prose] = [Heading(-1, "title", sentence(meta.title))]
+    out: list[Heading | Prose] = [document_title(trace)]
     if meta.description:
         out.append(sentence(meta.description))
     out.extend(model_sentences(trace))
@@ -90,22 +81,17 @@ class LatexPrinter(LatexStepPrinter):
     def items(self) -> Iterator[Heading | Item]:
         """The header, then each shown step under its headings."""
         yield from header(self.trace, self.d)
-        current: tuple[object, ...] = ()
         given: list[Item] = []  # the parameters, side by side where they fit
-        for step in self.trace:
-            if not self.selection.shows(step):
+        for entry in outline(self.trace, self.selection):
+            if isinstance(entry, Step) and entry.phase == "given":
+                given.extend(self.step_items(entry))
                 continue
-            if step.phase != "given":
-                yield from side_by_side(given, self.width)
-                given = []
-            for heading in headings(self.trace, step):
-                if heading.ident not in current:
-                    current = current[: heading.level] + (heading.ident,)
-                    yield heading
-            if step.phase == "given":
-                given.extend(self.step_items(step))
+            yield from side_by_side(given, self.width)
+            given = []
+            if isinstance(entry, Heading):
+                yield entry
             else:
-                yield from self.step_items(step)
+                yield from self.step_items(entry)
         yield from side_by_side(given, self.width)
 
     def step_items(self, step: Step) -> Iterator[Item]:
@@ -122,7 +108,7 @@ class LatexPrinter(LatexStepPrinter):
             return display_latex(item)
         if isinstance(item, Prose):
             return prose_latex(item) + "\n\n"
-        title = prose_latex(item.prose)
+        title = prose_latex(item.title)
         if item.level in _SECTIONS:
             return f"\\{_SECTIONS[item.level]}*{{{title}}}\n"
         return f"\\medskip\n\\textbf{{{title}}}\n"

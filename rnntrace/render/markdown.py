@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 from rnntrace.render.latex import LatexPrinter
 from rnntrace.render.latex_base import LatexSettings
-from rnntrace.render.prose import Display, Heading, Item, Math, Prose, prose_markdown
+from rnntrace.render.prose import Display, Item, Math, Prose, prose_markdown
 from rnntrace.render.select import Selection
+from rnntrace.render.structure import Heading
 from rnntrace.trace import Trace
 
 __all__ = ["MarkdownPrinter", "render_markdown"]
@@ -38,7 +39,7 @@ class MarkdownPrinter(LatexPrinter):
         if isinstance(item, Prose):
             parts = tuple(Math(for_mathjax(p)) if isinstance(p, Math) else p for p in item.parts)
             return prose_markdown(Prose(parts, item.note)) + "\n\n"
-        return "#" * (item.level + 2) + " " + prose_markdown(item.prose) + "\n\n"
+        return "#" * (item.level + 2) + " " + prose_markdown(item.title) + "\n\n"
 
     def render(self) -> Iterator[str]:
         """The document, in chunks."""

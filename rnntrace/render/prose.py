@@ -1,7 +1,8 @@
-"""What the LaTeX and Markdown printers write besides the maths: sentences, headings and the
-description of the model, as data (``Prose``: text, inline maths and user words) that each
-printer turns into its own markup. User text is only ever a ``Word`` or plain text, which
-the printers escape; ``Math`` is made by rnntrace from numbers and checked symbols.
+"""What the printers write besides the maths: sentences, titles and the description of the
+model, as data (``Prose``: text, inline maths and user words) that each printer turns into
+its own markup. User text is only ever a ``Word`` or plain text, which the printers escape;
+``Math`` is made by rnntrace from numbers and checked symbols. Which headings a worked
+solution has is decided in ``structure``.
 """
 
 from __future__ import annotations
@@ -15,14 +16,6 @@ from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace.symbol import latex
 from rnntrace.trace import Step, Trace
-
-PART_TITLES = {
-    "fw": "Forward RNN",
-    "bw": "Backward RNN",
-    "enc": "Encoder",
-    "dec": "Decoder",
-    "att": "Attention",
-}
 
 
 class Math(str):
@@ -53,15 +46,6 @@ class Display:
 
 
 Item = Display | Prose
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading: level 0 (part), 1 (pass) or 2 (time step); ``ident`` tells repeats apart."""
-
-    level: int
-    ident: object
-    prose: Prose
 
 
 def _join(prose: Prose, text: Callable[[str], str], word: Callable[[str], str]) -> str:
@@ -99,62 +83,6 @@ def token_words(tokens: tuple[str, ...], limit: int = 24) -> Tokens:
     return Tokens(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
 
 
-def headings(trace: Trace, step: Step) -> list[Heading]:
-    """The headings ``step`` sits under, outermost first: the one structure of the worked
-    solution, which every printer (terminal, LaTeX, Markdown) writes in its own markup."""
-    meta = trace.meta
-    if step.phase == "given":
-        return [Heading(0, "given", sentence("Parameters"))]
-    if step.phase == "update":
-        eta = numfmt.number(meta.learning_rate, 12, minus="-")
-        title = sentence("Update: one SGD step, learning rate ", Math(rf"\eta = {eta}"))
-        return [Heading(0, "update", title)]
-    if step.sequence is None:
-        return [Heading(0, "total", sentence("All sequences: totals"))]
-    info = meta.sequences[step.sequence - 1]
-    parts: list[str] = [f"Sequence {info.number}: ", token_words(info.tokens)]
-    if info.targets and meta.output == "last":
-        parts += [" (label ", Word(next(iter(info.targets.values()))), ")"]
-    out = [Heading(0, ("seq", step.sequence), sentence(*parts))]
-    backward = step.phase in ("backward", "gradient")
-    part = "backward" if backward else "forward"
-    if step.time is None:
-        name = {"loss": "Loss", "forward": "Attention: the keys of the encoder states"}.get(
-            step.phase, "Gradients: sums over the time steps"
-        )
-        return out + [Heading(1, (part, "sum", step.phase), sentence(name))]
-    pass_title = "Backpropagation through time" if backward else "Forward pass"
-    layer = _layer(trace, step)
-    where = PART_TITLES.get(layer, "")
-    if layer == "dec" or step.time > len(info.tokens) or meta.topology == "generate":
-        title = sentence(f"{where or 'Generated'} step {step.time}")
-        if meta.topology == "generate" and step.time == 1:
-            title = sentence("Step 1: ", Tokens(info.tokens[0]))
-    else:
-        where = f" ({where[0].lower() + where[1:]})" if where else ""
-        title = sentence(f"Time step {step.time}: ", Tokens(info.tokens[step.time - 1]), where)
-    return out + [
-        Heading(1, (part,), sentence(pass_title)),
-        Heading(2, (part, step.time, layer if where else ""), title),
-    ]
-
-
-def _layer(trace: Trace, step: Step) -> str:
-    """The model part whose time step a step is written under: its own (``enc``, ``fw``,
-    ...); an input goes with the part that reads it first, the input's gradient of a
-    bidirectional model after the backward RNN's step, and outputs and attention of an
-    encoder-decoder with the decoder."""
-    topology = trace.meta.topology
-    layer, base = _part_and_base(trace, step)
-    if not layer and base.startswith(("x_", "dx_")):
-        layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(topology, "")
-    if topology == "encoder_decoder":
-        layer = "enc" if layer == "enc" else "dec"
-    if base.startswith("dx_") and topology == "bidirectional":
-        layer = "bw"
-    return layer
-
-
 def with_maths(text: str) -> list[str]:
     """The parts of a sentence whose maths is between dollar signs (the engine's convention
     sentences): text, ``Math``, text, ..."""
@@ -180,10 +108,10 @@ def token_at(trace: Trace, step: Step) -> str | None:
 
 def part_of(trace: Trace, step: Step) -> str:
     """The model part a step belongs to, from its key: ``s1.enc.h_2`` -> ``enc``."""
-    return _part_and_base(trace, step)[0]
+    return part_and_base(trace, step)[0]
 
 
-def _part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
+def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
     """The model part of a step and its key without the sequence prefix: ``s1.enc.h_2`` ->
     (``enc``, ``enc.h_2``); ``x_2`` -> ("", ``x_2``)."""
     prefix = trace.meta.sequences[step.sequence - 1].prefix if step.sequence else ""

@@ -1,26 +1,33 @@
 """The terminal printer: the worked solution laid out like seed 000.
 
-The layout (title, headings, time steps) lives here; the worked lines of each kind of step
-in ``text_steps`` (one ``_print_<op>`` method per op, sympy-printer style; an op without
-one is a bug and fails loudly). Lines are laid out to fit 80 columns by the printer itself.
-It builds ``styled`` renderables: rich renderables when printed in colour, plain text
-without rich otherwise.
+The layout (title, headings, time steps) lives here, the headings themselves in
+``structure``; the worked lines of each kind of step in ``text_steps`` (one
+``_print_<op>`` method per op, sympy-printer style; an op without one is a bug and fails
+loudly). The printer makes rich renderables and decides nothing about the terminal: the
+width is decided when they are printed, by the console they are printed in. The worked
+solution takes at most ``MEASURE`` columns; in a narrower console, rules are drawn as wide
+as the console, paragraphs wrapped and long equations broken to fit it.
 """
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.text import Text
 
 from rnntrace import cells
-from rnntrace.render.prose import headings, prose_text, sentence, with_maths
+from rnntrace.render.layout import Lines, Paragraph, TitleRule
+from rnntrace.render.prose import prose_text, sentence, with_maths
 from rnntrace.render.select import Selection
-from rnntrace.render.styled import Group, Renderable, Rule, Text
-from rnntrace.render.text_base import LINE_WIDTH, TextSettings, wrap_line
+from rnntrace.render.structure import Heading, document_title, outline
+from rnntrace.render.text_base import TERMINAL_WIDTH, TextSettings
 from rnntrace.render.text_steps import StepPrinter
 from rnntrace.trace import Step, Trace
 
-__all__ = ["TextPrinter", "TextSettings", "merge_texts", "render_text"]
+__all__ = ["MEASURE", "TextPrinter", "TextSettings", "render_text"]
+
+MEASURE = TERMINAL_WIDTH  # the widest the worked solution is laid out (80 columns)
 
 HEAD_NAMES = {
     "identity": "no output nonlinearity",
@@ -41,7 +48,7 @@ OUTPUT_NAMES = {
 
 
 class TextPrinter(StepPrinter):
-    """Turns a Trace into renderables, in the order of the hand calculation."""
+    """Turns a Trace into rich renderables, in the order of the hand calculation."""
 
     def __init__(
         self, trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
@@ -50,24 +57,35 @@ class TextPrinter(StepPrinter):
         self.selection = selection or Selection()
 
     # -- layout -----------------------------------------------------------------------------
-    def renderables(self) -> Iterator[Renderable]:
-        """Everything to print, heading by heading."""
-        yield from self._header()
-        heading: tuple[object, ...] = ()
-        for step in self.trace:
-            if not self.selection.shows(step):
+    def renderables(self) -> Iterator[RenderableType]:
+        """Everything to print: rules, paragraphs, and the lines of headings and steps
+        between them, each run of lines as one ``Lines``."""
+        lines = Lines()
+        for piece, breakable in self._pieces():
+            if isinstance(piece, Text):
+                lines.parts.append((piece, breakable))
                 continue
-            for title in headings(self.trace, step):
-                if title.ident not in heading:
-                    heading = heading[: title.level] + (title.ident,)
-                    yield self._heading(prose_text(title.prose), title.level)
-            yield self.render_step(step, indent="  " if step.time else "")
+            if lines.parts:
+                yield lines
+                lines = Lines()
+            yield piece
+        if lines.parts:
+            yield lines
 
-    def _header(self) -> Iterator[Renderable]:
+    def _pieces(self) -> Iterator[tuple[RenderableType, bool]]:
+        """Each piece, and whether it is lines of equations (broken to fit when printed)."""
+        yield from ((piece, False) for piece in self._header())
+        for entry in outline(self.trace, self.selection):
+            if isinstance(entry, Heading):
+                yield from ((piece, False) for piece in self._heading(entry))
+            else:
+                yield self.render_step(entry, indent="  " if entry.time else ""), True
+
+    def _header(self) -> Iterator[RenderableType]:
         meta = self.trace.meta
-        yield Rule(Text(meta.title, style="bold"))
+        yield from self._heading(document_title(self.trace))
         if meta.description:
-            yield Text("\n".join(textwrap.wrap(meta.description, LINE_WIDTH)), style="italic")
+            yield Paragraph(meta.description, style="italic")
         sizes = meta.sizes
         cell = (
             f"Simple RNN ({meta.activation})"
@@ -95,63 +113,58 @@ class TextPrinter(StepPrinter):
                 f"Numbers: exact (float64) throughout, shown to {self.d} decimals; "
                 "'≈' marks a rounded number."
             )
-        yield Text("\n".join(textwrap.wrap(" ".join([what, dims, policy]), LINE_WIDTH)))
+        yield Paragraph(" ".join([what, dims, policy]))
         for convention in meta.conventions[1:]:
-            words = prose_text(sentence(*with_maths("Convention: " + convention)))
-            yield Text("\n".join(textwrap.wrap(words, LINE_WIDTH)))
+            yield Paragraph(prose_text(sentence(*with_maths("Convention: " + convention))))
 
     @staticmethod
-    def _heading(title: str, level: int) -> Renderable:
-        if level == 0:
-            return Group(Text(""), Rule(Text(title, style="bold"), align="left"))
-        if level == 1:
-            return Group(Text(""), Text(title, style="bold underline"))
-        return Text(title, style="bold")
+    def _heading(heading: Heading) -> Iterator[RenderableType]:
+        """The document title as a centred rule, a part as a rule after a blank line, a pass
+        underlined after a blank line, a time step in bold."""
+        title = prose_text(heading.title)
+        if heading.level < 0:
+            yield TitleRule(Text(title, style="bold"), "center")
+        elif heading.level == 0:
+            yield Group(Text(""), TitleRule(Text(title, style="bold"), "left"))
+        elif heading.level == 1:
+            yield from (Text(""), Text(title, style="bold underline"))
+        else:
+            yield Text(title, style="bold")
 
     # -- steps ------------------------------------------------------------------------------
-    def render_step(self, step: Step, indent: str = "") -> Renderable:
+    def render_step(self, step: Step, indent: str = "") -> Text:
         """The worked lines of one step, as one Text (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
         if method is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
-        text = Text()
-        for i, line in enumerate(method(step)):
+        lines: list[Text] = []
+        for line in method(step):
             line = line if isinstance(line, Text) else Text(str(line))
-            if i:
-                text.append("\n")
             if indent and "\n" in line.plain:
-                parts = line.split("\n")
-                line = Text("\n").join(Text(indent) + part for part in parts)
+                lines.extend(line.split("\n"))
             else:
-                text.append(indent)
-            text.append_text(line)
-        text = wrap_line(text)
-        return text if self.settings.styled else Text(text.plain)
+                lines.append(line)
+        if not indent:
+            return Text("\n").join(lines)
+        return Text(indent).append_text(Text("\n" + indent).join(lines))
 
 
-def merge_texts(renderables: Iterable[Renderable], chunk: int = 40) -> Iterator[Renderable]:
-    """Runs of consecutive Text joined into Texts of about ``chunk`` lines each: far cheaper
-    for rich to print than many small ones, and than a few huge ones (which it splits)."""
-    run: list[Text] = []
-    lines = 0
-    for item in renderables:
-        if isinstance(item, Text):
-            run.append(item)
-            lines += item.plain.count("\n") + 1
-            if lines < chunk:
-                continue
-        if run:
-            yield Text("\n").join(run)
-            run, lines = [], 0
-        if not isinstance(item, Text):
-            yield item
-    if run:
-        yield Text("\n").join(run)
+class WorkedSolution:
+    """The worked solution of a trace as one rich renderable, at most ``MEASURE`` columns
+    wide: print it with a Console (``soft_wrap=True``: the lines are broken by the printer)."""
+
+    def __init__(self, printer: TextPrinter) -> None:
+        self.printer = printer
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        options = options.update_width(min(options.max_width, MEASURE))
+        for renderable in self.printer.renderables():
+            yield from console.render(renderable, options)
 
 
 def render_text(
     trace: Trace, selection: Selection | None = None, settings: TextSettings | None = None
-) -> Iterator[Renderable]:
-    """The worked solution of ``trace`` as renderables: print them with a rich Console, or
-    as plain text with :func:`rnntrace.render.styled.plain`."""
-    return TextPrinter(trace, selection, settings).renderables()
+) -> WorkedSolution:
+    """The worked solution of ``trace``, a rich renderable: the console it is printed in
+    decides the width (at most ``MEASURE`` columns)."""
+    return WorkedSolution(TextPrinter(trace, selection, settings))

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from rich.text import Text
 
 from rnntrace.render import numfmt
-from rnntrace.render.styled import Text
 from rnntrace.symbol import text
 from rnntrace.trace import Step, Trace
 
@@ -31,7 +31,6 @@ class TextSettings:
     decimals: int | None = None  # None: the scenario's numbers.decimals
     full: bool = False  # expand large matrices and vectors in full
     max_entries: int = 8  # above this many rows/columns, large objects are shortened
-    styled: bool = True  # colours and bold; off when they would not show (piped, NO_COLOR)
 
 
 class TextBase(numfmt.CarriedPlaces):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+from rich.console import RenderableType as Renderable
+from rich.text import Text
 
 from rnntrace.render import numfmt
 from rnntrace.render.explain import is_zero, matvec_rows
-from rnntrace.render.styled import Renderable, Text
 from rnntrace.render.text_base import LINE_WIDTH, TextBase
 from rnntrace.symbol import text
 from rnntrace.trace import Step
