@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace.symbol.tree import Symbol
+from rnntrace.symbol.tree import Sentence, Symbol
 
 PHASES = ("given", "forward", "loss", "backward", "gradient", "update")
 
@@ -79,7 +79,7 @@ class TraceMeta:
     trained: tuple[str, ...]  # those with a gradient and an update
     symbols: Mapping[str, Symbol]  # parameter key -> display symbol (notation applied)
     sequences: tuple[SequenceInfo, ...]
-    conventions: tuple[str, ...] = ()  # the cell and its conventions, in words
+    conventions: tuple[Sentence, ...] = ()  # the cell and its conventions: text and formulas
     topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
     bptt: int | None = None  # k of truncated BPTT, None for full BPTT
 

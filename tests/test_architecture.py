@@ -245,3 +245,28 @@ def test_every_cell_is_registered_under_its_module_name(name):
 
     assert cells.get(name).name == name
     assert Path(cells.get(name).tracer.split(":")[0].replace(".", "/") + ".py").name == f"{name}.py"
+
+
+def test_nothing_converts_latex_to_text():
+    """The terminal prints formula trees with the Unicode printer; no module turns LaTeX
+    (a printer's output or a string rnntrace wrote) into text."""
+    from rnntrace.render.prose import Math, prose_text, sentence
+
+    assert not (PACKAGE / "render" / "symbols.py").exists()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                assert node.name != "to_text", path.name
+            if isinstance(node, ast.ImportFrom):
+                assert node.module != "rnntrace.render.symbols", path.name
+                assert "to_text" not in {alias.name for alias in node.names}, path.name
+    with pytest.raises(TypeError):
+        prose_text(sentence("rate ", Math(r"\eta = 0.1")))
+
+
+def test_no_printer_rewrites_printed_latex_for_mathjax():
+    """Markdown gets MathJax's dialect from the LaTeX printer (``latex(tree, mathjax=True)``),
+    not by rewriting printed LaTeX with a regex."""
+    source = (PACKAGE / "render" / "markdown.py").read_text(encoding="utf-8")
+    assert "for_mathjax" not in source and "re" not in imports(PACKAGE / "render" / "markdown.py")
+    assert "\\bm" not in source

@@ -29,6 +29,7 @@ from rnntrace.engine import trace_scenario
 from rnntrace.errors import ScenarioError
 from rnntrace.scenario import load_scenario, parse_scenario
 from rnntrace.scenario.model import NumberPolicy
+from rnntrace.symbol.latex import latex_sentence
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -106,8 +107,8 @@ def test_concatenated_form_traces_as_its_split_form(cell, variant, update, seed)
     assert [k for k in joined_meta.params if k.startswith("W_")] == [
         f"W_{g}" for g in gate_letters(cell)
     ] + ["W_hy"]  # displayed in the form the user wrote
-    assert "concatenated" in joined_meta.conventions[0]
-    assert "concatenated" not in split_trace.meta.conventions[0]
+    assert "concatenated" in latex_sentence(joined_meta.conventions[0])
+    assert "concatenated" not in latex_sentence(split_trace.meta.conventions[0])
 
 
 # -- the bundled scenarios by hand --------------------------------------------------------

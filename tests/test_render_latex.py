@@ -208,3 +208,22 @@ def test_lstm_and_gru_conventions_are_typeset_maths_and_the_gate_is_not_the_logi
         for step in json.loads(run("sentiment-lstm.yaml", "json"))["steps"]
     }
     assert steps["s1.og_6"] == r"\mathrm{og}_{6}" and steps["s1.o_6"] == "o_{6}"
+
+
+def test_markdown_writes_every_bm_symbol_as_boldsymbol_and_latex_keeps_bm():
+    """Notation in \\bm for the matrices and the biases: the Markdown (MathJax)
+    has \\boldsymbol wherever the LaTeX has \\bm, in the header, the displays and the
+    remarks; the LaTeX itself is unchanged."""
+    text = SENTIMENT.read_text(encoding="utf-8").replace(
+        "notation:\n  W_hy: W_{ho}\n  b_y: b_o\n",
+        "notation:\n  W_hy: \\bm{V}\n  b_y: \\bm b_o\n  W_xh: \\bm{U}\n  W_hh: \\bm W\n"
+        "  b_h: \\bm{b}\n",
+    )
+    trace = trace_scenario(parse_scenario(text, "bm.yaml"))
+    tex = "".join(render_latex(trace))
+    markdown = "".join(render_markdown(trace))
+    assert tex.count("\\bm") > 50 and "\\boldsymbol" not in tex
+    assert "\\bm" not in markdown
+    assert markdown.count("\\boldsymbol{U}") == tex.count("\\bm{U}") > 0
+    assert markdown.count("\\boldsymbol W") == tex.count("\\bm W") > 0
+    assert markdown.count("\\boldsymbol b_o") == tex.count("\\bm b_o") > 0

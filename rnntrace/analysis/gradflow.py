@@ -34,7 +34,7 @@ from rnntrace.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace.cells import DirectPath
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import Scenario
-from rnntrace.symbol.tree import Name, Scripted, Symbol
+from rnntrace.symbol.tree import Name, Scripted, Sentence, Symbol
 from rnntrace.trace import Trace
 
 LOW, HIGH = 0.9, 1.1  # the average factor per step of a stable gradient
@@ -123,7 +123,7 @@ class GradFlow:
     title: str
     cell: str
     activation: str
-    conventions: tuple[str, ...]
+    conventions: tuple[Sentence, ...]
     part: str  # "" or "l1.", "fw.", "enc.", ...
     part_name: str  # "layer 1", "the encoder"
     parts: tuple[str, ...]  # every part that has a recurrent layer

@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rnntrace.symbol.tree import Sentence
+
 
 @dataclass(frozen=True)
 class ParamSpec:
@@ -117,7 +119,7 @@ class FlowWords:
     marks: tuple[str, str] = ("mark=*", "mark=x, dashed")  # pgfplots marks of the two series
 
 
-def _no_conventions(model: Any, sym: Any) -> list[str]:
+def _no_conventions(model: Any, sym: Any) -> list[Sentence]:
     return []
 
 
@@ -134,7 +136,7 @@ class CellKind:
     gates: int  # gate-like blocks of W (H×(H+D)) per step, for the size estimate
     flow: FlowWords
     options: tuple[str, ...] = ()  # model keys that apply to this cell only
-    conventions: Callable[[Any, Any], list[str]] = _no_conventions  # (model, symbols)
+    conventions: Callable[[Any, Any], list[Sentence]] = _no_conventions  # (model, symbols)
     topology_params: Mapping[str, ParamSpec] = field(default_factory=dict)  # extra, by topology
     aliases: Mapping[str, str] = field(default_factory=dict)  # textbook names -> keys
     step_words: Mapping[str, str] = field(default_factory=dict)  # key stem -> a worksheet's words

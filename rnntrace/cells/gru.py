@@ -19,7 +19,7 @@ from rnntrace.cells.base import (
     register,
 )
 from rnntrace.cells.gru_jacobian import jacobian
-from rnntrace.symbol import latex
+from rnntrace.symbol.tree import Sentence, at, call, formula, paren, tilde
 
 PARAMS = (
     *gate_params("z", "update gate", "update-gate bias"),
@@ -45,29 +45,27 @@ def path(model: Any) -> DirectPath:
     return PATHS[model.update_gate]
 
 
-def conventions(model: Any, sym: Any) -> list[str]:
+def conventions(model: Any, sym: Any) -> list[Sentence]:
     """Where the GRU's reset gate acts, and which way its update gate interpolates."""
-    w_x, w_h, b_h, b_hh = (latex(sym[key]) for key in ("W_hx", "W_hh", "b_h", "b_hh"))
+    w_x, w_h, b_h, b_hh = (sym[key] for key in ("W_hx", "W_hh", "b_h", "b_hh"))
+    h_t, h_prev, x_t, r_t, z_t = at("h"), at("h", "t-1"), at("x"), at("r"), at("z")
+    candidate = at(tilde("h"))
+    reset: Sentence
     if model.gru_variant == "reset_before":
-        reset = (
-            r"the reset gate acts on $h_{t-1}$ before the recurrent product: "
-            rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {w_h} (r_t \odot h_{{t-1}}) + {b_h})$"
-        )
+        inside = (w_x, x_t, "+", w_h, paren(formula(r_t, "odot", h_prev)), "+", b_h)
+        reset = ("the reset gate acts on ", h_prev, " before the recurrent product: ",
+                 formula(candidate, "=", call("tanh", *inside)))  # fmt: skip
     else:
-        reset = (
-            "the reset gate acts after the recurrent product (PyTorch, cuDNN): "
-            rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {b_h} + r_t \odot ({w_h} h_{{t-1}} + {b_hh}))$"
-        )
+        inside = (w_x, x_t, "+", b_h, "+", r_t, "odot", paren(formula(w_h, h_prev, "+", b_hh)))
+        reset = ("the reset gate acts after the recurrent product (PyTorch, cuDNN): ",
+                 formula(candidate, "=", call("tanh", *inside)))  # fmt: skip
+    keep = paren(formula("1", "-", z_t))
     if model.update_gate == "new":
-        update = (
-            "the update gate keeps the previous state where $z_t$ is 0: "
-            r"$h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t$"
-        )
+        update = ("the update gate keeps the previous state where ", z_t, " is 0: ",
+                  formula(h_t, "=", keep, "odot", h_prev, "+", z_t, "odot", candidate))  # fmt: skip
     else:
-        update = (
-            "the update gate keeps the previous state where $z_t$ is 1 (PyTorch): "
-            r"$h_t = (1 - z_t) \odot \tilde{h}_t + z_t \odot h_{t-1}$"
-        )
+        update = ("the update gate keeps the previous state where ", z_t, " is 1 (PyTorch): ",
+                  formula(h_t, "=", keep, "odot", candidate, "+", z_t, "odot", h_prev))  # fmt: skip
     return [reset, update]
 
 

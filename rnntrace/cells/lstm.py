@@ -17,6 +17,7 @@ from rnntrace.cells.base import (
     register,
 )
 from rnntrace.cells.lstm_jacobian import jacobian
+from rnntrace.symbol.tree import Sentence, at, call, formula, tilde, upright
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -38,13 +39,15 @@ CELL_STATE = DirectPath(
 )
 
 
-def conventions(model: Any, sym: Any) -> list[str]:
+def conventions(model: Any, sym: Any) -> list[Sentence]:
     """The cell state and the hidden state in equations."""
+    f_t, i_t, c_t, og_t = at("f"), at("i"), at("c"), at(upright("og"))
+    cell = formula(c_t, "=", f_t, "odot", at("c", "t-1"), "+", i_t, "odot", at(tilde("c")))
+    hidden = formula(at("h"), "=", og_t, "odot", call("tanh", c_t))
     return [
-        r"the cell state $c_t = f_t \odot c_{t-1} + i_t \odot \tilde{c}_t$ and the hidden "
-        r"state $h_t = \mathrm{og}_t \odot \tanh(c_t)$, with the output gate "
-        r"$\mathrm{og}_t$ (the output logits are $o_t$)"
-    ]
+        ("the cell state ", cell, " and the hidden state ", hidden, ", with the output gate ",
+         og_t, " (the output logits are ", at("o"), ")")
+    ]  # fmt: skip
 
 
 LSTM = register(

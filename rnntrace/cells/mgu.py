@@ -18,7 +18,7 @@ from rnntrace.cells.base import (
     register,
 )
 from rnntrace.cells.mgu_jacobian import jacobian
-from rnntrace.symbol import latex
+from rnntrace.symbol.tree import Sentence, at, call, formula, paren, tilde
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -39,15 +39,19 @@ PATH = DirectPath(
 )
 
 
-def conventions(model: Any, sym: Any) -> list[str]:
+def conventions(model: Any, sym: Any) -> list[Sentence]:
     """The candidate and the interpolation in equations."""
-    w_x, w_h, b_h = (latex(sym[key]) for key in ("W_hx", "W_hh", "b_h"))
+    w_x, w_h, b_h = (sym[key] for key in ("W_hx", "W_hh", "b_h"))
+    h_t, h_prev, x_t, f_t = at("h"), at("h", "t-1"), at("x"), at("f")
+    candidate = at(tilde("h"))
+    inside = (w_x, x_t, "+", w_h, paren(formula(f_t, "odot", h_prev)), "+", b_h)
+    keep = paren(formula("1", "-", f_t))
     return [
-        r"the forget gate $f_t$ acts on $h_{t-1}$ before the recurrent product: "
-        rf"$\tilde{{h}}_t = \tanh({w_x} x_t + {w_h} (f_t \odot h_{{t-1}}) + {b_h})$",
-        "the forget gate keeps the previous state where $f_t$ is 0: "
-        r"$h_t = (1 - f_t) \odot h_{t-1} + f_t \odot \tilde{h}_t$",
-    ]
+        ("the forget gate ", f_t, " acts on ", h_prev, " before the recurrent product: ",
+         formula(candidate, "=", call("tanh", *inside))),
+        ("the forget gate keeps the previous state where ", f_t, " is 0: ",
+         formula(h_t, "=", keep, "odot", h_prev, "+", f_t, "odot", candidate)),
+    ]  # fmt: skip
 
 
 MGU = register(

@@ -27,6 +27,7 @@ from rnntrace.analysis.gradflow import (
 )
 from rnntrace.render.gradflow_words import reason
 from rnntrace.symbol import latex as tex_of
+from rnntrace.symbol.latex import latex_sentence
 
 GRADFLOW_FORMAT = "rnntrace-gradflow"
 GRADCHECK_FORMAT = "rnntrace-gradcheck"
@@ -92,7 +93,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "title": flow.title,
         "cell": flow.cell,
         "activation": flow.activation if cells.get(flow.cell).has_activation else None,
-        "conventions": list(flow.conventions),
+        "conventions": [latex_sentence(c) for c in flow.conventions],
         "part": flow.part.rstrip("."),
         "part_name": flow.part_name,
         "parts": [p.rstrip(".") for p in flow.parts],

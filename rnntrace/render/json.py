@@ -13,6 +13,7 @@ import numpy as np
 
 from rnntrace.render.select import Selection
 from rnntrace.symbol import latex
+from rnntrace.symbol.latex import latex_sentence
 from rnntrace.trace import Step, Trace
 
 FORMAT_NAME = "rnntrace-trace"
@@ -95,7 +96,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
             "trained": list(meta.trained),
             "symbols": {key: latex(symbol) for key, symbol in meta.symbols.items()},
             "topology": meta.topology,
-            "conventions": list(meta.conventions),
+            "conventions": [latex_sentence(c) for c in meta.conventions],
             "sequences": [
                 {
                     "number": s.number,

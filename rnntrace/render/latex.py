@@ -34,13 +34,14 @@ PAGE_PT = 450.0  # the most an align* block may be tall (A4 with 2 cm margins ha
 _SECTIONS = {-1: "section", 0: "subsection", 1: "subsubsection"}
 
 
-def header(trace: Trace, decimals: int) -> list[Heading | Prose]:
-    """Title, description, the model in equations, the sizes and the number policy."""
+def header(trace: Trace, decimals: int, mathjax: bool = False) -> list[Heading | Prose]:
+    """Title, description, the model in equations, the sizes and the number policy
+    (``mathjax``: the symbols in MathJax's dialect)."""
     meta = trace.meta
     out: list[Heading | Prose] = [document_title(trace)]
     if meta.description:
         out.append(sentence(meta.description))
-    out.extend(model_sentences(trace))
+    out.extend(model_sentences(trace, mathjax))
     sizes = meta.sizes
     dims = [f"D = {sizes['D']}", f"H = {sizes['H']}"] + (
         [f"K = {sizes['K']}"] if sizes.get("K") else []
@@ -80,7 +81,7 @@ class LatexPrinter(LatexStepPrinter):
     # -- what to print, in any markup -------------------------------------------------------
     def items(self) -> Iterator[Heading | Item]:
         """The header, then each shown step under its headings."""
-        yield from header(self.trace, self.d)
+        yield from header(self.trace, self.d, self.mathjax)
         given: list[Item] = []  # the parameters, side by side where they fit
         for entry in outline(self.trace, self.selection):
             if isinstance(entry, Step) and entry.phase == "given":

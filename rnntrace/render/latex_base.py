@@ -89,6 +89,8 @@ class LatexSettings:
 class LatexBase(numfmt.CarriedPlaces):
     """A Trace and the display settings, with the maths helpers of the printers."""
 
+    mathjax = False  # symbols in MathJax's dialect (the Markdown printer)
+
     def __init__(self, trace: Trace, settings: LatexSettings | None = None) -> None:
         self.trace = trace
         self.settings = settings or LatexSettings()
@@ -101,9 +103,10 @@ class LatexBase(numfmt.CarriedPlaces):
 
     # -- symbols and numbers ----------------------------------------------------------------
     def sym(self, key_or_step: str | Step) -> str:
-        """The LaTeX symbol of a step (notation applied), valid for TeX."""
+        """The LaTeX symbol of a step (notation applied), valid for TeX (for MathJax when
+        the printer's ``mathjax`` is set)."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return latex(step.symbol)
+        return latex(step.symbol, self.mathjax)
 
     def num(self, value: float, carried: bool = False) -> str:
         """One number at the display decimals (exact when short): 0.31, -0.0678; a

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from rnntrace import cells
 from rnntrace.render import numfmt
-from rnntrace.render.symbols import to_text
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
-from rnntrace.symbol import latex
+from rnntrace.symbol import Symbol, latex, text
 from rnntrace.trace import Step, Trace
 
 
@@ -32,9 +31,11 @@ class Tokens(Word):
 
 @dataclass(frozen=True)
 class Prose:
-    """A sentence: plain text (escaped when printed), ``Math`` and ``Word`` parts."""
+    """A sentence: plain text (escaped when printed), ``Word`` parts, and maths: formula
+    trees (``Symbol``, which every printer renders) or ``Math`` (LaTeX that only the LaTeX
+    and Markdown printers print; the terminal refuses it)."""
 
-    parts: tuple[str, ...]
+    parts: tuple[str | Symbol, ...]
     note: bool = False  # a remark in small type under a display
 
 
@@ -48,9 +49,13 @@ class Display:
 Item = Display | Prose
 
 
-def _join(prose: Prose, text: Callable[[str], str], word: Callable[[str], str]) -> str:
+def _join(
+    prose: Prose, text: Callable[[str], str], word: Callable[[str], str], mathjax: bool = False
+) -> str:
     return "".join(
-        f"${part}$"
+        f"${latex(part, mathjax)}$"
+        if isinstance(part, Symbol)
+        else f"${part}$"
         if isinstance(part, Math)
         else word(part)
         if isinstance(part, Word)
@@ -66,12 +71,13 @@ def prose_latex(prose: Prose) -> str:
 
 
 def prose_markdown(prose: Prose) -> str:
-    """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$``."""
-    text = _join(prose, markdown_text, markdown_word)
+    """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$`` (formula
+    trees in MathJax's dialect)."""
+    text = _join(prose, markdown_text, markdown_word, mathjax=True)
     return f"*{text}*" if prose.note else text
 
 
-def sentence(*parts: str, note: bool = False) -> Prose:
+def sentence(*parts: str | Symbol, note: bool = False) -> Prose:
     """A Prose from its parts (plain ``str`` is text)."""
     return Prose(tuple(parts), note)
 
@@ -83,19 +89,18 @@ def token_words(tokens: tuple[str, ...], limit: int = 24) -> Tokens:
     return Tokens(" ".join(tokens[:8]) + " … " + " ".join(tokens[-4:]))
 
 
-def with_maths(text: str) -> list[str]:
-    """The parts of a sentence whose maths is between dollar signs (the engine's convention
-    sentences): text, ``Math``, text, ..."""
-    return [Math(part) if i % 2 else part for i, part in enumerate(text.split("$")) if part]
-
-
 def prose_text(prose: Prose) -> str:
-    """A sentence as plain text for the terminal: maths in Unicode, tokens quoted."""
-    return "".join(
-        to_text(part) if isinstance(part, Math) else repr(str(part)) if isinstance(part, Tokens)
-        else part
-        for part in prose.parts
-    )  # fmt: skip
+    """A sentence as plain text for the terminal: formulas by the Unicode printer, tokens
+    quoted. LaTeX (``Math``) is refused: nothing converts LaTeX to text."""
+    return "".join(_text_part(part) for part in prose.parts)
+
+
+def _text_part(part: str | Symbol) -> str:
+    if isinstance(part, Symbol):
+        return text(part)
+    if isinstance(part, Math):
+        raise TypeError(f"LaTeX has no text form; give the terminal a formula tree: {part!r}")
+    return repr(str(part)) if isinstance(part, Tokens) else part
 
 
 def token_at(trace: Trace, step: Step) -> str | None:
@@ -135,22 +140,24 @@ _LOSSES = {
 }
 
 
-def model_sentences(trace: Trace) -> list[Prose]:
-    """The model in equations, with the scenario's notation: cell, output, loss, update."""
+def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
+    """The model in equations, with the scenario's notation: cell, output, loss, update
+    (``mathjax``: the symbols in MathJax's dialect)."""
     meta = trace.meta
 
     def sym(key: str) -> str:
-        return latex(meta.symbols[key]) if key in meta.symbols else key
+        return latex(meta.symbols[key], mathjax) if key in meta.symbols else key
 
     if cells.get(meta.cell).has_activation:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
         act = _ACTIVATIONS[meta.activation]
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
-        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *_initial_state(trace))]
+        initial = _initial_state(trace, mathjax)
+        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
     else:
-        conventions = getattr(meta, "conventions", ()) or (meta.cell.upper(),)
-        out = [sentence(*with_maths(f"{conventions[0]} cell."))]
-        out += [sentence(*with_maths(f"Convention: {text}.")) for text in conventions[1:]]
+        conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
+        out = [sentence(*conventions[0], " cell.")]
+        out += [sentence("Convention: ", *parts, ".") for parts in conventions[1:]]
     if meta.output != "none":
         bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
         where = "at the last step only" if meta.output == "last" else "at every step"
@@ -217,8 +224,8 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
-def _initial_state(trace: Trace) -> tuple[str, ...]:
+def _initial_state(trace: Trace, mathjax: bool) -> tuple[str, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
-        return (", from the given ", Math(latex(trace["h_0"].symbol)), ".")
+        return (", from the given ", Math(latex(trace["h_0"].symbol, mathjax)), ".")
     return (", from ", Math(r"h_0 = \mathbf{0}"), ".")

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rnntrace.render import numfmt
-from rnntrace.render.prose import Math, Prose, Tokens, Word, part_and_base, sentence, token_words
+from rnntrace.render.prose import Prose, Tokens, Word, part_and_base, sentence, token_words
 from rnntrace.render.select import Selection
+from rnntrace.symbol.tree import formula
 from rnntrace.trace import Step, Trace
 
 __all__ = ["PART_TITLES", "Heading", "document_title", "headings", "outline"]
@@ -76,7 +77,7 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
         return [Heading(0, "parameters", ("given",), sentence("Parameters"))]
     if step.phase == "update":
         eta = numfmt.number(meta.learning_rate, 12, minus="-")
-        title = sentence("Update: one SGD step, learning rate ", Math(rf"\eta = {eta}"))
+        title = sentence("Update: one SGD step, learning rate ", formula("eta", "=", eta))
         return [Heading(0, "update", ("update",), title)]
     if step.sequence is None:
         return [Heading(0, "totals", ("total",), sentence("All sequences: totals"))]

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from rnntrace import cells
 from rnntrace.render.layout import Lines, Paragraph, TitleRule
-from rnntrace.render.prose import prose_text, sentence, with_maths
+from rnntrace.render.prose import prose_text, sentence
 from rnntrace.render.select import Selection
 from rnntrace.render.structure import Heading, document_title, outline
 from rnntrace.render.text_base import TERMINAL_WIDTH, TextSettings
@@ -90,7 +90,7 @@ class TextPrinter(StepPrinter):
         cell = (
             f"Simple RNN ({meta.activation})"
             if cells.get(meta.cell).has_activation
-            else prose_text(sentence(*with_maths(meta.conventions[0])))
+            else prose_text(sentence(*meta.conventions[0]))
         )
         what = (
             f"{cell} with {OUTPUT_NAMES[meta.output]}, "
@@ -115,7 +115,7 @@ class TextPrinter(StepPrinter):
             )
         yield Paragraph(" ".join([what, dims, policy]))
         for convention in meta.conventions[1:]:
-            yield Paragraph(prose_text(sentence(*with_maths("Convention: " + convention))))
+            yield Paragraph(prose_text(sentence("Convention: ", *convention)))
 
     @staticmethod
     def _heading(heading: Heading) -> Iterator[RenderableType]:

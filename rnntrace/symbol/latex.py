@@ -40,81 +40,88 @@ def part_mark(part: str) -> str:
     return part.rstrip(".")
 
 
-def latex(symbol: Symbol) -> str:
-    """``symbol`` as LaTeX maths (without dollars)."""
+# the dialect of MathJax (Markdown): fonts it names differently from LaTeX's packages
+MATHJAX_FONTS = {"bm": "boldsymbol"}
+
+
+def latex(symbol: Symbol, mathjax: bool = False) -> str:
+    """``symbol`` as LaTeX maths (without dollars); ``mathjax`` for MathJax, which has no
+    ``\\bm`` (written ``\\boldsymbol``)."""
     if isinstance(symbol, Shifted):  # an unrolled step's: printed once, not worth a cache entry
-        return _latex(symbol.body, symbol.by)
-    return _cached(symbol)
+        return _latex(symbol.body, symbol.by, mathjax)
+    return _cached(symbol, mathjax)
 
 
 @lru_cache(maxsize=8192)
-def _cached(symbol: Symbol) -> str:
-    return _latex(symbol, 0)
+def _cached(symbol: Symbol, mathjax: bool) -> str:
+    return _latex(symbol, 0, mathjax)
 
 
-def _latex(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
+def _latex(s: Symbol, shift: int, mj: bool) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
     if isinstance(s, Name):
         return s.text
     if isinstance(s, Time):
         return str(s.t + shift)
     if isinstance(s, Scripted):
-        return _scripted(s, shift)
+        return _scripted(s, shift, mj)
     if isinstance(s, Row):
-        return _row(s, shift)
+        return _row(s, shift, mj)
     if isinstance(s, Command):
         return "\\" + s.name
     if isinstance(s, PartMark):
         return part_mark(s.part)
     if isinstance(s, Delta):
-        return "\\delta " + _latex(s.body, shift)
+        return "\\delta " + _latex(s.body, shift, mj)
     if isinstance(s, Transposed):
-        return _atom(s.body, "^", shift) + "^\\top"
+        return _atom(s.body, "^", shift, mj) + "^\\top"
     if isinstance(s, Derivative):
-        return f"\\frac{{\\partial {_latex(s.of, shift)}}}{{\\partial {_latex(s.wrt, shift)}}}"
+        of, wrt = _latex(s.of, shift, mj), _latex(s.wrt, shift, mj)
+        return f"\\frac{{\\partial {of}}}{{\\partial {wrt}}}"
     if isinstance(s, Primed):
         if isinstance(s.body, Primed):
-            return _latex(s.body, shift) + "'"
-        return _atom(s.body, "^", shift) + "'"
+            return _latex(s.body, shift, mj) + "'"
+        return _atom(s.body, "^", shift, mj) + "'"
     if isinstance(s, Apply):
-        return f"{_latex(s.function, shift)}({_latex(s.argument, shift)})"
+        return f"{_latex(s.function, shift, mj)}({_latex(s.argument, shift, mj)})"
     if isinstance(s, Delimited):
-        return _OPEN[s.kind] + _latex(s.body, shift) + _CLOSE[s.kind]
+        return _OPEN[s.kind] + _latex(s.body, shift, mj) + _CLOSE[s.kind]
     if isinstance(s, Group):
-        return "{" + _latex(s.body, shift) + "}"
+        return "{" + _latex(s.body, shift, mj) + "}"
     if isinstance(s, Styled):
-        body = _latex(s.body, shift)
+        body = _latex(s.body, shift, mj)
+        style = MATHJAX_FONTS.get(s.style, s.style) if mj else s.style
         if s.braced:
-            return f"\\{s.style}{{{body}}}"
-        return f"\\{s.style}{' ' if body[:1].isalnum() else ''}{body}"
+            return f"\\{style}{{{body}}}"
+        return f"\\{style}{' ' if body[:1].isalnum() else ''}{body}"
     if isinstance(s, Shifted):
-        return _latex(s.body, shift + s.by)
+        return _latex(s.body, shift + s.by, mj)
     raise TypeError(f"no LaTeX for {type(s).__name__}")
 
 
-def _scripted(s: Scripted, shift: int) -> str:
+def _scripted(s: Scripted, shift: int, mj: bool) -> str:
     kinds = ("^" if s.sup is not None else "") + ("_" if s.sub is not None else "")
-    out = _atom(s.base, kinds, shift)
+    out = _atom(s.base, kinds, shift, mj)
     scripts = [("_", s.sub, s.sub_braced), ("^", s.sup, s.sup_braced)]
     for mark, script, braced in reversed(scripts) if s.sup_first else scripts:
         if script is not None:
-            text = _latex(script, shift)
+            text = _latex(script, shift, mj)
             out += f"{mark}{{{text}}}" if braced else f"{mark}{text}"
     return out
 
 
-def _row(s: Row, shift: int) -> str:
+def _row(s: Row, shift: int, mj: bool) -> str:
     out = ""
     for i, item in enumerate(s.items):
-        text = _latex(item, shift)
+        text = _latex(item, shift, mj)
         if i and not s.sep and text[:1].isalpha() and _ENDS_IN_COMMAND.search(out):
             out += " "
         out += (s.sep if i else "") + text
     return out
 
 
-def _atom(base: Symbol, kinds: str, shift: int) -> str:
+def _atom(base: Symbol, kinds: str, shift: int, mj: bool) -> str:
     """``base`` as the atom that gets scripts of ``kinds``: braced if it has one already."""
-    text = _latex(base, shift)
+    text = _latex(base, shift, mj)
     return "{" + text + "}" if set(kinds) & scripts_of(base) else text
 
 
@@ -135,3 +142,8 @@ def scripts_of(s: Symbol) -> set[str]:
     if isinstance(s, Delta):
         return scripts_of(s.body)
     return set()
+
+
+def latex_sentence(parts: tuple[object, ...]) -> str:
+    """A sentence of text and formulas (trees) as LaTeX text, the maths between dollars."""
+    return "".join(f"${latex(p)}$" if isinstance(p, Symbol) else str(p) for p in parts)

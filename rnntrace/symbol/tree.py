@@ -308,3 +308,29 @@ def retimed(symbol: Symbol, by: int) -> Symbol:
     fields = {f: getattr(symbol, f) for f in symbol.__dataclass_fields__}  # type: ignore[attr-defined]
     return type(symbol)(**{k: retimed(v, by) if isinstance(v, Symbol) else v
                            for k, v in fields.items()})  # fmt: skip
+
+
+# -- formulas the engine writes in its sentences (``h_t = (1 - z_t) \odot h_{t-1} + ...``) --
+Sentence = tuple[str | Symbol, ...]  # text and formulas (trees), as the printers show them
+
+
+def formula(*items: Symbol | str) -> Row:
+    """Items separated by spaces; a ``str`` is a name, an operator or a command (``odot``)."""
+    return Row(tuple(name(i) if isinstance(i, str) else i for i in items))
+
+
+def at(base: Symbol | str, time: str = "t") -> Scripted:
+    """``base_t``, ``h_{t-1}``: a symbol at a time written with letters."""
+    base = name(base) if isinstance(base, str) else base
+    return Scripted(base, sub=Name(time), sub_braced=len(time) > 1)
+
+
+def tilde(letter: str) -> Styled:
+    """``\\tilde{h}``: a candidate."""
+    return Styled("tilde", Name(letter))
+
+
+def call(function: str, *items: Symbol | str) -> Apply:
+    """``\\tanh(items)``: a named function applied to a formula."""
+    return Apply(name(function), items[0] if len(items) == 1 and not isinstance(items[0], str)
+                 else formula(*items))  # fmt: skip
