@@ -31,6 +31,8 @@ from rnntrace.render.html_page import LARGE_NOTE, document
 from rnntrace.render.prose import Math, Prose, Word, model_sentences
 from rnntrace.render.select import Selection
 from rnntrace.render.structure import Heading, outline
+from rnntrace.symbol.mathml import mathml
+from rnntrace.symbol.tree import Symbol
 from rnntrace.trace import Step, Trace
 
 MAX_ROW_TERMS = 12  # a mat-vec row longer than this is not written out term by term
@@ -51,7 +53,8 @@ class HtmlSettings:
 def prose_html(prose: Prose) -> str:
     """A sentence: text escaped, words as code, maths as MathML."""
     return "".join(
-        math(latex_mathml(part)) if isinstance(part, Math)
+        math(mathml(part)) if isinstance(part, Symbol)
+        else math(latex_mathml(part)) if isinstance(part, Math)
         else f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
         for part in prose.parts
     )  # fmt: skip

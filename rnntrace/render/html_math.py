@@ -12,15 +12,11 @@ from html import escape
 from typing import Any
 
 from rnntrace.render import numfmt
-from rnntrace.render.symbols import _GREEK as UNICODE  # LaTeX command -> its character
-from rnntrace.symbol.mathml import mathml
+from rnntrace.symbol.mathml import LETTERS, OPERATORS, mathml
 from rnntrace.trace import Step
 
-# LaTeX commands the terminal writes in Unicode: letters become <mi>, the rest <mo>
-_OPERATOR_NAMES = {"odot", "times", "cdot", "prime", "sum", "lVert", "rVert",
-                   "rightarrow", "leftarrow"}  # fmt: skip
 _SPACES = {
-    "top": "⊤", "intercal": "⊤", "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
+    "quad": "\u2003", "qquad": "\u2003\u2003", ",": "\u2009",
     ";": "\u2005", "left": "", "right": "", "mid": "|", "approx": "≈", "leq": "≤", "geq": "≥",
     "in": "∈", "ne": "≠", "cdots": "⋯", "ldots": "…", "{": "{", "}": "}", "ell": "ℓ",
 }  # fmt: skip
@@ -116,11 +112,12 @@ class _Reader:
             return f'<mi mathvariant="{_FONTS[name]}">{escape(raw)}</mi>'
         if name in _FUNCTIONS:  # upright, as a multi-letter identifier is
             return f"<mi>{name}</mi>"
-        if name in _SPACES:  # and the transpose, raised already in maths (⊤, not ᵀ)
+        if name in _SPACES:
             return f"<mo>{escape(_SPACES[name])}</mo>"
-        if name in UNICODE:
-            tag = "mo" if name in _OPERATOR_NAMES else "mi"
-            return f"<{tag}>{UNICODE[name]}</{tag}>"
+        if name in LETTERS:
+            return f"<mi>{LETTERS[name]}</mi>"
+        if name in OPERATORS:
+            return f"<mo>{OPERATORS[name]}</mo>"
         return f"<mi>{escape(name)}</mi>"
 
     def _raw_group(self) -> str:

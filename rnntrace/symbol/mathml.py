@@ -28,7 +28,7 @@ from rnntrace.symbol.tree import (
     Transposed,
 )
 
-_LETTERS = {
+LETTERS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε",
     "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
     "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ",
@@ -37,7 +37,7 @@ _LETTERS = {
     "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
     "partial": "∂",
 }  # fmt: skip
-_OPERATORS = {"odot": "⊙", "sum": "∑", "top": "⊤", "intercal": "⊤", "prime": "′",
+OPERATORS = {"odot": "⊙", "sum": "∑", "top": "⊤", "intercal": "⊤", "prime": "′",
               "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←"}  # fmt: skip
 _FENCES = {"paren": ("(", ")"), "bracket": ("[", "]"), "norm": ("‖", "‖")}
 _ACCENTS = {"hat": "^", "widehat": "^", "tilde": "~", "widetilde": "~", "bar": "¯",
@@ -130,10 +130,10 @@ def _scripted(s: Scripted, shift: int) -> str:
 
 
 def _command(name: str) -> str:
-    if name in _LETTERS:
-        return f"<mi>{_LETTERS[name]}</mi>"
-    if name in _OPERATORS:
-        return f"<mo>{_OPERATORS[name]}</mo>"
+    if name in LETTERS:
+        return f"<mi>{LETTERS[name]}</mi>"
+    if name in OPERATORS:
+        return f"<mo>{OPERATORS[name]}</mo>"
     return f"<mi>{escape(name)}</mi>"  # a function name (tanh): upright, as one identifier
 
 
@@ -141,7 +141,7 @@ def _part(part: str) -> str:
     """The mark of a model part: ``enc`` upright, → and ← for the directions, (2)."""
     mark = part_mark(part)
     if mark in ("\\rightarrow", "\\leftarrow"):
-        return f"<mo>{_OPERATORS[mark[1:]]}</mo>"
+        return f"<mo>{OPERATORS[mark[1:]]}</mo>"
     if mark.startswith("("):
         return f"<mrow><mo>(</mo><mn>{escape(mark[1:-1])}</mn><mo>)</mo></mrow>"
     return f"<mi>{escape(mark)}</mi>"
