@@ -100,7 +100,9 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
                     "slice",
                     [key],
                     symbol,
-                    Label("part_of_dh_ref_from_the_output_at_t_t", ref=at, part=cell.part, time=t),
+                    Label(
+                        "part_of_dh_ref_from_the_output_at_t_t", ref=str(at), part=cell.part, time=t
+                    ),
                     start=start,
                     stop=stop,
                 )
