@@ -10,14 +10,16 @@ some with a slip not carried (wrong values), and a few malformed.
 
 Then (``run_pdf``) the same answers typed into the fillable PDF: a form made with pdflatex,
 filled with pypdf for 20 students and copied to 1,000 files; reading them is timed against
-reading the same answers as YAML in the same process (target: at most 3x), and files per
-second are shown for `verify --csv` over the 1,000 PDFs and over 10,000 YAML files.
+reading the same answers as YAML in the same process, in turns of 50 files (target: at most
+3x the CPU time), and files per second are shown for `verify --csv` over the 1,000 PDFs and
+over 10,000 YAML files.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import tempfile
 from pathlib import Path
 
@@ -202,7 +204,6 @@ def run_pdf() -> None:
     """Files per second for 1,000 filled PDFs and 10,000 YAML files in one process each, and
     the time to read the PDF forms as a ratio to reading the same answers as YAML."""
     import shutil
-    import time
 
     print(f"4. answers typed into the PDF: {PDF_FILES:,} filled forms, {YAML_FILES:,} YAML files")
     if shutil.which("pdflatex") is None:
@@ -214,18 +215,16 @@ def run_pdf() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pdfs, yamls, many = write_pdf_and_yaml(Path(tmp))
         grader = Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
-        seconds = {}
-        for name, folder in (("yaml", yamls), ("pdf", pdfs), ("yaml ", yamls), ("pdf ", pdfs)):
-            paths = sorted(folder.iterdir())
-            start = time.perf_counter()
-            for path in paths:
-                grader.read(path)
-            seconds[name.strip()] = min(seconds.get(name.strip(), 1e9), time.perf_counter() - start)
-        ratio = seconds["pdf"] / seconds["yaml"]
+        cpu, wall_seconds = reading_times(grader, sorted(yamls.iterdir()), sorted(pdfs.iterdir()))
+        ratio = cpu["pdf"] / cpu["yaml"]
         print(
-            f"   reading {PDF_FILES:,} files in one process: YAML {seconds['yaml']:.2f} s, "
-            f"PDF {seconds['pdf']:.2f} s; ratio {ratio:.2f}x   target <= {PDF_TARGET_RATIO:.0f}x   "
+            f"   reading {PDF_FILES:,} files in one process (CPU): YAML {cpu['yaml']:.2f} s, "
+            f"PDF {cpu['pdf']:.2f} s; ratio {ratio:.2f}x   target <= {PDF_TARGET_RATIO:.0f}x   "
             f"{verdict(ratio <= PDF_TARGET_RATIO)}"
+        )
+        print(
+            f"   (wall: YAML {wall_seconds['yaml']:.2f} s, PDF {wall_seconds['pdf']:.2f} s; "
+            f"ratio {wall_seconds['pdf'] / wall_seconds['yaml']:.2f}x)"
         )
         for label, folder, count in (("PDF", pdfs, PDF_FILES), ("YAML", many, YAML_FILES)):
             book = Path(tmp) / f"{label}.csv"
@@ -235,6 +234,30 @@ def run_pdf() -> None:
                 f"   rnntrace verify {count:,} {label} files --csv: {took:.2f} s, "
                 f"{count / took:,.0f} files/s"
             )
+
+
+def reading_times(
+    grader, yamls: list[Path], pdfs: list[Path], chunk: int = 50, rounds: int = 2
+) -> tuple[dict[str, float], dict[str, float]]:
+    """CPU and wall seconds to read every file of each kind, the best of ``rounds``: the two
+    kinds in turns of ``chunk`` files holding the same answers, so that both meet the same
+    load on a shared machine."""
+    import time
+
+    best_cpu = {"yaml": math.inf, "pdf": math.inf}
+    best_wall = dict(best_cpu)
+    for _ in range(rounds):
+        cpu, wall_seconds = {"yaml": 0.0, "pdf": 0.0}, {"yaml": 0.0, "pdf": 0.0}
+        for start in range(0, len(pdfs), chunk):
+            for kind, paths in (("yaml", yamls), ("pdf", pdfs)):
+                began, began_cpu = time.perf_counter(), time.process_time()
+                for path in paths[start : start + chunk]:
+                    grader.read(path)
+                cpu[kind] += time.process_time() - began_cpu
+                wall_seconds[kind] += time.perf_counter() - began
+        best_cpu = {kind: min(best_cpu[kind], cpu[kind]) for kind in cpu}
+        best_wall = {kind: min(best_wall[kind], wall_seconds[kind]) for kind in cpu}
+    return best_cpu, best_wall
 
 
 def _graded(command: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace.symbol.label import Label, label_text
 from rnntrace.symbol.tree import Sentence, Symbol
 
 PHASES = ("given", "forward", "loss", "backward", "gradient", "update")
@@ -36,10 +37,15 @@ class Step:
     operands: tuple[str, ...]
     value: np.ndarray
     carried: np.ndarray
-    label: str
+    tag: Label  # what the step is, as data; `label` words it
     info: Mapping[str, Any] = field(default_factory=dict)
     part: str = ""  # the model part: "", "enc.", "dec.", "fw.", "bw.", "l2.", "att."
     given: bool = True  # False for data the scenario leaves out, taken as zero (h_0)
+
+    @property
+    def label(self) -> str:
+        """The step's label in words."""
+        return label_text(self.tag)
 
     @property
     def shape(self) -> tuple[int, ...]:

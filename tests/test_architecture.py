@@ -65,6 +65,8 @@ ALLOWED = {
         "errors",
         "files",
     },
+    # the public API wraps the loader, the engine, the printers and the grader: never the cli
+    "api": {"api", "scenario", "engine", "render", "verify", "trace", "numbers", "errors"},
     "files": {"errors"},
     "errors": set(),
 }
@@ -252,6 +254,8 @@ def test_nothing_converts_latex_to_text():
 
     assert not (PACKAGE / "render" / "symbols.py").exists()
     for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "api":  # rnntrace.to_text: the public text printer of a trace
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
                 assert node.name != "to_text", path.name
@@ -268,3 +272,85 @@ def test_no_printer_rewrites_printed_latex_for_mathjax():
     source = (PACKAGE / "render" / "markdown.py").read_text(encoding="utf-8")
     assert "for_mathjax" not in source and "re" not in imports(PACKAGE / "render" / "markdown.py")
     assert "\\bm" not in source
+
+
+# -- labels are data (issue 12) --------------------------------------------------------------
+LABEL_TAKERS = {  # a function that takes a step's label -> the label's positional index
+    "do": 4,
+    "update_op": 4,
+    "accumulate": 4,
+    "_from_step": 4,
+    "back_to_state": 5,
+    "_back": 6,
+}
+
+
+def _label_arguments(tree: ast.AST) -> Iterator[ast.expr]:
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        yield from (kw.value for kw in node.keywords if kw.arg == "label")
+        at = LABEL_TAKERS.get(name)
+        if at is not None and len(node.args) > at:
+            yield node.args[at]
+
+
+def _builds_text(node: ast.expr) -> bool:
+    """Whether a label argument is text (a string, an f-string, a sum) rather than a `Label`;
+    inside a `Label(...)` no field is an f-string either."""
+    if isinstance(node, ast.IfExp):
+        return _builds_text(node.body) or _builds_text(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return any(_builds_text(value) for value in node.values)
+    if isinstance(node, ast.Call):
+        return any(isinstance(sub, ast.JoinedStr) for sub in ast.walk(node))
+    return isinstance(node, ast.JoinedStr | ast.BinOp) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def _engine_modules() -> Iterator[Path]:
+    yield from sorted((PACKAGE / "engine").glob("*.py"))
+    yield from sorted((PACKAGE / "cells").glob("*.py"))
+
+
+def test_the_engine_builds_no_label_text():
+    """The engine records a `Label` (data) for every step; only `label_text` words it."""
+    bad = []
+    for path in _engine_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for arg in _label_arguments(tree):
+            if _builds_text(arg):
+                bad.append(f"{path.name}:{arg.lineno}: {ast.unparse(arg)[:60]}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "words":
+                bad.append(f"{path.name}:{node.lineno}: .words (a part in words)")
+    assert not bad, "\n".join(bad)
+
+
+def test_every_label_phrase_is_in_the_one_table():
+    from rnntrace.symbol.label import PHRASES
+
+    used = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Label":
+                assert node.args and isinstance(node.args[0], ast.Constant), ast.unparse(node)
+                used.add(node.args[0].value)
+    assert used <= set(PHRASES), used - set(PHRASES)
+    assert set(PHRASES) <= used, f"phrases no step uses: {set(PHRASES) - used}"
+
+
+def test_printers_word_labels_only_through_label_text():
+    """No module reads ``step.label`` (words) to decide anything: printers call `label_text`."""
+    bad = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name in ("trace.py", "label.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("step.label", "in step.label", ".label.split"):
+            if needle in text:
+                bad.append(f"{path.relative_to(PACKAGE)}: {needle}")
+    assert not bad, bad

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from rnntrace.cli import cli
 from rnntrace.engine.compiled import CompiledTape
+from rnntrace.symbol.label import Label
 from rnntrace.trace import Step, Trace, TraceMeta
 
 
@@ -24,7 +25,7 @@ def _meta() -> TraceMeta:
 
 def _step(key: str, op: str, operands: tuple[str, ...], value: float, **info) -> Step:
     v = np.array(value)
-    return Step(key, key, None, None, "forward", op, operands, v, v, key, info)
+    return Step(key, key, None, None, "forward", op, operands, v, v, Label("param", ref=key), info)
 
 
 def test_a_long_tape_compiles_in_parts_and_runs():

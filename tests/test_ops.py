@@ -21,6 +21,7 @@ from rnntrace.engine.ops import (
     evaluate,
 )
 from rnntrace.numbers import round_array
+from rnntrace.symbol.label import Label
 from rnntrace.trace import Step
 
 RNG = np.random.default_rng(12)
@@ -183,7 +184,8 @@ def test_local_derivatives_equal_central_differences(op):
 def _step(op: str, operands: tuple[str, ...], info: dict) -> Step:
     value = np.zeros(())
     return Step(key="out", symbol="out", time=None, sequence=None, phase="forward", op=op,
-                operands=operands, value=value, carried=value, label="", info=info)  # fmt: skip
+                operands=operands, value=value, carried=value, tag=Label("none"),
+                info=info)  # fmt: skip
 
 
 @pytest.mark.parametrize(("op", "n"), ALL)

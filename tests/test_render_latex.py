@@ -23,6 +23,7 @@ from rnntrace.render.select import Selection
 from rnntrace.render.texwidth import tex_width
 from rnntrace.scenario import load_scenario, parse_scenario
 from rnntrace.scenario.model import NumberPolicy
+from rnntrace.symbol.label import Label
 from rnntrace.trace import Step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,9 @@ def test_every_op_has_a_latex_and_a_markdown_printer(printer):
 def test_an_op_without_a_printer_fails_loudly():
     trace = trace_scenario(load_scenario(SENTIMENT))
     step = trace["s1.h_1"]
-    odd = Step("odd", "o", None, None, "forward", "no_such_op", (), step.value, step.value, "")
+    odd = Step(
+        "odd", "o", None, None, "forward", "no_such_op", (), step.value, step.value, Label("none")
+    )
     with pytest.raises(NotImplementedError, match="no_such_op"):
         list(LatexPrinter(trace).step_items(odd))
 

@@ -20,6 +20,7 @@ from verify_reference import student_values
 
 from rnntrace.cli import cli
 from rnntrace.scenario.model import Grid
+from rnntrace.symbol.label import Label
 from rnntrace.trace import Step, Trace
 from rnntrace.variants import NiceRules, VariantMaker, first_problem
 from rnntrace.variants.draw import draw, generator, own_grid
@@ -132,7 +133,9 @@ def step(
     info: dict | None = None,
 ) -> Step:
     array = np.asarray(value, float)
-    return Step(key, key, time, 1, phase, op, operands, array, array, key, info or {})
+    return Step(
+        key, key, time, 1, phase, op, operands, array, array, Label("param", ref=key), info or {}
+    )
 
 
 RULES = NiceRules(saturation=3.0, decimals=3)

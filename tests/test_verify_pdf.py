@@ -201,8 +201,91 @@ def test_a_damaged_pdf_leaves_nothing_on_stderr(form, grader, tmp_path, capsys):
 def test_a_form_of_many_unknown_key_fields_is_refused(grader):
     """A hostile form with thousands of fields named like keys is refused after 100, like a
     YAML file, instead of a did-you-mean for each."""
-    from rnntrace.verify.pdfform import Field, _sheet
+    from rnntrace.verify.pdfform import Form, _sheet
 
-    fields = [Field(f"s1:h_{n}/1", "0.1", None) for n in range(10, 50_010)]
+    names = tuple(f"s1:h_{n}/1" for n in range(10, 50_010))
     with pytest.raises(ScenarioError, match="more than 100 form fields named like keys"):
-        _sheet(fields, "many.pdf", grader._names, grader._order)
+        _sheet(Form(names, ["0.1"] * len(names)), "many.pdf", grader._names, grader._order)
+
+
+def _edited(path: Path, edit) -> Path:
+    """``path`` with its form changed by ``edit(pdf, fields)``, as a hostile file might be."""
+    import pikepdf
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        edit(pdf, pdf.Root.AcroForm.Fields)
+        pdf.save(path)
+    return path
+
+
+def _drop(pdf, fields, name: str) -> None:
+    """Take the field ``name`` (a widget) out of the form and off its page."""
+    for n in reversed(range(len(fields))):
+        if str(fields[n].T) == name:
+            for page in pdf.pages:
+                annots = page.obj.get("/Annots", [])
+                for a in reversed(range(len(annots))):
+                    if annots[a].objgen == fields[n].objgen:
+                        del annots[a]
+            del fields[n]
+
+
+def _widget(pdf, **entries):
+    import pikepdf
+
+    rect = pikepdf.Array([0, 0, 50, 12])
+    return pdf.make_indirect(
+        pikepdf.Dictionary(Type="/Annot", Subtype="/Widget", Rect=rect, **entries)
+    )
+
+
+def test_a_field_tree_with_a_loop_or_thousands_of_levels_is_read(form, grader, tmp_path):
+    """A field that is its own kid, and a chain of 5,000 nested fields, neither hang nor
+    crash the reader: the other answers are graded."""
+    import pikepdf
+
+    def loop_and_chain(pdf, fields):
+        looped = _widget(pdf, T=pikepdf.String("loop"), V=pikepdf.String("1"))
+        looped.Kids = pikepdf.Array([looped])
+        fields.append(looped)
+        node = _widget(pdf, T=pikepdf.String("deep"), V=pikepdf.String("1"))
+        for _ in range(5000):
+            node = pdf.make_indirect(pikepdf.Dictionary(T=pikepdf.String("g"), Kids=[node]))
+        fields.append(node)
+        fields.append(7)  # not a field at all
+
+    path = fill(form, tmp_path / "tree.pdf", typed(student_values()))
+    assert verdicts(grader, _edited(path, loop_and_chain)) == dict.fromkeys(ASK, "correct")
+
+
+def test_a_field_whose_widget_is_its_kid_is_named_with_its_page(form, grader, tmp_path):
+    """A field and its widget as two objects (the widget a kid without a name of its own):
+    the field's name and value, the widget's page."""
+    import pikepdf
+
+    def split_field(pdf, fields):
+        _drop(pdf, fields, "s1:L_6")
+        field = pdf.make_indirect(pikepdf.Dictionary(T=pikepdf.String("s1:L_6"), FT="/Tx"))
+        field.V = pikepdf.String("abc")
+        kid = _widget(pdf, Parent=field)
+        field.Kids = pikepdf.Array([kid])
+        pdf.pages[1].Annots.append(kid)
+        fields.append(field)
+
+    path = fill(form, tmp_path / "split.pdf", typed(student_values()))
+    items = {i.key: i for i in grader.grade(grader.read(_edited(path, split_field))).items}
+    assert items["s1.L_6"].verdict == "unreadable"
+    assert items["s1.L_6"].message == "field 's1:L_6' on page 2: expected a number, found 'abc'"
+
+
+def test_a_checkbox_named_like_a_key_is_unreadable(form, grader, tmp_path):
+    import pikepdf
+
+    def checkbox(pdf, fields):
+        _drop(pdf, fields, "s1:L_6")
+        fields.append(_widget(pdf, T=pikepdf.String("s1:L_6"), FT="/Btn", V=pikepdf.Name.Yes))
+
+    path = fill(form, tmp_path / "box.pdf", typed(student_values()))
+    items = {i.key: i for i in grader.grade(grader.read(_edited(path, checkbox))).items}
+    assert items["s1.L_6"].verdict == "unreadable"
+    assert "expected a number, found '/Yes'" in items["s1.L_6"].message

@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -279,7 +280,11 @@ def _steps(trace: Trace, jacobians: list[StepJacobian], main: Spectrum) -> list[
     gains, radii = spectral_norms(stack), spectral_radii(stack)
     gammas: list[float | None] = [None] * len(jacobians)  # max_i |f'_i(z_j)| (ungated)
     if jacobians[0].derivative is not None:
-        gammas = np.abs(np.stack([j.derivative for j in jacobians])).max(axis=1).tolist()
+        gammas = (
+            np.abs(np.stack([cast(np.ndarray, j.derivative) for j in jacobians]))
+            .max(axis=1)
+            .tolist()
+        )
     out = []
     for j, gain, radius, gamma in zip(jacobians, gains, radii, gammas):
         out.append(StepFlow(
@@ -421,7 +426,7 @@ def _dead(steps: list[StepFlow]) -> bool:
     """True when some step has f' = 0 for every unit (relu units all off)."""
     if steps[0].derivative is None:
         return False
-    return bool((~np.stack([s.derivative for s in steps]).any(axis=1)).any())
+    return bool((~np.stack([cast(np.ndarray, s.derivative) for s in steps]).any(axis=1)).any())
 
 
 def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float | None) -> str:

@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from rnntrace.errors import RnntraceError
 from rnntrace.scenario.model import AssignmentSpec
 from rnntrace.symbol import latex
+from rnntrace.symbol.label import label_text
 from rnntrace.symbol.tree import Group, Name, Row, Scripted, Styled, Symbol
 from rnntrace.trace import Step, Trace
 
@@ -166,7 +167,7 @@ def number_questions(
                 number=f"{question}({string.ascii_lowercase[part - 1]})",
                 key=step.key,
                 symbol=latex(step.symbol),
-                label=step.label,
+                label=label_text(step),
                 shape=step.shape,
                 points=points[step.key],
                 phase=step.phase,

@@ -51,6 +51,7 @@ def conventions(model: Any, sym: Any) -> list[Sentence]:
     h_t, h_prev, x_t, r_t, z_t = at("h"), at("h", "t-1"), at("x"), at("r"), at("z")
     candidate = at(tilde("h"))
     reset: Sentence
+    inside: tuple[Any, ...]
     if model.gru_variant == "reset_before":
         inside = (w_x, x_t, "+", w_h, paren(formula(r_t, "odot", h_prev)), "+", b_h)
         reset = ("the reset gate acts on ", h_prev, " before the recurrent product: ",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -54,6 +54,15 @@ CARRIED_CREDIT = ("full", "half", "none")  # as rnntrace.render.worksheet.CARRIE
 )
 @number_policy_options
 @tolerance_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["latex", "html"]),
+    default="latex",
+    show_default=True,
+    help="latex: exam-class documents (and PDFs with --pdf); html: self-contained pages, the "
+    "key interactive (click a number for its provenance).",
+)
 @click.option("--pdf", is_flag=True, help="Also build the PDFs (needs -o; uses latexmk/pdflatex).")
 @click.option(
     "--fillable/--no-fillable",
@@ -76,6 +85,7 @@ def export(
     sigfigs: int | None,
     rtol: Decimal | None,
     atol: Decimal | None,
+    fmt: str,
     pdf: bool,
     fillable: bool | None,
     force: bool,
@@ -97,6 +107,7 @@ def export(
       rnntrace export review.yaml -o hw.tex --pdf
       rnntrace export review.yaml -o short.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
       rnntrace export review.yaml -o key.tex --key
+      rnntrace export review.yaml -o page.html --format html
     """
     from rnntrace.assignment import parse_points, questions_for
     from rnntrace.cli.sources import load_source
@@ -104,6 +115,8 @@ def export(
 
     if pdf and output is None:
         raise click.UsageError("--pdf needs -o FILE.tex")
+    if pdf and fmt == "html":
+        raise click.UsageError("--pdf goes with --format latex")
     if fillable and key:
         raise click.UsageError("--fillable is for the worksheet; the key has its answers")
     source = load_source(scenario)
@@ -127,15 +140,21 @@ def export(
     questions = questions_for(trace, loaded.assignment, patterns, rules)
     credit = carried_credit or loaded.assignment.carried_credit
     fill = pdf if fillable is None else fillable
+    other = None
+    if fmt == "html":  # the key's page shows both the exact and the hand-rounded chain
+        flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
+        other = trace_loaded(loaded, flipped, round_terms)
     if output is None:
-        _print_sheet(trace, questions, key, credit, fill)
+        _print_sheet(trace, questions, key, credit, fill, other if fmt == "html" else False)
         return
     tolerance = Tolerance.choose(decimals, sigfigs, rtol, atol, trace.meta.decimals)
     files = _outputs(output, key, pdf)
     for path in files:
         if path.exists() and not force:
             raise RnntraceError(f"{path}: already exists; use --force to overwrite it")
-    _write(trace, questions, output, key, credit, fill, pdf, force)
+    _write(
+        trace, questions, output, key, credit, fill, pdf, force, other if fmt == "html" else False
+    )
     if not key:
         assignment = make_assignment(
             source.scenario_file, source.scenario_text, trace, questions, tolerance, credit
@@ -162,13 +181,13 @@ def _outputs(output: Path, key: bool, pdf: bool) -> list[Path]:
 
 
 def _print_sheet(
-    trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool
+    trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool, html: Any
 ) -> None:
     from rnntrace.cli.output import write
-    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+    from rnntrace.render.worksheet import SheetSettings
 
     settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key)
-    write(render_worksheet(trace, questions, settings))
+    write(_sheet(trace, questions, settings, html))
 
 
 def write_sheets(
@@ -180,17 +199,30 @@ def write_sheets(
     credit: str,
     fill: bool,
     force: bool,
+    html: Any = False,
 ) -> list[tuple[Path, bool]]:
-    """Write the worksheet and its key (or the key only) as .tex files; returns each path
-    and whether it is the key."""
+    """Write the worksheet and its key (or the key only) as .tex files (as HTML pages when
+    ``html`` is not False: None, or the chain with the other carry); returns each path and
+    whether it is the key."""
     from rnntrace.files import write_atomic
-    from rnntrace.render.worksheet import SheetSettings, render_worksheet
+    from rnntrace.render.worksheet import SheetSettings
 
     sheets = [(output, True)] if key_only else [(output, False), (key_path(output), True)]
     for path, is_key in sheets:
         settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key)
-        write_atomic(path, render_worksheet(trace, questions, settings), force=force)
+        write_atomic(path, _sheet(trace, questions, settings, html), force=force)
     return sheets
+
+
+def _sheet(trace: Trace, questions: list[Question], settings: Any, html: Any) -> Any:
+    """The chunks of a worksheet or key: LaTeX, or HTML unless ``html`` is False."""
+    if html is False:
+        from rnntrace.render.worksheet import render_worksheet
+
+        return render_worksheet(trace, questions, settings)
+    from rnntrace.render.html_sheet import render_sheet_html
+
+    return render_sheet_html(trace, questions, settings, html)
 
 
 def _write(
@@ -202,11 +234,12 @@ def _write(
     fill: bool,
     pdf: bool,
     force: bool,
+    html: Any = False,
 ) -> None:
     """The worksheet and its key (or the key only), and their PDFs, said as they are made."""
     total = sum(q.points for q in questions)
     sheets = write_sheets(
-        trace, questions, output, key_only=key, credit=credit, fill=fill, force=force
+        trace, questions, output, key_only=key, credit=credit, fill=fill, force=force, html=html
     )
     for path, is_key in sheets:
         what = "the answer key" if is_key else "the worksheet" + (", fillable" if fill else "")

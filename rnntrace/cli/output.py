@@ -64,6 +64,10 @@ FORMATS: dict[str, dict[str, Format]] = {
         "markdown": Format("rnntrace.render.markdown:render_markdown", TEXT, ".md",
                            settings="rnntrace.render.latex_base:LatexSettings",
                            help="the same with $$ maths"),
+        "html": Format("rnntrace.render.html:render_html", TEXT, ".html", takes=("other",),
+                       settings="rnntrace.render.html:HtmlSettings",
+                       help="one self-contained interactive page (click a number for its "
+                       "provenance; exact and hand-rounded values)"),
     },
     "train": {
         "text": Format("rnntrace.render.training:render_training_text", RICH,

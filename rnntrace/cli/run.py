@@ -81,6 +81,7 @@ def run(
       rnntrace run review.yaml --format json | jq '.steps[0]'
       rnntrace run review.yaml --format latex --standalone -o solution.tex
       rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
+      rnntrace run review.yaml --format html -o solution.html
     """
     from rnntrace.render.select import Selection, check_steps, parse_steps
 
@@ -92,9 +93,18 @@ def run(
     if steps and first is not None and last is not None:
         check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
+    other = None
+    if fmt == "html":  # the page shows both the exact and the hand-rounded chain
+        from rnntrace.errors import NumericError
+
+        flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
+        try:
+            other = trace_file(scenario, flipped, round_terms)
+        except NumericError:  # rounding overflowed (a loss of log 0): one chain only
+            other = None
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force, source=str(scenario),
-               allow_large=allow_large)  # fmt: skip
+               allow_large=allow_large, other=other)  # fmt: skip
 
 
 def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int | None,
@@ -112,8 +122,10 @@ def emit_trace(
     full: bool = False, standalone: bool = False, arrays: str = "auto",
     output: Path | None = None, force: bool = False, source: str = "", allow_large: bool = False,
     ways: str = "choose a part with --steps N-M or --phase, or pass --allow-large",
+    other: Any = None,
 ) -> None:  # fmt: skip
-    """Print or write a trace in one of run's formats (text, json, latex, markdown). JSON
+    """Print or write a trace in one of run's formats (text, json, latex, markdown, html;
+    ``other``: the chain with the other carry, for html's exact/rounded toggle). JSON
     beyond its size limit is refused first (one line: the estimate and ``ways`` out of it),
     unless ``allow_large``."""
     from rnntrace.render.select import Selection
@@ -122,7 +134,7 @@ def emit_trace(
     if fmt == "json" and not allow_large:
         _refuse_json(trace, selection, source or trace.meta.title, ways)
     emit("run", fmt, trace, selection, output=output, force=force, standalone=standalone,
-         decimals=decimals, full=full, arrays=arrays)  # fmt: skip
+         decimals=decimals, full=full, arrays=arrays, other=other)  # fmt: skip
 
 
 def _refuse_json(trace: Any, selection: Any, source: str, ways: str) -> None:

@@ -8,6 +8,7 @@ from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.engine.topology import Contributions, Driver, standard
 from rnntrace.scenario.model import NumberPolicy, Scenario
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Command,
     Delimited,
@@ -45,12 +46,12 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     for key, value in scenario.params.items():
         base = key.rsplit(".", 1)[-1]
         if key in scenario.given or base in ("h_0", "c_0"):
-            note = "" if key in scenario.given else " (not given: zero)"
+            label = param_label(scenario, key)
             rec.given(
                 key,
                 value,
                 symbol=sym[key],
-                label=param_text(scenario, key) + note,
+                label=label if key in scenario.given else label.with_note("not_given"),
                 given=key in scenario.given,
             )
             rec.shared.add(key)
@@ -75,7 +76,7 @@ def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -
     final = {param: grad_key(param) for param in grads}
 
     def update_op(
-        key: str, name: str, operands: list[str], symbol: Symbol, label: str, **info: object
+        key: str, name: str, operands: list[str], symbol: Symbol, label: Label, **info: object
     ):
         rec.op(key, name, operands, phase="update", symbol=symbol, sequence=False,
                label=label, info=info)  # fmt: skip
@@ -83,13 +84,13 @@ def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -
     if train.clip is not None and grads:
         update_op("grad_norm", "global_norm", list(final.values()),
                   Delimited("norm", Name("g")),
-           "global norm of all the gradients")  # fmt: skip
+           Label("global_norm"))  # fmt: skip
         update_op(
             "clip_factor",
             "clip_factor",
             ["grad_norm"],
             Command("kappa"),
-            f"clipping factor min(1, {train.clip:g} / norm)",
+            Label("clipping_factor", value=train.clip),
             max_norm=train.clip,
         )
         for param, key in final.items():
@@ -98,14 +99,14 @@ def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -
                 "scale_by",
                 ["clip_factor", key],
                 row(Command("kappa"), rec.trace[key].symbol),
-                f"gradient of {param} after clipping",
+                Label("gradient_after_clipping", ref=param),
             )
             final[param] = f"{key}_clipped"
     if train.l2:
         for param, key in final.items():
             update_op(f"{grad_key(param)}_decay", "decay", [key, param],
                paren(rec.trace[key].symbol, op("+"), Name(f"{train.l2:g}"), sym[param]),
-               f"gradient of {param} with L2 weight decay (lambda {train.l2:g})",
+               Label("gradient_with_weight_decay", ref=param, value=train.l2),
                weight=train.l2)  # fmt: skip
             final[param] = f"{grad_key(param)}_decay"
     lr = train.learning_rate
@@ -115,7 +116,7 @@ def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -
             "sgd",
             [param, key],
             Primed(sym[param]),
-            f"{param} after one SGD step (learning rate {lr:g})",
+            Label("sgd_step", ref=param, value=lr),
             learning_rate=lr,
         )
 
@@ -126,14 +127,12 @@ def grad_key(param: str) -> str:
     return f"{part}{dot}d{base}"
 
 
-def param_text(scenario: Scenario, key: str) -> str:
-    """What a parameter is, in words: 'forget gate: input matrix (encoder)'."""
-    from rnntrace.engine.cell import part_words
-
+def param_label(scenario: Scenario, key: str) -> Label:
+    """What a parameter is: the cell's words for it ('forget gate: input matrix'), in its part."""
     part, dot, base = key.rpartition(".")
     specs = cells.get(scenario.model.cell).param_specs()
     text = specs[base].text if base in specs else base
-    return text + (part_words(part + ".") if dot else "")
+    return Label("param", ref=text, part=part + dot)
 
 
 def _sum_over_time(
@@ -150,8 +149,11 @@ def _sum_over_time(
                 "zeros",
                 [],
                 Derivative(sym.loss(), sym[param]),
-                f"gradient of the loss{sym.seq_words()} with "
-                f"respect to {param}: zero, no step uses it" + _held(scenario, param),
+                Label(
+                    "gradient_of_the_lossseq_with_respect_to_2",
+                    ref=param,
+                    sequence=sym.sequence if sym.several else None,
+                ).with_note(_held(scenario, param)),
                 shape=list(shape),
             )
             if _held(scenario, param):
@@ -159,9 +161,17 @@ def _sum_over_time(
             trained[param] = [grad_key(param)]
     for param, keys in trained.items():
         if keys != [grad_key(param)]:  # a gradient computed whole (dh_0) needs no sum
-            rec.do(grad_key(param), "add", keys,
-                   Derivative(sym.loss(), sym[param]),
-                   f"gradient of the loss{sym.seq_words()} with respect to {param}")  # fmt: skip
+            rec.do(
+                grad_key(param),
+                "add",
+                keys,
+                Derivative(sym.loss(), sym[param]),
+                Label(
+                    "gradient_of_the_lossseq_with_respect_to",
+                    sequence=sym.sequence if sym.several else None,
+                    ref=param,
+                ),
+            )
     return trained
 
 
@@ -179,7 +189,7 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
     losses = [f"s{i}.L" for i in range(1, n + 1)]
     if all(key in rec.trace for key in losses):
         rec.op("L", "add", losses, phase="loss", symbol=Name("L"), sequence=False,
-               label="total loss over all sequences")  # fmt: skip
+               label=Label("total_loss_over_all_sequences"))  # fmt: skip
     for param in grads:
         rec.op(
             grad_key(param),
@@ -188,7 +198,7 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
             phase="gradient",
             symbol=Derivative(Name("L"), sym[param]),
             sequence=False,
-            label=f"gradient of the total loss with respect to {param} (sum over sequences)",
+            label=Label("gradient_of_the_total_loss_with_respect", ref=param),
         )
 
 

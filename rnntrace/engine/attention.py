@@ -17,37 +17,49 @@ from __future__ import annotations
 
 from rnntrace.engine.ops import softmax_shift
 from rnntrace.engine.recorder import Recorder
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Command, Delta, Name, Scripted, Time, indices, row, sub
 
-CONSTANT = " [attention weights held constant: not the exact gradient]"
+CONSTANT = "constant_weights"  # the note of every step this simplification changes
 
 
 def softmax_weights(rec: Recorder, scores: str, t: int, prefix: str, what: str) -> str:
     """α_t = softmax(scores): the exponentials, their sum and the division; returns α's key.
     Large scores are shifted by the largest, as the output softmax's logits are."""
     shift = softmax_shift(rec.trace.value(rec.ref(scores)))
-    rec.do(f"{prefix}ea_{t}", "exp", [scores], Scripted(Name("e"), sup=sub("A", t)),
-           f"exponentials of the attention scores at t = {t}{what}", shift=shift,
-           shifted="score")  # fmt: skip
+    rec.do(
+        f"{prefix}ea_{t}",
+        "exp",
+        [scores],
+        Scripted(Name("e"), sup=sub("A", t)),
+        Label("exponentials_of_the_attention_scores_at", time=t, notes=(what,) if what else ()),
+        shift=shift,
+        shifted="score",
+    )
     rec.do(
         f"{prefix}Sa_{t}",
         "total",
         [f"{prefix}ea_{t}"],
         Scripted(Name("S"), sub=Time(t), sup=Name("A"), sup_first=True),
-        f"sum of the exponentials of the scores at t = {t}{what}",
+        Label("sum_of_the_exponentials_of_the_scores_at", time=t, notes=(what,) if what else ()),
     )
-    rec.do(f"{prefix}alpha_{t}", "divide", [f"{prefix}ea_{t}", f"{prefix}Sa_{t}"],
-           sub("alpha", t), f"attention weights at t = {t}{what}")  # fmt: skip
+    rec.do(
+        f"{prefix}alpha_{t}",
+        "divide",
+        [f"{prefix}ea_{t}", f"{prefix}Sa_{t}"],
+        sub("alpha", t),
+        Label("attention_weights_at_t", time=t, notes=(what,) if what else ()),
+    )
     return f"{prefix}alpha_{t}"
 
 
 def self_context(rec: Recorder, t: int, states: list[str]) -> str:
     """A_t, α_t and Z_t over ``states`` = [h_1 … h_t]; returns Z_t's key."""
     rec.do(f"A_{t}", "dots", [states[-1], *states], sub("A", t),
-           f"attention scores h_i · h_{t}, i = 1..{t}")  # fmt: skip
+           Label("attention_scores_h_i_h_t_i_1_t", time=t))  # fmt: skip
     alpha = softmax_weights(rec, f"A_{t}", t, "", "")
     rec.do(f"Z_{t}", "weighted_sum", [alpha, *states], sub("Z", t),
-           f"attention context at t = {t}: sum of alpha_i h_i")  # fmt: skip
+           Label("attention_context_at_t_t_sum_of_alpha_i", time=t))  # fmt: skip
     return f"Z_{t}"
 
 
@@ -62,7 +74,12 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
             "scale",
             [f"alpha_{t}", d_context],
             row(sub("alpha", indices(t, str(i))), Delta(sub("Z", t))),
-            f"part of dh_{i} through the context at t = {t}{note}",
+            Label(
+                "part_of_dh_n_through_the_context_at_t_t",
+                other=i,
+                time=t,
+                notes=(note,) if note else (),
+            ),
             index=i - 1,
         )
         parts.setdefault(i, []).append(f"dh_ctx_{t}_{i}")
@@ -71,15 +88,15 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
     if not exact:
         return parts
     rec.do(f"dalpha_{t}", "dots", [d_context, *states], Delta(sub("alpha", t)),
-           f"dL/dalpha at t = {t}: h_i · dZ_{t}")  # fmt: skip
+           Label("dl_dalpha_at_t_t_h_i_dz_t", time=t))  # fmt: skip
     rec.do(f"dA_{t}", "softmax_back", [f"dalpha_{t}", f"alpha_{t}"], Delta(sub("A", t)),
-           f"dL/dA at t = {t}, through the softmax")  # fmt: skip
+           Label("dl_da_at_t_t_through_the_softmax", time=t))  # fmt: skip
     rec.do(f"dh_q_{t}", "weighted_sum", [f"dA_{t}", *states], row(
                Scripted(Command("sum"), sub=Name("i"), sub_braced=False),
                Delta(sub("A", indices(t, "i"))),
                Scripted(Name("h"), sub=Name("i"), sub_braced=False),
            ),
-           f"part of dh_{t} as the query of the scores at t = {t}")  # fmt: skip
+           Label("part_of_dh_t_as_the_query_of_the_scores", time=t))  # fmt: skip
     parts[t].append(f"dh_q_{t}")
     for i in range(1, len(states) + 1):
         rec.do(
@@ -87,7 +104,7 @@ def self_backward(rec: Recorder, t: int, states: list[str], d_context: str,
             "scale",
             [f"dA_{t}", states[-1]],
             row(Delta(sub("A", indices(t, str(i)))), sub("h", t)),
-            f"part of dh_{i} as a key of the scores at t = {t}",
+            Label("part_of_dh_n_as_a_key_of_the_scores_at_t", other=i, time=t),
             index=i - 1,
         )
         parts[i].append(f"dh_k_{t}_{i}")

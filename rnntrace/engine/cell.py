@@ -16,16 +16,6 @@ from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario
 from rnntrace.symbol.tree import Symbol, indices, sub
 
-PART_WORDS = {"": "", "fw.": " of the forward RNN", "bw.": " of the backward RNN",
-              "enc.": " of the encoder", "dec.": " of the decoder"}  # fmt: skip
-
-
-def part_words(part: str) -> str:
-    """`` of the encoder``, `` of layer 2``: the part in a label."""
-    if part.startswith("l") and part[1:-1].isdigit():
-        return f" of layer {part[1:-1]}"
-    return PART_WORDS.get(part, "")
-
 
 class CellTracer:
     """One recurrent layer. Subclasses define the cell's equations."""
@@ -37,7 +27,6 @@ class CellTracer:
         self.scenario = scenario
         self.sym = sym
         self.part = part
-        self.words = part_words(part)
         self.contributions: dict[str, list[tuple[int, str]]] = {}
         self.tokens: tuple[str, ...] = ()  # what is read at each step, for labels
         self.feedback: str | None = None  # generate: the matrix a fed-back output goes through

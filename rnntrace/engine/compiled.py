@@ -137,8 +137,8 @@ class CompiledTape:
         returned = [gen.value(gen.names[k]) for k in outputs]
         if sgd is not None:
             grads = returned[len(returned) - len(params) :]
-            step = {"learning_rate": sgd}
-            returned += [gen.emit(written("sgd", step, [_arg(i), g], gen.const))
+            rate = {"learning_rate": sgd}
+            returned += [gen.emit(written("sgd", rate, [_arg(i), g], gen.const))
                          for i, g in enumerate(grads)]  # fmt: skip
         args = [_arg(i) for i in range(len(params))] + (["xi", "yi"] if indexed else [])
         self.source, self._fn = _assemble(gen.lines, args, returned, gen.constants)

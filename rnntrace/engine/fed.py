@@ -7,6 +7,7 @@ import numpy as np
 
 from rnntrace.engine.recorder import Recorder
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Name, Styled, sub
 
 
@@ -16,17 +17,17 @@ def fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str
     target of step t−1 (teacher forcing), or ``start`` at step 1."""
     if t == 1 and start is not None:
         rec.given(rec.key(f"{key}_1"), start, symbol=sub("y", 0), time=1, op="input",
-                  phase="forward", label="no previous output at step 1: zeros",
+                  phase="forward", label=Label("no_previous_output_at_step_1_zeros"),
                   info={"token": "", "source": "start"})  # fmt: skip
     elif scenario.model.teacher_forcing:
         target = seq.targets[t - 1]
         rec.given(rec.key(f"{key}_{t}"), target.vector, symbol=sub("y", t - 1), time=t,
                   op="input", phase="forward",
-                  label=f"target of step {t - 1} fed in (teacher forcing)",
+                  label=Label("target_of_step_prev_fed_in_teacher_forci", time=t),
                   info={"token": target.text, "source": "teacher forcing"})  # fmt: skip
     else:
         rec.do(f"{key}_{t}", "identity", [f"y_{t - 1}"], sub(Styled("hat", Name("y")), t - 1),
-               f"output of step {t - 1} fed back as the input of step {t}")  # fmt: skip
+               Label("output_of_step_prev_fed_back_as_the_inpu", time=t))  # fmt: skip
     return f"{key}_{t}"
 
 

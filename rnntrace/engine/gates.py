@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Delimited,
     Delta,
@@ -23,9 +24,6 @@ from rnntrace.symbol.tree import (
     row,
 )
 
-GATE_NAMES = {"f": "forget gate", "i": "input gate", "c": "candidate cell", "o": "output gate",
-              "z": "update gate", "r": "reset gate", "h": "candidate state"}  # fmt: skip
-
 
 def symbol(c: CellTracer, key: str) -> Symbol:
     """The display symbol of a recorded step (short key of this sequence, or a parameter)."""
@@ -36,7 +34,7 @@ def concat(c: CellTracer, key: str, h_key: str, x: str, t: int) -> str:
     """[h, x], the vector a concatenated gate matrix acts on."""
     h_sym, x_sym = symbol(c, h_key), symbol(c, x)
     c.rec.do(c.k(key), "concat", [h_key, x], Delimited("bracket", Row((h_sym, x_sym), ", ")),
-             f"[h, x] at t = {t}{c.words}")  # fmt: skip
+             Label("h_x_at_t_t", time=t, part=c.part))  # fmt: skip
     return c.k(key)
 
 
@@ -44,23 +42,23 @@ def linear(c: CellTracer, g: str, t: int, x: str, h_key: str, h_sym: Symbol,
            stacked: str | None, extra: tuple[str, ...] = ()) -> str:  # fmt: skip
     """Record the gate's pre-activation a{g}_t (and its products); returns its key.
     ``stacked`` is the key of [h, x] in the concatenated form; ``extra`` more terms."""
-    rec, k, name = c.rec, c.k, GATE_NAMES[g]
+    rec, k = c.rec, c.k
     if c.scenario.form == "concatenated":
         assert stacked is not None
         rec.do(k(f"p{g}_{t}"), "matvec", [c.p(f"W_{g}"), stacked],
                row(c.ps(f"W_{g}"), symbol(c, stacked)),
-               f"{name}{c.words}: W_{g} [h, x] at t = {t}")  # fmt: skip
+               Label("gate_w_g_h_x_at_t_t", gate=g, part=c.part, time=t))  # fmt: skip
         parts = [k(f"p{g}_{t}")]
     else:
         rec.do(k(f"x{g}_{t}"), "matvec", [c.p(f"W_{g}x"), x],
                row(c.ps(f"W_{g}x"), symbol(c, x)),
-               f"{name}{c.words}: input term W_{g}x x_{t}")  # fmt: skip
+               Label("gate_input_term_w_gx_x_t", gate=g, part=c.part, time=t))  # fmt: skip
         rec.do(k(f"h{g}_{t}"), "matvec", [c.p(f"W_{g}h"), h_key], row(c.ps(f"W_{g}h"), h_sym),
-               f"{name}{c.words}: recurrent term W_{g}h h at t = {t}")  # fmt: skip
+               Label("gate_recurrent_term_w_gh_h_at_t_t", gate=g, part=c.part, time=t))  # fmt: skip
         parts = [k(f"x{g}_{t}"), k(f"h{g}_{t}")]
     bias = [c.p(f"b_{g}")] if c.given(f"b_{g}") else []
     rec.do(k(f"a{g}_{t}"), "add", parts + list(extra) + bias, c.sg("a", g, t),
-           f"{name}{c.words}: pre-activation at t = {t}")  # fmt: skip
+           Label("gate_pre_activation_at_t_t", gate=g, part=c.part, time=t))  # fmt: skip
     return k(f"a{g}_{t}")
 
 
@@ -86,7 +84,7 @@ def weight_grads(
             "outer",
             [delta, stacked],
             row(d, Transposed(Group(symbol(c, stacked)))),
-            f"contribution of t = {t} to dL/dW_{g}{c.words}",
+            Label("contribution_of_t_t_to_dl_dw_g", time=t, gate=g, part=c.part),
             param=c.p(f"W_{g}"),
         )
         c.contribute(f"W_{g}", t, k(f"dW_{g}_{t}"))
@@ -96,7 +94,7 @@ def weight_grads(
             "outer",
             [delta, x],
             row(d, Transposed(Group(symbol(c, x)))),
-            f"contribution of t = {t} to dL/dW_{g}x{c.words}",
+            Label("contribution_of_t_t_to_dl_dw_gx", time=t, gate=g, part=c.part),
             param=c.p(f"W_{g}x"),
         )
         h_d, h_d_sym = h_delta or (delta, d)
@@ -105,7 +103,7 @@ def weight_grads(
             "outer",
             [h_d, h_key],
             row(h_d_sym, Transposed(Group(h_sym))),
-            f"contribution of t = {t} to dL/dW_{g}h{c.words}",
+            Label("contribution_of_t_t_to_dl_dw_gh", time=t, gate=g, part=c.part),
             param=c.p(f"W_{g}h"),
         )
         c.contribute(f"W_{g}x", t, k(f"dW_{g}x_{t}"))
@@ -116,7 +114,7 @@ def weight_grads(
 def back_to_input(c: CellTracer, g: str, t: int) -> str:
     """The gate's part of ∂L/∂x: W_gxᵀ δa (the x columns of W_gᵀ δa when concatenated)."""
     return _back(c, g, t, c.k(f"dx_{g}_{t}"), c.k(f"da{g}_{t}"), "x",
-                 f"part of dx_{t}{c.words} through the {GATE_NAMES[g]}")  # fmt: skip
+                 Label("part_of_dx_t_through_the_gate", time=t, part=c.part, gate=g))  # fmt: skip
 
 
 def input_gradient(c: CellTracer, t: int, x: str, names: Iterable[str]) -> str:
@@ -124,13 +122,13 @@ def input_gradient(c: CellTracer, t: int, x: str, names: Iterable[str]) -> str:
     parts = [back_to_input(c, g, t) for g in names]
     token = c.token(t)
     c.rec.do(c.k(f"dx_{t}"), "add", parts, Delta(symbol(c, x)),
-             f"gradient of the input vector{c.words} of {token!r} (t = {t})",
+             Label("gradient_of_the_input_vector_of_token_t", part=c.part, token=token, time=t),
              token=token)  # fmt: skip
     return c.k(f"dx_{t}")
 
 
 def back_to_state(c: CellTracer, g: str, t: int, key: str, delta: str | None = None,
-                  label: str | None = None) -> str:  # fmt: skip
+                  label: Label | None = None) -> str:  # fmt: skip
     """The gate's part of ∂L/∂h from step t: W_ghᵀ δ (the h columns when concatenated)."""
     return _back(
         c,
@@ -139,11 +137,11 @@ def back_to_state(c: CellTracer, g: str, t: int, key: str, delta: str | None = N
         key,
         delta or c.k(f"da{g}_{t}"),
         "h",
-        label or f"part of dh{c.words} through the {GATE_NAMES[g]} at step {t}",
+        label or Label("part_of_dh_through_the_gate_at_step_t", part=c.part, gate=g, time=t),
     )
 
 
-def _back(c: CellTracer, g: str, t: int, key: str, delta: str, side: str, label: str) -> str:
+def _back(c: CellTracer, g: str, t: int, key: str, delta: str, side: str, label: Label) -> str:
     d = Delta(c.sg("a", g, t))
     if c.scenario.form == "concatenated":
         H = c.rec.trace[c.p(f"W_{g}")].value.shape[0]

@@ -9,6 +9,7 @@ from rnntrace.engine.ops import softmax_shift
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Delta,
     Group,
@@ -32,19 +33,27 @@ def output(
     source = source or f"h_{t}"
     v = rec.trace[rec.ref(source)].symbol
     rec.do(f"oh_{t}", "matvec", ["W_hy", source], row(sym["W_hy"], v),
-           f"output term W_hy {source.split('.')[-1]}")  # fmt: skip
+           Label("output_term_w_hy_ref", ref=source.split('.')[-1]))  # fmt: skip
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
-           sub("o", t), f"output logits at t = {t}")  # fmt: skip
+           sub("o", t), Label("output_logits_at_t_t", time=t))  # fmt: skip
     y_hat = sub(Styled("hat", Name("y")), t)
     if model.head == "softmax":
         shift = softmax_shift(rec.trace.value(rec.key(f"o_{t}")))
         rec.do(f"e_{t}", "exp", [f"o_{t}"], Scripted(Name("e"), sup=sub("o", t)),
-               f"exponentials of the logits at t = {t}", shift=shift)  # fmt: skip
-        rec.do(f"S_{t}", "total", [f"e_{t}"], sub("S", t), f"sum of the exponentials at t = {t}")
-        rec.do(f"y_{t}", "divide", [f"e_{t}", f"S_{t}"], y_hat, f"softmax output at t = {t}")
+               Label("exponentials_of_the_logits_at_t_t", time=t), shift=shift)  # fmt: skip
+        rec.do(
+            f"S_{t}",
+            "total",
+            [f"e_{t}"],
+            sub("S", t),
+            Label("sum_of_the_exponentials_at_t_t", time=t),
+        )
+        rec.do(
+            f"y_{t}", "divide", [f"e_{t}", f"S_{t}"], y_hat, Label("softmax_output_at_t_t", time=t)
+        )
     else:
         op = "sigmoid" if model.head == "sigmoid" else "identity"
-        rec.do(f"y_{t}", op, [f"o_{t}"], y_hat, f"{model.head} output at t = {t}")
+        rec.do(f"y_{t}", op, [f"o_{t}"], y_hat, Label("ref_output_at_t_t", ref=model.head, time=t))
     target = seq.targets.get(t)
     if model.loss == "none" or target is None:
         return
@@ -53,8 +62,14 @@ def output(
     if model.loss == "ce":
         info["index"] = target.index
     operands = [f"y_{t}"] if model.loss == "mse" else [f"y_{t}", f"o_{t}"]
-    rec.do(f"L_{t}", model.loss, operands, sub("L", t),
-           f"{model.loss} loss at t = {t} (target {target.text})", **info)  # fmt: skip
+    rec.do(
+        f"L_{t}",
+        model.loss,
+        operands,
+        sub("L", t),
+        Label("ref_loss_at_t_t_target_detail", ref=model.loss, time=t, detail=target.text),
+        **info,
+    )
 
 
 def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> bool:
@@ -67,7 +82,7 @@ def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -
         "add",
         losses,
         sym.loss(),
-        f"loss of sequence {seq.number}" if sym.several else "total loss",
+        Label("loss_of_sequence", sequence=seq.number) if sym.several else Label("total_loss"),
     )
     return True
 
@@ -89,21 +104,21 @@ def output_backward(
     else:
         parts = []
         if has_loss:
-            _output_error(rec, scenario, seq, t, f"do_L_{t}", " (from the loss)")
+            _output_error(rec, scenario, seq, t, f"do_L_{t}", "from_loss")
             parts.append(f"do_L_{t}")
         parts.append(_through_head(rec, scenario, t, fed_back))
-        rec.do(f"do_{t}", "add", parts, Delta(sub("o", t)), f"output error at t = {t}")
+        rec.do(f"do_{t}", "add", parts, Delta(sub("o", t)), Label("output_error_at_t_t", time=t))
     rec.do(
         f"dW_hy_{t}",
         "outer",
         [f"do_{t}", source],
         row(Delta(sub("o", t)), Transposed(Group(v))),
-        f"contribution of t = {t} to dL/dW_hy",
+        Label("contribution_of_t_t_to_dl_dw_hy", time=t),
         param="W_hy",
     )
     name = name or f"dh_out_{t}"
     rec.do(name, "matvec", ["W_hy", f"do_{t}"], row(Transposed(sym["W_hy"]), Delta(sub("o", t))),
-           f"part of d{source.split('.')[-1]} from the output at t = {t}",
+           Label("part_of_dref_from_the_output_at_t_t", ref=source.split('.')[-1], time=t),
            transpose=True)  # fmt: skip
     return name
 
@@ -115,7 +130,7 @@ def _through_head(rec: Recorder, scenario: Scenario, t: int, grad: str) -> str:
         return grad
     fb = Delta(Scripted(Name("o"), sub=Time(t), sup=upright("fb")))
     rec.do(f"do_fb_{t}", f"{head}_back", [grad, f"y_{t}"], fb,
-           f"part of the output error at t = {t} from feeding y_{t} back")  # fmt: skip
+           Label("part_of_the_output_error_at_t_t_from_fee", time=t))  # fmt: skip
     return f"do_fb_{t}"
 
 
@@ -128,12 +143,35 @@ def _output_error(
     info = {"target": target.vector.tolist(), "target_text": target.text}
     symbol = Delta(Scripted(Name("o"), sub=Time(t), sup=Name("L") if note else None))
     if model.loss in ("bce", "ce"):
-        rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
-               f"output error at t = {t} (y_hat - target){note}", **info)  # fmt: skip
+        rec.do(
+            key,
+            f"{model.loss}_grad",
+            [f"y_{t}"],
+            symbol,
+            Label("output_error_at_t_t_y_hat_target", time=t, notes=(note,) if note else ()),
+            **info,
+        )
     elif model.head == "identity":
-        rec.do(key, "mse_grad", [f"y_{t}"], symbol, f"output error at t = {t}{note}", **info)
+        rec.do(
+            key,
+            "mse_grad",
+            [f"y_{t}"],
+            symbol,
+            Label("output_error_at_t_t", time=t, notes=(note,) if note else ()),
+            **info,
+        )
     else:
         rec.do(f"dy_{t}", "mse_grad", [f"y_{t}"], Delta(sub(Styled("hat", Name("y")), t)),
-               f"dL/dy_hat at t = {t}", **info)  # fmt: skip
-        rec.do(key, f"{model.head}_back", [f"dy_{t}", f"y_{t}"], symbol,
-               f"output error at t = {t} (through the {model.head}){note}")  # fmt: skip
+               Label("dl_dy_hat_at_t_t", time=t), **info)  # fmt: skip
+        rec.do(
+            key,
+            f"{model.head}_back",
+            [f"dy_{t}", f"y_{t}"],
+            symbol,
+            Label(
+                "output_error_at_t_t_through_the_ref",
+                time=t,
+                ref=model.head,
+                notes=(note,) if note else (),
+            ),
+        )

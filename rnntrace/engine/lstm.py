@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from rnntrace.engine import gates
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Apply,
     Command,
@@ -58,7 +59,7 @@ class LstmCell(CellTracer):
                     "activation",
                     [a],
                     self.candidate(t),
-                    f"candidate cell state at t = {t}{self.words}",
+                    Label("candidate_cell_state_at_t_t", time=t, part=self.part),
                     activation="tanh",
                 )
             else:
@@ -67,29 +68,39 @@ class LstmCell(CellTracer):
                     "activation",
                     [a],
                     self.s(GATE_SYMBOLS[g], t),
-                    f"{gates.GATE_NAMES[g]}{self.words} at t = {t}",
+                    Label("gate_at_t_t", gate=g, part=self.part, time=t),
                     activation="sigmoid",
                 )
         c_sym = gates.symbol(self, c_prev)
         rec.do(k(f"fc_{t}"), "hadamard", [k(f"f_{t}"), c_prev],
                row(self.s("f", t), op("odot"), c_sym),
-               f"what the forget gate keeps at t = {t}{self.words}")  # fmt: skip
+               Label("what_the_forget_gate_keeps_at_t_t", time=t, part=self.part))  # fmt: skip
         rec.do(k(f"ic_{t}"), "hadamard", [k(f"i_{t}"), k(f"cc_{t}")],
                row(self.s("i", t), op("odot"), self.candidate(t)),
-               f"what the input gate adds at t = {t}{self.words}")  # fmt: skip
+               Label("what_the_input_gate_adds_at_t_t", time=t, part=self.part))  # fmt: skip
         token = self.token(t)
-        rec.do(k(f"c_{t}"), "add", [k(f"fc_{t}"), k(f"ic_{t}")], self.s("c", t),
-               f"cell state{self.words} after {token!r} (t = {t})")  # fmt: skip
+        rec.do(
+            k(f"c_{t}"),
+            "add",
+            [k(f"fc_{t}"), k(f"ic_{t}")],
+            self.s("c", t),
+            Label("cell_state_after_token_t_t", part=self.part, token=token, time=t),
+        )
         rec.do(
             k(f"tc_{t}"),
             "activation",
             [k(f"c_{t}")],
             Apply(Command("tanh"), self.s("c", t)),
-            f"tanh of the cell state at t = {t}{self.words}",
+            Label("tanh_of_the_cell_state_at_t_t", time=t, part=self.part),
             activation="tanh",
         )
-        rec.do(k(f"h_{t}"), "hadamard", [k(f"og_{t}"), k(f"tc_{t}")], self.s("h", t),
-               f"hidden state{self.words} after {token!r} (t = {t})")  # fmt: skip
+        rec.do(
+            k(f"h_{t}"),
+            "hadamard",
+            [k(f"og_{t}"), k(f"tc_{t}")],
+            self.s("h", t),
+            Label("hidden_state_after_token_t_t", part=self.part, token=token, time=t),
+        )
 
     def candidate(self, t: int) -> Symbol:
         """c̃_t, the candidate cell state (``\\tilde{c}^{enc}_{3}`` in a part)."""
@@ -107,10 +118,16 @@ class LstmCell(CellTracer):
                     t,
                     k(f"dh_next_{t}"),
                     Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    f"part of dh_{t} from step {nxt}",
+                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
                 )
             )
-        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
+        rec.do(
+            k(f"dh_{t}"),
+            "add",
+            parts,
+            Delta(self.s("h", t)),
+            Label("dl_dh_t", time=t, part=self.part),
+        )
         self._cell_deltas(t, prev, nxt)
         phase, rec.phase = rec.phase, "gradient"
         h_sym = gates.symbol(self, prev["h"])
@@ -131,46 +148,51 @@ class LstmCell(CellTracer):
                 0,
                 k("dh_0"),
                 Delta(self.s("h", 0)),
-                f"gradient of the initial state{self.words}",
+                Label("gradient_of_the_initial_state_twice"),
             )
         if states is None or "c" in states:
             self.rec.do(k("dc_0"), "hadamard", [k(f"dc_{first}"), k(f"f_{first}")],
                         Delta(self.s("c", 0)),
-                        f"gradient of the initial cell state{self.words}")  # fmt: skip
+                        Label("gradient_of_the_initial_cell_state", part=self.part))  # fmt: skip
             out["c"] = k("dc_0")
         return out
 
-    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: str) -> str:
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""
         parts = [gates.back_to_state(self, g, n, self.k(f"dh_{g}_{t}")) for g in GATES]
-        self.rec.do(key, "add", parts, symbol, label + self.words)
+        self.rec.do(key, "add", parts, symbol, label.of(self.part))
         return key
 
     def _cell_deltas(self, t: int, prev: dict[str, str], nxt: int | None) -> None:
         """δc_t and the four gates' deltas at step t."""
-        rec, k, w = self.rec, self.k, self.words
+        rec, k = self.rec, self.k
         rec.do(
             k(f"dog_{t}"),
             "hadamard",
             [k(f"dh_{t}"), k(f"tc_{t}")],
             Delta(self.s(GATE_SYMBOLS["o"], t)),
-            f"dL/dog_{t} (output gate){w}",
+            Label("dl_dog_t_output_gate", time=t, part=self.part),
         )
         rec.do(
             k(f"dao_{t}"),
             "sigmoid_back",
             [k(f"dog_{t}"), k(f"og_{t}")],
             Delta(self.sg("a", "o", t)),
-            f"output gate{w}: delta at t = {t}",
+            Label("output_gate_delta_at_t_t", part=self.part, time=t),
         )
-        rec.do(k(f"dtc_{t}"), "hadamard", [k(f"dh_{t}"), k(f"og_{t}")],
-               Delta(Apply(Command("tanh"), self.s("c", t))), f"dL/dtanh(c_{t}){w}")  # fmt: skip
+        rec.do(
+            k(f"dtc_{t}"),
+            "hadamard",
+            [k(f"dh_{t}"), k(f"og_{t}")],
+            Delta(Apply(Command("tanh"), self.s("c", t))),
+            Label("dl_dtanh_c_t", time=t, part=self.part),
+        )
         rec.do(
             k(f"dc_h_{t}"),
             "tanh_back",
             [k(f"dtc_{t}"), k(f"tc_{t}")],
             Delta(Scripted(Group(self.s("c", t)), sup=Name("h"))),
-            f"part of dc_{t} from h_{t}{w}",
+            Label("part_of_dc_t_from_h_t", time=t, part=self.part),
         )
         parts = [k(f"dc_h_{t}"), *self.external_c.get(t, [])]
         if nxt is not None:
@@ -179,39 +201,52 @@ class LstmCell(CellTracer):
                 "hadamard",
                 [k(f"dc_{nxt}"), k(f"f_{nxt}")],
                 Delta(Scripted(Group(self.s("c", t)), sup=upright("next"))),
-                f"part of dc_{t} carried from c_{nxt} through the forget gate{w}",
+                Label(
+                    "part_of_dc_t_carried_from_c_n_through_th", time=t, other=nxt, part=self.part
+                ),
             )
             parts.append(k(f"dc_next_{t}"))
-        rec.do(k(f"dc_{t}"), "add", parts, Delta(self.s("c", t)), f"dL/dc_{t}{w}")
+        rec.do(
+            k(f"dc_{t}"),
+            "add",
+            parts,
+            Delta(self.s("c", t)),
+            Label("dl_dc_t", time=t, part=self.part),
+        )
         rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
-               f"dL/df_{t} (forget gate){w}")  # fmt: skip
+               Label("dl_df_t_forget_gate", time=t, part=self.part))  # fmt: skip
         rec.do(
             k(f"daf_{t}"),
             "sigmoid_back",
             [k(f"df_{t}"), k(f"f_{t}")],
             Delta(self.sg("a", "f", t)),
-            f"forget gate{w}: delta at t = {t}",
+            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
         )
-        rec.do(k(f"di_{t}"), "hadamard", [k(f"dc_{t}"), k(f"cc_{t}")],
-               Delta(self.s("i", t)), f"dL/di_{t} (input gate){w}")  # fmt: skip
+        rec.do(
+            k(f"di_{t}"),
+            "hadamard",
+            [k(f"dc_{t}"), k(f"cc_{t}")],
+            Delta(self.s("i", t)),
+            Label("dl_di_t_input_gate", time=t, part=self.part),
+        )
         rec.do(
             k(f"dai_{t}"),
             "sigmoid_back",
             [k(f"di_{t}"), k(f"i_{t}")],
             Delta(self.sg("a", "i", t)),
-            f"input gate{w}: delta at t = {t}",
+            Label("input_gate_delta_at_t_t", part=self.part, time=t),
         )
         rec.do(
             k(f"dcc_{t}"),
             "hadamard",
             [k(f"dc_{t}"), k(f"i_{t}")],
             Delta(self.candidate(t)),
-            f"dL/dc~_{t} (candidate){w}",
+            Label("dl_dc_t_candidate", time=t, part=self.part),
         )
         rec.do(
             k(f"dac_{t}"),
             "tanh_back",
             [k(f"dcc_{t}"), k(f"cc_{t}")],
             Delta(self.sg("a", "c", t)),
-            f"candidate cell{w}: delta at t = {t}",
+            Label("candidate_cell_delta_at_t_t", part=self.part, time=t),
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from rnntrace.engine import gates
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Delta,
     Group,
@@ -39,40 +40,61 @@ class MguCell(CellTracer):
         return paren(Name("1"), op("-"), self.s("f", t))
 
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
-        rec, k, w = self.rec, self.k, self.words
+        rec, k = self.rec, self.k
         h_prev = prev["h"]
         h_sym = gates.symbol(self, h_prev)
         stacked = None
         if self.scenario.form == "concatenated":
             stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
         a = gates.linear(self, "f", t, x, h_prev, h_sym, stacked)
-        rec.do(k(f"f_{t}"), "activation", [a], self.s("f", t),
-               f"{gates.GATE_NAMES['f']}{w} at t = {t}", activation="sigmoid")  # fmt: skip
+        rec.do(
+            k(f"f_{t}"),
+            "activation",
+            [a],
+            self.s("f", t),
+            Label("gate_at_t_t", gate="f", part=self.part, time=t),
+            activation="sigmoid",
+        )
         rec.do(
             k(f"fh_{t}"),
             "hadamard",
             [k(f"f_{t}"), h_prev],
             row(self.s("f", t), op("odot"), h_sym),
-            f"previous state through the forget gate at t = {t}{w}",
+            Label("previous_state_through_the_forget_gate_a", time=t, part=self.part),
         )
         fh_sym = paren(self.s("f", t), op("odot"), h_sym)
         stacked = None
         if self.scenario.form == "concatenated":
             stacked = gates.concat(self, f"fhx_{t}", k(f"fh_{t}"), x, t)
         a = gates.linear(self, "h", t, x, k(f"fh_{t}"), fh_sym, stacked)
-        rec.do(k(f"n_{t}"), "activation", [a], self.cand(t), f"candidate state at t = {t}{w}",
-               activation="tanh")  # fmt: skip
+        rec.do(
+            k(f"n_{t}"),
+            "activation",
+            [a],
+            self.cand(t),
+            Label("candidate_state_at_t_t", time=t, part=self.part),
+            activation="tanh",
+        )
         rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], self.one_minus_f(t),
-               f"1 - f_{t}{w}")  # fmt: skip
+               Label("1_f_t", time=t, part=self.part))  # fmt: skip
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"omf_{t}"), h_prev],
                row(self.one_minus_f(t), op("odot"), h_sym),
-               f"what is kept of h_{t - 1} at t = {t}{w}")  # fmt: skip
-        rec.do(k(f"new_{t}"), "hadamard", [k(f"f_{t}"), k(f"n_{t}")],
-               row(self.s("f", t), op("odot"), self.cand(t)),
-               f"what is taken from the candidate at t = {t}{w}")  # fmt: skip
+               Label("what_is_kept_of_h_prev_at_t_t", time=t, part=self.part))  # fmt: skip
+        rec.do(
+            k(f"new_{t}"),
+            "hadamard",
+            [k(f"f_{t}"), k(f"n_{t}")],
+            row(self.s("f", t), op("odot"), self.cand(t)),
+            Label("what_is_taken_from_the_candidate_at_t_t", time=t, part=self.part),
+        )
         token = self.token(t)
-        rec.do(k(f"h_{t}"), "add", [k(f"keep_{t}"), k(f"new_{t}")], self.s("h", t),
-               f"hidden state{w} after {token!r} (t = {t})")  # fmt: skip
+        rec.do(
+            k(f"h_{t}"),
+            "add",
+            [k(f"keep_{t}"), k(f"new_{t}")],
+            self.s("h", t),
+            Label("hidden_state_after_token_t_t", part=self.part, token=token, time=t),
+        )
 
     def backward(
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
@@ -86,10 +108,16 @@ class MguCell(CellTracer):
                     t,
                     k(f"dh_next_{t}"),
                     Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    f"part of dh_{t} from step {nxt}",
+                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
                 )
             )
-        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
+        rec.do(
+            k(f"dh_{t}"),
+            "add",
+            parts,
+            Delta(self.s("h", t)),
+            Label("dl_dh_t", time=t, part=self.part),
+        )
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
         h_prev = prev["h"]
@@ -107,49 +135,73 @@ class MguCell(CellTracer):
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
     ) -> dict[str, str]:
         key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
-                              "gradient of the initial state")  # fmt: skip
+                              Label("gradient_of_the_initial_state"))  # fmt: skip
         return {"h": key}
 
     def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
         """δh~_t, its pre-activation's delta, δf_t (through the interpolation and through
         the candidate) and the forget gate's pre-activation's delta, at step t."""
-        rec, k, w = self.rec, self.k, self.words
+        rec, k = self.rec, self.k
         h_prev = prev["h"]
         h_sym = gates.symbol(self, h_prev)
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
-               Delta(self.cand(t)), f"dL/dh~_{t} (candidate){w}")  # fmt: skip
+               Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
         rec.do(k(f"dah_{t}"), "tanh_back", [k(f"dn_{t}"), k(f"n_{t}")],
                Delta(self.sg("a", "h", t)),
-               f"candidate state{w}: delta at t = {t}")  # fmt: skip
+               Label("candidate_state_delta_at_t_t", part=self.part, time=t))  # fmt: skip
         rec.do(
             k(f"nmh_{t}"),
             "subtract",
             [k(f"n_{t}"), h_prev],
             paren(self.cand(t), op("-"), h_sym),
-            f"what f_{t} weighs at t = {t}{w}",
+            Label("what_f_t_weighs_at_t_t", time=t, part=self.part),
         )
         rec.do(k(f"df_mix_{t}"), "hadamard", [k(f"dh_{t}"), k(f"nmh_{t}")],
                Delta(Scripted(Group(self.s("f", t)), sup=upright("mix"))),
-               f"part of df_{t} through the interpolation{w}")  # fmt: skip
-        dfh = gates.back_to_state(self, "h", t, k(f"dfh_{t}"), k(f"dah_{t}"),
-                                  f"dL/d(f_{t} * h_{t - 1}) through the candidate{w}")  # fmt: skip
+               Label("part_of_df_t_through_the_interpolation", time=t, part=self.part))  # fmt: skip
+        dfh = gates.back_to_state(
+            self,
+            "h",
+            t,
+            k(f"dfh_{t}"),
+            k(f"dah_{t}"),
+            Label("dl_d_f_t_h_prev_through_the_candidate", time=t, part=self.part),
+        )
         rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_prev],
                Delta(Scripted(Group(self.s("f", t)), sup=Styled("tilde", Name("h")))),
-               f"part of df_{t} through the candidate{w}")  # fmt: skip
-        rec.do(k(f"df_{t}"), "add", [k(f"df_mix_{t}"), k(f"df_cand_{t}")],
-               Delta(self.s("f", t)), f"dL/df_{t} (forget gate){w}")  # fmt: skip
-        rec.do(k(f"daf_{t}"), "sigmoid_back", [k(f"df_{t}"), k(f"f_{t}")],
-               Delta(self.sg("a", "f", t)), f"forget gate{w}: delta at t = {t}")  # fmt: skip
+               Label("part_of_df_t_through_the_candidate", time=t, part=self.part))  # fmt: skip
+        rec.do(
+            k(f"df_{t}"),
+            "add",
+            [k(f"df_mix_{t}"), k(f"df_cand_{t}")],
+            Delta(self.s("f", t)),
+            Label("dl_df_t_forget_gate", time=t, part=self.part),
+        )
+        rec.do(
+            k(f"daf_{t}"),
+            "sigmoid_back",
+            [k(f"df_{t}"), k(f"f_{t}")],
+            Delta(self.sg("a", "f", t)),
+            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
+        )
 
-    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: str) -> str:
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through step n: the kept part, the forget gate and the candidate."""
-        rec, k, w = self.rec, self.k, self.words
-        rec.do(k(f"dh_keep_{t}"), "hadamard", [k(f"dh_{n}"), k(f"omf_{n}")],
-               Delta(Scripted(Group(self.s("h", t)), sup=upright("keep"))),
-               f"part of dh_{t} kept through the forget gate at step {n}{w}")  # fmt: skip
+        rec, k = self.rec, self.k
+        rec.do(
+            k(f"dh_keep_{t}"),
+            "hadamard",
+            [k(f"dh_{n}"), k(f"omf_{n}")],
+            Delta(Scripted(Group(self.s("h", t)), sup=upright("keep"))),
+            Label("part_of_dh_t_kept_through_the_forget_gat", time=t, other=n, part=self.part),
+        )
         dh_f = gates.back_to_state(self, "f", n, k(f"dh_f_{t}"))
-        rec.do(k(f"dh_h_{t}"), "hadamard", [k(f"dfh_{n}"), k(f"f_{n}")],
-               Delta(Scripted(Group(self.s("h", t)), sup=Styled("tilde", Name("h")))),
-               f"part of dh_{t} through the candidate at step {n}{w}")  # fmt: skip
-        rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label + w)
+        rec.do(
+            k(f"dh_h_{t}"),
+            "hadamard",
+            [k(f"dfh_{n}"), k(f"f_{n}")],
+            Delta(Scripted(Group(self.s("h", t)), sup=Styled("tilde", Name("h")))),
+            Label("part_of_dh_t_through_the_candidate_at_st", time=t, other=n, part=self.part),
+        )
+        rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label.of(self.part))
         return key

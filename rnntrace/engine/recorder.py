@@ -10,6 +10,7 @@ import numpy as np
 from rnntrace.engine.ops import evaluate
 from rnntrace.errors import NumericError
 from rnntrace.numbers import round_array
+from rnntrace.symbol.label import Label, label_text
 from rnntrace.symbol.tree import Symbol
 from rnntrace.trace import Step, Trace
 
@@ -30,10 +31,10 @@ class Recorder:
         self.time: int | None = None
         self.notes: dict[str, str] = {}  # key -> a note that every step computed from it carries
 
-    def note(self, name: str, text: str) -> None:
+    def note(self, name: str, note: str) -> None:
         """Mark this sequence's step ``name`` (recorded, or to be recorded): it and every step
-        computed from it (sums, gradients, updates) end their labels with ``text``."""
-        self.notes[self.key(name)] = text
+        computed from it (sums, gradients, updates) end their labels with the note ``note``."""
+        self.notes[self.key(name)] = note
 
     def key(self, name: str) -> str:
         """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
@@ -45,7 +46,7 @@ class Recorder:
         value: np.ndarray,
         *,
         symbol: Symbol,
-        label: str,
+        label: Label,
         time: int | None = None,
         op: str = "given",
         phase: str = "given",
@@ -81,7 +82,7 @@ class Recorder:
         operands: Sequence[str],
         *,
         symbol: Symbol,
-        label: str,
+        label: Label,
         phase: str,
         time: int | None = None,
         info: Mapping[str, Any] | None = None,
@@ -94,7 +95,7 @@ class Recorder:
         )
         if inherited:
             self.notes[key] = inherited
-            label += "" if label.endswith(inherited) else inherited
+            label = label.with_note(inherited)
         args = [self.trace.value(k) for k in operands]
         with np.errstate(all="ignore"):  # a NaN or inf is reported below, with the step's key
             value = evaluate(op, args, info, self.term_decimals)
@@ -120,11 +121,11 @@ class Recorder:
         return carried
 
     def _not_finite(
-        self, key: str, label: str, op: str, operands: Sequence[str], args: list[np.ndarray],
+        self, key: str, label: Label, op: str, operands: Sequence[str], args: list[np.ndarray],
         info: Mapping[str, Any],
     ) -> str:  # fmt: skip
         """What went wrong in a step whose value is not finite, and where."""
-        where = f"step {key} ({label})"
+        where = f"step {key} ({label_text(label)})"
         if op in ("bce", "ce") and not info.get("from_logits"):
             y_hat = args[0] if op == "bce" else args[0][info["index"]]
             bad = [float(v) for v in np.atleast_1d(y_hat) if v <= 0.0 or v >= 1.0]
@@ -149,7 +150,7 @@ class Recorder:
         op: str,
         operands: Sequence[str],
         symbol: Symbol,
-        label: str,
+        label: Label,
         **info: Any,
     ) -> np.ndarray:
         """``op`` of this sequence at the current phase and time: short keys, prefixed here."""

@@ -8,6 +8,7 @@ z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)
 from __future__ import annotations
 
 from rnntrace.engine.cell import CellTracer
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Apply, Delta, Group, Name, Primed, Transposed, row
 
 
@@ -21,19 +22,19 @@ class RnnCell(CellTracer):
         h_sym = self.rec.trace[rec.ref(h_prev)].symbol
         w = self.input_matrix(t)
         rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], row(self.ps(w), x_sym),
-               f"input term {w} x_{t}{self.words}")  # fmt: skip
+               Label("input_term_ref_x_t", ref=w, time=t, part=self.part))  # fmt: skip
         rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], row(self.ps("W_hh"), h_sym),
-               f"recurrent term W_hh h_{t - 1}{self.words}")  # fmt: skip
+               Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
         bias = [self.p("b_h")] if self.given("b_h") else []
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
-               f"pre-activation at t = {t}{self.words}")  # fmt: skip
+               Label("pre_activation_at_t_t", time=t, part=self.part))  # fmt: skip
         token = self.token(t)
         rec.do(
             k(f"h_{t}"),
             "activation",
             [k(f"z_{t}")],
             self.s("h", t),
-            f"hidden state{self.words} after {token!r} (t = {t})",
+            Label("hidden_state_after_token_t_t", part=self.part, token=token, time=t),
             activation=act,
         )
 
@@ -43,22 +44,33 @@ class RnnCell(CellTracer):
         rec, k, act = self.rec, self.k, self.scenario.model.activation
         parts = list(external)
         if nxt is not None:
-            rec.do(k(f"dh_next_{t}"), "matvec", [self.p("W_hh"), k(f"dz_{nxt}")],
-                   row(Transposed(self.ps("W_hh")), Delta(self.s("z", nxt))),
-                   f"part of dh_{t}{self.words} from step {nxt}", transpose=True)  # fmt: skip
+            rec.do(
+                k(f"dh_next_{t}"),
+                "matvec",
+                [self.p("W_hh"), k(f"dz_{nxt}")],
+                row(Transposed(self.ps("W_hh")), Delta(self.s("z", nxt))),
+                Label("part_of_dh_t_from_step_n_2", time=t, part=self.part, other=nxt),
+                transpose=True,
+            )
             parts.append(k(f"dh_next_{t}"))
-        rec.do(k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)), f"dL/dh_{t}{self.words}")
+        rec.do(
+            k(f"dh_{t}"),
+            "add",
+            parts,
+            Delta(self.s("h", t)),
+            Label("dl_dh_t", time=t, part=self.part),
+        )
         arg = k(f"z_{t}") if act == "relu" else k(f"h_{t}")
         rec.do(
             k(f"dhdz_{t}"),
             "activation_derivative",
             [arg],
             Apply(Primed(Name("f")), self.s("z", t)),
-            f"{act} derivative at t = {t}{self.words}",
+            Label("ref_derivative_at_t_t", ref=act, time=t, part=self.part),
             activation=act,
         )
         rec.do(k(f"dz_{t}"), "hadamard", [k(f"dh_{t}"), k(f"dhdz_{t}")],
-               Delta(self.s("z", t)), f"dL/dz_{t}{self.words}")  # fmt: skip
+               Delta(self.s("z", t)), Label("dl_dz_t", time=t, part=self.part))  # fmt: skip
         phase = rec.phase
         rec.phase = "gradient"
         x_sym = rec.trace[rec.ref(x)].symbol
@@ -71,7 +83,7 @@ class RnnCell(CellTracer):
             "outer",
             [k(f"dz_{t}"), x],
             row(dz, Transposed(Group(x_sym))),
-            f"contribution of t = {t} to dL/d{w}{self.words}",
+            Label("contribution_of_t_t_to_dl_dref", time=t, ref=w, part=self.part),
             param=self.p(w),
         )
         rec.do(
@@ -79,17 +91,22 @@ class RnnCell(CellTracer):
             "outer",
             [k(f"dz_{t}"), prev["h"]],
             row(dz, Transposed(Group(h_sym))),
-            f"contribution of t = {t} to dL/dW_hh{self.words}",
+            Label("contribution_of_t_t_to_dl_dw_hh", time=t, part=self.part),
             param=self.p("W_hh"),
         )
         self.contribute(w, t, key)
         self.contribute("W_hh", t, k(f"dW_hh_{t}"))
         self.contribute("b_h", t, k(f"dz_{t}"))
         token = self.token(t)
-        rec.do(k(f"dx_{t}"), "matvec", [self.p(w), k(f"dz_{t}")],
-               row(Transposed(self.ps(w)), dz),
-               f"gradient of the input vector{self.words} of {token!r} (t = {t})",
-               transpose=True, token=token)  # fmt: skip
+        rec.do(
+            k(f"dx_{t}"),
+            "matvec",
+            [self.p(w), k(f"dz_{t}")],
+            row(Transposed(self.ps(w)), dz),
+            Label("gradient_of_the_input_vector_of_token_t", part=self.part, token=token, time=t),
+            transpose=True,
+            token=token,
+        )
         rec.phase = phase
         return k(f"dx_{t}")
 
@@ -101,7 +118,12 @@ class RnnCell(CellTracer):
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
     ) -> dict[str, str]:
         key = self.k("dh_0")
-        self.rec.do(key, "matvec", [self.p("W_hh"), self.k(f"dz_{first}")],
-                    row(Transposed(self.ps("W_hh")), Delta(self.s("z", first))),
-                    f"gradient of the initial state{self.words}", transpose=True)  # fmt: skip
+        self.rec.do(
+            key,
+            "matvec",
+            [self.p("W_hh"), self.k(f"dz_{first}")],
+            row(Transposed(self.ps("W_hh")), Delta(self.s("z", first))),
+            Label("gradient_of_the_initial_state", part=self.part),
+            transpose=True,
+        )
         return {"h": key}

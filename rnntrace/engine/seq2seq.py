@@ -28,6 +28,7 @@ from rnntrace.engine.topology import (
     states_at,
 )  # fmt: skip
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Apply,
     Command,
@@ -97,7 +98,7 @@ class Seq2Seq:
             "concat",
             [y, context],
             Delimited("bracket", Row((sub("y", t - 1), sub("c", t)), ", ")),
-            f"decoder input at t = {t}: previous output and context",
+            Label("decoder_input_at_t_t_previous_output_and", time=t),
         )
         self.inputs.append(f"dec.u_{t}")
         return f"dec.u_{t}"
@@ -110,7 +111,7 @@ class Seq2Seq:
         for s, h in enumerate(self.enc_states, start=1):
             rec.do(f"att.k_{s}", "matvec", [f"att.{name}", h],
                    row(self.sym["att." + name], self.enc.s("h", s)),
-                   f"attention key of encoder state {s}")  # fmt: skip
+                   Label("attention_key_of_encoder_state_n", other=s))  # fmt: skip
 
     def _context(self, t: int) -> str:
         """Scores, weights and the context c_t, for the query h^dec_{t-1}."""
@@ -120,32 +121,32 @@ class Seq2Seq:
         keys = self._score_inputs()
         if self.kind == "additive":
             rec.do(f"att.w_{t}", "matvec", ["att.W_a", query], row(sym["att.W_a"], q_sym),
-                   f"attention: the query's term at t = {t}")  # fmt: skip
+                   Label("attention_the_query_s_term_at_t_t", time=t))  # fmt: skip
             for s in range(1, self.S + 1):
                 rec.do(
                     f"att.p_{t}_{s}",
                     "add",
                     [f"att.w_{t}", f"att.k_{s}"],
                     row(sym["att.W_a"], q_sym, op("+"), sym["att.U_a"], self.enc.s("h", s)),
-                    f"attention: pre-activation for encoder state {s} at t = {t}",
+                    Label("attention_pre_activation_for_encoder_sta", other=s, time=t),
                 )
                 rec.do(
                     f"att.a_{t}_{s}",
                     "activation",
                     [f"att.p_{t}_{s}"],
                     Apply(Command("tanh"), sub("p", indices(t, str(s)))),
-                    f"attention: tanh for state {s} at t = {t}",
+                    Label("attention_tanh_for_state_n_at_t_t", other=s, time=t),
                     activation="tanh",
                 )
             rec.do(f"att.e_{t}", "dots", ["att.v_a", *[f"att.a_{t}_{s}" for s in
                                                         range(1, self.S + 1)]],
-                   sub("e", t), f"attention scores v_a · tanh(...) at t = {t}")  # fmt: skip
+                   sub("e", t), Label("attention_scores_v_a_tanh_at_t_t", time=t))  # fmt: skip
         else:
             rec.do(f"att.e_{t}", "dots", [query, *keys], sub("e", t),
-                   f"attention scores of the query h^dec_{t - 1} at t = {t}")  # fmt: skip
-        alpha = attention.softmax_weights(rec, f"att.e_{t}", t, "att.", " (encoder-decoder)")
+                   Label("attention_scores_of_the_query_h_dec_prev", time=t))  # fmt: skip
+        alpha = attention.softmax_weights(rec, f"att.e_{t}", t, "att.", "encoder_decoder")
         rec.do(f"att.c_{t}", "weighted_sum", [alpha, *self.enc_states], sub("c", t),
-               f"context at t = {t}: sum of alpha_s h^enc_s")  # fmt: skip
+               Label("context_at_t_t_sum_of_alpha_s_h_enc_s", time=t))  # fmt: skip
         return f"att.c_{t}"
 
     def _score_inputs(self) -> list[str]:
@@ -195,13 +196,13 @@ class Seq2Seq:
             "slice",
             [d_input],
             Delta(sub("y", t - 1)),
-            f"part of the decoder's input gradient for y_{t - 1}",
+            Label("part_of_the_decoder_s_input_gradient_for", time=t),
             start=0,
             stop=self.K,
         )
         width = rec.trace.value(rec.key(d_input)).size
         rec.do(f"att.dc_{t}", "slice", [d_input], Delta(sub("c", t)),
-               f"part of the decoder's input gradient for the context c_{t}",
+               Label("part_of_the_decoder_s_input_gradient_for_2", time=t),
                start=self.K, stop=width)  # fmt: skip
         for s in range(1, self.S + 1):
             rec.do(
@@ -209,7 +210,12 @@ class Seq2Seq:
                 "scale",
                 [f"att.alpha_{t}", f"att.dc_{t}"],
                 row(sub("alpha", indices(t, str(s))), Delta(sub("c", t))),
-                f"part of dh^enc_{s} through the context at t = {t}{note}",
+                Label(
+                    "part_of_dh_enc_n_through_the_context_at",
+                    other=s,
+                    time=t,
+                    notes=(note,) if note else (),
+                ),
                 index=s - 1,
             )
             self.enc_ext.setdefault(s, []).append(f"att.dh_ctx_{t}_{s}")
@@ -229,10 +235,10 @@ class Seq2Seq:
             "dots",
             [f"att.dc_{t}", *self.enc_states],
             Delta(sub("alpha", t)),
-            f"dL/dalpha at t = {t}: h^enc_s · dc_{t}",
+            Label("dl_dalpha_at_t_t_h_enc_s_dc_t", time=t),
         )
         rec.do(f"att.de_{t}", "softmax_back", [f"att.dalpha_{t}", f"att.alpha_{t}"],
-               Delta(sub("e", t)), f"dL/de at t = {t}, through the softmax")  # fmt: skip
+               Delta(sub("e", t)), Label("dl_de_at_t_t_through_the_softmax", time=t))  # fmt: skip
         query = self._dec_prev(t)["h"]
         to_query = (self.dec_ext.setdefault(t - 1, []) if t > 1
                     else self.enc_ext.setdefault(self.S, []))  # fmt: skip
@@ -241,12 +247,17 @@ class Seq2Seq:
             return
         keys = self._score_inputs()
         rec.do(f"att.dq_{t}", "weighted_sum", [f"att.de_{t}", *keys], Delta(sub("q", t)),
-               f"part of dh^dec_{t - 1} as the attention query at t = {t}")  # fmt: skip
+               Label("part_of_dh_dec_prev_as_the_attention_que", time=t))  # fmt: skip
         to_query.append(f"att.dq_{t}")
         for s in range(1, self.S + 1):
-            rec.do(f"att.dk_{t}_{s}", "scale", [f"att.de_{t}", query],
-                   row(Delta(sub("e", indices(t, str(s)))), sub("q", t)),
-                   f"attention: gradient of key {s} at t = {t}", index=s - 1)  # fmt: skip
+            rec.do(
+                f"att.dk_{t}_{s}",
+                "scale",
+                [f"att.de_{t}", query],
+                row(Delta(sub("e", indices(t, str(s)))), sub("q", t)),
+                Label("attention_gradient_of_key_n_at_t_t", other=s, time=t),
+                index=s - 1,
+            )
             if self.kind == "dot":
                 self.enc_ext.setdefault(s, []).append(f"att.dk_{t}_{s}")
             else:
@@ -261,7 +272,7 @@ class Seq2Seq:
             "outer",
             [delta, h],
             row(Delta(sub("k", indices(t, str(s)))), Transposed(Group(self.enc.s("h", s)))),
-            f"contribution of t = {t}, state {s} to dL/d{name}",
+            Label("contribution_of_t_t_state_n_to_dl_dref", time=t, other=s, ref=name),
             param=f"att.{name}",
         )
         self.extra.setdefault(f"att.{name}", []).append(f"att.d{name}_{t}_{s}")
@@ -270,7 +281,7 @@ class Seq2Seq:
             "matvec",
             [f"att.{name}", delta],
             row(Transposed(self.sym["att." + name]), Delta(sub("k", indices(t, str(s))))),
-            f"part of dh^enc_{s} through the attention key at t = {t}",
+            Label("part_of_dh_enc_n_through_the_attention_k", other=s, time=t),
             transpose=True,
         )
         self.enc_ext.setdefault(s, []).append(f"att.dhk_{t}_{s}")

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import (
     Command,
     Delta,
@@ -48,7 +49,7 @@ def additive_backward(m: Attending, t: int, query: str, to_query: list[str]) -> 
                Delta(sub("e", indices(t, "s"))),
                sub("a", indices(t, "s")),
            ),
-           f"contribution of t = {t} to dL/dv_a", param="att.v_a")  # fmt: skip
+           Label("contribution_of_t_t_to_dl_dv_a", time=t), param="att.v_a")  # fmt: skip
     m.extra.setdefault("att.v_a", []).append(f"att.dv_a_{t}")
     rec.at("backward", t)
     for s in range(1, S + 1):
@@ -60,7 +61,7 @@ def additive_backward(m: Attending, t: int, query: str, to_query: list[str]) -> 
                 Delta(sub("e", indices(t, str(s)))),
                 Scripted(Name("v"), sub=Name("a"), sub_braced=False),
             ),
-            f"attention: dL/da for state {s} at t = {t}",
+            Label("attention_dl_da_for_state_n_at_t_t", other=s, time=t),
             index=s - 1,
         )
         rec.do(
@@ -68,15 +69,15 @@ def additive_backward(m: Attending, t: int, query: str, to_query: list[str]) -> 
             "tanh_back",
             [f"att.da_{t}_{s}", f"att.a_{t}_{s}"],
             Delta(sub("p", indices(t, str(s)))),
-            f"attention: dL/dp for state {s} at t = {t}",
+            Label("attention_dl_dp_for_state_n_at_t_t", other=s, time=t),
         )
         m.through_matrix(t, s, "U_a", f"att.dp_{t}_{s}", m.enc_states[s - 1])
     rec.do(f"att.dw_{t}", "add", [f"att.dp_{t}_{s}" for s in range(1, S + 1)],
-           Delta(sub("w", t)), f"attention: dL/d(W_a q) at t = {t}")  # fmt: skip
+           Delta(sub("w", t)), Label("attention_dl_d_w_a_q_at_t_t", time=t))  # fmt: skip
     rec.at("gradient", t)
     rec.do(f"att.dW_a_{t}", "outer", [f"att.dw_{t}", query],
            row(Delta(sub("w", t)), Transposed(Group(rec.trace[rec.ref(query)].symbol))),
-           f"contribution of t = {t} to dL/dW_a", param="att.W_a")  # fmt: skip
+           Label("contribution_of_t_t_to_dl_dw_a", time=t), param="att.W_a")  # fmt: skip
     m.extra.setdefault("att.W_a", []).append(f"att.dW_a_{t}")
     rec.at("backward", t)
     rec.do(
@@ -84,7 +85,7 @@ def additive_backward(m: Attending, t: int, query: str, to_query: list[str]) -> 
         "matvec",
         ["att.W_a", f"att.dw_{t}"],
         row(Transposed(sym["att.W_a"]), Delta(sub("w", t))),
-        f"part of dh^dec_{t - 1} as the attention query at t = {t}",
+        Label("part_of_dh_dec_prev_as_the_attention_que", time=t),
         transpose=True,
     )
     to_query.append(f"att.dq_{t}")

@@ -19,6 +19,7 @@ from rnntrace.engine.cell import CellTracer
 from rnntrace.engine.recorder import Recorder
 from rnntrace.engine.symbols import Symbols
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Delta, Name, Symbol, sub, upright
 
 
@@ -33,12 +34,12 @@ Contributions = dict[str, list[str]]
 
 def record_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int,
                  key: str = "x", value: np.ndarray | None = None,
-                 label: str = "") -> str:  # fmt: skip
+                 label: Label | None = None) -> str:  # fmt: skip
     """x_t, the input vector of token t; returns its key."""
     token = seq.tokens[t - 1] if t <= len(seq.tokens) else ""
     rec.given(rec.key(f"{key}_{t}"), seq.inputs[t - 1] if value is None else value,
               symbol=sub(key, t), time=t, op="input", phase="forward",
-              label=label or f"input vector of {token!r} (t = {t})",
+              label=label or Label("input_vector_of_token_t_t", token=token, time=t),
               info={"token": token, "source": scenario.input_kind})  # fmt: skip
     return f"{key}_{t}"
 
@@ -82,7 +83,7 @@ def _recorded(rec: Recorder) -> set[str]:
             if step.key.startswith(rec.prefix)}  # fmt: skip
 
 
-def accumulate(rec: Recorder, key: str, parts: list[str], symbol: Symbol, label: str) -> str:
+def accumulate(rec: Recorder, key: str, parts: list[str], symbol: Symbol, label: Label) -> str:
     """One key for the sum of ``parts``: the part itself when there is only one."""
     if len(parts) == 1:
         return parts[0]
@@ -111,9 +112,16 @@ def link(rec: Recorder, cell: CellTracer, t: int, nxt: int | None,
     if nxt is None or k is None or position % k:
         return nxt, []
     size = rec.trace.value(rec.ref(cell.k(f"h_{t}"))).size
-    rec.do(cell.k(f"cut_{t}"), "cut", [], sub(Name("0"), upright("cut")),
-           f"truncated BPTT (k = {k}): nothing flows back from step {nxt} to step {t}"
-           f"{cell.words}", size=size)  # fmt: skip
+    rec.do(
+        cell.k(f"cut_{t}"),
+        "cut",
+        [],
+        sub(Name("0"), upright("cut")),
+        Label(
+            "truncated_bptt_k_ref_nothing_flows_back", ref=str(k), other=nxt, time=t, part=cell.part
+        ),
+        size=size,
+    )
     return None, [cell.k(f"cut_{t}")]
 
 
@@ -163,7 +171,7 @@ def _residual(rec: Recorder, cell: CellTracer, t: int, below: str) -> str:
         "add",
         [cell.k(f"h_{t}"), below],
         cell.s("r", t),
-        f"output of the layer{cell.words} with its residual connection at t = {t}",
+        Label("output_of_the_layer_with_its_residual_co", part=cell.part, time=t),
     )
     return cell.k(f"res_{t}")
 
@@ -187,7 +195,7 @@ def _layer_backward(
                 cell.k(f"dres_{t}"),
                 external,
                 Delta(cell.s("r", t)),
-                f"gradient of the residual output at t = {t}{cell.words}",
+                Label("gradient_of_the_residual_output_at_t_t", time=t, part=cell.part),
             )
         ]
         incoming.setdefault((level - 1, t), []).extend(external)

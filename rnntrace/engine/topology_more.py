@@ -29,6 +29,7 @@ from rnntrace.engine.topology import (
     states_at,
 )  # fmt: skip
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Delimited, Delta, Group, Name, Row, Scripted, sub
 
 
@@ -79,7 +80,7 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
             "concat",
             [fw.k(f"h_{t}"), bw.k(f"h_{back}")],
             Delimited("bracket", Row((fw.s("h", t), bw.s("h", back)), ", ")),
-            f"both directions' states at t = {t}",
+            Label("both_directions_states_at_t_t", time=t),
         )
         sources[t] = (f"hcat_{t}", back)
         heads.output(rec, scenario, seq, t, sym, f"hcat_{t}")
@@ -94,9 +95,17 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
             width = rec.trace.value(rec.key(source)).size
             for cell, (start, stop), at in ((fw, (0, H_fw), t), (bw, (H_fw, width), back)):
                 symbol = Delta(Scripted(Group(cell.s("h", at)), sup=Name("o")))
-                rec.do(cell.k(f"dh_out_{t}"), "slice", [key], symbol,
-                       f"part of dh_{at}{cell.words} from the output at t = {t}",
-                       start=start, stop=stop)  # fmt: skip
+                rec.do(
+                    cell.k(f"dh_out_{t}"),
+                    "slice",
+                    [key],
+                    symbol,
+                    Label(
+                        "part_of_dh_ref_from_the_output_at_t_t", ref=str(at), part=cell.part, time=t
+                    ),
+                    start=start,
+                    stop=stop,
+                )
                 ext.setdefault((cell.part, at), []).append(cell.k(f"dh_out_{t}"))
     for t in range(T, 0, -1):
         rec.at("backward", t)
@@ -114,7 +123,7 @@ def bidirectional(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols
             "add",
             [fw.k(f"dx_{t}"), bw.k(f"dx_{t}")],
             Delta(sub("x", t)),
-            f"gradient of the input vector of {seq.tokens[t - 1]!r} (t = {t})",
+            Label("gradient_of_the_input_vector_of_token_t_2", token=seq.tokens[t - 1], time=t),
         )
     extra = initial_state_gradients([fw], 1)
     extra.update(initial_state_gradients([bw], T))

@@ -25,6 +25,7 @@ from rnntrace.engine import trace_scenario
 from rnntrace.engine.compiled import step_function
 from rnntrace.engine.topology import cell_class
 from rnntrace.scenario.model import Scenario, Sequence
+from rnntrace.symbol.label import Label
 from rnntrace.symbol.tree import Symbol, retimed, shifted
 from rnntrace.trace import SequenceInfo, Step, Trace
 
@@ -191,11 +192,11 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             key, symbol, _ = form.at(t)
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
-                     args[at], "", info, form.step.part))  # fmt: skip
+                     args[at], Label("none"), info, form.step.part))  # fmt: skip
         for form, value in zip(computed, function(*args)):
             key, symbol, operands = form.at(t)
             step = form.step
             add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
-                     "", step.info, step.part))  # fmt: skip
+                     Label("none"), step.info, step.part))  # fmt: skip
             if step.key in feeds:
                 args[feeds[step.key]] = value

@@ -13,6 +13,7 @@ import numpy as np
 
 from rnntrace.render.select import Selection
 from rnntrace.symbol import latex
+from rnntrace.symbol.label import label_text
 from rnntrace.symbol.latex import latex_sentence
 from rnntrace.trace import Step, Trace
 
@@ -54,7 +55,7 @@ def step_record(step: Step, rounded: bool, arrays: str = "auto") -> dict[str, An
     record: dict[str, Any] = {
         "key": step.key,
         "symbol": latex(step.symbol),
-        "label": step.label,
+        "label": label_text(step),
         "sequence": step.sequence,
         "time": step.time,
         "phase": step.phase,

@@ -10,6 +10,7 @@ import numpy as np
 from rnntrace.render import numfmt
 from rnntrace.render.latex_base import LatexBase, is_number, plus_terms
 from rnntrace.render.prose import Item, Math, Word, sentence
+from rnntrace.symbol.label import label_text
 from rnntrace.trace import Step
 
 _TOGETHER = {
@@ -201,8 +202,8 @@ class LossPrinter(LatexBase):
 
     def _print_zeros(self, step: Step) -> Iterator[Item]:
         yield self.equation(self.sym(step), [self.shown(step)])
-        yield sentence(f"({step.label})", note=True)
+        yield sentence(f"({label_text(step)})", note=True)
 
     def _print_cut(self, step: Step) -> Iterator[Item]:
         yield self.equation(self.sym(step), [self.shown(step)])
-        yield sentence(f"({step.label})", note=True)
+        yield sentence(f"({label_text(step)})", note=True)

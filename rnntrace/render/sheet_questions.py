@@ -145,20 +145,7 @@ class SheetQuestions:
         yield "\\medskip\n"
 
     def _ancestors(self, step: Step, shown: set[str]) -> list[Step]:
-        """The computed steps ``step`` comes from (itself too) not in ``shown``; adds them."""
-        found: set[str] = set()
-        stack = [step.key]
-        while stack:
-            key = stack.pop()
-            if key in found or key in shown:
-                continue
-            current = self.trace[key]
-            if current.op == "given":
-                continue
-            found.add(key)
-            stack.extend(current.operands)
-        shown.update(found)
-        return [s for s in self.trace if s.key in found]
+        return worked_steps(self.trace, step, shown)
 
     def _context(self, step: Step) -> Prose | None:
         """'Sequence 2, time step 3 (word):' over the worked steps of that time step."""
@@ -169,3 +156,21 @@ class SheetQuestions:
             token = token_at(self.trace, step)
             parts += [" (", Word(token), ")"] if token is not None else []
         return sentence(*parts, ":", note=True) if parts else None
+
+
+def worked_steps(trace: Trace, step: Step, shown: set[str]) -> list[Step]:
+    """The computed steps ``step`` comes from (itself too) not in ``shown``, in trace order:
+    what a key works out under a question; adds them to ``shown``."""
+    found: set[str] = set()
+    stack = [step.key]
+    while stack:
+        key = stack.pop()
+        if key in found or key in shown:
+            continue
+        current = trace[key]
+        if current.op == "given":
+            continue
+        found.add(key)
+        stack.extend(current.operands)
+    shown.update(found)
+    return [s for s in trace if s.key in found]

@@ -11,6 +11,7 @@ from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.prose import Math, Prose, Word, sentence, token_at, token_words
 from rnntrace.symbol import latex
+from rnntrace.symbol.label import label_text
 from rnntrace.trace import Step, Trace
 
 # What the quantity with a key stem (the key without its time step) is, in every cell (and
@@ -57,7 +58,7 @@ def describe(trace: Trace, step: Step) -> Prose:
     elif name in _WORDS or name in cells.get(meta.cell).step_words:
         parts = [_WORDS.get(name) or cells.get(meta.cell).step_words[name]]
     else:
-        label = step.label
+        label = label_text(step)
         return sentence(label[:1].upper() + label[1:] + ".")
     token = token_at(trace, step)
     if step.time is not None:

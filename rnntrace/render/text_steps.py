@@ -12,6 +12,7 @@ from rnntrace.render import numfmt
 from rnntrace.render.explain import is_zero, matvec_rows
 from rnntrace.render.text_base import LINE_WIDTH, TextBase
 from rnntrace.symbol import text
+from rnntrace.symbol.label import label_text
 from rnntrace.trace import Step
 
 
@@ -348,11 +349,11 @@ class StepPrinter(TextBase):
             if step.value.ndim == 2
             else (self.result(step))
         )
-        yield Text(f"   ({step.label})", style="dim")
+        yield Text(f"   ({label_text(step)})", style="dim")
 
     def _print_cut(self, step: Step) -> Iterator[Renderable]:
         yield from self.result(step)
-        yield Text(f"   ({step.label})", style="dim")
+        yield Text(f"   ({label_text(step)})", style="dim")
 
     def _print_global_norm(self, step: Step) -> Iterator[Renderable]:
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)

@@ -158,8 +158,10 @@ def _scripted(tokens: list[str], i: int) -> tuple[Symbol, int]:
             else:
                 base = replace(base, sup=script, sup_braced=braced, sup_first=False)
         else:
-            kind = {"_": ("sub", "sub_braced"), "^": ("sup", "sup_braced")}[mark]
-            base = Scripted(base, **{kind[0]: script, kind[1]: braced})
+            if mark == "_":
+                base = Scripted(base, sub=script, sub_braced=braced)
+            else:
+                base = Scripted(base, sup=script, sup_braced=braced)
     return base, i
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace.symbol.label import label_text
 from rnntrace.verify.answers import Unknown
 from rnntrace.verify.batch import FileResult, scores
 from rnntrace.verify.grade import CORRECT, CREDIT, ENTRY_NAMES, WRONG, Grade, ItemGrade
@@ -62,7 +63,7 @@ def item_data(item: ItemGrade, carried_credit: str) -> dict[str, Any]:
     """One quantity's verdict as plain data."""
     return {
         "key": item.key,
-        "label": item.step.label,
+        "label": label_text(item.step),
         "shape": list(item.step.shape),
         "verdict": item.verdict,
         "summary": verdict_text(item),
@@ -114,7 +115,7 @@ def gradescope_result(
     items = [item_data(item, carried_credit) for item in grade.items]
     tests = [
         {
-            "name": f"{item.key}: {item.step.label}",
+            "name": f"{item.key}: {label_text(item.step)}",
             "score": grade.points_of(item, CREDIT[carried_credit]),
             "max_score": grade.points.get(item.key, 1.0),
             "status": "passed" if data["score"] == 1 else "failed",

@@ -37,7 +37,7 @@ from rnntrace.errors import NumericError, RnntraceError
 from rnntrace.scenario.model import NumberPolicy, Scenario
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answer_files import read_answers
-from rnntrace.verify.answers import Answer, AnswerSheet
+from rnntrace.verify.answers import Answer, AnswerSheet, parse_answers
 from rnntrace.verify.ecf import Copyable, OwnChain, copyable, trivial
 from rnntrace.verify.grade import (
     CARRIED,
@@ -163,6 +163,10 @@ class Grader:
     def read(self, path: str | Path) -> AnswerSheet:
         """Read an answers file for this scenario (raises ScenarioError)."""
         return read_answers(path, self._names, self._order)
+
+    def parse(self, text: str, file: str = "<answers>") -> AnswerSheet:
+        """Read answers given as YAML text; ``file`` names it in messages."""
+        return parse_answers(text, file, self._names, self._order)
 
     # -- grading ----------------------------------------------------------------------------
     def grade(self, sheet: AnswerSheet) -> Grade:

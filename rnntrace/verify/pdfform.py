@@ -18,7 +18,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
@@ -34,7 +34,6 @@ from rnntrace.verify.answers import (
     Answer,
     AnswerSheet,
     Unknown,
-    canonical,
     plain_numbers,
     read_number,
     student_name,
@@ -42,18 +41,28 @@ from rnntrace.verify.answers import (
 )
 
 MAX_FIELDS = MAX_FILE_ENTRIES  # fields in one form
-MAX_DEPTH = 32  # levels of the field tree
 MAX_VALUE_CHARS = 10_000  # a field's text; longer is cut (it is unreadable anyway)
 _FIELD = re.compile(r"([A-Za-z0-9_:]+)((?:/[1-9][0-9]{0,3}){0,2})")  # key, then /i or /i/j
 INSTALL = "reading PDF answers needs pikepdf: pip install 'rnntrace[pdf]'"
 
 
-class Field(NamedTuple):
-    """A text field of the form: its full name, its value (None when empty) and page."""
+class Plain(NamedTuple):
+    """Every field's text but the student's, when each is a plain number, and the numbers
+    read exactly and as floats (``answers.plain_numbers``), in field order."""
 
-    name: str
-    value: str | None
-    page: int | None  # the page from 1 (None when unknown or not needed)
+    texts: list[str]
+    written: tuple[Decimal, ...]
+    numbers: np.ndarray
+
+
+class Form(NamedTuple):
+    """The fields of a form, in the same order: full names, values (None when there is
+    none), and the page of each (from 1; None when unknown) when a message may need it."""
+
+    names: tuple[str, ...]
+    values: list[str | None]
+    pages: list[int | None] | None = None  # only when some field is not a plain number
+    plain: Plain | None = None  # when every field but the student's is a plain number
 
 
 def parse_pdf_answers(
@@ -64,8 +73,8 @@ def parse_pdf_answers(
     pikepdf = _pikepdf()
     with _quiet():
         try:
-            fields = _read_fields(data, pikepdf)
-            if not fields:
+            form = _read_fields(data, pikepdf)
+            if not form.names:
                 raise ScenarioError(
                     "the PDF has no form fields: damaged or cut short, not the fillable "
                     "worksheet, or printed or flattened (submit the form as saved after typing)"
@@ -79,7 +88,7 @@ def parse_pdf_answers(
         except Exception as exc:  # noqa: BLE001 - any failure of a hostile file is its row
             why = " ".join(str(exc).split())[:160] or type(exc).__name__
             raise ScenarioError(f"not a readable PDF form ({why})", file=file) from None
-    return _sheet(fields, file, checkable, known)
+    return _sheet(form, file, checkable, known)
 
 
 def _pikepdf() -> Any:
@@ -106,52 +115,36 @@ def _quiet() -> Iterator[None]:
         logger.propagate = propagate
 
 
-def _read_fields(data: bytes, pikepdf: Any) -> list[Field]:
-    """The fields of the form and their values, walking the field tree (a field without a
-    name of its own is a widget of its parent), each with the page its widget is on when a
-    message may need it. Few calls per field: each one into qpdf costs microseconds."""
+def _read_fields(data: bytes, pikepdf: Any) -> Form:
+    """The form's fields: qpdf's AcroForm helper walks the field tree in one call (the
+    terminal fields that have a widget, in object order; their names joined with dots from
+    the root; loops, direct objects and depths over 100 left out), then two calls a field
+    (a call into qpdf costs about a microsecond): its name and its value, both decoded by
+    qpdf. Pages are looked up only when a message may name one."""
     with _opened(pikepdf, data) as pdf:
-        form = pdf.Root.get("/AcroForm", None)
-        tops = form.get("/Fields", None) if isinstance(form, pikepdf.Dictionary) else None
-        if not isinstance(tops, pikepdf.Array):
-            return []
-        stack = [(node, "", 0) for node in reversed(tops.as_list())]
-        out: list[Field] = []
-        widgets: list[Any] = []  # each field's widget annotation, for its page
-        seen: set[tuple[int, int]] = set()  # fields with kids, against loops in the tree
-        while stack and len(out) < MAX_FIELDS:
-            node, parent, depth = stack.pop()
-            try:
-                own, kids = node.get("/T", None), node.get("/Kids", None)
-            except (AttributeError, TypeError, ValueError):  # not a dictionary
-                continue
-            name = str(own) if own is not None else parent
-            if parent and own is not None:
-                name = f"{parent}.{name}"
-            if kids is not None and depth < MAX_DEPTH and node.objgen not in seen:
-                seen.add(node.objgen)
-                named = [kid for kid in kids.as_list() if _has_name(kid)]
-                if named:
-                    stack.extend((kid, name, depth + 1) for kid in reversed(named))
-                    continue
-            if own is None:
-                continue
-            value = node.get("/V", None)  # any kind of field: a checkbox's /Yes is unreadable
-            text = None if value is None else str(value)[:MAX_VALUE_CHARS]
-            widgets.append(kids.as_list()[0] if kids is not None and len(kids) else node)
-            out.append(Field(name, text, None))
-        # only a message names a page: wanted when some field is empty or not a number
-        if plain_numbers([(f.value or "").strip() for f in out if f.name != STUDENT]) is None:
-            pages = _pages(pdf)
-            out = [f._replace(page=pages.get(w.objgen)) for f, w in zip(out, widgets)]
-        return out
+        helper = pdf.acroform  # one helper: each new one walks the tree again
+        fields = helper.fields[:MAX_FIELDS]
+        names = tuple(field.fully_qualified_name for field in fields)
+        values: list[str | None] = [field.value_as_string[:MAX_VALUE_CHARS] for field in fields]
+        for at, value in enumerate(values):
+            if not value:  # empty, or not text: a checkbox's /Yes is unreadable
+                other = fields[at].value
+                values[at] = None if other is None else str(other)[:MAX_VALUE_CHARS]
+        texts = [(v or "").strip() for name, v in zip(names, values) if name != STUDENT]
+        numbers = plain_numbers(texts)
+        if numbers is not None:
+            return Form(names, values, None, Plain(texts, *numbers))
+        pages = _pages(pdf)
+        return Form(names, values, [_page_of(helper, field, pages) for field in fields])
 
 
-def _has_name(kid: Any) -> bool:
-    try:
-        return "/T" in kid
-    except (AttributeError, TypeError, ValueError):
-        return False
+def _page_of(helper: Any, field: Any, pages: dict[Any, int]) -> int | None:
+    """The page of a field's (first) widget annotation."""
+    page = pages.get(field.obj.objgen)  # the field is its widget, as hyperref writes it
+    if page is None:
+        widgets = helper.get_annotations_for_field(field)
+        page = pages.get(widgets[0].obj.objgen) if widgets else None
+    return page
 
 
 def _pages(pdf: Any) -> dict[Any, int]:
@@ -167,53 +160,129 @@ def _pages(pdf: Any) -> dict[Any, int]:
 @contextmanager
 def _opened(pikepdf: Any, data: bytes) -> Iterator[Any]:
     """The PDF in ``data``, opened by qpdf from an in-memory file where the system has them
-    (reading through a Python stream costs qpdf three times as long)."""
+    (reading through a Python stream costs qpdf three times as long); page attributes are
+    not pushed down the page tree (nothing here reads them)."""
+    options = {"inherit_page_attributes": False}
     if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
-        with pikepdf.open(io.BytesIO(data)) as pdf:
+        with pikepdf.open(io.BytesIO(data), **options) as pdf:
             yield pdf
         return
     fd = os.memfd_create("rnntrace-answers", getattr(os, "MFD_CLOEXEC", 0))
     try:
         with open(fd, "wb", closefd=False) as memory:
             memory.write(data)
-        with pikepdf.open(f"/proc/self/fd/{fd}") as pdf:
+        with pikepdf.open(f"/proc/self/fd/{fd}", **options) as pdf:
             yield pdf
     finally:
         os.close(fd)
 
 
 # -- fields into answers ------------------------------------------------------------------------
+class Group(NamedTuple):
+    """The fields of one quantity: where they are among the form's fields, row-major."""
+
+    key: str
+    shape: tuple[int, ...] | None  # None when the fields do not make a full list or table
+    at: tuple[int, ...]  # positions among all fields
+    plain_at: slice | list[int]  # positions among the fields but the student's (a slice: in order)
+
+
+class Layout(NamedTuple):
+    """What a form's field names say, the same file after file: the student's field, the
+    quantities' fields and the fields named like a key that is not a quantity to answer."""
+
+    student: int | None
+    groups: tuple[Group, ...]  # in the order of the keys
+    others: tuple[int, ...]
+
+
 def _sheet(
-    fields: list[Field], file: str, checkable: Collection[str], known: Collection[str]
+    form: Form, file: str, checkable: Collection[str], known: Collection[str]
 ) -> AnswerSheet:
     """The answers the fields hold, by key; an unknown key's fields are reported once."""
-    student = None
-    cells: dict[str, dict[tuple[int, ...], Field]] = {}
-    unknown: dict[str, Unknown] = {}
-    for found in fields:
-        parts = _field_name(found.name)
-        if found.name == STUDENT:
-            student = student_name(found.value or "")
-        elif parts is not None:
-            key, index = parts
-            if key in checkable:
-                cells.setdefault(canonical(checkable, key), {})[index] = found
-            elif (index or ":" in found.name or key in known) and key not in unknown:
-                why = unknown_reason(key, checkable, known)
-                unknown[key] = Unknown(key, _where(found), why)
-                if len(unknown) > MAX_UNKNOWN_KEYS:
-                    raise ScenarioError(
-                        f"more than {MAX_UNKNOWN_KEYS} form fields named like keys that are "
-                        "not answers to this scenario",
-                        file=file,
-                    )
+    layout = _layout(form.names, checkable)
+    student = None if layout.student is None else form.values[layout.student]
+    unknown = _unknown(form, layout.others, file, checkable, known)
     answers, blank = {}, []
-    for key in (k for k in dict.fromkeys(canonical(checkable, k) for k in checkable) if k in cells):
-        if all(not (f.value or "").strip() for f in cells[key].values()):
-            blank.append(key)
+    for group in layout.groups:
+        if form.plain is not None and group.shape is not None:  # the common case: read in one go
+            answers[group.key] = _plain_answer(group, form.plain)
+        elif all(not (form.values[at] or "").strip() for at in group.at):
+            blank.append(group.key)
         else:
-            answers[key] = _answer(key, cells[key])
-    return AnswerSheet(file, student, answers, tuple(blank), tuple(unknown.values()))
+            answers[group.key] = _answer(group, form)
+    name = student_name(student or "")
+    return AnswerSheet(file, name, answers, tuple(blank), tuple(unknown))
+
+
+_LAYOUTS: dict[tuple[str, ...], tuple[Collection[str], Layout]] = {}  # of the last few forms
+
+
+def _layout(names: tuple[str, ...], checkable: Collection[str]) -> Layout:
+    """The layout of a form with these field names, for these keys (kept for the next file of
+    the same form; ``checkable`` is the grader's, which does not change)."""
+    kept = _LAYOUTS.get(names)
+    if kept is not None and kept[0] is checkable:
+        return kept[1]
+    layout = _new_layout(names, checkable)
+    if len(_LAYOUTS) >= 8:
+        _LAYOUTS.clear()
+    if len(names) <= 20_000:
+        _LAYOUTS[names] = (checkable, layout)
+    return layout
+
+
+def _new_layout(names: tuple[str, ...], checkable: Collection[str]) -> Layout:
+    """Which field holds what: the student's name, each entry of each quantity to answer
+    (the last field of a name counts), and the others named like a key."""
+    canonical = checkable if isinstance(checkable, Mapping) else {k: k for k in checkable}
+    student, others, skipped = None, [], 0
+    cells: dict[str, dict[tuple[int, ...], tuple[int, int]]] = {}
+    for at, name in enumerate(names):
+        if name == STUDENT:
+            student, skipped = at, skipped + 1
+        elif (parts := _field_name(name)) is not None:
+            if parts[0] in canonical:
+                cells.setdefault(canonical[parts[0]], {})[parts[1]] = (at, at - skipped)
+            else:
+                others.append(at)
+    keys = (key for key in dict.fromkeys(canonical.values()) if key in cells)
+    return Layout(student, tuple(_group(key, cells[key]) for key in keys), tuple(others))
+
+
+def _group(key: str, cells: dict[tuple[int, ...], tuple[int, int]]) -> Group:
+    """A quantity's fields in row-major order, from (entry) -> (position, plain position)."""
+    indices = sorted(cells)  # row-major
+    largest = tuple(map(max, zip(*indices)))  # in each dimension: the shape of a full table
+    full = len({len(index) for index in indices}) == 1 and math.prod(largest) == len(indices)
+    at = tuple(cells[index][0] for index in indices)
+    plain_at = [cells[index][1] for index in indices]
+    start, stop = plain_at[0], plain_at[-1] + 1
+    in_order = plain_at == list(range(start, stop))
+    return Group(key, largest if full else None, at, slice(start, stop) if in_order else plain_at)
+
+
+def _unknown(
+    form: Form,
+    others: tuple[int, ...],
+    file: str,
+    checkable: Collection[str],
+    known: Collection[str],
+) -> list[Unknown]:
+    """The fields named like a key that is not a quantity to answer, once a key."""
+    unknown: dict[str, Unknown] = {}
+    for at in others:
+        name = form.names[at]
+        key, index = _field_name(name) or ("", ())
+        if (index or ":" in name or key in known) and key not in unknown:
+            unknown[key] = Unknown(key, _where(form, at), unknown_reason(key, checkable, known))
+            if len(unknown) > MAX_UNKNOWN_KEYS:
+                raise ScenarioError(
+                    f"more than {MAX_UNKNOWN_KEYS} form fields named like keys that are "
+                    "not answers to this scenario",
+                    file=file,
+                )
+    return list(unknown.values())
 
 
 @lru_cache(maxsize=1 << 16)  # the same field names, file after file
@@ -225,32 +294,42 @@ def _field_name(name: str) -> tuple[str, tuple[int, ...]] | None:
     return parts.group(1).replace(":", "."), tuple(map(int, parts.group(2).split("/")[1:]))
 
 
-def _where(found: Field) -> str:
-    return f"field {found.name!r}" + (f" on page {found.page}" if found.page else "")
+def _where(form: Form, at: int) -> str:
+    page = form.pages[at] if form.pages else None
+    return f"field {form.names[at]!r}" + (f" on page {page}" if page else "")
 
 
-def _answer(key: str, cells: dict[tuple[int, ...], Field]) -> Answer:
+def _plain_answer(group: Group, plain: Plain) -> Answer:
+    """One quantity whose fields all hold plain numbers, read with the others."""
+    at = group.plain_at
+    if isinstance(at, slice):  # its fields one after the other, as the worksheet has them
+        texts, written = tuple(plain.texts[at]), plain.written[at]
+        numbers = plain.numbers[at].copy()
+    else:
+        texts = tuple(map(plain.texts.__getitem__, at))
+        written, numbers = tuple(map(plain.written.__getitem__, at)), plain.numbers[at]
+    return Answer(group.key, 0, 0, group.shape, written, texts, numbers)
+
+
+def _answer(group: Group, form: Form) -> Answer:
     """One quantity from its fields, in row-major order; a field left empty or holding
     something else than a number is an unreadable entry."""
-    indices = sorted(cells)  # row-major
-    ordered = [cells[index] for index in indices]
-    page = ordered[0].page or 0
-    shape = tuple(map(max, zip(*indices)))  # the largest index in each dimension
-    if len({len(index) for index in indices}) > 1 or math.prod(shape) != len(cells):
-        what = f"form fields ({len(cells)}) that do not make a full list or table"
-        return Answer(key, page, 0, None, (), (), np.zeros(0), {}, what)
-    texts = [(found.value or "").strip() for found in ordered]
-    plain = plain_numbers(texts)
-    if plain is not None:  # the common case: every field a plain number
-        return Answer(key, page, 0, shape, plain[0], tuple(texts), plain[1], {}, None)
+    page = (form.pages[group.at[0]] if form.pages else None) or 0
+    if group.shape is None:
+        what = f"form fields ({len(group.at)}) that do not make a full list or table"
+        return Answer(group.key, page, 0, None, (), (), np.zeros(0), {}, what)
+    texts = tuple((form.values[at] or "").strip() for at in group.at)
+    plain = plain_numbers(list(texts))
+    if plain is not None:
+        return Answer(group.key, page, 0, group.shape, plain[0], texts, plain[1])
     written: list[Decimal | None] = []
     problems: dict[int, str] = {}
-    for flat, (found, text) in enumerate(zip(ordered, texts)):
+    for flat, (at, text) in enumerate(zip(group.at, texts)):
         number, problem = read_number(text, repr(text[:40]))
         if not text:
             problem = "expected a number, found nothing (empty)"
         if problem is not None:
-            problems[flat] = f"{_where(found)}: {problem}"
+            problems[flat] = f"{_where(form, at)}: {problem}"
         written.append(number)
     numbers = np.array([np.nan if w is None else float(w) for w in written], dtype=float)
-    return Answer(key, page, 0, shape, tuple(written), tuple(texts), numbers, problems, None)
+    return Answer(group.key, page, 0, group.shape, tuple(written), texts, numbers, problems)

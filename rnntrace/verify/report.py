@@ -12,6 +12,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from rnntrace.symbol.label import label_text
 from rnntrace.verify.answers import Unknown
 from rnntrace.verify.batch import FileResult
 from rnntrace.verify.grade import CARRIED, CORRECT, ENTRY_NAMES, WRONG, Grade, ItemGrade
@@ -194,7 +195,9 @@ def summary_lines(grade: Grade, grader: Grader, *, carried_credit: str) -> list[
     if not grade.answered:
         lines.append(Text("Nothing answered: every value is empty.", style="bold red"))
     elif first is not None:
-        lines.append(Text(f"First mistake: {first.key} ({first.step.label})", style="bold red"))
+        lines.append(
+            Text(f"First mistake: {first.key} ({label_text(first.step)})", style="bold red")
+        )
     strict, credit = scores(grade, carried_credit)
     total = grade.max_score or 1
     line = f"Score: {strict:.2f} / {grade.max_score:g} strict ({strict / total:.1%})"

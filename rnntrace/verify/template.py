@@ -8,6 +8,7 @@ import numpy as np
 
 from rnntrace.assignment.questions import Question
 from rnntrace.numbers import round_array
+from rnntrace.symbol.label import label_text
 from rnntrace.trace import Step, Trace
 from rnntrace.verify.answers import STUDENT
 from rnntrace.verify.judge import shape_words
@@ -78,6 +79,7 @@ def answers_template(
             heading = now
             yield f"\n# --- {heading} ---\n"
         worth = "" if question.points == 1 else f" ({question.points:g} points)"
-        yield (f"# {question.number} {step.key}{worth}: {step.label}, {shape_words(step.shape)}\n")
+        shape = shape_words(step.shape)
+        yield f"# {question.number} {step.key}{worth}: {label_text(step)}, {shape}\n"
         value = "" if key_decimals is None else " " + value_text(step.value, key_decimals)
         yield f"{step.key}:{value}\n"
