@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rnntrace.render import numfmt
-from rnntrace.render.prose import Prose, Tokens, Word, part_and_base, sentence, token_words
+from rnntrace.render.prose import Prose, Tokens, Word, sentence, token_words
 from rnntrace.render.select import Selection
 from rnntrace.symbol.tree import formula
 from rnntrace.trace import Step, Trace
@@ -96,33 +96,47 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
         return out + [Heading(1, "pass", ident, sentence(name), step.sequence)]
     pass_title = "Backpropagation through time" if backward else "Forward pass"
     part = _layer(trace, step)
+    time = _time(trace, step, part)
     where = PART_TITLES.get(part, "")
-    if part == "dec" or step.time > len(info.tokens) or meta.topology == "generate":
-        title = sentence(f"{where or 'Generated'} step {step.time}")
+    if part == "dec" or time > len(info.tokens) or meta.topology == "generate":
+        title = sentence(f"{where or 'Generated'} step {time}")
         if meta.topology == "generate" and step.time == 1:
             title = sentence("Step 1: ", Tokens(info.tokens[0]))
     else:
         where = f" ({where[0].lower() + where[1:]})" if where else ""
-        title = sentence(f"Time step {step.time}: ", Tokens(info.tokens[step.time - 1]), where)
+        title = sentence(f"Time step {time}: ", Tokens(info.tokens[time - 1]), where)
     part = part if where else ""
     return out + [
         Heading(1, "pass", (direction,), sentence(pass_title), step.sequence),
-        Heading(2, "time step", (direction, step.time, part), title, step.sequence,
-                step.time, part),
+        Heading(2, "time step", (direction, time, part), title, step.sequence, time, part),
     ]  # fmt: skip
 
 
 def _layer(trace: Trace, step: Step) -> str:
     """The model part whose time step a step is written under: its own (``enc``, ``fw``,
     ...); an input goes with the part that reads it first, the input's gradient of a
-    bidirectional model after the backward RNN's step, and outputs and attention of an
-    encoder-decoder with the decoder."""
+    bidirectional model (the sum of the two RNNs' input gradients) after the backward
+    RNN's step, and outputs and attention of an encoder-decoder with the decoder."""
     topology = trace.meta.topology
-    layer, base = part_and_base(trace, step)
-    if not layer and base.startswith(("x_", "dx_")):
+    layer = step.part.rstrip(".")
+    if not layer and step.op == "input":
         layer = {"encoder_decoder": "enc", "bidirectional": "fw"}.get(topology, "")
     if topology == "encoder_decoder":
         layer = "enc" if layer == "enc" else "dec"
-    if base.startswith("dx_") and topology == "bidirectional":
+    if topology == "bidirectional" and not layer and step.phase == "gradient":
         layer = "bw"
     return layer
+
+
+def _time(trace: Trace, step: Step, part: str) -> int:
+    """The time step a step is written under: its own, except the gradient of the
+    decoder's initial state (W_hh^decᵀ δz^dec_1, recorded at the encoder's last time step,
+    where it is passed on): it is computed at the decoder step it comes from, the latest
+    decoder step it reads, and is written there."""
+    time = step.time
+    assert time is not None
+    if part != "dec" or step.phase != "backward" or trace.meta.topology != "encoder_decoder":
+        return time
+    read = [trace[key] for key in step.operands if key in trace]
+    times = [s.time for s in read if s.time is not None and s.part == step.part]
+    return max(times) if times and max(times) < time else time
