@@ -31,6 +31,7 @@ from rnntrace.render.html_page import LARGE_NOTE, document
 from rnntrace.render.prose import Math, Prose, Word, model_sentences
 from rnntrace.render.select import Selection
 from rnntrace.render.structure import Heading, outline
+from rnntrace.symbol.label import label_text
 from rnntrace.symbol.mathml import mathml
 from rnntrace.symbol.tree import Symbol
 from rnntrace.trace import Step, Trace
@@ -188,7 +189,7 @@ class HtmlPrinter:
         k = self.index[step.key]
         given = step.op in ("given", "input")
         summary = (f"<summary>{math(symbol_mathml(step))}<span class=\"rt-label\">"
-                   f"{escape(step.label)}</span></summary>")  # fmt: skip
+                   f"{escape(label_text(step))}</span></summary>")  # fmt: skip
         body = ""
         if not given:
             body = f'<div class="rt-formula">{self.formula(step)}</div>'
