@@ -230,3 +230,15 @@ def test_markdown_writes_every_bm_symbol_as_boldsymbol_and_latex_keeps_bm():
     assert markdown.count("\\boldsymbol{U}") == tex.count("\\bm{U}") > 0
     assert markdown.count("\\boldsymbol W") == tex.count("\\bm W") > 0
     assert markdown.count("\\boldsymbol b_o") == tex.count("\\bm b_o") > 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "scenarios").glob("*.yaml")),
+    ids=lambda p: p.stem,
+)
+def test_model_sentence_writes_a_two_letter_index_as_one_subscript(path):
+    """``W_xh`` written raw in TeX is W_x followed by h: the model's equation of a model of
+    several parts (stacked, bidirectional, encoder-decoder) once printed the bare keys."""
+    maths = " ".join(re.findall(r"\$([^$]*)\$", latex(path)))
+    assert not re.findall(r"(?<![\\A-Za-z])[A-Za-z]_[A-Za-z]{2,}", maths)

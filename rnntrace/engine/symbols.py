@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rnntrace.symbol.tree import Name, PartMark, Symbol, sub, with_sup
-
-
-def default_symbol(key: str) -> Symbol:
-    """``W_xh`` -> W_{xh}, ``b_f`` -> b_{f}, ``h_0`` -> h_{0}."""
-    base, _, index = key.partition("_")
-    return sub(base, index) if index else Name(base)
+from rnntrace.symbol.tree import Name, PartMark, Symbol, default_symbol, with_sup
 
 
 class Symbols:

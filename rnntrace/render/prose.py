@@ -14,6 +14,7 @@ from rnntrace import cells
 from rnntrace.render import numfmt
 from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace.symbol import Symbol, latex, text
+from rnntrace.symbol.tree import default_symbol
 from rnntrace.trace import Step, Trace
 
 
@@ -146,7 +147,7 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
     meta = trace.meta
 
     def sym(key: str) -> str:
-        return latex(meta.symbols[key], mathjax) if key in meta.symbols else key
+        return latex(meta.symbols.get(key) or default_symbol(key), mathjax)
 
     if cells.get(meta.cell).has_activation:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""

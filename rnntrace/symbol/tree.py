@@ -254,6 +254,13 @@ def sub(base: str | Symbol, index: Symbol | str | int, part: str = "") -> Script
     return Scripted(base, sub=index, sup=PartMark(part) if part else None, sup_first=True)
 
 
+def default_symbol(key: str) -> Symbol:
+    """A parameter key's symbol without notation: ``W_xh`` -> W_{xh}, ``b_f`` -> b_{f},
+    ``h_0`` -> h_{0}."""
+    base, _, index = key.partition("_")
+    return sub(base, index) if index else Name(base)
+
+
 def indices(*items: Symbol | str | int) -> Symbol:
     """``f,3``: several indices of one subscript (ints are times)."""
     made = [Time(i) if isinstance(i, int) else Name(i) if isinstance(i, str) else i
