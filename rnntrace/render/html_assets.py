@@ -18,7 +18,11 @@ max-height:16rem;overflow:auto}
 .rt .n{font-variant-numeric:tabular-nums;cursor:pointer;border-radius:3px;padding:0 1px}
 .rt .n:hover{background:#eef}
 .rt .rt-m{display:inline-grid;vertical-align:middle;border-left:2px solid #444;
-border-right:2px solid #444;padding:0 .3rem;column-gap:.8rem;text-align:right}
+border-right:2px solid #444;padding:0 .3rem;column-gap:.8rem;text-align:right;
+background:linear-gradient(#444,#444) left top/.3rem 2px no-repeat,
+linear-gradient(#444,#444) left bottom/.3rem 2px no-repeat,
+linear-gradient(#444,#444) right top/.3rem 2px no-repeat,
+linear-gradient(#444,#444) right bottom/.3rem 2px no-repeat}
 .rt .rt-focus{border-left-color:#1f5fbf;background:#eaf1ff}
 .rt .rt-operand{border-left-color:#b36b00;background:#fff3df}
 .rt .rt-source{border-left-color:#6a8f2b;background:#f2f8e6}
