@@ -2,7 +2,7 @@
 100, windows of 25 characters, Adagrad, global-norm clipping at 5, the hidden state carried
 from window to window.
 
-* ``rnntrace.engine.textgen.train_text`` (the compiled tape of one window, indexed by the
+* ``rnntrace._internal.engine.textgen.train_text`` (the compiled tape of one window, indexed by the
   characters) against a min-char-rnn-style numpy loop written here (column vectors, one
   ``np.dot`` per product, the gradients summed step by step): target at most 1.0x its time
   per window;
@@ -34,7 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from rnntrace.engine.textgen import (  # noqa: E402
+from rnntrace._internal.engine.textgen import (  # noqa: E402
     TextSettings,
     WindowTape,
     encode,
@@ -42,8 +42,8 @@ from rnntrace.engine.textgen import (  # noqa: E402
     train_text,
     vocabulary,
 )
-from rnntrace.engine.textgen_file import model_text  # noqa: E402
-from rnntrace.scenario.load import parse_scenario  # noqa: E402
+from rnntrace._internal.engine.textgen_file import model_text  # noqa: E402
+from rnntrace._internal.scenario.load import parse_scenario  # noqa: E402
 
 V, H, W = 65, 100, 25
 LR, CLIP = 0.1, 5.0

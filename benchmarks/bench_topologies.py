@@ -53,8 +53,8 @@ def measure_commands() -> dict[str, float]:
 def measure_traces(repeats: int | None = None, batch: int = BATCH) -> dict[str, float]:
     """Median seconds of one ``trace_scenario`` call on each loaded scenario (batches of
     ``batch`` calls, interleaved, one warm-up batch each)."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import load_scenario
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.scenario import load_scenario
 
     repeats = repeats or _run_all().REPEATS
     scenarios = {name: load_scenario(path) for name, path in scenario_paths().items()}

@@ -1,7 +1,7 @@
 """Training speed (issue 7): 10,000 epochs of the hello task with self-attention
 (``scenarios/hello-attention.yaml``: one-hot [h, e, l, o], input "hell", targets "ello",
 hidden size 1, dot-product self-attention, softmax and cross-entropy) through
-``rnntrace.engine.training.train``, against the hand-written references of
+``rnntrace._internal.engine.training.train``, against the hand-written references of
 ``benchmarks/reference_models.py`` measured in the same run:
 
 * a plain numpy loop of the same model (target: ours at most 1.25x its time);
@@ -81,8 +81,8 @@ class Task:
     """The scenario, and the same numbers as the references take them."""
 
     def __init__(self) -> None:
-        from rnntrace.engine.training import Settings
-        from rnntrace.scenario import load_scenario
+        from rnntrace._internal.engine.training import Settings
+        from rnntrace._internal.scenario import load_scenario
 
         self.scenario = load_scenario(SCENARIO)
         (seq,) = self.scenario.sequences
@@ -99,7 +99,7 @@ class Task:
 
     # one run of each: (wall seconds, CPU seconds, every epoch's loss)
     def ours(self, epochs: int) -> Timed:
-        from rnntrace.engine.training import train
+        from rnntrace._internal.engine.training import train
 
         clock = _Clock()
         result = train(self.scenario, self.settings(epochs), [])
@@ -183,7 +183,8 @@ def run(epochs: int = EPOCHS, repeats: int = REPEATS,
         same = "same losses" if difference <= AGREE else "LOSSES DIFFER"
         print(f"   {name} reference vs ours, epochs 1-{CHECKED}: max relative difference "
               f"{difference:.1e}   {same}")  # fmt: skip
-    labels = {"ours": "rnntrace.engine.training.train", "numpy": "hand-written numpy loop",
+    labels = {"ours": "rnntrace._internal.engine.training.train",
+              "numpy": "hand-written numpy loop",
               "torch": "PyTorch eager (autograd)"}  # fmt: skip
     print(f"   {'':<34} {'CPU':>8} {'wall':>8}")
     for name in cpu:

@@ -33,7 +33,7 @@ TARGET_SECONDS = 10.0
 def _student(steps, rng: np.random.Generator, kind: str) -> dict[str, np.ndarray]:
     """One student's values: exact, or with a slip (carried forward or not), by re-doing
     every op on the student's own numbers."""
-    from rnntrace.engine.ops import evaluate
+    from rnntrace._internal.engine.ops import evaluate
 
     values = {s.key: s.carried for s in steps if s.op in ("given", "input")}
     hidden = [s.key for s in steps if s.phase == "forward" and ".h_" in s.key]
@@ -53,9 +53,9 @@ def _student(steps, rng: np.random.Generator, kind: str) -> dict[str, np.ndarray
 def write_files(folder: Path, count: int = FILES, sub: str = "") -> None:
     """``count`` answer files (in the folder ``sub``): 70% right, 10% rounded as they go,
     10% carried slips, 8% wrong values not carried, 2% malformed."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import load_scenario
-    from rnntrace.scenario.model import NumberPolicy
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.scenario import load_scenario
+    from rnntrace._internal.scenario.model import NumberPolicy
 
     scenario = load_scenario(SENTIMENT)
     exact = trace_scenario(scenario, NumberPolicy(3, "exact")).steps
@@ -172,8 +172,8 @@ def write_pdf_and_yaml(folder: Path, students: int = 20) -> tuple[Path, Path, Pa
 
     write_files(folder, YAML_FILES, "yaml10k")
     texts = sorted((folder / "yaml10k").iterdir())
-    from rnntrace.scenario import load_scenario
-    from rnntrace.verify import Grader, Tolerance
+    from rnntrace._internal.scenario import load_scenario
+    from rnntrace._internal.verify import Grader, Tolerance
 
     grader = Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
     form = build_form(folder, grader.asked)
@@ -209,8 +209,8 @@ def run_pdf() -> None:
     if shutil.which("pdflatex") is None:
         print("   skipped: pdflatex is not installed")
         return
-    from rnntrace.scenario import load_scenario
-    from rnntrace.verify import Grader, Tolerance
+    from rnntrace._internal.scenario import load_scenario
+    from rnntrace._internal.verify import Grader, Tolerance
 
     with tempfile.TemporaryDirectory() as tmp:
         pdfs, yamls, many = write_pdf_and_yaml(Path(tmp))

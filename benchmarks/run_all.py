@@ -85,10 +85,10 @@ def peak_memory(run: Callable[[], None]) -> int:
 
 def trace_to_json(path: Path, out: Path) -> None:
     """Load, trace and write JSON in this process (as ``rnntrace run --format json``)."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.files import write_atomic
-    from rnntrace.render.json import render_json
-    from rnntrace.scenario import load_scenario
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.files import write_atomic
+    from rnntrace._internal.render.json import render_json
+    from rnntrace._internal.scenario import load_scenario
 
     if out.exists():
         out.unlink()

@@ -1,3 +1,3 @@
-from rnntrace.cli import main
+from rnntrace._internal.cli import main
 
 main()

@@ -230,14 +230,14 @@ def random_cell_config(
 
 
 def parse_config(cfg: CellConfig):
-    from rnntrace.scenario import parse_scenario
+    from rnntrace._internal.scenario import parse_scenario
 
     return parse_scenario(to_yaml(cfg), "cell-oracle.yaml")
 
 
 def trace_config(cfg: CellConfig, numbers=None):
     """Parse ``cfg``'s YAML with rnntrace and trace it."""
-    from rnntrace.engine import trace_scenario
+    from rnntrace._internal.engine import trace_scenario
 
     return trace_scenario(parse_config(cfg), numbers)
 

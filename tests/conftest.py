@@ -36,8 +36,8 @@ def torch():
 @pytest.fixture(scope="module")
 def grader():
     """A grader of the sentiment scenario for every quantity, to 3 decimals."""
-    from rnntrace.scenario import load_scenario
-    from rnntrace.verify import Grader, Tolerance
+    from rnntrace._internal.scenario import load_scenario
+    from rnntrace._internal.verify import Grader, Tolerance
 
     return Grader(load_scenario(TESTS.parent / "scenarios" / "sentiment.yaml"),
                   Tolerance.decimals(3), ask=["*"])  # fmt: skip

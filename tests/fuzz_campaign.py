@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
+from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rnntrace.verify import Grader, parse_answers
-from rnntrace.verify.grade import Grade, ItemGrade
+from rnntrace._internal.verify import Grader, parse_answers
+from rnntrace._internal.verify.grade import Grade, ItemGrade
 
 
 def grade(grader: Grader, text: str) -> Grade:

@@ -10,8 +10,8 @@ from test_mgu import CONFIGS as MGU_CONFIGS
 from test_mgu import random_doc, scenario_of
 from topology_oracles import KINDS, random_config, trace_config
 
-from rnntrace.engine import trace_scenario
-from rnntrace.scenario import load_scenario
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "golden" / "labels.json.gz"

@@ -310,8 +310,8 @@ def target_vector(cfg: Config, target: Any, K: int) -> np.ndarray:
 
 def trace_config(cfg: Config):
     """Parse ``cfg``'s YAML with rnntrace and trace it."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import parse_scenario
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.scenario import parse_scenario
 
     return trace_scenario(parse_scenario(to_yaml(cfg), "oracle.yaml"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace"
+PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace" / "_internal"
 # layer -> the rnntrace modules it may import
 ALLOWED = {
     # display symbols as data and their printers: the bottom layer, importable by all
@@ -79,7 +79,9 @@ RUNTIME = {"numpy", "click", "rich", "yaml"}
 def imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
+        if isinstance(node, ast.ImportFrom) and node.module == "rnntrace._internal":
+            found.update(f"rnntrace._internal.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -96,8 +98,8 @@ def test_layers_import_only_downwards():
         if name not in ALLOWED:
             continue
         for module in imports(path):
-            if module.startswith("rnntrace."):
-                target = module.split(".")[1]
+            if module.startswith("rnntrace._internal."):
+                target = module.split(".")[2]
                 assert target in ALLOWED[name], f"{path.name} ({name}) imports {module}"
 
 
@@ -111,7 +113,7 @@ def test_only_the_cli_imports_click_and_no_module_imports_test_only_packages():
 
 
 def test_runtime_dependencies_are_the_four_named_ones():
-    text = (PACKAGE.parent / "pyproject.toml").read_text()
+    text = (PACKAGE.parent.parent / "pyproject.toml").read_text()
     block = text.split("dependencies = [", 1)[1].split("]", 1)[0]
     names = {
         line.strip().strip('",').split(">")[0].split("=")[0]
@@ -122,14 +124,14 @@ def test_runtime_dependencies_are_the_four_named_ones():
 
 
 def test_the_architecture_document_exists():
-    assert (PACKAGE.parent / "docs" / "architecture.md").is_file()
+    assert (PACKAGE.parent.parent / "docs" / "architecture.md").is_file()
 
 
 # -- no import circles inside a package -----------------------------------------------------
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    parts = path.relative_to(PACKAGE.parent.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -180,19 +182,20 @@ def circles() -> list[list[str]]:
 
 
 def test_the_circle_finder_sees_a_circle(tmp_path, monkeypatch):
-    root = tmp_path / "rnntrace"
+    root = tmp_path / "rnntrace" / "_internal"
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "a.py").write_text("from rnntrace.pkg import b\n")
-    (root / "pkg" / "b.py").write_text("from rnntrace.pkg.a import thing\n")
-    (root / "pkg" / "c.py").write_text("def f():\n    from rnntrace.pkg import d\n")
-    (root / "pkg" / "d.py").write_text("from rnntrace.pkg.c import f\n")
+    (root / "pkg" / "a.py").write_text("from rnntrace._internal.pkg import b\n")
+    (root / "pkg" / "b.py").write_text("from rnntrace._internal.pkg.a import thing\n")
+    (root / "pkg" / "c.py").write_text("def f():\n    from rnntrace._internal.pkg import d\n")
+    (root / "pkg" / "d.py").write_text("from rnntrace._internal.pkg.c import f\n")
     (root / "pkg" / "e.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from rnntrace.pkg import a\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from rnntrace._internal.pkg import a\n"
     )
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", root)
-    assert circles() == [["rnntrace.pkg.a", "rnntrace.pkg.b", "rnntrace.pkg.a"],
-                         ["rnntrace.pkg.c", "rnntrace.pkg.d", "rnntrace.pkg.c"]]  # fmt: skip
+    pkg = "rnntrace._internal.pkg"
+    assert circles() == [[f"{pkg}.a", f"{pkg}.b", f"{pkg}.a"], [f"{pkg}.c", f"{pkg}.d", f"{pkg}.c"]]
 
 
 def test_no_package_has_an_import_circle_inside_it():
@@ -214,7 +217,8 @@ def cell_names() -> list[str]:
 
 
 def own_modules(name: str) -> set[Path]:
-    """A cell's own modules: rnntrace/cells/<name>*.py and its tracer rnntrace/engine/<name>.py."""
+    """A cell's own modules: rnntrace/_internal/cells/<name>*.py and its tracer
+    rnntrace/_internal/engine/<name>.py."""
     return {*(PACKAGE / "cells").glob(f"{name}*.py"), PACKAGE / "engine" / f"{name}.py"}
 
 
@@ -241,7 +245,7 @@ def test_no_module_names_a_cell_outside_its_own_modules():
 
 @pytest.mark.parametrize("name", ["rnn", "lstm", "gru"])
 def test_every_cell_is_registered_under_its_module_name(name):
-    from rnntrace import cells
+    from rnntrace._internal import cells
 
     assert cells.get(name).name == name
     assert Path(cells.get(name).tracer.split(":")[0].replace(".", "/") + ".py").name == f"{name}.py"
@@ -250,7 +254,7 @@ def test_every_cell_is_registered_under_its_module_name(name):
 def test_nothing_converts_latex_to_text():
     """The terminal prints formula trees with the Unicode printer; no module turns LaTeX
     (a printer's output or a string rnntrace wrote) into text."""
-    from rnntrace.render.prose import Math, prose_text, sentence
+    from rnntrace._internal.render.prose import Math, prose_text, sentence
 
     assert not (PACKAGE / "render" / "symbols.py").exists()
     for path in PACKAGE.rglob("*.py"):
@@ -260,7 +264,7 @@ def test_nothing_converts_latex_to_text():
             if isinstance(node, ast.FunctionDef):
                 assert node.name != "to_text", path.name
             if isinstance(node, ast.ImportFrom):
-                assert node.module != "rnntrace.render.symbols", path.name
+                assert node.module != "rnntrace._internal.render.symbols", path.name
                 assert "to_text" not in {alias.name for alias in node.names}, path.name
     with pytest.raises(TypeError):
         prose_text(sentence("rate ", Math(r"\eta = 0.1")))
@@ -331,7 +335,7 @@ def test_the_engine_builds_no_label_text():
 
 
 def test_every_label_phrase_is_in_the_one_table():
-    from rnntrace.symbol.label import PHRASES
+    from rnntrace._internal.symbol.label import PHRASES
 
     used = set()
     for path in sorted(PACKAGE.rglob("*.py")):

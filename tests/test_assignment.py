@@ -20,7 +20,7 @@ import yaml
 from click.testing import CliRunner
 from verify_reference import student_values
 
-from rnntrace.cli import cli
+from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from oracles import require_executable, require_module, require_torch
 from verify_reference import student_values
 
-from rnntrace.cli import cli
+from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
@@ -209,7 +209,7 @@ def test_pdflatex_alone_builds_the_grade_table(tmp_path, monkeypatch):
     pdftotext = require_executable("pdftotext")
     import subprocess
 
-    from rnntrace.cli import pdf as pdf_module
+    from rnntrace._internal.cli import pdf as pdf_module
 
     real_which = shutil.which
     monkeypatch.setattr(

@@ -24,12 +24,12 @@ from cell_oracles import (
 from click.testing import CliRunner
 from oracles import SeqSpec
 
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import load_scenario, parse_scenario
-from rnntrace.scenario.model import NumberPolicy
-from rnntrace.symbol.latex import latex_sentence
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import load_scenario, parse_scenario
+from rnntrace._internal.scenario.model import NumberPolicy
+from rnntrace._internal.symbol.latex import latex_sentence
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -20,7 +20,7 @@ import pytest
 from cell_oracles import GRU_VARIANTS, CellConfig, describe, parse_config, random_cell_config
 from oracles import HEAD_LOSS, SeqSpec, random_target
 
-from rnntrace.engine import trace_scenario
+from rnntrace._internal.engine import trace_scenario
 
 EPS = 1e-6
 RTOL = 1e-6

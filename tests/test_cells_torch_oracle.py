@@ -4,8 +4,8 @@ gates, losses, BPTT and the SGD update, to 1e-10.
 Two references, neither using rnntrace:
 
 * ``explicit_reference``: the cells' equations written out with torch ops (from the
-  equations in the docstrings of ``rnntrace/engine/lstm.py`` and ``gru.py``, not from their
-  code) and differentiated by autograd. Every key the engine records is compared, and the
+  equations in the docstrings of ``rnntrace/_internal/engine/lstm.py`` and ``gru.py``, not from
+  their code) and differentiated by autograd. Every key the engine records is compared, and the
   trace may hold no key the reference does not know (so nothing is left unchecked, and
   forward-only scenarios have no gradients). Per-time contributions (``dW_fx_3``) and
   the parts of a delta (``dh_f_2``, ``dc_next_2``, ``dx_i_3``, ``dh_keep_1``) are read off

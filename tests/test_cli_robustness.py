@@ -142,7 +142,7 @@ def test_bare_command_prints_the_overview() -> None:
 # Signals: a run whose JSON writer sends itself a signal half-way through writing -o.
 _SIGNAL_SCRIPT = """
 import os, signal, sys
-import rnntrace.render.json as rj
+import rnntrace._internal.render.json as rj
 original = rj.render_json
 which = getattr(signal, sys.argv[1])
 def slow(*args, **kwargs):
@@ -152,7 +152,7 @@ def slow(*args, **kwargs):
             os.kill(os.getpid(), which)
 rj.render_json = slow
 sys.argv = ["rnntrace", "run", sys.argv[2], "--format", "json", "-o", sys.argv[3]]
-from rnntrace.cli import main
+from rnntrace._internal.cli import main
 main()
 """
 

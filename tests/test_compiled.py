@@ -1,4 +1,5 @@
-"""The compiled tape (``rnntrace/engine/compiled.py``) computes exactly what the trace records.
+"""The compiled tape (``rnntrace/_internal/engine/compiled.py``) computes exactly what the trace
+records.
 
 Training runs one epoch's trace compiled to straight-line numpy, pruned to the steps the
 losses and the gradients need, with peephole savings (zero constants folded away, shared
@@ -27,11 +28,11 @@ import numpy as np
 import pytest
 import yaml
 
-from rnntrace.engine import grad_key, trace_scenario
-from rnntrace.engine.compiled import CompiledTape
-from rnntrace.engine.training import compile_scenario, with_params
-from rnntrace.scenario import load_scenario, parse_scenario
-from rnntrace.scenario.model import NumberPolicy, Scenario
+from rnntrace._internal.engine import grad_key, trace_scenario
+from rnntrace._internal.engine.compiled import CompiledTape
+from rnntrace._internal.engine.training import compile_scenario, with_params
+from rnntrace._internal.scenario import load_scenario, parse_scenario
+from rnntrace._internal.scenario.model import NumberPolicy, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -309,7 +310,7 @@ def _zero_input() -> dict:
 def test_gaps(doc: dict) -> None:
     """Every trained parameter has a gradient in the tape, zero where it has no path to
     the loss; training runs and moves the parameters that have one."""
-    from rnntrace.engine.training import Settings, train
+    from rnntrace._internal.engine.training import Settings, train
 
     scenario = exact(parse_scenario(yaml.safe_dump(doc), "gap.yaml"))
     check_scenario(scenario, "gap")
@@ -326,8 +327,8 @@ def test_gaps(doc: dict) -> None:
 
 
 def _text_window(hidden: int, window: str, seed: int):
-    from rnntrace.engine.textgen import TextSettings, new_state, vocabulary
-    from rnntrace.engine.textgen_file import model_text
+    from rnntrace._internal.engine.textgen import TextSettings, new_state, vocabulary
+    from rnntrace._internal.engine.textgen_file import model_text
 
     vocab = vocabulary("the quick brown fox jumps over the lazy dog")
     settings = TextSettings(hidden=hidden, window=len(window) - 1, seed=seed)

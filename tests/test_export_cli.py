@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from oracles import require_executable
 
-from rnntrace.cli import cli
-from rnntrace.cli.export import CARRIED_CREDIT
-from rnntrace.render import worksheet
+from rnntrace._internal.cli import cli
+from rnntrace._internal.cli.export import CARRIED_CREDIT
+from rnntrace._internal.render import worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = str(ROOT / "scenarios" / "sentiment.yaml")

@@ -16,8 +16,8 @@ import click
 import pytest
 from oracles import require_executable
 
-from rnntrace.cli import cli
-from rnntrace.cli.scenario_cmds import EXAMPLES
+from rnntrace._internal.cli import cli
+from rnntrace._internal.cli.scenario_cmds import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 # export, answers and verify: their help texts are being rewritten elsewhere (issue 15)

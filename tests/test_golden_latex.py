@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from rnntrace.engine import trace_scenario
-from rnntrace.render.latex import render_latex
-from rnntrace.render.markdown import render_markdown
-from rnntrace.render.worksheet import SheetSettings, render_worksheet
-from rnntrace.scenario import load_scenario
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.latex import render_latex
+from rnntrace._internal.render.markdown import render_markdown
+from rnntrace._internal.render.worksheet import SheetSettings, render_worksheet
+from rnntrace._internal.scenario import load_scenario
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("RNNTRACE_UPDATE_GOLDEN", "") == "1"

@@ -19,10 +19,10 @@ from topology_oracles import KINDS
 from topology_oracles import parse_config as parse_topology
 from topology_oracles import random_config as random_topology
 
-from rnntrace.analysis.gradflow import analyse, parts_of
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace._internal.analysis.gradflow import analyse, parts_of
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -571,7 +571,7 @@ def test_gradflow_of_one_step_and_of_a_dead_relu():
     flow = constructed(np.eye(2), T=1)
     assert len(flow.distances) == 1 and flow.verdict.k == 1
     flow = constructed(np.eye(2), T=3, activation="relu")
-    from rnntrace.render.gradflow_text import render_gradflow
+    from rnntrace._internal.render.gradflow_text import render_gradflow
 
     text = "\n".join(line.plain for line in render_gradflow(flow))
     assert "not shown (0, no logarithm)" in text or "nothing to plot" in text
@@ -579,7 +579,7 @@ def test_gradflow_of_one_step_and_of_a_dead_relu():
 
 
 def _latex_documents():
-    from rnntrace.render.gradflow_latex import render_gradflow_latex
+    from rnntrace._internal.render.gradflow_latex import render_gradflow_latex
 
     docs = {}
     for name, part in [("sentiment", None), ("sentiment-lstm", None), ("sentiment-gru", None),
@@ -620,7 +620,7 @@ def test_gradflow_latex_fragment_names_its_packages():
 
 
 def test_a_nilpotent_w_hh_is_not_blamed_on_relu_and_the_criterion_is_honest():
-    from rnntrace.render.gradflow_words import criterion, reason
+    from rnntrace._internal.render.gradflow_words import criterion, reason
 
     W = 1.5 * np.array([[1.0, 1.0], [-1.0, -1.0]])  # W² = 0: ρ = 0 but ‖W‖₂ = 3
     flow = constructed(W, T=4)

@@ -16,12 +16,12 @@ import yaml
 from cell_oracles import GRU_VARIANTS, parse_config, random_cell_config
 from click.testing import CliRunner
 
-from rnntrace.analysis.gradcheck import exact
-from rnntrace.analysis.gradflow import analyse, forward_pass
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.engine.unrolled import unrolled_forward
-from rnntrace.scenario import load_scenario
+from rnntrace._internal.analysis.gradcheck import exact
+from rnntrace._internal.analysis.gradflow import analyse, forward_pass
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.engine.unrolled import unrolled_forward
+from rnntrace._internal.scenario import load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 
@@ -171,7 +171,7 @@ def test_gradflow_command_of_10000_steps_against_numpy(tmp_path):
 
 
 def test_gradflow_json_beyond_the_limit_is_refused_in_one_line(tmp_path, monkeypatch):
-    from rnntrace.engine import size
+    from rnntrace._internal.engine import size
 
     path = tmp_path / "long.yaml"
     path.write_text(_long_rnn(3000)[0], encoding="utf-8")
@@ -189,8 +189,8 @@ def test_gradflow_json_beyond_the_limit_is_refused_in_one_line(tmp_path, monkeyp
 
 
 def test_the_size_estimate_of_gradflow_json_is_close(tmp_path):
-    from rnntrace.engine.size import document_bytes
-    from rnntrace.render.gradflow_json import dumps, gradflow_document, gradflow_size
+    from rnntrace._internal.engine.size import document_bytes
+    from rnntrace._internal.render.gradflow_json import dumps, gradflow_document, gradflow_size
 
     path = tmp_path / "long.yaml"
     path.write_text(_long_rnn(2000)[0], encoding="utf-8")
@@ -201,7 +201,7 @@ def test_the_size_estimate_of_gradflow_json_is_close(tmp_path):
 
 
 def test_train_json_beyond_the_limit_is_refused_before_training(tmp_path, monkeypatch):
-    from rnntrace.engine import size
+    from rnntrace._internal.engine import size
 
     monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 100_000)  # 10,000 losses: about 240 KB
     runner = CliRunner()
@@ -219,7 +219,7 @@ def test_train_json_beyond_the_limit_is_refused_before_training(tmp_path, monkey
 def test_the_trace_json_writer_checks_the_trace_it_writes(tmp_path, monkeypatch):
     """run's own check of the trace it made (the estimate before tracing passes here), and
     train --trace-epoch's, which has no estimate before tracing."""
-    from rnntrace.engine import size
+    from rnntrace._internal.engine import size
 
     monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 20_000)
     monkeypatch.setattr(size, "refuse_large", lambda *args, **kwargs: None)

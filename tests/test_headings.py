@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
+from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "rnntrace"

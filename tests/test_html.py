@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import rnntrace
-from rnntrace.render.html_math import latex_mathml
-from rnntrace.symbol.mathml import mathml
-from rnntrace.symbol.tree import (
+from rnntrace._internal.render.html_math import latex_mathml
+from rnntrace._internal.symbol.mathml import mathml
+from rnntrace._internal.symbol.tree import (
     Delta,
     Derivative,
     Name,
@@ -262,7 +262,7 @@ def test_a_large_page_packs_its_later_parts_and_loses_nothing(monkeypatch):
     import base64
     import zlib
 
-    import rnntrace.render.html as html_printer
+    import rnntrace._internal.render.html as html_printer
 
     tr = rnntrace.trace(SENTIMENT)
     static = rnntrace.to_html(tr)

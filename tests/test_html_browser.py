@@ -176,7 +176,7 @@ def test_a_screenshot_of_the_page_is_not_blank(chromium, tmp_path):
 def test_a_large_page_shows_its_later_parts_when_they_are_needed(chromium, tmp_path, monkeypatch):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    import rnntrace.render.html as html_printer
+    import rnntrace._internal.render.html as html_printer
 
     monkeypatch.setattr(html_printer, "STATIC_BYTES", 0)  # every page counts as large
     page = rnntrace.to_html(rnntrace.trace(SENTIMENT))

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnntrace.engine import trace_scenario
-from rnntrace.render.json import render_json
-from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.json import render_json
+from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_FIELDS = {

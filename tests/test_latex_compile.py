@@ -15,12 +15,12 @@ import pytest
 import yaml
 from texbuild import compile_all
 
-from rnntrace.engine import trace_scenario
-from rnntrace.render.latex import render_latex
-from rnntrace.render.latex_base import LatexSettings
-from rnntrace.render.worksheet import SheetSettings, render_worksheet
-from rnntrace.scenario import load_scenario, parse_scenario
-from rnntrace.trace import Trace
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.latex import render_latex
+from rnntrace._internal.render.latex_base import LatexSettings
+from rnntrace._internal.render.worksheet import SheetSettings, render_worksheet
+from rnntrace._internal.scenario import load_scenario, parse_scenario
+from rnntrace._internal.trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -168,7 +168,7 @@ def test_softmax_fractions_of_the_key_do_not_touch(tmp_path):
     from click.testing import CliRunner
     from oracles import require_executable
 
-    from rnntrace.cli import cli
+    from rnntrace._internal.cli import cli
 
     scenario = Path(__file__).resolve().parent.parent / "scenarios" / "hello-attention.yaml"
     out = tmp_path / "key.tex"

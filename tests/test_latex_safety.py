@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from texbuild import compile_all
 
-from rnntrace.engine import trace_scenario
-from rnntrace.render.latex import render_latex
-from rnntrace.render.texescape import latex_text, latex_word, markdown_text, markdown_word
-from rnntrace.render.worksheet import SheetSettings, render_worksheet
-from rnntrace.scenario import parse_scenario
-from rnntrace.scenario.notation import check_notation
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.latex import render_latex
+from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
+from rnntrace._internal.render.worksheet import SheetSettings, render_worksheet
+from rnntrace._internal.scenario import parse_scenario
+from rnntrace._internal.scenario.notation import check_notation
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = [

@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 from verify_reference import student_values
 
-from rnntrace.cli import cli
+from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
@@ -198,7 +198,7 @@ def test_moodle_text_from_the_scenario_cannot_open_a_subquestion(tmp_path):
 
 
 def test_tiny_values_are_written_without_exponents():
-    from rnntrace.lms.moodle import plain_number
+    from rnntrace._internal.lms.moodle import plain_number
 
     assert plain_number(3e-05) == "0.00003"
     assert plain_number(-1.25e-07) == "-0.000000125"

@@ -9,10 +9,10 @@ import numpy as np
 import yaml
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.engine.compiled import CompiledTape
-from rnntrace.symbol.label import Label
-from rnntrace.trace import Step, Trace, TraceMeta
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine.compiled import CompiledTape
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.trace import Step, Trace, TraceMeta
 
 
 def _meta() -> TraceMeta:

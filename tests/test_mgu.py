@@ -30,13 +30,13 @@ from click.testing import CliRunner
 from oracles import require_torch
 from texbuild import compile_all
 
-from rnntrace import cells
-from rnntrace.analysis.gradcheck import exact, gradcheck
-from rnntrace.analysis.gradflow import analyse, forward_pass
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace._internal import cells
+from rnntrace._internal.analysis.gradcheck import exact, gradcheck
+from rnntrace._internal.analysis.gradflow import analyse, forward_pass
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MGU_FILE = ROOT / "scenarios" / "sentiment-mgu.yaml"

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rnntrace.cli import cli
-from rnntrace.numbers import round_half_up
-from rnntrace.render import numfmt
+from rnntrace._internal.cli import cli
+from rnntrace._internal.numbers import round_half_up
+from rnntrace._internal.render import numfmt
 
 ROOT = Path(__file__).resolve().parent.parent
 

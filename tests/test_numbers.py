@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnntrace.numbers import round_array, round_half_up
-from rnntrace.render import numfmt
+from rnntrace._internal.numbers import round_array, round_half_up
+from rnntrace._internal.render import numfmt
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.errors import NumericError
-from rnntrace.numbers import round_array
-from rnntrace.scenario import parse_scenario
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.errors import NumericError
+from rnntrace._internal.numbers import round_array
+from rnntrace._internal.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 HELLO_ATTENTION = (ROOT / "scenarios" / "hello-attention.yaml").read_text(encoding="utf-8")

@@ -1,5 +1,5 @@
-"""The op registry (``rnntrace/engine/ops.py``): every op's forward rule against numpy written
-here, every local derivative against central finite differences, the compiled tape's form
+"""The op registry (``rnntrace/_internal/engine/ops.py``): every op's forward rule against numpy
+written here, every local derivative against central finite differences, the compiled tape's form
 of every op against ``evaluate``, and compiled.py writing no numerical op of its own."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnntrace.engine import compiled
-from rnntrace.engine.ops import (
+from rnntrace._internal.engine import compiled
+from rnntrace._internal.engine.ops import (
     ACTIVATIONS,
     DEFINITIONS,
     SCOPE,
@@ -20,9 +20,9 @@ from rnntrace.engine.ops import (
     activation_derivative,
     evaluate,
 )
-from rnntrace.numbers import round_array
-from rnntrace.symbol.label import Label
-from rnntrace.trace import Step
+from rnntrace._internal.numbers import round_array
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.trace import Step
 
 RNG = np.random.default_rng(12)
 W = RNG.normal(size=(3, 5))

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from rnntrace.cli import cli
-from rnntrace.cli.output import FILE_WIDTH, FORMATS
-from rnntrace.render.text import MEASURE, render_text
+from rnntrace._internal.cli import cli
+from rnntrace._internal.cli.output import FILE_WIDTH, FORMATS
+from rnntrace._internal.render.text import MEASURE, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = str(ROOT / "scenarios" / "sentiment.yaml")
@@ -87,8 +87,8 @@ def test_a_title_too_long_for_its_rule_is_written_whole(monkeypatch):
 @pytest.mark.parametrize("width", [44, 80, 120])
 def test_in_a_terminal_in_colour_the_layout_is_the_same(width):
     """A colour terminal gets the same lines as a pipe of the same width, with styles."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import load_scenario
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.scenario import load_scenario
 
     trace = trace_scenario(load_scenario(Path(SENTIMENT)))
 

@@ -13,18 +13,18 @@ import pytest
 from oracles import HEAD_LOSS, random_config, to_yaml
 from test_latex_compile import wide_yaml
 
-from rnntrace.engine import trace_scenario
-from rnntrace.engine.ops import OPS
-from rnntrace.render.latex import LatexPrinter, render_latex
-from rnntrace.render.latex_base import LINE_PT, LatexSettings
-from rnntrace.render.markdown import MarkdownPrinter, render_markdown
-from rnntrace.render.prose import Display
-from rnntrace.render.select import Selection
-from rnntrace.render.texwidth import tex_width
-from rnntrace.scenario import load_scenario, parse_scenario
-from rnntrace.scenario.model import NumberPolicy
-from rnntrace.symbol.label import Label
-from rnntrace.trace import Step
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.engine.ops import OPS
+from rnntrace._internal.render.latex import LatexPrinter, render_latex
+from rnntrace._internal.render.latex_base import LINE_PT, LatexSettings
+from rnntrace._internal.render.markdown import MarkdownPrinter, render_markdown
+from rnntrace._internal.render.prose import Display
+from rnntrace._internal.render.select import Selection
+from rnntrace._internal.render.texwidth import tex_width
+from rnntrace._internal.scenario import load_scenario, parse_scenario
+from rnntrace._internal.scenario.model import NumberPolicy
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.trace import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
@@ -52,7 +52,9 @@ def last_matrix(row: str) -> list[float]:
 @pytest.mark.parametrize("printer", [LatexPrinter, MarkdownPrinter])
 def test_every_op_has_a_latex_and_a_markdown_printer(printer):
     missing = [op for op in [*OPS, "given", "input"] if not hasattr(printer, f"_print_{op}")]
-    assert not missing, f"add _print_<op> methods to rnntrace/render/latex_*.py for {missing}"
+    assert not missing, (
+        f"add _print_<op> methods to rnntrace/_internal/render/latex_*.py for {missing}"
+    )
 
 
 def test_an_op_without_a_printer_fails_loudly():
@@ -191,7 +193,7 @@ def test_markdown_uses_boldsymbol_for_bm():
 def test_lstm_and_gru_conventions_are_typeset_maths_and_the_gate_is_not_the_logits():
     from click.testing import CliRunner
 
-    from rnntrace.cli import cli
+    from rnntrace._internal.cli import cli
 
     def run(name: str, fmt: str) -> str:
         path = Path(__file__).resolve().parent.parent / "scenarios" / name

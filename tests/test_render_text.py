@@ -12,12 +12,12 @@ import pytest
 from oracles import HEAD_LOSS, random_config, to_yaml
 from rich.console import Console
 
-from rnntrace.engine import trace_scenario
-from rnntrace.engine.ops import OPS
-from rnntrace.render.select import Selection
-from rnntrace.render.text import TextPrinter, TextSettings, render_text
-from rnntrace.scenario import parse_scenario
-from rnntrace.scenario.model import NumberPolicy
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.engine.ops import OPS
+from rnntrace._internal.render.select import Selection
+from rnntrace._internal.render.text import TextPrinter, TextSettings, render_text
+from rnntrace._internal.scenario import parse_scenario
+from rnntrace._internal.scenario.model import NumberPolicy
 
 
 def printed(trace, selection=None, settings=None, width=80) -> str:

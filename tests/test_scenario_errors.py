@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rnntrace.errors import RnntraceError, ScenarioError
-from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace._internal.errors import RnntraceError, ScenarioError
+from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "bad.yaml"
@@ -982,8 +982,8 @@ def test_too_many_tokens_in_one_string_is_refused() -> None:
 _LIMITED = """\
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import parse_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import parse_scenario
 try:
     parse_scenario(sys.stdin.read(), "big.yaml")
     print("loaded")
@@ -1079,9 +1079,9 @@ def test_lone_surrogate_in_text() -> None:
 
 def _cli():
     try:
-        from rnntrace.cli import cli
+        from rnntrace._internal.cli import cli
     except ImportError:  # pragma: no cover - the CLI is written in parallel
-        pytest.skip("rnntrace.cli is not there yet")
+        pytest.skip("rnntrace._internal.cli is not there yet")
     return cli
 
 

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import Scenario, parse_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "fuzz.yaml"
@@ -278,9 +278,9 @@ def test_mutated_scenario_loads_or_fails_in_one_line(text: str) -> None:
 
 def _cli():
     try:
-        from rnntrace.cli import cli
+        from rnntrace._internal.cli import cli
     except ImportError:  # pragma: no cover - the CLI is written in parallel
-        pytest.skip("rnntrace.cli is not there yet")
+        pytest.skip("rnntrace._internal.cli is not there yet")
     return cli
 
 

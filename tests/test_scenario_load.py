@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnntrace.scenario import Scenario, load_scenario, parse_scenario
-from rnntrace.scenario.model import ModelSpec, NumberPolicy, TrainSpec
-from rnntrace.symbol import latex
+from rnntrace._internal.scenario import Scenario, load_scenario, parse_scenario
+from rnntrace._internal.scenario.model import ModelSpec, NumberPolicy, TrainSpec
+from rnntrace._internal.symbol import latex
 
 ROOT = Path(__file__).resolve().parent.parent
 # The simple RNN's parameters, in display order.

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import parse_scenario
+from rnntrace._internal.cli import cli
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import parse_scenario
 
 jsonschema = pytest.importorskip("jsonschema")
 

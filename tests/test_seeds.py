@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rnntrace.engine import trace_scenario
-from rnntrace.engine.ops import evaluate
-from rnntrace.numbers import round_array
-from rnntrace.scenario import load_scenario
-from rnntrace.scenario.model import NumberPolicy
-from rnntrace.trace import Trace
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.engine.ops import evaluate
+from rnntrace._internal.numbers import round_array
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.scenario.model import NumberPolicy
+from rnntrace._internal.trace import Trace
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SENTIMENT = SCENARIOS / "sentiment.yaml"

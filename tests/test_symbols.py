@@ -13,12 +13,12 @@ import yaml
 from texbuild import compile_all
 from topology_oracles import KINDS, random_config, to_doc
 
-from rnntrace.engine import trace_scenario
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario.load import load_scenario
-from rnntrace.scenario.notation import check_notation, parse_notation
-from rnntrace.symbol import latex, text
-from rnntrace.symbol.tree import (
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario.load import load_scenario
+from rnntrace._internal.scenario.notation import check_notation, parse_notation
+from rnntrace._internal.symbol import latex, text
+from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
     Delimited,

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.engine.sampling import sample
-from rnntrace.engine.textgen import (
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine.sampling import sample
+from rnntrace._internal.engine.textgen import (
     TextSettings,
     WindowTape,
     encode,
@@ -22,8 +22,8 @@ from rnntrace.engine.textgen import (
     train_text,
     vocabulary,
 )
-from rnntrace.engine.textgen_file import model_text, read_model, state_from
-from rnntrace.scenario.load import parse_scenario
+from rnntrace._internal.engine.textgen_file import model_text, read_model, state_from
+from rnntrace._internal.scenario.load import parse_scenario
 
 TEXT = (
     "the quick brown fox jumps over the lazy dog.\n"

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.engine import trace_scenario
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import load_scenario, parse_scenario
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

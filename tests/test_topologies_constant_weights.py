@@ -20,8 +20,8 @@ import pytest
 from oracles import require_torch
 from topology_oracles import compare, grad_key, parse_config, random_config, reference
 
-from rnntrace.engine import trace_scenario
-from rnntrace.symbol.latex import latex_sentence
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.symbol.latex import latex_sentence
 
 CELLS = ["rnn", "lstm", "gru"]
 ATTENTION_KINDS = ["standard", "stacked", "encoder_decoder:dot", "encoder_decoder:general",

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from rnntrace.cli import cli
-from rnntrace.engine.training import Settings, default_report, trace_epoch, train
-from rnntrace.scenario import load_scenario
+from rnntrace._internal.cli import cli
+from rnntrace._internal.engine.training import Settings, default_report, trace_epoch, train
+from rnntrace._internal.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

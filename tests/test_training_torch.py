@@ -25,8 +25,8 @@ import pytest
 import yaml
 from oracles import require_torch
 
-from rnntrace.engine.training import Settings, train
-from rnntrace.scenario import parse_scenario
+from rnntrace._internal.engine.training import Settings, train
+from rnntrace._internal.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -18,12 +18,12 @@ import yaml
 from click.testing import CliRunner
 from verify_reference import student_values
 
-from rnntrace.cli import cli
-from rnntrace.scenario.model import Grid
-from rnntrace.symbol.label import Label
-from rnntrace.trace import Step, Trace
-from rnntrace.variants import NiceRules, VariantMaker, first_problem
-from rnntrace.variants.draw import draw, generator, own_grid
+from rnntrace._internal.cli import cli
+from rnntrace._internal.scenario.model import Grid
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.trace import Step, Trace
+from rnntrace._internal.variants import NiceRules, VariantMaker, first_problem
+from rnntrace._internal.variants.draw import draw, generator, own_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
@@ -112,8 +112,8 @@ def test_the_grid_of_an_item_is_read_from_how_it_is_written():
 # -- the nice-number rules ------------------------------------------------------------------
 def trace_of(steps: list[Step], head: str = "sigmoid", decimals: int = 3) -> Trace:
     """A hand-made trace holding just ``steps`` (each rule looks at steps, nothing else)."""
-    from rnntrace.engine import trace_scenario
-    from rnntrace.scenario import load_scenario
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.scenario import load_scenario
 
     meta = trace_scenario(load_scenario(SENTIMENT)).meta
     trace = Trace(replace(meta, head=head, decimals=decimals))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rnntrace.errors import ScenarioError
-from rnntrace.verify import Grader, parse_answers
-from rnntrace.verify.grade import Grade, ItemGrade
-from rnntrace.verify.template import answers_template, value_text
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.verify import Grader, parse_answers
+from rnntrace._internal.verify.grade import Grade, ItemGrade
+from rnntrace._internal.verify.template import answers_template, value_text
 
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 

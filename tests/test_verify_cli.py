@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from verify_reference import answers_text, student_values
 
-from rnntrace.cli import cli
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance
-from rnntrace.verify.batch import grade_files
+from rnntrace._internal.cli import cli
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.verify import Grader, Tolerance
+from rnntrace._internal.verify.batch import grade_files
 
 SENTIMENT = str(Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml")
 

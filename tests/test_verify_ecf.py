@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verify_reference import answers_text, student_values
 
-from rnntrace.engine.ops import evaluate
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance
-from rnntrace.verify.grade import CARRIED, CORRECT, DRIFT, WRONG, Grade
+from rnntrace._internal.engine.ops import evaluate
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.verify import Grader, Tolerance
+from rnntrace._internal.verify.grade import CARRIED, CORRECT, DRIFT, WRONG, Grade
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SENTIMENT = SCENARIOS / "sentiment.yaml"

@@ -19,11 +19,11 @@ from grading import grade, item
 from rich.console import Console
 from verify_reference import answers_text, student_values
 
-from rnntrace.cli import cli
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance
-from rnntrace.verify.grade import CARRIED, CORRECT, WRONG
-from rnntrace.verify.report import grade_table, verdict_text
+from rnntrace._internal.cli import cli
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.verify import Grader, Tolerance
+from rnntrace._internal.verify.grade import CARRIED, CORRECT, WRONG
+from rnntrace._internal.verify.report import grade_table, verdict_text
 
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 DOC = yaml.safe_load(SENTIMENT.read_text(encoding="utf-8"))

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from verify_reference import answers_text, student_values
 
-from rnntrace.cli import cli
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance
-from rnntrace.verify.batch import grade_one
-from rnntrace.verify.export import safe_cell
-from rnntrace.verify.report import clean
+from rnntrace._internal.cli import cli
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.verify import Grader, Tolerance
+from rnntrace._internal.verify.batch import grade_one
+from rnntrace._internal.verify.export import safe_cell
+from rnntrace._internal.verify.report import clean
 
 SENTIMENT = str(Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml")
 ALL = ("--ask", "*")

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from oracles import require_executable, require_module
 from verify_reference import student_values
 
-from rnntrace.cli import cli
-from rnntrace.errors import ScenarioError
-from rnntrace.scenario import load_scenario
-from rnntrace.verify import Grader, Tolerance
+from rnntrace._internal.cli import cli
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario import load_scenario
+from rnntrace._internal.verify import Grader, Tolerance
 
 SENTIMENT = Path(__file__).resolve().parents[1] / "scenarios" / "sentiment.yaml"
 ASK = ["s1.h_1", "s1.L_6", "dW_hh"]
@@ -189,7 +189,7 @@ def test_without_pikepdf_the_message_names_it(form, grader, monkeypatch):
 
 
 def test_a_damaged_pdf_leaves_nothing_on_stderr(form, grader, tmp_path, capsys):
-    from rnntrace.verify.batch import grade_one
+    from rnntrace._internal.verify.batch import grade_one
 
     path = tmp_path / "cut.pdf"
     path.write_bytes(form.read_bytes()[:1500])
@@ -201,7 +201,7 @@ def test_a_damaged_pdf_leaves_nothing_on_stderr(form, grader, tmp_path, capsys):
 def test_a_form_of_many_unknown_key_fields_is_refused(grader):
     """A hostile form with thousands of fields named like keys is refused after 100, like a
     YAML file, instead of a did-you-mean for each."""
-    from rnntrace.verify.pdfform import Form, _sheet
+    from rnntrace._internal.verify.pdfform import Form, _sheet
 
     names = tuple(f"s1:h_{n}/1" for n in range(10, 50_010))
     with pytest.raises(ScenarioError, match="more than 100 form fields named like keys"):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnntrace.verify.tolerance import Tolerance, ordinal
+from rnntrace._internal.verify.tolerance import Tolerance, ordinal
 
 
 def accepts(tolerance: Tolerance, written: str, expected: float) -> bool:

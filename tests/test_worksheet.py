@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnntrace.engine import trace_scenario
-from rnntrace.render.worksheet import SheetSettings, render_worksheet
-from rnntrace.scenario import load_scenario, parse_scenario
-from rnntrace.scenario.model import NumberPolicy
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.worksheet import SheetSettings, render_worksheet
+from rnntrace._internal.scenario import load_scenario, parse_scenario
+from rnntrace._internal.scenario.model import NumberPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"

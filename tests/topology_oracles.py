@@ -319,13 +319,13 @@ def to_yaml(cfg: TopoConfig) -> str:
 
 
 def parse_config(cfg: TopoConfig):
-    from rnntrace.scenario import parse_scenario
+    from rnntrace._internal.scenario import parse_scenario
 
     return parse_scenario(to_yaml(cfg), f"{cfg.kind}.yaml")
 
 
 def trace_config(cfg: TopoConfig):
-    from rnntrace.engine import trace_scenario
+    from rnntrace._internal.engine import trace_scenario
 
     return trace_scenario(parse_config(cfg))
 

@@ -1,0 +1,96 @@
+"""The Jacobian of one step of a recurrent layer, ∂s_j/∂s_{j-1}, from the values a trace
+recorded (the inputs x_j are held as they are). Each cell writes its own
+(``CellKind.flow.jacobian``, in ``rnntrace/_internal/cells/<cell>_jacobian.py``); a ``Layer``
+gives it the layer's values, its recurrent matrices and the activations' derivatives (the engine's
+``ops.activation_derivative``).
+
+Recurrent matrices W_gh are the given ones, or the first H columns of a concatenated W_g.
+Every value is read from the trace (its carried values), so the Jacobians are those of the
+very calculation the trace shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rnntrace._internal import cells
+from rnntrace._internal.cells import StepJacobian
+from rnntrace._internal.engine.ops import activation_derivative
+from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.scenario.model import ModelSpec
+from rnntrace._internal.trace import Trace
+
+__all__ = ["DERIVATIVE_MAX", "Layer", "StepJacobian"]
+
+
+class Layer:
+    """One part of a model over one sequence of a trace: its steps in the order they ran."""
+
+    def __init__(self, trace: Trace, prefix: str, part: str, model: ModelSpec) -> None:
+        self.trace = trace
+        self.prefix = prefix  # the sequence's prefix: "" or "s2."
+        self.part = part  # "" or "l1.", "fw.", "enc.", ...
+        self.model = model
+        self.flow = cells.get(model.cell).flow
+        self._recurrent: dict[str, np.ndarray] = {}
+        self.times = self._times()
+        if not self.times:
+            where = f" of {part.rstrip('.')}" if part else ""
+            raise RnntraceError(f"no hidden states{where} in this sequence to analyse")
+        self.H = self.value(f"h_{self.times[0]}").size
+
+    def key(self, name: str) -> str:
+        """The full key of a quantity of this layer: ``s2.l1.h_3``."""
+        return f"{self.prefix}{self.part}{name}"
+
+    def value(self, name: str) -> np.ndarray:
+        """The value of this layer's ``name``."""
+        return self.trace.value(self.key(name))
+
+    def has(self, name: str) -> bool:
+        """Whether the trace recorded this layer's ``name``."""
+        return self.key(name) in self.trace
+
+    def operand(self, name: str, at: int) -> str:
+        """The full key of operand ``at`` of this layer's step ``name``."""
+        return self.trace[self.key(name)].operands[at]
+
+    def value_of(self, key: str) -> np.ndarray:
+        """The value of a full key."""
+        return self.trace.value(key)
+
+    def derivative(self, activation: str, arg: np.ndarray) -> np.ndarray:
+        """f'(z), from f(z) (tanh, sigmoid) or z (relu): the engine's rule."""
+        return activation_derivative(activation, arg)
+
+    def _times(self) -> list[int]:
+        """The time steps of the layer's states, in the order the layer computed them (T..1
+        for the backward direction of a bidirectional model)."""
+        pattern = re.compile(re.escape(self.prefix + self.part) + r"h_(\d+)$")
+        return [int(match.group(1)) for step in self.trace
+                if step.phase == "forward" and (match := pattern.match(step.key))]  # fmt: skip
+
+    def recurrent(self, gate: str) -> np.ndarray:
+        """W_gh of this part (W_hh of the simple RNN and of the GRU candidate)."""
+        if gate not in self._recurrent:  # read once: every step needs it
+            key = f"{self.part}W_{gate}h"
+            if key in self.trace:
+                self._recurrent[gate] = self.trace.value(key)
+            else:
+                self._recurrent[gate] = self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
+        return self._recurrent[gate]
+
+    def recurrent_key(self, gate: str) -> str:
+        """The parameter key the recurrent matrix is read from."""
+        key = f"{self.part}W_{gate}h"
+        return key if key in self.trace else f"{self.part}W_{gate}"
+
+    def steps(self) -> list[StepJacobian]:
+        """A_j for every step, in the order the layer ran."""
+        return [self.flow.jacobian(self, t, self.model) for t in self.times]
+
+
+# The largest value f' can take: 1 (tanh, relu), 1/4 (sigmoid).
+DERIVATIVE_MAX = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}

@@ -1,0 +1,240 @@
+"""The engine: turns a validated scenario into a Trace of named, recorded steps."""
+
+from __future__ import annotations
+
+from rnntrace._internal import cells
+from rnntrace._internal.engine.conventions import conventions
+from rnntrace._internal.engine.recorder import Recorder
+from rnntrace._internal.engine.symbols import Symbols
+from rnntrace._internal.engine.topology import Contributions, Driver, standard
+from rnntrace._internal.scenario.model import NumberPolicy, Scenario
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.symbol.tree import (
+    Command,
+    Delimited,
+    Derivative,
+    Name,
+    Primed,
+    Symbol,
+    op,
+    paren,
+    row,
+)
+from rnntrace._internal.trace import SequenceInfo, Trace, TraceMeta
+
+
+def topology(name: str) -> Driver:
+    """The driver of a topology (the less common ones are imported when used)."""
+    if name == "standard":
+        return standard
+    from rnntrace._internal.engine import topology_more
+
+    driver: Driver = getattr(topology_more, name)
+    return driver
+
+
+def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> Trace:
+    """The complete hand calculation of ``scenario``: forward, loss, BPTT, gradients, update.
+
+    ``numbers`` overrides the scenario's number policy (e.g. ``--carry rounded``).
+    """
+    policy = numbers or scenario.numbers
+    several = len(scenario.sequences) > 1
+    sym = Symbols(list(scenario.params), scenario.notation, several)
+    trace = Trace(_meta(scenario, policy, sym, several))
+    rec = Recorder(trace, policy.decimals, policy.rounded, policy.round_terms)
+    for key, value in scenario.params.items():
+        base = key.rsplit(".", 1)[-1]
+        if key in scenario.given or base in ("h_0", "c_0"):
+            label = param_label(scenario, key)
+            rec.given(
+                key,
+                value,
+                symbol=sym[key],
+                label=label if key in scenario.given else label.with_note("not_given"),
+                given=key in scenario.given,
+            )
+            rec.shared.add(key)
+    tracer = topology(scenario.model.topology)
+    per_sequence: list[Contributions] = []
+    for seq in scenario.sequences:
+        rec.prefix = f"s{seq.number}." if several else ""
+        rec.sequence = sym.sequence = seq.number
+        per_sequence.append(_sum_over_time(rec, scenario, sym, tracer(rec, scenario, seq, sym)))
+    rec.prefix, rec.sequence, sym.sequence = "", None, None
+    grads = list(per_sequence[0]) if per_sequence and per_sequence[0] else []
+    if several:
+        _total(rec, scenario, sym, grads)
+    _update(rec, scenario, sym, grads)
+    return trace
+
+
+def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:
+    """One SGD step, after clipping the gradients by their global norm (``train.clip``) and
+    adding the L2 weight decay λθ (``train.l2``), each a recorded step."""
+    train = scenario.train
+    final = {param: grad_key(param) for param in grads}
+
+    def update_op(
+        key: str, name: str, operands: list[str], symbol: Symbol, label: Label, **info: object
+    ):
+        rec.op(key, name, operands, phase="update", symbol=symbol, sequence=False,
+               label=label, info=info)  # fmt: skip
+
+    if train.clip is not None and grads:
+        update_op("grad_norm", "global_norm", list(final.values()),
+                  Delimited("norm", Name("g")),
+           Label("global_norm"))  # fmt: skip
+        update_op(
+            "clip_factor",
+            "clip_factor",
+            ["grad_norm"],
+            Command("kappa"),
+            Label("clipping_factor", value=train.clip),
+            max_norm=train.clip,
+        )
+        for param, key in final.items():
+            update_op(
+                f"{key}_clipped",
+                "scale_by",
+                ["clip_factor", key],
+                row(Command("kappa"), rec.trace[key].symbol),
+                Label("gradient_after_clipping", ref=param),
+            )
+            final[param] = f"{key}_clipped"
+    if train.l2:
+        for param, key in final.items():
+            update_op(f"{grad_key(param)}_decay", "decay", [key, param],
+               paren(rec.trace[key].symbol, op("+"), Name(f"{train.l2:g}"), sym[param]),
+               Label("gradient_with_weight_decay", ref=param, value=train.l2),
+               weight=train.l2)  # fmt: skip
+            final[param] = f"{grad_key(param)}_decay"
+    lr = train.learning_rate
+    for param, key in final.items():
+        update_op(
+            f"{param}_new",
+            "sgd",
+            [param, key],
+            Primed(sym[param]),
+            Label("sgd_step", ref=param, value=lr),
+            learning_rate=lr,
+        )
+
+
+def grad_key(param: str) -> str:
+    """The key of ∂L/∂param: ``dW_hh``, and for a part's parameter ``enc.dW_hh``."""
+    part, dot, base = param.rpartition(".")
+    return f"{part}{dot}d{base}"
+
+
+def param_label(scenario: Scenario, key: str) -> Label:
+    """What a parameter is: the cell's words for it ('forget gate: input matrix'), in its part."""
+    part, dot, base = key.rpartition(".")
+    specs = cells.get(scenario.model.cell).param_specs()
+    text = specs[base].text if base in specs else base
+    return Label("param", ref=text, part=part + dot)
+
+
+def _sum_over_time(
+    rec: Recorder, scenario: Scenario, sym: Symbols, contributions: Contributions
+) -> Contributions:
+    """∂L/∂θ of the sequence for every trained parameter θ: the sum of its contributions."""
+    rec.at("gradient", None)
+    trained = {key: contributions.get(key, []) for key in rec.trace.meta.trained}
+    for param, keys in trained.items():
+        if not keys:  # nothing in this sequence uses it (W_yh with one step, W_a held constant)
+            shape = rec.trace.value(param).shape
+            rec.do(
+                grad_key(param),
+                "zeros",
+                [],
+                Derivative(sym.loss(), sym[param]),
+                Label(
+                    "gradient_of_the_lossseq_with_respect_to_2",
+                    ref=param,
+                    sequence=sym.sequence if sym.several else None,
+                ).with_note(_held(scenario, param)),
+                shape=list(shape),
+            )
+            if _held(scenario, param):
+                rec.note(grad_key(param), _held(scenario, param))
+            trained[param] = [grad_key(param)]
+    for param, keys in trained.items():
+        if keys != [grad_key(param)]:  # a gradient computed whole (dh_0) needs no sum
+            rec.do(
+                grad_key(param),
+                "add",
+                keys,
+                Derivative(sym.loss(), sym[param]),
+                Label(
+                    "gradient_of_the_lossseq_with_respect_to",
+                    sequence=sym.sequence if sym.several else None,
+                    ref=param,
+                ),
+            )
+    return trained
+
+
+def _held(scenario: Scenario, param: str) -> str:
+    """The constant-weights note, for an attention parameter the simplification leaves out."""
+    from rnntrace._internal.engine.attention import CONSTANT
+
+    held = scenario.model.attention_gradient == "constant_weights" and param.startswith("att.")
+    return CONSTANT if held else ""
+
+
+def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:
+    """Loss and gradients summed over all sequences."""
+    n = len(scenario.sequences)
+    losses = [f"s{i}.L" for i in range(1, n + 1)]
+    if all(key in rec.trace for key in losses):
+        rec.op("L", "add", losses, phase="loss", symbol=Name("L"), sequence=False,
+               label=Label("total_loss_over_all_sequences"))  # fmt: skip
+    for param in grads:
+        rec.op(
+            grad_key(param),
+            "add",
+            [f"s{i}.{grad_key(param)}" for i in range(1, n + 1)],
+            phase="gradient",
+            symbol=Derivative(Name("L"), sym[param]),
+            sequence=False,
+            label=Label("gradient_of_the_total_loss_with_respect", ref=param),
+        )
+
+
+def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool) -> TraceMeta:
+    model = scenario.model
+    has_loss = model.loss != "none" and model.output != "none"
+    trained = [key for key in scenario.params if key in scenario.given] if has_loss else []
+    sequences = tuple(
+        SequenceInfo(
+            number=seq.number,
+            prefix=f"s{seq.number}." if several else "",
+            tokens=seq.tokens,
+            targets={t: target.text for t, target in seq.targets.items()},
+            output_steps=tuple(scenario.output_steps(seq)),
+        )
+        for seq in scenario.sequences
+    )
+    return TraceMeta(
+        title=scenario.title,
+        description=scenario.description,
+        cell=model.cell,
+        activation=model.activation,
+        output=model.output,
+        head=model.head,
+        loss=model.loss,
+        sizes=scenario.sizes,
+        input_kind=scenario.input_kind,
+        decimals=policy.decimals,
+        carry=policy.carry,
+        round_terms=policy.round_terms,
+        learning_rate=scenario.train.learning_rate,
+        params=tuple(scenario.params),
+        trained=tuple(trained),
+        symbols={key: sym[key] for key in scenario.params},
+        sequences=sequences,
+        conventions=conventions(scenario, sym),
+        topology=model.topology,
+        bptt=scenario.train.bptt,
+    )

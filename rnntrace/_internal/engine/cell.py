@@ -1,0 +1,89 @@
+"""What every recurrent cell shares: one layer (a *part* of the model) recorded step by step.
+
+A topology drives cells: it calls ``forward(t, x, prev)`` for each time step in the order
+the layer reads its input, then ``backward(t, x, prev, external, nxt)`` in the reverse
+order, where ``external`` are the keys of the parts of ∂L/∂h_t that come from outside the
+layer (the output, the layer above, attention) and ``nxt`` is the time step processed after
+t (t + 1, or t − 1 for the backward direction of a bidirectional model), whose deltas carry
+the recurrent part. Keys are short (``h_3``, ``dz_3``), with the part's prefix (``enc.``,
+``l2.``); the recorder adds the sequence prefix.
+"""
+
+from __future__ import annotations
+
+from rnntrace._internal.engine.recorder import Recorder
+from rnntrace._internal.engine.symbols import Symbols
+from rnntrace._internal.scenario.model import Scenario
+from rnntrace._internal.symbol.tree import Symbol, indices, sub
+
+
+class CellTracer:
+    """One recurrent layer. Subclasses define the cell's equations."""
+
+    states: tuple[str, ...] = ("h",)
+
+    def __init__(self, rec: Recorder, scenario: Scenario, sym: Symbols, part: str = "") -> None:
+        self.rec = rec
+        self.scenario = scenario
+        self.sym = sym
+        self.part = part
+        self.contributions: dict[str, list[tuple[int, str]]] = {}
+        self.tokens: tuple[str, ...] = ()  # what is read at each step, for labels
+        self.feedback: str | None = None  # generate: the matrix a fed-back output goes through
+        self.external_c: dict[int, list[str]] = {}  # LSTM: parts of ∂L/∂c_t from outside
+
+    # -- names --------------------------------------------------------------------------
+    def k(self, name: str) -> str:
+        """A key of this part: ``h_3`` -> ``enc.h_3``."""
+        return self.part + name
+
+    def p(self, name: str) -> str:
+        """A parameter key of this part: ``W_xh`` -> ``enc.W_xh``."""
+        return self.part + name
+
+    def given(self, name: str) -> bool:
+        """Whether the scenario gives this part's parameter ``name``."""
+        return self.p(name) in self.scenario.given
+
+    def s(self, name: str | Symbol, t: int) -> Symbol:
+        """The symbol of a state at time t: ``h_{3}``, or ``h^{enc}_{3}`` in a part."""
+        return sub(name, t, self.part)
+
+    def sg(self, name: str, gate: str, t: int) -> Symbol:
+        """The symbol of a gate's quantity: ``a_{f,3}``, or ``a^{enc}_{f,3}`` in a part."""
+        return sub(name, indices(gate, t), self.part)
+
+    def ps(self, name: str) -> Symbol:
+        """The symbol of this part's parameter."""
+        return self.sym[self.p(name)]
+
+    def token(self, t: int) -> str:
+        """The token read at step t (for labels)."""
+        return self.tokens[t - 1] if 0 < t <= len(self.tokens) else f"step {t}"
+
+    def contribute(self, param: str, t: int, key: str) -> None:
+        """Record that ``key`` is step t's contribution to ∂L/∂(this part's ``param``)."""
+        self.contributions.setdefault(self.p(param), []).append((t, key))
+
+    def gradient_parts(self) -> dict[str, list[str]]:
+        """Each parameter's contributions, in time order."""
+        return {param: [key for _, key in sorted(items)]
+                for param, items in self.contributions.items()}  # fmt: skip
+
+    # -- the cell's equations (subclasses) ----------------------------------------------
+    def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
+        """Record step t: the new states ``h_t`` (and ``c_t``) from input ``x`` and ``prev``."""
+        raise NotImplementedError
+
+    def backward(
+        self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
+    ) -> str:
+        """Record step t of BPTT; returns the key of ∂L/∂x (the input's gradient)."""
+        raise NotImplementedError
+
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        """∂L/∂(initial states) (all, or ``states``), from the deltas of the first step read:
+        state -> key."""
+        raise NotImplementedError

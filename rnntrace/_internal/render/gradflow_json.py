@@ -1,0 +1,198 @@
+"""The JSON printers of ``gradflow`` and ``gradcheck``: every Jacobian, norm and eigenvalue
+as data. Formats ``rnntrace-gradflow`` and ``rnntrace-gradcheck``, version 1 (documented in
+docs/gradflow.md): fields may be added, never renamed or changed in meaning.
+
+Matrices are nested lists (row by row), complex eigenvalues ``{"re": ..., "im": ...}``,
+numbers float64 written exactly (shortest repr).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from rnntrace._internal import cells
+from rnntrace._internal.analysis.gradcheck import GradCheck
+from rnntrace._internal.analysis.gradflow import (
+    HIGH,
+    LOW,
+    Distance,
+    GradFlow,
+    Spectrum,
+    StepFlow,
+    gc_paused,
+)
+from rnntrace._internal.render.gradflow_words import reason
+from rnntrace._internal.symbol import latex as tex_of
+from rnntrace._internal.symbol.latex import latex_sentence
+
+GRADFLOW_FORMAT = "rnntrace-gradflow"
+GRADCHECK_FORMAT = "rnntrace-gradcheck"
+VERSION = 1
+
+
+def _array(value: np.ndarray | None) -> Any:
+    return None if value is None else np.asarray(value, dtype=float).tolist()
+
+
+def _spectrum(s: Spectrum) -> dict[str, Any]:
+    return {
+        "key": s.key,
+        "name": s.name,
+        "symbol": tex_of(s.symbol),
+        "role": s.role,
+        "matrix": _array(s.matrix),
+        "eigenvalues": [{"re": float(v.real), "im": float(v.imag)} for v in s.eigenvalues],
+        "spectral_radius": s.spectral_radius,
+        "norm": s.norm,
+    }
+
+
+def _step(s: StepFlow) -> dict[str, Any]:
+    return {
+        "time": s.time,
+        "key": s.key,
+        "symbol": tex_of(s.symbol),
+        "previous": {"key": s.prev_key, "symbol": tex_of(s.prev_symbol)},
+        "jacobian": _array(s.jacobian),
+        "norm": s.gain,
+        "spectral_radius": s.radius,
+        "derivative": _array(s.derivative),
+        "derivative_max": s.derivative_max,
+        "estimate": s.estimate,
+        "path": _array(s.path),
+    }
+
+
+def _distance(d: Distance) -> dict[str, Any]:
+    return {
+        "k": d.k,
+        "source": {"key": d.source_key, "symbol": tex_of(d.source_symbol)},
+        "jacobian": _array(d.jacobian),
+        "norm": d.norm,
+        "frobenius": d.frobenius,
+        "bound": d.bound,
+        "estimate": d.estimate,
+        "joint": _array(d.joint),
+        "cell_norm": d.cell_norm,
+        "path": _array(d.path),
+        "path_norm": d.path_norm,
+    }
+
+
+@gc_paused()
+def gradflow_document(flow: GradFlow) -> dict[str, Any]:
+    """The analysis as one JSON-ready dict."""
+    v = flow.verdict
+    return {
+        "format": GRADFLOW_FORMAT,
+        "version": VERSION,
+        "title": flow.title,
+        "cell": flow.cell,
+        "activation": flow.activation if cells.get(flow.cell).has_activation else None,
+        "conventions": [latex_sentence(c) for c in flow.conventions],
+        "part": flow.part.rstrip("."),
+        "part_name": flow.part_name,
+        "parts": [p.rstrip(".") for p in flow.parts],
+        "sequence": flow.sequence,
+        "tokens": list(flow.tokens),
+        "hidden": flow.hidden,
+        "t": flow.time,
+        "target": {"key": flow.target_key, "symbol": tex_of(flow.target_symbol)},
+        "matrices": [_spectrum(s) for s in flow.spectra],
+        "main_matrix": flow.main.key,
+        "derivative_bound": flow.derivative_bound,
+        "path": flow.path_name,
+        "steps": [_step(s) for s in flow.steps],
+        "distances": [_distance(d) for d in flow.distances],
+        "verdict": {
+            "kind": v.kind,
+            "reason": reason(v, flow.direct),
+            "cause": v.cause,
+            "rate": v.rate,
+            "norm": v.norm,
+            "k": v.k,
+            "spectral_radius": v.radius,
+            "matrix_norm": v.matrix_norm,
+            "derivative_bound": v.derivative_bound,
+            "derivative_max": v.derivative_max,
+            "derivative_mean": v.derivative_mean,
+            "estimate": v.estimate,
+            "observed": v.observed,
+            "path_norm": v.path_norm,
+            "path_mean": v.path_mean,
+            "thresholds": {"vanishing_below": LOW, "exploding_above": HIGH},
+        },
+        "notes": list(flow.notes),
+    }
+
+
+def gradflow_size(flow: GradFlow) -> tuple[int, int]:
+    """The records (steps and distances) and the numbers of the arrays ``gradflow_document``
+    writes: what its size is estimated from before anything is written."""
+    arrays = [a for s in flow.steps for a in (s.jacobian, s.derivative, s.path)]
+    arrays += [a for d in flow.distances for a in (d.jacobian, d.joint, d.path)]
+    return len(flow.steps) + len(flow.distances), sum(a.size for a in arrays if a is not None)
+
+
+def gradcheck_document(check: GradCheck) -> dict[str, Any]:
+    """The gradient check as one JSON-ready dict."""
+    return {
+        "format": GRADCHECK_FORMAT,
+        "version": VERSION,
+        "title": check.title,
+        "loss": check.loss,
+        "eps": check.eps,
+        "tolerance": check.tolerance,
+        "passed": check.passed,
+        "params": [
+            {
+                "key": p.key,
+                "symbol": tex_of(p.symbol),
+                "shape": list(p.bptt.shape),
+                "bptt": _array(p.bptt),
+                "finite_difference": _array(p.fd),
+                "max_abs_difference": p.max_abs,
+                "relative_error": p.rel_error,
+                "passed": p.passed,
+            }
+            for p in check.params
+        ],
+        "notes": list(check.notes),
+    }
+
+
+def _finite(value: Any) -> Any:
+    """An overflowed number (inf, nan) as null, so that the text stays valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """JSON text, UTF-8: one top-level field per line, and each item of a list of objects
+    (a step, a distance, a parameter) on a line of its own; a final newline."""
+
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # one for 10⁴ records
+
+    def one(value: Any) -> str:
+        try:  # as a rule every number is finite: no need to look at each first
+            return encoder.encode(value)
+        except ValueError:
+            return encoder.encode(_finite(value))
+
+    fields = []
+    for key, value in document.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            items = ",\n  ".join(one(v) for v in value)
+            fields.append(f"{one(key)}: [\n  {items}\n ]")
+        else:
+            fields.append(f"{one(key)}: {one(value)}")
+    return "{\n " + ",\n ".join(fields) + "\n}\n"

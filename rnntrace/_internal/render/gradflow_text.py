@@ -1,0 +1,258 @@
+"""The terminal printers of the gradient flow (``rnntrace gradflow``) and of the gradient
+check (``rnntrace gradcheck``): tables, a log plot and the verdict, in 80 columns."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+from rich.text import Text
+
+from rnntrace._internal import cells
+from rnntrace._internal.analysis.gradcheck import GradCheck
+from rnntrace._internal.analysis.gradflow import GradFlow, Spectrum, gc_paused
+from rnntrace._internal.render.gradflow_plot import Series, log_plot
+from rnntrace._internal.render.gradflow_words import brief, criterion, eigen_list, reason, where
+from rnntrace._internal.render.numfmt import matrix_lines
+from rnntrace._internal.symbol import text as text_of
+
+WIDTH = 80
+MAX_VECTOR = 4  # longer vectors print as their mean and range
+MAX_MATRIX = 8  # larger matrices print only with --matrices
+
+
+def factor(flow: GradFlow) -> str:
+    """The factor of the direct path of a gated cell: f_j, 1 − z_j or z_j."""
+    return flow.direct.text if flow.direct else ""
+
+
+def heading(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def para(text: str, indent: str = "", style: str = "") -> list[Text]:
+    """A paragraph wrapped to 80 columns."""
+    lines = textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent,
+                          break_on_hyphens=False)  # fmt: skip
+    return [Text(line, style=style) for line in lines]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[Text]:
+    """Columns left-aligned, three spaces apart."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        return indent + "   ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return [Text(line(headers), style="bold"), *(Text(line(r)) for r in rows)]
+
+
+def num(value: float | None) -> str:
+    return "" if value is None else brief(value)
+
+
+def vector(values: np.ndarray | None) -> str:
+    """[0.555, 0.326, 0.387]; a long vector as 'mean 0.4 (0.1…0.9)'."""
+    if values is None:
+        return ""
+    flat = np.ravel(values)
+    if flat.size <= MAX_VECTOR:
+        return "[" + ", ".join(f"{v:.3f}" for v in flat).replace("-", "−") + "]"
+    low, mean, high = (brief(float(f(flat)), digits=3) for f in (np.min, np.mean, np.max))
+    return f"mean {mean} ({low}…{high})"
+
+
+def matrix(label: str, values: np.ndarray, indent: str = "  ", fixed: bool = True) -> list[Text]:
+    """``label = [ rows ]``: to 4 decimals (``fixed``), or as few as write it exactly."""
+    rows = matrix_lines(values, 4, fixed=fixed)
+    pad = " " * (len(label) + 3)
+    return [Text(indent + (f"{label} = " if i == 0 else pad) + row) for i, row in enumerate(rows)]
+
+
+# -- gradflow -----------------------------------------------------------------------------
+
+
+@gc_paused()
+def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
+    """The whole report: the setting, the spectra, the steps, the distances, the plot, the
+    verdict and the notes."""
+    t = text_of(flow.target_symbol)
+    out: list[Text] = [heading(f"Gradient flow: {flow.title}")]
+    cell = where(flow)
+    if flow.part:
+        cell += f"; {flow.part_name} (--part {flow.part.rstrip('.')})"
+    tokens = " ".join(flow.tokens)
+    out += para(f"{cell}; sequence {flow.sequence}: {tokens}; t = {flow.time}, its last step")
+    out += para(_equation(flow))
+    out.append(Text())
+    out += _spectra(flow, matrices)
+    out.append(Text())
+    out += _steps(flow)
+    out.append(Text())
+    out += _distances(flow)
+    out.append(Text())
+    out.append(heading(f"‖∂{t}/∂h_(t−k)‖ against k, on a log scale"))
+    out += [Text(line) for line in log_plot(_series(flow))]
+    if matrices:
+        out.append(Text())
+        out += _matrices(flow)
+    out.append(Text())
+    kind = flow.verdict.kind
+    style = "bold green" if kind == "stable" else "bold red"
+    verdict = Text("Verdict: ", style="bold")
+    verdict.append(kind, style=style)
+    verdict.append(".")
+    out.append(verdict)
+    out += para(reason(flow.verdict, flow.direct))
+    for note in flow.notes:
+        out += para(f"Note: {note}.", style="dim")
+    return out
+
+
+def _equation(flow: GradFlow) -> str:
+    t = text_of(flow.target_symbol)
+    step = cells.get(flow.cell).flow.equation
+    return (f"For each distance k: J_k = ∂h_t/∂h_(t−k) = A_t A_(t−1) ··· A_(t−k+1), here "
+            f"with h_t = {t}, and {step} (the inputs held as recorded).")  # fmt: skip
+
+
+def _spectra(flow: GradFlow, matrices: bool) -> list[Text]:
+    out = [heading("Recurrent matrices" if len(flow.spectra) > 1 else "Recurrent matrix")]
+    for spectrum in flow.spectra:
+        out += _spectrum(spectrum, matrices or (flow.direct is None), flow)
+    if flow.direct is None:
+        out += para(criterion(flow), "  ")
+    else:
+        out += para(
+            "The step Jacobians A_j combine all of these matrices with each step's gate "
+            "values, so no one spectral radius decides the verdict.",
+            "  ",
+        )
+    return out
+
+
+def _spectrum(s: Spectrum, show: bool, flow: GradFlow) -> list[Text]:
+    name = text_of(s.symbol)
+    out: list[Text] = []
+    if show and s.matrix.shape[0] <= MAX_MATRIX:
+        out += matrix(name, s.matrix, fixed=False)
+    eig = ", ".join(eigen_list(list(s.eigenvalues)))
+    role = "" if flow.direct is None else f" ({s.role})"
+    out += para(f"{name}{role}: eigenvalues {eig}", "  ")
+    out += para(f"ρ({name}) = {brief(s.spectral_radius)}, ‖{name}‖₂ = {brief(s.norm)}", "    ")
+    return out
+
+
+def _steps(flow: GradFlow) -> list[Text]:
+    out = [heading("Step by step, from t back")]
+    if flow.direct is None:
+        headers = ["j", "f′(z_j)", "max f′", "ρ·max f′", "‖A_j‖₂"]
+        rows = [[str(s.time), vector(s.derivative), num(s.derivative_max), num(s.estimate),
+                 num(s.gain)] for s in reversed(flow.steps)]  # fmt: skip
+    else:
+        headers = ["j", factor(flow), "‖A_j‖₂", "ρ(A_j)"]
+        rows = [[str(s.time), vector(s.path), num(s.gain), num(s.radius)]
+                for s in reversed(flow.steps)]  # fmt: skip
+    return out + table(headers, rows)
+
+
+def _distances(flow: GradFlow) -> list[Text]:
+    t = text_of(flow.target_symbol)
+    out = [heading(f"Distance by distance: J_k = ∂{t}/∂h_(t−k)")]
+    joint = cells.get(flow.cell).flow.joint
+    if flow.direct is None:
+        headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F", "Π ρ·max f′", "Π ‖A_j‖₂"]
+        rows = [[str(d.k), text_of(d.source_symbol), num(d.norm), num(d.frobenius),
+                 num(d.estimate), num(d.bound)] for d in flow.distances]  # fmt: skip
+    else:
+        headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F"]
+        headers += ["‖∂c_t/∂c_(t−k)‖₂"] if joint else []
+        headers += [f"‖Π diag({factor(flow)})‖", "Π ‖A_j‖₂"]
+        rows = []
+        for d in flow.distances:
+            row = [str(d.k), text_of(d.source_symbol), num(d.norm), num(d.frobenius)]
+            row += [num(d.cell_norm)] if joint else []
+            rows.append(row + [num(d.path_norm), num(d.bound)])
+    out += table(headers, rows)
+    if flow.direct is None:
+        out += para(
+            "Π ‖A_j‖₂ bounds ‖J_k‖₂ (never exceeded); Π ρ·max f′ is the eigenvalue "
+            "estimate, itself a bound when W_hh is normal (orthogonal, symmetric, ...), "
+            "for then ‖A_j‖₂ ≤ ‖W_hh‖₂·max f′ = ρ·max f′.",
+            "  ",
+            style="dim",
+        )
+    return out
+
+
+def _series(flow: GradFlow) -> list[Series]:
+    series = [Series("●", "‖J_k‖₂", [d.norm for d in flow.distances])]
+    if flow.direct is None:
+        series.append(Series("○", "Π ρ·max f′", [d.estimate for d in flow.distances]))
+    else:
+        label = f"‖Π diag({factor(flow)})‖"
+        series.append(Series("×", label, [d.path_norm for d in flow.distances]))
+    return series
+
+
+def _matrices(flow: GradFlow) -> list[Text]:
+    t = text_of(flow.target_symbol)
+    out = [heading("The Jacobians")]
+    for s in reversed(flow.steps):
+        out += matrix(f"A_{s.time}", s.jacobian)
+    for d in flow.distances:
+        out += matrix(f"∂{t}/∂{text_of(d.source_symbol)}", d.jacobian)
+    return out
+
+
+# -- gradcheck ----------------------------------------------------------------------------
+
+
+def render_gradcheck(check: GradCheck, entries: bool = False) -> list[Text]:
+    """A table per parameter (with every entry under --entries) and the pass/fail line."""
+    out = [heading(f"Gradient check: {check.title}")]
+    out += para(
+        f"Central differences (L(θ + ε) − L(θ − ε)) / 2ε of the total loss "
+        f"L = {brief(check.loss)}, ε = {brief(check.eps)}, beside the BPTT gradients "
+        "(exact float64); relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖)."
+    )
+    out.append(Text())
+    rows = [[p.key, "×".join(map(str, p.bptt.shape)) or "1", num(float(np.linalg.norm(p.bptt))),
+             num(p.max_abs), num(p.rel_error), "ok" if p.passed else "FAIL"]
+            for p in check.params]  # fmt: skip
+    out += table(["parameter", "shape", "‖g‖", "max |g_fd − g|", "rel. error", ""], rows)
+    if entries:
+        for p in check.params:
+            out.append(Text())
+            out.append(heading(f"{p.key}: entry by entry"))
+            cells = [[_index(i), brief(float(p.bptt[i]), digits=10), brief(float(p.fd[i]),
+                      digits=10), num(abs(float(p.fd[i] - p.bptt[i])))]
+                     for i in np.ndindex(p.bptt.shape)]  # fmt: skip
+            out += table(["entry", "BPTT g", "finite diff. g_fd", "|g_fd − g|"], cells)
+    out.append(Text())
+    worst = check.worst
+    tol = brief(check.tolerance)
+    if check.passed:
+        line = Text("passed", style="bold green")
+        line.append(f": every relative error ≤ {tol} (largest: {worst.key}, "
+                    f"{brief(worst.rel_error)})")  # fmt: skip
+    else:
+        bad = [p.key for p in check.params if not p.passed]
+        line = Text("FAILED", style="bold red")
+        line.append(f": relative error above {tol} for {', '.join(bad)} "
+                    f"(largest: {worst.key}, {brief(worst.rel_error)})")  # fmt: skip
+    out += _wrapped(line)
+    for note in check.notes:
+        out += para(f"Note: {note}.", style="dim")
+    return out
+
+
+def _index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i + 1) for i in index) + "]"
+
+
+def _wrapped(line: Text) -> list[Text]:
+    if len(line.plain) <= WIDTH:
+        return [line]
+    return para(line.plain)

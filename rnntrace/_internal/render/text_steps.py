@@ -1,0 +1,428 @@
+"""The worked lines of each kind of step, one ``_print_<op>`` method per op."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from rich.console import RenderableType as Renderable
+from rich.text import Text
+
+from rnntrace._internal.render import numfmt
+from rnntrace._internal.render.explain import is_zero, matvec_rows
+from rnntrace._internal.render.text_base import LINE_WIDTH, TextBase
+from rnntrace._internal.symbol import text
+from rnntrace._internal.symbol.label import label_text
+from rnntrace._internal.trace import Step
+
+
+class StepPrinter(TextBase):
+    """Writes out one step the way a hand calculation does."""
+
+    # -- given data -------------------------------------------------------------------------
+    def _print_given(self, step: Step) -> Iterator[Renderable]:
+        yield from self.matrix(self.sym(step), step.value)
+        if not step.given:
+            yield Text("   (not given: zero)", style="dim")
+
+    def _print_input(self, step: Step) -> Iterator[Renderable]:
+        token = step.info.get("token", "")
+        source = {"embeddings": f"embedding of {token!r}", "one_hot": f"one-hot of {token!r}"}
+        yield from self.result(step, parts=[source.get(step.info.get("source", ""), "")])
+
+    # -- linear algebra ---------------------------------------------------------------------
+    def _print_matvec(self, step: Step) -> Iterator[Renderable]:
+        matrix_key, vector_key = step.operands
+        if is_zero(self.trace.value(vector_key)):
+            yield from self.result(step)
+            yield Text(f"   (since {self.sym(vector_key)} is all zeros)", style="dim")
+            return
+        matrix = self.trace.value(matrix_key)
+        if not self.small(matrix):
+            yield from self.result(step)
+            yield Text(
+                f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
+                "omitted; use --full)",
+                style="dim",
+            )
+            return
+        yield Text(self.sym(step) + ":", style="cyan")
+        cols = step.info.get("cols")
+        if cols is not None:
+            name = text(self.trace[matrix_key].symbol)
+            side = "h" if cols[0] == 0 else "x"
+            yield Text(
+                f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
+                f"the ones that act on {'h' if side == 'h' else 'x'})",
+                style="dim",
+            )
+        cm, cv, cs = self.carried(matrix_key), self.carried(vector_key), self.carried(step)
+        terms_width = self.width_of(self.trace.meta.round_terms)  # products carried rounded
+        for i, row in enumerate(matvec_rows(step, self.trace), start=1):
+            terms = " + ".join(f"{self.fac(a, cm)}×{self.fac(b, cv)}" for a, b in row.factors)
+            products = (
+                numfmt.signed_sum(row.products, self.d, width=terms_width)
+                if len(row.factors) > 1
+                else ""
+            )
+            rel, value = self.entry(step.value[i - 1], step.carried[i - 1], cs)
+            head = f"  row {i}: {terms}"
+            tail = (f" = {products}" if products else "") + f" {rel} "
+            if len(head + tail + value) > LINE_WIDTH and products:
+                indent = " " * (len(f"  row {i}:") - 1)
+                yield Text(head)
+                tail = f"{indent}= {products} {rel} "
+            yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
+                value, style="bold"
+            )
+        yield from self.result(step, "  " + self.sym(step))
+
+    def _print_add(self, step: Step) -> Iterator[Renderable]:
+        operands = [self.trace[key] for key in step.operands]
+        symbols = [self.sym(op) for op in operands]
+        if len(symbols) > 4:
+            symbols = symbols[:2] + ["…"] + symbols[-1:]
+        formula = " + ".join(symbols)
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        if len(operands) == 1:
+            yield from self.result(step, parts=[formula])
+            return
+        values = numfmt.join_signed(
+            [self.vec(op.carried, carried=self.carried(op)) for op in operands]
+        )
+        if len(values) > LINE_WIDTH - 8 and not self.settings.full:
+            values = ""  # each term was written out at its own time step
+        yield from self.result(step, parts=[formula, values])
+
+    def _print_outer(self, step: Step) -> Iterator[Renderable]:
+        left, right = self.trace.operand_values(step)
+        param = step.info.get("param")
+        lhs = self.sym(step)
+        if param:
+            lhs = f"∂L/∂{text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
+        a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
+        yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
+        if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
+            cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+            cells = [[f"{self.fac(x, cl)}×{self.fac(y, cr)}" for y in right] for x in left]
+            widths = [max(len(row[j]) for row in cells) for j in range(len(right))]
+            rows = [
+                "[ " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + " ]" for row in cells
+            ]
+            if len(rows[0]) + 6 <= LINE_WIDTH:  # else the result alone
+                for i, row in enumerate(rows):
+                    yield Text(("  = " if i == 0 else "    ") + row)
+        rel, _ = self.shown(step)
+        yield from self.matrix(
+            " ", step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
+        )
+
+    def _print_hadamard(self, step: Step) -> Iterator[Renderable]:
+        left, right = self.trace.operand_values(step)
+        formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
+        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.fac(a, cl)}×{self.fac(b, cr)}" for a, b in zip(left, right))
+        yield from self.result(step, parts=[formula, parts])
+
+    # -- nonlinearities ---------------------------------------------------------------------
+    def _print_activation(self, step: Step) -> Iterator[Renderable]:
+        name = step.info["activation"]
+        (z,) = self.trace.operand_values(step)
+        fn = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ"}[name]
+        formula = f"{fn}({self.sym(step.operands[0])})"
+        head = self.sym(step) if self.sym(step) == formula else f"{self.sym(step)} = {formula}"
+        yield Text(f"{head}:", style="cyan")
+        parts = []
+        cz, cs = self.carried(step.operands[0]), self.carried(step)
+        for a, full, kept in zip(z, step.value, step.carried):
+            rel, value = self.entry(full, kept, cs)
+            parts.append(f"{fn}({self.num(a, cz)}) {rel} {value}")
+        yield Text("  " + self.entries(parts)[1:-1])
+        yield from self.result(step, "  " + self.sym(step))
+
+    def _print_activation_derivative(self, step: Step) -> Iterator[Renderable]:
+        name = step.info["activation"]
+        (arg,) = self.trace.operand_values(step)
+        a, c = self.sym(step.operands[0]), self.carried(step.operands[0])
+        formula, each = {
+            "tanh": (f"1 − {a}²", lambda v: f"1 − {self.fac(v, c)}²"),
+            "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v, c)}×(1 − {self.num(v, c)})"),
+            "relu": (f"1 if {a} > 0 else 0", lambda v: "1" if v > 0 else "0"),
+        }[name]
+        yield from self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
+
+    def _print_identity(self, step: Step) -> Iterator[Renderable]:
+        yield from self.result(step, parts=[self.sym(step.operands[0])])
+
+    def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
+        (o,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        first = self.entries(f"1/(1 + e^{self.fac(-v, c)})" for v in o)
+        with np.errstate(over="ignore"):  # e^710 and more: written as ∞ (σ is then 0)
+            powers = np.exp(-np.asarray(o, dtype=float))
+        second = self.entries(
+            f"1/(1 + {numfmt.fixed(p, self.d) if np.isfinite(p) else '∞'})" for p in powers
+        )
+        if o.size == 1:
+            first, second = first[1:-1], second[1:-1]
+        yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
+
+    def _print_exp(self, step: Step) -> Iterator[Renderable]:
+        (o,) = self.trace.operand_values(step)
+        shift = float(step.info.get("shift", 0.0))
+        parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
+        yield from self.result(step, parts=[parts])
+        if shift:
+            what = step.info.get("shifted", "logit")  # attention: "score"
+            largest = self.num(shift, self.carried(step.operands[0]))
+            yield Text(
+                f"   (every {what} less the largest, {largest}, so that nothing "
+                "overflows; the softmax is unchanged)",
+                style="dim",
+            )
+
+    def _print_total(self, step: Step) -> Iterator[Renderable]:
+        (e,) = self.trace.operand_values(step)
+        width = self.width_of(self.carried(step.operands[0]))
+        yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d, width=width)])
+
+    def _print_divide(self, step: Step) -> Iterator[Renderable]:
+        e, s = self.trace.operand_values(step)
+        ce, cs = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.num(v, ce)}/{self.num(float(s), cs)}" for v in e)
+        formula = f"{self.sym(step.operands[0])} / {self.sym(step.operands[1])}"
+        yield from self.result(step, parts=[formula, parts])
+
+    # -- losses and output errors -----------------------------------------------------------
+    def _print_bce(self, step: Step) -> Iterator[Renderable]:
+        y_hat = self.trace.value(step.operands[0])
+        c = self.carried(step.operands[0])
+        terms = []
+        for t, p in zip(step.info["target"], y_hat):
+            prob = self.num(p, c)
+            if t == 1:
+                terms.append(f"log({prob})")
+            elif t == 0:
+                terms.append(f"log(1 − {prob})")
+            else:
+                terms.append(f"{self.num(t)}·log({prob}) + {self.num(1 - t)}·log(1 − {prob})")
+        inner = " + ".join(terms)
+        value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
+        yield from self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
+        yield Text(f"   (y = {step.info['target_text']})", style="dim")
+
+    def _print_ce(self, step: Step) -> Iterator[Renderable]:
+        y_hat = self.trace.value(step.operands[0])
+        k = step.info["index"]
+        yield from self.result(
+            step,
+            parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})"],
+        )
+        yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
+
+    def _print_mse(self, step: Step) -> Iterator[Renderable]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        terms = " + ".join(
+            f"({self.num(p, c)} − {numfmt.factor(t, self.d)})²"
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        k = len(y_hat)
+        formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
+        yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
+
+    def _print_bce_grad(self, step: Step) -> Iterator[Renderable]:
+        yield from self._output_error(step, "sigmoid and binary cross-entropy together")
+
+    def _print_ce_grad(self, step: Step) -> Iterator[Renderable]:
+        yield from self._output_error(step, "softmax and cross-entropy together")
+
+    def _output_error(self, step: Step, why: str) -> Iterator[Renderable]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        parts = self.entries(
+            f"{self.num(p, c)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
+        )
+        yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
+        yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
+
+    def _print_mse_grad(self, step: Step) -> Iterator[Renderable]:
+        (y_hat,) = self.trace.operand_values(step)
+        k = len(y_hat)
+        per = f"/{k}" if k > 1 else ""
+        c = self.carried(step.operands[0])
+        parts = self.entries(
+            f"2×({self.num(p, c)} − {numfmt.factor(t, self.d)}){per}"
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
+
+    def _print_sigmoid_back(self, step: Step) -> Iterator[Renderable]:
+        grad, y_hat = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(
+            f"{self.fac(a, cg)}×{self.num(p, cy)}×(1 − {self.num(p, cy)})"
+            for a, p in zip(grad, y_hat)
+        )
+        yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
+
+    def _print_tanh_back(self, step: Step) -> Iterator[Renderable]:
+        grad, out = self.trace.operand_values(step)
+        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
+        cg, co = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(
+            f"{self.fac(a, cg)}×(1 − {self.fac(b, co)}²)" for a, b in zip(grad, out)
+        )
+        yield from self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
+
+    def _print_one_minus(self, step: Step) -> Iterator[Renderable]:
+        (values,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        parts = self.entries(f"1 − {self.fac(v, c)}" for v in values)
+        yield from self.result(step, parts=[parts])
+
+    def _print_subtract(self, step: Step) -> Iterator[Renderable]:
+        left, right = self.trace.operand_values(step)
+        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(f"{self.num(a, cl)} − {self.fac(b, cr)}" for a, b in zip(left, right))
+        formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
+        yield from self.result(step, parts=[formula, parts])
+
+    def _print_dots(self, step: Step) -> Iterator[Renderable]:
+        query, *others = self.trace.operand_values(step)
+        q = self.sym(step.operands[0])
+        names = [self.sym(key) for key in step.operands[1:]]
+        formula = self.entries(f"{name} · {q}" for name in names)
+        cq = self.carried(step.operands[0])
+        parts = self.entries(
+            " + ".join(
+                f"{self.fac(a, self.carried(key))}×{self.fac(b, cq)}"
+                for a, b in zip(np.ravel(v), np.ravel(query))
+            )  # fmt: skip
+            for key, v in zip(step.operands[1:], others)
+        )
+        yield from self.result(step, parts=[formula, parts])
+
+    def _print_weighted_sum(self, step: Step) -> Iterator[Renderable]:
+        weights, *vectors = self.trace.operand_values(step)
+        names = [self.sym(key) for key in step.operands[1:]]
+        w = self.sym(step.operands[0])
+        formula = " + ".join(f"{w}[{i}] {name}" for i, name in enumerate(names, start=1))
+        cw = self.carried(step.operands[0])
+        values = " + ".join(f"{self.fac(a, cw)}×{self._factor_vec(v, self.carried(key))}"
+                            for a, v, key in zip(weights, vectors, step.operands[1:]))  # fmt: skip
+        yield from self.result(step, parts=[formula, values])
+
+    def _factor_vec(self, values: np.ndarray, carried: bool) -> str:
+        """A vector as a factor: a one-entry vector is a number, in parentheses if negative."""
+        return (
+            self.fac(float(values.ravel()[0]), carried)
+            if values.size == 1
+            else (self.vec(values, carried=carried))
+        )
+
+    def _print_scale(self, step: Step) -> Iterator[Renderable]:
+        weights, vector = self.trace.operand_values(step)
+        i = step.info["index"]
+        w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
+        yield from self.result(
+            step,
+            parts=[
+                f"{w}[{i + 1}] {v}",
+                f"{self.fac(weights[i], self.carried(step.operands[0]))}×"
+                f"{self._factor_vec(vector, self.carried(step.operands[1]))}",
+            ],
+        )
+
+    def _print_slice(self, step: Step) -> Iterator[Renderable]:
+        start, stop = step.info["start"], step.info["stop"]
+        yield from self.result(
+            step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
+        )
+
+    def _print_zeros(self, step: Step) -> Iterator[Renderable]:
+        yield from (
+            self.matrix_result(step, self.sym(step))
+            if step.value.ndim == 2
+            else (self.result(step))
+        )
+        yield Text(f"   ({label_text(step)})", style="dim")
+
+    def _print_cut(self, step: Step) -> Iterator[Renderable]:
+        yield from self.result(step)
+        yield Text(f"   ({label_text(step)})", style="dim")
+
+    def _print_global_norm(self, step: Step) -> Iterator[Renderable]:
+        squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
+        total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
+        yield from self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
+
+    def _print_clip_factor(self, step: Step) -> Iterator[Renderable]:
+        (norm,) = self.trace.operand_values(step)
+        limit = step.info["max_norm"]
+        yield from self.result(
+            step,
+            parts=[
+                f"min(1, {limit:g} / {self.sym(step.operands[0])})",
+                f"min(1, {limit:g} / {self.num(float(norm), self.carried(step.operands[0]))})",
+            ],
+        )
+        fired = float(step.value) < 1.0
+        yield Text(
+            "   (clipping fired: the gradients are scaled down)"
+            if fired
+            else "   (the norm is within the limit: nothing is clipped)",
+            style="dim",
+        )
+
+    def _print_scale_by(self, step: Step) -> Iterator[Renderable]:
+        factor = float(self.trace.value(step.operands[0]))
+        formula = (
+            f"{self.num(factor, self.carried(step.operands[0]))} × {self.sym(step.operands[1])}"
+        )
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        yield from self.result(step, parts=[formula])
+
+    def _print_decay(self, step: Step) -> Iterator[Renderable]:
+        formula = (f"{self.sym(step.operands[0])} + {step.info['weight']:g} "
+                   f"{self.sym(step.operands[1])}")  # fmt: skip
+        if step.value.ndim == 2:
+            yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+            return
+        yield from self.result(step, parts=[formula])
+
+    def _print_concat(self, step: Step) -> Iterator[Renderable]:
+        pieces = " ; ".join(
+            self.vec(self.trace.value(key), carried=self.carried(key)) for key in step.operands
+        )
+        yield from self.result(step, parts=[f"[{pieces}]"])
+
+    def _print_softmax_back(self, step: Step) -> Iterator[Renderable]:
+        grad, y_hat = self.trace.operand_values(step)
+        dot = float(np.dot(grad, y_hat))
+        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
+        parts = self.entries(
+            f"{self.num(p, cy)}×({self.fac(g, cg)} − {numfmt.factor(dot, self.d)})"
+            for g, p in zip(grad, y_hat)
+        )
+        yield from self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
+
+    # -- update -----------------------------------------------------------------------------
+    def _print_sgd(self, step: Step) -> Iterator[Renderable]:
+        param, grad = self.trace.operand_values(step)
+        lr = step.info["learning_rate"]
+        formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
+        if param.ndim == 1 or param.size == 1:
+            cp, cg = self.carried(step.operands[0]), self.carried(step.operands[1])
+            parts = self.entries(
+                f"{self.num(p, cp)} − {lr:g}×{self.fac(g, cg)}"
+                for p, g in zip(np.ravel(param), np.ravel(grad))
+            )
+            yield from self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
+            return
+        yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")

@@ -1,0 +1,290 @@
+"""Read and validate a scenario file. Every user error is raised here, located and explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rnntrace._internal import cells
+from rnntrace._internal.errors import ScenarioError
+from rnntrace._internal.scenario.load_assignment import AssignmentReader
+from rnntrace._internal.scenario.load_input import MAX_TIME_STEPS
+from rnntrace._internal.scenario.load_params import ParamsReader
+from rnntrace._internal.scenario.load_targets import TargetsReader
+from rnntrace._internal.scenario.load_vary import VaryReader
+from rnntrace._internal.scenario.model import (
+    ModelSpec,
+    NumberPolicy,
+    Scenario,
+    TrainSpec,
+)
+from rnntrace._internal.scenario.notation import check_notation, parse_notation
+from rnntrace._internal.scenario.schema import allowed_keys, choices
+from rnntrace._internal.scenario.yamldoc import YamlDoc, describe
+from rnntrace._internal.symbol.tree import Symbol
+
+
+def read_text(path: str | Path, kind: str = "a scenario file") -> str:
+    """The UTF-8 text of ``path``; a missing, unreadable or non-text file is a one-line
+    ScenarioError naming it (``kind`` says what it should have been)."""
+    file = str(path)
+    try:
+        data = read_regular_file(Path(path), kind)
+    except FileNotFoundError:
+        raise ScenarioError("no such file", file=file) from None
+    except IsADirectoryError:
+        raise ScenarioError(f"is a folder, not {kind}", file=file) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read: {exc.strerror}", file=file) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise ScenarioError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} here); save the file as UTF-8",
+            file=file, line=line, col=col,
+        ) from None  # fmt: skip
+
+
+def read_regular_file(path: Path, kind: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; a pipe, a device (``/dev/zero``)
+    or a larger file is refused before anything is read."""
+    import os
+    import stat
+
+    from rnntrace._internal.scenario.yamldoc import MAX_FILE_BYTES
+
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"not a regular file (a pipe or a device?); expected {kind}",
+                                file=str(path))  # fmt: skip
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; expected {kind}",
+            file=str(path),
+        )
+    return data
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read ``path`` and return the validated scenario; raises ScenarioError."""
+    return parse_scenario(read_text(path), str(path))
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
+    """Validate scenario text; ``file`` names it in messages."""
+    return _Loader(YamlDoc(text, file)).scenario()
+
+
+class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+
+    def scenario(self) -> Scenario:
+        doc = self.doc
+        top = doc.mapping(doc.root, "", allowed_keys(""))
+        for required in ("input", "sequences", "params"):
+            if required not in top:
+                self.fail(doc.root, required, "missing (see `rnntrace init` for a starter file)")
+        if "version" in top:
+            node = top["version"][1]
+            version = doc.scalar(node, "version")
+            if isinstance(version, bool) or version != 1:
+                self.fail(node, "version", f"expected 1, found {describe(node)}")
+        title = Path(doc.file).name
+        if "title" in top:
+            title = doc.text(top["title"][1], "title")
+        description = (
+            doc.text(top["description"][1], "description") if "description" in top else None
+        )
+
+        model = self.model(top.get("model"))
+        numbers = self.numbers(top.get("numbers"))
+        train = self.train(top.get("train"))
+        kind, vocabulary, vocab_node = self.input(top["input"][1])
+        sequences = self.sequences(top["sequences"][1], kind, vocabulary, model)
+        params, given, dims, form = self.params(
+            top["params"][1], kind, vocabulary, vocab_node, sequences, model
+        )
+        K = dims["K"]
+        self.check_targets(top["sequences"][1], sequences, model, K)
+        resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
+        notation = self.notation(top.get("notation"), params)
+        assignment = self.assignment(top.get("assignment"))
+        vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
+        return Scenario(
+            file=doc.file,
+            title=title,
+            description=description,
+            input_kind=kind,
+            vocabulary=vocabulary,
+            sequences=resolved,
+            model=model,
+            params=params,
+            given=frozenset(given),
+            dims=dims,
+            form=form,
+            notation=notation,
+            train=train,
+            numbers=numbers,
+            assignment=assignment,
+            vary=vary,
+        )
+
+    # -- sections ---------------------------------------------------------------------------
+    def model(self, entry: tuple[yaml.Node, yaml.Node] | None) -> ModelSpec:
+        if entry is None:
+            return ModelSpec()
+        doc = self.doc
+        fields = doc.mapping(entry[1], "model", allowed_keys("model"))
+        values: dict[str, object] = {}
+        for key, (_, node) in fields.items():
+            if key == "layers":
+                values[key] = doc.integer(node, "model.layers", 1, 8)
+            elif key in ("residual", "teacher_forcing"):
+                values[key] = doc.boolean(node, f"model.{key}")
+            else:
+                values[key] = doc.choice(node, f"model.{key}", choices("model", key))
+        if values.get("topology") in ("generate", "encoder_decoder") and "output" not in values:
+            values["output"] = "every"  # one output per generated step
+        spec = ModelSpec(**values)  # type: ignore[arg-type]
+        self._check_topology(spec, fields)
+        for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
+            for key in kind.options:
+                if key in fields and key not in cells.get(spec.cell).options:
+                    self.fail(
+                        fields[key][0],
+                        f"model.{key}",
+                        f"applies to model.cell {kind.name!r} only; this model is {spec.cell!r}",
+                    )
+        if spec.output == "none" and spec.loss != "none":
+            self.fail(
+                fields["loss"][1],
+                "model.loss",
+                f"{spec.loss!r} needs outputs, but model.output is 'none'; set output to "
+                "last or every, or loss to none",
+            )
+        needs = {"bce": "sigmoid", "ce": "softmax"}.get(spec.loss)
+        if needs and spec.head != needs:
+            node = fields["head"][1] if "head" in fields else fields["loss"][1]
+            self.fail(
+                node,
+                "model.head",
+                f"loss {spec.loss!r} needs head {needs!r}, found {spec.head!r}",
+            )
+        return spec
+
+    def _check_topology(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """The topology keys fit together (each message names the key that does not)."""
+
+        def refuse(key: str, message: str) -> None:
+            node = fields[key][1] if key in fields else None
+            self.fail(node, f"model.{key}", message)
+
+        top = spec.topology
+        if spec.layers > 1 and top != "standard":
+            refuse("layers", f"stacked layers go with topology 'standard', not {top!r}")
+        if spec.residual and spec.layers == 1:
+            refuse("residual", "a residual connection needs model.layers of 2 or more")
+        if spec.attention == "self" and top != "standard":
+            refuse("attention", f"self-attention goes with topology 'standard', not {top!r}")
+        if spec.attention in ("dot", "general", "additive") and top != "encoder_decoder":
+            refuse(
+                "attention",
+                f"{spec.attention!r} attention goes with topology "
+                f"'encoder_decoder' (for attention over one sequence use 'self')",
+            )
+        if spec.attention_gradient != "exact" and spec.attention == "none":
+            refuse("attention_gradient", "applies to a model with attention")
+        if spec.teacher_forcing and top not in ("generate", "encoder_decoder"):
+            refuse("teacher_forcing", "applies to topologies generate and encoder_decoder")
+        if spec.teacher_forcing and spec.loss == "none":
+            refuse(
+                "teacher_forcing",
+                "feeds the targets of the loss as the next inputs; set "
+                "model.loss (the targets are then read as the loss's targets)",
+            )
+        if top in ("generate", "encoder_decoder") and spec.output != "every":
+            refuse(
+                "output",
+                f"topology {top!r} has an output at every step it generates; "
+                "write output: every or leave it out",
+            )
+
+    def numbers(self, entry: tuple[yaml.Node, yaml.Node] | None) -> NumberPolicy:
+        if entry is None:
+            return NumberPolicy()
+        doc = self.doc
+        fields = doc.mapping(entry[1], "numbers", allowed_keys("numbers"))
+        policy = NumberPolicy()
+        if "decimals" in fields:
+            policy = NumberPolicy(
+                decimals=doc.integer(fields["decimals"][1], "numbers.decimals", 0, 12)
+            )
+        carry = policy.carry
+        if "carry" in fields:
+            carry = doc.choice(fields["carry"][1], "numbers.carry", choices("numbers", "carry"))
+        round_terms = False
+        if "round_terms" in fields:
+            round_terms = doc.boolean(fields["round_terms"][1], "numbers.round_terms")
+        return NumberPolicy(decimals=policy.decimals, carry=carry, round_terms=round_terms)
+
+    def train(self, entry: tuple[yaml.Node, yaml.Node] | None) -> TrainSpec:
+        if entry is None:
+            return TrainSpec()
+        doc = self.doc
+        fields = doc.mapping(entry[1], "train", allowed_keys("train"))
+        lr, epochs, bptt, clip, l2 = 0.1, None, None, None, 0.0
+        if "learning_rate" in fields:
+            node = fields["learning_rate"][1]
+            lr = doc.number(node, "train.learning_rate")
+            if lr <= 0:
+                self.fail(node, "train.learning_rate", f"expected a positive number, found {lr}")
+        if "epochs" in fields:
+            epochs = doc.integer(fields["epochs"][1], "train.epochs", 1, 10_000_000)
+        if "bptt" in fields:
+            node = fields["bptt"][1]
+            if doc.scalar(node, "train.bptt") != "full":
+                bptt = doc.integer(node, "train.bptt", 1, MAX_TIME_STEPS)
+        if "clip" in fields:
+            node = fields["clip"][1]
+            if doc.scalar(node, "train.clip") is not None:
+                clip = doc.number(node, "train.clip")
+                if clip <= 0:
+                    self.fail(node, "train.clip", f"expected a positive number, found {clip}")
+        if "l2" in fields:
+            node = fields["l2"][1]
+            l2 = doc.number(node, "train.l2")
+            if l2 < 0:
+                self.fail(node, "train.l2", f"expected a number of 0 or more, found {l2}")
+        return TrainSpec(learning_rate=lr, epochs=epochs, bptt=bptt, clip=clip, l2=l2)
+
+    def notation(
+        self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]
+    ) -> dict[str, Symbol]:
+        """Display symbols, for parameters of this scenario's cell and form, parsed once."""
+        if entry is None:
+            return {}
+        doc = self.doc
+        out = {}
+        allowed = set(params) | {key.rsplit(".", 1)[-1] for key in params}
+        for key, (_, node) in doc.mapping(entry[1], "notation", allowed).items():
+            symbol = doc.text(node, f"notation.{key}", "a symbol (LaTeX)")
+            problem = check_notation(symbol)
+            if problem:
+                self.fail(node, f"notation.{key}", problem)
+            try:
+                out[key] = parse_notation(symbol)
+            except ValueError as error:
+                self.fail(node, f"notation.{key}", str(error))
+        return out

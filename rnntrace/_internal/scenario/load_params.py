@@ -1,0 +1,180 @@
+"""Reading `params`: every parameter's shape checked against the sizes the others state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NoReturn
+
+import numpy as np
+import yaml
+
+from rnntrace._internal import cells
+from rnntrace._internal.cells import ParamSpec
+from rnntrace._internal.scenario.load_parts import read_parts
+from rnntrace._internal.scenario.load_shapes import Part, shape_words, vote
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
+from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
+
+
+class ParamsReader:
+    """The parameters of a scenario."""
+
+    doc: YamlDoc
+
+    def fail(self, node: yaml.Node | None, path: str, message: str) -> NoReturn:
+        """Raise a ScenarioError located at ``node``."""
+        self.doc.fail(node, path, message)
+
+    def params(
+        self,
+        node: yaml.Node,
+        kind: str,
+        vocabulary: dict[str, np.ndarray],
+        vocab_node: yaml.Node,
+        sequences: list[Sequence],
+        model: ModelSpec,
+    ) -> tuple[dict[str, np.ndarray], set[str], dict[str, int], str]:
+        """The parameters as written (zeros for omitted biases and initial states), the keys
+        given, the sizes D, H, K, and the form (separate or concatenated). Parameters of a
+        part (a stacked layer, a direction, the encoder, ...) have its prefix (``enc.W_xh``)."""
+        D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
+        if model.layers == 1 and model.topology in ("standard", "generate"):
+            specs = cells.get(model.cell).param_specs()
+            extra = cells.get(model.cell).topology_params.get(model.topology)
+            if extra is not None:  # the simple RNN's W_yh of a fed-back output
+                specs[extra.key] = extra
+            part = self.part(node, "params", "", specs, D, d_why, model)
+            fed = model.topology == "generate" and part.K and part.K != D
+            if fed and not (extra is not None and extra.key in part.given):
+                self.fail(node, "params", f"a generated output (K = {part.K}) is fed back as the "
+                          f"next input, so it must have D = {D} entries like the input"
+                          + (f", or give {extra.key} ({', '.join(extra.shape)})"
+                             if extra is not None else ""))  # fmt: skip
+            return part.arrays, part.given, {"D": D, "H": part.H, "K": part.K}, part.form
+        return read_parts(self, node, D, d_why, model)
+
+    def part(
+        self, node: yaml.Node, path: str, prefix: str, specs: dict[str, ParamSpec], D: int,
+        d_why: str, model: ModelSpec, K: int = 0, k_why: str = "",
+    ) -> Part:  # fmt: skip
+        """One part's parameters (for a one-part model, all of them), checked and completed."""
+        fields = self._param_fields(node, model, specs, path)
+        arrays: dict[str, np.ndarray] = {}
+        for key, (_, value) in fields.items():
+            reader = self.doc.matrix if key.startswith("W") else self.doc.vector
+            arrays[key] = reader(value, f"{path}.{key}")
+        form = self._form(node, model, specs, fields, path)
+        claims = [(key, 0, "rows" if spec.key.startswith("W") else "entries")
+                  for key, spec in specs.items() if spec.shape[0] == "H"]  # fmt: skip
+        claims += [(key, 1, "columns") for key, spec in specs.items()
+                   if len(spec.shape) > 1 and spec.shape[1] == "H"]  # fmt: skip
+        if not any(key in arrays for key, _, _ in claims):
+            self.fail(node, path, "no parameter states the hidden size H")
+        H, h_why = vote(arrays, claims)
+        k_reason: Callable[[str], str] = lambda key: k_why  # noqa: E731
+        if "W_hy" in arrays:
+            K, k_reason = vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+        elif "b_y" in arrays:
+            self.fail(fields["b_y"][0], f"{path}.b_y", "given without W_hy")
+        sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
+        for key, array in arrays.items():
+            shape = tuple(sizes[letter] for letter in specs[key].shape)
+            if array.shape != shape:
+                reasons = {"H": [h_why(key)], "D": [d_why], "K": [k_reason(key)],
+                           "H+D": [h_why(key), d_why]}  # fmt: skip
+                said = [r for letter in specs[key].shape for r in reasons[letter] if r]
+                why = " and ".join(dict.fromkeys(said))
+                found, must = shape_words(tuple(array.shape)), shape_words(shape)
+                self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
+        given = set(arrays)
+        for key, spec in specs.items():
+            if spec.shape == ("H",) and key not in arrays and key != "b_hh":
+                arrays[key] = np.zeros(H)  # omitted biases and initial states: zero, not trained
+        if "W_hy" in arrays:
+            arrays.setdefault("b_y", np.zeros(K))
+        ordered = {prefix + key: arrays[key] for key in specs if key in arrays}
+        return Part(ordered, {prefix + key for key in given}, H, K, form)
+
+    def _param_fields(
+        self, node: yaml.Node, model: ModelSpec, specs: dict[str, ParamSpec], path: str
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The entries of a parameter mapping, each key checked against the part's ones."""
+        fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, (key_node, value) in self.doc.mapping(node, path).items():
+            if key not in specs:
+                self.fail(key_node, f"{path}.{key}",
+                          "unknown parameter" + _param_hint(key, model, specs))  # fmt: skip
+            fields[key] = (key_node, value)
+        return fields
+
+    def _form(
+        self,
+        node: yaml.Node,
+        model: ModelSpec,
+        specs: dict[str, ParamSpec],
+        fields: dict[str, tuple[yaml.Node, yaml.Node]],
+        path: str,
+    ) -> str:
+        """separate or concatenated; every required matrix present in exactly one form."""
+        concat_keys = {s.key for s in cells.get(model.cell).concat.values()}
+        joined = [key for key in fields if key in concat_keys]
+        split = [key for key in fields
+                 if key not in concat_keys and specs[key].gate is not None]  # fmt: skip
+        if joined and split:
+            self.fail(fields[split[0]][0], f"{path}.{split[0]}",
+                      f"{joined[0]} (acting on [h_(t-1), x_t]) and {split[0]} are two forms of "
+                      "the same weights; write every gate in one form")  # fmt: skip
+        form = "concatenated" if joined else "separate"
+        if form == "concatenated" and model.gru_variant == "reset_after":
+            self.fail(fields[joined[0]][0], f"{path}.{joined[0]}",
+                      "the concatenated form goes with gru_variant reset_before; with "
+                      "reset_after write W_hx and W_hh separately")  # fmt: skip
+        needed = sorted(concat_keys) if joined else [
+            key for key, spec in specs.items() if spec.required and key not in concat_keys
+        ]  # fmt: skip
+        needed += ["W_hy"] if model.output != "none" and "W_hy" in specs else []
+        for key in needed:
+            if key not in fields:
+                self.fail(node, f"{path}.{key}", f"missing: the {specs[key].text}, shape "
+                          f"({', '.join(specs[key].shape)})")  # fmt: skip
+        return form
+
+    def _input_size(
+        self,
+        kind: str,
+        vocabulary: dict[str, np.ndarray],
+        vocab_node: yaml.Node,
+        sequences: list[Sequence],
+    ) -> tuple[int, str]:
+        """D and the reason for it, from the input."""
+        if kind == "vectors":
+            D = sequences[0].inputs.shape[1]
+            for seq in sequences:
+                if seq.inputs.shape[1] != D:
+                    self.fail(vocab_node, f"sequences[{seq.number - 1}].inputs",
+                              f"vectors of {seq.inputs.shape[1]} entries, but sequence 1's "
+                              f"have {D}")  # fmt: skip
+            return D, f"sequence 1's input vectors have {D} entries"
+        if kind == "one_hot":
+            return len(vocabulary), f"the one-hot vocabulary has {len(vocabulary)} tokens"
+        D = len(next(iter(vocabulary.values())))
+        return D, f"the embeddings have {D} entries"
+
+
+def _no_reason(key: str) -> str:
+    return ""
+
+
+def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec]) -> str:
+    """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
+    aliases = cells.get(model.cell).aliases
+    alias = aliases.get(key) or aliases.get(key.replace("{", "").replace("}", ""))
+    if alias and alias in specs:
+        return (f" (the canonical name is {alias!r}; to display it as {key!r}, "
+                f"add `notation: {{{alias}: {key}}}`)")  # fmt: skip
+    for kind in cells.kinds():
+        if kind.name != model.cell and key in kind.param_specs():
+            return f" for model.cell {model.cell!r} (it is a parameter of {kind.name!r})" + (
+                suggest(key, specs)
+            )
+    return suggest(key, specs)

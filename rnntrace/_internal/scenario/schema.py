@@ -1,0 +1,386 @@
+"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnntrace._internal import cells
+
+_NUMBER = {"type": "number"}
+_VECTOR = {"type": "array", "items": _NUMBER, "minItems": 1}
+_MATRIX = {
+    "oneOf": [
+        {"type": "array", "items": _VECTOR, "minItems": 1},
+        {**_VECTOR, "description": "a one-row matrix written flat"},
+    ]
+}
+_TARGET = {
+    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
+    "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
+}
+
+
+def _part_params() -> dict[str, Any]:
+    return {
+        key: {**(_MATRIX if key.startswith("W") else _VECTOR), "description": _param_text(key)}
+        for key in cells.all_param_keys()
+    }
+
+
+def _param_text(key: str) -> str:
+    """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to."""
+    owners = [kind for kind in cells.kinds() if key in kind.param_specs()]
+    spec = owners[0].param_specs()[key]
+    names = ", ".join(kind.title for kind in owners)
+    return f"{names}: {spec.text}, shape ({', '.join(spec.shape)})"
+
+
+def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
+    return {"enum": values, "default": default, "description": text}
+
+
+_PART_PARAMS: dict[str, Any] = _part_params()
+_PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                         "properties": _PART_PARAMS}  # fmt: skip
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://rnntrace.invalid/scenario-v1.json",
+    "title": "rnntrace scenario, format version 1",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["input", "sequences", "params"],
+    "properties": {
+        "version": {"const": 1, "default": 1, "description": "format version"},
+        "title": {"type": "string", "description": "shown in reports (default: file name)"},
+        "description": {"type": "string", "description": "shown in reports and worksheets"},
+        "input": {
+            "type": "object",
+            "description": "exactly one of embeddings, one_hot, vectors",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": {
+                "embeddings": {
+                    "type": "object",
+                    "description": "token -> vector; all of one length D",
+                    "additionalProperties": _VECTOR,
+                },
+                "one_hot": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "vocabulary; token k becomes the k-th unit vector",
+                },
+                "vectors": {
+                    "const": True,
+                    "description": "sequences give raw input vectors under `inputs`",
+                },
+            },
+        },
+        "sequences": {
+            "type": "array",
+            "minItems": 1,
+            "description": "traced one after another; gradients are summed over all",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "tokens": {
+                        "description": "a string (split on whitespace) or a list of tokens",
+                        "oneOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": ["string", "number"]}},
+                        ],
+                    },
+                    "split": _enum(["words", "chars"], "words", "how a tokens string is split"),
+                    "steps": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "generate / encoder_decoder without targets: how "
+                        "many steps to generate",
+                    },
+                    "inputs": {
+                        "type": "array",
+                        "items": _VECTOR,
+                        "description": "input vectors (with input.vectors)",
+                    },
+                    "label": {**_TARGET, "description": "target of a many-to-one model"},
+                    "targets": {
+                        "oneOf": [{"type": "string"}, {"type": "array", "items": _TARGET}],
+                        "description": "per-step targets of a many-to-many model",
+                    },
+                },
+            },
+        },
+        "model": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "cell": _enum(cells.names(), cells.default().name, "the recurrent cell"),
+                "activation": _enum(
+                    ["tanh", "relu", "sigmoid"], "tanh", "hidden activation (model.cell rnn only)"
+                ),
+                "output": _enum(["last", "every", "none"], "last", "where outputs are computed"),
+                "head": _enum(
+                    ["identity", "sigmoid", "softmax"], "identity", "output nonlinearity"
+                ),
+                "loss": _enum(["bce", "ce", "mse", "none"], "none", "loss at each output"),
+                "gru_variant": _enum(
+                    ["reset_before", "reset_after"],
+                    "reset_before",
+                    "GRU: reset gate applied to h_(t-1) before the recurrent product "
+                    "(textbook), or after it, with a recurrent bias b_hh (PyTorch, cuDNN)",
+                ),
+                "topology": _enum(
+                    ["standard", "generate", "encoder_decoder", "bidirectional"],
+                    "standard",
+                    "standard: one RNN (or stacked ones) over the sequence; generate: one "
+                    "input, outputs fed back as the next inputs; encoder_decoder: an encoder "
+                    "RNN, its last state starting a decoder RNN; bidirectional: forward and "
+                    "backward RNNs, hidden states concatenated",
+                ),
+                "layers": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 8,
+                    "default": 1,
+                    "description": "stacked layers (topology standard); their "
+                    "parameters go under params.layers",
+                },
+                "residual": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "stacked layers: each layer above the first adds "
+                    "its input to its output",
+                },
+                "attention": _enum(
+                    ["none", "self", "dot", "general", "additive"],
+                    "none",
+                    "self: attention over the hidden states (topology standard); dot, general, "
+                    "additive: encoder-decoder attention",
+                ),
+                "attention_gradient": _enum(
+                    ["exact", "constant_weights"],
+                    "exact",
+                    "exact: backpropagate through the attention weights; constant_weights: hold "
+                    "them constant (a textbook simplification; labelled in every step it changes)",
+                ),
+                "teacher_forcing": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "generate / encoder_decoder: feed the "
+                    "targets as the next inputs instead of the outputs",
+                },
+                "update_gate": _enum(
+                    ["new", "keep_old"],
+                    "new",
+                    "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, textbook), or "
+                    "h_t = (1 - z) * candidate + z * h_(t-1) (keep_old, PyTorch)",
+                ),
+            },
+        },
+        "params": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "canonical parameter names of the cell (see model.cell); biases, "
+            "h_0 and c_0 may be omitted (zero, not trained). The gates of a gated cell may be "
+            "written separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
+            "properties": {
+                **_PART_PARAMS,
+                "W_yh": {
+                    **_MATRIX,
+                    "description": "topology generate, simple RNN: the matrix "
+                    "a fed-back output goes through, shape (H, K)",
+                },
+                "layers": {
+                    "type": "array",
+                    "items": _PART,
+                    "minItems": 2,
+                    "description": "stacked layers' parameters, bottom first",
+                },
+                "forward": {**_PART, "description": "bidirectional: the forward RNN"},
+                "backward": {**_PART, "description": "bidirectional: the backward RNN"},
+                "encoder": {**_PART, "description": "encoder_decoder: the encoder"},
+                "decoder": {
+                    **_PART,
+                    "description": "encoder_decoder: the decoder (it reads "
+                    "[previous output, context]; no h_0: it starts from the encoder's "
+                    "last state)",
+                },
+                "attention": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "description": "encoder-decoder attention: W_a (general: (H_dec, H_enc); "
+                    "additive: (A, H_dec)), U_a (A, H_enc) and v_a (A) (additive)",
+                    "properties": {"W_a": _MATRIX, "U_a": _MATRIX, "v_a": _VECTOR},
+                },
+            },
+        },
+        "notation": {
+            "type": "object",
+            "description": "display symbol (LaTeX) per parameter key (a part's parameter: "
+            "its base key, e.g. W_hh, or with the part's prefix, e.g. enc.W_hh)",
+            "additionalProperties": {"type": "string"},
+        },
+        "train": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "learning_rate": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "default": 0.1,
+                    "description": "SGD step size",
+                },
+                "epochs": {"type": "integer", "minimum": 1, "default": 1},
+                "bptt": {
+                    "oneOf": [{"const": "full"}, {"type": "integer", "minimum": 1}],
+                    "default": "full",
+                    "description": "full, or k for truncated BPTT",
+                },
+                "l2": {
+                    "type": "number",
+                    "minimum": 0,
+                    "default": 0,
+                    "description": "L2 weight decay: lambda * theta is added to each gradient",
+                },
+                "clip": {
+                    "type": ["number", "null"],
+                    "exclusiveMinimum": 0,
+                    "description": "gradient-norm clipping threshold",
+                },
+            },
+        },
+        "assignment": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the questions of the worksheet (rnntrace export) and their points",
+            "properties": {
+                "ask": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                    "description": "keys or shell patterns of the quantities to ask for "
+                    "(h_2, 'dW_*'; display names such as W_ho work too); default: the hidden "
+                    "states, outputs, losses, gradients and updated parameters",
+                },
+                "points": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1000},
+                    "description": "points per question, by key or shell pattern ('dW_*': 2); "
+                    "the last matching entry wins; 1 point a question otherwise",
+                },
+                "carried_credit": _enum(
+                    ["full", "half", "none"],
+                    "full",
+                    "marks for an answer that is right for the student's own earlier "
+                    "(wrong) values",
+                ),
+            },
+        },
+        "vary": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "what differs between the students' variants (rnntrace vary)",
+            "properties": {
+                "params": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "parameter keys whose entries are drawn (default: every "
+                    "given weight matrix)",
+                },
+                "embeddings": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "draw the embeddings (or the input vectors)",
+                },
+                "tokens": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "draw each sequence's tokens from the vocabulary",
+                },
+                "labels": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "draw each sequence's class label",
+                },
+                "grid": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["decimals", "min", "max"],
+                    "description": "the numbers drawn: decimals, from min to max (default: "
+                    "each varied item's own decimals and range)",
+                    "properties": {
+                        "decimals": {"type": "integer", "minimum": 0, "maximum": 6},
+                        "min": {"type": "number"},
+                        "max": {"type": "number"},
+                    },
+                },
+                "fixed": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "parameters, or tokens of the embeddings, kept as written",
+                },
+                "saturation": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "default": 3.0,
+                    "description": "the largest |pre-activation| allowed into tanh or sigmoid",
+                },
+                "max_draws": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1000},
+            },
+        },
+        "textgen": {
+            "type": "object",
+            "description": "written by rnntrace textgen train: how the model was trained and "
+            "where training stands (for --resume); every other command ignores it",
+        },
+        "numbers": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "decimals": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 12,
+                    "default": 4,
+                    "description": "decimals shown (and carried, in rounded mode)",
+                },
+                "carry": _enum(
+                    ["exact", "rounded"],
+                    "exact",
+                    "exact: float64 throughout; rounded: every intermediate rounded to "
+                    "`decimals` before it is used again, as by hand",
+                ),
+                "round_terms": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "in rounded mode, round each product term before summing",
+                },
+            },
+        },
+    },
+}
+
+
+def allowed_keys(section: str) -> list[str]:
+    """The keys allowed in a section: '' (top level), 'input', 'sequences', 'model', ..."""
+    if section == "":
+        return list(SCHEMA["properties"])
+    node = SCHEMA["properties"][section]
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"])
+
+
+def choices(section: str, key: str) -> list[str]:
+    """The allowed values of an enumerated key."""
+    node = SCHEMA["properties"][section]
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"][key]["enum"])
+
+
+def default(section: str, key: str) -> Any:
+    """The documented default of a key."""
+    return SCHEMA["properties"][section]["properties"][key]["default"]

@@ -1,0 +1,129 @@
+"""The Unicode printer of symbol trees, for the terminal: ``ŷ_6``, ``∂L/∂W_hh``, ``δz_3``,
+``W_hhᵀ``, ``h^enc_3``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rnntrace._internal.symbol.latex import part_mark
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Delta,
+    Derivative,
+    Group,
+    Name,
+    PartMark,
+    Primed,
+    Row,
+    Scripted,
+    Shifted,
+    Styled,
+    Symbol,
+    Time,
+    Transposed,
+)
+
+GLYPHS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
+    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ",
+    "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ",
+    "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
+    "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    "partial": "∂", "top": "ᵀ", "intercal": "ᵀ", "odot": "⊙", "prime": "′", "sum": "Σ",
+    "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←",
+}  # fmt: skip
+# accents drawn as combining marks; the wide ones are left out, as the font commands are
+ACCENT_MARKS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
+_OPERATORS = {"-": "−"}
+_OPEN = {"paren": "(", "bracket": "[", "norm": "‖ "}
+_CLOSE = {"paren": ")", "bracket": "]", "norm": " ‖"}
+
+
+def text(symbol: Symbol) -> str:
+    """``symbol`` in plain Unicode."""
+    if isinstance(symbol, Shifted):  # an unrolled step's: printed once, not worth a cache entry
+        return _text(symbol.body, symbol.by)
+    return _cached(symbol)
+
+
+@lru_cache(maxsize=8192)
+def _cached(symbol: Symbol) -> str:
+    return _text(symbol, 0)
+
+
+def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
+    if isinstance(s, Name):
+        return _OPERATORS.get(s.text, s.text)
+    if isinstance(s, Time):
+        return str(s.t + shift)
+    if isinstance(s, Scripted):
+        return _scripted(s, shift)
+    if isinstance(s, Row):
+        return _row(s, shift)
+    if isinstance(s, Command):
+        return GLYPHS.get(s.name, s.name)
+    if isinstance(s, PartMark):
+        return GLYPHS.get(part_mark(s.part).lstrip("\\"), part_mark(s.part))
+    if isinstance(s, Delta):
+        return "δ" + _text(s.body, shift)
+    if isinstance(s, Transposed):
+        return _text(s.body, shift) + "ᵀ"
+    if isinstance(s, Derivative):
+        return f"∂{_text(s.of, shift)}/∂{_text(s.wrt, shift)}"
+    if isinstance(s, Primed):
+        return _text(s.body, shift) + "'"
+    if isinstance(s, Apply):
+        return f"{_text(s.function, shift)}({_text(s.argument, shift)})"
+    if isinstance(s, Delimited):
+        return _OPEN[s.kind] + _text(s.body, shift) + _CLOSE[s.kind]
+    if isinstance(s, Group):
+        return _text(s.body, shift)
+    if isinstance(s, Styled):
+        return _text(s.body, shift) + ACCENT_MARKS.get(s.style, "")
+    if isinstance(s, Shifted):
+        return _text(s.body, shift + s.by)
+    raise TypeError(f"no text for {type(s).__name__}")
+
+
+def _scripted(s: Scripted, shift: int) -> str:
+    out = _text(s.base, shift)
+    scripts = [("_", s.sub), ("^", s.sup)]
+    for mark, script in reversed(scripts) if s.sup_first else scripts:
+        if script is None:
+            continue
+        if mark == "^" and isinstance(script, Command) and script.name in ("top", "intercal"):
+            out += "ᵀ"
+            continue
+        inner = _text(script, shift)
+        if mark == "_" and _has_sign(script):  # h_{t-1} -> h_(t−1)
+            inner = "(" + inner.replace("-", "−") + ")"
+        out += mark + inner
+    return out
+
+
+def _has_sign(s: Symbol) -> bool:
+    if isinstance(s, Name):
+        return "+" in s.text or "-" in s.text
+    if isinstance(s, Row):
+        return any(_has_sign(item) for item in s.items)
+    return False
+
+
+def _row(s: Row, shift: int) -> str:
+    out = ""
+    for i, item in enumerate(s.items):
+        if i:  # δ and ∂ stick to what they act on: δ x, not δ x
+            out += "" if s.sep == " " and out.endswith(("δ", "∂")) else s.sep
+            if not s.sep and isinstance(s.items[i - 1], Command) and _starts_alnum(item):
+                out += " "  # \alpha x
+        out += _text(item, shift)
+    return out
+
+
+def _starts_alnum(s: Symbol) -> bool:
+    while isinstance(s, (Scripted, Row, Primed, Transposed)):
+        s = s.base if isinstance(s, Scripted) else s.items[0] if isinstance(s, Row) else s.body
+    return isinstance(s, Name) and s.text[:1].isalnum()
