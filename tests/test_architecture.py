@@ -16,20 +16,23 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace" / "_internal"
 ALLOWED = {
     # display symbols as data and their printers: the bottom layer, importable by all
     "symbol": {"symbol"},
+    # the ops: forward, derivative and explanation data, for the engine and the printers
+    "ops": {"ops", "numbers", "symbol"},
     # the cells registry: one CellKind per cell (tracers named by dotted path, not imported)
     "cells": {"cells", "symbol", "errors"},
     "scenario": {"scenario", "symbol", "errors"},
-    "engine": {"engine", "scenario", "trace", "numbers", "errors", "symbol"},
+    "engine": {"engine", "ops", "scenario", "trace", "numbers", "errors", "symbol"},
     "trace": {"trace", "symbol"},
     "numbers": {"numbers"},
     # render may read the result dataclasses of analysis (gradflow/gradcheck printers)
-    "render": {"render", "trace", "analysis", "assignment", "numbers", "errors", "symbol"},
+    "render": {"render", "ops", "trace", "analysis", "assignment", "numbers", "errors", "symbol"},
     # analysis reads a trace and its scenario and may re-trace it (gradcheck): never render
-    "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors", "symbol"},
+    "analysis": {"analysis", "engine", "ops", "scenario", "trace", "numbers", "errors", "symbol"},
     # verify re-traces the scenario (exact and rounded chains) and re-does ops: never render
     "verify": {
         "verify",
         "engine",
+        "ops",
         "scenario",
         "trace",
         "assignment",
@@ -71,7 +74,7 @@ ALLOWED = {
     "errors": set(),
 }
 for _layer, _allowed in ALLOWED.items():  # every layer above errors may ask the registry
-    if _layer not in ("errors", "files", "trace", "numbers", "symbol"):
+    if _layer not in ("errors", "files", "trace", "numbers", "symbol", "ops"):
         _allowed.add("cells")
 RUNTIME = {"numpy", "click", "rich", "yaml"}
 
@@ -268,6 +271,26 @@ def test_nothing_converts_latex_to_text():
                 assert "to_text" not in {alias.name for alias in node.names}, path.name
     with pytest.raises(TypeError):
         prose_text(sentence("rate ", Math(r"\eta = 0.1")))
+
+
+def test_nothing_converts_latex_to_mathml():
+    """The HTML page prints formula trees with the MathML printer; no module reads LaTeX (a
+    tokenizer of backslash commands, a reader of ``\\frac``) to write MathML."""
+    from rnntrace._internal.render.html import prose_html
+    from rnntrace._internal.render.prose import Math, sentence
+
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                assert "latex_mathml" not in node.name, path.name
+            if isinstance(node, ast.ImportFrom):
+                assert "latex_mathml" not in {alias.name for alias in node.names}, path.name
+        if path.parent.name == "render" and path.name.startswith("html"):
+            for _, text in string_constants(path):
+                assert "frac" not in text, (path.name, text)  # a reader of \\frac, an <mfrac>
+    with pytest.raises(TypeError):
+        prose_html(sentence("rate ", Math(r"\eta = 0.1")))
 
 
 def test_no_printer_rewrites_printed_latex_for_mathjax():

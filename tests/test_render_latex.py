@@ -14,7 +14,7 @@ from oracles import HEAD_LOSS, random_config, to_yaml
 from test_latex_compile import wide_yaml
 
 from rnntrace._internal.engine import trace_scenario
-from rnntrace._internal.engine.ops import OPS
+from rnntrace._internal.ops import OPS
 from rnntrace._internal.render.latex import LatexPrinter, render_latex
 from rnntrace._internal.render.latex_base import LINE_PT, LatexSettings
 from rnntrace._internal.render.markdown import MarkdownPrinter, render_markdown

@@ -13,7 +13,7 @@ from oracles import HEAD_LOSS, random_config, to_yaml
 from rich.console import Console
 
 from rnntrace._internal.engine import trace_scenario
-from rnntrace._internal.engine.ops import OPS
+from rnntrace._internal.ops import OPS
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.text import TextPrinter, TextSettings, render_text
 from rnntrace._internal.scenario import parse_scenario

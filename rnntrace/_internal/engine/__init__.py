@@ -237,4 +237,5 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         conventions=conventions(scenario, sym),
         topology=model.topology,
         bptt=scenario.train.bptt,
+        notation=dict(scenario.notation),
     )

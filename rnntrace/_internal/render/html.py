@@ -22,7 +22,6 @@ from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.html_math import (
     STEP_FUNCTIONS,
     formula_items,
-    latex_mathml,
     math,
     operator_mathml,
     symbol_mathml,
@@ -52,13 +51,17 @@ class HtmlSettings:
 
 
 def prose_html(prose: Prose) -> str:
-    """A sentence: text escaped, words as code, maths as MathML."""
-    return "".join(
-        math(mathml(part)) if isinstance(part, Symbol)
-        else math(latex_mathml(part)) if isinstance(part, Math)
-        else f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
-        for part in prose.parts
-    )  # fmt: skip
+    """A sentence: text escaped, words as code, formula trees as MathML. LaTeX (``Math``)
+    is refused: nothing converts LaTeX to MathML."""
+    return "".join(_html_part(part) for part in prose.parts)
+
+
+def _html_part(part: str | Symbol) -> str:
+    if isinstance(part, Symbol):
+        return math(mathml(part))
+    if isinstance(part, Math):
+        raise TypeError(f"LaTeX has no MathML form; give the page a formula tree: {part!r}")
+    return f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
 
 
 class HtmlPrinter:

@@ -49,7 +49,7 @@ def header(trace: Trace, decimals: int, mathjax: bool = False) -> list[Heading |
     out: list[Heading | Prose] = [document_title(trace)]
     if meta.description:
         out.append(sentence(meta.description))
-    out.extend(model_sentences(trace, mathjax))
+    out.extend(model_sentences(trace))
     sizes = meta.sizes
     dims = [f"D = {sizes['D']}", f"H = {sizes['H']}"] + (
         [f"K = {sizes['K']}"] if sizes.get("K") else []

@@ -11,10 +11,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import ACTIVATIONS
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
-from rnntrace._internal.symbol.tree import default_symbol
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Derivative,
+    Fraction,
+    Name,
+    Primed,
+    Row,
+    Scripted,
+    Space,
+    Styled,
+    Words,
+    at,
+    default_symbol,
+    formula,
+    paren,
+)
 from rnntrace._internal.trace import Step, Trace
 
 
@@ -125,66 +143,79 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
     return (base.split(".", 1)[0] if "." in base else ""), base
 
 
-_ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}
+# the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
+_Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {
-    "identity": "o_t",
-    "sigmoid": r"\sigma(o_t)",
-    "softmax": r"\operatorname{softmax}(o_t)",
-}
-_LOSSES = {
-    "bce": (
-        "binary cross-entropy",
-        r"L_t = -\sum_k \left[y_k \log \hat{y}_k + (1 - y_k) \log(1 - \hat{y}_k)\right]",
-    ),
-    "ce": ("cross-entropy", r"L_t = -\log \hat{y}_{t,c} \text{ for the target class } c"),
-    "mse": ("mean squared error", r"L_t = \frac{1}{K} \sum_k (\hat{y}_k - y_k)^2"),
+    "identity": at("o"),
+    "sigmoid": Apply(Command("sigma"), at("o")),
+    "softmax": Apply(Styled("operatorname", Name("softmax")), at("o")),
 }
 
 
-def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
-    """The model in equations, with the scenario's notation: cell, output, loss, update
-    (``mathjax``: the symbols in MathJax's dialect)."""
+def _loss_formula(loss: str) -> Symbol:
+    """L_t of each loss, over the outputs k."""
+    y_k, y_hat_k = at("y", "k"), Scripted(Styled("hat", Name("y")), sub=Name("k"), sub_braced=False)
+    sum_k = Scripted(Command("sum"), sub=Name("k"), sub_braced=False)
+    minus = Row((Name("-"), sum_k if loss == "bce" else Command("log")), "")
+    if loss == "bce":
+        inner = formula(y_k, "log", y_hat_k, "+", paren(formula("1", "-", y_k)), Apply(
+            Command("log"), formula("1", "-", y_hat_k)))  # fmt: skip
+        rhs: tuple[Symbol | str, ...] = (minus, Delimited("sized", inner))
+    elif loss == "ce":
+        y_tc = Scripted(Styled("hat", Name("y")), sub=Row((Name("t"), Name("c")), ","))
+        rhs = (minus, y_tc, Words(" for the target class "), "c")
+    else:
+        square = Scripted(paren(formula(y_hat_k, "-", y_k)), sup=Name("2"), sup_braced=False)
+        rhs = (Fraction(Name("1"), Name("K")), sum_k, square)
+    return formula(at("L"), "=", *rhs)
+
+
+_LOSS_NAMES = {"bce": "binary cross-entropy", "ce": "cross-entropy", "mse": "mean squared error"}
+_UPDATE = formula(Primed(Command("theta")), "=", "theta", "-", "eta", Space(),
+                  Derivative(Name("L"), Command("theta")))  # fmt: skip
+
+
+def model_sentences(trace: Trace) -> list[Prose]:
+    """The model in equations, with the scenario's notation (of each parameter's base key
+    when the model has several parts): cell, output, loss, update."""
     meta = trace.meta
 
-    def sym(key: str) -> str:
-        return latex(meta.symbols.get(key) or default_symbol(key), mathjax)
+    def sym(key: str) -> Symbol:
+        return meta.symbols.get(key) or meta.notation.get(key) or default_symbol(key)
 
     if cells.get(meta.cell).has_activation:
-        bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
-        act = _ACTIVATIONS[meta.activation]
-        step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
-        initial = _initial_state(trace, mathjax)
-        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
+        bias_h = ("+", sym("b_h")) if "b_h" in trace else ()
+        act = ACTIVATIONS[meta.activation].function
+        inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
+        step = formula(at("h"), "=", Apply(act, inner))
+        initial = _initial_state(trace)
+        out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]
         out += [sentence("Convention: ", *parts, ".") for parts in conventions[1:]]
     if meta.output != "none":
-        bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
+        bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
-        out.append(
-            sentence(
-                f"Output {where}: ",
-                Math(rf"o_t = {sym('W_hy')} h_t{bias_y}"),
-                ", ",
-                Math(rf"\hat{{y}}_t = {_HEADS[meta.head]}"),
-                ".",
-            )
-        )
-    if meta.loss in _LOSSES:
-        name, formula = _LOSSES[meta.loss]
+        logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
+        head = formula(_Y_HAT, "=", _HEADS[meta.head])
+        out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
+    if meta.loss in _LOSS_NAMES:
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
-            sentence(f"Loss: {name}, ", Math(formula), ", summed over the output steps" + summed)
+            sentence(
+                f"Loss: {_LOSS_NAMES[meta.loss]}, ",
+                _loss_formula(meta.loss),
+                ", summed over the output steps" + summed,
+            )
         )
-        eta = numfmt.number(meta.learning_rate, 12, minus="-")
-        update = r"\theta' = \theta - \eta \, \frac{\partial L}{\partial \theta}"
+        eta = Name(numfmt.number(meta.learning_rate, 12, minus="-"))
         out.append(
             sentence(
                 "Update: one step of gradient descent, ",
-                Math(update),
+                _UPDATE,
                 " with ",
-                Math(rf"\eta = {eta}"),
+                formula("eta", "=", eta),
                 ".",
             )
         )
@@ -196,24 +227,24 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     found = {step.op: step for step in trace if step.op in ("clip_factor", "decay", "cut")}
     out = []
     if "clip_factor" in found:
-        limit = numfmt.number(found["clip_factor"].info["max_norm"], 12, "-")
+        limit = Name(numfmt.number(found["clip_factor"].info["max_norm"], 12, "-"))
         out.append(
             sentence(
                 "Gradient clipping: when the norm of all the gradients together exceeds ",
-                Math(limit),
+                limit,
                 ", all of them are scaled down so that it is ",
-                Math(limit),
+                limit,
                 ".",
             )
         )
     if "decay" in found:
-        weight = numfmt.number(found["decay"].info["weight"], 12, "-")
+        weight = Name(numfmt.number(found["decay"].info["weight"], 12, "-"))
         out.append(
             sentence(
                 "Weight decay: ",
-                Math(rf"{weight} \, \theta"),
+                formula(weight, Space(), "theta"),
                 " is added to the gradient of each parameter ",
-                Math(r"\theta"),
+                Command("theta"),
                 ".",
             )
         )
@@ -225,8 +256,9 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
-def _initial_state(trace: Trace, mathjax: bool) -> tuple[str, ...]:
+def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
-        return (", from the given ", Math(latex(trace["h_0"].symbol, mathjax)), ".")
-    return (", from ", Math(r"h_0 = \mathbf{0}"), ".")
+        return (", from the given ", trace["h_0"].symbol, ".")
+    h_0 = Scripted(Name("h"), sub=Name("0"), sub_braced=False)
+    return (", from ", formula(h_0, "=", Styled("mathbf", Name("0"))), ".")

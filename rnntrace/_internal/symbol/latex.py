@@ -12,6 +12,7 @@ from rnntrace._internal.symbol.tree import (
     Delimited,
     Delta,
     Derivative,
+    Fraction,
     Group,
     Name,
     PartMark,
@@ -19,15 +20,17 @@ from rnntrace._internal.symbol.tree import (
     Row,
     Scripted,
     Shifted,
+    Space,
     Styled,
     Symbol,
     Time,
     Transposed,
+    Words,
 )
 
 PART_MARKS = {"fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec"}
-_OPEN = {"paren": "(", "bracket": "[", "norm": "\\lVert "}
-_CLOSE = {"paren": ")", "bracket": "]", "norm": " \\rVert"}
+_OPEN = {"paren": "(", "bracket": "[", "norm": "\\lVert ", "sized": "\\left["}
+_CLOSE = {"paren": ")", "bracket": "]", "norm": " \\rVert", "sized": "\\right]"}
 _ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+$")
 
 
@@ -95,6 +98,17 @@ def _latex(s: Symbol, shift: int, mj: bool) -> str:  # noqa: PLR0911, PLR0912 (o
         return f"\\{style}{' ' if body[:1].isalnum() else ''}{body}"
     if isinstance(s, Shifted):
         return _latex(s.body, shift + s.by, mj)
+    return _sentence_node(s, shift, mj)
+
+
+def _sentence_node(s: Symbol, shift: int, mj: bool) -> str:
+    """The nodes of the model's sentences: a fraction, words, a thin space."""
+    if isinstance(s, Fraction):
+        return f"\\frac{{{_latex(s.over, shift, mj)}}}{{{_latex(s.under, shift, mj)}}}"
+    if isinstance(s, Words):
+        return f"\\text{{{s.text}}}"
+    if isinstance(s, Space):
+        return "\\,"
     raise TypeError(f"no LaTeX for {type(s).__name__}")
 
 

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.symbol.tree import Command, Name, Styled, Symbol
 
 Array = np.ndarray
 OpFn = Callable[[list[Array], Mapping[str, Any], "int | None"], Array]
@@ -53,21 +54,26 @@ Template = Callable[[list[str], Info], str]
 @dataclass(frozen=True)
 class Activation:
     """A hidden activation f: its expression, its derivative f' from h = f(z) (``of_output``)
-    or from z, and the training tape's faster form where there is one."""
+    or from z, the training tape's faster form where there is one, and the function as a
+    symbol (``\\tanh``, σ, ``\\operatorname{relu}``) for the model's equation and the worked
+    lines."""
 
     numpy: str  # of "{z}"
     derivative: str  # of "{h}" (of_output) or of "{z}"
     of_output: bool
+    function: Symbol
     fast: str | None = None
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True),
+    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True,
+                       function=Command("tanh")),
     "sigmoid": Activation(
-        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, fast="0.5 * (1.0 + np.tanh(0.5 * {z}))"
-    ),  # fmt: skip
-    "relu": Activation("np.maximum({z}, 0.0)", "({z} > 0.0).astype(float)", of_output=False),
-}
+        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, function=Command("sigma"),
+        fast="0.5 * (1.0 + np.tanh(0.5 * {z}))"),
+    "relu": Activation("np.maximum({z}, 0.0)", "({z} > 0.0).astype(float)", of_output=False,
+                       function=Styled("operatorname", Name("relu"))),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
