@@ -7,6 +7,7 @@ the printers write it out from the same entry, and neither knows an op the other
 It imports only ``numbers`` and ``symbol``.
 """
 
+from rnntrace._internal.ops.explain import Entry, Explain, Operand, fill
 from rnntrace._internal.ops.registry import (
     ACTIVATIONS,
     DEFINITIONS,
@@ -18,6 +19,7 @@ from rnntrace._internal.ops.registry import (
     activation_derivative,
     ce_parts,
     evaluate,
+    explanation,
     sigmoid,
     softmax_shift,
 )
@@ -25,6 +27,10 @@ from rnntrace._internal.ops.registry import (
 __all__ = [
     "ACTIVATIONS",
     "DEFINITIONS",
+    "Entry",
+    "Explain",
+    "Operand",
+    "fill",
     "OPS",
     "SCOPE",
     "Activation",
@@ -33,6 +39,7 @@ __all__ = [
     "activation_derivative",
     "ce_parts",
     "evaluate",
+    "explanation",
     "sigmoid",
     "softmax_shift",
 ]

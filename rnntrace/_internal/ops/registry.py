@@ -32,7 +32,21 @@ from typing import Any, Protocol
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
-from rnntrace._internal.symbol.tree import Command, Name, Styled, Symbol
+from rnntrace._internal.ops.explain import Entry, Explain, Operand
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Name,
+    Row,
+    Squared,
+    Styled,
+    Symbol,
+    Times,
+    Written,
+    formula,
+    paren,
+)
 
 Array = np.ndarray
 OpFn = Callable[[list[Array], Mapping[str, Any], "int | None"], Array]
@@ -62,17 +76,44 @@ class Activation:
     derivative: str  # of "{h}" (of_output) or of "{z}"
     of_output: bool
     function: Symbol
+    explain: Explain  # f(z) written out
+    explain_derivative: Explain  # f'(z) written out, from h (of_output) or z
     fast: str | None = None
 
 
+A, A_FACTOR, ONE = Operand(0), Entry(0, factor=True), Name("1")
+TANH, SIGMA = Command("tanh"), Command("sigma")
+RELU = Styled("operatorname", Name("relu"))
+
+
+def _applied(function: Symbol) -> Explain:
+    return Explain(Apply(function, A), Apply(function, Entry(0)))
+
+
+def _one_minus_square(symbol: Symbol, entry: Symbol) -> Explain:  # 1 − h², of h = tanh(z)
+    return Explain(formula("1", "-", Squared(symbol)), formula("1", "-", Squared(entry)))
+
+
+_MAX = Command("max")  # relu is written max(0, z) in LaTeX, relu(z) in the terminal
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True,
-                       function=Command("tanh")),
+    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True, function=TANH,
+                       explain=_applied(TANH), explain_derivative=_one_minus_square(A, A_FACTOR)),
     "sigmoid": Activation(
-        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, function=Command("sigma"),
+        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, function=SIGMA,
+        explain=_applied(SIGMA),
+        explain_derivative=Explain(  # h ⊙ (1 − h), the terminal's h(1 − h)
+            formula(A, "odot", paren(formula("1", "-", A))),
+            Times(Entry(0), paren(formula("1", "-", Entry(0)))),
+            terminal=Row((A, paren(formula("1", "-", A))), "")),
         fast="0.5 * (1.0 + np.tanh(0.5 * {z}))"),
     "relu": Activation("np.maximum({z}, 0.0)", "({z} > 0.0).astype(float)", of_output=False,
-                       function=Styled("operatorname", Name("relu"))),
+                       function=RELU,
+                       explain=Explain(Apply(_MAX, Row((Name("0"), A), ", ")),
+                                       Apply(_MAX, Row((Name("0"), Entry(0)), ", ")),
+                                       terminal=Apply(RELU, A)),
+                       explain_derivative=Explain(  # [z > 0] (Iverson), the entry 1 or 0
+                           Delimited("bracket", formula(A, Written(">"), "0")), Entry(-1),
+                           terminal=formula(ONE, "if", A, Written(">"), "0", "else", "0"))),
 }  # fmt: skip
 
 
@@ -90,6 +131,7 @@ class Op:
     logs: bool = False  # takes the log of a probability that may be 0: −log 0 = inf, quietly
     elementwise: bool = False  # ``numpy`` works as it is on rows (one per time step)
     rows: Template | None = None  # the op over rows, where ``numpy`` does not
+    explain: Explain | None = None  # how it is written out, where that is data (see explain)
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -240,10 +282,15 @@ _LIST: list[Op] = [
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
     Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),
     Op("concat", lambda a, i: f"np.concatenate(({', '.join(f'np.atleast_1d({v})' for v in a)},))"),
-    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True),
+    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True,
+       explain=Explain(  # δ ⊙ (1 − h²)
+           formula(A, "odot", paren(formula(ONE, "-", Squared(Operand(1))))),
+           Times(A_FACTOR, paren(formula(ONE, "-", Squared(Entry(1, True))))))),
     Op("one_minus", lambda a, i: f"1.0 - {a[0]}", derivative=lambda x, y: "-1.0",
-       elementwise=True),
-    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}", elementwise=True),
+       elementwise=True, explain=Explain(formula(ONE, "-", A), formula(ONE, "-", A_FACTOR),
+                                         bare=True)),
+    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}", elementwise=True,
+       explain=Explain(formula(A, "-", Operand(1)), formula(Entry(0), "-", Entry(1, True)))),
     Op("dots", lambda a, i: f"{_stack(a[1:])} @ {a[0]}", forward=_dots),
     Op("weighted_sum", lambda a, i: f"{a[0]} @ {_stack(a[1:])}", forward=_weighted_sum),
     Op("scale", lambda a, i: f"{a[0]}[{i.data('index')}] * {a[1]}"),
@@ -298,6 +345,15 @@ def _evaluator(op: Op) -> OpFn:
         return function(args, info)
 
     return run
+
+
+def explanation(op: str, info: Mapping[str, Any]) -> Explain | None:
+    """How a step of ``op`` (with its ``info``) is written out, when that is data."""
+    if op in ("activation", "activation_derivative"):
+        act = ACTIVATIONS[info["activation"]]
+        return act.explain if op == "activation" else act.explain_derivative
+    definition = DEFINITIONS.get(op)
+    return None if definition is None else definition.explain
 
 
 # What ``evaluate`` runs for each op (tests may put a corrupted one in to see it caught).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rnntrace._internal.ops import explanation
 from rnntrace._internal.render.latex_base import LatexSettings, side_by_side
 from rnntrace._internal.render.latex_steps import LatexStepPrinter
 from rnntrace._internal.render.prose import (
@@ -106,9 +107,12 @@ class LatexPrinter(LatexStepPrinter):
     def step_items(self, step: Step) -> Iterator[Item]:
         """The displays and remarks of one step."""
         method = getattr(self, f"_print_{step.op}", None)
-        if method is None:
+        if method is not None:
+            return method(step)
+        explain = explanation(step.op, step.info)
+        if explain is None:
             raise NotImplementedError(f"no LaTeX printer for op {step.op!r} ({step.key})")
-        return method(step)
+        return self.print_explained(step, explain)
 
     # -- LaTeX markup -----------------------------------------------------------------------
     def markup(self, item: Heading | Item) -> str:

@@ -17,6 +17,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import explanation
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import prose_text, sentence
 from rnntrace._internal.render.select import Selection
@@ -135,10 +136,11 @@ class TextPrinter(StepPrinter):
     def render_step(self, step: Step, indent: str = "") -> Text:
         """The worked lines of one step, as one Text (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
-        if method is None:
+        explain = explanation(step.op, step.info) if method is None else None
+        if method is None and explain is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
         lines: list[Text] = []
-        for line in method(step):
+        for line in method(step) if method else self.print_explained(step, explain):  # type: ignore[arg-type]
             line = line if isinstance(line, Text) else Text(str(line))
             if indent and "\n" in line.plain:
                 lines.extend(line.split("\n"))

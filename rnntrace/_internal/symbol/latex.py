@@ -21,11 +21,14 @@ from rnntrace._internal.symbol.tree import (
     Scripted,
     Shifted,
     Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
     Words,
+    Written,
 )
 
 PART_MARKS = {"fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec"}
@@ -102,13 +105,20 @@ def _latex(s: Symbol, shift: int, mj: bool) -> str:  # noqa: PLR0911, PLR0912 (o
 
 
 def _sentence_node(s: Symbol, shift: int, mj: bool) -> str:
-    """The nodes of the model's sentences: a fraction, words, a thin space."""
+    """The nodes of sentences (a fraction, words, a thin space) and worked lines."""
     if isinstance(s, Fraction):
         return f"\\frac{{{_latex(s.over, shift, mj)}}}{{{_latex(s.under, shift, mj)}}}"
     if isinstance(s, Words):
         return f"\\text{{{s.text}}}"
     if isinstance(s, Space):
         return "\\,"
+    if isinstance(s, Written):
+        return s.text
+    if isinstance(s, Times):
+        return f"{_latex(s.left, shift, mj)} \\times {_latex(s.right, shift, mj)}"
+    if isinstance(s, Squared):  # a symbol braced (it may carry scripts), a number as it is
+        body = _latex(s.body, shift, mj)
+        return (body if isinstance(s.body, Written) else "{" + body + "}") + "^{2}"
     raise TypeError(f"no LaTeX for {type(s).__name__}")
 
 

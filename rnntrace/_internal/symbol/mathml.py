@@ -24,11 +24,14 @@ from rnntrace._internal.symbol.tree import (
     Scripted,
     Shifted,
     Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
     Words,
+    Written,
 )
 
 LETTERS = {
@@ -122,13 +125,19 @@ def _mathml(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a
 
 
 def _sentence_node(s: Symbol, shift: int) -> str:
-    """The nodes of the model's sentences: a fraction, words, a thin space."""
+    """The nodes of sentences (a fraction, words, a thin space) and worked lines."""
     if isinstance(s, Fraction):
         return f"<mfrac>{_mathml(s.over, shift)}{_mathml(s.under, shift)}</mfrac>"
     if isinstance(s, Words):
         return f"<mtext>{escape(s.text)}</mtext>"
     if isinstance(s, Space):
         return '<mspace width="0.167em"/>'
+    if isinstance(s, Written):
+        return f"<mn>{escape(s.text)}</mn>"
+    if isinstance(s, Times):
+        return f"<mrow>{_mathml(s.left, shift)}<mo>×</mo>{_mathml(s.right, shift)}</mrow>"
+    if isinstance(s, Squared):
+        return f"<msup>{_mathml(s.body, shift)}<mn>2</mn></msup>"
     raise TypeError(f"no MathML for {type(s).__name__}")
 
 

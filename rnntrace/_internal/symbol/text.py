@@ -21,11 +21,14 @@ from rnntrace._internal.symbol.tree import (
     Scripted,
     Shifted,
     Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
     Words,
+    Written,
 )
 
 GLYPHS = {
@@ -92,7 +95,7 @@ def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a n
 
 
 def _sentence_node(s: Symbol, shift: int) -> str:
-    """The nodes of the model's sentences: 1/K, words, a thin space."""
+    """The nodes of sentences (1/K, words, a thin space) and worked lines."""
     if isinstance(s, Fraction):
         over, under = _text(s.over, shift), _text(s.under, shift)
         wrap = [f"({part})" if " " in part else part for part in (over, under)]
@@ -101,6 +104,12 @@ def _sentence_node(s: Symbol, shift: int) -> str:
         return s.text
     if isinstance(s, Space):
         return " "
+    if isinstance(s, Written):
+        return s.text
+    if isinstance(s, Times):
+        return f"{_text(s.left, shift)}×{_text(s.right, shift)}"
+    if isinstance(s, Squared):
+        return _text(s.body, shift) + "²"
     raise TypeError(f"no text for {type(s).__name__}")
 
 

@@ -80,6 +80,7 @@ COMMANDS = GREEK | frozenset(
         "rightarrow",
         "leftarrow",
         "log",
+        "max",
     ]
 )
 FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm", "operatorname"])
@@ -368,3 +369,26 @@ class Words(Symbol):
 @dataclass(frozen=True, slots=True)
 class Space(Symbol):
     """A thin space (between a factor and what it scales: η ∂L/∂θ)."""
+
+
+# -- the worked lines of an op (``ops.explain``): a product, a square, a written number -----
+@dataclass(frozen=True, slots=True)
+class Times(Symbol):
+    """A product written out: ``a×b`` (``a \\times b``)."""
+
+    left: Symbol
+    right: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Squared(Symbol):
+    """``body²``."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Symbol):
+    """A number as the printer that prints the tree wrote it (put in by that printer)."""
+
+    text: str
