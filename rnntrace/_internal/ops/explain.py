@@ -32,12 +32,13 @@ class Entry(Symbol):
 
 @dataclass(frozen=True)
 class Explain:
-    """How an op is written out: ``formula`` (its operands' symbols), ``each`` (one entry,
-    its operands' numbers); ``terminal``: the formula where the terminal writes it otherwise
-    (``a(1 − a)`` for ``a ⊙ (1 − a)``), ``bare``: the terminal writes the entries alone."""
+    """How an op is written out: ``formula`` (its operands' symbols) and ``each`` (one
+    entry, in its operands' numbers; None when there is nothing to work out). ``terminal``:
+    the formula where the terminal writes it otherwise (``a(1 − a)`` for ``a ⊙ (1 − a)``);
+    ``bare``: the terminal writes the entries alone."""
 
     formula: Symbol
-    each: Symbol
+    each: Symbol | None  # None: nothing to work out entry by entry (a copy)
     terminal: Symbol | None = None
     bare: bool = False
 

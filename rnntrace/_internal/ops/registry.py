@@ -132,6 +132,7 @@ class Op:
     elementwise: bool = False  # ``numpy`` works as it is on rows (one per time step)
     rows: Template | None = None  # the op over rows, where ``numpy`` does not
     explain: Explain | None = None  # how it is written out, where that is data (see explain)
+    function: Symbol | None = None  # the op as a function of its operand, where it is one: σ
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -256,16 +257,17 @@ def _stack(names: list[str]) -> str:
 _LIST: list[Op] = [
     Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
     Op("add", _add, elementwise=True),
-    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True),
+    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True,
+       explain=Explain(formula(A, "odot", Operand(1)), Times(A_FACTOR, Entry(1, True)))),
     Op("outer", lambda a, i: f"{a[0]}[:, None] * {a[1]}"),
     Op("activation", _activation, ("activation",), elementwise=True,
         fast=lambda a, i: _activation(a, i, fast=True)),  # fmt: skip
     Op("activation_derivative", _derivative, ("activation",), elementwise=True),
-    Op("identity", lambda a, i: a[0], derivative=lambda x, y: "1.0"),
-    Op("sigmoid", lambda a, i: f"sigmoid({a[0]})",
+    Op("identity", lambda a, i: a[0], derivative=lambda x, y: "1.0", explain=Explain(A, None)),
+    Op("sigmoid", lambda a, i: f"sigmoid({a[0]})", function=SIGMA,
         fast=lambda a, i: ACTIVATIONS["sigmoid"].fast.format(z=a[0]),  # type: ignore[union-attr]
         derivative=lambda x, y: f"{y} * (1.0 - {y})", elementwise=True),  # fmt: skip
-    Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})",
+    Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})", function=Name("exp"),
         derivative=lambda x, y: y, elementwise=True,
         tape_info={"shift": lambda a, i: f"softmax_shift({a[0]})"}),  # fmt: skip
     Op("total", lambda a, i: f"np.sum({a[0]})",
@@ -278,7 +280,12 @@ _LIST: list[Op] = [
     Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
     Op("mse_grad",
         lambda a, i: f"2.0 * ({a[0]} - {i.data('target', array=True)}) / {a[0]}.size"),
-    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True),
+    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True,
+       explain=Explain(  # δŷ ⊙ ŷ ⊙ (1 − ŷ), the terminal's δŷ ⊙ ŷ(1 − ŷ)
+           formula(A, "odot", Operand(1), "odot", paren(formula(ONE, "-", Operand(1)))),
+           Times(Times(A_FACTOR, Entry(1)), paren(formula(ONE, "-", Entry(1)))),
+           terminal=formula(A, "odot", Row((Operand(1), paren(formula(ONE, "-", Operand(1)))),
+                                           "")))),
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
     Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),
     Op("concat", lambda a, i: f"np.concatenate(({', '.join(f'np.atleast_1d({v})' for v in a)},))"),

@@ -157,20 +157,6 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         sides.append(self.shown(step))
         yield self.equation(self.sym(step), sides)
 
-    def _print_hadamard(self, step: Step) -> Iterator[Item]:
-        left, right = self.trace.operand_values(step)
-        formula = rf"{self.sym(step.operands[0])} \odot {self.sym(step.operands[1])}"
-        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
-        products = self.entries([self.times(x, y, flags) for x, y in zip(left, right)])
-        yield self.equation(
-            self.sym(step),
-            [
-                ("=", [formula]),
-                (self.approx_unless_exact(left, right), [products]),
-                self.shown(step),
-            ],
-        )
-
     # -- the ops whose written form is data (``ops.explanation``) ---------------------------
     def print_explained(self, step: Step, explain: Explain) -> Iterator[Item]:
         """Formula = each entry worked out = result, from the op's explanation data."""
@@ -186,15 +172,15 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
 
             return written
 
+        formula = latex(fill(explain.formula, symbols), self.mathjax)
+        if explain.each is None:
+            yield self.equation(self.sym(step), [("=", [formula]), self.shown(step)])
+            return
         each = [latex(fill(explain.each, symbols, number(j)), self.mathjax)
                 for j in range(step.value.size)]  # fmt: skip
-        formula = latex(fill(explain.formula, symbols), self.mathjax)
         yield self.worked(step, [formula], self.approx_unless_exact(*values), [self.entries(each)])
 
     # -- nonlinearities ---------------------------------------------------------------------
-    def _print_identity(self, step: Step) -> Iterator[Item]:
-        yield self.equation(self.sym(step), [("=", [self.sym(step.operands[0])]), self.shown(step)])
-
     def _print_sigmoid(self, step: Step) -> Iterator[Item]:
         (o,) = self.trace.operand_values(step)
         with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)

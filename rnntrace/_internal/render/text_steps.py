@@ -123,13 +123,6 @@ class StepPrinter(TextBase):
             " ", step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
         )
 
-    def _print_hadamard(self, step: Step) -> Iterator[Renderable]:
-        left, right = self.trace.operand_values(step)
-        formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
-        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(f"{self.fac(a, cl)}×{self.fac(b, cr)}" for a, b in zip(left, right))
-        yield from self.result(step, parts=[formula, parts])
-
     # -- the ops whose written form is data (``ops.explanation``) ---------------------------
     def print_explained(self, step: Step, explain: Explain) -> Iterator[Renderable]:
         """Formula = each entry worked out = result, from the op's explanation data."""
@@ -145,10 +138,13 @@ class StepPrinter(TextBase):
 
             return written
 
-        each = [text(fill(explain.each, symbols, number(j))) for j in range(step.value.size)]
         formula = explain.terminal_formula()
         parts = [text(fill(formula, symbols))] if formula is not None else []
-        yield from self.result(step, parts=[*parts, self.entries(each)])
+        if explain.each is not None:
+            size = step.value.size
+            parts.append(self.entries(text(fill(explain.each, symbols, number(j)))
+                                      for j in range(size)))  # fmt: skip
+        yield from self.result(step, parts=parts)
 
     # -- nonlinearities ---------------------------------------------------------------------
     def _print_activation(self, step: Step) -> Iterator[Renderable]:
@@ -164,9 +160,6 @@ class StepPrinter(TextBase):
             parts.append(f"{text(fill(written, [Written(self.num(a, cz))]))} {rel} {value}")
         yield Text("  " + self.entries(parts)[1:-1])
         yield from self.result(step, "  " + self.sym(step))
-
-    def _print_identity(self, step: Step) -> Iterator[Renderable]:
-        yield from self.result(step, parts=[self.sym(step.operands[0])])
 
     def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
@@ -270,16 +263,6 @@ class StepPrinter(TextBase):
             for p, t in zip(y_hat, step.info["target"])
         )
         yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
-
-    def _print_sigmoid_back(self, step: Step) -> Iterator[Renderable]:
-        grad, y_hat = self.trace.operand_values(step)
-        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(
-            f"{self.fac(a, cg)}×{self.num(p, cy)}×(1 − {self.num(p, cy)})"
-            for a, p in zip(grad, y_hat)
-        )
-        yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
 
     def _print_dots(self, step: Step) -> Iterator[Renderable]:
         query, *others = self.trace.operand_values(step)
