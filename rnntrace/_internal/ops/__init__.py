@@ -20,6 +20,7 @@ from rnntrace._internal.ops.registry import (
     ce_parts,
     evaluate,
     explanation,
+    function_of,
     sigmoid,
     softmax_shift,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "ce_parts",
     "evaluate",
     "explanation",
+    "function_of",
     "sigmoid",
     "softmax_shift",
 ]

@@ -267,7 +267,7 @@ _LIST: list[Op] = [
     Op("sigmoid", lambda a, i: f"sigmoid({a[0]})", function=SIGMA,
         fast=lambda a, i: ACTIVATIONS["sigmoid"].fast.format(z=a[0]),  # type: ignore[union-attr]
         derivative=lambda x, y: f"{y} * (1.0 - {y})", elementwise=True),  # fmt: skip
-    Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})", function=Name("exp"),
+    Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})",
         derivative=lambda x, y: y, elementwise=True,
         tape_info={"shift": lambda a, i: f"softmax_shift({a[0]})"}),  # fmt: skip
     Op("total", lambda a, i: f"np.sum({a[0]})",
@@ -352,6 +352,15 @@ def _evaluator(op: Op) -> OpFn:
         return function(args, info)
 
     return run
+
+
+def function_of(op: str, info: Mapping[str, Any]) -> Symbol | None:
+    """The function a step of ``op`` applies to its one operand, entry by entry (tanh, σ,
+    relu), if it is one."""
+    if op == "activation":
+        return ACTIVATIONS[info["activation"]].function
+    definition = DEFINITIONS.get(op)
+    return None if definition is None else definition.function
 
 
 def explanation(op: str, info: Mapping[str, Any]) -> Explain | None:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from rnntrace._internal.ops import function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.html_math import (
-    STEP_FUNCTIONS,
     formula_items,
     math,
     operator_mathml,
@@ -30,6 +30,7 @@ from rnntrace._internal.render.html_page import LARGE_NOTE, document
 from rnntrace._internal.render.prose import Math, Prose, Word, model_sentences
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, outline
+from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
 from rnntrace._internal.symbol.mathml import mathml
 from rnntrace._internal.symbol.tree import Symbol
@@ -180,8 +181,9 @@ class HtmlPrinter:
                                    for c in range(cols))  # fmt: skip
                 lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
             return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
-        if step.op in ("activation", "sigmoid") and step.value.ndim == 1:
-            name = STEP_FUNCTIONS.get(str(step.info.get("activation", step.op)), step.op)
+        function = function_of(step.op, step.info)
+        if function is not None and step.value.ndim == 1:
+            name = text(function)
             a = self.index[step.operands[0]]
             entries = ", ".join(f"{name}({self.num(a, i)}) = {self.num(k, i)}"
                                 for i in range(step.value.size))  # fmt: skip

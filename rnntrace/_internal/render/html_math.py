@@ -7,8 +7,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from rnntrace._internal.ops import Operand, explanation, function_of
 from rnntrace._internal.render import numfmt
+from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.mathml import mathml
+from rnntrace._internal.symbol.tree import Apply, Command, Delimited, Name, Row, Styled, Symbol
 from rnntrace._internal.trace import Step
 
 
@@ -23,23 +26,23 @@ def symbol_mathml(step: Step) -> str:
     return mathml(step.symbol)
 
 
-STEP_FUNCTIONS = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "identity": "id"}
-
-
 def formula_items(step: Step) -> list[Any]:
     """The step's formula as items: an int is an operand, ``("T", i)`` an operand transposed,
-    a string an operator or a number."""
+    a string an operator or a number. An op whose formula is data (``ops.explanation``)
+    gives it; the linear algebra is written here."""
     op, n = step.op, len(step.operands)
+    explain = explanation(op, step.info)
+    if explain is not None and n:
+        items = _items(explain.terminal_formula() or explain.formula)
+        if items is not None:
+            return items
+    function = function_of(op, step.info)
+    if function is not None and n == 1:
+        return [text(function), "(", 0, ")"]
     if op == "matvec" and n == 2:
         return [("T", 0) if step.info.get("transpose") else 0, 1]
     if op in ("add", "total") and n:
         return [i // 2 if i % 2 == 0 else "+" for i in range(2 * n - 1)]
-    if op == "activation" and n == 1:
-        return [STEP_FUNCTIONS.get(str(step.info.get("activation")), "f"), "(", 0, ")"]
-    if op in ("sigmoid", "exp", "softmax") and n == 1:
-        return [{"sigmoid": "σ"}.get(op, op), "(", 0, ")"]
-    if op == "hadamard" and n == 2:
-        return [0, "⊙", 1]
     if op == "outer" and n == 2:
         return [0, ("T", 1)]
     if op == "sgd" and n == 2:
@@ -52,6 +55,30 @@ def formula_items(step: Step) -> list[Any]:
         return []
     inner: list[Any] = [i // 2 if i % 2 == 0 else "," for i in range(2 * n - 1)]
     return [op.replace("_", " "), "(", *inner, ")"]
+
+
+def _items(tree: Symbol) -> list[Any] | None:
+    """A formula tree as items (operands, operators, parentheses); None for a form items
+    cannot show (a square)."""
+    if isinstance(tree, Operand):
+        return [tree.index]
+    if isinstance(tree, Name | Command | Styled):
+        return [text(tree)]
+    if isinstance(tree, Apply | Delimited):
+        head = _items(tree.function) if isinstance(tree, Apply) else []
+        inner = _items(tree.argument if isinstance(tree, Apply) else tree.body)
+        if head is None or inner is None or (isinstance(tree, Delimited) and tree.kind != "paren"):
+            return None
+        return [*head, "(", *inner, ")"]
+    if isinstance(tree, Row):
+        out: list[Any] = []
+        for i, item in enumerate(tree.items):
+            found = _items(item)
+            if found is None:
+                return None
+            out += ([","] if i and tree.sep.strip() == "," else []) + found
+        return out
+    return None
 
 
 def operator_mathml(item: str) -> str:
