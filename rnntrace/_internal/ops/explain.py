@@ -35,12 +35,15 @@ class Explain:
     """How an op is written out: ``formula`` (its operands' symbols) and ``each`` (one
     entry, in its operands' numbers; None when there is nothing to work out). ``terminal``:
     the formula where the terminal writes it otherwise (``a(1 − a)`` for ``a ⊙ (1 − a)``);
-    ``bare``: the terminal writes the entries alone."""
+    ``bare``: the terminal writes the entries alone; ``terminal_each`` and ``valued``: how
+    the terminal writes an entry."""
 
     formula: Symbol
     each: Symbol | None  # None: nothing to work out entry by entry (a copy)
     terminal: Symbol | None = None
     bare: bool = False
+    terminal_each: Symbol | None = None  # one entry, where the terminal writes it otherwise
+    valued: bool = False  # the terminal writes each entry with its value: tanh(0.2) = 0.197
 
     def terminal_formula(self) -> Symbol | None:
         """The formula the terminal writes (None: the entries alone)."""

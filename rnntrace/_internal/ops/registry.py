@@ -87,7 +87,7 @@ RELU = Styled("operatorname", Name("relu"))
 
 
 def _applied(function: Symbol) -> Explain:
-    return Explain(Apply(function, A), Apply(function, Entry(0)))
+    return Explain(Apply(function, A), Apply(function, Entry(0)), valued=True)
 
 
 def _one_minus_square(symbol: Symbol, entry: Symbol) -> Explain:  # 1 − h², of h = tanh(z)
@@ -110,7 +110,8 @@ ACTIVATIONS: dict[str, Activation] = {
                        function=RELU,
                        explain=Explain(Apply(_MAX, Row((Name("0"), A), ", ")),
                                        Apply(_MAX, Row((Name("0"), Entry(0)), ", ")),
-                                       terminal=Apply(RELU, A)),
+                                       terminal=Apply(RELU, A),
+                                       terminal_each=Apply(RELU, Entry(0)), valued=True),
                        explain_derivative=Explain(  # [z > 0] (Iverson), the entry 1 or 0
                            Delimited("bracket", formula(A, Written(">"), "0")), Entry(-1),
                            terminal=formula(ONE, "if", A, Written(">"), "0", "else", "0"))),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from rnntrace._internal.ops import Explain, fill
+from rnntrace._internal.ops import Explain, fill, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import Row, is_zero, matvec_rows
 from rnntrace._internal.render.latex_base import MINUS, bmatrix, is_number, plus_terms
@@ -21,6 +21,7 @@ from rnntrace._internal.render.latex_loss import LossPrinter
 from rnntrace._internal.render.latex_vectors import VectorPrinter
 from rnntrace._internal.render.prose import Display, Item, Math, sentence
 from rnntrace._internal.symbol import latex
+from rnntrace._internal.symbol.tree import Apply
 from rnntrace._internal.trace import Step
 
 
@@ -186,12 +187,13 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)
             powers = np.exp(-o)
         c = self.carried(step.operands[0])
+        sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
         first = [("1", f"1 + e^{{{self.num(-v, c)}}}") for v in o]
         second = [
             ("1", f"1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}") for p in powers
         ]
         sides = [
-            ("=", [rf"\sigma({self.sym(step.operands[0])})"]),
+            ("=", [latex(sigma, self.mathjax)]),
             (self.approx_unless_exact(o), [self.fractions(first)]),
             (self.approx_unless_exact(powers), [self.fractions(second)]),
             self.shown(step),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnntrace._internal import cells
-from rnntrace._internal.ops import ACTIVATIONS
+from rnntrace._internal.ops import ACTIVATIONS, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
@@ -147,7 +147,7 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
 _Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {
     "identity": at("o"),
-    "sigmoid": Apply(Command("sigma"), at("o")),
+    "sigmoid": Apply(function_of("sigmoid", {}), at("o")),  # type: ignore[arg-type]
     "softmax": Apply(Styled("operatorname", Name("softmax")), at("o")),
 }
 

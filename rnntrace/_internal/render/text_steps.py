@@ -10,13 +10,13 @@ import numpy as np
 from rich.console import RenderableType as Renderable
 from rich.text import Text
 
-from rnntrace._internal.ops import Explain, explanation, fill
+from rnntrace._internal.ops import Explain, fill, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
 from rnntrace._internal.render.text_base import LINE_WIDTH, TextBase
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
-from rnntrace._internal.symbol.tree import Written
+from rnntrace._internal.symbol.tree import Apply, Symbol
 from rnntrace._internal.trace import Step
 
 
@@ -139,6 +139,9 @@ class StepPrinter(TextBase):
             return written
 
         formula = explain.terminal_formula()
+        if explain.valued and formula is not None:
+            yield from self._valued(step, text(fill(formula, symbols)), explain, number, symbols)
+            return
         parts = [text(fill(formula, symbols))] if formula is not None else []
         if explain.each is not None:
             size = step.value.size
@@ -146,21 +149,22 @@ class StepPrinter(TextBase):
                                       for j in range(size)))  # fmt: skip
         yield from self.result(step, parts=parts)
 
-    # -- nonlinearities ---------------------------------------------------------------------
-    def _print_activation(self, step: Step) -> Iterator[Renderable]:
-        (z,) = self.trace.operand_values(step)
-        written = explanation(step.op, step.info).terminal_formula()  # type: ignore[union-attr]
-        formula = text(fill(written, [self.trace[step.operands[0]].symbol]))
-        head = self.sym(step) if self.sym(step) == formula else f"{self.sym(step)} = {formula}"
-        yield Text(f"{head}:", style="cyan")
+    def _valued(self, step: Step, formula: str, explain: Explain,
+                number: Callable[[int], Callable[[int, bool], str]],
+                symbols: list[Symbol]) -> Iterator[Renderable]:  # fmt: skip
+        """``h_1 = tanh(z_1):``, then each entry with its value, then the result."""
+        me = self.sym(step)
+        yield Text(f"{me if me == formula else f'{me} = {formula}'}:", style="cyan")
+        each = explain.terminal_each or explain.each
+        assert each is not None
         parts = []
-        cz, cs = self.carried(step.operands[0]), self.carried(step)
-        for a, full, kept in zip(z, step.value, step.carried):
-            rel, value = self.entry(full, kept, cs)
-            parts.append(f"{text(fill(written, [Written(self.num(a, cz))]))} {rel} {value}")
+        for j, (full, kept) in enumerate(zip(step.value, step.carried)):
+            rel, value = self.entry(full, kept, self.carried(step))
+            parts.append(f"{text(fill(each, symbols, number(j)))} {rel} {value}")
         yield Text("  " + self.entries(parts)[1:-1])
-        yield from self.result(step, "  " + self.sym(step))
+        yield from self.result(step, "  " + me)
 
+    # -- nonlinearities ---------------------------------------------------------------------
     def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
@@ -172,7 +176,8 @@ class StepPrinter(TextBase):
         )
         if o.size == 1:
             first, second = first[1:-1], second[1:-1]
-        yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
+        sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
+        yield from self.result(step, parts=[text(sigma), first, second])
 
     def _print_exp(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
