@@ -7,18 +7,15 @@ the printers write it out from the same entry, and neither knows an op the other
 It imports only ``numbers`` and ``symbol``.
 """
 
+from rnntrace._internal.ops.evaluate import OPS, activation, activation_derivative, evaluate
 from rnntrace._internal.ops.explain import Entry, Explain, Operand, fill
 from rnntrace._internal.ops.registry import (
     ACTIVATIONS,
     DEFINITIONS,
-    OPS,
     SCOPE,
     Activation,
     Op,
-    activation,
-    activation_derivative,
     ce_parts,
-    evaluate,
     explanation,
     function_of,
     sigmoid,

@@ -14,10 +14,15 @@ computed again from other operand values (the basis of error-carried-forward gra
   (the sigmoid through tanh);
 * ``derivative``: the local derivative of an elementwise op, from its input ``x`` or output
   ``y``; the activations' (``ACTIVATIONS``) are what ``activation_derivative`` computes, for
-  the BPTT steps and the Jacobians of ``gradflow``.
+  the BPTT steps and the Jacobians of ``gradflow``;
+* ``explain``: how it is written out (``explain.Explain``: its formula and the working of one
+  entry, as symbol trees), which every printer reads; ``function``: the op as a named
+  function (σ); ``definition`` and ``words``: a loss as the model's description states it.
+  An activation's ``function``, ``explain`` and ``explain_derivative`` are in its entry.
 
-What a printer writes out is computed from the trace (``render.explain``: the printers do not
-import the engine); a matvec's row products are rounded as ``matvec_products`` rounds them.
+``evaluate`` (``ops.evaluate``) computes an op's value; the numbers a printer writes out
+are computed from the trace (``render.explain``); a matvec's row products are rounded as
+``matvec_products`` rounds them.
 
 Every op that can overflow is written the stable way: sigmoid by sign, softmax shifted
 when its logits are large, the losses from the logits when numbers are exact.
@@ -37,12 +42,18 @@ from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
     Delimited,
+    Derivative,
+    Fraction,
     Name,
+    Primed,
     Row,
+    Scripted,
+    Space,
     Squared,
     Styled,
     Symbol,
     Times,
+    Words,
     Written,
     formula,
     paren,
@@ -134,6 +145,8 @@ class Op:
     rows: Template | None = None  # the op over rows, where ``numpy`` does not
     explain: Explain | None = None  # how it is written out, where that is data (see explain)
     function: Symbol | None = None  # the op as a function of its operand, where it is one: σ
+    definition: Symbol | None = None  # a loss as the model's description defines it: L_t = ...
+    words: str = ""  # a loss in words: "binary cross-entropy"
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -255,6 +268,22 @@ def _stack(names: list[str]) -> str:
     return f"np.stack(({', '.join(names)},))"
 
 
+# the losses as the model's description defines them, over the outputs k
+_Y_K = Scripted(Name("y"), sub=Name("k"), sub_braced=False)
+_Y_HAT_K = Scripted(Styled("hat", Name("y")), sub=Name("k"), sub_braced=False)
+_SUM_K = Scripted(Command("sum"), sub=Name("k"), sub_braced=False)
+_L_T = Scripted(Name("L"), sub=Name("t"), sub_braced=False)
+BCE = formula(_L_T, "=", Row((Name("-"), _SUM_K), ""), Delimited("sized", formula(
+    _Y_K, "log", _Y_HAT_K, "+", paren(formula("1", "-", _Y_K)),
+    Apply(Command("log"), formula("1", "-", _Y_HAT_K)))))  # fmt: skip
+CE = formula(_L_T, "=", Row((Name("-"), Command("log")), ""),
+             Scripted(Styled("hat", Name("y")), sub=Row((Name("t"), Name("c")), ",")),
+             Words(" for the target class "), "c")  # fmt: skip
+_SQUARE = Scripted(paren(formula(_Y_HAT_K, "-", _Y_K)), sup=Name("2"), sup_braced=False)
+MSE = formula(_L_T, "=", Fraction(Name("1"), Name("K")), _SUM_K, _SQUARE)
+THETA = Command("theta")
+SGD = formula(Primed(THETA), "=", THETA, "-", "eta", Space(), Derivative(Name("L"), THETA))
+
 _LIST: list[Op] = [
     Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
     Op("add", _add, elementwise=True),
@@ -274,9 +303,10 @@ _LIST: list[Op] = [
     Op("total", lambda a, i: f"np.sum({a[0]})",
        rows=lambda a, i: f"np.sum({a[0]}, axis=1, keepdims=True)"),
     Op("divide", lambda a, i: f"{a[0]} / {a[1]}", elementwise=True),
-    Op("bce", _bce, ("from_logits",), logs=True),
-    Op("ce", _ce, ("from_logits",), logs=True),
-    Op("mse", lambda a, i: f"np.mean(({a[0]} - {i.data('target', array=True)}) ** 2)"),
+    Op("bce", _bce, ("from_logits",), logs=True, definition=BCE, words="binary cross-entropy"),
+    Op("ce", _ce, ("from_logits",), logs=True, definition=CE, words="cross-entropy"),
+    Op("mse", lambda a, i: f"np.mean(({a[0]} - {i.data('target', array=True)}) ** 2)",
+       definition=MSE, words="mean squared error"),
     Op("bce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
     Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
     Op("mse_grad",
@@ -288,7 +318,8 @@ _LIST: list[Op] = [
            terminal=formula(A, "odot", Row((Operand(1), paren(formula(ONE, "-", Operand(1)))),
                                            "")))),
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
-    Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),
+    Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}", definition=SGD,
+       words="one step of gradient descent"),
     Op("concat", lambda a, i: f"np.concatenate(({', '.join(f'np.atleast_1d({v})' for v in a)},))"),
     Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True,
        explain=Explain(  # δ ⊙ (1 − h²)
@@ -316,45 +347,6 @@ DEFINITIONS: dict[str, Op] = {op.name: op for op in _LIST}
 SCOPE: dict[str, Any] = {"np": np, "sigmoid": sigmoid, "softmax_shift": softmax_shift}
 
 
-class _EvalInfo:
-    """The info view of ``evaluate``'s functions: structure now, data from ``i`` when run."""
-
-    def __init__(self, info: Mapping[str, Any]) -> None:
-        self.info = info
-
-    def value(self, key: str, default: Any = None) -> Any:
-        return self.info.get(key, default)
-
-    def data(self, key: str, default: Any = None, array: bool = False) -> str:
-        read = f"i[{key!r}]" if default is None else f"i.get({key!r}, {default!r})"
-        return f"np.asarray({read}, dtype=float)" if array else read
-
-
-def _function(op: Op, n_args: int, info: Mapping[str, Any]) -> Callable[..., Any]:
-    """``op.numpy`` as a function of (a, i)."""
-    expr = op.numpy([f"a[{n}]" for n in range(n_args)], _EvalInfo(info))
-    scope = dict(SCOPE)
-    exec(compile(f"def _op(a, i):\n    return {expr}", f"<op {op.name}>", "exec"), scope)  # noqa: S102
-    return scope["_op"]
-
-
-def _evaluator(op: Op) -> OpFn:
-    """``op.forward``, or ``op.numpy`` compiled once per arity and structure."""
-    if op.forward is not None:
-        return op.forward
-    structure = op.structure
-    functions: dict[Any, Callable[[list[Array], Mapping[str, Any]], Any]] = {}
-
-    def run(args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
-        key = (len(args), *[info.get(k) for k in structure]) if structure else len(args)
-        function = functions.get(key)
-        if function is None:
-            function = functions[key] = _function(op, len(args), info)
-        return function(args, info)
-
-    return run
-
-
 def function_of(op: str, info: Mapping[str, Any]) -> Symbol | None:
     """The function a step of ``op`` applies to its one operand, entry by entry (tanh, σ,
     relu), if it is one."""
@@ -371,42 +363,3 @@ def explanation(op: str, info: Mapping[str, Any]) -> Explain | None:
         return act.explain if op == "activation" else act.explain_derivative
     definition = DEFINITIONS.get(op)
     return None if definition is None else definition.explain
-
-
-# What ``evaluate`` runs for each op (tests may put a corrupted one in to see it caught).
-OPS: dict[str, OpFn] = {name: _evaluator(op) for name, op in DEFINITIONS.items()}
-_LOGS = frozenset(name for name, op in DEFINITIONS.items() if op.logs)
-
-
-def evaluate(
-    op: str, args: list[Array], info: Mapping[str, Any], term_decimals: int | None
-) -> Array:
-    """The value of ``op`` on ``args``; ``term_decimals`` rounds each product of a sum."""
-    if op in _LOGS:
-        with np.errstate(divide="ignore"):
-            out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
-    else:
-        out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
-    if out.base is not None:
-        return out.copy()  # a value of its own, not a view of an operand
-    for arg in args:
-        if out is arg:
-            return out.copy()
-    return out
-
-
-def activation(name: str, z: Array) -> Array:
-    """The hidden activation f(z): tanh, relu or sigmoid."""
-    return _elementwise(name, "numpy", z)
-
-
-def activation_derivative(name: str, arg: Array) -> Array:
-    """f'(z), from h = f(z) for tanh (1 - h^2) and sigmoid (h(1 - h)), from z for relu."""
-    return _elementwise(name, "derivative", arg)
-
-
-def _elementwise(name: str, which: str, arg: Array) -> Array:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}")
-    return evaluate("activation" if which == "numpy" else "activation_derivative",
-                    [np.asarray(arg, dtype=float)], {"activation": name}, None)  # fmt: skip

@@ -11,27 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnntrace._internal import cells
-from rnntrace._internal.ops import ACTIVATIONS, function_of
+from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
-    Delimited,
-    Derivative,
-    Fraction,
     Name,
-    Primed,
-    Row,
     Scripted,
     Space,
     Styled,
-    Words,
     at,
     default_symbol,
     formula,
-    paren,
 )
 from rnntrace._internal.trace import Step, Trace
 
@@ -152,29 +145,6 @@ _HEADS = {
 }
 
 
-def _loss_formula(loss: str) -> Symbol:
-    """L_t of each loss, over the outputs k."""
-    y_k, y_hat_k = at("y", "k"), Scripted(Styled("hat", Name("y")), sub=Name("k"), sub_braced=False)
-    sum_k = Scripted(Command("sum"), sub=Name("k"), sub_braced=False)
-    minus = Row((Name("-"), sum_k if loss == "bce" else Command("log")), "")
-    if loss == "bce":
-        inner = formula(y_k, "log", y_hat_k, "+", paren(formula("1", "-", y_k)), Apply(
-            Command("log"), formula("1", "-", y_hat_k)))  # fmt: skip
-        rhs: tuple[Symbol | str, ...] = (minus, Delimited("sized", inner))
-    elif loss == "ce":
-        y_tc = Scripted(Styled("hat", Name("y")), sub=Row((Name("t"), Name("c")), ","))
-        rhs = (minus, y_tc, Words(" for the target class "), "c")
-    else:
-        square = Scripted(paren(formula(y_hat_k, "-", y_k)), sup=Name("2"), sup_braced=False)
-        rhs = (Fraction(Name("1"), Name("K")), sum_k, square)
-    return formula(at("L"), "=", *rhs)
-
-
-_LOSS_NAMES = {"bce": "binary cross-entropy", "ce": "cross-entropy", "mse": "mean squared error"}
-_UPDATE = formula(Primed(Command("theta")), "=", "theta", "-", "eta", Space(),
-                  Derivative(Name("L"), Command("theta")))  # fmt: skip
-
-
 def model_sentences(trace: Trace) -> list[Prose]:
     """The model in equations, with the scenario's notation (of each parameter's base key
     when the model has several parts): cell, output, loss, update."""
@@ -200,20 +170,23 @@ def model_sentences(trace: Trace) -> list[Prose]:
         logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
         head = formula(_Y_HAT, "=", _HEADS[meta.head])
         out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
-    if meta.loss in _LOSS_NAMES:
+    loss = DEFINITIONS.get(meta.loss)
+    if loss is not None and loss.definition is not None:
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
             sentence(
-                f"Loss: {_LOSS_NAMES[meta.loss]}, ",
-                _loss_formula(meta.loss),
+                f"Loss: {loss.words}, ",
+                loss.definition,
                 ", summed over the output steps" + summed,
             )
         )
         eta = Name(numfmt.number(meta.learning_rate, 12, minus="-"))
+        update = DEFINITIONS["sgd"]
+        assert update.definition is not None
         out.append(
             sentence(
-                "Update: one step of gradient descent, ",
-                _UPDATE,
+                f"Update: {update.words}, ",
+                update.definition,
                 " with ",
                 formula("eta", "=", eta),
                 ".",

@@ -8,6 +8,7 @@ label, escaped like any user text.
 from __future__ import annotations
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.prose import Prose, Word, sentence, token_at, token_words
 from rnntrace._internal.symbol.label import label_text
@@ -40,8 +41,7 @@ _WORDS = {
     "dh": "The gradient of the loss with respect to the hidden state",
     "dx": "The gradient of the loss with respect to the input vector",
 }
-_X = Name("x")
-_SIGMOID = formula(Apply(Command("sigma"), _X), "=", "1", "/",
+_SIGMOID = formula(Apply(function_of("sigmoid", {}), Name("x")), "=", "1", "/",  # type: ignore[arg-type]
                    paren(formula("1", "+", Scripted(Name("e"), sup=Name("-x")))))  # fmt: skip
 _CREDIT = {
     "full": "an answer that is right for the numbers you used gets full marks",

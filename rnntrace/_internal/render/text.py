@@ -17,7 +17,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from rnntrace._internal import cells
-from rnntrace._internal.ops import explanation
+from rnntrace._internal.ops import DEFINITIONS, explanation
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import prose_text, sentence
 from rnntrace._internal.render.select import Selection
@@ -34,12 +34,6 @@ HEAD_NAMES = {
     "identity": "no output nonlinearity",
     "sigmoid": "sigmoid output",
     "softmax": "softmax output",
-}
-LOSS_NAMES = {
-    "bce": "binary cross-entropy",
-    "ce": "cross-entropy",
-    "mse": "mean squared error",
-    "none": "no loss",
 }
 OUTPUT_NAMES = {
     "last": "an output at the last step",
@@ -93,10 +87,8 @@ class TextPrinter(StepPrinter):
             if cells.get(meta.cell).has_activation
             else prose_text(sentence(*meta.conventions[0]))
         )
-        what = (
-            f"{cell} with {OUTPUT_NAMES[meta.output]}, "
-            f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
-        )
+        loss = DEFINITIONS[meta.loss].words if meta.loss in DEFINITIONS else "no loss"
+        what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
             f"hidden unit{'s' if sizes['H'] != 1 else ''}"

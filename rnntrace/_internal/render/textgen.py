@@ -81,8 +81,9 @@ def render_sample_trace(steps: Sequence[Any], vocab: list[str], temperature: flo
     """The first sampling steps by hand: the character read, the state, the softmax with
     temperature, the draw and the character fed back."""
     tau = "τ" if temperature else "τ = 0 (argmax)"
-    yield (f"Sampling by hand (temperature {temperature:g}): z_t = W_xh x_t + W_hh h_(t−1) "
-           f"+ b_h, h_t = {_TANH}(z_t), o_t = W_hy h_t + b_y, p_t = softmax(o_t / {tau})")  # fmt: skip
+    model = (f"z_t = W_xh x_t + W_hh h_(t−1) + b_h, h_t = {_TANH}(z_t), o_t = W_hy h_t + b_y, "
+             f"p_t = softmax(o_t / {tau})")  # fmt: skip
+    yield f"Sampling by hand (temperature {temperature:g}): {model}"
     for step in steps:
         source = "fed back" if step.fed_back else "from the start text"
         yield ""
