@@ -24,7 +24,8 @@ class Operand(Symbol):
 
 @dataclass(frozen=True, slots=True)
 class Entry(Symbol):
-    """The number of operand ``index`` at the entry being worked out."""
+    """The number of operand ``index`` at the entry being worked out; ``index`` -1: the
+    step's own value there, written as an integer (relu's f'(z), 1 or 0)."""
 
     index: int
     factor: bool = False  # as a factor of a product: (−0.3)
