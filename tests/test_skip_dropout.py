@@ -125,7 +125,7 @@ def reference(torch: Any, doc: dict[str, Any], masks_of: Any) -> dict[str, Any]:
         prefix = f"s{number}." if several else ""
         masks = masks_of(prefix)
 
-        def m(kind: str, letter: str, t: int, part: str = "") -> Any:
+        def m(kind: str, letter: str, t: int, part: str = "", masks: dict = masks) -> Any:
             p = drop.get(kind, 0.0)
             if not p:
                 return None
@@ -202,13 +202,18 @@ CASES = {
     "input dropout": dict(dropout={"input": 0.5, "seed": 1}),
     "output dropout": dict(dropout={"output": 0.3, "seed": 2}, loss="ce"),
     "recurrent dropout": dict(dropout={"recurrent": 0.4, "seed": 3}),
-    "variational": dict(dropout={"recurrent": 0.5, "input": 0.3, "output": 0.2,
-                                 "variational": True, "seed": 4}),  # fmt: skip
-    "everything, stacked": dict(skip=0.2, layer_skip=(True, True, False), loss="ce",
-                                dropout={"input": 0.25, "recurrent": 0.5, "output": 0.4,
-                                         "seed": 5}),  # fmt: skip
-    "two sequences": dict(sequences=2, skip=0.6,
-                          dropout={"input": 0.5, "recurrent": 0.5, "seed": 6}),  # fmt: skip
+    "variational": dict(
+        dropout={"recurrent": 0.5, "input": 0.3, "output": 0.2, "variational": True, "seed": 4}
+    ),  # fmt: skip
+    "everything, stacked": dict(
+        skip=0.2,
+        layer_skip=(True, True, False),
+        loss="ce",
+        dropout={"input": 0.25, "recurrent": 0.5, "output": 0.4, "seed": 5},
+    ),  # fmt: skip
+    "two sequences": dict(
+        sequences=2, skip=0.6, dropout={"input": 0.5, "recurrent": 0.5, "seed": 6}
+    ),  # fmt: skip
 }
 
 
@@ -270,8 +275,13 @@ def test_variational_masks_are_one_per_sequence() -> None:
 def test_compiled_tape_reproduces_the_traced_numbers() -> None:
     from rnntrace._internal.engine.compiled import CompiledTape
 
-    doc = scenario_doc(2, skip=0.4, layer_skip=(True, True), loss="ce",
-                       dropout={"input": 0.5, "recurrent": 0.3, "output": 0.2, "seed": 9})  # fmt: skip
+    doc = scenario_doc(
+        2,
+        skip=0.4,
+        layer_skip=(True, True),
+        loss="ce",
+        dropout={"input": 0.5, "recurrent": 0.3, "output": 0.2, "seed": 9},
+    )
     trace = trace_scenario(load(doc))
     trained = list(trace.meta.trained)
     outputs = ["L"] + [grad_key(p) for p in trained]

@@ -66,47 +66,127 @@ def run(tmp_path: Path, text: str, *args: str, name: str = "s.yaml"):
 
 BAD = {  # change of BASE (or STACKED) -> the key and words of the one-line message
     "skip text": (BASE, "  skip: 0.3", "  skip: high", "model.skip", "expected a number"),
-    "skip on an LSTM": (BASE, "  skip: 0.3", "  skip: 0.3\n  cell: lstm", "model.skip",
-                        "applies to model.cell 'rnn' (the simple RNN) only; this model is 'lstm'"),
-    "skip on a GRU": (BASE.replace("model:\n", "model:\n  cell: gru\n"), "  dropout: {input: 0.5,"
-                      " recurrent: 0.5, output: 0.25, seed: 3}", "", "model.skip",
-                      "applies to model.cell 'rnn' (the simple RNN) only; this model is 'gru'"),
-    "rate 1": (BASE, "recurrent: 0.5", "recurrent: 1", "model.dropout.recurrent",
-               "expected a rate p with 0 <= p < 1, found 1"),
-    "negative rate": (BASE, "input: 0.5", "input: -0.1", "model.dropout.input",
-                      "expected a rate p with 0 <= p < 1, found -0.1"),
-    "unknown dropout key": (BASE, "seed: 3}", "seed: 3, hidden: 0.2}", "model.dropout.hidden",
-                            "unknown key"),
+    "skip on an LSTM": (
+        BASE,
+        "  skip: 0.3",
+        "  skip: 0.3\n  cell: lstm",
+        "model.skip",
+        "applies to model.cell 'rnn' (the simple RNN) only; this model is 'lstm'",
+    ),
+    "skip on a GRU": (
+        BASE.replace("model:\n", "model:\n  cell: gru\n"),
+        "  dropout: {input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
+        "",
+        "model.skip",
+        "applies to model.cell 'rnn' (the simple RNN) only; this model is 'gru'",
+    ),
+    "rate 1": (
+        BASE,
+        "recurrent: 0.5",
+        "recurrent: 1",
+        "model.dropout.recurrent",
+        "expected a rate p with 0 <= p < 1, found 1",
+    ),
+    "negative rate": (
+        BASE,
+        "input: 0.5",
+        "input: -0.1",
+        "model.dropout.input",
+        "expected a rate p with 0 <= p < 1, found -0.1",
+    ),
+    "unknown dropout key": (
+        BASE,
+        "seed: 3}",
+        "seed: 3, hidden: 0.2}",
+        "model.dropout.hidden",
+        "unknown key",
+    ),
     "seed text": (BASE, "seed: 3}", "seed: x}", "model.dropout.seed", "expected a whole number"),
-    "variational text": (BASE, "seed: 3}", "seed: 3, variational: 2}",
-                         "model.dropout.variational", "expected true or false"),
-    "masks and seed": (BASE, "seed: 3}", "seed: 3, masks: {input: [[1, 0]]}}",
-                       "model.dropout.seed", "expected a seed or masks, found both"),
-    "a mask of 2": (BASE, "seed: 3}", "masks: {input: [[1, 2], [1, 1], [0, 1]], recurrent: "
-                    "[[1, 1], [1, 1], [1, 1]], output: [[1, 0], [1, 1], [0, 1]]}}",
-                    "model.dropout.masks.input[0]", "expected a mask of 0s and 1s, found 2"),
-    "a missing mask": (BASE, "seed: 3}", "masks: {input: [[1, 0], [1, 1], [0, 1]]}}",
-                       "model.dropout.masks.recurrent", "missing: model.dropout.recurrent is 0.5"),
-    "a mask without a rate": (BASE, "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
-                              "input: 0.5, masks: {input: [[1, 0], [1, 1], [0, 1]], output: "
-                              "[[1, 1], [1, 1], [1, 1]]}}", "model.dropout.masks.output",
-                              "a mask needs a rate"),
-    "masks of the wrong size": (BASE, "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
-                                "input: 0.5, masks: {input: [[1, 0, 1], [1, 1, 1], [0, 1, 1]]}}",
-                                "model.dropout.masks.input", "expected masks of 2 entries, found 3"),
-    "too few masks": (BASE, "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
-                      "input: 0.5, masks: {input: [[1, 0], [1, 1]]}}", "model.dropout.masks.input",
-                      "expected a mask for each of 3 time steps, found 2"),
-    "dropout in another topology": (BASE, "  loss: ce", "  loss: ce\n  topology: bidirectional",
-                                    "model.dropout", "dropout goes with topology 'standard'"),
-    "layers list item": (STACKED, "{skip: true}]", "{skip: yes please}]", "model.layers[1].skip",
-                         "expected true or false"),
-    "layers list key": (STACKED, "{skip: true}]", "{skipping: true}]", "model.layers[1].skipping",
-                        "unknown key"),
-    "layer skip and residual": (STACKED, "  loss: mse", "  loss: mse\n  residual: true",
-                                "model.residual", "expected false with a layer's skip"),
-    "layer skip of unequal sizes": (STACKED, "{skip: false}, {skip: true}",
-                                    "{skip: true}, {skip: true}", "model.layers[0].skip", None),
+    "variational text": (
+        BASE,
+        "seed: 3}",
+        "seed: 3, variational: 2}",
+        "model.dropout.variational",
+        "expected true or false",
+    ),
+    "masks and seed": (
+        BASE,
+        "seed: 3}",
+        "seed: 3, masks: {input: [[1, 0]]}}",
+        "model.dropout.seed",
+        "expected a seed or masks, found both",
+    ),
+    "a mask of 2": (
+        BASE,
+        "seed: 3}",
+        "masks: {input: [[1, 2], [1, 1], [0, 1]], recurrent: "
+        "[[1, 1], [1, 1], [1, 1]], output: [[1, 0], [1, 1], [0, 1]]}}",
+        "model.dropout.masks.input[0]",
+        "expected a mask of 0s and 1s, found 2",
+    ),
+    "a missing mask": (
+        BASE,
+        "seed: 3}",
+        "masks: {input: [[1, 0], [1, 1], [0, 1]]}}",
+        "model.dropout.masks.recurrent",
+        "missing: model.dropout.recurrent is 0.5",
+    ),
+    "a mask without a rate": (
+        BASE,
+        "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
+        "input: 0.5, masks: {input: [[1, 0], [1, 1], [0, 1]], output: [[1, 1], [1, 1], [1, 1]]}}",
+        "model.dropout.masks.output",
+        "a mask needs a rate",
+    ),
+    "masks of the wrong size": (
+        BASE,
+        "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
+        "input: 0.5, masks: {input: [[1, 0, 1], [1, 1, 1], [0, 1, 1]]}}",
+        "model.dropout.masks.input",
+        "expected masks of 2 entries, found 3",
+    ),
+    "too few masks": (
+        BASE,
+        "input: 0.5, recurrent: 0.5, output: 0.25, seed: 3}",
+        "input: 0.5, masks: {input: [[1, 0], [1, 1]]}}",
+        "model.dropout.masks.input",
+        "expected a mask for each of 3 time steps, found 2",
+    ),
+    "dropout in another topology": (
+        BASE,
+        "  loss: ce",
+        "  loss: ce\n  topology: bidirectional",
+        "model.dropout",
+        "dropout goes with topology 'standard'",
+    ),
+    "layers list item": (
+        STACKED,
+        "{skip: true}]",
+        "{skip: yes please}]",
+        "model.layers[1].skip",
+        "expected true or false",
+    ),
+    "layers list key": (
+        STACKED,
+        "{skip: true}]",
+        "{skipping: true}]",
+        "model.layers[1].skipping",
+        "unknown key",
+    ),
+    "layer skip and residual": (
+        STACKED,
+        "  loss: mse",
+        "  loss: mse\n  residual: true",
+        "model.residual",
+        "expected false with a layer's skip",
+    ),
+    "layer skip of unequal sizes": (
+        STACKED,
+        "{skip: false}, {skip: true}",
+        "{skip: true}, {skip: true}",
+        "model.layers[0].skip",
+        None,
+    ),
 }
 
 
@@ -116,8 +196,12 @@ def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None
     assert old in text
     bad = text.replace(old, new, 1)
     if key == "model.layers[0].skip":  # layer 1 skips: its input x_t (2) and state (3) differ
-        bad = bad.replace("inputs: [[0.5, -1.0], [0.3, 0.8]]", "inputs: [[0.5, -1.0, 1], [0.3, 0.8, 1]]")
-        bad = bad.replace("W_xh: [[0.5, -0.3], [0.2, 0.1]]", "W_xh: [[0.5, -0.3, 1], [0.2, 0.1, 1]]")
+        bad = bad.replace(
+            "inputs: [[0.5, -1.0], [0.3, 0.8]]", "inputs: [[0.5, -1.0, 1], [0.3, 0.8, 1]]"
+        )
+        bad = bad.replace(
+            "W_xh: [[0.5, -0.3], [0.2, 0.1]]", "W_xh: [[0.5, -0.3, 1], [0.2, 0.1, 1]]"
+        )
         words = "expected equal sizes: the layer's state has 2 entries, the input x_t 3"
     result = run(tmp_path, bad, "run")
     assert result.exit_code == 2, result.output
@@ -131,14 +215,23 @@ def test_layer_skip_on_an_lstm_is_refused(tmp_path: Path) -> None:
     text = STACKED.replace("model:\n", "model:\n  cell: lstm\n")
     result = run(tmp_path, text, "run")
     assert result.exit_code == 2
-    assert re.search(r"s\.yaml:11:11: model\.layers: a layer's skip applies to model\.cell "
-                     r"'rnn' \(the simple RNN\) only; this model is 'lstm'", result.output)
+    assert re.search(
+        r"s\.yaml:11:11: model\.layers: a layer's skip applies to model\.cell "
+        r"'rnn' \(the simple RNN\) only; this model is 'lstm'",
+        result.output,
+    )
 
 
 def test_every_printer_shows_the_masks_and_the_skip(tmp_path: Path) -> None:
     text = run(tmp_path, BASE, "run").output
-    for line in ("α = 0.3", "m_x,1 = [2, 0]", "x̃_1 = m_x,1 ⊙ x_1", "h_1 = f(z_1) + α h_0",
-                 "α δh_3 = 0.3 × δh_3", "Convention: dropout (input p = 0.5, recurrent p = 0.5, "):
+    for line in (
+        "α = 0.3",
+        "m_x,1 = [2, 0]",
+        "x̃_1 = m_x,1 ⊙ x_1",
+        "h_1 = f(z_1) + α h_0",
+        "α δh_3 = 0.3 × δh_3",
+        "Convention: dropout (input p = 0.5, recurrent p = 0.5, ",
+    ):
         assert line in text, line
     latex = run(tmp_path, BASE, "run", "--format", "latex").output
     assert r"h_{1} &= f(z_{1}) + \alpha h_{0}" in latex

@@ -77,8 +77,11 @@ def _skip_dropout(scenario: Scenario) -> list[Sentence]:
                     ", and recurs",))  # fmt: skip
     drop = model.dropout
     if drop is not None:
-        rates = ", ".join(f"{kind} p = {drop.rate(kind):g}"
-                          for kind in ("input", "recurrent", "output") if drop.rate(kind))  # fmt: skip
+        rates = ", ".join(
+            f"{kind} p = {drop.rate(kind):g}"
+            for kind in ("input", "recurrent", "output")
+            if drop.rate(kind)
+        )
         source = ("given masks" if drop.masks else
                   f"masks drawn with seed {drop.seed} (epoch {drop.epoch})")  # fmt: skip
         one = "; one mask per sequence for all steps (variational)" if drop.variational else ""

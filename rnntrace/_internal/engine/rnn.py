@@ -129,8 +129,13 @@ class RnnCell(CellTracer):
             token=token,
         )
         if self.skip_input:  # the layer's input also reaches h_t directly
-            rec.do(k(f"dx_{t}"), "add", [k(f"dxw_{t}"), k(f"dh_{t}")], Delta(x_sym),
-                   Label("gradient_of_the_input_with_layer_skip", part=self.part, time=t))  # fmt: skip
+            rec.do(
+                k(f"dx_{t}"),
+                "add",
+                [k(f"dxw_{t}"), k(f"dh_{t}")],
+                Delta(x_sym),
+                Label("gradient_of_the_input_with_layer_skip", part=self.part, time=t),
+            )
         rec.phase = phase
         return k(f"dx_{t}")
 

@@ -191,8 +191,9 @@ def trace_epoch(scenario: Scenario, settings: Settings, epoch: int) -> Trace:
         raise RnntraceError(f"--trace-epoch: expected 1 to {settings.epochs}, found {epoch}")
     start = with_params(with_settings(scenario, settings), params_before(scenario, settings, epoch))
     if start.model.dropout is not None:  # the masks of that epoch
-        start = replace(start, model=replace(start.model,
-                                             dropout=replace(start.model.dropout, epoch=epoch)))  # fmt: skip
+        start = replace(
+            start, model=replace(start.model, dropout=replace(start.model.dropout, epoch=epoch))
+        )
     trace = trace_scenario(start, start.numbers)
     if not trace.meta.trained:
         raise _nothing_to_train(scenario)

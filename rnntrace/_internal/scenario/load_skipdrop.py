@@ -88,12 +88,19 @@ class SkipDropReader:
         for kind in KINDS:
             path = f"model.dropout.masks.{kind}"
             if kind in fields and not rates.get(kind):
-                self.fail(fields[kind][0], path,
-                          f"a mask needs a rate (model.dropout.{kind}: p) for its 1/(1 - p)")  # fmt: skip
+                self.fail(
+                    fields[kind][0],
+                    path,
+                    f"a mask needs a rate (model.dropout.{kind}: p) for its 1/(1 - p)",
+                )
             if kind not in fields:
                 if rates.get(kind):
-                    self.fail(node, path, f"missing: model.dropout.{kind} is "
-                              f"{rates[kind]:g}; give its masks too, or a seed to draw all")  # fmt: skip
+                    self.fail(
+                        node,
+                        path,
+                        f"missing: model.dropout.{kind} is "
+                        f"{rates[kind]:g}; give its masks too, or a seed to draw all",
+                    )
                 continue
             value = fields[kind][1]
             if variational:
@@ -121,8 +128,12 @@ class SkipDropReader:
         if any(spec.layer_skip):
             where = fields["layers"][1]
             if spec.cell != simple:
-                self.fail(where, "model.layers", f"a layer's skip applies to model.cell "
-                          f"{simple!r} (the simple RNN) only; this model is {spec.cell!r}")  # fmt: skip
+                self.fail(
+                    where,
+                    "model.layers",
+                    f"a layer's skip applies to model.cell "
+                    f"{simple!r} (the simple RNN) only; this model is {spec.cell!r}",
+                )
             if spec.topology != "standard":
                 self.fail(where, "model.layers", "a layer's skip goes with topology "
                           f"'standard', not {spec.topology!r}")  # fmt: skip
@@ -158,7 +169,7 @@ class SkipDropReader:
             part = f"l{i + 1}." if model.layers > 1 else ""
             H = params[f"{part}W_hh"].shape[0]
             below = D if i == 0 else params[f"l{i}.W_hh"].shape[0]
-            if H != below:
+            if below != H:
                 what = "the input x_t" if i == 0 else f"layer {i}'s state"
                 self.fail(fields["layers"][1], f"model.layers[{i}].skip",
                           f"expected equal sizes: the layer's state has {H} entries, "
@@ -166,7 +177,7 @@ class SkipDropReader:
         drop = model.dropout
         if drop is None or not drop.masks:
             return
-        top = "l{}.".format(model.layers) if model.layers > 1 else ""
+        top = f"l{model.layers}." if model.layers > 1 else ""
         sizes = {"input": D, "recurrent": params[f"{top}W_hh"].shape[0],
                  "output": params[f"{top}W_hh"].shape[0]}  # fmt: skip
         node = fields["dropout"][1]
