@@ -370,3 +370,39 @@ def test_gradflow_jacobians_match_torch_with_the_skip() -> None:
         want = torch.autograd.functional.jacobian(cell, h_prev).numpy()
         assert np.allclose(step.state, want, rtol=0, atol=TOL), t
         assert step.prev_key == ("h_0" if t == 1 else f"h_{t - 1}")
+
+
+def test_the_bundled_example_carried_rounded_is_a_hand_calculation() -> None:
+    """scenarios/skip-dropout.yaml with numbers carried rounded to 4 decimals: every value a
+    rounding chain written here gets, rounding half away from zero after each step."""
+    from decimal import ROUND_HALF_UP, Decimal
+    from pathlib import Path
+
+    from rnntrace._internal.scenario import load_scenario
+    from rnntrace._internal.scenario.model import NumberPolicy
+
+    def r(values: Any) -> np.ndarray:
+        return np.array([float(Decimal(repr(float(v))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+                         for v in np.ravel(values)]).reshape(np.shape(values))  # fmt: skip
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "skip-dropout.yaml"
+    scenario = load_scenario(path)
+    trace = trace_scenario(scenario, NumberPolicy(decimals=4, carry="rounded"))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p = {k: np.array(v, dtype=float) for k, v in doc["params"].items()}
+    alpha = doc["model"]["skip"]
+    h = p["h_0"]
+    total = []
+    for t, x in enumerate(doc["sequences"][0]["inputs"], start=1):
+        mx, mh, my = (np.array(trace[f"m_{k}_{t}"].info["mask"]) / 0.5 for k in "xhy")
+        xd, hd = r(mx * np.array(x)), r(mh * h)
+        z = r(r(p["W_xh"] @ xd) + r(p["W_hh"] @ hd) + p["b_h"])
+        h = r(r(np.tanh(z)) + r(alpha * h))
+        o = r(r(p["W_hy"] @ r(my * h)) + p["b_y"])
+        e = r(np.exp(o))
+        y = r(e / r(e.sum()))
+        L_t = r(-np.log(y[doc["sequences"][0]["targets"][t - 1]]))
+        total.append(L_t)
+        for key, want in ((f"h_{t}", h), (f"o_{t}", o), (f"y_{t}", y), (f"L_{t}", L_t)):
+            assert np.array_equal(trace[key].carried, want), (key, trace[key].carried, want)
+    assert np.array_equal(trace["L"].carried, r(sum(total)))
