@@ -406,3 +406,22 @@ def test_the_bundled_example_carried_rounded_is_a_hand_calculation() -> None:
         for key, want in ((f"h_{t}", h), (f"o_{t}", o), (f"y_{t}", y), (f"L_{t}", L_t)):
             assert np.array_equal(trace[key].carried, want), (key, trace[key].carried, want)
     assert np.array_equal(trace["L"].carried, r(sum(total)))
+
+
+def test_gradflow_unrolls_a_long_sequence_with_the_skip() -> None:
+    """gradflow's fast forward pass (unrolled from time 2) keeps the skip; with drawn masks
+    (different at each step) it falls back to tracing. Both equal the traced Jacobians."""
+    from rnntrace._internal.analysis.gradflow import analyse, forward_pass
+    from rnntrace._internal.engine.unrolled import unrolled_forward
+
+    for drop, unrolled in ((None, True), ({"recurrent": 0.5, "seed": 1}, False)):
+        scenario = load(scenario_doc(3, skip=0.7, T=9, dropout=drop))
+        assert (unrolled_forward(scenario, 1) is not None) is unrolled
+        fast, traced = (
+            analyse(forward_pass(scenario, 1), scenario),
+            analyse(trace_scenario(scenario), scenario),
+        )
+        assert len(fast.steps) == 9
+        for a, b in zip(fast.steps, traced.steps):
+            assert np.allclose(a.jacobian, b.jacobian, rtol=0, atol=1e-13)
+        assert fast.verdict.cause == "skip"
