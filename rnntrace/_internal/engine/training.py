@@ -83,22 +83,23 @@ def compile_scenario(
     """The compiled tape of one epoch, the trained parameters, and the loss keys it returns
     (the total first, then each sequence's when there are several); with ``sgd``, it also
     returns the parameters after a plain SGD step of that learning rate."""
-    tape, trained, losses, _ = _compiled(scenario, sgd)
+    tape, trained, losses, _ = _compiled(scenario, sgd, redraw=False)
     return tape, trained, losses
 
 
 def _compiled(
-    scenario: Scenario, sgd: float | None = None
+    scenario: Scenario, sgd: float | None = None, redraw: bool = True
 ) -> tuple[CompiledTape, list[str], list[str], list[Step]]:
-    """``compile_scenario``, and the drawn dropout masks: the tape's arguments after the
-    trained parameters (with them, no SGD step in the tape: ``sgd`` is ignored)."""
+    """``compile_scenario`` (its drawn dropout masks constants of the tape), or with
+    ``redraw`` its drawn dropout masks as the tape's arguments after the trained parameters
+    (then with no SGD step in the tape: ``sgd`` is ignored), and those masks."""
     trace = trace_scenario(scenario, NumberPolicy(decimals=scenario.numbers.decimals))
     trained = list(trace.meta.trained)
     if not trained:
         raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
-    masks = dropout.drawn_masks(trace)  # drawn again every epoch
+    masks = dropout.drawn_masks(trace) if redraw else []  # drawn again every epoch
     if masks:
         keys = trained + [step.key for step in masks]
         return CompiledTape(trace, outputs, keys), trained, losses, masks
