@@ -391,7 +391,7 @@ def test_the_bundled_example_carried_rounded_is_a_hand_calculation() -> None:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     p = {k: np.array(v, dtype=float) for k, v in doc["params"].items()}
     alpha = doc["model"]["skip"]
-    h = p["h_0"]
+    h = p.get("h_0", np.zeros(2))
     total = []
     for t, x in enumerate(doc["sequences"][0]["inputs"], start=1):
         mx, mh, my = (np.array(trace[f"m_{k}_{t}"].info["mask"]) / 0.5 for k in "xhy")

@@ -25,7 +25,16 @@ import numpy as np
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import Name, Scripted, Symbol, indices, sub, tilde, upright
+from rnntrace._internal.symbol.tree import (
+    Name,
+    PartMark,
+    Scripted,
+    Symbol,
+    Time,
+    indices,
+    sub,
+    tilde,
+)
 from rnntrace._internal.trace import Step, Trace
 
 KIND_CODE = {"input": 1, "recurrent": 2, "output": 3}
@@ -90,10 +99,11 @@ def back(rec: Recorder, key: str, grad: str, mask_key: str, symbol: Symbol, what
     return key
 
 
-def dropped_symbol(letter: str, t: int, part: str = "", mark: str = "") -> Symbol:
-    """x̃_t, h̃_{t−1}, h̃^{out}_t: a value after dropout."""
-    symbol = sub(tilde(letter), t, part)
-    return Scripted(symbol.base, sub=symbol.sub, sup=upright(mark)) if mark else symbol
+def dropped_symbol(letter: str, t: int, part: str = "") -> Symbol:
+    """x̃_t, h̃_{t−1}, ṽ_t: a value after dropout; a part's in the subscript, h̃_{(2),t−1}
+    (TeX refuses a transposed accent that carries a superscript too)."""
+    index = indices(PartMark(part), t) if part else Time(t)
+    return Scripted(tilde(letter), sub=index)
 
 
 def drawn_masks(trace: Trace) -> list[Step]:

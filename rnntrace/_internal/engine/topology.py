@@ -249,9 +249,7 @@ def _dropped_output(rec: Recorder, scenario: Scenario, t: int, source: str) -> s
     mask = _output_mask(rec, scenario, t, source)
     if mask is None:
         return source
-    letter = "Z" if source.startswith("Z_") else "h"
-    return dropout.apply(rec, f"vd_{t}", source, mask,
-                         dropout.dropped_symbol(letter, t, mark="out"), "v_t", t)  # fmt: skip
+    return dropout.apply(rec, f"vd_{t}", source, mask, dropout.dropped_symbol("v", t), "v_t", t)
 
 
 def _output_backward(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols,
