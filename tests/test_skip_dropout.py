@@ -99,7 +99,7 @@ def _param_arrays(doc: dict[str, Any]) -> dict[str, np.ndarray]:
 
 
 def trace_masks(trace, prefix: str) -> dict[str, np.ndarray]:
-    """The 0/1 masks the trace shows for one sequence, by short key (m_x_3, l2.m_h, ...)."""
+    """The 0/1 masks the trace shows for one sequence, by short key (m_x_3, l2.m_r, ...)."""
     return {step.key[len(prefix):]: np.array(step.info["mask"]) for step in trace
             if step.op == "given" and "dropout" in step.info and step.key.startswith(prefix)
             and (prefix or not step.key.startswith("s"))}  # fmt: skip
@@ -144,7 +144,7 @@ def reference(torch: Any, doc: dict[str, Any], masks_of: Any) -> dict[str, Any]:
                 below = mx * below
             for level, part in enumerate(parts):
                 h_prev = states[part]
-                mh = m("recurrent", "h", t, part)
+                mh = m("recurrent", "r", t, part)
                 read = mh * h_prev if mh is not None else h_prev
                 z = (leaves[f"{part}W_xh"] @ below + leaves[f"{part}W_hh"] @ read
                      + leaves[f"{part}b_h"])  # fmt: skip
@@ -232,7 +232,7 @@ def test_given_masks_are_used_as_written() -> None:
              "output": rng.integers(0, 2, (T, 3)).tolist()}  # fmt: skip
     doc["model"]["dropout"]["masks"] = given
     trace = check(doc)
-    letters = {"input": "x", "recurrent": "h", "output": "y"}
+    letters = {"input": "x", "recurrent": "r", "output": "y"}
     for kind, masks in given.items():
         for t, mask in enumerate(masks, start=1):
             step = trace[f"m_{letters[kind]}_{t}"]
@@ -249,8 +249,8 @@ def test_drawn_masks_follow_the_documented_rule() -> None:
     for number, length in ((1, 4), (2, 3)):
         for t in range(1, length + 1):
             for kind, key, layer, size in (("input", f"m_x_{t}", 0, 2),
-                                           ("recurrent", f"l1.m_h_{t}", 1, 3),
-                                           ("recurrent", f"l2.m_h_{t}", 2, 3),
+                                           ("recurrent", f"l1.m_r_{t}", 1, 3),
+                                           ("recurrent", f"l2.m_r_{t}", 2, 3),
                                            ("output", f"m_y_{t}", 0, 3)):  # fmt: skip
                 rng = np.random.default_rng([1234, 1, number, KIND_CODE[kind], layer, t])
                 want = (rng.random(size) >= drop[kind]).astype(float)
@@ -265,11 +265,11 @@ def test_variational_masks_are_one_per_sequence() -> None:
     drop = {"input": 0.5, "recurrent": 0.5, "variational": True, "seed": 8}
     trace = trace_scenario(load(scenario_doc(1, sequences=2, dropout=drop)))
     masks = [s.key for s in trace if s.op == "given" and "dropout" in s.info]
-    assert masks == ["s1.m_x", "s1.m_h", "s2.m_x", "s2.m_h"]
+    assert masks == ["s1.m_x", "s1.m_r", "s2.m_x", "s2.m_r"]
     rng = np.random.default_rng([8, 1, 2, KIND_CODE["recurrent"], 1, 0])
-    assert trace["s2.m_h"].info["mask"] == (rng.random(3) >= 0.5).astype(float).tolist()
+    assert trace["s2.m_r"].info["mask"] == (rng.random(3) >= 0.5).astype(float).tolist()
     for t in (2, 3, 4):  # every step reads h_(t-1) through the same mask
-        assert trace[f"s1.hd_{t - 1}"].operands[0] == "s1.m_h"
+        assert trace[f"s1.hd_{t - 1}"].operands[0] == "s1.m_r"
 
 
 def test_compiled_tape_reproduces_the_traced_numbers() -> None:
@@ -299,7 +299,7 @@ def test_train_redraws_the_masks_each_epoch_as_documented() -> None:
     drop = {"input": 0.4, "recurrent": 0.5, "output": 0.3, "seed": 21}
     doc = scenario_doc(4, skip=0.25, dropout=drop)
     result = train(load(doc), Settings(epochs=3, learning_rate=0.1), [1, 2, 3])
-    letters = {"input": ("x", 2, 0), "recurrent": ("h", 3, 1), "output": ("y", 3, 0)}
+    letters = {"input": ("x", 2, 0), "recurrent": ("r", 3, 1), "output": ("y", 3, 0)}
     current = copy.deepcopy(doc)
     for epoch in (1, 2, 3):
 
@@ -361,7 +361,7 @@ def test_gradflow_jacobians_match_torch_with_the_skip() -> None:
     for step in layer.steps():
         t = step.time
         x = torch.tensor(doc["sequences"][0]["inputs"][t - 1], dtype=torch.float64)
-        mask = torch.tensor(trace[f"m_h_{t}"].info["mask"], dtype=torch.float64) / 0.5
+        mask = torch.tensor(trace[f"m_r_{t}"].info["mask"], dtype=torch.float64) / 0.5
 
         def cell(h: Any, x: Any = x, mask: Any = mask) -> Any:
             return torch.tanh(W_xh @ x + W_hh @ (mask * h) + b_h) + 0.6 * h
@@ -394,7 +394,7 @@ def test_the_bundled_example_carried_rounded_is_a_hand_calculation() -> None:
     h = p.get("h_0", np.zeros(2))
     total = []
     for t, x in enumerate(doc["sequences"][0]["inputs"], start=1):
-        mx, mh, my = (np.array(trace[f"m_{k}_{t}"].info["mask"]) / 0.5 for k in "xhy")
+        mx, mh, my = (np.array(trace[f"m_{k}_{t}"].info["mask"]) / 0.5 for k in "xry")
         xd, hd = r(mx * np.array(x)), r(mh * h)
         z = r(r(p["W_xh"] @ xd) + r(p["W_hh"] @ hd) + p["b_h"])
         h = r(r(np.tanh(z)) + r(alpha * h))

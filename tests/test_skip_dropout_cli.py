@@ -240,7 +240,7 @@ def test_every_printer_shows_the_masks_and_the_skip(tmp_path: Path) -> None:
     assert r"+ \alpha h_{t-1}$" in markdown and "m_{x,1}" in markdown
     doc = json.loads(run(tmp_path, BASE, "run", "--format", "json").output)
     masks = {s["key"]: s for s in doc["steps"] if s.get("info", {}).get("dropout")}
-    assert set(masks) == {f"m_{k}_{t}" for k in "xhy" for t in (1, 2, 3)}
+    assert set(masks) == {f"m_{k}_{t}" for k in "xry" for t in (1, 2, 3)}
     step = masks["m_x_1"]
     assert step["info"]["p"] == 0.5 and step["info"]["draw"] == [3, 1, 1, 1, 0, 1]
     assert step["info"]["mask"] in ([0.0, 1.0], [1.0, 0.0], [0.0, 0.0], [1.0, 1.0])

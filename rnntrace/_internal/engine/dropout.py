@@ -7,10 +7,10 @@ dropped value is ``mask ⊙ v``, a hadamard step; going back, ∂L/∂v = mask �
 
 Where (keys of sequence s, step t; a layer's with its part ``l2.``):
   input      x̃_t = m^x_t ⊙ x_t        the first layer reads x̃_t     mask m_x_t, value xd_t
-  recurrent  h̃_{t−1} = m^h_t ⊙ h_{t−1}  W_hh reads h̃_{t−1} (simple RNN)  m_h_t, hd_{t−1}
+  recurrent  h̃_{t−1} = m^r_t ⊙ h_{t−1}  W_hh reads h̃_{t−1} (simple RNN)  m_r_t, hd_{t−1}
   output     ṽ_t = m^y_t ⊙ v_t        the output layer reads ṽ_t (v_t: the top layer's h_t,
                                         or the self-attention context)  m_y_t, vd_t
-With ``variational`` one mask of each kind serves every step of a sequence (keys m_x, m_h,
+With ``variational`` one mask of each kind serves every step of a sequence (keys m_x, m_r,
 m_y). Drawn masks: m = 1 where u ≥ p, u = default_rng([seed, epoch, sequence, kind, layer,
 t]).random(n), kind 1 input, 2 recurrent, 3 output; layer 1.. for recurrent (0 otherwise);
 t the step (0 for a variational mask); epoch 1 for ``run``, the epoch for ``train``.
@@ -38,7 +38,7 @@ from rnntrace._internal.symbol.tree import (
 from rnntrace._internal.trace import Step, Trace
 
 KIND_CODE = {"input": 1, "recurrent": 2, "output": 3}
-LETTER = {"input": "x", "recurrent": "h", "output": "y"}
+LETTER = {"input": "x", "recurrent": "r", "output": "y"}
 
 
 def draw(seed: int, epoch: int, sequence: int, kind: str, layer: int, t: int,
