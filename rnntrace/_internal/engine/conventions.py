@@ -66,7 +66,8 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
 
 def _skip_dropout(scenario: Scenario) -> list[Sentence]:
     """Skip connections and dropout (issue 13), each in a sentence."""
-    model, out = scenario.model, []
+    model = scenario.model
+    out: list[Sentence] = []
     if model.skip:
         rule = formula(at("h"), "=", call("f", at("z")), "+", "alpha", at("h", "t-1"))
         out.append(("skip connection: ", rule, ", ", formula("alpha", "=", f"{model.skip:g}")))

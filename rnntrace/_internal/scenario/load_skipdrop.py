@@ -78,7 +78,9 @@ class SkipDropReader:
                 self.fail(fields["seed"][0], "model.dropout.seed",
                           "expected a seed or masks, found both (masks are not drawn)")  # fmt: skip
             masks = self._masks(fields["masks"][1], rates, variational)
-        return DropoutSpec(variational=variational, seed=seed, masks=masks, **rates)
+        return DropoutSpec(input=rates.get("input", 0.0), output=rates.get("output", 0.0),
+                           recurrent=rates.get("recurrent", 0.0), variational=variational,
+                           seed=seed, masks=masks)  # fmt: skip
 
     def _masks(self, node: yaml.Node, rates: dict[str, float],
                variational: bool) -> dict[str, tuple[np.ndarray, ...]]:  # fmt: skip
