@@ -136,6 +136,8 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
     return (base.split(".", 1)[0] if "." in base else ""), base
 
 
+# The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
+SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
 # the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
 _Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {
@@ -157,9 +159,12 @@ def model_sentences(trace: Trace) -> list[Prose]:
         bias_h = ("+", sym("b_h")) if "b_h" in trace else ()
         act = ACTIVATIONS[meta.activation].function
         inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
-        step = formula(at("h"), "=", Apply(act, inner))
+        skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
+        step = formula(at("h"), "=", Apply(act, inner), *skip)
         initial = _initial_state(trace)
         out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
+        out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
+                if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]
