@@ -18,7 +18,7 @@ from rich.text import Text
 
 from rnntrace._internal import cells
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
-from rnntrace._internal.render.prose import prose_text, sentence
+from rnntrace._internal.render.prose import loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
 from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
@@ -39,6 +39,10 @@ LOSS_NAMES = {
     "ce": "cross-entropy",
     "mse": "mean squared error",
     "none": "no loss",
+}
+LOSS_AS = {  # the losses' options (issue 13), by ``loss_form``
+    "half": "half squared error (½‖ŷ − y‖²)",
+    "soft": "cross-entropy with target distributions",
 }
 OUTPUT_NAMES = {
     "last": "an output at the last step",
@@ -94,7 +98,7 @@ class TextPrinter(StepPrinter):
         )
         what = (
             f"{cell} with {OUTPUT_NAMES[meta.output]}, "
-            f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
+            f"{HEAD_NAMES[meta.head]} and {LOSS_AS.get(loss_form(self.trace), LOSS_NAMES[meta.loss])}."
         )
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "

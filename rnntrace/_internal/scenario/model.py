@@ -53,6 +53,10 @@ class ModelSpec:
     attention: str = "none"  # none | self | dot | general | additive
     attention_gradient: str = "exact"  # exact | constant_weights
     teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
+    # the losses' options (issue 13): mse as the mean or seed 001's ½‖ŷ − y‖²; the output
+    # error of bce and ce as ŷ − y at once ("together") or through δŷ_t ("chain", seed 000)
+    mse_scale: str = "mean"  # mean | half
+    output_error: str = "together"  # together | chain
 
 
 @dataclass(frozen=True)

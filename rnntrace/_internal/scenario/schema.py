@@ -15,7 +15,8 @@ _MATRIX = {
     ]
 }
 _TARGET = {
-    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
+    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector "
+    "(mse; ce: a distribution over the K classes)",
     "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
 }
 
@@ -361,6 +362,26 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+# -- the losses' options (issue 13) -----------------------------------------------------------
+SCHEMA["properties"]["model"]["properties"].update(
+    {
+        "mse_scale": _enum(
+            ["mean", "half"],
+            "mean",
+            "loss mse: mean, L_t = (1/K) sum_k (y_hat_k - y_k)^2; half, L_t = 1/2 "
+            "||y_hat - y||^2 (seed 001), whose output error is y_hat - y",
+        ),
+        "output_error": _enum(
+            ["together", "chain"],
+            "together",
+            "loss bce or ce: together, dL/do = y_hat - y in one step; chain, two recorded "
+            "steps: dL/dy_hat (bce: -y/y_hat + (1 - y)/(1 - y_hat), ce: -y/y_hat), then "
+            "through the head (seed 000)",
+        ),
+    }
+)
 
 
 def allowed_keys(section: str) -> list[str]:
