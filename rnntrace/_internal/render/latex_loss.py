@@ -77,7 +77,11 @@ class LossPrinter(LatexBase):
         formula = r"-\sum_k y_k \log \hat{y}_k"
         yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
         yield sentence(
-            "(target distribution ", Math("y"), " = ", Word(step.info["target_text"]), ")",
+            "(target distribution ",
+            Math("y"),
+            " = ",
+            Word(step.info["target_text"]),
+            ")",
             note=True,
         )
 

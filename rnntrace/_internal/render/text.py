@@ -96,10 +96,8 @@ class TextPrinter(StepPrinter):
             if cells.get(meta.cell).has_activation
             else prose_text(sentence(*meta.conventions[0]))
         )
-        what = (
-            f"{cell} with {OUTPUT_NAMES[meta.output]}, "
-            f"{HEAD_NAMES[meta.head]} and {LOSS_AS.get(loss_form(self.trace), LOSS_NAMES[meta.loss])}."
-        )
+        loss = LOSS_AS.get(loss_form(self.trace), LOSS_NAMES[meta.loss])
+        what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
             f"hidden unit{'s' if sizes['H'] != 1 else ''}"

@@ -246,7 +246,8 @@ class StepPrinter(TextBase):
         )
         k = len(y_hat)
         if step.info.get("mse_scale") == "half":
-            yield from self.result(step, parts=["½‖ŷ − y‖²", f"½[{terms}]" if k > 1 else f"½{terms}"])
+            written = f"½[{terms}]" if k > 1 else f"½{terms}"
+            yield from self.result(step, parts=["½‖ŷ − y‖²", written])
             return
         formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
         yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])

@@ -191,8 +191,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             self.fail(fields["mse_scale"][1], "model.mse_scale",
                       f"applies to loss 'mse', but model.loss is {spec.loss!r}")  # fmt: skip
         if spec.output_error == "chain" and spec.loss not in ("bce", "ce"):
-            self.fail(fields["output_error"][1], "model.output_error",
-                      f"chain applies to loss 'bce' or 'ce', but model.loss is {spec.loss!r}")  # fmt: skip
+            self.fail(fields["output_error"][1], "model.output_error", "chain applies to "
+                      f"loss 'bce' or 'ce', but model.loss is {spec.loss!r}")  # fmt: skip
 
     def _check_topology(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]

@@ -9,7 +9,6 @@ from rnntrace._internal.scenario.load_input import InputReader
 from rnntrace._internal.scenario.model import ModelSpec, Sequence, Target
 from rnntrace._internal.scenario.yamldoc import describe, suggest
 
-
 SOFT_TARGET_TOLERANCE = 1e-9  # |Σ_k y_k − 1| allowed in a target distribution (loss ce)
 
 
@@ -136,8 +135,9 @@ class TargetsReader(InputReader):
             self.fail(node, path, f"a target distribution has no negative entries, found {written}")
         total = float(np.sum(vector))
         if abs(total - 1.0) > SOFT_TARGET_TOLERANCE:
-            self.fail(node, path, f"a target distribution sums to 1 (within "
-                      f"{SOFT_TARGET_TOLERANCE:g}), found {written}, which sums to {total:.12g}")  # fmt: skip
+            self.fail(node, path, "a target distribution sums to 1 (within "
+                      f"{SOFT_TARGET_TOLERANCE:g}), found {written}, which sums to "
+                      f"{total:.12g}")  # fmt: skip
         return Target(vector=vector, text=written)
 
     def target(
