@@ -17,6 +17,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from rnntrace._internal import cells
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
@@ -118,6 +119,8 @@ class TextPrinter(StepPrinter):
         yield Paragraph(" ".join([what, dims, policy]))
         for convention in meta.conventions[1:]:
             yield Paragraph(prose_text(sentence("Convention: ", *convention)))
+        for drawn in drawn_sentences(meta):
+            yield Paragraph(prose_text(drawn))
 
     @staticmethod
     def _heading(heading: Heading) -> Iterator[RenderableType]:

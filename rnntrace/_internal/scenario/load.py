@@ -137,6 +137,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             numbers=numbers,
             assignment=assignment,
             vary=vary,
+            init=self.drawn,
         )
 
     # -- sections ---------------------------------------------------------------------------

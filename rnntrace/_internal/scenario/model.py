@@ -135,6 +135,33 @@ class VarySpec:
 
 
 @dataclass(frozen=True)
+class Draw:
+    """One matrix drawn by ``params.init``, in the order of the draws (see ``load_init``)."""
+
+    key: str  # the full key ("W_hh", "l2.W_fh", "att.v_a"): a separate-form block
+    shape: tuple[int, ...]
+    rule: str  # normal: N(0, gain²/fan_in) | orthogonal: gain · Q
+    fan_in: int  # the columns of the matrix (the size of the vector it multiplies)
+    gain: float  # normal: the standard deviation is gain / sqrt(fan_in); orthogonal: radius
+    replaced: bool = False  # an entry given beside params.init replaces the drawn values
+
+
+@dataclass(frozen=True)
+class InitRecord:
+    """How ``params.init`` drew the parameters: enough to draw them again."""
+
+    scheme: str  # xavier | orthogonal
+    seed: int
+    gain: float
+    forget_bias: float
+    form: str  # separate | concatenated (W_g = [W_gh, W_gx], the same draws)
+    draws: tuple[Draw, ...]
+    zeros: tuple[str, ...]  # the biases set to zero (trained)
+    forget: tuple[str, ...]  # the forget-gate biases set to forget_bias
+    given: tuple[str, ...]  # the entries given beside params.init (they win)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole validated scenario file."""
 
@@ -154,6 +181,7 @@ class Scenario:
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
     assignment: AssignmentSpec = AssignmentSpec()
     vary: VarySpec = VarySpec()
+    init: InitRecord | None = None  # the parameters were drawn by params.init
 
     @property
     def sizes(self) -> dict[str, int]:

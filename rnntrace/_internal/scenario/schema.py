@@ -384,6 +384,63 @@ SCHEMA["properties"]["model"]["properties"].update(
 )
 
 
+# -- params.init: parameters drawn at load time (issue 13) ------------------------------------
+SCHEMA["properties"]["params"]["properties"]["init"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["scheme", "hidden"],
+    "description": "draw the parameters when the scenario is loaded, from "
+    "numpy.random.default_rng(seed), in the order of the cell's parameters (see "
+    "docs/scenario-format.md); entries given beside init replace their draws",
+    "properties": {
+        "scheme": {
+            "enum": ["xavier", "orthogonal"],
+            "description": "xavier: each weight matrix N(0, gain^2/n), n its columns (W_hh: "
+            "1/H, seed 001); orthogonal: each recurrent H x H matrix gain * Q, Q orthogonal "
+            "(spectral radius gain), the others as xavier with gain 1",
+        },
+        "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "the seed"},
+        "gain": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 1.0,
+            "description": "xavier: the standard deviation's factor; orthogonal: the "
+            "spectral radius of the recurrent matrices",
+        },
+        "forget_bias": {
+            "type": "number",
+            "default": 0.0,
+            "description": "LSTM, MGU: the forget-gate bias b_f (seed 001: 1.0); other "
+            "biases are zero",
+        },
+        "hidden": {
+            "oneOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            ],
+            "description": "the hidden size H (stacked layers: one number, or one per layer)",
+        },
+        "outputs": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the number of outputs K (default: the rows of a given W_hy; "
+            "topology generate: D)",
+        },
+        "attention_size": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "additive attention: A, the rows of W_a and U_a (default H)",
+        },
+        "form": {
+            "enum": ["separate", "concatenated"],
+            "default": "separate",
+            "description": "gated cells: the gates' matrices written separately (W_fx, W_fh) "
+            "or concatenated (W_f = [W_fh, W_fx], the same draws)",
+        },
+    },
+}
+
+
 def allowed_keys(section: str) -> list[str]:
     """The keys allowed in a section: '' (top level), 'input', 'sequences', 'model', ..."""
     if section == "":

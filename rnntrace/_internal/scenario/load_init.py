@@ -1,0 +1,379 @@
+"""`params.init`: parameters drawn when the scenario is loaded, instead of written out.
+
+    params:
+      init: {scheme: xavier, seed: 7, hidden: 3, outputs: 2}
+      W_hy: [[0.1, 0.2, 0.3], [0.0, -0.1, 0.2]]   # an entry beside init wins over its draw
+
+The draws come from one generator, ``numpy.random.default_rng(seed)``, one call of
+``standard_normal(shape)`` a matrix, in this order: each part of the model (the only one;
+layers 1 to N; forward, backward; encoder, decoder), the cell's weight matrices in the order
+of its parameter specs in the separate form (the simple RNN's W_xh, W_hh; the LSTM's W_fx,
+W_fh, W_ix, W_ih, W_cx, W_ch, W_ox, W_oh; ...); then the attention's W_a, U_a, v_a; then W_hy.
+
+* ``xavier``: a matrix with n columns (its fan-in, the size of the vector it multiplies) is
+  A · gain/√n, entries N(0, gain²/n): W_hh ~ N(0, 1/H) (seed 001's σ² = 1/n_h), W_xh ~
+  N(0, 1/D), W_hy ~ N(0, 1/H), a gate's W_gx ~ N(0, 1/D) and W_gh ~ N(0, 1/H).
+* ``orthogonal``: each recurrent matrix (H×H, acting on h_(t-1): W_hh, W_fh, ...) is gain · Q
+  with A = QR (numpy.linalg.qr) and Q's columns multiplied by the signs of diag(R), so that
+  QᵀQ = I and every eigenvalue of gain · Q has modulus gain (spectral radius gain); the
+  other matrices are drawn as by ``xavier`` with gain 1.
+
+Every draw is made, then the entries given beside ``init`` replace theirs (the other draws do
+not change). The concatenated form W_g = [W_gh, W_gx] holds the same draws. Biases are zero
+and trained, the forget-gate bias b_f = ``forget_bias`` (LSTM, MGU); h_0 and c_0 are zero
+and not trained unless given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from rnntrace._internal import cells
+from rnntrace._internal.cells import ParamSpec
+from rnntrace._internal.scenario.load_parts import ATTENTION_PARAMS, LAYOUTS
+from rnntrace._internal.scenario.load_shapes import PartReader, shape_words
+from rnntrace._internal.scenario.model import Draw, InitRecord, ModelSpec
+from rnntrace._internal.scenario.yamldoc import suggest
+
+MAX_SIZE = 1000  # the largest hidden size, output size or attention size init draws
+Fields = dict[str, tuple[yaml.Node, yaml.Node]]
+
+
+def draw(rng: np.random.Generator, rule: str, shape: tuple[int, ...], gain: float) -> np.ndarray:
+    """One matrix (or vector) of the draws: ``normal`` N(0, gain²/n) with n its columns, or
+    ``orthogonal`` gain · Q (Q of the QR decomposition, signs fixed by diag R)."""
+    values = rng.standard_normal(shape)
+    if rule == "orthogonal":
+        q, r = np.linalg.qr(values)
+        return gain * (q * np.sign(np.diag(r)))
+    return values * (gain / np.sqrt(shape[-1]))
+
+
+class _Part:
+    """One part being drawn: its prefix, where it is written, its input size D, H, specs."""
+
+    def __init__(self, prefix: str, path: str, D: int, H: int, specs: dict[str, ParamSpec]):
+        self.prefix, self.path, self.D, self.H, self.specs = prefix, path, D, H, specs
+        self.node: yaml.Node | None = None  # its mapping of given entries, if any
+
+
+def read_init(
+    reader: PartReader, node: yaml.Node, D: int, model: ModelSpec
+) -> tuple[dict[str, np.ndarray], set[str], dict[str, int], str, InitRecord]:
+    """Parameters, keys given (trained), sizes, form, and how they were drawn."""
+    doc = reader.doc
+    fields = doc.mapping(node, "params")
+    settings = doc.mapping(fields["init"][1], "params.init", choices_of_init())
+    scheme = _setting(reader, settings, "scheme", model)
+    seed = int(_setting(reader, settings, "seed", model))
+    gain = float(_setting(reader, settings, "gain", model))
+    forget_bias = float(_setting(reader, settings, "forget_bias", model))
+    form = str(_setting(reader, settings, "form", model))
+    parts, K = _layout(reader, node, fields, settings, D, model)
+    rng = np.random.default_rng(seed)
+    arrays: dict[str, np.ndarray] = {}
+    draws: list[Draw] = []
+
+    def take(key: str, shape: tuple[int, ...], recurrent: bool) -> None:
+        rule = "orthogonal" if scheme == "orthogonal" and recurrent else "normal"
+        g = gain if scheme == "xavier" or rule == "orthogonal" else 1.0
+        arrays[key] = draw(rng, rule, shape, g)
+        draws.append(Draw(key, shape, rule, shape[-1], g))
+
+    sizes_of = [{"H": p.H, "D": p.D, "K": K, "H+D": p.H + p.D} for p in parts]
+    for part, sizes in zip(parts, sizes_of):
+        for key, spec in part.specs.items():
+            if key.startswith("W") and key not in ("W_hy", "W_yh") and key not in _concat(model):
+                shape = tuple(sizes[letter] for letter in spec.shape)
+                take(part.prefix + key, shape, spec.shape == ("H", "H"))
+    attention = _attention_shapes(reader, settings, model, parts)
+    for key, shape in attention.items():
+        take(key, shape, False)
+    width = _width(parts, model)
+    if K:
+        take("W_hy", (K, width), False)
+    record = _complete(reader, fields, parts, arrays, model, form, K, width, forget_bias)
+    given, zeros, forget, written = record
+    replaced = {d.key for d in draws if _replaced(d.key, written)}
+    info = InitRecord(
+        scheme=scheme, seed=seed, gain=gain, forget_bias=forget_bias, form=form,
+        draws=tuple(Draw(d.key, d.shape, d.rule, d.fan_in, d.gain, d.key in replaced)
+                    for d in draws),
+        zeros=tuple(zeros), forget=tuple(forget), given=tuple(written),
+    )  # fmt: skip
+    return arrays, given, {"D": D, "H": width, "K": K}, form, info
+
+
+def choices_of_init() -> list[str]:
+    """The keys of ``params.init`` (from the schema)."""
+    from rnntrace._internal.scenario.schema import SCHEMA
+
+    return list(SCHEMA["properties"]["params"]["properties"]["init"]["properties"])
+
+
+def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -> object:
+    """One setting of params.init, checked, or its default."""
+    from rnntrace._internal.scenario.schema import SCHEMA
+
+    spec = SCHEMA["properties"]["params"]["properties"]["init"]["properties"][key]
+    path = f"params.init.{key}"
+    if key not in settings:
+        if key == "scheme":
+            reader.fail(None if not settings else next(iter(settings.values()))[0], path,
+                        "missing: xavier or orthogonal")  # fmt: skip
+        return spec["default"]
+    node = settings[key][1]
+    doc = reader.doc
+    if "enum" in spec:
+        value: object = doc.choice(node, path, spec["enum"])
+        if key == "form" and value == "concatenated" and model.gru_variant == "reset_after":
+            reader.fail(node, path, "the concatenated form goes with gru_variant reset_before")
+        return value
+    if key == "seed":
+        return doc.integer(node, path, 0, 2**63 - 1)
+    value = doc.number(node, path)
+    if key == "gain" and value <= 0:
+        reader.fail(node, path, f"expected a positive number, found {value:g}")
+    if key == "forget_bias" and "b_f" not in cells.get(model.cell).param_specs():
+        reader.fail(node, path, f"model.cell {model.cell!r} has no forget gate (b_f); "
+                    "forget_bias applies to lstm and mgu")  # fmt: skip
+    return value
+
+
+def _concat(model: ModelSpec) -> set[str]:
+    return {spec.key for spec in cells.get(model.cell).concat.values()}
+
+
+def _sizes(reader: PartReader, settings: Fields, model: ModelSpec, count: int) -> list[int]:
+    """The hidden size of each part (one number, or one per stacked layer)."""
+    path = "params.init.hidden"
+    if "hidden" not in settings:
+        node = next(iter(settings.values()))[0] if settings else None
+        reader.fail(node, path, "missing: the hidden size H (a number, or one per layer)")
+    node = settings["hidden"][1]
+    if isinstance(node, yaml.SequenceNode) and model.layers > 1:
+        items = reader.doc.sequence(node, path)
+        if len(items) != model.layers:
+            reader.fail(node, path, f"{len(items)} sizes, but model.layers is {model.layers}")
+        sizes = [reader.doc.integer(item, f"{path}[{i}]", 1, MAX_SIZE)
+                 for i, item in enumerate(items)]  # fmt: skip
+        if model.residual and len(set(sizes)) > 1:
+            reader.fail(node, path, f"sizes {sizes}, but residual connections add each "
+                        "layer's input to its output: give every layer the same size")  # fmt: skip
+        return sizes
+    return [reader.doc.integer(node, path, 1, MAX_SIZE)] * count
+
+
+def _layout(
+    reader: PartReader, node: yaml.Node, fields: Fields, settings: Fields, D: int,
+    model: ModelSpec,
+) -> tuple[list[_Part], int]:  # fmt: skip
+    """The parts to draw, each with its sizes and given entries, and K."""
+    specs = cells.get(model.cell).param_specs()
+    top = model.topology
+    names = ["init", "W_hy", "b_y"]
+    if model.layers > 1:
+        names.append("layers")
+    elif top in LAYOUTS:
+        names += [n for n in LAYOUTS[top] if n != "attention" or model.attention not in
+                  ("none", "dot")]  # fmt: skip
+    one_part = model.layers == 1 and top in ("standard", "generate")
+    if one_part:
+        specs = dict(specs)
+        extra = cells.get(model.cell).topology_params.get(top)
+        if extra is not None:
+            specs[extra.key] = extra
+    for key, (key_node, _) in fields.items():
+        if key not in names and not (one_part and key in specs):
+            reader.fail(key_node, f"params.{key}", "unknown key beside params.init"
+                        + suggest(key, names + (list(specs) if one_part else [])))  # fmt: skip
+    K = _outputs(reader, fields, settings, D, model)
+    cell_specs = {k: v for k, v in specs.items() if one_part or k not in ("W_hy", "b_y")}
+    if one_part:
+        H = _sizes(reader, settings, model, 1)[0]
+        parts = [_Part("", "params", D, H, cell_specs)]
+        parts[0].node = node
+        return parts, K
+    if top == "standard":
+        sizes = _sizes(reader, settings, model, model.layers)
+        inputs = [D, *sizes[:-1]]
+        parts = [_Part(f"l{i + 1}.", f"params.layers[{i}]", inputs[i], sizes[i], cell_specs)
+                 for i in range(model.layers)]  # fmt: skip
+        if "layers" in fields:
+            items = reader.doc.sequence(fields["layers"][1], "params.layers", "a list of layers")
+            if len(items) != model.layers:
+                reader.fail(fields["layers"][1], "params.layers", f"{len(items)} layers, but "
+                            f"model.layers is {model.layers}")  # fmt: skip
+            for part, item in zip(parts, items):
+                part.node = item
+        return parts, K
+    H = _sizes(reader, settings, model, 1)[0]
+    if top == "bidirectional":
+        parts = [_Part("fw.", "params.forward", D, H, cell_specs),
+                 _Part("bw.", "params.backward", D, H, cell_specs)]  # fmt: skip
+    else:
+        dec_specs = {k: v for k, v in cell_specs.items() if k not in ("h_0", "c_0")}
+        dec_in = K + (H if model.attention != "none" else 0)
+        parts = [_Part("enc.", "params.encoder", D, H, cell_specs),
+                 _Part("dec.", "params.decoder", dec_in, H, dec_specs)]  # fmt: skip
+    for part in parts:
+        name = part.path.split(".")[1]
+        part.node = fields[name][1] if name in fields else None
+    return parts, K
+
+
+def _outputs(reader: PartReader, fields: Fields, settings: Fields, D: int, model: ModelSpec) -> int:
+    """K: params.init.outputs, else the rows of a given W_hy, else D for topology generate."""
+    path = "params.init.outputs"
+    if model.output == "none":
+        if "outputs" in settings:
+            reader.fail(settings["outputs"][1], path, "model.output is none: there is no output")
+        return 0
+    if "outputs" in settings:
+        K = reader.doc.integer(settings["outputs"][1], path, 1, MAX_SIZE)
+    elif "W_hy" in fields:
+        K = reader.doc.matrix(fields["W_hy"][1], "params.W_hy").shape[0]
+    elif model.topology == "generate":
+        K = D
+    else:
+        node = next(iter(settings.values()))[0] if settings else None
+        reader.fail(node, path, "missing: the number of outputs K (the rows of W_hy)")
+    if model.topology == "generate" and K != D and "W_yh" not in fields:
+        reader.fail(settings["outputs"][1] if "outputs" in settings else None, path,
+                    f"a generated output (K = {K}) is fed back as the next input, so it must "
+                    f"have D = {D} entries like the input")  # fmt: skip
+    return K
+
+
+def _attention_shapes(
+    reader: PartReader, settings: Fields, model: ModelSpec, parts: list[_Part]
+) -> dict[str, tuple[int, ...]]:
+    """The shapes of the attention's parameters (``att.`` keys), in the order drawn."""
+    path = "params.init.attention_size"
+    if model.attention != "additive":
+        if "attention_size" in settings:
+            reader.fail(settings["attention_size"][1], path, "applies to additive attention")
+        if model.attention != "general":
+            return {}
+    H = parts[0].H
+    A = H
+    if "attention_size" in settings:
+        A = reader.doc.integer(settings["attention_size"][1], path, 1, MAX_SIZE)
+    sizes = {"H": H, "E": H, "A": A}
+    return {f"att.{spec.key}": tuple(sizes[letter] for letter in spec.shape)
+            for spec in ATTENTION_PARAMS[model.attention]}  # fmt: skip
+
+
+def _width(parts: list[_Part], model: ModelSpec) -> int:
+    """What W_hy reads: the top layer's H, [h→, h←], or the decoder's H."""
+    if model.topology == "bidirectional":
+        return parts[0].H + parts[1].H
+    return parts[-1].H
+
+
+def _complete(
+    reader: PartReader, fields: Fields, parts: list[_Part], arrays: dict[str, np.ndarray],
+    model: ModelSpec, form: str, K: int, width: int, forget_bias: float,
+) -> tuple[set[str], list[str], list[str], list[str]]:  # fmt: skip
+    """The parameters in the scenario's form and order, the entries given beside init
+    replacing theirs: (keys trained, biases set to zero, forget biases, keys given)."""
+    drawn = dict(arrays)
+    arrays.clear()
+    given: set[str] = set()
+    zeros: list[str] = []
+    forget: list[str] = []
+    written: list[str] = []
+    out_part = _Part("", "params", width, 0, {spec.key: spec for spec in cells.OUTPUT})
+    layers = [(part, _entries(reader, part, model, form)) for part in parts]
+    if parts[0].prefix:  # W_hy and b_y at the top of params
+        out_entries = {k: fields[k] for k in ("W_hy", "b_y") if k in fields}
+        layers.append((out_part, out_entries))
+    for part, entries in layers:
+        for key, spec in part.specs.items():
+            full = part.prefix + key
+            value = _value(part, key, spec, drawn, model, form, K, key in entries, forget_bias)
+            if value is None:
+                continue
+            if key in entries:
+                value = _given(reader, entries[key], f"{part.path}.{key}", value.shape)
+                written.append(full)
+            elif key == "b_f" and forget_bias:
+                forget.append(full)
+            elif not key.startswith("W") and key not in ("h_0", "c_0"):
+                zeros.append(full)
+            arrays[full] = value
+            if key not in ("h_0", "c_0") or key in entries:
+                given.add(full)
+        if part is parts[-1]:
+            for key in [key for key in drawn if key.startswith("att.")]:
+                arrays[key] = drawn[key]
+                given.add(key)
+    return given, zeros, forget, written
+
+
+def _value(
+    part: _Part, key: str, spec: ParamSpec, drawn: dict[str, np.ndarray], model: ModelSpec,
+    form: str, K: int, is_given: bool, forget_bias: float,
+) -> np.ndarray | None:  # fmt: skip
+    """The drawn (or zero) value of one parameter of a part; None when the model has none."""
+    concat = _concat(model)
+    if spec.gate is not None and (key in concat) != (form == "concatenated"):
+        return None  # the other form
+    if key in concat:
+        return np.hstack([drawn[f"{part.prefix}W_{spec.gate}h"],
+                          drawn[f"{part.prefix}W_{spec.gate}x"]])  # fmt: skip
+    if key == "W_hy":
+        return drawn["W_hy"] if K else None
+    if key == "b_y":
+        return np.zeros(K) if K else None
+    if key.startswith("W"):
+        if part.prefix + key in drawn:
+            return drawn[part.prefix + key]
+        return np.zeros((part.H, K)) if is_given else None  # W_yh: only when given
+    if key == "b_hh" and model.gru_variant != "reset_after":
+        return None
+    if key == "b_f" and forget_bias:
+        return np.full(part.H, forget_bias)
+    return np.zeros(part.H)
+
+
+def _entries(reader: PartReader, part: _Part, model: ModelSpec, form: str) -> Fields:
+    """The entries given beside init in one part, each a key of the part in the init's form."""
+    if part.node is None:
+        return {}
+    entries = {k: v for k, v in reader.doc.mapping(part.node, part.path).items() if k != "init"}
+    concat = _concat(model)
+    for key, (key_node, _) in entries.items():
+        if key not in part.specs:
+            reader.fail(key_node, f"{part.path}.{key}", "unknown parameter"
+                        + suggest(key, part.specs))  # fmt: skip
+        gated = part.specs[key].gate is not None
+        if gated and (key in concat) != (form == "concatenated"):
+            reader.fail(key_node, f"{part.path}.{key}", f"params.init draws the {form} form"
+                        f"{'' if form == 'concatenated' else ' (the default)'}; write {key} in "
+                        "that form, or set params.init.form")  # fmt: skip
+    return {k: (v[0], v[1]) for k, v in entries.items()}
+
+
+def _given(
+    reader: PartReader, entry: tuple[yaml.Node, yaml.Node] | yaml.Node, path: str,
+    shape: tuple[int, ...],
+) -> np.ndarray:  # fmt: skip
+    """An entry given beside init, of the shape its draw (or zero) has."""
+    node = entry[1] if isinstance(entry, tuple) else entry
+    read = reader.doc.matrix if len(shape) > 1 else reader.doc.vector
+    value = read(node, path)
+    if value.shape != shape:
+        reader.fail(node, path, f"{shape_words(value.shape)}, must be {shape_words(shape)}, "
+                    "the shape params.init gives it (from its hidden and outputs sizes)")  # fmt: skip
+    return value
+
+
+def _replaced(key: str, written: list[str]) -> bool:
+    """Whether a drawn block's values were replaced by a given entry (W_fh by W_f too)."""
+    if key in written:
+        return True
+    part, dot, base = key.rpartition(".")
+    whole = f"{part}{dot}{base[:3]}" if base.startswith("W_") and len(base) == 4 else None
+    return whole is not None and whole in written
