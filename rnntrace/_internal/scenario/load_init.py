@@ -366,7 +366,7 @@ def _given(
     value = read(node, path)
     if value.shape != shape:
         reader.fail(node, path, f"{shape_words(value.shape)}, must be {shape_words(shape)}, "
-                    "the shape params.init gives it (from its hidden and outputs sizes)")  # fmt: skip
+                    "the shape params.init gives it (from hidden and outputs)")  # fmt: skip
     return value
 
 
