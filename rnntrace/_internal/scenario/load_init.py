@@ -127,6 +127,8 @@ def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -
     doc = reader.doc
     if "enum" in spec:
         value: object = doc.choice(node, path, spec["enum"])
+        if key == "form" and value == "concatenated" and not cells.get(model.cell).concat:
+            reader.fail(node, path, f"model.cell {model.cell!r} has no gates to concatenate")
         if key == "form" and value == "concatenated" and model.gru_variant == "reset_after":
             reader.fail(node, path, "the concatenated form goes with gru_variant reset_before")
         return value
