@@ -32,8 +32,11 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-def scenario_text(cell: str = "rnn", init: str = "scheme: xavier, seed: 5, hidden: 4, outputs: 2",
-                  model: str = "", extra: str = "", targets: str = "[0.2, 0.8]") -> str:  # fmt: skip
+INIT = "scheme: xavier, seed: 5, hidden: 4, outputs: 2"
+
+
+def scenario_text(cell: str = "rnn", init: str = INIT, model: str = "", extra: str = "",
+                  targets: str = "[0.2, 0.8]") -> str:  # fmt: skip
     return f"""
 input: {{vectors: true}}
 sequences:
