@@ -200,7 +200,7 @@ BAD = [
     ("[[0.7, 0.2, 0.2], [0, 1, 0], [0.25, 0.25, 0.5]]", "", "sequences[0].targets[0]",
      "sums to 1 (within 1e-09)"),
     ("[[0.7, 0.3], [0, 1, 0], [0.25, 0.25, 0.5]]", "", "sequences[0].targets[0]",
-     "K = 3 classes"),
+     "target distribution of K = 3 numbers, found a list of 2"),
     (str(SOFT), ", mse_scale: half", "model.mse_scale", "applies to loss 'mse'"),
 ]  # fmt: skip
 

@@ -151,10 +151,13 @@ def _output_error(
     symbol = Delta(Scripted(Name("o"), sub=Time(t), sup=Name("L") if note else None))
     notes = (note,) if note else ()
     fused = model.loss in ("bce", "ce") and model.output_error != "chain"
-    if fused or model.head == "identity":
-        op = f"{model.loss}_grad" if fused else "mse_grad"
-        phrase = "output_error_at_t_t_y_hat_target" if fused else "output_error_at_t_t"
-        rec.do(key, op, [f"y_{t}"], symbol, Label(phrase, time=t, notes=notes), **info)
+    if fused:
+        rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
+               Label("output_error_at_t_t_y_hat_target", time=t, notes=notes), **info)  # fmt: skip
+        return
+    if model.head == "identity":
+        rec.do(key, "mse_grad", [f"y_{t}"], symbol,
+               Label("output_error_at_t_t", time=t, notes=notes), **info)  # fmt: skip
         return
     # δŷ_t = ∂L/∂ŷ_t (bce: −y/ŷ + (1 − y)/(1 − ŷ), ce: −y/ŷ: seed 000's two-step chain), then
     # through the head (sigmoid: δŷ ⊙ ŷ(1 − ŷ); softmax: ŷ ⊙ (δŷ − δŷ·ŷ))
