@@ -130,7 +130,8 @@ class TargetsReader(InputReader):
         written = "[" + ", ".join(f"{v:g}" for v in vector) + "]"
         if len(vector) != K:
             self.fail(node, path, f"expected a class index (0 to {K - 1}) or a target "
-                      f"distribution of K = {K} numbers, found a list of {len(vector)}")  # fmt: skip
+                      f"distribution of K = {K} numbers, found a list of "
+                      f"{len(vector)}")  # fmt: skip
         if np.any(vector < 0):
             self.fail(node, path, f"a target distribution has no negative entries, found {written}")
         total = float(np.sum(vector))
