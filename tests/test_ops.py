@@ -81,10 +81,16 @@ CASES: dict[str, list[tuple[list[np.ndarray], dict, object]]] = {
         ([_softmax(U), U], {"index": 1, "from_logits": True}, -np.log(_softmax(U)[1])),
         ([P, U], {"index": 3, "from_logits": False}, -np.log(0.15)),
         # a target distribution Q: −Σ_k Q_k log ŷ_k, the terms of Q_k = 0 left out
-        ([_softmax(U), U], {"target": Q, "soft": True, "from_logits": True},
-         -np.sum(Q * np.log(_softmax(U)))),
-        ([P, U], {"target": Q, "soft": True, "from_logits": False},
-         -(0.5 * np.log(0.1) + 0.3 * np.log(0.3) + 0.2 * np.log(0.15))),
+        (
+            [_softmax(U), U],
+            {"target": Q, "soft": True, "from_logits": True},
+            -np.sum(Q * np.log(_softmax(U))),
+        ),
+        (
+            [P, U],
+            {"target": Q, "soft": True, "from_logits": False},
+            -(0.5 * np.log(0.1) + 0.3 * np.log(0.3) + 0.2 * np.log(0.15)),
+        ),
     ],  # fmt: skip
     "mse": [
         ([U], {"target": V}, ((U - V) ** 2).sum() / 5),
