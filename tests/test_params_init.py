@@ -373,3 +373,29 @@ def test_init_random_usage_errors(tmp_path, args, words):
     assert result.exit_code == 2 and words in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_trained_parameters_of_a_drawn_model_are_written_without_init(tmp_path):
+    """`train -o` writes the trained numbers in place of params.init, parts created."""
+    path, out = tmp_path / "drawn.yaml", tmp_path / "trained.yaml"
+    path.write_text(
+        "input: {one_hot: [a, b, c]}\nsequences:\n  - tokens: a b c\n    targets: b c a\n"
+        "model: {cell: gru, output: every, head: softmax, loss: ce, topology: bidirectional}\n"
+        "params:\n  init: {scheme: xavier, seed: 1, hidden: 2, outputs: 3}\n"
+    )
+    assert invoke("train", str(path), "--epochs", "2", "-o", str(out)).exit_code == 0
+    trained = parse_scenario(out.read_text())
+    assert trained.init is None and "init:" not in out.read_text()
+    drawn = parse_scenario(path.read_text())
+    assert set(trained.given) == set(drawn.given)
+    for key in drawn.given:
+        assert trained.params[key].shape == drawn.params[key].shape, key
+    assert not np.allclose(trained.params["fw.W_zx"], drawn.params["fw.W_zx"])  # trained
+
+
+def test_validate_says_the_parameters_are_drawn(tmp_path):
+    path = tmp_path / "drawn.yaml"
+    path.write_text(scenario_text())
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0
+    assert result.output.strip().endswith("; parameters drawn by params.init (xavier, seed 5)")

@@ -55,12 +55,17 @@ def describe_scenario(loaded: Scenario) -> str:
     if model.layers > 1:
         cell += f", {model.layers} layers" + (", residual" if model.residual else "")
     attention = "no attention" if model.attention == "none" else f"{model.attention} attention"
+    drawn = loaded.init
+    drawn_words = (
+        f"; parameters drawn by params.init ({drawn.scheme}, seed {drawn.seed})" if drawn else ""
+    )
     return (
         f"{_count(len(loaded.sequences), 'sequence')} ({_count(steps, 'time step')}), "
         f"D = {sizes['D']}, H = {sizes['H']}, K = {sizes['K']}; "
         f"{cell}, topology {model.topology}, {attention}, output {model.output}, "
         f"head {model.head}, loss {model.loss}; "
         f"numbers {loaded.numbers.carry}, {_count(loaded.numbers.decimals, 'decimal')}"
+        + drawn_words
     )
 
 
