@@ -31,13 +31,17 @@ import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_parts import ATTENTION_PARAMS, LAYOUTS
+from rnntrace._internal.scenario.load_init_parts import (
+    Fields,
+    InitPart,
+    attention_shapes,
+    concat_keys,
+    init_parts,
+    output_width,
+)
 from rnntrace._internal.scenario.load_shapes import PartReader, shape_words
 from rnntrace._internal.scenario.model import Draw, InitRecord, ModelSpec
 from rnntrace._internal.scenario.yamldoc import suggest
-
-MAX_SIZE = 1000  # the largest hidden size, output size or attention size init draws
-Fields = dict[str, tuple[yaml.Node, yaml.Node]]
 
 
 def draw(rng: np.random.Generator, rule: str, shape: tuple[int, ...], gain: float) -> np.ndarray:
@@ -48,14 +52,6 @@ def draw(rng: np.random.Generator, rule: str, shape: tuple[int, ...], gain: floa
         q, r = np.linalg.qr(values)
         return gain * (q * np.sign(np.diag(r)))
     return values * (gain / np.sqrt(shape[-1]))
-
-
-class _Part:
-    """One part being drawn: its prefix, where it is written, its input size D, H, specs."""
-
-    def __init__(self, prefix: str, path: str, D: int, H: int, specs: dict[str, ParamSpec]):
-        self.prefix, self.path, self.D, self.H, self.specs = prefix, path, D, H, specs
-        self.node: yaml.Node | None = None  # its mapping of given entries, if any
 
 
 def read_init(
@@ -70,7 +66,7 @@ def read_init(
     gain = float(_setting(reader, settings, "gain", model))
     forget_bias = float(_setting(reader, settings, "forget_bias", model))
     form = str(_setting(reader, settings, "form", model))
-    parts, K = _layout(reader, node, fields, settings, D, model)
+    parts, K = init_parts(reader, node, fields, settings, D, model)
     rng = np.random.default_rng(seed)
     arrays: dict[str, np.ndarray] = {}
     draws: list[Draw] = []
@@ -84,13 +80,17 @@ def read_init(
     sizes_of = [{"H": p.H, "D": p.D, "K": K, "H+D": p.H + p.D} for p in parts]
     for part, sizes in zip(parts, sizes_of):
         for key, spec in part.specs.items():
-            if key.startswith("W") and key not in ("W_hy", "W_yh") and key not in _concat(model):
+            if (
+                key.startswith("W")
+                and key not in ("W_hy", "W_yh")
+                and key not in concat_keys(model)
+            ):
                 shape = tuple(sizes[letter] for letter in spec.shape)
                 take(part.prefix + key, shape, spec.shape == ("H", "H"))
-    attention = _attention_shapes(reader, settings, model, parts)
+    attention = attention_shapes(reader, settings, model, parts)
     for key, shape in attention.items():
         take(key, shape, False)
-    width = _width(parts, model)
+    width = output_width(parts, model)
     if K:
         take("W_hy", (K, width), False)
     record = _complete(reader, fields, parts, arrays, model, form, K, width, forget_bias)
@@ -143,139 +143,8 @@ def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -
     return value
 
 
-def _concat(model: ModelSpec) -> set[str]:
-    return {spec.key for spec in cells.get(model.cell).concat.values()}
-
-
-def _sizes(reader: PartReader, settings: Fields, model: ModelSpec, count: int) -> list[int]:
-    """The hidden size of each part (one number, or one per stacked layer)."""
-    path = "params.init.hidden"
-    if "hidden" not in settings:
-        node = next(iter(settings.values()))[0] if settings else None
-        reader.fail(node, path, "missing: the hidden size H (a number, or one per layer)")
-    node = settings["hidden"][1]
-    if isinstance(node, yaml.SequenceNode) and model.layers > 1:
-        items = reader.doc.sequence(node, path)
-        if len(items) != model.layers:
-            reader.fail(node, path, f"{len(items)} sizes, but model.layers is {model.layers}")
-        sizes = [reader.doc.integer(item, f"{path}[{i}]", 1, MAX_SIZE)
-                 for i, item in enumerate(items)]  # fmt: skip
-        if model.residual and len(set(sizes)) > 1:
-            reader.fail(node, path, f"sizes {sizes}, but residual connections add each "
-                        "layer's input to its output: give every layer the same size")  # fmt: skip
-        return sizes
-    return [reader.doc.integer(node, path, 1, MAX_SIZE)] * count
-
-
-def _layout(
-    reader: PartReader, node: yaml.Node, fields: Fields, settings: Fields, D: int,
-    model: ModelSpec,
-) -> tuple[list[_Part], int]:  # fmt: skip
-    """The parts to draw, each with its sizes and given entries, and K."""
-    specs = cells.get(model.cell).param_specs()
-    top = model.topology
-    names = ["init", "W_hy", "b_y"]
-    if model.layers > 1:
-        names.append("layers")
-    elif top in LAYOUTS:
-        names += [n for n in LAYOUTS[top] if n != "attention" or model.attention not in
-                  ("none", "dot")]  # fmt: skip
-    one_part = model.layers == 1 and top in ("standard", "generate")
-    if one_part:
-        specs = dict(specs)
-        extra = cells.get(model.cell).topology_params.get(top)
-        if extra is not None:
-            specs[extra.key] = extra
-    for key, (key_node, _) in fields.items():
-        if key not in names and not (one_part and key in specs):
-            reader.fail(key_node, f"params.{key}", "unknown key beside params.init"
-                        + suggest(key, names + (list(specs) if one_part else [])))  # fmt: skip
-    K = _outputs(reader, fields, settings, D, model)
-    cell_specs = {k: v for k, v in specs.items() if one_part or k not in ("W_hy", "b_y")}
-    if one_part:
-        H = _sizes(reader, settings, model, 1)[0]
-        parts = [_Part("", "params", D, H, cell_specs)]
-        parts[0].node = node
-        return parts, K
-    if top == "standard":
-        sizes = _sizes(reader, settings, model, model.layers)
-        inputs = [D, *sizes[:-1]]
-        parts = [_Part(f"l{i + 1}.", f"params.layers[{i}]", inputs[i], sizes[i], cell_specs)
-                 for i in range(model.layers)]  # fmt: skip
-        if "layers" in fields:
-            items = reader.doc.sequence(fields["layers"][1], "params.layers", "a list of layers")
-            if len(items) != model.layers:
-                reader.fail(fields["layers"][1], "params.layers", f"{len(items)} layers, but "
-                            f"model.layers is {model.layers}")  # fmt: skip
-            for part, item in zip(parts, items):
-                part.node = item
-        return parts, K
-    H = _sizes(reader, settings, model, 1)[0]
-    if top == "bidirectional":
-        parts = [_Part("fw.", "params.forward", D, H, cell_specs),
-                 _Part("bw.", "params.backward", D, H, cell_specs)]  # fmt: skip
-    else:
-        dec_specs = {k: v for k, v in cell_specs.items() if k not in ("h_0", "c_0")}
-        dec_in = K + (H if model.attention != "none" else 0)
-        parts = [_Part("enc.", "params.encoder", D, H, cell_specs),
-                 _Part("dec.", "params.decoder", dec_in, H, dec_specs)]  # fmt: skip
-    for part in parts:
-        name = part.path.split(".")[1]
-        part.node = fields[name][1] if name in fields else None
-    return parts, K
-
-
-def _outputs(reader: PartReader, fields: Fields, settings: Fields, D: int, model: ModelSpec) -> int:
-    """K: params.init.outputs, else the rows of a given W_hy, else D for topology generate."""
-    path = "params.init.outputs"
-    if model.output == "none":
-        if "outputs" in settings:
-            reader.fail(settings["outputs"][1], path, "model.output is none: there is no output")
-        return 0
-    if "outputs" in settings:
-        K = reader.doc.integer(settings["outputs"][1], path, 1, MAX_SIZE)
-    elif "W_hy" in fields:
-        K = reader.doc.matrix(fields["W_hy"][1], "params.W_hy").shape[0]
-    elif model.topology == "generate":
-        K = D
-    else:
-        node = next(iter(settings.values()))[0] if settings else None
-        reader.fail(node, path, "missing: the number of outputs K (the rows of W_hy)")
-    if model.topology == "generate" and K != D and "W_yh" not in fields:
-        reader.fail(settings["outputs"][1] if "outputs" in settings else None, path,
-                    f"a generated output (K = {K}) is fed back as the next input, so it must "
-                    f"have D = {D} entries like the input")  # fmt: skip
-    return K
-
-
-def _attention_shapes(
-    reader: PartReader, settings: Fields, model: ModelSpec, parts: list[_Part]
-) -> dict[str, tuple[int, ...]]:
-    """The shapes of the attention's parameters (``att.`` keys), in the order drawn."""
-    path = "params.init.attention_size"
-    if model.attention != "additive":
-        if "attention_size" in settings:
-            reader.fail(settings["attention_size"][1], path, "applies to additive attention")
-        if model.attention != "general":
-            return {}
-    H = parts[0].H
-    A = H
-    if "attention_size" in settings:
-        A = reader.doc.integer(settings["attention_size"][1], path, 1, MAX_SIZE)
-    sizes = {"H": H, "E": H, "A": A}
-    return {f"att.{spec.key}": tuple(sizes[letter] for letter in spec.shape)
-            for spec in ATTENTION_PARAMS[model.attention]}  # fmt: skip
-
-
-def _width(parts: list[_Part], model: ModelSpec) -> int:
-    """What W_hy reads: the top layer's H, [h→, h←], or the decoder's H."""
-    if model.topology == "bidirectional":
-        return parts[0].H + parts[1].H
-    return parts[-1].H
-
-
 def _complete(
-    reader: PartReader, fields: Fields, parts: list[_Part], arrays: dict[str, np.ndarray],
+    reader: PartReader, fields: Fields, parts: list[InitPart], arrays: dict[str, np.ndarray],
     model: ModelSpec, form: str, K: int, width: int, forget_bias: float,
 ) -> tuple[set[str], list[str], list[str], list[str]]:  # fmt: skip
     """The parameters in the scenario's form and order, the entries given beside init
@@ -286,7 +155,7 @@ def _complete(
     zeros: list[str] = []
     forget: list[str] = []
     written: list[str] = []
-    out_part = _Part("", "params", width, 0, {spec.key: spec for spec in cells.OUTPUT})
+    out_part = InitPart("", "params", width, 0, {spec.key: spec for spec in cells.OUTPUT})
     layers = [(part, _entries(reader, part, model, form)) for part in parts]
     if parts[0].prefix:  # W_hy and b_y at the top of params
         out_entries = {k: fields[k] for k in ("W_hy", "b_y") if k in fields}
@@ -315,11 +184,11 @@ def _complete(
 
 
 def _value(
-    part: _Part, key: str, spec: ParamSpec, drawn: dict[str, np.ndarray], model: ModelSpec,
+    part: InitPart, key: str, spec: ParamSpec, drawn: dict[str, np.ndarray], model: ModelSpec,
     form: str, K: int, is_given: bool, forget_bias: float,
 ) -> np.ndarray | None:  # fmt: skip
     """The drawn (or zero) value of one parameter of a part; None when the model has none."""
-    concat = _concat(model)
+    concat = concat_keys(model)
     if spec.gate is not None and (key in concat) != (form == "concatenated"):
         return None  # the other form
     if key in concat:
@@ -340,12 +209,12 @@ def _value(
     return np.zeros(part.H)
 
 
-def _entries(reader: PartReader, part: _Part, model: ModelSpec, form: str) -> Fields:
+def _entries(reader: PartReader, part: InitPart, model: ModelSpec, form: str) -> Fields:
     """The entries given beside init in one part, each a key of the part in the init's form."""
     if part.node is None:
         return {}
     entries = {k: v for k, v in reader.doc.mapping(part.node, part.path).items() if k != "init"}
-    concat = _concat(model)
+    concat = concat_keys(model)
     for key, (key_node, _) in entries.items():
         if key not in part.specs:
             reader.fail(key_node, f"{part.path}.{key}", "unknown parameter"
