@@ -67,32 +67,20 @@ def read_init(
     forget_bias = float(_setting(reader, settings, "forget_bias", model))
     form = str(_setting(reader, settings, "form", model))
     parts, K = init_parts(reader, node, fields, settings, D, model)
+    blocks = _blocks(parts, model, K) + list(
+        attention_shapes(reader, settings, model, parts).items()
+    )
+    width = output_width(parts, model)
+    blocks += [("W_hy", (K, width))] if K else []
     rng = np.random.default_rng(seed)
     arrays: dict[str, np.ndarray] = {}
     draws: list[Draw] = []
-
-    def take(key: str, shape: tuple[int, ...], recurrent: bool) -> None:
+    for key, shape in blocks:
+        recurrent = len(shape) == 2 and key.rsplit(".", 1)[-1] in _recurrent(model)
         rule = "orthogonal" if scheme == "orthogonal" and recurrent else "normal"
         g = gain if scheme == "xavier" or rule == "orthogonal" else 1.0
         arrays[key] = draw(rng, rule, shape, g)
         draws.append(Draw(key, shape, rule, shape[-1], g))
-
-    sizes_of = [{"H": p.H, "D": p.D, "K": K, "H+D": p.H + p.D} for p in parts]
-    for part, sizes in zip(parts, sizes_of):
-        for key, spec in part.specs.items():
-            if (
-                key.startswith("W")
-                and key not in ("W_hy", "W_yh")
-                and key not in concat_keys(model)
-            ):
-                shape = tuple(sizes[letter] for letter in spec.shape)
-                take(part.prefix + key, shape, spec.shape == ("H", "H"))
-    attention = attention_shapes(reader, settings, model, parts)
-    for key, shape in attention.items():
-        take(key, shape, False)
-    width = output_width(parts, model)
-    if K:
-        take("W_hy", (K, width), False)
     record = _complete(reader, fields, parts, arrays, model, form, K, width, forget_bias)
     given, zeros, forget, written = record
     replaced = {d.key for d in draws if _replaced(d.key, written)}
@@ -103,6 +91,23 @@ def read_init(
         zeros=tuple(zeros), forget=tuple(forget), given=tuple(written),
     )  # fmt: skip
     return arrays, given, {"D": D, "H": width, "K": K}, form, info
+
+
+def _blocks(parts: list[InitPart], model: ModelSpec, K: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The cell's weight matrices of every part, in the separate form, in the order drawn."""
+    out = []
+    for part in parts:
+        sizes = {"H": part.H, "D": part.D, "K": K, "H+D": part.H + part.D}
+        for key, spec in part.specs.items():
+            if key.startswith("W") and key not in ("W_hy", "W_yh", *concat_keys(model)):
+                out.append((part.prefix + key, tuple(sizes[letter] for letter in spec.shape)))
+    return out
+
+
+def _recurrent(model: ModelSpec) -> set[str]:
+    """The cell's recurrent matrices (H × H, acting on h_(t-1)): W_hh, W_fh, ..."""
+    specs = cells.get(model.cell).param_specs()
+    return {key for key, spec in specs.items() if key.startswith("W") and spec.shape == ("H", "H")}
 
 
 def choices_of_init() -> list[str]:
