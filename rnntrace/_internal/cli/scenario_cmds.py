@@ -142,7 +142,7 @@ def init(ctx: click.Context, path: Path, example: str, force: bool, **random: An
       rnntrace init review.yaml --example sentiment-lstm
       rnntrace init attention.yaml --example hello-attention
       rnntrace init drawn.yaml --random xavier --hidden 3 --vocab 'h e l o'
-      rnntrace init drawn.yaml --random orthogonal --hidden 4 --cell lstm --inputs 2 --seed 7
+      rnntrace init lstm.yaml --random orthogonal --hidden 4 --cell lstm --inputs 2 --seed 7
     """
     from rnntrace._internal.files import write_atomic
 
