@@ -110,11 +110,11 @@ def describe_scenario(loaded: Scenario) -> str:
 )  # fmt: skip
 @click.option("--steps", type=click.IntRange(1, 1000), default=3, show_default=True,
               metavar="T", help="--random with --inputs: the number of input vectors.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, metavar="S",
               help="--random: the seed of the draws.")  # fmt: skip
 @click.option("--gain", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
-              help="--random: xavier's factor of the standard deviation; orthogonal's spectral "
-              "radius.")  # fmt: skip
+              metavar="G", help="--random: xavier's factor of the standard deviation; "
+              "orthogonal's spectral radius.")  # fmt: skip
 @click.option("--forget-bias", type=float, metavar="B",
               help="--random, lstm or mgu: the forget-gate bias b_f (seed 001: 1.0).")  # fmt: skip
 @click.option(
