@@ -4,6 +4,7 @@ description. The JSON printer writes the same data whole (``meta.init``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rnntrace._internal.render import numfmt
@@ -44,7 +45,7 @@ def drawn_sentences(meta: TraceMeta) -> list[Prose]:
     return out
 
 
-def _rule(draw: dict[str, Any]) -> str:
+def _rule(draw: Mapping[str, Any]) -> str:
     gain = numfmt.number(draw.get("spectral_radius", 1.0), 12, "-")
     if draw["rule"] == "orthogonal":
         return f"{gain} times an orthogonal matrix (spectral radius {gain})"
@@ -53,7 +54,7 @@ def _rule(draw: dict[str, Any]) -> str:
     return f"normal, mean 0, variance {top}/{draw['fan_in']}"
 
 
-def _scheme_words(init: dict[str, Any]) -> str:
+def _scheme_words(init: Mapping[str, Any]) -> str:
     if init["scheme"] == "xavier":
         return (
             "Xavier, as seed 001 writes it for the recurrent matrix (variance 1/H): a matrix "
@@ -69,7 +70,7 @@ def _scheme_words(init: dict[str, Any]) -> str:
     )
 
 
-def _set_sentence(init: dict[str, Any], name: Any) -> Prose:
+def _set_sentence(init: Mapping[str, Any], name: Any) -> Prose:
     """The biases set (zero, forget_bias) and the entries given beside init."""
     parts: list[Any] = []
     for title, keys in (("Biases set to zero: ", init["zeros"]),

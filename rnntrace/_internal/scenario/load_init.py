@@ -26,6 +26,8 @@ and not trained unless given.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import yaml
 
@@ -117,7 +119,7 @@ def choices_of_init() -> list[str]:
     return list(SCHEMA["properties"]["params"]["properties"]["init"]["properties"])
 
 
-def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -> object:
+def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -> Any:
     """One setting of params.init, checked, or its default."""
     from rnntrace._internal.scenario.schema import SCHEMA
 
@@ -163,7 +165,7 @@ def _complete(
     out_part = InitPart("", "params", width, 0, {spec.key: spec for spec in cells.OUTPUT})
     layers = [(part, _entries(reader, part, model, form)) for part in parts]
     if parts[0].prefix:  # W_hy and b_y at the top of params
-        out_entries = {k: fields[k] for k in ("W_hy", "b_y") if k in fields}
+        out_entries: Fields = {k: fields[k] for k in ("W_hy", "b_y") if k in fields}
         layers.append((out_part, out_entries))
     for part, entries in layers:
         for key, spec in part.specs.items():
