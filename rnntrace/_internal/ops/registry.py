@@ -147,6 +147,7 @@ class Op:
     function: Symbol | None = None  # the op as a function of its operand, where it is one: σ
     definition: Symbol | None = None  # a loss as the model's description defines it: L_t = ...
     words: str = ""  # a loss in words: "binary cross-entropy"
+    forms: Mapping[str, tuple[str, Symbol]] | None = None  # an option's words and definition
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -245,10 +246,44 @@ def ce_parts(top: str, total: str, pick: str, summed: bool = False) -> str:
 
 
 def _ce(a: list[str], i: Info) -> str:
+    if i.value("soft"):
+        return _soft_ce(a, i)
     if not i.value("from_logits"):
         return f"-np.log({a[0]}[{i.data('index')}])"
     top = f"{a[1]}.max()"
     return ce_parts(top, f"np.exp({a[1]} - {top}).sum()", f"{a[1]}[{i.data('index')}]")
+
+
+def _soft_ce(a: list[str], i: Info) -> str:
+    """−Σ_k y_k log ŷ_k for a target distribution y: from the logits (−Σ_k y_k (o_k − m −
+    log Σ e^(o − m))), or from a rounded ŷ, the terms of y_k = 0 left out (0 log 0 = 0)."""
+    t = i.data("target", array=True)
+    if not i.value("from_logits"):
+        return f"-np.sum({t} * np.log(np.where({t} > 0, {a[0]}, 1.0)))"
+    top = f"{a[1]}.max()"
+    total = f"np.exp({a[1]} - {top}).sum()"
+    return f"np.sum({t}) * ({top} + np.log({total})) - np.dot({t}, {a[1]})"
+
+
+def _mse(a: list[str], i: Info) -> str:
+    """(1/K) Σ (ŷ − y)² (mse_scale mean), or ½ Σ (ŷ − y)² (half, seed 001's ½‖ŷ − y‖²)."""
+    t = i.data("target", array=True)
+    if i.value("mse_scale") == "half":
+        return f"0.5 * np.sum(({a[0]} - {t}) ** 2)"
+    return f"np.mean(({a[0]} - {t}) ** 2)"
+
+
+def _mse_grad(a: list[str], i: Info) -> str:
+    t = i.data("target", array=True)
+    if i.value("mse_scale") == "half":
+        return f"{a[0]} - {t}"
+    return f"2.0 * ({a[0]} - {t}) / {a[0]}.size"
+
+
+def _ce_dyhat(a: list[str], i: Info) -> str:
+    """∂L/∂ŷ = −y/ŷ of the cross-entropy, 0 where y_k = 0 (that term is not in L)."""
+    t = i.data("target", array=True)
+    return f"np.where({t} > 0, -{t} / np.where({t} > 0, {a[0]}, 1.0), 0.0)"
 
 
 def _bce(a: list[str], i: Info) -> str:
@@ -281,6 +316,16 @@ CE = formula(_L_T, "=", Row((Name("-"), Command("log")), ""),
              Words(" for the target class "), "c")  # fmt: skip
 _SQUARE = Scripted(paren(formula(_Y_HAT_K, "-", _Y_K)), sup=Name("2"), sup_braced=False)
 MSE = formula(_L_T, "=", Fraction(Name("1"), Name("K")), _SUM_K, _SQUARE)
+_TK = Row((Name("t"), Name("k")), ",")
+SOFT_CE = formula(_L_T, "=", Row((Name("-"), _SUM_K), ""), Scripted(Name("y"), sub=_TK), "log",
+                  Scripted(Styled("hat", Name("y")), sub=_TK))  # fmt: skip
+_Y_HAT_T = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
+_NORM = Delimited(
+    "norm", formula(_Y_HAT_T, "-", Scripted(Name("y"), sub=Name("t"), sub_braced=False))
+)
+HALF_MSE = formula(
+    _L_T, "=", Fraction(Name("1"), Name("2"), small=True), Scripted(_NORM, sup=Name("2"))
+)
 THETA = Command("theta")
 SGD = formula(Primed(THETA), "=", THETA, "-", "eta", Space(), Derivative(Name("L"), THETA))
 
@@ -304,13 +349,16 @@ _LIST: list[Op] = [
        rows=lambda a, i: f"np.sum({a[0]}, axis=1, keepdims=True)"),
     Op("divide", lambda a, i: f"{a[0]} / {a[1]}", elementwise=True),
     Op("bce", _bce, ("from_logits",), logs=True, definition=BCE, words="binary cross-entropy"),
-    Op("ce", _ce, ("from_logits",), logs=True, definition=CE, words="cross-entropy"),
-    Op("mse", lambda a, i: f"np.mean(({a[0]} - {i.data('target', array=True)}) ** 2)",
-       definition=MSE, words="mean squared error"),
+    Op("ce", _ce, ("from_logits", "soft"), logs=True, definition=CE, words="cross-entropy",
+       forms={"soft": ("cross-entropy with target distributions", SOFT_CE)}),
+    Op("mse", _mse, ("mse_scale",), definition=MSE, words="mean squared error",
+       forms={"half": ("half squared error", HALF_MSE)}),
     Op("bce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
     Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
-    Op("mse_grad",
-        lambda a, i: f"2.0 * ({a[0]} - {i.data('target', array=True)}) / {a[0]}.size"),
+    Op("mse_grad", _mse_grad, ("mse_scale",)),
+    Op("bce_dyhat", lambda a, i: (f"-{i.data('target', array=True)} / {a[0]} + "
+                                  f"(1.0 - {i.data('target', array=True)}) / (1.0 - {a[0]})")),
+    Op("ce_dyhat", _ce_dyhat),
     Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True,
        explain=Explain(  # δŷ ⊙ ŷ ⊙ (1 − ŷ), the terminal's δŷ ⊙ ŷ(1 − ŷ)
            formula(A, "odot", Operand(1), "odot", paren(formula(ONE, "-", Operand(1)))),

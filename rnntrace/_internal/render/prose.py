@@ -147,6 +147,16 @@ _HEADS = {
 }
 
 
+def loss_form(trace: Trace) -> str:
+    """'half' (mse_scale half), 'soft' (cross-entropy with a target distribution) or ''."""
+    for step in trace:
+        if step.op == "mse" and step.info.get("mse_scale") == "half":
+            return "half"
+        if step.op == "ce" and step.info.get("soft"):
+            return "soft"
+    return ""
+
+
 def model_sentences(trace: Trace) -> list[Prose]:
     """The model in equations, with the scenario's notation (of each parameter's base key
     when the model has several parts): cell, output, loss, update."""
@@ -177,11 +187,12 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
     loss = DEFINITIONS.get(meta.loss)
     if loss is not None and loss.definition is not None:
+        name, definition = (loss.forms or {}).get(loss_form(trace), (loss.words, loss.definition))
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
             sentence(
-                f"Loss: {loss.words}, ",
-                loss.definition,
+                f"Loss: {name}, ",
+                definition,
                 ", summed over the output steps" + summed,
             )
         )

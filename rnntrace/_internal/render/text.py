@@ -18,8 +18,9 @@ from rich.text import Text
 
 from rnntrace._internal import cells
 from rnntrace._internal.ops import DEFINITIONS, explanation
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
-from rnntrace._internal.render.prose import prose_text, sentence
+from rnntrace._internal.render.prose import loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
 from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
@@ -34,6 +35,10 @@ HEAD_NAMES = {
     "identity": "no output nonlinearity",
     "sigmoid": "sigmoid output",
     "softmax": "softmax output",
+}
+LOSS_AS = {  # the losses' options (issue 13), by ``loss_form``
+    "half": "half squared error (½‖ŷ − y‖²)",
+    "soft": "cross-entropy with target distributions",
 }
 OUTPUT_NAMES = {
     "last": "an output at the last step",
@@ -87,7 +92,8 @@ class TextPrinter(StepPrinter):
             if cells.get(meta.cell).has_activation
             else prose_text(sentence(*meta.conventions[0]))
         )
-        loss = DEFINITIONS[meta.loss].words if meta.loss in DEFINITIONS else "no loss"
+        words = DEFINITIONS[meta.loss].words if meta.loss in DEFINITIONS else "no loss"
+        loss = LOSS_AS.get(loss_form(self.trace), words)
         what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
@@ -109,6 +115,8 @@ class TextPrinter(StepPrinter):
         yield Paragraph(" ".join([what, dims, policy]))
         for convention in meta.conventions[1:]:
             yield Paragraph(prose_text(sentence("Convention: ", *convention)))
+        for drawn in drawn_sentences(meta):
+            yield Paragraph(prose_text(drawn))
 
     @staticmethod
     def _heading(heading: Heading) -> Iterator[RenderableType]:

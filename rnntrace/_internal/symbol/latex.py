@@ -107,7 +107,8 @@ def _latex(s: Symbol, shift: int, mj: bool) -> str:  # noqa: PLR0911, PLR0912 (o
 def _sentence_node(s: Symbol, shift: int, mj: bool) -> str:
     """The nodes of sentences (a fraction, words, a thin space) and worked lines."""
     if isinstance(s, Fraction):
-        return f"\\frac{{{_latex(s.over, shift, mj)}}}{{{_latex(s.under, shift, mj)}}}"
+        command = "tfrac" if s.small else "frac"
+        return f"\\{command}{{{_latex(s.over, shift, mj)}}}{{{_latex(s.under, shift, mj)}}}"
     if isinstance(s, Words):
         return f"\\text{{{s.text}}}"
     if isinstance(s, Space):

@@ -349,10 +349,11 @@ def call(function: str, *items: Symbol | str) -> Apply:
 
 @dataclass(frozen=True, slots=True)
 class Fraction(Symbol):
-    """``over`` / ``under`` as a fraction: 1/K."""
+    """``over`` / ``under`` as a fraction: 1/K (``small``: in text size, ``\\tfrac``)."""
 
     over: Symbol
     under: Symbol
+    small: bool = False
 
 
 @dataclass(frozen=True, slots=True)
