@@ -31,6 +31,8 @@ from typing import cast
 import numpy as np
 
 from rnntrace._internal import cells
+from rnntrace._internal.analysis.eigen import Derivation, derive
+from rnntrace._internal.analysis.fixedpoint import FixedPoints, fixed_points
 from rnntrace._internal.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
@@ -143,6 +145,8 @@ class GradFlow:
     path_name: str | None  # "cell state (forget gates)", "direct path (1 - z)"
     direct: DirectPath | None  # a gated cell's direct path, in words
     notes: tuple[str, ...]
+    derivation: Derivation | None = None  # seed 004's W_hh = U S U⁻¹ (simple RNN only)
+    fixed: FixedPoints | None = None  # seed 001's fixed points (simple RNN only)
 
 
 def parts_of(scenario: Scenario) -> list[str]:
@@ -208,9 +212,11 @@ def forward_pass(scenario: Scenario, sequence: int = 1) -> Trace:
 
 
 @gc_paused()
-def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
-            part: str | None = None) -> GradFlow:  # fmt: skip
-    """The gradient flow of ``part`` (default: the first) over sequence ``sequence``."""
+def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | None = None,
+            k: int | None = None, fixed_input: str = "first") -> GradFlow:  # fmt: skip
+    """The gradient flow of ``part`` (default: the first) over sequence ``sequence``; for a
+    simple RNN also seed 004's derivation at distance ``k`` (default t) and the fixed points
+    for the input ``fixed_input`` (see ``fixedpoint``)."""
     meta = trace.meta
     if not 1 <= sequence <= len(meta.sequences):
         raise RnntraceError(
@@ -228,6 +234,13 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
     distances = _distances(steps, layer.H, flow.joint, direct is None)
     gamma = DERIVATIVE_MAX[model.activation] if direct is None else None
     verdict = _verdict(steps, distances, main, gamma)
+    if k is not None and not 1 <= k <= len(distances):
+        raise RnntraceError(f"--k {k}: the distances are k = 1..{len(distances)} (t = "
+                            f"{steps[-1].time} steps back)")  # fmt: skip
+    derivation = fixed = None
+    if direct is None:  # A_j = diag(f'(z_j)) W_hh: the seeds' equations apply
+        derivation = _derivation(steps, distances, main, k or len(distances))
+        fixed = fixed_points(layer, fixed_input, info.tokens)
     return GradFlow(
         title=meta.title,
         cell=model.cell,
@@ -251,7 +264,18 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
         path_name=direct.name if direct else None,
         direct=direct,
         notes=tuple(_notes(scenario, part, trace)),
+        derivation=derivation,
+        fixed=fixed,
     )
+
+
+def _derivation(steps: list[StepFlow], distances: list[Distance], main: Spectrum,
+                k: int) -> Derivation:  # fmt: skip
+    """Seed 004's W_hh = U S U⁻¹ and its product for distance k, beside J_k."""
+    derivatives = [cast(np.ndarray, s.derivative) for s in reversed(steps[-k:])]
+    distance = distances[k - 1]
+    return derive(main.key, main.symbol, main.matrix, k, derivatives, distance.jacobian,
+                  distance.source_symbol, steps[-1].symbol)  # fmt: skip
 
 
 def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:

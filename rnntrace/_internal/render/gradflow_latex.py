@@ -82,6 +82,9 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
         for note in flow.notes:
             yield rf"\item {latex_text(note)}." + "\n"
         yield "\\end{itemize}\n"
+    from rnntrace._internal.render.gradflow_eigen_latex import seed_sections  # imports this
+
+    yield from seed_sections(flow)
     if standalone:
         yield "\\end{document}\n"
 

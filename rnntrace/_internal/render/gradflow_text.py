@@ -107,7 +107,9 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     out += para(reason(flow.verdict, flow.direct))
     for note in flow.notes:
         out += para(f"Note: {note}.", style="dim")
-    return out
+    from rnntrace._internal.render.gradflow_eigen_text import seed_sections  # imports this
+
+    return out + seed_sections(flow, matrices)
 
 
 def _equation(flow: GradFlow) -> str:
