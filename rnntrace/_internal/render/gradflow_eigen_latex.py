@@ -45,12 +45,12 @@ def _diag(values: np.ndarray) -> str:
         if v.imag != 0:
             text += f" {'+' if v.imag > 0 else '-'} {brief_tex(abs(v.imag))}\\,i"
         entries.append(text)
-    return r"\operatorname{diag}(" + _chunks(entries) + ")"
+    return r"\operatorname{diag}(" + _chunks(entries, 6 if is_real(values) else 3) + ")"
 
 
-def _chunks(entries: list[str]) -> str:
-    """Entries joined by commas, six to a line of the gather."""
-    return ",\\\\\n".join(", ".join(entries[i : i + 6]) for i in range(0, len(entries), 6))
+def _chunks(entries: list[str], size: int = 6) -> str:
+    """Entries joined by commas, ``size`` to a line of the gather."""
+    return ",\\\\\n".join(", ".join(entries[i : i + size]) for i in range(0, len(entries), size))
 
 
 def _gather(rows: list[str]) -> str:
@@ -68,7 +68,7 @@ def _derivation(d: Derivation, show: bool) -> Iterator[str]:
     yield _gather(rows)
     yield WORDS.decomposition(d) + "\n"
     rows = [f"S^{{{d.k}}} = {_diag(d.eigenvalue_powers)}"]
-    power = f"{W}^{{{d.k}}}" + ("" if d.defective else f" = U S^{{{d.k}}} U^{{-1}}")
+    power = f"{{{W}}}^{{{d.k}}}" + ("" if d.defective else f" = U S^{{{d.k}}} U^{{-1}}")
     if show:
         rows.append(f"{power} = {bmatrix(d.power)}")
     yield _gather(rows)
@@ -76,7 +76,7 @@ def _derivation(d: Derivation, show: bool) -> Iterator[str]:
     product = r"\prod_{j} \operatorname{diag}(f'(z_j))"
     rows = [f"{product} = {_diag(d.derivatives)}"]
     if show:
-        rows.append(f"{product}\\, {W}^{{{d.k}}} = {bmatrix(d.approximation)}")
+        rows.append(f"{product}\\, {{{W}}}^{{{d.k}}} = {bmatrix(d.approximation)}")
         rows.append(f"J_{{{d.k}}} = \\frac{{\\partial {t}}}{{\\partial {source}}} = "
                     f"{bmatrix(d.exact)}")  # fmt: skip
     yield _gather(rows)
@@ -102,7 +102,6 @@ def _fixed(fp: FixedPoints, flow: GradFlow, show: bool) -> Iterator[str]:
         if show:
             at = r"\frac{\partial h_t}{\partial h_{t-1}}\Big|_{h^*}"
             rows.append(rf"{at} = \operatorname{{diag}}(f'(z^*))\, {W} = {bmatrix(point.jacobian)}")
-        eig = ", ".join(eigen_list(list(point.eigenvalues), tex=True))
-        rows.append(rf"\lambda = {eig}")
+        rows.append(rf"\lambda = {_chunks(eigen_list(list(point.eigenvalues), tex=True), 3)}")
         yield _gather(rows)
         yield WORDS.verdict(point) + "\n"

@@ -71,6 +71,10 @@ class Words:
     def s(self, symbol: Symbol) -> str:
         return tex_of(symbol) if self.tex else text_of(symbol)
 
+    def power_of(self, d: Derivation, k: str) -> str:
+        """W_hh^k (in LaTeX the symbol braced: a symbol with a superscript of its own)."""
+        return self.m(f"{text_of(d.symbol)}^{k}", f"{{{tex_of(d.symbol)}}}^{{{k}}}")
+
     def heading(self, d: Derivation) -> str:
         W = self.s(d.symbol)
         return (
@@ -89,7 +93,7 @@ class Words:
                 f"{self.m(W, W)} is not diagonalisable (defective, or numerically so): {cond} "
                 f"exceeds {self.v(DEFECTIVE_CONDITION)}, its eigenvectors do not span, so "
                 f"there is no {self.m('U⁻¹', 'U^{-1}')} and the seed's step 8 does not apply. "
-                f"{self.m(W + '^k', W + '^k')} below is {self.m(W, W)} multiplied out."
+                f"{self.power_of(d, 'k')} below is {self.m(W, W)} multiplied out."
             )
         out = (
             f"{self.m('U', 'U')} holds the eigenvectors as columns, {self.m('S', 'S')} the "
@@ -117,7 +121,7 @@ class Words:
         return (
             self.m(f"U S^{d.k} U⁻¹", f"U S^{{{d.k}}} U^{{-1}}")
             + " and "
-            + self.m(f"{self.s(d.symbol)}^{d.k}", f"{self.s(d.symbol)}^{{{d.k}}}")
+            + self.power_of(d, str(d.k))
             + f" multiplied out differ by at most {self.v(d.power_gap, 2)}."
         )
 
