@@ -334,7 +334,7 @@ def test_fixed_point_inputs_first_zero_token_and_vector(tmp_path):
         h = np.array(point["state"])
         assert np.linalg.norm(h - np.tanh(np.array(doc["params"]["W_hh"]) @ h + drive)) < 1e-11
     bad = invoke("gradflow", SENTIMENT, "--fixed-point-input", "1,2")
-    assert bad.exit_code == 2 and "expected 3 finite numbers" in bad.output
+    assert bad.exit_code == 2 and "x has 2 numbers, but W_xh has 3 columns" in bad.output
     bad = invoke("gradflow", SENTIMENT, "--fixed-point-input", "novel")
     assert bad.exit_code == 2 and "a token of the sequence (i, love, this" in bad.output
 

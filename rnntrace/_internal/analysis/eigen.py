@@ -57,9 +57,9 @@ class Derivation:
     relative: float | None  # difference / ‖J_k‖₂ (None when J_k = 0)
 
 
-def derive(key: str, symbol: Symbol, matrix: np.ndarray, k: int, derivatives: list[np.ndarray],
+def derive(key: str, symbol: Symbol, matrix: np.ndarray, k: int, derivatives: np.ndarray,
            exact: np.ndarray, source: Symbol, target: Symbol) -> Derivation:  # fmt: skip
-    """The derivation for distance ``k``: ``derivatives`` are f′(z_j) of the k steps
+    """The derivation for distance ``k``: ``derivatives`` (k, H) are f′(z_j) of the k steps
     (j = t, t−1, ..., t−k+1), ``exact`` is J_k."""
     values, vectors = np.linalg.eig(matrix)
     order = np.argsort(-np.abs(values), kind="stable")
@@ -79,7 +79,7 @@ def derive(key: str, symbol: Symbol, matrix: np.ndarray, k: int, derivatives: li
             imag = float(np.max(np.abs(decomposed.imag)))
             power = decomposed.real
             gap = float(np.max(np.abs(power - direct)))
-        diagonal = np.prod(np.stack(derivatives), axis=0)
+        diagonal = np.prod(derivatives, axis=0)
         approximation = diagonal[:, None] * power
         difference = float(np.linalg.norm(approximation - exact, 2)) if np.isfinite(
             approximation).all() else float("inf")  # fmt: skip
@@ -103,7 +103,7 @@ def derive(key: str, symbol: Symbol, matrix: np.ndarray, k: int, derivatives: li
         power_imag=imag,
         power_gap=gap,
         derivatives=diagonal,
-        commutes=all(bool(np.all(d == d[0])) for d in derivatives),
+        commutes=bool(np.all(derivatives == derivatives[:, :1])),
         approximation=approximation,
         exact=exact,
         difference=difference,

@@ -88,11 +88,12 @@ Drive = tuple[str, "int | None", "str | None", Any, np.ndarray]  # Held, and u
 
 
 def _drive(layer: Layer, spec: str, sequence: tuple[str, ...]) -> Drive:
-    """u = W_xh x + b_h for the input ``spec`` names, read from the trace where it can be."""
-    trace, part = layer.trace, layer.part
+    """u = W_xh x + b_h for the input ``spec`` names (the cell's ``flow.drive``)."""
+    drive = layer.flow.drive
+    assert drive is not None, "fixed points need a cell of the form h = f(W_hh h + u)"
 
     def token_at(t: int) -> str | None:
-        token = trace[layer.key(f"h_{t}")].tag.token
+        token = layer.trace[layer.key(f"h_{t}")].tag.token
         return token if token or not 0 < t <= len(sequence) else sequence[t - 1]
 
     tokens: dict[str, int] = {}
@@ -100,22 +101,13 @@ def _drive(layer: Layer, spec: str, sequence: tuple[str, ...]) -> Drive:
         token = token_at(t)
         if token:
             tokens.setdefault(token, t)
-    weights = f"{part}W_xh"
-    columns = trace.value(weights).shape[1] if weights in trace else None
-    kind, chosen = parse_input(spec, list(tokens), columns)
-    bias = trace.value(f"{part}b_h") if f"{part}b_h" in trace else np.zeros(layer.H)
+    kind, chosen = parse_input(spec, list(tokens))
     if kind == "zero":
-        return kind, None, None, None, bias.copy()
+        return kind, None, None, None, drive(layer, None, None)
     if kind == "vector":
-        return kind, None, None, chosen, trace.value(weights) @ chosen + bias
+        return kind, None, None, chosen, drive(layer, None, chosen)
     time = layer.times[0] if kind == "first" else tokens[chosen]
-    z = trace[layer.key(f"z_{time}")]
-    recurrent = layer.key(f"zh_{time}")
-    terms = [trace.value(key) for key in z.operands if key != recurrent]
-    drive = terms[0].copy()
-    for term in terms[1:]:
-        drive = drive + term
-    return kind, time, token_at(time), None, drive
+    return kind, time, token_at(time), None, drive(layer, time, None)
 
 
 Held = tuple[str, "int | None", "str | None", Any]  # FixedPoints' kind, time, token, vector
@@ -211,9 +203,9 @@ def _with_method(point: FixedPoint, method: str) -> FixedPoint:
     return replace(point, methods=(*point.methods, method))
 
 
-def parse_input(spec: str, tokens: list[str], columns: int | None) -> tuple[str, object]:
+def parse_input(spec: str, tokens: list[str]) -> tuple[str, Any]:
     """What ``--fixed-point-input`` names: ("first", None), ("zero", None), ("token", t)
-    or ("vector", array of ``columns`` numbers)."""
+    or ("vector", array of numbers)."""
     text = spec.strip()
     if text in KEYWORDS:
         return text, None
@@ -225,12 +217,8 @@ def parse_input(spec: str, tokens: list[str], columns: int | None) -> tuple[str,
         shown = ", ".join(dict.fromkeys(tokens)) or "none"
         raise RnntraceError(
             f"--fixed-point-input {spec}: expected first, zero, a token of the sequence "
-            f"({shown}) or {columns or 'D'} comma-separated numbers"
+            f"({shown}) or comma-separated numbers"
         ) from None
-    if columns is None:
-        raise RnntraceError(f"--fixed-point-input {spec}: this layer has no W_xh to multiply "
-                            "a vector by; use first, zero or a token")  # fmt: skip
-    if vector.size != columns or not np.isfinite(vector).all():
-        raise RnntraceError(f"--fixed-point-input {spec}: expected {columns} finite numbers "
-                            f"(the columns of W_xh), found {vector.size}")  # fmt: skip
+    if not np.isfinite(vector).all():
+        raise RnntraceError(f"--fixed-point-input {spec}: the numbers must be finite")
     return "vector", vector

@@ -238,7 +238,7 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
         raise RnntraceError(f"--k {k}: the distances are k = 1..{len(distances)} (t = "
                             f"{steps[-1].time} steps back)")  # fmt: skip
     derivation = fixed = None
-    if direct is None:  # A_j = diag(f'(z_j)) W_hh: the seeds' equations apply
+    if flow.drive is not None:  # h = f(W_hh h + u), A_j = diag(f'(z_j)) W_hh: the seeds' form
         derivation = _derivation(steps, distances, main, k or len(distances))
         fixed = fixed_points(layer, fixed_input, info.tokens)
     return GradFlow(
@@ -272,7 +272,7 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
 def _derivation(steps: list[StepFlow], distances: list[Distance], main: Spectrum,
                 k: int) -> Derivation:  # fmt: skip
     """Seed 004's W_hh = U S U⁻¹ and its product for distance k, beside J_k."""
-    derivatives = [cast(np.ndarray, s.derivative) for s in reversed(steps[-k:])]
+    derivatives = np.stack([cast(np.ndarray, s.derivative) for s in steps[-k:]])
     distance = distances[k - 1]
     return derive(main.key, main.symbol, main.matrix, k, derivatives, distance.jacobian,
                   distance.source_symbol, steps[-1].symbol)  # fmt: skip

@@ -12,7 +12,7 @@ from rnntrace._internal.analysis.eigen import Derivation
 from rnntrace._internal.analysis.fixedpoint import FixedPoints
 from rnntrace._internal.analysis.gradflow import GradFlow
 from rnntrace._internal.render.gradflow_eigen_words import GATED_TEX, Words, cells, is_real
-from rnntrace._internal.render.gradflow_latex import MAX_MATRIX, bmatrix, s
+from rnntrace._internal.render.gradflow_latex_base import MAX_MATRIX, bmatrix, s
 from rnntrace._internal.render.gradflow_words import brief_tex, eigen_list
 
 WORDS = Words(tex=True)

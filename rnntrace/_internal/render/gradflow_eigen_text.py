@@ -11,7 +11,7 @@ from rnntrace._internal.analysis.eigen import Derivation
 from rnntrace._internal.analysis.fixedpoint import FixedPoints
 from rnntrace._internal.analysis.gradflow import GradFlow
 from rnntrace._internal.render.gradflow_eigen_words import GATED, Words, cells, is_real
-from rnntrace._internal.render.gradflow_text import MAX_MATRIX, heading, matrix, para, vector
+from rnntrace._internal.render.gradflow_text_base import MAX_MATRIX, heading, matrix, para, vector
 from rnntrace._internal.render.gradflow_words import brief, eigen_list
 from rnntrace._internal.symbol import text as text_of
 
