@@ -18,6 +18,7 @@ part u of the pre-activation is read from the trace: every term of z_t but W_hh 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -96,17 +97,18 @@ def _drive(layer: Layer, spec: str, sequence: tuple[str, ...]) -> Drive:
         token = layer.trace[layer.key(f"h_{t}")].tag.token
         return token if token or not 0 < t <= len(sequence) else sequence[t - 1]
 
-    tokens: dict[str, int] = {}
-    for t in layer.times:
-        token = token_at(t)
-        if token:
-            tokens.setdefault(token, t)
-    kind, chosen = parse_input(spec, list(tokens))
+    def tokens() -> Iterator[tuple[str, int]]:  # read one by one: a keyword needs none
+        for t in layer.times:
+            token = token_at(t)
+            if token:
+                yield token, t
+
+    kind, chosen = parse_input(spec, tokens)
     if kind == "zero":
         return kind, None, None, None, drive(layer, None, None)
     if kind == "vector":
         return kind, None, None, chosen, drive(layer, None, chosen)
-    time = layer.times[0] if kind == "first" else tokens[chosen]
+    time = layer.times[0] if kind == "first" else chosen[1]
     return kind, time, token_at(time), None, drive(layer, time, None)
 
 
@@ -203,18 +205,20 @@ def _with_method(point: FixedPoint, method: str) -> FixedPoint:
     return replace(point, methods=(*point.methods, method))
 
 
-def parse_input(spec: str, tokens: list[str]) -> tuple[str, Any]:
-    """What ``--fixed-point-input`` names: ("first", None), ("zero", None), ("token", t)
-    or ("vector", array of numbers)."""
+def parse_input(spec: str, tokens: Callable[[], Iterator[tuple[str, int]]]) -> tuple[str, Any]:
+    """What ``--fixed-point-input`` names: ("first", None), ("zero", None), ("token",
+    (token, the first time it is read)) or ("vector", array of numbers). ``tokens`` gives
+    the layer's (token, time) in the order it read them."""
     text = spec.strip()
     if text in KEYWORDS:
         return text, None
-    if text in tokens:
-        return "token", text
+    found = next((pair for pair in tokens() if pair[0] == text), None)
+    if found is not None:
+        return "token", found
     try:
         vector = np.array([float(part) for part in text.split(",")])
     except ValueError:
-        shown = ", ".join(dict.fromkeys(tokens)) or "none"
+        shown = ", ".join(dict.fromkeys(token for token, _ in tokens())) or "none"
         raise RnntraceError(
             f"--fixed-point-input {spec}: expected first, zero, a token of the sequence "
             f"({shown}) or comma-separated numbers"
