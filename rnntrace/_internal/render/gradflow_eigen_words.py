@@ -186,7 +186,7 @@ class Words:
             + " is singular",
         }[solve.failure]
         h = self.m("h", "h")
-        return f"{name} from {start}: did not converge ({why}); at the last {h} {residual}."
+        return f"{name} from {start}: did not converge ({why}); at the last {h} the {residual}."
 
     def verdict(self, point: FixedPoint) -> str:
         rho = self.m(f"ρ = {self.n(point.radius)}", rf"\rho = {self.n(point.radius)}")
