@@ -47,8 +47,9 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
     "--k",
     "distance",
     type=click.IntRange(min=1),
-    help="Simple RNN: the distance k of seed 004's derivation (S^k, and the seed's "
-    "diag(f'(z_t))...diag(f'(z_(t-k+1))) U S^k U^-1 beside J_k). Default: t, the longest.",
+    help="Simple RNN: the distance k of the introduction notes' derivation (S^k, and the "
+    "notes' diag(f'(z_t))...diag(f'(z_(t-k+1))) U S^k U^-1 beside J_k). Default: t, the "
+    "longest.",
 )
 @click.option(
     "--fixed-point-input",
@@ -87,10 +88,11 @@ def gradflow(
     against k on a log scale and the verdict: vanishing, exploding or stable, with its
     reason in one sentence. Values are exact float64, whatever numbers.carry says.
 
-    For the simple RNN two sections follow (docs/gradflow.md): seed 004's derivation,
+    For the simple RNN two sections follow (docs/gradflow.md): the introduction notes'
+    derivation,
     W_hh = U S U^-1 (complex eigenvalues as a ± bi; a defective W_hh, cond(U) > 1e8, is
-    said so), S^k for k = --k and the seed's product diag(f')...diag(f') U S^k U^-1 beside
-    the ordered J_k with the difference the commutation step makes; and seed 001's fixed
+    said so), S^k for k = --k and the notes' product diag(f')...diag(f') U S^k U^-1 beside
+    the ordered J_k with the difference the commutation step makes; and the reference notes' fixed
     point h* = f(W_hh h* + W_xh x + b_h) for the constant input --fixed-point-input,
     found by fixed-point iteration and by Newton's method from h = 0 (iterations and
     residual, or that it did not converge), with the eigenvalues of diag(f'(z*)) W_hh at

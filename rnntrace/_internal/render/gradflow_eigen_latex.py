@@ -1,5 +1,6 @@
 """The LaTeX sections of ``gradflow`` that follow the verdict: seed 004's derivation
-(W_hh = U S U⁻¹, S^k, the seed's product beside J_k) and seed 001's fixed point, for the
+(W_hh = U S U⁻¹, S^k, the seed's product beside J_k) and seed 001's fixed point (in
+the output: the introduction notes and the reference notes), for the
 simple RNN; for a gated cell, one paragraph saying why neither is shown."""
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _derivation(d: Derivation, show: bool) -> Iterator[str]:
 
 def _fixed(fp: FixedPoints, flow: GradFlow, show: bool) -> Iterator[str]:
     W = s(flow.main.symbol)
-    yield "\n\\subsection*{Fixed point (seed 001, stability analysis)}\n"
+    yield "\n\\subsection*{Fixed point (the reference notes' stability analysis)}\n"
     yield (f"$h^* = f(W_{{hh}} h^* + W_{{xh}} x + b_h)$ for {WORDS.source(fp)}; "
            "$u = W_{xh} x + b_h$:\n")  # fmt: skip
     yield _gather([f"u = ({_chunks([brief_tex(float(v)) for v in fp.drive])})"])

@@ -1,5 +1,6 @@
 """The terminal sections of ``gradflow`` that follow the verdict: seed 004's derivation
-(W_hh = U S U⁻¹, S^k, the seed's product beside J_k) and seed 001's fixed point, for the
+(W_hh = U S U⁻¹, S^k, the seed's product beside J_k) and seed 001's fixed point (in
+the output: the introduction notes and the reference notes), for the
 simple RNN; for a gated cell, one paragraph saying why neither is shown."""
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _derivation(d: Derivation, show: bool) -> list[Text]:
     out += para(WORDS.power(d), "  ") if WORDS.power(d) else []
     out += para(f"Π_j diag(f′(z_j)) over the {d.k} steps back: {vector(d.derivatives)}", "  ")
     if show:
-        out += matrix(f"seed's Π_j diag(f′(z_j)) {W}^{d.k}", d.approximation)
+        out += matrix(f"notes' Π_j diag(f′(z_j)) {W}^{d.k}", d.approximation)
         out += matrix(f"ordered J_{d.k} = ∂{t}/∂{source}", d.exact)
     out += para(WORDS.correction(d), "  ")
     if not show:
@@ -83,7 +84,7 @@ def _derivation(d: Derivation, show: bool) -> list[Text]:
 
 def _fixed(fp: FixedPoints, flow: GradFlow, show: bool) -> list[Text]:
     W = text_of(flow.main.symbol)
-    out = [heading("Fixed point (seed 001, stability analysis)")]
+    out = [heading("Fixed point (the reference notes' stability analysis)")]
     out += para(f"h* = f(W_hh h* + W_xh x + b_h) for {WORDS.source(fp)}; "
                 f"u = W_xh x + b_h = {vector(fp.drive)}.", "  ")  # fmt: skip
     out += para(WORDS.solve(fp.iteration), "  ")

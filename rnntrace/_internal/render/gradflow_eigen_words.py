@@ -23,9 +23,10 @@ from rnntrace._internal.symbol import text as text_of
 
 DECIMALS = 4
 GATED = (
-    "Seed 004's eigen-decomposition and seed 001's fixed points are derived for the simple "
-    "RNN, whose step Jacobian is diag(f′(z_j)) W_hh; this cell's step Jacobian combines "
-    "several recurrent matrices with each step's gate values, so neither is shown."
+    "The introduction notes' eigen-decomposition and the reference notes' fixed points "
+    "are derived for the simple RNN, whose step Jacobian is diag(f′(z_j)) W_hh; this "
+    "cell's step Jacobian combines several recurrent matrices with each step's gate "
+    "values, so neither is shown."
 )
 GATED_TEX = GATED.replace("diag(f′(z_j)) W_hh", r"$\operatorname{diag}(f'(z_j))\, W_{hh}$")
 
@@ -78,7 +79,7 @@ class Words:
     def heading(self, d: Derivation) -> str:
         W = self.s(d.symbol)
         return (
-            "Seed 004's derivation: "
+            "The introduction notes' derivation: "
             + self.m(f"{W} = U S U⁻¹", f"{W} = U S U^{{-1}}")
             + (f", at distance {self.m(f'k = {d.k}', f'k = {d.k}')}")
         )
@@ -92,7 +93,7 @@ class Words:
             return (
                 f"{self.m(W, W)} is not diagonalisable (defective, or numerically so): {cond} "
                 f"exceeds {self.v(DEFECTIVE_CONDITION)}, its eigenvectors do not span, so "
-                f"there is no {self.m('U⁻¹', 'U^{-1}')} and the seed's step 8 does not apply. "
+                f"there is no {self.m('U⁻¹', 'U^{-1}')} and the notes' step 8 does not apply. "
                 f"{self.power_of(d, 'k')} below is {self.m(W, W)} multiplied out."
             )
         out = (
@@ -133,7 +134,7 @@ class Words:
         size = f", {self.v(d.relative)} times {norm}" if d.relative is not None else ""
         fprime, jk = self.m("f′", "f'"), self.m(f"J_{d.k}", f"J_{{{d.k}}}")
         head = (
-            "Step 7 of the seed moves every "
+            "Step 7 of the introduction notes moves every "
             + self.m("diag(f′)", r"\operatorname{diag}(f')")
             + f" to the left of {self.m(self.s(d.symbol), self.s(d.symbol))}, "
             "\u201cby the commutative property\u201d; diagonal matrices commute with it only "
@@ -144,15 +145,11 @@ class Words:
         if d.commutes:
             return head + (f", as here at every step, so the two agree up to rounding ({diff}).")
         return head + (
-            f", which does not hold here (the units' {fprime} differ), so the seed's "
+            f", which does not hold here (the units' {fprime} differ), so the notes' "
             f"product is not {jk}: {diff}{size}."
         )
 
     # -- fixed points ---------------------------------------------------------------------
-
-    def fixed_heading(self, fp: FixedPoints) -> str:
-        eq = self.m("h* = f(W_hh h* + W_xh x + b_h)", r"h^* = f(W_{hh} h^* + W_{xh} x + b_h)")
-        return f"Fixed point (seed 001, stability analysis): {eq}, for {self.source(fp)}"
 
     def source(self, fp: FixedPoints) -> str:
         """The constant input in words."""
