@@ -23,6 +23,7 @@ from rnntrace._internal.scenario import parse_scenario
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
 LSTM = ROOT / "scenarios" / "sentiment-lstm.yaml"
+SKIP = ROOT / "scenarios" / "skip-dropout.yaml"
 
 
 def scenario_text(W_hh, W_xh, inputs, b_h=None, activation="tanh"):
@@ -358,6 +359,16 @@ def test_gated_cells_state_that_the_derivation_is_for_the_simple_rnn():
     assert doc["eigen"]["applies"] is False and doc["fixed_point"]["applies"] is False
 
 
+def test_a_skip_connection_or_recurrent_dropout_is_not_of_the_seeds_form():
+    """h_t = f(z_t) + α h_(t−1) and W_hh read through a mask: A_j is not diag(f′) W_hh."""
+    for args in ((), ("--eval",)):
+        doc = json.loads(invoke("gradflow", SKIP, "--format", "json", *args).output)
+        assert doc["eigen"]["applies"] is False and doc["fixed_point"]["applies"] is False
+        assert "skip connection" in doc["eigen"]["reason"]
+    out = invoke("gradflow", SKIP).output.replace("\n", " ")
+    assert "so neither is shown" in out and "U S U⁻¹ =" not in out
+
+
 def test_json_carries_u_s_u_inverse_and_the_products():
     doc = json.loads(invoke("gradflow", SENTIMENT, "--format", "json").output)
     eigen = doc["eigen"]
@@ -393,7 +404,7 @@ def _latex_documents():
     }
     docs = {name: "".join(render_gradflow_latex(flow_of(text)[0], standalone=True))
             for name, text in cases.items()}  # fmt: skip
-    for path in (SENTIMENT, LSTM):
+    for path in (SENTIMENT, LSTM, SKIP):
         docs[path.stem] = invoke("gradflow", path, "--format", "latex", "--standalone").output
     return docs
 

@@ -25,7 +25,7 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -117,6 +117,7 @@ class Verdict:
     observed: float | None  # rnn: ρ · derivative_max
     path_norm: float | None  # gated: ‖Π diag(·)‖₂ over the K steps
     path_mean: float | None  # gated: the mean gate value on that path
+    skip: float = 0.0  # model.skip: every A_j includes α I
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ class GradFlow:
     notes: tuple[str, ...]
     derivation: Derivation | None = None  # seed 004's W_hh = U S U⁻¹ (simple RNN only)
     fixed: FixedPoints | None = None  # seed 001's fixed points (simple RNN only)
+    skip: float = 0.0  # model.skip: A_j = diag(f'(z_j)) W_hh + α I
+    # why derivation and fixed are None: "" (shown), "gated" (a gated cell), "form" (A_j is
+    # not diag(f'(z_j)) W_hh: a skip connection or recurrent dropout)
+    unshown: str = ""
 
 
 def parts_of(scenario: Scenario) -> list[str]:
@@ -233,12 +238,15 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
     steps = _steps(trace, layer.steps(), main)
     distances = _distances(steps, layer.H, flow.joint, direct is None)
     gamma = DERIVATIVE_MAX[model.activation] if direct is None else None
-    verdict = _verdict(steps, distances, main, gamma)
+    verdict = replace(_verdict(steps, distances, main, gamma), skip=model.skip)
+    if model.skip and verdict.cause not in ("zero", "gated"):
+        verdict = replace(verdict, cause="skip")
     if k is not None and not 1 <= k <= len(distances):
         raise RnntraceError(f"--k {k}: the distances are k = 1..{len(distances)} (t = "
                             f"{steps[-1].time} steps back)")  # fmt: skip
     derivation = fixed = None
-    if flow.drive is not None:  # h = f(W_hh h + u), A_j = diag(f'(z_j)) W_hh: the seeds' form
+    unshown = "gated" if flow.drive is None else "" if _plain(steps, main.matrix) else "form"
+    if not unshown:  # h = f(W_hh h + u), A_j = diag(f'(z_j)) W_hh: the seeds' form
         derivation = _derivation(steps, distances, main, k or len(distances))
         fixed = fixed_points(layer, fixed_input, info.tokens)
     return GradFlow(
@@ -263,10 +271,20 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
         verdict=verdict,
         path_name=direct.name if direct else None,
         direct=direct,
-        notes=tuple(_notes(scenario, part, trace)),
+        notes=tuple(_notes(scenario, part, trace) + _skipdrop_notes(scenario, part)),
+        skip=model.skip,
         derivation=derivation,
         fixed=fixed,
+        unshown=unshown,
     )
+
+
+def _plain(steps: list[StepFlow], matrix: np.ndarray) -> bool:
+    """Whether every A_j is diag(f'(z_j)) W_hh, as the cell computes it (to the bit): no skip
+    term, no dropout mask on h_(j−1)."""
+    jacobians = np.stack([s.jacobian for s in steps])
+    derivatives = np.stack([cast(np.ndarray, s.derivative) for s in steps])
+    return bool(np.array_equal(jacobians, derivatives[:, :, None] * matrix[None, :, :]))
 
 
 def _derivation(steps: list[StepFlow], distances: list[Distance], main: Spectrum,
@@ -465,6 +483,8 @@ def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float |
                  products grow before they shrink
     near_one     stable
     gated        an LSTM or a GRU (the reason cites the direct path)
+    skip         (set by ``analyse``) model.skip: A_j includes α I, which the eigenvalue
+                 criterion of W_hh alone leaves out
     """
     if dead:
         return "zero"
@@ -475,6 +495,25 @@ def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float |
     if kind == "exploding":
         return "above" if rho * seen > 1 else "non_normal"
     return "near_one"
+
+
+def _skipdrop_notes(scenario: Scenario, part: str) -> list[str]:
+    """What skip connections and recurrent dropout (issue 13) add to the Jacobians."""
+    model, out = scenario.model, []
+    if model.skip:
+        out.append(
+            f"model.skip: h_j = f(z_j) + α h_(j−1) with α = {model.skip:g}, so every "
+            "A_j = diag(f'(z_j)) W_hh + α I; the Jacobians, their norms and the verdict "
+            "include α I, the eigenvalues of W_hh alone do not"
+        )
+    drop = model.dropout
+    if drop is not None and drop.recurrent:
+        out.append(
+            "recurrent dropout: W_hh reads m_j ⊙ h_(j−1), so A_j = diag(f'(z_j)) W_hh "
+            "diag(m_j) with step j's mask (scaled by 1/(1 − p)) as the trace drew it; "
+            "--eval analyses the model without dropout"
+        )
+    return out
 
 
 def _notes(scenario: Scenario, part: str, trace: Trace) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from rnntrace._internal.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace._internal.cli.base import SCENARIO_ARG, cli, eval_option, evaluated, fail_cleanly
 from rnntrace._internal.cli.output import (
     check_standalone,
     emit,
@@ -64,6 +64,7 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
 @output_option("gradflow", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
+@eval_option
 @fail_cleanly
 def gradflow(
     scenario: Path,
@@ -77,6 +78,7 @@ def gradflow(
     output: Path | None,
     force: bool,
     allow_large: bool,
+    evaluate: bool,
 ) -> None:
     """Show how the gradient flows back through time in SCENARIO: does it vanish or explode?
 
@@ -87,16 +89,18 @@ def gradflow(
     ρ of W_hh, the estimate ρ · max f' and the bound Π ‖A_j‖, then a plot of ‖J_k‖
     against k on a log scale and the verdict: vanishing, exploding or stable, with its
     reason in one sentence. Values are exact float64, whatever numbers.carry says.
+    With model.skip, A_j gains + α I; with recurrent dropout, A_j reads W_hh through
+    step j's mask (training mode; --eval: dropout off).
 
-    For the simple RNN two sections follow (docs/gradflow.md): the introduction notes'
-    derivation,
-    W_hh = U S U^-1 (complex eigenvalues as a ± bi; a defective W_hh, cond(U) > 1e8, is
-    said so), S^k for k = --k and the notes' product diag(f')...diag(f') U S^k U^-1 beside
-    the ordered J_k with the difference the commutation step makes; and the reference notes' fixed
-    point h* = f(W_hh h* + W_xh x + b_h) for the constant input --fixed-point-input,
-    found by fixed-point iteration and by Newton's method from h = 0 (iterations and
-    residual, or that it did not converge), with the eigenvalues of diag(f'(z*)) W_hh at
-    h* and the verdict: stable when every |λ| < 1.
+    For the simple RNN (without skip or recurrent dropout) two sections follow
+    (docs/gradflow.md): the introduction notes' derivation, W_hh = U S U^-1 (complex
+    eigenvalues as a ± bi; a defective W_hh, cond(U) > 1e8, is said so), S^k for k = --k
+    and the notes' product diag(f')...diag(f') U S^k U^-1 beside the ordered J_k with the
+    difference the commutation step makes; and the reference notes' fixed point
+    h* = f(W_hh h* + W_xh x + b_h) for the constant input --fixed-point-input, found by
+    fixed-point iteration and by Newton's method from h = 0 (iterations and residual, or
+    that it did not converge), with the eigenvalues of diag(f'(z*)) W_hh at h* and the
+    verdict: stable when every |λ| < 1.
 
     \b
     Examples:
@@ -116,7 +120,7 @@ def gradflow(
 
     fmt = file_format("gradflow", fmt, output)
     check_standalone("gradflow", fmt, standalone)
-    loaded = exact(load_scenario(scenario))
+    loaded = exact(evaluated(load_scenario(scenario), evaluate))
     flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part, distance, fixed_input)
     if fmt == "json" and not allow_large:
         from rnntrace._internal.engine.size import document_bytes, refuse_output

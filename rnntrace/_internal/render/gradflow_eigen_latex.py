@@ -12,7 +12,7 @@ import numpy as np
 from rnntrace._internal.analysis.eigen import Derivation
 from rnntrace._internal.analysis.fixedpoint import FixedPoints
 from rnntrace._internal.analysis.gradflow import GradFlow
-from rnntrace._internal.render.gradflow_eigen_words import GATED_TEX, Words, cells, is_real
+from rnntrace._internal.render.gradflow_eigen_words import Words, cells, is_real, unshown
 from rnntrace._internal.render.gradflow_latex_base import MAX_MATRIX, bmatrix, s
 from rnntrace._internal.render.gradflow_words import brief_tex, eigen_list
 
@@ -22,7 +22,7 @@ WORDS = Words(tex=True)
 def seed_sections(flow: GradFlow) -> Iterator[str]:
     """Both sections, or the paragraph for a gated cell."""
     if flow.derivation is None or flow.fixed is None:
-        yield f"\n{GATED_TEX}\n"
+        yield f"\n{{\\sloppy {unshown(flow.unshown, tex=True)}\\par}}\n"
         return
     show = flow.hidden <= MAX_MATRIX
     yield from _derivation(flow.derivation, show)

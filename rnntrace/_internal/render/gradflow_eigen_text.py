@@ -11,7 +11,7 @@ from rich.text import Text
 from rnntrace._internal.analysis.eigen import Derivation
 from rnntrace._internal.analysis.fixedpoint import FixedPoints
 from rnntrace._internal.analysis.gradflow import GradFlow
-from rnntrace._internal.render.gradflow_eigen_words import GATED, Words, cells, is_real
+from rnntrace._internal.render.gradflow_eigen_words import Words, cells, is_real, unshown
 from rnntrace._internal.render.gradflow_text_base import MAX_MATRIX, heading, matrix, para, vector
 from rnntrace._internal.render.gradflow_words import brief, eigen_list
 from rnntrace._internal.symbol import text as text_of
@@ -22,7 +22,7 @@ WORDS = Words(tex=False)
 def seed_sections(flow: GradFlow, matrices: bool) -> list[Text]:
     """Both sections, each after an empty line."""
     if flow.derivation is None or flow.fixed is None:
-        return [Text(), *para(GATED)]
+        return [Text(), *para(unshown(flow.unshown))]
     show = matrices or flow.hidden <= MAX_MATRIX
     return [Text(), *_derivation(flow.derivation, show), Text(), *_fixed(flow.fixed, flow, show)]
 

@@ -28,7 +28,26 @@ GATED = (
     "cell's step Jacobian combines several recurrent matrices with each step's gate "
     "values, so neither is shown."
 )
-GATED_TEX = GATED.replace("diag(f′(z_j)) W_hh", r"$\operatorname{diag}(f'(z_j))\, W_{hh}$")
+FORM = (
+    "The introduction notes' eigen-decomposition and the reference notes' fixed points "
+    "are derived for h_t = f(W_hh h_(t−1) + W_xh x_t + b_h), whose step Jacobian is "
+    "diag(f′(z_j)) W_hh; with a skip connection (+ α I) or recurrent dropout (W_hh read "
+    "through each step's mask) the step Jacobian is not of that form, so neither is shown."
+)
+
+
+def unshown(code: str, tex: bool = False) -> str:
+    """Why the two sections are not shown: ``GradFlow.unshown`` in words."""
+    text = GATED if code == "gated" else FORM
+    if not tex:
+        return text
+    for plain, latex in (("diag(f′(z_j)) W_hh", r"$\operatorname{diag}(f'(z_j))\, W_{hh}$"),
+                         ("h_t = f(W_hh h_(t−1) + W_xh x_t + b_h)",
+                          r"$h_t = f(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$"),
+                         ("+ α I", r"$+ \alpha I$"),
+                         ("(W_hh read", r"($W_{hh}$ read")):  # fmt: skip
+        text = text.replace(plain, latex)
+    return text
 
 
 def is_real(values: np.ndarray) -> bool:

@@ -27,7 +27,7 @@ from rnntrace._internal.analysis.gradflow import (
     StepFlow,
     gc_paused,
 )
-from rnntrace._internal.render.gradflow_eigen_words import GATED, Words
+from rnntrace._internal.render.gradflow_eigen_words import Words, unshown
 from rnntrace._internal.render.gradflow_words import reason
 from rnntrace._internal.symbol import latex as tex_of
 from rnntrace._internal.symbol.latex import latex_sentence
@@ -130,8 +130,8 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
             "thresholds": {"vanishing_below": LOW, "exploding_above": HIGH},
         },
         "notes": list(flow.notes),
-        "eigen": _derivation(flow.derivation) if flow.derivation else _gated(),
-        "fixed_point": _fixed(flow.fixed) if flow.fixed else _gated(),
+        "eigen": _derivation(flow.derivation) if flow.derivation else _unshown(flow),
+        "fixed_point": _fixed(flow.fixed) if flow.fixed else _unshown(flow),
     }
 
 
@@ -145,8 +145,8 @@ def _complex(values: np.ndarray | None) -> Any:
     return [_complex(row) for row in array]
 
 
-def _gated() -> dict[str, Any]:
-    return {"applies": False, "reason": GATED}
+def _unshown(flow: GradFlow) -> dict[str, Any]:
+    return {"applies": False, "reason": unshown(flow.unshown)}
 
 
 def _derivation(d: Derivation) -> dict[str, Any]:
