@@ -174,7 +174,7 @@ class Words:
         """The constant input in words."""
         if fp.kind == "zero":
             return self.m("x = 0", "x = 0")
-        if fp.kind == "vector":
+        if fp.vector is not None:  # kind "vector"
             values = ", ".join(brief(float(v), "-" if self.tex else MINUS) for v in fp.vector)
             return self.m(f"x = ({values})", f"x = ({values})") + " held at every step"
         token = f" ({self.quote(fp.token)})" if fp.token else ""
