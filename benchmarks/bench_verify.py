@@ -33,7 +33,7 @@ TARGET_SECONDS = 10.0
 def _student(steps, rng: np.random.Generator, kind: str) -> dict[str, np.ndarray]:
     """One student's values: exact, or with a slip (carried forward or not), by re-doing
     every op on the student's own numbers."""
-    from rnntrace._internal.engine.ops import evaluate
+    from rnntrace._internal.ops import evaluate
 
     values = {s.key: s.carried for s in steps if s.op in ("given", "input")}
     hidden = [s.key for s in steps if s.phase == "forward" and ".h_" in s.key]

@@ -16,20 +16,23 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rnntrace" / "_internal"
 ALLOWED = {
     # display symbols as data and their printers: the bottom layer, importable by all
     "symbol": {"symbol"},
+    # the ops: forward, derivative and explanation data, for the engine and the printers
+    "ops": {"ops", "numbers", "symbol"},
     # the cells registry: one CellKind per cell (tracers named by dotted path, not imported)
     "cells": {"cells", "symbol", "errors"},
     "scenario": {"scenario", "symbol", "errors"},
-    "engine": {"engine", "scenario", "trace", "numbers", "errors", "symbol"},
+    "engine": {"engine", "ops", "scenario", "trace", "numbers", "errors", "symbol"},
     "trace": {"trace", "symbol"},
     "numbers": {"numbers"},
     # render may read the result dataclasses of analysis (gradflow/gradcheck printers)
-    "render": {"render", "trace", "analysis", "assignment", "numbers", "errors", "symbol"},
+    "render": {"render", "ops", "trace", "analysis", "assignment", "numbers", "errors", "symbol"},
     # analysis reads a trace and its scenario and may re-trace it (gradcheck): never render
-    "analysis": {"analysis", "engine", "scenario", "trace", "numbers", "errors", "symbol"},
+    "analysis": {"analysis", "engine", "ops", "scenario", "trace", "numbers", "errors", "symbol"},
     # verify re-traces the scenario (exact and rounded chains) and re-does ops: never render
     "verify": {
         "verify",
         "engine",
+        "ops",
         "scenario",
         "trace",
         "assignment",
@@ -71,7 +74,7 @@ ALLOWED = {
     "errors": set(),
 }
 for _layer, _allowed in ALLOWED.items():  # every layer above errors may ask the registry
-    if _layer not in ("errors", "files", "trace", "numbers", "symbol"):
+    if _layer not in ("errors", "files", "trace", "numbers", "symbol", "ops"):
         _allowed.add("cells")
 RUNTIME = {"numpy", "click", "rich", "yaml"}
 
@@ -270,6 +273,26 @@ def test_nothing_converts_latex_to_text():
         prose_text(sentence("rate ", Math(r"\eta = 0.1")))
 
 
+def test_nothing_converts_latex_to_mathml():
+    """The HTML page prints formula trees with the MathML printer; no module reads LaTeX (a
+    tokenizer of backslash commands, a reader of ``\\frac``) to write MathML."""
+    from rnntrace._internal.render.html import prose_html
+    from rnntrace._internal.render.prose import Math, sentence
+
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                assert "latex_mathml" not in node.name, path.name
+            if isinstance(node, ast.ImportFrom):
+                assert "latex_mathml" not in {alias.name for alias in node.names}, path.name
+        if path.parent.name == "render" and path.name.startswith("html"):
+            for _, text in string_constants(path):
+                assert "frac" not in text, (path.name, text)  # a reader of \\frac, an <mfrac>
+    with pytest.raises(TypeError):
+        prose_html(sentence("rate ", Math(r"\eta = 0.1")))
+
+
 def test_no_printer_rewrites_printed_latex_for_mathjax():
     """Markdown gets MathJax's dialect from the LaTeX printer (``latex(tree, mathjax=True)``),
     not by rewriting printed LaTeX with a regex."""
@@ -358,3 +381,77 @@ def test_printers_word_labels_only_through_label_text():
             if needle in text:
                 bad.append(f"{path.relative_to(PACKAGE)}: {needle}")
     assert not bad, bad
+
+
+# -- an op is defined once: its written form is data the printers read (issue 12) -----------
+def explained_ops() -> dict[str, object]:
+    """Every op whose explanation is data (an activation op: for every activation), with it."""
+    from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, explanation
+
+    found = {}
+    for name in DEFINITIONS:
+        each = [explanation(name, {"activation": act}) for act in ACTIVATIONS]
+        if all(explain is not None for explain in each):
+            found[name] = each[0]
+    return found
+
+
+def op_glyphs() -> set[str]:
+    """How the ops' functions are printed (``tanh(``, ``σ(``, ``relu(``; ``\\tanh``,
+    ``\\sigma``, ...) and relu's written form: only the ops' entries hold them."""
+    from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS
+    from rnntrace._internal.symbol import latex, text
+
+    functions = [act.function for act in ACTIVATIONS.values()]
+    functions += [op.function for op in DEFINITIONS.values() if op.function is not None]
+    return {*(text(f) + "(" for f in functions), *(latex(f) for f in functions), "\\max(0"}
+
+
+def op_math(render: Path) -> list[str]:
+    """Where modules of ``render`` know an op's math themselves: a ``_print_<op>`` method for
+    an op whose working is data, a comparison with such an op's name (``op == "hadamard"``,
+    ``step.op in ("activation", ...)``), a string holding an op's function (``r"\\tanh"``)."""
+    ops, glyphs = explained_ops(), op_glyphs()
+    worked = {name for name, explain in ops.items() if explain.each is not None}  # type: ignore[attr-defined]
+    found = []
+    for path in sorted(render.glob("*.py")):
+        if path.name in ("texescape.py", "texwidth.py"):  # user text's escapes, font metrics
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        for node in ast.walk(tree):
+            where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.FunctionDef) and node.name.removeprefix("_print_") in worked:
+                found.append(f"{where}: def {node.name}")
+            if isinstance(node, ast.Compare):
+                names = {n.value for n in ast.walk(node) if isinstance(n, ast.Constant)}
+                found += [f"{where}: compares with {name!r}" for name in sorted(names & set(ops))]
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+            ):
+                found += [f"{where}: {node.value!r}" for g in sorted(glyphs) if g in node.value]
+    return found
+
+
+def test_no_printer_knows_an_ops_math():
+    """An op is defined once (rnntrace/_internal/ops): its formula and the working of an entry
+    are data in its entry, which the printers read; render writes no op's math itself."""
+    assert op_math(PACKAGE / "render") == []
+
+
+def test_the_op_math_finder_sees_a_printer_that_knows_an_op(tmp_path):
+    (tmp_path / "printer.py").write_text(
+        "FUNCTIONS = {'tanh': r'\\tanh', 'sigmoid': r'\\sigma'}\n"
+        "class P:\n"
+        "    def _print_tanh_back(self, step):\n"
+        "        return f'{step} ⊙ (1 − y²)'\n"
+        "    def _print_matvec(self, step):\n"
+        "        return step.op == 'hadamard' or step.op in ('activation', 'sigmoid')\n"
+    )
+    found = op_math(tmp_path)
+    assert any("def _print_tanh_back" in f for f in found)
+    assert not any("_print_matvec" in f for f in found)
+    assert any("'hadamard'" in f for f in found) and any("'activation'" in f for f in found)
+    assert any("'\\\\tanh'" in f for f in found) and any("'\\\\sigma'" in f for f in found)

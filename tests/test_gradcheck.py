@@ -12,9 +12,9 @@ from cell_oracles import parse_config, random_cell_config
 from click.testing import CliRunner
 from oracles import random_config, to_yaml
 
+from rnntrace._internal import ops
 from rnntrace._internal.analysis.gradcheck import gradcheck, relative_error
 from rnntrace._internal.cli import cli
-from rnntrace._internal.engine import ops
 from rnntrace._internal.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import rnntrace
-from rnntrace._internal.render.html_math import latex_mathml
 from rnntrace._internal.symbol.mathml import mathml
 from rnntrace._internal.symbol.tree import (
     Delta,
@@ -167,25 +166,6 @@ def test_the_embedded_data_cannot_close_its_script_element():
     out = rnntrace.to_html(rnntrace.trace(text))
     data = out.split('<script type="application/json" id="rt-data">', 1)[1].split("</script>")[0]
     assert "<" not in data and ">" not in data
-
-
-@pytest.mark.parametrize(
-    ("tex", "mathml"),
-    [
-        ("h_{2}", "<msub><mi>h</mi><mn>2</mn></msub>"),
-        (r"\hat{y}_{6}",
-         '<msub><mover accent="true"><mi>y</mi><mo>^</mo></mover><mn>6</mn></msub>'),
-        (r"\frac{\partial L}{\partial b_o}",
-         "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi>"
-         "<msub><mi>b</mi><mi>o</mi></msub></mrow></mfrac>"),
-        (r"W_{hh}^\top \delta z_{2}",
-         "<mrow><msubsup><mi>W</mi><mrow><mi>h</mi><mi>h</mi></mrow><mo>⊤</mo></msubsup>"
-         "<mi>δ</mi><msub><mi>z</mi><mn>2</mn></msub></mrow>"),
-        ("a<b", "<mrow><mi>a</mi><mo>&lt;</mo><mi>b</mi></mrow>"),
-    ],
-)  # fmt: skip
-def test_latex_symbols_become_mathml(tex, mathml):
-    assert latex_mathml(tex) == mathml
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The op registry (``rnntrace/_internal/engine/ops.py``): every op's forward rule against numpy
+"""The op registry (``rnntrace/_internal/ops/registry.py``): every op's forward rule against numpy
 written here, every local derivative against central finite differences, the compiled tape's form
 of every op against ``evaluate``, and compiled.py writing no numerical op of its own."""
 
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from rnntrace._internal.engine import compiled
-from rnntrace._internal.engine.ops import (
+from rnntrace._internal.numbers import round_array
+from rnntrace._internal.ops import (
     ACTIVATIONS,
     DEFINITIONS,
     SCOPE,
@@ -20,7 +21,6 @@ from rnntrace._internal.engine.ops import (
     activation_derivative,
     evaluate,
 )
-from rnntrace._internal.numbers import round_array
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.trace import Step
 

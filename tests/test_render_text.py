@@ -13,7 +13,7 @@ from oracles import HEAD_LOSS, random_config, to_yaml
 from rich.console import Console
 
 from rnntrace._internal.engine import trace_scenario
-from rnntrace._internal.engine.ops import OPS
+from rnntrace._internal.ops import ACTIVATIONS, OPS, explanation
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.text import TextPrinter, TextSettings, render_text
 from rnntrace._internal.scenario import parse_scenario
@@ -27,8 +27,14 @@ def printed(trace, selection=None, settings=None, width=80) -> str:
     return buffer.getvalue()
 
 
+def explained(op: str) -> bool:
+    """Whether every step of ``op`` is written out from the op's explanation data."""
+    return all(explanation(op, {"activation": name}) is not None for name in ACTIVATIONS)
+
+
 def test_every_op_has_a_terminal_printer():
-    missing = [op for op in [*OPS, "given", "input"] if not hasattr(TextPrinter, f"_print_{op}")]
+    missing = [op for op in [*OPS, "given", "input"]
+               if not hasattr(TextPrinter, f"_print_{op}") and not explained(op)]  # fmt: skip
     assert not missing
 
 

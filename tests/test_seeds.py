@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 
 from rnntrace._internal.engine import trace_scenario
-from rnntrace._internal.engine.ops import evaluate
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.ops import evaluate
 from rnntrace._internal.scenario import load_scenario
 from rnntrace._internal.scenario.model import NumberPolicy
 from rnntrace._internal.trace import Trace

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verify_reference import answers_text, student_values
 
-from rnntrace._internal.engine.ops import evaluate
+from rnntrace._internal.ops import evaluate
 from rnntrace._internal.scenario import load_scenario
 from rnntrace._internal.verify import Grader, Tolerance
 from rnntrace._internal.verify.grade import CARRIED, CORRECT, DRIFT, WRONG, Grade

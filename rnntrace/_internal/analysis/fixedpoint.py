@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from rnntrace._internal.analysis.jacobians import Layer
-from rnntrace._internal.engine.ops import activation, activation_derivative
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.ops import activation, activation_derivative
 
 MAX_ITERATIONS = 1000  # fixed-point iteration
 MAX_NEWTON = 50

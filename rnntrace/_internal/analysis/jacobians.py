@@ -17,8 +17,8 @@ import numpy as np
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import StepJacobian
-from rnntrace._internal.engine.ops import activation_derivative
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.ops import activation_derivative
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.trace import Trace
 

@@ -244,5 +244,6 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         conventions=conventions(scenario, sym),
         topology=model.topology,
         bptt=scenario.train.bptt,
+        notation=dict(scenario.notation),
         init=init_data(scenario.init) if scenario.init is not None else None,
     )

@@ -15,8 +15,8 @@ constant), and every step that this changes is labelled so.
 
 from __future__ import annotations
 
-from rnntrace._internal.engine.ops import softmax_shift
 from rnntrace._internal.engine.recorder import Recorder
+from rnntrace._internal.ops import softmax_shift
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import Command, Delta, Name, Scripted, Time, indices, row, sub
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace._internal.engine.ops import DEFINITIONS, SCOPE, ce_parts
 from rnntrace._internal.engine.time_rows import Rows, schedule
+from rnntrace._internal.ops import DEFINITIONS, SCOPE, ce_parts
 from rnntrace._internal.trace import Step, Trace
 
 Arrays = dict[str, np.ndarray]

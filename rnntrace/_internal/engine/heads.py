@@ -5,9 +5,9 @@ back, the output error δo_t, its contribution to ∂L/∂W_hy and W_hyᵀ δo_t
 
 from __future__ import annotations
 
-from rnntrace._internal.engine.ops import softmax_shift
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
+from rnntrace._internal.ops import softmax_shift
 from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (

@@ -148,7 +148,7 @@ class LstmCell(CellTracer):
                 0,
                 k("dh_0"),
                 Delta(self.s("h", 0)),
-                Label("gradient_of_the_initial_state_twice"),
+                Label("gradient_of_the_initial_state"),
             )
         if states is None or "c" in states:
             self.rec.do(k("dc_0"), "hadamard", [k(f"dc_{first}"), k(f"f_{first}")],

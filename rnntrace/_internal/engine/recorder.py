@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace._internal.engine.ops import evaluate
 from rnntrace._internal.errors import NumericError
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.ops import evaluate
 from rnntrace._internal.symbol.label import Label, label_text
 from rnntrace._internal.symbol.tree import Symbol
 from rnntrace._internal.trace import Step, Trace

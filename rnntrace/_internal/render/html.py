@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from rnntrace._internal.ops import function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.html_math import (
-    STEP_FUNCTIONS,
     formula_items,
-    latex_mathml,
     math,
     operator_mathml,
     symbol_mathml,
@@ -32,6 +31,7 @@ from rnntrace._internal.render.html_page import LARGE_NOTE, document
 from rnntrace._internal.render.prose import Math, Prose, Word, model_sentences
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, outline
+from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
 from rnntrace._internal.symbol.mathml import mathml
 from rnntrace._internal.symbol.tree import Symbol
@@ -53,13 +53,17 @@ class HtmlSettings:
 
 
 def prose_html(prose: Prose) -> str:
-    """A sentence: text escaped, words as code, maths as MathML."""
-    return "".join(
-        math(mathml(part)) if isinstance(part, Symbol)
-        else math(latex_mathml(part)) if isinstance(part, Math)
-        else f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
-        for part in prose.parts
-    )  # fmt: skip
+    """A sentence: text escaped, words as code, formula trees as MathML. LaTeX (``Math``)
+    is refused: nothing converts LaTeX to MathML."""
+    return "".join(_html_part(part) for part in prose.parts)
+
+
+def _html_part(part: str | Symbol) -> str:
+    if isinstance(part, Symbol):
+        return math(mathml(part))
+    if isinstance(part, Math):
+        raise TypeError(f"LaTeX has no MathML form; give the page a formula tree: {part!r}")
+    return f"<code>{escape(part)}</code>" if isinstance(part, Word) else escape(part)
 
 
 class HtmlPrinter:
@@ -178,8 +182,9 @@ class HtmlPrinter:
                                    for c in range(cols))  # fmt: skip
                 lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
             return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
-        if step.op in ("activation", "sigmoid") and step.value.ndim == 1:
-            name = STEP_FUNCTIONS.get(str(step.info.get("activation", step.op)), step.op)
+        function = function_of(step.op, step.info)
+        if function is not None and step.value.ndim == 1:
+            name = text(function)
             a = self.index[step.operands[0]]
             entries = ", ".join(f"{name}({self.num(a, i)}) = {self.num(k, i)}"
                                 for i in range(step.value.size))  # fmt: skip

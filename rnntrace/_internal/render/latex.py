@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rnntrace._internal.ops import explanation
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.latex_base import LatexSettings, side_by_side
 from rnntrace._internal.render.latex_steps import LatexStepPrinter
@@ -50,7 +51,7 @@ def header(trace: Trace, decimals: int, mathjax: bool = False) -> list[Heading |
     out: list[Heading | Prose] = [document_title(trace)]
     if meta.description:
         out.append(sentence(meta.description))
-    out.extend(model_sentences(trace, mathjax))
+    out.extend(model_sentences(trace))
     sizes = meta.sizes
     dims = [f"D = {sizes['D']}", f"H = {sizes['H']}"] + (
         [f"K = {sizes['K']}"] if sizes.get("K") else []
@@ -108,9 +109,12 @@ class LatexPrinter(LatexStepPrinter):
     def step_items(self, step: Step) -> Iterator[Item]:
         """The displays and remarks of one step."""
         method = getattr(self, f"_print_{step.op}", None)
-        if method is None:
+        if method is not None:
+            return method(step)
+        explain = explanation(step.op, step.info)
+        if explain is None:
             raise NotImplementedError(f"no LaTeX printer for op {step.op!r} ({step.key})")
-        return method(step)
+        return self.print_explained(step, explain)
 
     # -- LaTeX markup -----------------------------------------------------------------------
     def markup(self, item: Heading | Item) -> str:

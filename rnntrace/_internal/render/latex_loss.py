@@ -182,21 +182,6 @@ class LossPrinter(LatexBase):
         ]
         yield self.equation(self.sym(step), sides)
 
-    def _print_sigmoid_back(self, step: Step) -> Iterator[Item]:
-        grad, y_hat = self.trace.operand_values(step)
-        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
-        each = [
-            rf"{self.factor(a, cg)} \times {self.num(p, cy)} \times (1 - {self.num(p, cy)})"
-            for a, p in zip(grad, y_hat)
-        ]
-        sides = [
-            ("=", [rf"{g} \odot {y} \odot (1 - {y})"]),
-            (self.approx_unless_exact(grad, y_hat), [self.entries(each)]),
-            self.shown(step),
-        ]
-        yield self.equation(self.sym(step), sides)
-
     def _print_softmax_back(self, step: Step) -> Iterator[Item]:
         grad, y_hat = self.trace.operand_values(step)
         g, y = self.sym(step.operands[0]), self.sym(step.operands[1])

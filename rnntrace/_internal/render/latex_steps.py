@@ -1,5 +1,7 @@
-"""The worked maths of each kind of step for LaTeX and Markdown, one ``_print_<op>`` method
-per op (the terminal printer's layout, in ``bmatrix`` form as seed 000 writes it).
+"""The worked maths of each kind of step for LaTeX and Markdown: one ``_print_<op>`` method
+per op whose layout is its own (the terminal printer's, in ``bmatrix`` form as seed 000
+writes it), and ``print_explained`` for every op whose written form is data
+(``ops.explanation``).
 
 Each method yields ``Display`` (rows of an ``align*``) and ``Prose`` (a remark) items; the
 LaTeX and Markdown printers wrap them in their own markup.
@@ -7,10 +9,11 @@ LaTeX and Markdown printers wrap them in their own markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from rnntrace._internal.ops import Explain, fill, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import Row, is_zero, matvec_rows
 from rnntrace._internal.render.latex_base import MINUS, bmatrix, is_number, plus_terms
@@ -18,9 +21,8 @@ from rnntrace._internal.render.latex_loss import LossPrinter
 from rnntrace._internal.render.latex_vectors import VectorPrinter
 from rnntrace._internal.render.prose import Display, Item, Math, sentence
 from rnntrace._internal.symbol import latex
+from rnntrace._internal.symbol.tree import Apply
 from rnntrace._internal.trace import Step
-
-_FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma"}
 
 
 def _merge(displays: Sequence[Display]) -> Display:
@@ -156,101 +158,42 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         sides.append(self.shown(step))
         yield self.equation(self.sym(step), sides)
 
-    def _print_hadamard(self, step: Step) -> Iterator[Item]:
-        left, right = self.trace.operand_values(step)
-        formula = rf"{self.sym(step.operands[0])} \odot {self.sym(step.operands[1])}"
-        flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
-        products = self.entries([self.times(x, y, flags) for x, y in zip(left, right)])
-        yield self.equation(
-            self.sym(step),
-            [
-                ("=", [formula]),
-                (self.approx_unless_exact(left, right), [products]),
-                self.shown(step),
-            ],
-        )
+    # -- the ops whose written form is data (``ops.explanation``) ---------------------------
+    def print_explained(self, step: Step, explain: Explain) -> Iterator[Item]:
+        """Formula = each entry worked out = result, from the op's explanation data."""
+        symbols = [self.trace[key].symbol for key in step.operands]
+        values = self.trace.operand_values(step)
+        flags = [self.carried(key) for key in step.operands]
 
-    def _print_subtract(self, step: Step) -> Iterator[Item]:
-        left, right = self.trace.operand_values(step)
-        formula = f"{self.sym(step.operands[0])} - {self.sym(step.operands[1])}"
-        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
-        each = [f"{self.num(a, cl)} - {self.factor(b, cr)}" for a, b in zip(left, right)]
-        yield self.worked(
-            step, [formula], self.approx_unless_exact(left, right), [self.entries(each)]
-        )
+        def number(j: int) -> Callable[[int, bool], str]:
+            def written(i: int, factor: bool) -> str:
+                if i < 0:  # the step's own value (an indicator: 1 or 0)
+                    return f"{float(step.value.ravel()[j]):g}"
+                return (self.factor if factor else self.num)(values[i][j], flags[i])
 
-    def _print_one_minus(self, step: Step) -> Iterator[Item]:
-        (values,) = self.trace.operand_values(step)
-        c = self.carried(step.operands[0])
-        each = [f"1 - {self.factor(v, c)}" for v in values]
-        formula = f"1 - {self.sym(step.operands[0])}"
-        yield self.worked(step, [formula], self.approx_unless_exact(values), [self.entries(each)])
+            return written
+
+        formula = latex(fill(explain.formula, symbols), self.mathjax)
+        if explain.each is None:
+            yield self.equation(self.sym(step), [("=", [formula]), self.shown(step)])
+            return
+        each = [latex(fill(explain.each, symbols, number(j)), self.mathjax)
+                for j in range(step.value.size)]  # fmt: skip
+        yield self.worked(step, [formula], self.approx_unless_exact(*values), [self.entries(each)])
 
     # -- nonlinearities ---------------------------------------------------------------------
-    def _print_activation(self, step: Step) -> Iterator[Item]:
-        name = step.info["activation"]
-        (z,) = self.trace.operand_values(step)
-        arg, c = self.sym(step.operands[0]), self.carried(step.operands[0])
-        if name == "relu":
-            formula, each = rf"\max(0, {arg})", [rf"\max(0, {self.num(v, c)})" for v in z]
-        else:
-            fn = _FUNCTIONS[name]
-            formula, each = rf"{fn}({arg})", [rf"{fn}({self.num(v, c)})" for v in z]
-        yield self.equation(
-            self.sym(step),
-            [
-                ("=", [formula]),
-                (self.approx_unless_exact(z), [self.entries(each)]),
-                self.shown(step),
-            ],
-        )
-
-    def _print_activation_derivative(self, step: Step) -> Iterator[Item]:
-        name = step.info["activation"]
-        (arg,) = self.trace.operand_values(step)
-        a, c = self.sym(step.operands[0]), self.carried(step.operands[0])
-        if name == "tanh":
-            formula, each = f"1 - {{{a}}}^{{2}}", [f"1 - {self.factor(v, c)}^{{2}}" for v in arg]
-        elif name == "sigmoid":
-            formula = rf"{a} \odot (1 - {a})"
-            each = [rf"{self.num(v, c)} \times (1 - {self.num(v, c)})" for v in arg]
-        else:
-            formula, each = f"[{a} > 0]", ["1" if v > 0 else "0" for v in arg]
-        yield self.equation(
-            self.sym(step),
-            [
-                ("=", [formula]),
-                (self.approx_unless_exact(arg), [self.entries(each)]),
-                self.shown(step),
-            ],
-        )
-
-    def _print_tanh_back(self, step: Step) -> Iterator[Item]:
-        grad, out = self.trace.operand_values(step)
-        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        cg, co = self.carried(step.operands[0]), self.carried(step.operands[1])
-        each = [
-            rf"{self.factor(a, cg)} \times (1 - {self.factor(b, co)}^{{2}})"
-            for a, b in zip(grad, out)
-        ]
-        formula = rf"{g} \odot (1 - {{{y}}}^{{2}})"
-        rel = self.approx_unless_exact(grad, out)
-        yield self.worked(step, [formula], rel, [self.entries(each)])
-
-    def _print_identity(self, step: Step) -> Iterator[Item]:
-        yield self.equation(self.sym(step), [("=", [self.sym(step.operands[0])]), self.shown(step)])
-
     def _print_sigmoid(self, step: Step) -> Iterator[Item]:
         (o,) = self.trace.operand_values(step)
         with np.errstate(over="ignore"):  # e^710 and more: inf (σ is then 0)
             powers = np.exp(-o)
         c = self.carried(step.operands[0])
+        sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
         first = [("1", f"1 + e^{{{self.num(-v, c)}}}") for v in o]
         second = [
             ("1", f"1 + {self.operand(p) if np.isfinite(p) else chr(92) + 'infty'}") for p in powers
         ]
         sides = [
-            ("=", [rf"\sigma({self.sym(step.operands[0])})"]),
+            ("=", [latex(sigma, self.mathjax)]),
             (self.approx_unless_exact(o), [self.fractions(first)]),
             (self.approx_unless_exact(powers), [self.fractions(second)]),
             self.shown(step),

@@ -11,10 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
-from rnntrace._internal.symbol.tree import default_symbol
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Name,
+    Scripted,
+    Space,
+    Styled,
+    at,
+    default_symbol,
+    formula,
+)
 from rnntrace._internal.trace import Step, Trace
 
 
@@ -127,28 +138,12 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
 
 # The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
 SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
-_ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}
+# the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
+_Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {
-    "identity": "o_t",
-    "sigmoid": r"\sigma(o_t)",
-    "softmax": r"\operatorname{softmax}(o_t)",
-}
-_LOSSES = {
-    "bce": (
-        "binary cross-entropy",
-        r"L_t = -\sum_k \left[y_k \log \hat{y}_k + (1 - y_k) \log(1 - \hat{y}_k)\right]",
-    ),
-    "ce": ("cross-entropy", r"L_t = -\log \hat{y}_{t,c} \text{ for the target class } c"),
-    "mse": ("mean squared error", r"L_t = \frac{1}{K} \sum_k (\hat{y}_k - y_k)^2"),
-}
-
-
-_LOSSES_AS = {  # the losses' options (issue 13), by ``loss_form``
-    "half": ("half squared error", r"L_t = \tfrac{1}{2} \lVert \hat{y}_t - y_t \rVert^{2}"),
-    "soft": (
-        "cross-entropy with target distributions",
-        r"L_t = -\sum_k y_{t,k} \log \hat{y}_{t,k}",
-    ),
+    "identity": at("o"),
+    "sigmoid": Apply(function_of("sigmoid", {}), at("o")),  # type: ignore[arg-type]
+    "softmax": Apply(Styled("operatorname", Name("softmax")), at("o")),
 }
 
 
@@ -162,21 +157,22 @@ def loss_form(trace: Trace) -> str:
     return ""
 
 
-def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
-    """The model in equations, with the scenario's notation: cell, output, loss, update
-    (``mathjax``: the symbols in MathJax's dialect)."""
+def model_sentences(trace: Trace) -> list[Prose]:
+    """The model in equations, with the scenario's notation (of each parameter's base key
+    when the model has several parts): cell, output, loss, update."""
     meta = trace.meta
 
-    def sym(key: str) -> str:
-        return latex(meta.symbols.get(key) or default_symbol(key), mathjax)
+    def sym(key: str) -> Symbol:
+        return meta.symbols.get(key) or meta.notation.get(key) or default_symbol(key)
 
     if cells.get(meta.cell).has_activation:
-        bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
-        act = _ACTIVATIONS[meta.activation]
-        step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
-        step += r" + \alpha h_{t-1}" if "alpha" in trace else ""  # model.skip (issue 13)
-        initial = _initial_state(trace, mathjax)
-        out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
+        bias_h = ("+", sym("b_h")) if "b_h" in trace else ()
+        act = ACTIVATIONS[meta.activation].function
+        inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
+        skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
+        step = formula(at("h"), "=", Apply(act, inner), *skip)
+        initial = _initial_state(trace)
+        out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
         out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
                 if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
     else:
@@ -184,31 +180,31 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
         out = [sentence(*conventions[0], " cell.")]
         out += [sentence("Convention: ", *parts, ".") for parts in conventions[1:]]
     if meta.output != "none":
-        bias_y = f" + {sym('b_y')}" if "b_y" in trace else ""
+        bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
-        out.append(
-            sentence(
-                f"Output {where}: ",
-                Math(rf"o_t = {sym('W_hy')} h_t{bias_y}"),
-                ", ",
-                Math(rf"\hat{{y}}_t = {_HEADS[meta.head]}"),
-                ".",
-            )
-        )
-    if meta.loss in _LOSSES:
-        name, formula = _LOSSES_AS.get(loss_form(trace), _LOSSES[meta.loss])
+        logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
+        head = formula(_Y_HAT, "=", _HEADS[meta.head])
+        out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
+    loss = DEFINITIONS.get(meta.loss)
+    if loss is not None and loss.definition is not None:
+        name, definition = (loss.forms or {}).get(loss_form(trace), (loss.words, loss.definition))
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
-            sentence(f"Loss: {name}, ", Math(formula), ", summed over the output steps" + summed)
+            sentence(
+                f"Loss: {name}, ",
+                definition,
+                ", summed over the output steps" + summed,
+            )
         )
-        eta = numfmt.number(meta.learning_rate, 12, minus="-")
-        update = r"\theta' = \theta - \eta \, \frac{\partial L}{\partial \theta}"
+        eta = Name(numfmt.number(meta.learning_rate, 12, minus="-"))
+        update = DEFINITIONS["sgd"]
+        assert update.definition is not None
         out.append(
             sentence(
-                "Update: one step of gradient descent, ",
-                Math(update),
+                f"Update: {update.words}, ",
+                update.definition,
                 " with ",
-                Math(rf"\eta = {eta}"),
+                formula("eta", "=", eta),
                 ".",
             )
         )
@@ -220,24 +216,24 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     found = {step.op: step for step in trace if step.op in ("clip_factor", "decay", "cut")}
     out = []
     if "clip_factor" in found:
-        limit = numfmt.number(found["clip_factor"].info["max_norm"], 12, "-")
+        limit = Name(numfmt.number(found["clip_factor"].info["max_norm"], 12, "-"))
         out.append(
             sentence(
                 "Gradient clipping: when the norm of all the gradients together exceeds ",
-                Math(limit),
+                limit,
                 ", all of them are scaled down so that it is ",
-                Math(limit),
+                limit,
                 ".",
             )
         )
     if "decay" in found:
-        weight = numfmt.number(found["decay"].info["weight"], 12, "-")
+        weight = Name(numfmt.number(found["decay"].info["weight"], 12, "-"))
         out.append(
             sentence(
                 "Weight decay: ",
-                Math(rf"{weight} \, \theta"),
+                formula(weight, Space(), "theta"),
                 " is added to the gradient of each parameter ",
-                Math(r"\theta"),
+                Command("theta"),
                 ".",
             )
         )
@@ -249,8 +245,9 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
-def _initial_state(trace: Trace, mathjax: bool) -> tuple[str, ...]:
+def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
-        return (", from the given ", Math(latex(trace["h_0"].symbol, mathjax)), ".")
-    return (", from ", Math(r"h_0 = \mathbf{0}"), ".")
+        return (", from the given ", trace["h_0"].symbol, ".")
+    h_0 = Scripted(Name("h"), sub=Name("0"), sub_braced=False)
+    return (", from ", formula(h_0, "=", Styled("mathbf", Name("0"))), ".")

@@ -8,10 +8,20 @@ label, escaped like any user text.
 from __future__ import annotations
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import function_of
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.render.prose import Math, Prose, Word, sentence, token_at, token_words
-from rnntrace._internal.symbol import latex
+from rnntrace._internal.render.prose import Prose, Word, sentence, token_at, token_words
 from rnntrace._internal.symbol.label import label_text
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Name,
+    Scripted,
+    Symbol,
+    Transposed,
+    formula,
+    paren,
+)
 from rnntrace._internal.trace import Step, Trace
 
 # What the quantity with a key stem (the key without its time step) is, in every cell (and
@@ -31,6 +41,8 @@ _WORDS = {
     "dh": "The gradient of the loss with respect to the hidden state",
     "dx": "The gradient of the loss with respect to the input vector",
 }
+_SIGMOID = formula(Apply(function_of("sigmoid", {}), Name("x")), "=", "1", "/",  # type: ignore[arg-type]
+                   paren(formula("1", "+", Scripted(Name("e"), sup=Name("-x")))))  # fmt: skip
 _CREDIT = {
     "full": "an answer that is right for the numbers you used gets full marks",
     "half": "an answer that is right for the numbers you used gets half marks",
@@ -49,12 +61,12 @@ def describe(trace: Trace, step: Step) -> Prose:
     meta = trace.meta
     name = stem(trace, step)
     if name.endswith("_new") and name[: -len("_new")] in meta.params:
-        param = Math(latex(meta.symbols[name[: -len("_new")]]))
+        param = meta.symbols[name[: -len("_new")]]
         return sentence("The updated parameter ", param, " after one step of gradient descent.")
     if name.startswith("d") and name[1:] in meta.params:
-        param = Math(latex(meta.symbols[name[1:]]))
+        param = meta.symbols[name[1:]]
         what = "Its contribution" if step.time is not None else "The gradient of the loss"
-        parts: list[str] = [f"{what} with respect to ", param]
+        parts: list[str | Symbol] = [f"{what} with respect to ", param]
     elif name in _WORDS or name in cells.get(meta.cell).step_words:
         parts = [_WORDS.get(name) or cells.get(meta.cell).step_words[name]]
     else:
@@ -62,7 +74,7 @@ def describe(trace: Trace, step: Step) -> Prose:
         return sentence(label[:1].upper() + label[1:] + ".")
     token = token_at(trace, step)
     if step.time is not None:
-        parts += [" at ", Math(f"t = {step.time}")]
+        parts += [" at ", formula("t", "=", Name(str(step.time)))]
         parts += [" (", Word(token), ")"] if token is not None else []
     if step.sequence is not None and len(meta.sequences) > 1:
         parts.append(f" of sequence {step.sequence}")
@@ -92,7 +104,7 @@ def group_title(trace: Trace, phase: str, sequence: int | None) -> Prose:
         return sentence(f"The gradients{of}, summed{summed}.")
     if phase == "update":
         eta = numfmt.number(meta.learning_rate, 12, minus="-")
-        return sentence("One step of gradient descent with ", Math(rf"\eta = {eta}"), ".")
+        return sentence("One step of gradient descent with ", formula("eta", "=", Name(eta)), ".")
     return sentence(f"{phase.capitalize()}{of}.")
 
 
@@ -143,15 +155,15 @@ def rules(trace: Trace, carried_credit: str) -> list[Prose]:
     out.append(
         sentence(
             "Vectors are columns; ",
-            Math(r"W^\top"),
+            Transposed(Name("W")),
             " is the transpose of ",
-            Math("W"),
+            Name("W"),
             ", ",
-            Math(r"\odot"),
+            Command("odot"),
             " the entrywise product, ",
-            Math(r"\log"),
+            Command("log"),
             " the natural logarithm and ",
-            Math(r"\sigma(x) = 1 / (1 + e^{-x})"),
+            _SIGMOID,
             ".",
         )
     )

@@ -17,6 +17,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from rnntrace._internal import cells
+from rnntrace._internal.ops import DEFINITIONS, explanation
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import loss_form, prose_text, sentence
@@ -34,12 +35,6 @@ HEAD_NAMES = {
     "identity": "no output nonlinearity",
     "sigmoid": "sigmoid output",
     "softmax": "softmax output",
-}
-LOSS_NAMES = {
-    "bce": "binary cross-entropy",
-    "ce": "cross-entropy",
-    "mse": "mean squared error",
-    "none": "no loss",
 }
 LOSS_AS = {  # the losses' options (issue 13), by ``loss_form``
     "half": "half squared error (½‖ŷ − y‖²)",
@@ -97,7 +92,8 @@ class TextPrinter(StepPrinter):
             if cells.get(meta.cell).has_activation
             else prose_text(sentence(*meta.conventions[0]))
         )
-        loss = LOSS_AS.get(loss_form(self.trace), LOSS_NAMES[meta.loss])
+        words = DEFINITIONS[meta.loss].words if meta.loss in DEFINITIONS else "no loss"
+        loss = LOSS_AS.get(loss_form(self.trace), words)
         what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
@@ -140,10 +136,11 @@ class TextPrinter(StepPrinter):
     def render_step(self, step: Step, indent: str = "") -> Text:
         """The worked lines of one step, as one Text (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
-        if method is None:
+        explain = explanation(step.op, step.info) if method is None else None
+        if method is None and explain is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
         lines: list[Text] = []
-        for line in method(step):
+        for line in method(step) if method else self.print_explained(step, explain):  # type: ignore[arg-type]
             line = line if isinstance(line, Text) else Text(str(line))
             if indent and "\n" in line.plain:
                 lines.extend(line.split("\n"))

@@ -1,18 +1,22 @@
-"""The worked lines of each kind of step, one ``_print_<op>`` method per op."""
+"""The worked lines of each kind of step: one ``_print_<op>`` method per op whose layout is
+the terminal's own, and ``print_explained`` for every op whose written form is data
+(``ops.explanation``: its formula and the working of one entry)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from rich.console import RenderableType as Renderable
 from rich.text import Text
 
+from rnntrace._internal.ops import Explain, fill, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
 from rnntrace._internal.render.text_base import LINE_WIDTH, TextBase
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
+from rnntrace._internal.symbol.tree import Apply, Symbol
 from rnntrace._internal.trace import Step
 
 
@@ -119,43 +123,48 @@ class StepPrinter(TextBase):
             " ", step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
         )
 
-    def _print_hadamard(self, step: Step) -> Iterator[Renderable]:
-        left, right = self.trace.operand_values(step)
-        formula = f"{self.sym(step.operands[0])} ⊙ {self.sym(step.operands[1])}"
-        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(f"{self.fac(a, cl)}×{self.fac(b, cr)}" for a, b in zip(left, right))
-        yield from self.result(step, parts=[formula, parts])
+    # -- the ops whose written form is data (``ops.explanation``) ---------------------------
+    def print_explained(self, step: Step, explain: Explain) -> Iterator[Renderable]:
+        """Formula = each entry worked out = result, from the op's explanation data."""
+        symbols = [self.trace[key].symbol for key in step.operands]
+        values = self.trace.operand_values(step)
+        flags = [self.carried(key) for key in step.operands]
+
+        def number(j: int) -> Callable[[int, bool], str]:
+            def written(i: int, factor: bool) -> str:
+                if i < 0:  # the step's own value (an indicator: 1 or 0)
+                    return f"{float(step.value.ravel()[j]):g}"
+                return (self.fac if factor else self.num)(values[i][j], flags[i])
+
+            return written
+
+        formula = explain.terminal_formula()
+        if explain.valued and formula is not None:
+            yield from self._valued(step, text(fill(formula, symbols)), explain, number, symbols)
+            return
+        parts = [text(fill(formula, symbols))] if formula is not None else []
+        if explain.each is not None:
+            size = step.value.size
+            parts.append(self.entries(text(fill(explain.each, symbols, number(j)))
+                                      for j in range(size)))  # fmt: skip
+        yield from self.result(step, parts=parts)
+
+    def _valued(self, step: Step, formula: str, explain: Explain,
+                number: Callable[[int], Callable[[int, bool], str]],
+                symbols: list[Symbol]) -> Iterator[Renderable]:  # fmt: skip
+        """``h_1 = tanh(z_1):``, then each entry with its value, then the result."""
+        me = self.sym(step)
+        yield Text(f"{me if me == formula else f'{me} = {formula}'}:", style="cyan")
+        each = explain.terminal_each or explain.each
+        assert each is not None
+        parts = []
+        for j, (full, kept) in enumerate(zip(step.value, step.carried)):
+            rel, value = self.entry(full, kept, self.carried(step))
+            parts.append(f"{text(fill(each, symbols, number(j)))} {rel} {value}")
+        yield Text("  " + self.entries(parts)[1:-1])
+        yield from self.result(step, "  " + me)
 
     # -- nonlinearities ---------------------------------------------------------------------
-    def _print_activation(self, step: Step) -> Iterator[Renderable]:
-        name = step.info["activation"]
-        (z,) = self.trace.operand_values(step)
-        fn = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ"}[name]
-        formula = f"{fn}({self.sym(step.operands[0])})"
-        head = self.sym(step) if self.sym(step) == formula else f"{self.sym(step)} = {formula}"
-        yield Text(f"{head}:", style="cyan")
-        parts = []
-        cz, cs = self.carried(step.operands[0]), self.carried(step)
-        for a, full, kept in zip(z, step.value, step.carried):
-            rel, value = self.entry(full, kept, cs)
-            parts.append(f"{fn}({self.num(a, cz)}) {rel} {value}")
-        yield Text("  " + self.entries(parts)[1:-1])
-        yield from self.result(step, "  " + self.sym(step))
-
-    def _print_activation_derivative(self, step: Step) -> Iterator[Renderable]:
-        name = step.info["activation"]
-        (arg,) = self.trace.operand_values(step)
-        a, c = self.sym(step.operands[0]), self.carried(step.operands[0])
-        formula, each = {
-            "tanh": (f"1 − {a}²", lambda v: f"1 − {self.fac(v, c)}²"),
-            "sigmoid": (f"{a}(1 − {a})", lambda v: f"{self.num(v, c)}×(1 − {self.num(v, c)})"),
-            "relu": (f"1 if {a} > 0 else 0", lambda v: "1" if v > 0 else "0"),
-        }[name]
-        yield from self.result(step, parts=[formula, self.entries(each(v) for v in arg)])
-
-    def _print_identity(self, step: Step) -> Iterator[Renderable]:
-        yield from self.result(step, parts=[self.sym(step.operands[0])])
-
     def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
@@ -167,7 +176,8 @@ class StepPrinter(TextBase):
         )
         if o.size == 1:
             first, second = first[1:-1], second[1:-1]
-        yield from self.result(step, parts=[f"σ({self.sym(step.operands[0])})", first, second])
+        sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
+        yield from self.result(step, parts=[text(sigma), first, second])
 
     def _print_exp(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
@@ -307,38 +317,6 @@ class StepPrinter(TextBase):
             for p, t in zip(y_hat, step.info["target"])
         )
         yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
-
-    def _print_sigmoid_back(self, step: Step) -> Iterator[Renderable]:
-        grad, y_hat = self.trace.operand_values(step)
-        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(
-            f"{self.fac(a, cg)}×{self.num(p, cy)}×(1 − {self.num(p, cy)})"
-            for a, p in zip(grad, y_hat)
-        )
-        yield from self.result(step, parts=[f"{g} ⊙ {y}(1 − {y})", parts])
-
-    def _print_tanh_back(self, step: Step) -> Iterator[Renderable]:
-        grad, out = self.trace.operand_values(step)
-        g, y = self.sym(step.operands[0]), self.sym(step.operands[1])
-        cg, co = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(
-            f"{self.fac(a, cg)}×(1 − {self.fac(b, co)}²)" for a, b in zip(grad, out)
-        )
-        yield from self.result(step, parts=[f"{g} ⊙ (1 − {y}²)", parts])
-
-    def _print_one_minus(self, step: Step) -> Iterator[Renderable]:
-        (values,) = self.trace.operand_values(step)
-        c = self.carried(step.operands[0])
-        parts = self.entries(f"1 − {self.fac(v, c)}" for v in values)
-        yield from self.result(step, parts=[parts])
-
-    def _print_subtract(self, step: Step) -> Iterator[Renderable]:
-        left, right = self.trace.operand_values(step)
-        cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
-        parts = self.entries(f"{self.num(a, cl)} − {self.fac(b, cr)}" for a, b in zip(left, right))
-        formula = f"{self.sym(step.operands[0])} − {self.sym(step.operands[1])}"
-        yield from self.result(step, parts=[formula, parts])
 
     def _print_dots(self, step: Step) -> Iterator[Renderable]:
         query, *others = self.trace.operand_values(step)

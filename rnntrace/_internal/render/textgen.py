@@ -9,7 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from rnntrace._internal.ops import ACTIVATIONS
 from rnntrace._internal.render.training import sparkline
+from rnntrace._internal.symbol import text
+
+_TANH = text(ACTIVATIONS["tanh"].function)  # the generating network's activation
 
 
 def show_char(ch: str) -> str:
@@ -77,8 +81,9 @@ def render_sample_trace(steps: Sequence[Any], vocab: list[str], temperature: flo
     """The first sampling steps by hand: the character read, the state, the softmax with
     temperature, the draw and the character fed back."""
     tau = "τ" if temperature else "τ = 0 (argmax)"
-    yield (f"Sampling by hand (temperature {temperature:g}): z_t = W_xh x_t + W_hh h_(t−1) + "
-           f"b_h, h_t = tanh(z_t), o_t = W_hy h_t + b_y, p_t = softmax(o_t / {tau})")  # fmt: skip
+    model = (f"z_t = W_xh x_t + W_hh h_(t−1) + b_h, h_t = {_TANH}(z_t), o_t = W_hy h_t + b_y, "
+             f"p_t = softmax(o_t / {tau})")  # fmt: skip
+    yield f"Sampling by hand (temperature {temperature:g}): {model}"
     for step in steps:
         source = "fed back" if step.fed_back else "from the start text"
         yield ""
@@ -87,7 +92,7 @@ def render_sample_trace(steps: Sequence[Any], vocab: list[str], temperature: flo
             f"  z_{step.t} = W_xh[:, {show_char(step.read)}] + W_hh h_{step.t - 1} + b_h "
             f"= {_vector(step.z)}"
         )
-        yield f"  h_{step.t} = tanh(z_{step.t}) = {_vector(step.h)}"
+        yield f"  h_{step.t} = {_TANH}(z_{step.t}) = {_vector(step.h)}"
         if step.drawn is None:
             yield "  (still reading the start text: nothing drawn)"
             continue

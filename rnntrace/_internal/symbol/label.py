@@ -89,8 +89,6 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     "candidate_state_at_t_t": "candidate state at t = {t}{part}",
     "dl_dh_t": "dL/dh_{t}{part}",
     "gradient_of_the_initial_state": "gradient of the initial state{part}",
-    # the LSTM's ∂L/∂h_0 has said its part twice since it was written: kept, as every output
-    "gradient_of_the_initial_state_twice": "gradient of the initial state{part}{part}",
     "dl_dh_t_candidate": "dL/dh~_{t} (candidate){part}",
     "candidate_state_delta_at_t_t": "candidate state{part}: delta at t = {t}",
     "what_z_t_weighs_at_t_t": "what z_{t} weighs at t = {t}{part}",

@@ -12,6 +12,7 @@ from rnntrace._internal.symbol.tree import (
     Delimited,
     Delta,
     Derivative,
+    Fraction,
     Group,
     Name,
     PartMark,
@@ -19,15 +20,20 @@ from rnntrace._internal.symbol.tree import (
     Row,
     Scripted,
     Shifted,
+    Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
+    Words,
+    Written,
 )
 
 PART_MARKS = {"fw.": "\\rightarrow", "bw.": "\\leftarrow", "enc.": "enc", "dec.": "dec"}
-_OPEN = {"paren": "(", "bracket": "[", "norm": "\\lVert "}
-_CLOSE = {"paren": ")", "bracket": "]", "norm": " \\rVert"}
+_OPEN = {"paren": "(", "bracket": "[", "norm": "\\lVert ", "sized": "\\left["}
+_CLOSE = {"paren": ")", "bracket": "]", "norm": " \\rVert", "sized": "\\right]"}
 _ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+$")
 
 
@@ -95,6 +101,25 @@ def _latex(s: Symbol, shift: int, mj: bool) -> str:  # noqa: PLR0911, PLR0912 (o
         return f"\\{style}{' ' if body[:1].isalnum() else ''}{body}"
     if isinstance(s, Shifted):
         return _latex(s.body, shift + s.by, mj)
+    return _sentence_node(s, shift, mj)
+
+
+def _sentence_node(s: Symbol, shift: int, mj: bool) -> str:
+    """The nodes of sentences (a fraction, words, a thin space) and worked lines."""
+    if isinstance(s, Fraction):
+        command = "tfrac" if s.small else "frac"
+        return f"\\{command}{{{_latex(s.over, shift, mj)}}}{{{_latex(s.under, shift, mj)}}}"
+    if isinstance(s, Words):
+        return f"\\text{{{s.text}}}"
+    if isinstance(s, Space):
+        return "\\,"
+    if isinstance(s, Written):
+        return s.text
+    if isinstance(s, Times):
+        return f"{_latex(s.left, shift, mj)} \\times {_latex(s.right, shift, mj)}"
+    if isinstance(s, Squared):  # a symbol braced (it may carry scripts), a number as it is
+        body = _latex(s.body, shift, mj)
+        return (body if isinstance(s.body, Written) else "{" + body + "}") + "^{2}"
     raise TypeError(f"no LaTeX for {type(s).__name__}")
 
 

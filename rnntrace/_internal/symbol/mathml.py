@@ -15,6 +15,7 @@ from rnntrace._internal.symbol.tree import (
     Delimited,
     Delta,
     Derivative,
+    Fraction,
     Group,
     Name,
     PartMark,
@@ -22,10 +23,15 @@ from rnntrace._internal.symbol.tree import (
     Row,
     Scripted,
     Shifted,
+    Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
+    Words,
+    Written,
 )
 
 LETTERS = {
@@ -39,7 +45,7 @@ LETTERS = {
 }  # fmt: skip
 OPERATORS = {"odot": "⊙", "sum": "∑", "top": "⊤", "intercal": "⊤", "prime": "′",
               "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←"}  # fmt: skip
-_FENCES = {"paren": ("(", ")"), "bracket": ("[", "]"), "norm": ("‖", "‖")}
+_FENCES = {"paren": ("(", ")"), "bracket": ("[", "]"), "norm": ("‖", "‖"), "sized": ("[", "]")}
 _ACCENTS = {"hat": "^", "widehat": "^", "tilde": "~", "widetilde": "~", "bar": "¯",
             "overline": "¯", "vec": "→"}  # fmt: skip
 _PIECE = re.compile(r"[A-Za-z]|\d+(?:\.\d+)?|.")
@@ -115,6 +121,23 @@ def _mathml(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a
         return _styled(s, shift)
     if isinstance(s, Shifted):
         return _mathml(s.body, shift + s.by)
+    return _sentence_node(s, shift)
+
+
+def _sentence_node(s: Symbol, shift: int) -> str:
+    """The nodes of sentences (a fraction, words, a thin space) and worked lines."""
+    if isinstance(s, Fraction):
+        return f"<mfrac>{_mathml(s.over, shift)}{_mathml(s.under, shift)}</mfrac>"
+    if isinstance(s, Words):
+        return f"<mtext>{escape(s.text)}</mtext>"
+    if isinstance(s, Space):
+        return '<mspace width="0.167em"/>'
+    if isinstance(s, Written):
+        return f"<mn>{escape(s.text)}</mn>"
+    if isinstance(s, Times):
+        return f"<mrow>{_mathml(s.left, shift)}<mo>×</mo>{_mathml(s.right, shift)}</mrow>"
+    if isinstance(s, Squared):
+        return f"<msup>{_mathml(s.body, shift)}<mn>2</mn></msup>"
     raise TypeError(f"no MathML for {type(s).__name__}")
 
 
@@ -151,7 +174,7 @@ def _styled(s: Styled, shift: int) -> str:
     body = _mathml(s.body, shift)
     if s.style in _ACCENTS:
         return f'<mover accent="true">{body}<mo>{_ACCENTS[s.style]}</mo></mover>'
-    if s.style == "mathrm" and isinstance(s.body, Name):
+    if s.style in ("mathrm", "operatorname") and isinstance(s.body, Name):
         return f'<mi mathvariant="normal">{escape(s.body.text)}</mi>'
     if s.style in ("mathbf", "bm", "boldsymbol"):
         return f'<mrow style="font-weight:bold">{body}</mrow>'

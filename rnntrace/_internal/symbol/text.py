@@ -12,6 +12,7 @@ from rnntrace._internal.symbol.tree import (
     Delimited,
     Delta,
     Derivative,
+    Fraction,
     Group,
     Name,
     PartMark,
@@ -19,10 +20,15 @@ from rnntrace._internal.symbol.tree import (
     Row,
     Scripted,
     Shifted,
+    Space,
+    Squared,
     Styled,
     Symbol,
     Time,
+    Times,
     Transposed,
+    Words,
+    Written,
 )
 
 GLYPHS = {
@@ -38,8 +44,8 @@ GLYPHS = {
 # accents drawn as combining marks; the wide ones are left out, as the font commands are
 ACCENT_MARKS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 _OPERATORS = {"-": "−"}
-_OPEN = {"paren": "(", "bracket": "[", "norm": "‖ "}
-_CLOSE = {"paren": ")", "bracket": "]", "norm": " ‖"}
+_OPEN = {"paren": "(", "bracket": "[", "norm": "‖ ", "sized": "["}
+_CLOSE = {"paren": ")", "bracket": "]", "norm": " ‖", "sized": "]"}
 
 
 def text(symbol: Symbol) -> str:
@@ -85,6 +91,25 @@ def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a n
         return _text(s.body, shift) + ACCENT_MARKS.get(s.style, "")
     if isinstance(s, Shifted):
         return _text(s.body, shift + s.by)
+    return _sentence_node(s, shift)
+
+
+def _sentence_node(s: Symbol, shift: int) -> str:
+    """The nodes of sentences (1/K, words, a thin space) and worked lines."""
+    if isinstance(s, Fraction):
+        over, under = _text(s.over, shift), _text(s.under, shift)
+        wrap = [f"({part})" if " " in part else part for part in (over, under)]
+        return "/".join(wrap)
+    if isinstance(s, Words):
+        return s.text
+    if isinstance(s, Space):
+        return " "
+    if isinstance(s, Written):
+        return s.text
+    if isinstance(s, Times):
+        return f"{_text(s.left, shift)}×{_text(s.right, shift)}"
+    if isinstance(s, Squared):
+        return _text(s.body, shift) + "²"
     raise TypeError(f"no text for {type(s).__name__}")
 
 
@@ -115,6 +140,8 @@ def _has_sign(s: Symbol) -> bool:
 def _row(s: Row, shift: int) -> str:
     out = ""
     for i, item in enumerate(s.items):
+        if isinstance(item, Space):  # the row's own space is thin enough in a terminal
+            continue
         if i:  # δ and ∂ stick to what they act on: δ x, not δ x
             out += "" if s.sep == " " and out.endswith(("δ", "∂")) else s.sep
             if not s.sep and isinstance(s.items[i - 1], Command) and _starts_alnum(item):

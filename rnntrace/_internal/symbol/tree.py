@@ -11,6 +11,8 @@ Composites: ``Scripted`` (a base with a subscript and/or a superscript), ``Style
 or an accent), ``Group`` (braces written by the author), ``Row`` (items side by side),
 ``Delimited`` (parentheses, brackets, a norm), ``Transposed``, ``Primed``, ``Delta``,
 ``Derivative`` (∂a/∂b), ``Apply`` (f(x)) and ``Shifted`` (a symbol with its times moved).
+In the sentences of the model (its equations, loss and update): ``Fraction``, ``Words``
+(text inside a formula) and ``Space`` (a thin space).
 """
 
 from __future__ import annotations
@@ -77,11 +79,13 @@ COMMANDS = GREEK | frozenset(
         "rVert",
         "rightarrow",
         "leftarrow",
+        "log",
+        "max",
     ]
 )
-FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm"])
+FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm", "operatorname"])
 ACCENTS = frozenset(["hat", "tilde", "bar", "vec", "overline", "widetilde", "widehat"])
-DELIMITERS = ("paren", "bracket", "norm")
+DELIMITERS = ("paren", "bracket", "norm", "sized")  # sized: \left[ ... \right]
 
 
 class Symbol:
@@ -173,7 +177,7 @@ class Row(Symbol):
 
 @dataclass(frozen=True, slots=True)
 class Delimited(Symbol):
-    """``(body)``, ``[body]`` or the norm ``‖body‖``."""
+    """``(body)``, ``[body]``, the norm ``‖body‖`` or brackets sized to their body."""
 
     kind: str
     body: Symbol
@@ -341,3 +345,51 @@ def call(function: str, *items: Symbol | str) -> Apply:
     """``\\tanh(items)``: a named function applied to a formula."""
     return Apply(name(function), items[0] if len(items) == 1 and not isinstance(items[0], str)
                  else formula(*items))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Fraction(Symbol):
+    """``over`` / ``under`` as a fraction: 1/K (``small``: in text size, ``\\tfrac``)."""
+
+    over: Symbol
+    under: Symbol
+    small: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Words(Symbol):
+    """Words inside a formula (`` for the target class ``), set as text, spaces kept."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        if _SPECIAL & set(self.text) or not self.text.isprintable():
+            raise ValueError(f"not plain words: {self.text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Space(Symbol):
+    """A thin space (between a factor and what it scales: η ∂L/∂θ)."""
+
+
+# -- the worked lines of an op (``ops.explain``): a product, a square, a written number -----
+@dataclass(frozen=True, slots=True)
+class Times(Symbol):
+    """A product written out: ``a×b`` (``a \\times b``)."""
+
+    left: Symbol
+    right: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Squared(Symbol):
+    """``body²``."""
+
+    body: Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Symbol):
+    """A number as the printer that prints the tree wrote it (put in by that printer)."""
+
+    text: str

@@ -1,6 +1,6 @@
 """Error carried forward: what each step comes to when re-done from the student's own numbers.
 
-The *own value* of a step is the step's op re-done (``engine.ops.evaluate``, with the op
+The *own value* of a step is the step's op re-done (``ops.evaluate``, with the op
 settings of the rounded-by-hand trace) on its operands' own values. An operand's own value
 is the number the student wrote for it, if they wrote a readable one of the right shape;
 else its own value in turn (re-done from *its* operands), when one of those has one; else
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnntrace._internal.engine.ops import evaluate
+from rnntrace._internal.ops import evaluate
 from rnntrace._internal.trace import Step, Trace
 from rnntrace._internal.verify.answers import Answer
 from rnntrace._internal.verify.tolerance import Tolerance

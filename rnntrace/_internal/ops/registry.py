@@ -14,10 +14,15 @@ computed again from other operand values (the basis of error-carried-forward gra
   (the sigmoid through tanh);
 * ``derivative``: the local derivative of an elementwise op, from its input ``x`` or output
   ``y``; the activations' (``ACTIVATIONS``) are what ``activation_derivative`` computes, for
-  the BPTT steps and the Jacobians of ``gradflow``.
+  the BPTT steps and the Jacobians of ``gradflow``;
+* ``explain``: how it is written out (``explain.Explain``: its formula and the working of one
+  entry, as symbol trees), which every printer reads; ``function``: the op as a named
+  function (σ); ``definition`` and ``words``: a loss as the model's description states it.
+  An activation's ``function``, ``explain`` and ``explain_derivative`` are in its entry.
 
-What a printer writes out is computed from the trace (``render.explain``: the printers do not
-import the engine); a matvec's row products are rounded as ``matvec_products`` rounds them.
+``evaluate`` (``ops.evaluate``) computes an op's value; the numbers a printer writes out
+are computed from the trace (``render.explain``); a matvec's row products are rounded as
+``matvec_products`` rounds them.
 
 Every op that can overflow is written the stable way: sigmoid by sign, softmax shifted
 when its logits are large, the losses from the logits when numbers are exact.
@@ -32,6 +37,27 @@ from typing import Any, Protocol
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.ops.explain import Entry, Explain, Operand
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Delimited,
+    Derivative,
+    Fraction,
+    Name,
+    Primed,
+    Row,
+    Scripted,
+    Space,
+    Squared,
+    Styled,
+    Symbol,
+    Times,
+    Words,
+    Written,
+    formula,
+    paren,
+)
 
 Array = np.ndarray
 OpFn = Callable[[list[Array], Mapping[str, Any], "int | None"], Array]
@@ -53,21 +79,54 @@ Template = Callable[[list[str], Info], str]
 @dataclass(frozen=True)
 class Activation:
     """A hidden activation f: its expression, its derivative f' from h = f(z) (``of_output``)
-    or from z, and the training tape's faster form where there is one."""
+    or from z, the training tape's faster form where there is one, and the function as a
+    symbol (``\\tanh``, σ, ``\\operatorname{relu}``) for the model's equation and the worked
+    lines."""
 
     numpy: str  # of "{z}"
     derivative: str  # of "{h}" (of_output) or of "{z}"
     of_output: bool
+    function: Symbol
+    explain: Explain  # f(z) written out
+    explain_derivative: Explain  # f'(z) written out, from h (of_output) or z
     fast: str | None = None
 
 
+A, A_FACTOR, ONE = Operand(0), Entry(0, factor=True), Name("1")
+TANH, SIGMA = Command("tanh"), Command("sigma")
+RELU = Styled("operatorname", Name("relu"))
+
+
+def _applied(function: Symbol) -> Explain:
+    return Explain(Apply(function, A), Apply(function, Entry(0)), valued=True)
+
+
+def _one_minus_square(symbol: Symbol, entry: Symbol) -> Explain:  # 1 − h², of h = tanh(z)
+    return Explain(formula("1", "-", Squared(symbol)), formula("1", "-", Squared(entry)))
+
+
+_MAX = Command("max")  # relu is written max(0, z) in LaTeX, relu(z) in the terminal
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True),
+    "tanh": Activation("np.tanh({z})", "1.0 - {h} * {h}", of_output=True, function=TANH,
+                       explain=_applied(TANH), explain_derivative=_one_minus_square(A, A_FACTOR)),
     "sigmoid": Activation(
-        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, fast="0.5 * (1.0 + np.tanh(0.5 * {z}))"
-    ),  # fmt: skip
-    "relu": Activation("np.maximum({z}, 0.0)", "({z} > 0.0).astype(float)", of_output=False),
-}
+        "sigmoid({z})", "{h} * (1.0 - {h})", of_output=True, function=SIGMA,
+        explain=_applied(SIGMA),
+        explain_derivative=Explain(  # h ⊙ (1 − h), the terminal's h(1 − h)
+            formula(A, "odot", paren(formula("1", "-", A))),
+            Times(Entry(0), paren(formula("1", "-", Entry(0)))),
+            terminal=Row((A, paren(formula("1", "-", A))), "")),
+        fast="0.5 * (1.0 + np.tanh(0.5 * {z}))"),
+    "relu": Activation("np.maximum({z}, 0.0)", "({z} > 0.0).astype(float)", of_output=False,
+                       function=RELU,
+                       explain=Explain(Apply(_MAX, Row((Name("0"), A), ", ")),
+                                       Apply(_MAX, Row((Name("0"), Entry(0)), ", ")),
+                                       terminal=Apply(RELU, A),
+                                       terminal_each=Apply(RELU, Entry(0)), valued=True),
+                       explain_derivative=Explain(  # [z > 0] (Iverson), the entry 1 or 0
+                           Delimited("bracket", formula(A, Written(">"), "0")), Entry(-1),
+                           terminal=formula(ONE, "if", A, Written(">"), "0", "else", "0"))),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +143,11 @@ class Op:
     logs: bool = False  # takes the log of a probability that may be 0: −log 0 = inf, quietly
     elementwise: bool = False  # ``numpy`` works as it is on rows (one per time step)
     rows: Template | None = None  # the op over rows, where ``numpy`` does not
+    explain: Explain | None = None  # how it is written out, where that is data (see explain)
+    function: Symbol | None = None  # the op as a function of its operand, where it is one: σ
+    definition: Symbol | None = None  # a loss as the model's description defines it: L_t = ...
+    words: str = ""  # a loss in words: "binary cross-entropy"
+    forms: Mapping[str, tuple[str, Symbol]] | None = None  # an option's words and definition
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -239,16 +303,43 @@ def _stack(names: list[str]) -> str:
     return f"np.stack(({', '.join(names)},))"
 
 
+# the losses as the model's description defines them, over the outputs k
+_Y_K = Scripted(Name("y"), sub=Name("k"), sub_braced=False)
+_Y_HAT_K = Scripted(Styled("hat", Name("y")), sub=Name("k"), sub_braced=False)
+_SUM_K = Scripted(Command("sum"), sub=Name("k"), sub_braced=False)
+_L_T = Scripted(Name("L"), sub=Name("t"), sub_braced=False)
+BCE = formula(_L_T, "=", Row((Name("-"), _SUM_K), ""), Delimited("sized", formula(
+    _Y_K, "log", _Y_HAT_K, "+", paren(formula("1", "-", _Y_K)),
+    Apply(Command("log"), formula("1", "-", _Y_HAT_K)))))  # fmt: skip
+CE = formula(_L_T, "=", Row((Name("-"), Command("log")), ""),
+             Scripted(Styled("hat", Name("y")), sub=Row((Name("t"), Name("c")), ",")),
+             Words(" for the target class "), "c")  # fmt: skip
+_SQUARE = Scripted(paren(formula(_Y_HAT_K, "-", _Y_K)), sup=Name("2"), sup_braced=False)
+MSE = formula(_L_T, "=", Fraction(Name("1"), Name("K")), _SUM_K, _SQUARE)
+_TK = Row((Name("t"), Name("k")), ",")
+SOFT_CE = formula(_L_T, "=", Row((Name("-"), _SUM_K), ""), Scripted(Name("y"), sub=_TK), "log",
+                  Scripted(Styled("hat", Name("y")), sub=_TK))  # fmt: skip
+_Y_HAT_T = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
+_NORM = Delimited(
+    "norm", formula(_Y_HAT_T, "-", Scripted(Name("y"), sub=Name("t"), sub_braced=False))
+)
+HALF_MSE = formula(
+    _L_T, "=", Fraction(Name("1"), Name("2"), small=True), Scripted(_NORM, sup=Name("2"))
+)
+THETA = Command("theta")
+SGD = formula(Primed(THETA), "=", THETA, "-", "eta", Space(), Derivative(Name("L"), THETA))
+
 _LIST: list[Op] = [
     Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
     Op("add", _add, elementwise=True),
-    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True),
+    Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True,
+       explain=Explain(formula(A, "odot", Operand(1)), Times(A_FACTOR, Entry(1, True)))),
     Op("outer", lambda a, i: f"{a[0]}[:, None] * {a[1]}"),
     Op("activation", _activation, ("activation",), elementwise=True,
         fast=lambda a, i: _activation(a, i, fast=True)),  # fmt: skip
     Op("activation_derivative", _derivative, ("activation",), elementwise=True),
-    Op("identity", lambda a, i: a[0], derivative=lambda x, y: "1.0"),
-    Op("sigmoid", lambda a, i: f"sigmoid({a[0]})",
+    Op("identity", lambda a, i: a[0], derivative=lambda x, y: "1.0", explain=Explain(A, None)),
+    Op("sigmoid", lambda a, i: f"sigmoid({a[0]})", function=SIGMA,
         fast=lambda a, i: ACTIVATIONS["sigmoid"].fast.format(z=a[0]),  # type: ignore[union-attr]
         derivative=lambda x, y: f"{y} * (1.0 - {y})", elementwise=True),  # fmt: skip
     Op("exp", lambda a, i: f"np.exp({a[0]} - {i.data('shift', 0.0)})",
@@ -257,23 +348,36 @@ _LIST: list[Op] = [
     Op("total", lambda a, i: f"np.sum({a[0]})",
        rows=lambda a, i: f"np.sum({a[0]}, axis=1, keepdims=True)"),
     Op("divide", lambda a, i: f"{a[0]} / {a[1]}", elementwise=True),
-    Op("bce", _bce, ("from_logits",), logs=True),
-    Op("ce", _ce, ("from_logits", "soft"), logs=True),
-    Op("mse", _mse, ("mse_scale",)),
+    Op("bce", _bce, ("from_logits",), logs=True, definition=BCE, words="binary cross-entropy"),
+    Op("ce", _ce, ("from_logits", "soft"), logs=True, definition=CE, words="cross-entropy",
+       forms={"soft": ("cross-entropy with target distributions", SOFT_CE)}),
+    Op("mse", _mse, ("mse_scale",), definition=MSE, words="mean squared error",
+       forms={"half": ("half squared error", HALF_MSE)}),
     Op("bce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
     Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
     Op("mse_grad", _mse_grad, ("mse_scale",)),
     Op("bce_dyhat", lambda a, i: (f"-{i.data('target', array=True)} / {a[0]} + "
                                   f"(1.0 - {i.data('target', array=True)}) / (1.0 - {a[0]})")),
     Op("ce_dyhat", _ce_dyhat),
-    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True),
+    Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True,
+       explain=Explain(  # δŷ ⊙ ŷ ⊙ (1 − ŷ), the terminal's δŷ ⊙ ŷ(1 − ŷ)
+           formula(A, "odot", Operand(1), "odot", paren(formula(ONE, "-", Operand(1)))),
+           Times(Times(A_FACTOR, Entry(1)), paren(formula(ONE, "-", Entry(1)))),
+           terminal=formula(A, "odot", Row((Operand(1), paren(formula(ONE, "-", Operand(1)))),
+                                           "")))),
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
-    Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),
+    Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}", definition=SGD,
+       words="one step of gradient descent"),
     Op("concat", lambda a, i: f"np.concatenate(({', '.join(f'np.atleast_1d({v})' for v in a)},))"),
-    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True),
+    Op("tanh_back", lambda a, i: f"{a[0]} * (1.0 - {a[1]} * {a[1]})", elementwise=True,
+       explain=Explain(  # δ ⊙ (1 − h²)
+           formula(A, "odot", paren(formula(ONE, "-", Squared(Operand(1))))),
+           Times(A_FACTOR, paren(formula(ONE, "-", Squared(Entry(1, True))))))),
     Op("one_minus", lambda a, i: f"1.0 - {a[0]}", derivative=lambda x, y: "-1.0",
-       elementwise=True),
-    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}", elementwise=True),
+       elementwise=True, explain=Explain(formula(ONE, "-", A), formula(ONE, "-", A_FACTOR),
+                                         bare=True)),
+    Op("subtract", lambda a, i: f"{a[0]} - {a[1]}", elementwise=True,
+       explain=Explain(formula(A, "-", Operand(1)), formula(Entry(0), "-", Entry(1, True)))),
     Op("dots", lambda a, i: f"{_stack(a[1:])} @ {a[0]}", forward=_dots),
     Op("weighted_sum", lambda a, i: f"{a[0]} @ {_stack(a[1:])}", forward=_weighted_sum),
     Op("scale", lambda a, i: f"{a[0]}[{i.data('index')}] * {a[1]}"),
@@ -291,79 +395,19 @@ DEFINITIONS: dict[str, Op] = {op.name: op for op in _LIST}
 SCOPE: dict[str, Any] = {"np": np, "sigmoid": sigmoid, "softmax_shift": softmax_shift}
 
 
-class _EvalInfo:
-    """The info view of ``evaluate``'s functions: structure now, data from ``i`` when run."""
-
-    def __init__(self, info: Mapping[str, Any]) -> None:
-        self.info = info
-
-    def value(self, key: str, default: Any = None) -> Any:
-        return self.info.get(key, default)
-
-    def data(self, key: str, default: Any = None, array: bool = False) -> str:
-        read = f"i[{key!r}]" if default is None else f"i.get({key!r}, {default!r})"
-        return f"np.asarray({read}, dtype=float)" if array else read
+def function_of(op: str, info: Mapping[str, Any]) -> Symbol | None:
+    """The function a step of ``op`` applies to its one operand, entry by entry (tanh, σ,
+    relu), if it is one."""
+    if op == "activation":
+        return ACTIVATIONS[info["activation"]].function
+    definition = DEFINITIONS.get(op)
+    return None if definition is None else definition.function
 
 
-def _function(op: Op, n_args: int, info: Mapping[str, Any]) -> Callable[..., Any]:
-    """``op.numpy`` as a function of (a, i)."""
-    expr = op.numpy([f"a[{n}]" for n in range(n_args)], _EvalInfo(info))
-    scope = dict(SCOPE)
-    exec(compile(f"def _op(a, i):\n    return {expr}", f"<op {op.name}>", "exec"), scope)  # noqa: S102
-    return scope["_op"]
-
-
-def _evaluator(op: Op) -> OpFn:
-    """``op.forward``, or ``op.numpy`` compiled once per arity and structure."""
-    if op.forward is not None:
-        return op.forward
-    structure = op.structure
-    functions: dict[Any, Callable[[list[Array], Mapping[str, Any]], Any]] = {}
-
-    def run(args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
-        key = (len(args), *[info.get(k) for k in structure]) if structure else len(args)
-        function = functions.get(key)
-        if function is None:
-            function = functions[key] = _function(op, len(args), info)
-        return function(args, info)
-
-    return run
-
-
-# What ``evaluate`` runs for each op (tests may put a corrupted one in to see it caught).
-OPS: dict[str, OpFn] = {name: _evaluator(op) for name, op in DEFINITIONS.items()}
-_LOGS = frozenset(name for name, op in DEFINITIONS.items() if op.logs)
-
-
-def evaluate(
-    op: str, args: list[Array], info: Mapping[str, Any], term_decimals: int | None
-) -> Array:
-    """The value of ``op`` on ``args``; ``term_decimals`` rounds each product of a sum."""
-    if op in _LOGS:
-        with np.errstate(divide="ignore"):
-            out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
-    else:
-        out = np.asarray(OPS[op](args, info, term_decimals), dtype=float)
-    if out.base is not None:
-        return out.copy()  # a value of its own, not a view of an operand
-    for arg in args:
-        if out is arg:
-            return out.copy()
-    return out
-
-
-def activation(name: str, z: Array) -> Array:
-    """The hidden activation f(z): tanh, relu or sigmoid."""
-    return _elementwise(name, "numpy", z)
-
-
-def activation_derivative(name: str, arg: Array) -> Array:
-    """f'(z), from h = f(z) for tanh (1 - h^2) and sigmoid (h(1 - h)), from z for relu."""
-    return _elementwise(name, "derivative", arg)
-
-
-def _elementwise(name: str, which: str, arg: Array) -> Array:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}")
-    return evaluate("activation" if which == "numpy" else "activation_derivative",
-                    [np.asarray(arg, dtype=float)], {"activation": name}, None)  # fmt: skip
+def explanation(op: str, info: Mapping[str, Any]) -> Explain | None:
+    """How a step of ``op`` (with its ``info``) is written out, when that is data."""
+    if op in ("activation", "activation_derivative"):
+        act = ACTIVATIONS[info["activation"]]
+        return act.explain if op == "activation" else act.explain_derivative
+    definition = DEFINITIONS.get(op)
+    return None if definition is None else definition.explain
