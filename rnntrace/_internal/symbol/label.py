@@ -229,6 +229,27 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     ),
     "part_of_dh_through_the_gate_at_step_t": "part of dh{part} through the {gate} at step {t}",
     "input_vector_of_token_t_t": "input vector of {token!r} (t = {t})",
+    # seed 001's training techniques (issue 13)
+    "l2_penalty": "L2 penalty {value:g} (sum of the squared norms of the weight matrices)",
+    "loss_with_the_l2_penalty": "loss with the L2 penalty (data loss + penalty)",
+    "gradient_with_the_l2_penalty": (
+        "gradient of {ref} with the L2 penalty's 2 lambda {ref} (lambda {value:g})"
+    ),
+    "clipping_factor_eps": "clipping factor min(1, {value:g} / (norm + {detail}))",
+    "learning_rate_of_the_epoch_time": (
+        "learning rate of epoch {n}: time-based decay eta_0 / (1 + {value:g} (epoch - 1))"
+    ),
+    "learning_rate_of_the_epoch_exponential": (
+        "learning rate of epoch {n}: exponential decay eta_0 {value:g}^(epoch - 1)"
+    ),
+    "recurrent_weight_decay": "{ref} shrunk by recurrent weight decay: (1 - {value:g}) {ref}",
+    "recurrent_weight_decay_columns": (
+        "{ref} shrunk by recurrent weight decay: its h columns 1 to {n} times (1 - {value:g})"
+    ),
+    "sgd_step_scheduled": "{ref} after one SGD step (the learning rate of epoch {n})",
+    "bptt_window_cut": (
+        "BPTT window (k = {ref}): the loss at t = {n} is not backpropagated to step {t}{part}"
+    ),
 }
 NOTES: dict[str, str] = {  # note -> the words it appends
     "not_given": " (not given: zero)",
