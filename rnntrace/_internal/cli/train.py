@@ -111,7 +111,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
       rnntrace init review.yaml --example sentiment
       rnntrace train review.yaml --epochs 50 --clip 1 --trace-epoch 50
     """
-    from rnntrace._internal.engine.training import Settings
+    from rnntrace._internal.engine.training import Settings, techniques
     from rnntrace._internal.scenario import load_scenario
 
     check_standalone("train", fmt, standalone)
@@ -120,7 +120,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     settings = Settings(
         epochs=epochs or t.epochs or DEFAULT_EPOCHS, learning_rate=lr or t.learning_rate,
         clip=clip if clip is not None else t.clip, l2=l2 if l2 is not None else t.l2,
-        bptt=_bptt(bptt, t.bptt),
+        bptt=_bptt(bptt, t.bptt), **techniques(t),
     )  # fmt: skip
     if trace_epoch is not None:
         _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large)
