@@ -35,6 +35,7 @@ class Label:
     sequence: int | None = None  # the sequence, when the phrase names it
     value: float | None = None  # a number: a learning rate, a clipping norm
     notes: tuple[str, ...] = ()  # keys of NOTES, appended in order: "not_given", ...
+    loss: int | None = None  # train.bptt_window: the step is of the loss at this t's own chain
 
     def with_note(self, note: str) -> Label:
         """This label ending with the note ``note`` (once)."""
@@ -248,7 +249,7 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     ),
     "sgd_step_scheduled": "{ref} after one SGD step (the learning rate of epoch {n})",
     "bptt_window_cut": (
-        "BPTT window (k = {ref}): the loss at t = {n} is not backpropagated to step {t}{part}"
+        "BPTT window (k = {ref}): the loss of step {n} is not backpropagated to step {t}{part}"
     ),
 }
 NOTES: dict[str, str] = {  # note -> the words it appends
@@ -278,4 +279,7 @@ def label_text(item: object) -> str:
         "value": label.value,
         "seq": f" of sequence {label.sequence}" if label.sequence else "",
     }
-    return PHRASES[label.phrase].format(**fields) + "".join(NOTES[n] for n in label.notes)
+    own = ""
+    if label.loss is not None and label.phrase != "bptt_window_cut":
+        own = f" (for the loss of step {label.loss} only)"
+    return PHRASES[label.phrase].format(**fields) + own + "".join(NOTES[n] for n in label.notes)
