@@ -416,7 +416,7 @@ def test_verify_checks_the_update_steps(all_file: Path, tmp_path: Path):
 
 
 def test_train_shows_eta_penalty_and_total(all_file: Path):
-    out = run_cli("train", str(all_file), "--epochs", "5", "--report", "1,5").stdout
+    out = " ".join(run_cli("train", str(all_file), "--epochs", "5", "--report", "1,5").stdout.split())
     assert "η" in out and "penalty" in out and "total" in out and "BPTT window k = 2" in out
     import json
 
@@ -482,3 +482,18 @@ def test_the_cli_refuses_a_bad_value_with_exit_2(tmp_path: Path):
         assert len(lines) == 1 and lines[0].endswith(
             "bad.yaml:18:15: train.l2_penalty: expected a number of 0 or more, found -1"
         ), result.stderr
+
+
+def test_the_docs_example_runs(tmp_path: Path):
+    text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    block = text.split("seed 001's training techniques\"\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "techniques.yaml"
+    path.write_text("title: \"a b c: seed 001's training techniques\"\n" + block, encoding="utf-8")
+    trained = run_cli("train", str(path), "--report", "1,10,100")
+    assert trained.returncode == 0, trained.stderr
+    words = " ".join(trained.stdout.split())
+    assert "BPTT window k = 2" in words and "penalty" in words
+    ran = run_cli("run", str(path))
+    assert ran.returncode == 0 and "η_1" in ran.stdout and "δh_4^(L_5)" in ran.stdout
+    epoch = run_cli("train", str(path), "--trace-epoch", "100")
+    assert epoch.returncode == 0 and "η_100" in epoch.stdout

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from rnntrace._internal import cells
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
@@ -44,11 +46,11 @@ def grad_key(param: str) -> str:
     return f"{part}{dot}d{base}"
 
 
-def penalized(params: list[str]) -> list[str]:
-    """The parameters the L2 penalty covers: every weight matrix (a key whose name starts
-    with W: W_xh, W_hh, W_hy, a gate's W_gx and W_gh or W_g, attention's W_a, a fed-back
-    W_yh), not the biases, initial states or attention's vector v_a."""
-    return [key for key in params if key.rpartition(".")[2].startswith("W")]
+def penalized(scenario: Scenario, params: list[str]) -> list[str]:
+    """The parameters the L2 penalty covers: every weight matrix among ``params`` (W_xh,
+    W_hh, W_hy, a gate's W_gx and W_gh or W_g, a fed-back W_yh, attention's W_a and U_a),
+    not the vectors (biases, initial states, additive attention's v_a)."""
+    return [key for key in params if np.ndim(scenario.params[key]) == 2]
 
 
 def recurrent(scenario: Scenario, params: list[str]) -> dict[str, tuple[int, int] | None]:
@@ -78,7 +80,7 @@ def learning_rate(scenario: Scenario) -> float:
 def pre_clip_keys(scenario: Scenario, params: list[str]) -> list[str]:
     """The key of each parameter's gradient as clipping sees it: ∂L/∂θ, with the penalty's
     2λW for a penalized matrix."""
-    marked = set(penalized(params)) if scenario.train.l2_penalty else set()
+    marked = set(penalized(scenario, params)) if scenario.train.l2_penalty else set()
     return [f"{grad_key(p)}_penalty" if p in marked else grad_key(p) for p in params]
 
 
@@ -128,7 +130,7 @@ def _penalty(rec: Recorder, scenario: Scenario, sym: Symbols, final: dict[str, s
              update_op: UpdateOp) -> None:  # fmt: skip
     """L_penalty = λ Σ ‖W‖²_F and L_total (loss phase), then 2λW added to each gradient."""
     weight = scenario.train.l2_penalty
-    matrices = penalized(list(final))
+    matrices = penalized(scenario, list(final))
     if not matrices:
         return
     rec.op("L_penalty", "l2_penalty", matrices, phase="loss", sequence=False,
