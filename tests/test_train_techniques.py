@@ -416,7 +416,9 @@ def test_verify_checks_the_update_steps(all_file: Path, tmp_path: Path):
 
 
 def test_train_shows_eta_penalty_and_total(all_file: Path):
-    out = " ".join(run_cli("train", str(all_file), "--epochs", "5", "--report", "1,5").stdout.split())
+    out = " ".join(
+        run_cli("train", str(all_file), "--epochs", "5", "--report", "1,5").stdout.split()
+    )
     assert "η" in out and "penalty" in out and "total" in out and "BPTT window k = 2" in out
     import json
 
@@ -488,7 +490,7 @@ def test_the_docs_example_runs(tmp_path: Path):
     text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
     block = text.split("seed 001's training techniques\"\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "techniques.yaml"
-    path.write_text("title: \"a b c: seed 001's training techniques\"\n" + block, encoding="utf-8")
+    path.write_text('title: "a b c: seed 001\'s training techniques"\n' + block, encoding="utf-8")
     trained = run_cli("train", str(path), "--report", "1,10,100")
     assert trained.returncode == 0, trained.stderr
     words = " ".join(trained.stdout.split())
@@ -497,3 +499,8 @@ def test_the_docs_example_runs(tmp_path: Path):
     assert ran.returncode == 0 and "η_1" in ran.stdout and "δh_4^(L_5)" in ran.stdout
     epoch = run_cli("train", str(path), "--trace-epoch", "100")
     assert epoch.returncode == 0 and "η_100" in epoch.stdout
+
+
+def test_null_is_the_default():
+    loaded = parse_scenario(RNN + "train:\n  lr_schedule: null\n  bptt_window: ~\n", "n.yaml")
+    assert loaded.train.lr_schedule is None and loaded.train.bptt_window is None

@@ -10,17 +10,7 @@ from rnntrace._internal.engine.topology import Contributions, Driver, standard
 from rnntrace._internal.engine.update import grad_key, learning_rate, record_update
 from rnntrace._internal.scenario.model import NumberPolicy, Scenario
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import (
-    Command,
-    Delimited,
-    Derivative,
-    Name,
-    Primed,
-    Symbol,
-    op,
-    paren,
-    row,
-)
+from rnntrace._internal.symbol.tree import Derivative, Name
 from rnntrace._internal.trace import SequenceInfo, Trace, TraceMeta
 
 

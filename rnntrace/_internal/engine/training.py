@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +102,8 @@ def with_settings(scenario: Scenario, settings: Settings) -> Scenario:
     """The scenario with these training settings, carried exactly (training is not by hand)."""
     if settings.bptt and settings.bptt_window:
         raise RnntraceError(f"{scenario.file}: train.bptt_window {settings.bptt_window} and "
-                            f"--bptt {settings.bptt}: expected one of the two, found both")  # fmt: skip
+                            f"--bptt {settings.bptt}: expected one of the two, "
+                            "found both")  # fmt: skip
     train = replace(scenario.train, epochs=settings.epochs, learning_rate=settings.learning_rate,
                     clip=settings.clip, l2=settings.l2, bptt=settings.bptt,
                     lr_schedule=settings.lr_schedule, l2_penalty=settings.l2_penalty,

@@ -36,7 +36,6 @@ from rnntrace._internal.symbol.tree import (
     upright,
 )
 
-
 UpdateOp = Callable[..., None]  # records one step of the update: (key, op, operands, symbol, label)
 
 
@@ -138,7 +137,8 @@ def _penalty(rec: Recorder, scenario: Scenario, sym: Symbols, final: dict[str, s
            info={"weight": weight})  # fmt: skip
     if "L" in rec.trace:
         rec.op("L_total", "add", ["L", "L_penalty"], phase="loss", sequence=False,
-               symbol=sub("L", upright("total")), label=Label("loss_with_the_l2_penalty"))  # fmt: skip
+               symbol=sub("L", upright("total")),
+               label=Label("loss_with_the_l2_penalty"))  # fmt: skip
     for param in matrices:
         key = final[param]
         update_op(f"{key}_penalty", "penalty_grad", [key, param],

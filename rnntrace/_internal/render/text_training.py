@@ -21,7 +21,8 @@ class TrainingSteps(TextBase):
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
         total = sum(float((v * v).sum()) for v in self.trace.operand_values(step))
         yield from self.result(
-            step, parts=[f"{weight:g} × ({squares})", f"{weight:g} × {numfmt.fixed(total, self.d + 2)}"]
+            step,
+            parts=[f"{weight:g} × ({squares})", f"{weight:g} × {numfmt.fixed(total, self.d + 2)}"],
         )
 
     def _print_penalty_grad(self, step: Step) -> Iterator[Renderable]:
@@ -32,9 +33,9 @@ class TrainingSteps(TextBase):
     def _print_lr_schedule(self, step: Step) -> Iterator[Renderable]:
         eta0, r, n = step.info["learning_rate"], step.info["decay"], step.info["epoch"]
         if step.info["kind"] == "time":
-            parts = [f"η₀ / (1 + r (N − 1))", f"{eta0:g} / (1 + {r:g} × {n - 1})"]
+            parts = ["η₀ / (1 + r (N − 1))", f"{eta0:g} / (1 + {r:g} × {n - 1})"]
         else:
-            parts = [f"η₀ r^(N − 1)", f"{eta0:g} × {r:g}^{n - 1}"]
+            parts = ["η₀ r^(N − 1)", f"{eta0:g} × {r:g}^{n - 1}"]
         yield from self.result(step, parts=parts)
 
     def _print_sgd_scheduled(self, step: Step) -> Iterator[Renderable]:

@@ -43,8 +43,13 @@ def render_training_text(doc: dict[str, Any]) -> Iterator[RenderableType]:
         f"{s['epochs']:,} epochs, learning rate {s['learning_rate']:g}, "
         + (f"clipping at global norm {s['clip']:g}, " if s["clip"] else "no clipping, ")
         + (f"L2 weight decay {s['l2']:g}, " if s["l2"] else "no weight decay, ")
-        + (f"BPTT window k = {s['bptt_window']}" if "bptt_window" in s
-           else "full BPTT" if s["bptt"] == "full" else f"truncated BPTT, k = {s['bptt']}")
+        + (
+            f"BPTT window k = {s['bptt_window']}"
+            if "bptt_window" in s
+            else "full BPTT"
+            if s["bptt"] == "full"
+            else f"truncated BPTT, k = {s['bptt']}"
+        )
         + technique_words(s)
     )
     yield Text(

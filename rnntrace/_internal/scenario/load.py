@@ -10,7 +10,6 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
-from rnntrace._internal.scenario.load_input import MAX_TIME_STEPS
 from rnntrace._internal.scenario.load_params import ParamsReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
 from rnntrace._internal.scenario.load_train import TrainReader
@@ -19,7 +18,6 @@ from rnntrace._internal.scenario.model import (
     ModelSpec,
     NumberPolicy,
     Scenario,
-    TrainSpec,
 )
 from rnntrace._internal.scenario.notation import check_notation, parse_notation
 from rnntrace._internal.scenario.schema import allowed_keys, choices

@@ -59,16 +59,19 @@ class TrainReader:
     # -- seed 001's techniques (issue 13) -------------------------------------------------
     def _techniques(self, fields: Fields, spec: TrainSpec, model: ModelSpec) -> TrainSpec:
         doc = self.doc
-        schedule = self._schedule(fields["lr_schedule"][1]) if "lr_schedule" in fields else None
+        schedule = None
+        if "lr_schedule" in fields and not self._null(fields["lr_schedule"][1]):
+            schedule = self._schedule(fields["lr_schedule"][1])
         decay = 0.0
         if "recurrent_decay" in fields:
             node = fields["recurrent_decay"][1]
             decay = doc.number(node, "train.recurrent_decay")
             if not 0 <= decay < 1:
                 self.fail(node, "train.recurrent_decay",
-                          f"expected a number from 0 up to (not including) 1, found {decay:g}")  # fmt: skip
+                          "expected a number from 0 up to (not including) 1, "
+                          f"found {decay:g}")  # fmt: skip
         window = None
-        if "bptt_window" in fields:
+        if "bptt_window" in fields and not self._null(fields["bptt_window"][1]):
             node = fields["bptt_window"][1]
             window = doc.integer(node, "train.bptt_window", 1, MAX_TIME_STEPS)
             if spec.bptt is not None:
@@ -90,6 +93,10 @@ class TrainReader:
             bptt_window=window,
         )  # fmt: skip
 
+    def _null(self, node: yaml.Node) -> bool:
+        """True for ``null`` (``~`` or nothing): the key's default."""
+        return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
     def _at_least_zero(self, fields: Fields, key: str) -> float:
         node = fields[key][1]
         value = self.doc.number(node, f"train.{key}")
@@ -109,10 +116,10 @@ class TrainReader:
         decay = doc.number(where, f"{path}.decay")
         if kind == "time" and decay < 0:
             self.fail(where, f"{path}.decay",
-                      f"expected a number of 0 or more (time: eta_0 / (1 + r epoch)), found {decay:g}")  # fmt: skip
+                      "expected a number of 0 or more (time: eta_0 / (1 + r epoch)), "
+                      f"found {decay:g}")  # fmt: skip
         if kind == "exponential" and not 0 < decay <= 1:
             self.fail(where, f"{path}.decay",
                       f"expected a number above 0 and at most 1 (exponential: eta_0 r^epoch), "
                       f"found {decay:g}")  # fmt: skip
         return LrSchedule(kind, decay)
-

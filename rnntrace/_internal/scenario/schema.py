@@ -50,8 +50,8 @@ _TRAIN_TECHNIQUES: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["kind", "decay"],
         "default": None,
-        "description": "the learning rate of epoch N (N = 1, 2, ...): time: eta_0 / (1 + r (N - 1)); "
-        "exponential: eta_0 r^(N - 1); none: eta_0 every epoch",
+        "description": "the learning rate of epoch N (N = 1, 2, ...): "
+        "time: eta_0 / (1 + r (N - 1)); exponential: eta_0 r^(N - 1); none: eta_0 every epoch",
         "properties": {
             "kind": _enum(["time", "exponential"], "time", "time-based or exponential decay"),
             "decay": {"type": "number", "minimum": 0, "description": "r (exponential: 0 < r <= 1)"},
