@@ -101,7 +101,10 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     chosen epochs (total loss, loss per sequence, gradient norm, whether clipping fired) and
     a loss curve. Training runs on the engine's compiled tape: nothing is recorded or
     explained, except with --trace-epoch N, which prints the whole hand calculation of
-    epoch N (the model as it stands after N − 1 updates, and its update).
+    epoch N (the model as it stands after N − 1 updates, and its update). Seed 001's
+    techniques come from the scenario's train section (lr_schedule, l2_penalty,
+    recurrent_decay, clip_eps, bptt_window; docs/scenario-format.md): the table then shows
+    each epoch's learning rate, and the penalty and total loss beside the data loss.
 
     \b
     Examples:

@@ -40,8 +40,8 @@ class TrainingSteps(TextBase):
 
     def _print_sgd_scheduled(self, step: Step) -> Iterator[Renderable]:
         eta = self.num(float(self.trace.value(step.operands[2])), self.carried(step.operands[2]))
-        formula = f"{self.sym(step.operands[0])} − {eta} × {self.sym(step.operands[1])}"
-        yield from self._either(step, formula)
+        p, g, name = (self.sym(key) for key in step.operands)
+        yield from self._either(step, f"{p} − {name} × {g} = {p} − {eta} × {g}")
 
     def _print_shrink(self, step: Step) -> Iterator[Renderable]:
         rate = step.info["rate"]
