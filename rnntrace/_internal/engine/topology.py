@@ -148,7 +148,11 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
     if scenario.train.bptt_window:
         from rnntrace._internal.engine.window import windowed_backward
 
-        return windowed_backward(rec, scenario, seq, sym, cells, tops)
+        def layer_step(level: int, t: int, parts: dict[tuple[int, int], list[str]], s: int) -> None:
+            layer_backward(rec, cells, level, t, seq, parts, model.residual, last=s)
+
+        extra = windowed_backward(rec, scenario, seq, sym, cells, tops, layer_step)
+        return gradients(cells, scenario, seq, extra)
     incoming: dict[tuple[int, int], list[str]] = {}  # (level, t) -> parts of d(output of level)
     top = len(cells) - 1
     exact = model.attention_gradient == "exact"

@@ -155,9 +155,13 @@ def _step(rec: Recorder, scenario: Scenario, sym: Symbols, final: dict[str, str]
     lr = train.learning_rate
     schedule = train.lr_schedule
     if schedule is not None and final:
-        update_op("eta", "lr_schedule", [], sub(Command("eta"), train.epoch),
-                  Label(f"learning_rate_of_the_epoch_{schedule.kind}", other=train.epoch,
-                        value=schedule.decay),
+        label = (
+            Label("learning_rate_of_the_epoch_time", other=train.epoch, value=schedule.decay)
+            if schedule.kind == "time"
+            else Label("learning_rate_of_the_epoch_exponential", other=train.epoch,
+                       value=schedule.decay)
+        )  # fmt: skip
+        update_op("eta", "lr_schedule", [], sub(Command("eta"), train.epoch), label,
                   learning_rate=lr, kind=schedule.kind, decay=schedule.decay,
                   epoch=train.epoch)  # fmt: skip
     shrunk = recurrent(scenario, list(final)) if train.recurrent_decay else {}

@@ -9,24 +9,31 @@ first, and within a step the latest loss first, so that a time step's parts stan
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rnntrace._internal.engine import heads
 from rnntrace._internal.engine.cell import CellTracer
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
-from rnntrace._internal.engine.topology import Contributions, gradients, initial, layer_backward
 from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import Delta
 
+Contributions = dict[str, list[str]]
+Incoming = dict[tuple[int, int], list[str]]  # (level, t) -> parts of ∂L/∂(the level's output)
+# BPTT step t of one layer (level, t, the chain's parts, its loss's step): the topology's
+LayerStep = Callable[[int, int, Incoming, int], None]
+
 
 def windowed_backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols,
-                      cells: list[CellTracer], tops: list[str]) -> Contributions:  # fmt: skip
-    """The BPTT of a standard (stacked) model with a window of k steps; returns every
-    parameter's contributions."""
+                      cells: list[CellTracer], tops: list[str],
+                      layer_step: LayerStep) -> Contributions:  # fmt: skip
+    """The BPTT of a standard (stacked) model with a window of k steps; returns the parts of
+    the initial states' gradients (the cells hold the parameters' contributions)."""
     k = scenario.train.bptt_window
     assert k is not None
     top = len(cells) - 1
-    incoming: dict[int, dict[tuple[int, int], list[str]]] = {}  # loss s -> its chain's parts
+    incoming: dict[int, Incoming] = {}  # loss s -> its chain's parts
     for t in range(seq.length, 0, -1):
         rec.at("backward", t)
         key = heads.output_backward(rec, scenario, seq, t, sym, tops[t - 1])
@@ -35,12 +42,11 @@ def windowed_backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Sym
         for s in sorted((s for s in incoming if t <= s < t + k), reverse=True):
             rec.chain(s)
             for level in range(top, -1, -1):
-                layer_backward(rec, cells, level, t, seq, incoming[s], scenario.model.residual,
-                               last=s)  # fmt: skip
+                layer_step(level, t, incoming[s], s)
             if t == s - k + 1 and t > 1:
                 _cut(rec, cells, t, s, k)
             rec.chain(None)
-    return gradients(cells, scenario, seq, _initial_gradients(rec, cells, k, sorted(incoming)))
+    return _initial_gradients(rec, cells, k, sorted(incoming))
 
 
 def _cut(rec: Recorder, cells: list[CellTracer], t: int, s: int, k: int) -> None:
@@ -71,7 +77,8 @@ def _initial_gradients(rec: Recorder, cells: list[CellTracer], k: int,
         rec.at("gradient", None)
         for s in [s for s in losses if s <= k]:
             rec.chain(s)
-            for state, key in cell.initial_gradients(1, initial(cell), wanted).items():
+            initial = {state: cell.p(f"{state}_0") for state in cell.states}
+            for state, key in cell.initial_gradients(1, initial, wanted).items():
                 out[cell.p(f"{state}_0")].append(rec.banded(key))
             rec.chain(None)
     return out
