@@ -504,3 +504,64 @@ def test_the_docs_example_runs(tmp_path: Path):
 def test_null_is_the_default():
     loaded = parse_scenario(RNN + "train:\n  lr_schedule: null\n  bptt_window: ~\n", "n.yaml")
     assert loaded.train.lr_schedule is None and loaded.train.bptt_window is None
+
+
+STACKED = """\
+title: stacked window
+input:
+  one_hot: [a, b, c]
+sequences:
+  - tokens: a b c a b
+    targets: b c a b c
+model: {layers: 2, residual: true, output: every, head: softmax, loss: ce}
+params:
+  layers:
+    - W_xh: [[0.2, -0.1, 0.3], [0.1, 0.4, -0.2]]
+      W_hh: [[0.5, -0.3], [0.2, 0.1]]
+      b_h: [0.05, -0.02]
+      h_0: [0.1, -0.2]
+    - W_xh: [[0.3, 0.1], [-0.2, 0.4]]
+      W_hh: [[0.1, 0.2], [-0.3, 0.2]]
+      b_h: [0.0, 0.1]
+  W_hy: [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2]]
+  b_y: [0.01, 0.0, -0.01]
+"""
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_a_window_over_stacked_residual_layers(k: int):
+    """Both layers' recurrences cut k steps back from each loss; the layers' link at each
+    step (and the residual connection) kept."""
+    torch = require_torch()
+    doc = yaml.safe_load(STACKED)
+    layers = [tensors(torch, layer) for layer in doc["params"]["layers"]]
+    top = tensors(torch, {k: v for k, v in doc["params"].items() if k != "layers"})
+    vocab = {"a": 0, "b": 1, "c": 2}
+    xs = [one_hot(torch, vocab[tok]) for tok in doc["sequences"][0]["tokens"].split()]
+    ys = [vocab[tok] for tok in doc["sequences"][0]["targets"].split()]
+
+    def step(states, x):
+        h1 = torch.tanh(layers[0]["W_xh"] @ x + layers[0]["W_hh"] @ states[0] + layers[0]["b_h"])
+        h2 = torch.tanh(layers[1]["W_xh"] @ h1 + layers[1]["W_hh"] @ states[1] + layers[1]["b_h"])
+        return (h1, h2)
+
+    states = [(layers[0]["h_0"], torch.zeros(2, dtype=torch.float64))]
+    for x in xs:
+        states.append(step(states[-1], x))
+    total = torch.zeros((), dtype=torch.float64)
+    for s in range(1, len(xs) + 1):
+        first = max(1, s - k + 1)
+        state = states[first - 1]
+        if first > 1:
+            state = tuple(v.detach() for v in state)
+        for t in range(first, s + 1):
+            state = step(state, xs[t - 1])
+        logits = top["W_hy"] @ (state[1] + state[0]) + top["b_y"]
+        total = total + torch.logsumexp(logits, 0) - logits[ys[s - 1]]
+    total.backward()
+    trace = trace_scenario(scenario(STACKED, bptt_window=k), NumberPolicy(decimals=4))
+    for number, layer in enumerate(layers, start=1):
+        for key, value in layer.items():
+            close(trace[f"l{number}.d{key}"].value, value.grad.numpy(), f"l{number}.d{key}")
+    for key, value in top.items():
+        close(trace[f"d{key}"].value, value.grad.numpy(), f"d{key}")
