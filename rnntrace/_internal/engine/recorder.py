@@ -44,7 +44,7 @@ class Recorder:
 
     def key(self, name: str) -> str:
         """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
-        return self.prefix + name + self.band
+        return self.prefix + name + self.band if self.band else self.prefix + name
 
     def chain(self, loss: int | None) -> None:
         """Record loss ``loss``'s own backward chain from now on (None: back to normal)."""
@@ -160,7 +160,9 @@ class Recorder:
 
     def ref(self, key: str) -> str:
         """The full key of an operand: parameters as they are, the rest with the prefix."""
-        return key if key in self.shared else self.prefix + self.banded(key)
+        if key in self.shared:
+            return key
+        return self.prefix + (self.banded(key) if self.band else key)
 
     def do(
         self,
