@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rnntrace._internal import cells
 from rnntrace._internal.engine.conventions import conventions
+from rnntrace._internal.engine.drawn import init_data, init_note
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.engine.topology import Contributions, Driver, standard
@@ -38,6 +39,8 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
         base = key.rsplit(".", 1)[-1]
         if key in scenario.given or base in ("h_0", "c_0"):
             label = param_label(scenario, key)
+            if scenario.init is not None:
+                label = label.with_note(init_note(scenario.init, key))
             rec.given(
                 key,
                 value,
@@ -46,6 +49,10 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
                 given=key in scenario.given,
             )
             rec.shared.add(key)
+    if scenario.model.skip:  # the skip weight α, a given number (issue 13)
+        from rnntrace._internal.engine.rnn import record_skip_weight
+
+        record_skip_weight(rec, scenario)
     tracer = topology(scenario.model.topology)
     per_sequence: list[Contributions] = []
     for seq in scenario.sequences:
@@ -170,4 +177,5 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         conventions=conventions(scenario, sym),
         topology=model.topology,
         bptt=scenario.train.bptt,
+        init=init_data(scenario.init) if scenario.init is not None else None,
     )

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace._internal.engine import grad_key, trace_scenario
+from rnntrace._internal.engine import dropout, grad_key, trace_scenario
 from rnntrace._internal.engine.compiled import CompiledTape
 from rnntrace._internal.errors import NumericError, RnntraceError
 from rnntrace._internal.scenario.model import LrSchedule, NumberPolicy, Scenario, TrainSpec
-from rnntrace._internal.trace import Trace
+from rnntrace._internal.trace import Step, Trace
 
 MAX_EPOCHS = 10_000_000
 
@@ -123,13 +123,27 @@ def compile_scenario(
     """The compiled tape of one epoch, the trained parameters, and the loss keys it returns
     (the total first, then each sequence's when there are several); with ``sgd``, it also
     returns the parameters after a plain SGD step of that learning rate."""
+    tape, trained, losses, _ = _compiled(scenario, sgd, redraw=False)
+    return tape, trained, losses
+
+
+def _compiled(
+    scenario: Scenario, sgd: float | None = None, redraw: bool = True
+) -> tuple[CompiledTape, list[str], list[str], list[Step]]:
+    """``compile_scenario`` (its drawn dropout masks constants of the tape), or with
+    ``redraw`` its drawn dropout masks as the tape's arguments after the trained parameters
+    (then with no SGD step in the tape: ``sgd`` is ignored), and those masks."""
     trace = trace_scenario(scenario, NumberPolicy(decimals=scenario.numbers.decimals))
     trained = list(trace.meta.trained)
     if not trained:
         raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
-    return CompiledTape(trace, outputs, trained, sgd), trained, losses
+    masks = dropout.drawn_masks(trace) if redraw else []  # drawn again every epoch
+    if masks:
+        keys = trained + [step.key for step in masks]
+        return CompiledTape(trace, outputs, keys), trained, losses, masks
+    return CompiledTape(trace, outputs, trained, sgd), trained, losses, masks
 
 
 def _nothing_to_train(scenario: Scenario) -> RnntraceError:
@@ -161,7 +175,7 @@ def _train(
     if not settings.plain:
         return _train_traced_update(scenario, settings, report, progress)
     lr = settings.learning_rate
-    tape, trained, loss_keys = compile_scenario(scenario, lr)  # the step compiled in too
+    tape, trained, loss_keys, masks = _compiled(scenario, lr)  # the step in it, without masks
     n_params = len(trained)
     values = [np.array(scenario.params[key], dtype=float) for key in trained]
     wanted = set(report)
@@ -169,15 +183,18 @@ def _train(
     losses: list[float] = []
     n_losses = len(loss_keys)
     for epoch in range(1, settings.epochs + 1):
-        out = tape.run_list(values)
+        out = tape.run_list(values + list(dropout.redrawn(masks, epoch)))
         loss = _finite(float(out[0]), epoch, lr)
         losses.append(loss)
+        grads = list(out[n_losses : n_losses + n_params])
         if epoch in wanted:
-            grads = list(out[n_losses : n_losses + n_params])
             norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
             per_sequence = tuple(float(v) for v in out[1:n_losses]) or (loss,)
             reported.append(EpochFigures(epoch, loss, per_sequence, norm, False, lr))
-        values = list(out[n_losses + n_params :])
+        if masks:  # the masks are the tape's arguments: the step is taken here
+            values = [v - lr * g for v, g in zip(values, grads)]
+        else:
+            values = list(out[n_losses + n_params :])
         if progress is not None:
             progress(epoch)
     return _result(settings, reported, losses, trained, values)
@@ -203,7 +220,8 @@ def _train_traced_update(
     outputs = loss_keys + pre_clip_keys(scenario, trained) + extra
     outputs += [f"{param}_new" for param in trained]
     inputs = ("epoch",) if "eta" in trace else ()
-    tape = CompiledTape(trace, outputs, trained, inputs=inputs)
+    masks = dropout.drawn_masks(trace)  # drawn again every epoch, the tape's arguments
+    tape = CompiledTape(trace, outputs, trained + [step.key for step in masks], inputs=inputs)
     n_losses, n_params = len(loss_keys), len(trained)
     at = {key: n_losses + n_params + i for i, key in enumerate(extra)}
     values = [np.array(scenario.params[key], dtype=float) for key in trained]
@@ -212,7 +230,8 @@ def _train_traced_update(
     losses: list[float] = []
     lr = settings.learning_rate
     for epoch in range(1, settings.epochs + 1):
-        out = tape.run_list(values, *([epoch] if inputs else []))
+        drawn = list(dropout.redrawn(masks, epoch))
+        out = tape.run_list(values + drawn, *([epoch] if inputs else []))
         loss = _finite(float(out[0]), epoch, lr)
         losses.append(loss)
         if epoch in wanted:
@@ -264,6 +283,10 @@ def trace_epoch(scenario: Scenario, settings: Settings, epoch: int) -> Trace:
         raise RnntraceError(f"--trace-epoch: expected 1 to {settings.epochs}, found {epoch}")
     start = with_params(with_settings(scenario, settings), params_before(scenario, settings, epoch))
     start = replace(start, train=replace(start.train, epoch=epoch))
+    if start.model.dropout is not None:  # the masks of that epoch
+        start = replace(
+            start, model=replace(start.model, dropout=replace(start.model.dropout, epoch=epoch))
+        )
     trace = trace_scenario(start, start.numbers)
     if not trace.meta.trained:
         raise _nothing_to_train(scenario)

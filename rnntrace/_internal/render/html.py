@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from rnntrace._internal.render import numfmt
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.html_math import (
     STEP_FUNCTIONS,
     formula_items,
@@ -250,6 +251,7 @@ class HtmlPrinter:
         if meta.description:
             out.append(f"<p>{escape(meta.description)}</p>")
         out.extend(f"<p>{prose_html(p)}</p>" for p in model_sentences(self.trace))
+        out.extend(f"<p>{prose_html(p)}</p>" for p in drawn_sentences(meta))  # params.init
         chain = ("every intermediate result rounded to "
                  f"{meta.decimals} decimals before it is used again, as by hand"
                  if meta.carry == "rounded" else "exact (float64) arithmetic")  # fmt: skip

@@ -125,6 +125,8 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
     return (base.split(".", 1)[0] if "." in base else ""), base
 
 
+# The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
+SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
 _ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}
 _HEADS = {
     "identity": "o_t",
@@ -141,6 +143,25 @@ _LOSSES = {
 }
 
 
+_LOSSES_AS = {  # the losses' options (issue 13), by ``loss_form``
+    "half": ("half squared error", r"L_t = \tfrac{1}{2} \lVert \hat{y}_t - y_t \rVert^{2}"),
+    "soft": (
+        "cross-entropy with target distributions",
+        r"L_t = -\sum_k y_{t,k} \log \hat{y}_{t,k}",
+    ),
+}
+
+
+def loss_form(trace: Trace) -> str:
+    """'half' (mse_scale half), 'soft' (cross-entropy with a target distribution) or ''."""
+    for step in trace:
+        if step.op == "mse" and step.info.get("mse_scale") == "half":
+            return "half"
+        if step.op == "ce" and step.info.get("soft"):
+            return "soft"
+    return ""
+
+
 def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
     """The model in equations, with the scenario's notation: cell, output, loss, update
     (``mathjax``: the symbols in MathJax's dialect)."""
@@ -153,8 +174,11 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
         act = _ACTIVATIONS[meta.activation]
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
+        step += r" + \alpha h_{t-1}" if "alpha" in trace else ""  # model.skip (issue 13)
         initial = _initial_state(trace, mathjax)
         out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
+        out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
+                if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]
@@ -172,7 +196,7 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
             )
         )
     if meta.loss in _LOSSES:
-        name, formula = _LOSSES[meta.loss]
+        name, formula = _LOSSES_AS.get(loss_form(trace), _LOSSES[meta.loss])
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
             sentence(f"Loss: {name}, ", Math(formula), ", summed over the output steps" + summed)

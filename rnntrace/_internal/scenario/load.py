@@ -11,6 +11,7 @@ from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
 from rnntrace._internal.scenario.load_params import ParamsReader
+from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
 from rnntrace._internal.scenario.load_train import TrainReader
 from rnntrace._internal.scenario.load_vary import VaryReader
@@ -83,7 +84,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainReader):
+class _Loader(
+    ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader, TrainReader
+):
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -114,6 +117,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
             top["params"][1], kind, vocabulary, vocab_node, sequences, model
         )
         K = dims["K"]
+        self.check_skipdrop_sizes(top["model"][1] if "model" in top else None, model, params,
+                                  dims["D"], [seq.length for seq in sequences])  # fmt: skip
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
         notation = self.notation(top.get("notation"), params)
@@ -136,6 +141,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
             numbers=numbers,
             assignment=assignment,
             vary=vary,
+            init=self.drawn,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -147,7 +153,11 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
         values: dict[str, object] = {}
         for key, (_, node) in fields.items():
             if key == "layers":
-                values[key] = doc.integer(node, "model.layers", 1, 8)
+                values[key], values["layer_skip"] = self.layers_value(node)
+            elif key == "skip":
+                values[key] = self.skip_value(node)
+            elif key == "dropout":
+                values[key] = self.dropout_value(node)
             elif key in ("residual", "teacher_forcing"):
                 values[key] = doc.boolean(node, f"model.{key}")
             else:
@@ -156,6 +166,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
+        self.check_skipdrop(spec, fields)
         for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
             for key in kind.options:
                 if key in fields and key not in cells.get(spec.cell).options:
@@ -171,6 +182,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
                 f"{spec.loss!r} needs outputs, but model.output is 'none'; set output to "
                 "last or every, or loss to none",
             )
+        self._check_loss_options(spec, fields)
         needs = {"bce": "sigmoid", "ce": "softmax"}.get(spec.loss)
         if needs and spec.head != needs:
             node = fields["head"][1] if "head" in fields else fields["loss"][1]
@@ -180,6 +192,17 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, TrainRe
                 f"loss {spec.loss!r} needs head {needs!r}, found {spec.head!r}",
             )
         return spec
+
+    def _check_loss_options(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """``mse_scale`` goes with loss mse, ``output_error: chain`` with bce or ce."""
+        if "mse_scale" in fields and spec.loss != "mse":
+            self.fail(fields["mse_scale"][1], "model.mse_scale",
+                      f"applies to loss 'mse', but model.loss is {spec.loss!r}")  # fmt: skip
+        if spec.output_error == "chain" and spec.loss not in ("bce", "ce"):
+            self.fail(fields["output_error"][1], "model.output_error", "chain applies to "
+                      f"loss 'bce' or 'ce', but model.loss is {spec.loss!r}")  # fmt: skip
 
     def _check_topology(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]

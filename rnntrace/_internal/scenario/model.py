@@ -36,6 +36,28 @@ class Sequence:
         return len(self.tokens)
 
 
+# -- skip connections and dropout (issue 13) ------------------------------------------------
+@dataclass(frozen=True)
+class DropoutSpec:
+    """``model.dropout``: the rates of input, output and recurrent dropout, whether one mask
+    serves every step (variational), and the masks' source: drawn from ``seed`` (for
+    ``epoch``: run traces epoch 1, train redraws every epoch) or given (``masks``: kind ->
+    one 0/1 array per step, or one for all steps when variational)."""
+
+    input: float = 0.0
+    output: float = 0.0
+    recurrent: float = 0.0
+    variational: bool = False
+    seed: int = 0
+    masks: Mapping[str, tuple[np.ndarray, ...]] | None = None
+    epoch: int = 1
+
+    def rate(self, kind: str) -> float:
+        """p of ``kind`` (input, output, recurrent)."""
+        return float(getattr(self, kind))
+
+
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
@@ -53,6 +75,14 @@ class ModelSpec:
     attention: str = "none"  # none | self | dot | general | additive
     attention_gradient: str = "exact"  # exact | constant_weights
     teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
+    # the losses' options (issue 13): mse as the mean or seed 001's ½‖ŷ − y‖²; the output
+    # error of bce and ce as ŷ − y at once ("together") or through δŷ_t ("chain", seed 000)
+    mse_scale: str = "mean"  # mean | half
+    output_error: str = "together"  # together | chain
+    # -- skip connections and dropout (issue 13) --
+    skip: float = 0.0  # simple RNN: h_t = f(z_t) + skip * h_(t-1)
+    layer_skip: tuple[bool, ...] = ()  # per layer: h_t^(l) = f(z_t^(l)) + h_t^(l-1)
+    dropout: DropoutSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +183,33 @@ class VarySpec:
 
 
 @dataclass(frozen=True)
+class Draw:
+    """One matrix drawn by ``params.init``, in the order of the draws (see ``load_init``)."""
+
+    key: str  # the full key ("W_hh", "l2.W_fh", "att.v_a"): a separate-form block
+    shape: tuple[int, ...]
+    rule: str  # normal: N(0, gain²/fan_in) | orthogonal: gain · Q
+    fan_in: int  # the columns of the matrix (the size of the vector it multiplies)
+    gain: float  # normal: the standard deviation is gain / sqrt(fan_in); orthogonal: radius
+    replaced: bool = False  # an entry given beside params.init replaces the drawn values
+
+
+@dataclass(frozen=True)
+class InitRecord:
+    """How ``params.init`` drew the parameters: enough to draw them again."""
+
+    scheme: str  # xavier | orthogonal
+    seed: int
+    gain: float
+    forget_bias: float
+    form: str  # separate | concatenated (W_g = [W_gh, W_gx], the same draws)
+    draws: tuple[Draw, ...]
+    zeros: tuple[str, ...]  # the biases set to zero (trained)
+    forget: tuple[str, ...]  # the forget-gate biases set to forget_bias
+    given: tuple[str, ...]  # the entries given beside params.init (they win)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole validated scenario file."""
 
@@ -172,6 +229,7 @@ class Scenario:
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
     assignment: AssignmentSpec = AssignmentSpec()
     vary: VarySpec = VarySpec()
+    init: InitRecord | None = None  # the parameters were drawn by params.init
 
     @property
     def sizes(self) -> dict[str, int]:

@@ -15,7 +15,8 @@ _MATRIX = {
     ]
 }
 _TARGET = {
-    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
+    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector "
+    "(mse; ce: a distribution over the K classes)",
     "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
 }
 
@@ -87,6 +88,73 @@ _TRAIN_TECHNIQUES: dict[str, Any] = {
     },
 }
 
+# -- skip connections and dropout (issue 13) ------------------------------------------------
+_RATE = {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0}
+_MASK = {"type": "array", "items": {"enum": [0, 1]}, "minItems": 1}
+_MASKS = {"oneOf": [_MASK, {"type": "array", "items": _MASK, "minItems": 1}],
+          "description": "one 0/1 mask per time step (variational: one mask)"}  # fmt: skip
+_LAYER_LIST: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 8,
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "skip": {
+                "type": "boolean",
+                "default": False,
+                "description": "simple RNN: h_t^(l) = f(z_t^(l)) + h_t^(l-1) (seed 001), the "
+                "state with the skip is the one that recurs; h_t^(0) = x_t",
+            }
+        },
+    },
+}
+_SKIP_DROPOUT: dict[str, Any] = {
+    "skip": {
+        "type": "number",
+        "default": 0,
+        "description": "simple RNN: h_t = f(W_xh x_t + W_hh h_(t-1) + b_h) + skip * h_(t-1) "
+        "(seed 001, skip connections)",
+    },
+    "dropout": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "dropout (topology standard), inverted: a kept entry is scaled by "
+        "1/(1 - p); off with --eval",
+        "properties": {
+            "input": {**_RATE, "description": "p of x_t (the first layer's input)"},
+            "output": {**_RATE, "description": "p of what the output layer reads (h_t of "
+                       "the top layer, or the self-attention context)"},
+            "recurrent": {**_RATE, "description": "simple RNN: p of h_(t-1) as W_hh reads "
+                          "it (a fresh mask each step)"},
+            "variational": {"type": "boolean", "default": False,
+                            "description": "one mask per sequence for all steps"},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0,
+                     "description": "masks drawn with numpy.random.default_rng([seed, epoch, "
+                     "sequence, kind, layer, t]) (see docs/scenario-format.md)"},
+            "masks": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "given masks instead of drawn ones",
+                "properties": {"input": _MASKS, "recurrent": _MASKS, "output": _MASKS},
+            },
+        },
+    },
+}  # fmt: skip
+
+
+def allowed_keys_of(section: str, key: str) -> list[str]:
+    """The keys allowed in an object under a section's key (model.dropout, model.layers[*])."""
+    node = SCHEMA["properties"][section]["properties"][key]
+    node = next((n for n in node.get("oneOf", [node]) if n.get("type") in ("object", "array")),
+                node)  # fmt: skip
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"])
+
+
+# ---------------------------------------------------------------------------------------------
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://rnntrace.invalid/scenario-v1.json",
@@ -184,12 +252,11 @@ SCHEMA: dict[str, Any] = {
                     "backward RNNs, hidden states concatenated",
                 ),
                 "layers": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 8,
+                    "oneOf": [{"type": "integer", "minimum": 1, "maximum": 8}, _LAYER_LIST],
                     "default": 1,
                     "description": "stacked layers (topology standard); their "
-                    "parameters go under params.layers",
+                    "parameters go under params.layers. A list of layers ({skip: true}) "
+                    "counts them and says which have a skip connection",
                 },
                 "residual": {
                     "type": "boolean",
@@ -221,6 +288,7 @@ SCHEMA: dict[str, Any] = {
                     "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, textbook), or "
                     "h_t = (1 - z) * candidate + z * h_(t-1) (keep_old, PyTorch)",
                 ),
+                **_SKIP_DROPOUT,
             },
         },
         "params": {
@@ -403,6 +471,83 @@ SCHEMA: dict[str, Any] = {
                     "description": "in rounded mode, round each product term before summing",
                 },
             },
+        },
+    },
+}
+
+
+# -- the losses' options (issue 13) -----------------------------------------------------------
+SCHEMA["properties"]["model"]["properties"].update(
+    {
+        "mse_scale": _enum(
+            ["mean", "half"],
+            "mean",
+            "loss mse: mean, L_t = (1/K) sum_k (y_hat_k - y_k)^2; half, L_t = 1/2 "
+            "||y_hat - y||^2 (seed 001), whose output error is y_hat - y",
+        ),
+        "output_error": _enum(
+            ["together", "chain"],
+            "together",
+            "loss bce or ce: together, dL/do = y_hat - y in one step; chain, two recorded "
+            "steps: dL/dy_hat (bce: -y/y_hat + (1 - y)/(1 - y_hat), ce: -y/y_hat), then "
+            "through the head (seed 000)",
+        ),
+    }
+)
+
+
+# -- params.init: parameters drawn at load time (issue 13) ------------------------------------
+SCHEMA["properties"]["params"]["properties"]["init"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["scheme", "hidden"],
+    "description": "draw the parameters when the scenario is loaded, from "
+    "numpy.random.default_rng(seed), in the order of the cell's parameters (see "
+    "docs/scenario-format.md); entries given beside init replace their draws",
+    "properties": {
+        "scheme": {
+            "enum": ["xavier", "orthogonal"],
+            "description": "xavier: each weight matrix N(0, gain^2/n), n its columns (W_hh: "
+            "1/H, seed 001); orthogonal: each recurrent H x H matrix gain * Q, Q orthogonal "
+            "(spectral radius gain), the others as xavier with gain 1",
+        },
+        "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "the seed"},
+        "gain": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 1.0,
+            "description": "xavier: the standard deviation's factor; orthogonal: the "
+            "spectral radius of the recurrent matrices",
+        },
+        "forget_bias": {
+            "type": "number",
+            "default": 0.0,
+            "description": "LSTM, MGU: the forget-gate bias b_f (seed 001: 1.0); other "
+            "biases are zero",
+        },
+        "hidden": {
+            "oneOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            ],
+            "description": "the hidden size H (stacked layers: one number, or one per layer)",
+        },
+        "outputs": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the number of outputs K (default: the rows of a given W_hy; "
+            "topology generate: D)",
+        },
+        "attention_size": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "additive attention: A, the rows of W_a and U_a (default H)",
+        },
+        "form": {
+            "enum": ["separate", "concatenated"],
+            "default": "separate",
+            "description": "gated cells: the gates' matrices written separately (W_fx, W_fh) "
+            "or concatenated (W_f = [W_fh, W_fx], the same draws)",
         },
     },
 }
