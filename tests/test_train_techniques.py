@@ -565,3 +565,26 @@ def test_a_window_over_stacked_residual_layers(k: int):
             close(trace[f"l{number}.d{key}"].value, value.grad.numpy(), f"l{number}.d{key}")
     for key, value in top.items():
         close(trace[f"d{key}"].value, value.grad.numpy(), f"d{key}")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"skip": 0.3},
+        {"dropout": {"input": 0.5, "recurrent": 0.5, "output": 0.25, "seed": 3}},
+        {"skip": 0.2, "dropout": {"recurrent": 0.4, "output": 0.3, "variational": True}},
+    ],
+    ids=["skip", "dropout", "skip variational"],
+)
+def test_a_full_length_window_is_full_bptt_with_skip_and_dropout(model: dict[str, Any]):
+    """The window's chains go through the model keys' steps (seed 001's skip connection,
+    dropout on the input, the recurrence and the output) as the usual BPTT does."""
+    doc = yaml.safe_load(RNN)
+    doc["model"].update(model)
+    text = yaml.safe_dump(doc)
+    plain = trace_scenario(scenario(text), NumberPolicy(decimals=4))
+    windowed = trace_scenario(scenario(text, bptt_window=5), NumberPolicy(decimals=4))
+    for key in ("L", "dW_xh", "dW_hh", "db_h", "dW_hy", "db_y", "dh_0"):
+        close(windowed[key].value, plain[key].value, key)
+    short = trace_scenario(scenario(text, bptt_window=2), NumberPolicy(decimals=4))
+    assert "s1.dh_3_L5" not in short and "s1.dh_4_L5" in short

@@ -153,7 +153,10 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
         def layer_step(level: int, t: int, parts: dict[tuple[int, int], list[str]], s: int) -> None:
             layer_backward(rec, cells, level, t, seq, parts, model.residual, last=s)
 
-        extra = windowed_backward(rec, scenario, seq, sym, cells, tops, layer_step)
+        def output_step(t: int) -> str | None:
+            return _output_backward(rec, scenario, seq, t, sym, tops[t - 1], f"dh_out_{t}")
+
+        extra = windowed_backward(rec, scenario, seq, cells, output_step, layer_step)
         return gradients(cells, scenario, seq, extra)
     incoming: dict[tuple[int, int], list[str]] = {}  # (level, t) -> parts of d(output of level)
     top = len(cells) - 1

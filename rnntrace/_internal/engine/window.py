@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rnntrace._internal.engine import heads
 from rnntrace._internal.engine.cell import CellTracer
 from rnntrace._internal.engine.recorder import Recorder
-from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import Delta
@@ -25,18 +23,20 @@ Incoming = dict[tuple[int, int], list[str]]  # (level, t) -> parts of ∂L/∂(t
 LayerStep = Callable[[int, int, Incoming, int], None]
 
 
-def windowed_backward(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols,
-                      cells: list[CellTracer], tops: list[str],
+def windowed_backward(rec: Recorder, scenario: Scenario, seq: Sequence,
+                      cells: list[CellTracer], output_step: Callable[[int], str | None],
                       layer_step: LayerStep) -> Contributions:  # fmt: skip
     """The BPTT of a standard (stacked) model with a window of k steps; returns the parts of
-    the initial states' gradients (the cells hold the parameters' contributions)."""
+    the initial states' gradients (the cells hold the parameters' contributions).
+    ``output_step(t)`` records the output layer's backward step t (the topology's, with its
+    output dropout) and returns the key of its part of ∂L/∂h_t, or None."""
     k = scenario.train.bptt_window
     assert k is not None
     top = len(cells) - 1
     incoming: dict[int, Incoming] = {}  # loss s -> its chain's parts
     for t in range(seq.length, 0, -1):
         rec.at("backward", t)
-        key = heads.output_backward(rec, scenario, seq, t, sym, tops[t - 1])
+        key = output_step(t)
         if key:
             incoming[t] = {(top, t): [key]}
         for s in sorted((s for s in incoming if t <= s < t + k), reverse=True):
