@@ -588,3 +588,17 @@ def test_a_full_length_window_is_full_bptt_with_skip_and_dropout(model: dict[str
         close(windowed[key].value, plain[key].value, key)
     short = trace_scenario(scenario(text, bptt_window=2), NumberPolicy(decimals=4))
     assert "s1.dh_3_L5" not in short and "s1.dh_4_L5" in short
+
+
+def test_training_with_dropout_and_the_techniques_is_the_traced_update():
+    """Each epoch's masks (drawn again every epoch) are the tape's arguments beside the
+    epoch: ``train`` for 3 epochs ends where the trace of epoch 3 updates to."""
+    doc = yaml.safe_load(RNN)
+    doc["model"]["dropout"] = {"input": 0.3, "recurrent": 0.4, "output": 0.2, "seed": 5}
+    loaded = scenario(yaml.safe_dump(doc), **ALL)
+    sets = Settings(epochs=4, learning_rate=0.3, clip=loaded.train.clip, l2=loaded.train.l2,
+                    **techniques(loaded.train))  # fmt: skip
+    trained = train(loaded, replace(sets, epochs=3), report=[]).params
+    traced = trace_epoch(loaded, sets, 3)
+    for key, value in trained.items():
+        np.testing.assert_allclose(value, traced[f"{key}_new"].value, rtol=1e-12, atol=1e-14)
