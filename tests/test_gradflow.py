@@ -448,7 +448,15 @@ def test_gradflow_help_has_an_example():
     result = invoke("gradflow", "--help")
     assert result.exit_code == 0
     assert "Example" in result.output and "rnntrace init review.yaml" in result.output
-    for option in ("--sequence", "--part", "--format", "--standalone", "--matrices"):
+    for option in (
+        "--sequence",
+        "--part",
+        "--format",
+        "--standalone",
+        "--matrices",
+        "--k",
+        "--fixed-point-input",
+    ):
         assert option in result.output
 
 

@@ -31,6 +31,8 @@ from typing import cast
 import numpy as np
 
 from rnntrace._internal import cells
+from rnntrace._internal.analysis.eigen import Derivation, derive
+from rnntrace._internal.analysis.fixedpoint import FixedPoints, fixed_points
 from rnntrace._internal.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
@@ -144,7 +146,12 @@ class GradFlow:
     path_name: str | None  # "cell state (forget gates)", "direct path (1 - z)"
     direct: DirectPath | None  # a gated cell's direct path, in words
     notes: tuple[str, ...]
+    derivation: Derivation | None = None  # seed 004's W_hh = U S U⁻¹ (simple RNN only)
+    fixed: FixedPoints | None = None  # seed 001's fixed points (simple RNN only)
     skip: float = 0.0  # model.skip: A_j = diag(f'(z_j)) W_hh + α I
+    # why derivation and fixed are None: "" (shown), "gated" (a gated cell), "form" (A_j is
+    # not diag(f'(z_j)) W_hh: a skip connection or recurrent dropout)
+    unshown: str = ""
 
 
 def parts_of(scenario: Scenario) -> list[str]:
@@ -210,9 +217,11 @@ def forward_pass(scenario: Scenario, sequence: int = 1) -> Trace:
 
 
 @gc_paused()
-def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
-            part: str | None = None) -> GradFlow:  # fmt: skip
-    """The gradient flow of ``part`` (default: the first) over sequence ``sequence``."""
+def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | None = None,
+            k: int | None = None, fixed_input: str = "first") -> GradFlow:  # fmt: skip
+    """The gradient flow of ``part`` (default: the first) over sequence ``sequence``; for a
+    simple RNN also seed 004's derivation at distance ``k`` (default t) and the fixed points
+    for the input ``fixed_input`` (see ``fixedpoint``)."""
     meta = trace.meta
     if not 1 <= sequence <= len(meta.sequences):
         raise RnntraceError(
@@ -232,6 +241,14 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
     verdict = replace(_verdict(steps, distances, main, gamma), skip=model.skip)
     if model.skip and verdict.cause not in ("zero", "gated"):
         verdict = replace(verdict, cause="skip")
+    if k is not None and not 1 <= k <= len(distances):
+        raise RnntraceError(f"--k {k}: the distances are k = 1..{len(distances)} (t = "
+                            f"{steps[-1].time} steps back)")  # fmt: skip
+    derivation = fixed = None
+    unshown = "gated" if flow.drive is None else "" if _plain(steps, main.matrix) else "form"
+    if not unshown:  # h = f(W_hh h + u), A_j = diag(f'(z_j)) W_hh: the seeds' form
+        derivation = _derivation(steps, distances, main, k or len(distances))
+        fixed = fixed_points(layer, fixed_input, info.tokens)
     return GradFlow(
         title=meta.title,
         cell=model.cell,
@@ -256,7 +273,27 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
         direct=direct,
         notes=tuple(_notes(scenario, part, trace) + _skipdrop_notes(scenario, part)),
         skip=model.skip,
+        derivation=derivation,
+        fixed=fixed,
+        unshown=unshown,
     )
+
+
+def _plain(steps: list[StepFlow], matrix: np.ndarray) -> bool:
+    """Whether every A_j is diag(f'(z_j)) W_hh, as the cell computes it (to the bit): no skip
+    term, no dropout mask on h_(j−1)."""
+    jacobians = np.stack([s.jacobian for s in steps])
+    derivatives = np.stack([cast(np.ndarray, s.derivative) for s in steps])
+    return bool(np.array_equal(jacobians, derivatives[:, :, None] * matrix[None, :, :]))
+
+
+def _derivation(steps: list[StepFlow], distances: list[Distance], main: Spectrum,
+                k: int) -> Derivation:  # fmt: skip
+    """Seed 004's W_hh = U S U⁻¹ and its product for distance k, beside J_k."""
+    derivatives = np.stack([cast(np.ndarray, s.derivative) for s in steps[-k:]])
+    distance = distances[k - 1]
+    return derive(main.key, main.symbol, main.matrix, k, derivatives, distance.jacobian,
+                  distance.source_symbol, steps[-1].symbol)  # fmt: skip
 
 
 def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:

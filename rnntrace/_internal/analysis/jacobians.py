@@ -82,6 +82,11 @@ class Layer:
                 self._recurrent[gate] = self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
         return self._recurrent[gate]
 
+    def parameter(self, name: str) -> np.ndarray | None:
+        """This part's parameter ``name`` (W_xh, b_h), or None when the trace has none."""
+        key = f"{self.part}{name}"
+        return self.trace.value(key) if key in self.trace else None
+
     def recurrent_key(self, gate: str) -> str:
         """The parameter key the recurrent matrix is read from."""
         key = f"{self.part}W_{gate}h"

@@ -89,6 +89,7 @@ class LayerValues(Protocol):
     def value_of(self, key: str) -> np.ndarray: ...  # the value of a full key
     def recurrent(self, gate: str) -> np.ndarray: ...  # W_gh (or the h columns of W_g)
     def derivative(self, activation: str, arg: np.ndarray) -> np.ndarray: ...  # f'
+    def parameter(self, name: str) -> np.ndarray | None: ...  # the part's parameter, if any
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ class FlowWords:
     words_latex: str  # a sentence after it ('' for none)
     joint: bool = False  # A_j is over (h, c): report ∂c_t/∂c_(t−k) too
     marks: tuple[str, str] = ("mark=*", "mark=x, dashed")  # pgfplots marks of the two series
+    # h_t = f(W_hh h_(t−1) + u): u of step t (x None), for a vector x, or for x = 0 (t None
+    # and x None). Given only by a cell of that form: seeds 004's and 001's analyses apply.
+    drive: Callable[[LayerValues, int | None, np.ndarray | None], np.ndarray] | None = None
 
 
 def _no_conventions(model: Any, sym: Any) -> list[Sentence]:

@@ -4,7 +4,7 @@ or sigmoid). Its tracer is ``rnntrace._internal.engine.rnn``; its step Jacobian 
 from __future__ import annotations
 
 from rnntrace._internal.cells.base import H0, OUTPUT, CellKind, FlowWords, ParamSpec, register
-from rnntrace._internal.cells.rnn_jacobian import jacobian
+from rnntrace._internal.cells.rnn_jacobian import drive, jacobian
 
 PARAMS = (
     ParamSpec("W_xh", ("H", "D"), "input-to-hidden matrix", True),
@@ -57,6 +57,7 @@ RNN = register(
             r"\operatorname{diag}(f'(z_j))\, {W}",
             words_latex="",
             marks=("mark=*", "mark=o, dashed"),
+            drive=drive,
         ),
     )
 )

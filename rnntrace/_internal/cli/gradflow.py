@@ -43,6 +43,24 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
 @format_option("gradflow")
 @standalone_option("gradflow")
 @click.option("--matrices", is_flag=True, help="Text: also print every A_j and J_k in full.")
+@click.option(
+    "--k",
+    "distance",
+    type=click.IntRange(min=1),
+    help="Simple RNN: the distance k of the introduction notes' derivation (S^k, and the "
+    "notes' diag(f'(z_t))...diag(f'(z_(t-k+1))) U S^k U^-1 beside J_k). Default: t, the "
+    "longest.",
+)
+@click.option(
+    "--fixed-point-input",
+    "fixed_input",
+    default="first",
+    show_default=True,
+    help="Simple RNN: the constant input x of the fixed point h* = f(W_hh h* + W_xh x + "
+    "b_h): 'first' (the input of the layer's first step, as recorded), 'zero', a token of "
+    "the sequence (the input of the first step that read it), or comma-separated numbers "
+    "(x itself, one per column of W_xh).",
+)
 @output_option("gradflow", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
@@ -55,6 +73,8 @@ def gradflow(
     fmt: str,
     standalone: bool,
     matrices: bool,
+    distance: int | None,
+    fixed_input: str,
     output: Path | None,
     force: bool,
     allow_large: bool,
@@ -72,6 +92,16 @@ def gradflow(
     With model.skip, A_j gains + α I; with recurrent dropout, A_j reads W_hh through
     step j's mask (training mode; --eval: dropout off).
 
+    For the simple RNN (without skip or recurrent dropout) two sections follow
+    (docs/gradflow.md): the introduction notes' derivation, W_hh = U S U^-1 (complex
+    eigenvalues as a ± bi; a defective W_hh, cond(U) > 1e8, is said so), S^k for k = --k
+    and the notes' product diag(f')...diag(f') U S^k U^-1 beside the ordered J_k with the
+    difference the commutation step makes; and the reference notes' fixed point
+    h* = f(W_hh h* + W_xh x + b_h) for the constant input --fixed-point-input, found by
+    fixed-point iteration and by Newton's method from h = 0 (iterations and residual, or
+    that it did not converge), with the eigenvalues of diag(f'(z*)) W_hh at h* and the
+    verdict: stable when every |λ| < 1.
+
     \b
     Examples:
       rnntrace init review.yaml --example sentiment
@@ -82,6 +112,7 @@ def gradflow(
       rnntrace gradflow lstm.yaml --sequence 2
       rnntrace init stacked.yaml --example stacked
       rnntrace gradflow stacked.yaml --part l2 --matrices
+      rnntrace gradflow review.yaml --k 3 --fixed-point-input zero
     """
     from rnntrace._internal.analysis.gradcheck import exact
     from rnntrace._internal.analysis.gradflow import analyse, forward_pass
@@ -90,7 +121,7 @@ def gradflow(
     fmt = file_format("gradflow", fmt, output)
     check_standalone("gradflow", fmt, standalone)
     loaded = exact(evaluated(load_scenario(scenario), evaluate))
-    flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part)
+    flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part, distance, fixed_input)
     if fmt == "json" and not allow_large:
         from rnntrace._internal.engine.size import document_bytes, refuse_output
         from rnntrace._internal.render.gradflow_json import gradflow_size

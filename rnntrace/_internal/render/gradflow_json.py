@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from rnntrace._internal import cells
+from rnntrace._internal.analysis.eigen import DEFECTIVE_CONDITION, Derivation
+from rnntrace._internal.analysis.fixedpoint import TOLERANCE, FixedPoints, Solve
 from rnntrace._internal.analysis.gradcheck import GradCheck
 from rnntrace._internal.analysis.gradflow import (
     HIGH,
@@ -25,6 +27,7 @@ from rnntrace._internal.analysis.gradflow import (
     StepFlow,
     gc_paused,
 )
+from rnntrace._internal.render.gradflow_eigen_words import Words, unshown
 from rnntrace._internal.render.gradflow_words import reason
 from rnntrace._internal.symbol import latex as tex_of
 from rnntrace._internal.symbol.latex import latex_sentence
@@ -127,6 +130,89 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
             "thresholds": {"vanishing_below": LOW, "exploding_above": HIGH},
         },
         "notes": list(flow.notes),
+        "eigen": _derivation(flow.derivation) if flow.derivation else _unshown(flow),
+        "fixed_point": _fixed(flow.fixed) if flow.fixed else _unshown(flow),
+    }
+
+
+def _complex(values: np.ndarray | None) -> Any:
+    """A complex array as nested lists of {"re": ..., "im": ...}."""
+    if values is None:
+        return None
+    array = np.asarray(values, dtype=complex)
+    if array.ndim == 1:
+        return [{"re": float(v.real), "im": float(v.imag)} for v in array]
+    return [_complex(row) for row in array]
+
+
+def _unshown(flow: GradFlow) -> dict[str, Any]:
+    return {"applies": False, "reason": unshown(flow.unshown)}
+
+
+def _derivation(d: Derivation) -> dict[str, Any]:
+    """Seed 004's W_hh = U S U⁻¹ at distance k, and the seed's product beside J_k."""
+    return {
+        "applies": True,
+        "matrix": d.key,
+        "symbol": tex_of(d.symbol),
+        "k": d.k,
+        "U": _complex(d.eigenvectors),
+        "S": _complex(np.diag(d.eigenvalues)),
+        "U_inv": _complex(d.inverse),
+        "eigenvalues": _complex(d.eigenvalues),
+        "complex": d.complex,
+        "condition": d.condition,
+        "defective": d.defective,
+        "defective_above": DEFECTIVE_CONDITION,
+        "reconstruction_error": d.reconstruction,
+        "S_k": _complex(np.diag(d.eigenvalue_powers)),
+        "power": _array(d.power),
+        "power_from": "matrix_power" if d.defective else "U S^k U_inv",
+        "power_imag": d.power_imag,
+        "power_gap": d.power_gap,
+        "derivatives": _array(d.derivatives),
+        "approximation": _array(d.approximation),
+        "exact": _array(d.exact),
+        "commutes": d.commutes,
+        "difference": d.difference,
+        "relative_difference": d.relative,
+        "statement": Words(tex=False).correction(d),
+    }
+
+
+def _solve(solve: Solve) -> dict[str, Any]:
+    return {
+        "converged": solve.converged,
+        "iterations": solve.iterations,
+        "residual": solve.residual,
+        "state": _array(solve.state),
+        "failure": solve.failure or None,
+    }
+
+
+def _fixed(fp: FixedPoints) -> dict[str, Any]:
+    """Seed 001's fixed points for a constant input."""
+    return {
+        "applies": True,
+        "input": {"kind": fp.kind, "time": fp.time, "token": fp.token, "vector": _array(fp.vector)},
+        "drive": _array(fp.drive),
+        "activation": fp.activation,
+        "tolerance": TOLERANCE,
+        "iteration": _solve(fp.iteration),
+        "newton": _solve(fp.newton),
+        "points": [
+            {
+                "state": _array(p.state),
+                "pre_activation": _array(p.pre_activation),
+                "derivative": _array(p.derivative),
+                "jacobian": _array(p.jacobian),
+                "eigenvalues": _complex(p.eigenvalues),
+                "spectral_radius": p.radius,
+                "verdict": p.verdict,
+                "methods": list(p.methods),
+            }
+            for p in fp.points
+        ],
     }
 
 
@@ -135,6 +221,8 @@ def gradflow_size(flow: GradFlow) -> tuple[int, int]:
     writes: what its size is estimated from before anything is written."""
     arrays = [a for s in flow.steps for a in (s.jacobian, s.derivative, s.path)]
     arrays += [a for d in flow.distances for a in (d.jacobian, d.joint, d.path)]
+    if flow.derivation is not None:  # U, S, U⁻¹, S^k (complex: twice) and five H×H more
+        arrays += [flow.derivation.matrix] * 13
     return len(flow.steps) + len(flow.distances), sum(a.size for a in arrays if a is not None)
 
 

@@ -11,11 +11,10 @@ import numpy as np
 
 from rnntrace._internal import cells
 from rnntrace._internal.analysis.gradflow import GradFlow, Spectrum
-from rnntrace._internal.render import numfmt
+from rnntrace._internal.render.gradflow_eigen_latex import seed_sections
+from rnntrace._internal.render.gradflow_latex_base import MAX_DISTANCES, MAX_MATRIX, bmatrix, num, s
 from rnntrace._internal.render.gradflow_words import brief_tex, criterion, eigen_list, reason, where
 from rnntrace._internal.render.texescape import latex_text
-from rnntrace._internal.symbol import Symbol
-from rnntrace._internal.symbol import latex as tex_of
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -29,27 +28,6 @@ FRAGMENT_NOTE = (
     "% Gradient flow written by rnntrace. Needs \\usepackage{amsmath} and\n"
     "% \\usepackage{pgfplots} with \\pgfplotsset{compat=1.16} (or later).\n"
 )
-MAX_MATRIX = 6  # the Jacobians are written out when H is at most this
-MAX_DISTANCES = 12  # ... and there are at most this many distances
-
-
-def s(symbol: Symbol) -> str:
-    """A trace symbol in LaTeX."""
-    return tex_of(symbol)
-
-
-def num(value: float | None) -> str:
-    return "" if value is None else f"${brief_tex(value)}$"
-
-
-def bmatrix(values: np.ndarray, exact: bool = False) -> str:
-    """A matrix to 4 decimals, or (``exact``) with as few as write every entry exactly."""
-    rows = np.atleast_2d(values)
-    width = numfmt.places(rows, 4) if exact else 4
-    body = r" \\ ".join(" & ".join(numfmt.fixed(v, width, "-") for v in row) for row in rows)
-    if rows.shape[1] > 10:  # amsmath's bmatrix takes 10 columns
-        return rf"\left[\begin{{array}}{{{'r' * rows.shape[1]}}} {body} \end{{array}}\right]"
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
 def tabular(headers: Sequence[str], rows: Sequence[Sequence[str]], first: str = "r") -> str:
@@ -82,6 +60,7 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
         for note in flow.notes:
             yield rf"\item {latex_text(note)}." + "\n"
         yield "\\end{itemize}\n"
+    yield from seed_sections(flow)
     if standalone:
         yield "\\end{document}\n"
 

@@ -3,71 +3,31 @@ check (``rnntrace gradcheck``): tables, a log plot and the verdict, in 80 column
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
-
 import numpy as np
 from rich.text import Text
 
 from rnntrace._internal import cells
 from rnntrace._internal.analysis.gradcheck import GradCheck
 from rnntrace._internal.analysis.gradflow import GradFlow, Spectrum, gc_paused
+from rnntrace._internal.render.gradflow_eigen_text import seed_sections
 from rnntrace._internal.render.gradflow_plot import Series, log_plot
+from rnntrace._internal.render.gradflow_text_base import (
+    MAX_MATRIX,
+    WIDTH,
+    heading,
+    matrix,
+    num,
+    para,
+    table,
+    vector,
+)
 from rnntrace._internal.render.gradflow_words import brief, criterion, eigen_list, reason, where
-from rnntrace._internal.render.numfmt import matrix_lines
 from rnntrace._internal.symbol import text as text_of
-
-WIDTH = 80
-MAX_VECTOR = 4  # longer vectors print as their mean and range
-MAX_MATRIX = 8  # larger matrices print only with --matrices
 
 
 def factor(flow: GradFlow) -> str:
     """The factor of the direct path of a gated cell: f_j, 1 − z_j or z_j."""
     return flow.direct.text if flow.direct else ""
-
-
-def heading(text: str) -> Text:
-    return Text(text, style="bold")
-
-
-def para(text: str, indent: str = "", style: str = "") -> list[Text]:
-    """A paragraph wrapped to 80 columns."""
-    lines = textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent,
-                          break_on_hyphens=False)  # fmt: skip
-    return [Text(line, style=style) for line in lines]
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[Text]:
-    """Columns left-aligned, three spaces apart."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        return indent + "   ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-
-    return [Text(line(headers), style="bold"), *(Text(line(r)) for r in rows)]
-
-
-def num(value: float | None) -> str:
-    return "" if value is None else brief(value)
-
-
-def vector(values: np.ndarray | None) -> str:
-    """[0.555, 0.326, 0.387]; a long vector as 'mean 0.4 (0.1…0.9)'."""
-    if values is None:
-        return ""
-    flat = np.ravel(values)
-    if flat.size <= MAX_VECTOR:
-        return "[" + ", ".join(f"{v:.3f}" for v in flat).replace("-", "−") + "]"
-    low, mean, high = (brief(float(f(flat)), digits=3) for f in (np.min, np.mean, np.max))
-    return f"mean {mean} ({low}…{high})"
-
-
-def matrix(label: str, values: np.ndarray, indent: str = "  ", fixed: bool = True) -> list[Text]:
-    """``label = [ rows ]``: to 4 decimals (``fixed``), or as few as write it exactly."""
-    rows = matrix_lines(values, 4, fixed=fixed)
-    pad = " " * (len(label) + 3)
-    return [Text(indent + (f"{label} = " if i == 0 else pad) + row) for i, row in enumerate(rows)]
 
 
 # -- gradflow -----------------------------------------------------------------------------
@@ -76,7 +36,7 @@ def matrix(label: str, values: np.ndarray, indent: str = "  ", fixed: bool = Tru
 @gc_paused()
 def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     """The whole report: the setting, the spectra, the steps, the distances, the plot, the
-    verdict and the notes."""
+    verdict and the notes, then seed 004's derivation and seed 001's fixed point."""
     t = text_of(flow.target_symbol)
     out: list[Text] = [heading(f"Gradient flow: {flow.title}")]
     cell = where(flow)
@@ -107,7 +67,7 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     out += para(reason(flow.verdict, flow.direct))
     for note in flow.notes:
         out += para(f"Note: {note}.", style="dim")
-    return out
+    return out + seed_sections(flow, matrices)
 
 
 def _equation(flow: GradFlow) -> str:
