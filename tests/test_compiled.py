@@ -16,7 +16,10 @@ the maximum, the trace only when a logit exceeds 30), for
 * the tape run at *other* parameters than the ones it was compiled at, against a fresh trace
   at those parameters (training runs it at new parameters every epoch);
 * large logits (> 30, and > 709 where e^o overflows without the shift);
-* truncated BPTT (``train.bptt: k``), whose cuts are zero steps.
+* truncated BPTT (``train.bptt: k``), whose cuts are zero steps;
+* a BPTT window (``train.bptt_window: k``: every loss's own chain of deltas), and the
+  update with seed 001's techniques (the L2 penalty, clipping with ε, a learning-rate
+  schedule with the epoch as the tape's argument, recurrent weight decay).
 """
 
 from __future__ import annotations
@@ -386,3 +389,55 @@ def test_indexed_tape_of_a_text_window(seed: int) -> None:
         got = tape.run_list([moved[key] for key in params], codes[:-1], codes[1:])
         for key, value, want in zip(outputs, got, _numpy_window(moved, codes)):
             np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+# -- seed 001's training techniques (issue 13) --------------------------------------------------
+
+
+def _windowed(path: Path) -> bool:
+    model = load_scenario(path).model
+    return model.topology == "standard" and model.attention == "none"
+
+
+WINDOWED = [path for path in TRAINABLE if _windowed(path)]
+
+
+@pytest.mark.parametrize("path", WINDOWED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_bundled_scenario_bptt_window(path: Path, k: int) -> None:
+    """Every loss's own chain (``train.bptt_window``) compiles to the recorded values."""
+    scenario = exact(load_scenario(path))
+    scenario = replace(scenario, train=replace(scenario.train, bptt_window=k))
+    trace = trace_of(scenario)
+    assert any(step.key.endswith(f"_L{step.time}") for step in trace if step.time), path.stem
+    check_scenario(scenario, f"{path.stem} window {k}")
+    check_elsewhere(scenario, np.random.default_rng(k), f"{path.stem} window {k}")
+
+
+TECHNIQUES = {
+    "lr_schedule": {"kind": "exponential", "decay": 0.9},
+    "l2_penalty": 0.01,
+    "recurrent_decay": 0.05,
+    "clip": 0.2,
+    "clip_eps": 1e-6,
+    "l2": 0.001,
+}
+
+
+@pytest.mark.parametrize("path", TRAINABLE, ids=lambda p: p.stem)
+@pytest.mark.parametrize("epoch", [1, 4])
+def test_bundled_scenario_update_with_techniques(path: Path, epoch: int) -> None:
+    """The update's steps (penalty, clipping with ε, decay, the epoch's η, recurrent decay,
+    the step) compiled with the epoch as an argument equal the recorded ones."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["train"] = {**doc.get("train", {}), **TECHNIQUES}
+    scenario = exact(parse_scenario(yaml.safe_dump(doc, sort_keys=False), path.name))
+    scenario = replace(scenario, train=replace(scenario.train, epoch=epoch))
+    trace = trace_of(scenario)
+    trained = list(trace.meta.trained)
+    updates = [step.key for step in trace if step.phase == "update" or step.key == "L_penalty"]
+    assert {"eta", "L_penalty", "clip_factor"} <= set(updates)
+    tape = CompiledTape(trace, updates, trained, inputs=("epoch",))
+    values = [np.asarray(scenario.params[key], dtype=float) for key in trained]
+    got = dict(zip(updates, tape.run_list(values, epoch)))
+    assert_same(got, trace, f"{path.stem} update at epoch {epoch}")

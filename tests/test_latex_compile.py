@@ -105,6 +105,15 @@ def trained_yaml() -> str:
     return text.replace("  learning_rate: 0.1\n", extra)
 
 
+def techniques_yaml() -> str:
+    """The sentiment scenario with seed 001's training techniques (issue 13)."""
+    text = (ROOT / "scenarios" / "sentiment.yaml").read_text(encoding="utf-8")
+    extra = ("  learning_rate: 0.1\n  clip: 0.05\n  clip_eps: 0.000001\n  l2_penalty: 0.01\n"
+             "  recurrent_decay: 0.1\n  lr_schedule: {kind: exponential, decay: 0.9}\n"
+             "  bptt_window: 2\n")  # fmt: skip
+    return text.replace("  learning_rate: 0.1\n", extra)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     documents = {}
@@ -117,6 +126,9 @@ def built(tmp_path_factory):
     trained = trace_scenario(parse_scenario(trained_yaml(), "trained.yaml"))
     for form, text in forms(trained).items():
         documents[f"trained-{form}"] = text
+    techniques = trace_scenario(parse_scenario(techniques_yaml(), "techniques.yaml"))
+    for form, text in forms(techniques).items():
+        documents[f"techniques-{form}"] = text
     wide = trace_scenario(parse_scenario(wide_yaml(), "wide.yaml"))
     for form, text in forms(wide, LatexSettings(full=True)).items():
         documents[f"wide-{form}"] = text
@@ -151,6 +163,13 @@ def test_hostile_title_compiles_and_shows_its_words(built):
 @pytest.mark.parametrize("form", FORMS)
 def test_clipping_weight_decay_and_truncated_bptt_compile(built, form):
     result = built[f"trained-{form}"]
+    assert result.pdf is not None, result.errors()
+    assert not [points for points in result.overfull() if points > 1.0], "off the page"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_training_techniques_compile(built, form):
+    result = built[f"techniques-{form}"]
     assert result.pdf is not None, result.errors()
     assert not [points for points in result.overfull() if points > 1.0], "off the page"
 

@@ -119,11 +119,28 @@ CASES: dict[str, list[tuple[list[np.ndarray], dict, object]]] = {
     "clip_factor": [
         ([np.asarray(10.0)], {"max_norm": 5.0}, 0.5),
         ([np.asarray(1.0)], {"max_norm": 5.0}, 1.0),
+        ([np.asarray(10.0)], {"max_norm": 5.0, "eps": 0.5}, 5.0 / 10.5),  # seed 001's code
+        ([np.asarray(4.9)], {"max_norm": 5.0, "eps": 0.2}, 5.0 / 5.1),
     ],
     "scale_by": [([np.asarray(0.5), W], {}, W / 2)],
     "decay": [([U, V], {"weight": 0.01}, U + V / 100)],
     "cut": [([], {"size": 4}, np.zeros(4))],
     "zeros": [([], {"shape": [2, 3]}, np.zeros((2, 3)))],
+    # seed 001's training techniques (issue 13)
+    "l2_penalty": [
+        ([W, W[:2, :2]], {"weight": 0.1}, 0.1 * ((W**2).sum() + (W[:2, :2] ** 2).sum()))
+    ],
+    "penalty_grad": [([W * 2, W], {"weight": 0.25}, W * 2 + 0.5 * W)],
+    "lr_schedule": [
+        ([], {"kind": "time", "learning_rate": 0.5, "decay": 0.25, "epoch": 5}, 0.5 / 2.0),
+        ([], {"kind": "exponential", "learning_rate": 0.5, "decay": 0.5, "epoch": 4}, 0.0625),
+        ([], {"kind": "time", "learning_rate": 0.5, "decay": 0.25, "epoch": 1}, 0.5),
+    ],
+    "sgd_scheduled": [([W, W * 2, np.asarray(0.25)], {}, W - 0.5 * W)],
+    "shrink": [
+        ([W], {"rate": 0.1}, 0.9 * W),
+        ([W], {"rate": 0.5, "cols": (0, 3)}, np.concatenate((W[:, :3] / 2, W[:, 3:]), axis=1)),
+    ],
 }
 ALL = [(op, n) for op, cases in CASES.items() for n in range(len(cases))]
 

@@ -169,7 +169,7 @@ def train(
     """SGD over all sequences, epoch after epoch, as ``rnntrace train`` does; options left
     out come from the scenario's ``train`` section. Epoch N's loss is the loss before the
     N-th update. ``report``: the epochs to tabulate (default 1, 10, 100, ..., the last)."""
-    from rnntrace._internal.engine.training import Settings, default_report
+    from rnntrace._internal.engine.training import Settings, default_report, techniques
     from rnntrace._internal.engine.training import train as run
 
     loaded = load(scenario)
@@ -180,6 +180,7 @@ def train(
         clip=clip if clip is not None else t.clip,
         l2=l2 if l2 is not None else t.l2,
         bptt=bptt if bptt is not None else t.bptt,
+        **techniques(t),
     )
     marks = sorted(set(report)) if report else default_report(settings.epochs)
     bad = [m for m in marks if not 1 <= m <= settings.epochs]

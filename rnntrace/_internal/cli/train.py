@@ -102,7 +102,10 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     chosen epochs (total loss, loss per sequence, gradient norm, whether clipping fired) and
     a loss curve. Training runs on the engine's compiled tape: nothing is recorded or
     explained, except with --trace-epoch N, which prints the whole hand calculation of
-    epoch N (the model as it stands after N − 1 updates, and its update).
+    epoch N (the model as it stands after N − 1 updates, and its update). Seed 001's
+    techniques come from the scenario's train section (lr_schedule, l2_penalty,
+    recurrent_decay, clip_eps, bptt_window; docs/scenario-format.md): the table then shows
+    each epoch's learning rate, and the penalty and total loss beside the data loss.
     With model.dropout each epoch draws its own masks (the seed rule of the scenario
     format; given masks serve every epoch); --eval trains with dropout off.
 
@@ -114,7 +117,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
       rnntrace init review.yaml --example sentiment
       rnntrace train review.yaml --epochs 50 --clip 1 --trace-epoch 50
     """
-    from rnntrace._internal.engine.training import Settings
+    from rnntrace._internal.engine.training import Settings, techniques
     from rnntrace._internal.scenario import load_scenario
 
     check_standalone("train", fmt, standalone)
@@ -123,7 +126,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     settings = Settings(
         epochs=epochs or t.epochs or DEFAULT_EPOCHS, learning_rate=lr or t.learning_rate,
         clip=clip if clip is not None else t.clip, l2=l2 if l2 is not None else t.l2,
-        bptt=_bptt(bptt, t.bptt),
+        bptt=_bptt(bptt, t.bptt), **techniques(t),
     )  # fmt: skip
     if trace_epoch is not None:
         _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large)

@@ -8,19 +8,10 @@ from rnntrace._internal.engine.drawn import init_data, init_note
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.engine.topology import Contributions, Driver, standard
+from rnntrace._internal.engine.update import grad_key, learning_rate, record_update
 from rnntrace._internal.scenario.model import NumberPolicy, Scenario
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import (
-    Command,
-    Delimited,
-    Derivative,
-    Name,
-    Primed,
-    Symbol,
-    op,
-    paren,
-    row,
-)
+from rnntrace._internal.symbol.tree import Derivative, Name
 from rnntrace._internal.trace import SequenceInfo, Trace, TraceMeta
 
 
@@ -72,66 +63,8 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     grads = list(per_sequence[0]) if per_sequence and per_sequence[0] else []
     if several:
         _total(rec, scenario, sym, grads)
-    _update(rec, scenario, sym, grads)
+    record_update(rec, scenario, sym, grads)
     return trace
-
-
-def _update(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) -> None:
-    """One SGD step, after clipping the gradients by their global norm (``train.clip``) and
-    adding the L2 weight decay λθ (``train.l2``), each a recorded step."""
-    train = scenario.train
-    final = {param: grad_key(param) for param in grads}
-
-    def update_op(
-        key: str, name: str, operands: list[str], symbol: Symbol, label: Label, **info: object
-    ):
-        rec.op(key, name, operands, phase="update", symbol=symbol, sequence=False,
-               label=label, info=info)  # fmt: skip
-
-    if train.clip is not None and grads:
-        update_op("grad_norm", "global_norm", list(final.values()),
-                  Delimited("norm", Name("g")),
-           Label("global_norm"))  # fmt: skip
-        update_op(
-            "clip_factor",
-            "clip_factor",
-            ["grad_norm"],
-            Command("kappa"),
-            Label("clipping_factor", value=train.clip),
-            max_norm=train.clip,
-        )
-        for param, key in final.items():
-            update_op(
-                f"{key}_clipped",
-                "scale_by",
-                ["clip_factor", key],
-                row(Command("kappa"), rec.trace[key].symbol),
-                Label("gradient_after_clipping", ref=param),
-            )
-            final[param] = f"{key}_clipped"
-    if train.l2:
-        for param, key in final.items():
-            update_op(f"{grad_key(param)}_decay", "decay", [key, param],
-               paren(rec.trace[key].symbol, op("+"), Name(f"{train.l2:g}"), sym[param]),
-               Label("gradient_with_weight_decay", ref=param, value=train.l2),
-               weight=train.l2)  # fmt: skip
-            final[param] = f"{grad_key(param)}_decay"
-    lr = train.learning_rate
-    for param, key in final.items():
-        update_op(
-            f"{param}_new",
-            "sgd",
-            [param, key],
-            Primed(sym[param]),
-            Label("sgd_step", ref=param, value=lr),
-            learning_rate=lr,
-        )
-
-
-def grad_key(param: str) -> str:
-    """The key of ∂L/∂param: ``dW_hh``, and for a part's parameter ``enc.dW_hh``."""
-    part, dot, base = param.rpartition(".")
-    return f"{part}{dot}d{base}"
 
 
 def param_label(scenario: Scenario, key: str) -> Label:
@@ -236,7 +169,7 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         decimals=policy.decimals,
         carry=policy.carry,
         round_terms=policy.round_terms,
-        learning_rate=scenario.train.learning_rate,
+        learning_rate=learning_rate(scenario),
         params=tuple(scenario.params),
         trained=tuple(trained),
         symbols={key: sym[key] for key in scenario.params},

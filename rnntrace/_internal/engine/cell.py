@@ -65,7 +65,7 @@ class CellTracer:
 
     def contribute(self, param: str, t: int, key: str) -> None:
         """Record that ``key`` is step t's contribution to ∂L/∂(this part's ``param``)."""
-        self.contributions.setdefault(self.p(param), []).append((t, key))
+        self.contributions.setdefault(self.p(param), []).append((t, self.rec.banded(key)))
 
     def gradient_parts(self) -> dict[str, list[str]]:
         """Each parameter's contributions, in time order."""

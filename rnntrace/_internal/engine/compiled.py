@@ -117,14 +117,18 @@ class CompiledTape:
         params: list[str],
         sgd: float | None = None,
         indexed: bool = False,
+        inputs: tuple[str, ...] = (),
     ) -> None:
         """``sgd``: also return each parameter after the step θ − η ∂L/∂θ with η = ``sgd``
-        (the gradients must be the last ``len(params)`` outputs, in the order of ``params``)."""
+        (the gradients must be the last ``len(params)`` outputs, in the order of ``params``).
+        ``inputs``: info entries the function takes as arguments after the parameters, in
+        place of the numbers the trace recorded (``epoch``, for a learning-rate schedule)."""
         self.outputs = outputs
         self.params = params
         self.indexed = indexed
         needed = _needed(trace, outputs)
         gen = _Generator(trace, params, _fusable(trace, needed, outputs), indexed)
+        gen.inputs = {name: name for name in inputs}
         if indexed:  # the output head and the like for all time steps at once
             for unit in schedule(trace, needed, gen.has_rows):
                 if isinstance(unit, Rows):
@@ -141,6 +145,7 @@ class CompiledTape:
             returned += [gen.emit(written("sgd", rate, [_arg(i), g], gen.const))
                          for i, g in enumerate(grads)]  # fmt: skip
         args = [_arg(i) for i in range(len(params))] + (["xi", "yi"] if indexed else [])
+        args += list(inputs)
         self.source, self._fn = _assemble(gen.lines, args, returned, gen.constants)
 
     def run(self, params: Mapping[str, np.ndarray]) -> Arrays:
@@ -148,7 +153,7 @@ class CompiledTape:
         values = self._fn(*(params[key] for key in self.params))
         return dict(zip(self.outputs, values))
 
-    def run_list(self, params: list[np.ndarray], *data: list[int]) -> tuple[np.ndarray, ...]:
+    def run_list(self, params: list[np.ndarray], *data: list[int] | int) -> tuple[np.ndarray, ...]:
         """The outputs, in order, for parameter values in the order of ``self.params`` (and,
         indexed, the input and target indices)."""
         return self._fn(*params, *data)
@@ -179,7 +184,7 @@ def step_function(steps: list[Step], args: list[str]) -> Callable[..., tuple[np.
 # A tape longer than this many lines is compiled as several functions, run one after the
 # other, so that neither compiling nor running it needs memory or recursion beyond a chunk.
 CHUNK_LINES = 20_000
-_NAME = re.compile(r"\b[vp]\d+\b|\bx[iy]\b")
+_NAME = re.compile(r"\b[vp]\d+\b|\bx[iy]\b|\bepoch\b")  # epoch: an ``inputs`` entry
 
 
 def _assemble(
@@ -244,6 +249,7 @@ class _Generator:
         self.fusable = fusable
         self.outers: dict[str, tuple[str, str]] = {}  # a fused δz vᵀ: its operand names
         self.indexed = indexed
+        self.inputs: dict[str, str] = {}  # info entries read from the tape's arguments
         self.index_of: dict[str, str] = {}  # a one-hot input's name -> its index expression
         self.losses: dict[str, tuple[str, str, str]] = {}  # a fused L_t: max, sum, o_t[target]
         # a row of a group computed at once -> (its matrix, the row, the rows, of numbers)
@@ -297,7 +303,8 @@ class _Generator:
         special = self._special(step, args)
         if special is None:
             args = [self.value(a) for a in args]
-            special = self.emit(expression(step, args, self.const, fast=True))
+            special = self.emit(expression(step, args, self.const, fast=True,
+                                           fixed=self.inputs or None))  # fmt: skip
         self.names[step.key] = special
 
     def _indexed_input(self, step: Step) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from rnntrace._internal.errors import NumericError
 from rnntrace._internal.numbers import round_array
 from rnntrace._internal.ops import evaluate
 from rnntrace._internal.symbol.label import Label, label_text
-from rnntrace._internal.symbol.tree import Symbol
+from rnntrace._internal.symbol.tree import Group, Scripted, Symbol, paren, sub
 from rnntrace._internal.trace import Step, Trace
 
 
@@ -30,6 +31,11 @@ class Recorder:
         self.phase = "forward"  # phase and time of the steps `do` records
         self.time: int | None = None
         self.notes: dict[str, str] = {}  # key -> a note that every step computed from it carries
+        # train.bptt_window: while one loss L_s's own chain is recorded, its keys end "_Ls"
+        # (dh_3_L5), its symbols carry ^(L_s) and its labels say so; its operands are its
+        # own keys where it has them, the shared ones (h_3, W_hh) otherwise
+        self.band = ""
+        self.band_loss: int | None = None
 
     def note(self, name: str, note: str) -> None:
         """Mark this sequence's step ``name`` (recorded, or to be recorded): it and every step
@@ -38,7 +44,16 @@ class Recorder:
 
     def key(self, name: str) -> str:
         """The full key of a per-sequence quantity (``s2.h_3`` with several sequences)."""
-        return self.prefix + name
+        return self.prefix + name + self.band if self.band else self.prefix + name
+
+    def chain(self, loss: int | None) -> None:
+        """Record loss ``loss``'s own backward chain from now on (None: back to normal)."""
+        self.band, self.band_loss = ("", None) if loss is None else (f"_L{loss}", loss)
+
+    def banded(self, name: str) -> str:
+        """``name`` of the chain being recorded, if it has one, else ``name``."""
+        own = name + self.band
+        return own if self.band and self.prefix + own in self.trace else name
 
     def given(
         self,
@@ -90,6 +105,9 @@ class Recorder:
     ) -> np.ndarray:
         """Compute ``op`` on the carried values of ``operands`` and record the step."""
         info = dict(info or {})
+        if self.band_loss is not None:
+            symbol = Scripted(Group(symbol), sup=paren(sub("L", self.band_loss)))
+            label = replace(label, loss=self.band_loss)
         inherited = self.notes.get(key) or next(
             (self.notes[k] for k in operands if k in self.notes), ""
         )
@@ -147,7 +165,9 @@ class Recorder:
 
     def ref(self, key: str) -> str:
         """The full key of an operand: parameters as they are, the rest with the prefix."""
-        return key if key in self.shared else self.prefix + key
+        if key in self.shared:
+            return key
+        return self.prefix + (self.banded(key) if self.band else key)
 
     def do(
         self,

@@ -147,6 +147,17 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
             heads.output(rec, scenario, seq, t, sym, _dropped_output(rec, scenario, t, source))
     if not heads.total_loss(rec, scenario, seq, sym):
         return {}
+    if scenario.train.bptt_window:
+        from rnntrace._internal.engine.window import windowed_backward
+
+        def layer_step(level: int, t: int, parts: dict[tuple[int, int], list[str]], s: int) -> None:
+            layer_backward(rec, cells, level, t, seq, parts, model.residual, last=s)
+
+        def output_step(t: int) -> str | None:
+            return _output_backward(rec, scenario, seq, t, sym, tops[t - 1], f"dh_out_{t}")
+
+        extra = windowed_backward(rec, scenario, seq, cells, output_step, layer_step)
+        return gradients(cells, scenario, seq, extra)
     incoming: dict[tuple[int, int], list[str]] = {}  # (level, t) -> parts of d(output of level)
     top = len(cells) - 1
     exact = model.attention_gradient == "exact"
@@ -162,7 +173,7 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
             if key:
                 incoming.setdefault((top, t), []).append(key)
         for level in range(top, -1, -1):
-            _layer_backward(rec, cells, level, t, seq, incoming, model.residual)
+            layer_backward(rec, cells, level, t, seq, incoming, model.residual)
     return gradients(cells, scenario, seq, initial_state_gradients(cells, 1))
 
 
@@ -178,7 +189,7 @@ def _residual(rec: Recorder, cell: CellTracer, t: int, below: str) -> str:
     return cell.k(f"res_{t}")
 
 
-def _layer_backward(
+def layer_backward(
     rec: Recorder,
     cells: list[CellTracer],
     level: int,
@@ -186,8 +197,10 @@ def _layer_backward(
     seq: Sequence,
     incoming: dict[tuple[int, int], list[str]],
     residual: bool,
+    last: int | None = None,
 ) -> None:
-    """BPTT step t of one layer; sends ∂L/∂(its input) to the layer below."""
+    """BPTT step t of one layer; sends ∂L/∂(its input) to the layer below. ``last``: the
+    latest step the deltas come back from (the sequence's last; a BPTT window's loss)."""
     cell = cells[level]
     external = incoming.pop((level, t), [])
     if residual and level and external:  # the output is h_t + input: both get the gradient
@@ -203,7 +216,7 @@ def _layer_backward(
         incoming.setdefault((level - 1, t), []).extend(external)
     x = _input_key(cell.scenario, t) if level == 0 else _output_key(cells, level - 1, t, residual)
     prev = initial(cell) if t == 1 else states_at(cell, t - 1)
-    nxt, cut = link(rec, cell, t, t + 1 if t < seq.length else None, t)
+    nxt, cut = link(rec, cell, t, t + 1 if t < (last or seq.length) else None, t)
     dx = cell.backward(t, x, prev, external + cut, nxt)
     if level:
         incoming.setdefault((level - 1, t), []).append(dx)

@@ -329,6 +329,46 @@ HALF_MSE = formula(
 THETA = Command("theta")
 SGD = formula(Primed(THETA), "=", THETA, "-", "eta", Space(), Derivative(Name("L"), THETA))
 
+
+def _clip_factor(a: list[str], i: Info) -> str:
+    """min(1, c / ‖g‖), or with ``eps`` seed 001's min(1, c / (‖g‖ + ε))."""
+    if i.value("eps"):
+        return f"min(1.0, {i.data('max_norm')} / (float({a[0]}) + {i.data('eps')}))"
+    return f"min(1.0, {i.data('max_norm')} / max(float({a[0]}), 1e-300))"
+
+
+def _squares(a: list[str]) -> str:
+    return " + ".join(f"float(np.sum({v} * {v}))" for v in a)
+
+
+def _lr_schedule(a: list[str], i: Info) -> str:
+    """η of an epoch N from η_0 (``learning_rate``) and r (``decay``): time-based
+    η_0 / (1 + r (N − 1)) or exponential η_0 r^(N − 1); the first epoch's η is η_0."""
+    eta0, r, n = i.data("learning_rate"), i.data("decay"), i.data("epoch")
+    if i.value("kind") == "time":
+        return f"{eta0} / (1.0 + {r} * ({n} - 1))"
+    return f"{eta0} * {r} ** ({n} - 1)"
+
+
+def _shrink(a: list[str], i: Info) -> str:
+    """(1 − λ_r) W, or only W's first ``cols`` columns (the h block of a concatenated W_g)."""
+    cols = i.value("cols")
+    if cols is None:
+        return f"(1.0 - {i.data('rate')}) * {a[0]}"
+    h = cols[1]
+    return f"np.concatenate(((1.0 - {i.data('rate')}) * {a[0]}[:, :{h}], {a[0]}[:, {h}:]), axis=1)"
+
+
+# Seed 001's training techniques (issue 13): the L2 penalty λ Σ ‖W‖²_F and its gradient
+# 2λW, a scheduled learning rate and the step with it, recurrent weight decay.
+_TECHNIQUES: list[Op] = [
+    Op("l2_penalty", lambda a, i: f"{i.data('weight')} * ({_squares(a)})"),
+    Op("penalty_grad", lambda a, i: f"{a[0]} + 2.0 * {i.data('weight')} * {a[1]}"),
+    Op("lr_schedule", _lr_schedule, ("kind",)),
+    Op("sgd_scheduled", lambda a, i: f"{a[0]} - float({a[2]}) * {a[1]}"),
+    Op("shrink", _shrink, ("cols",)),
+]
+
 _LIST: list[Op] = [
     Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
     Op("add", _add, elementwise=True),
@@ -384,12 +424,12 @@ _LIST: list[Op] = [
     Op("slice", lambda a, i: f"{a[0]}[{i.data('start')}:{i.data('stop')}]"),
     Op("global_norm",
         lambda a, i: f"np.sqrt({' + '.join(f'float(np.sum({v} * {v}))' for v in a)})"),
-    Op("clip_factor",
-        lambda a, i: f"min(1.0, {i.data('max_norm')} / max(float({a[0]}), 1e-300))"),
+    Op("clip_factor", lambda a, i: _clip_factor(a, i), ("eps",)),
     Op("scale_by", lambda a, i: f"float({a[0]}) * {a[1]}"),
     Op("decay", lambda a, i: f"{a[0]} + {i.data('weight')} * {a[1]}"),
     Op("cut", lambda a, i: f"np.zeros({i.data('size')})"),
     Op("zeros", lambda a, i: f"np.zeros({i.data('shape')})"),
+    *_TECHNIQUES,
 ]  # fmt: skip
 DEFINITIONS: dict[str, Op] = {op.name: op for op in _LIST}
 SCOPE: dict[str, Any] = {"np": np, "sigmoid": sigmoid, "softmax_shift": softmax_shift}

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.render.latex_base import LatexBase, is_number, plus_terms
+from rnntrace._internal.render.latex_base import is_number, plus_terms
+from rnntrace._internal.render.latex_training import TrainingLatexSteps
 from rnntrace._internal.render.prose import Item, Math, Word, sentence
 from rnntrace._internal.symbol.label import label_text
 from rnntrace._internal.trace import Step
@@ -19,7 +20,7 @@ _TOGETHER = {
 }
 
 
-class LossPrinter(LatexBase):
+class LossPrinter(TrainingLatexSteps):
     """The ``_print_<op>`` methods of losses, output errors and the SGD update."""
 
     def _print_bce(self, step: Step) -> Iterator[Item]:
@@ -230,9 +231,10 @@ class LossPrinter(LatexBase):
     def _print_clip_factor(self, step: Step) -> Iterator[Item]:
         (norm,) = self.trace.operand_values(step)
         limit = numfmt.number(step.info["max_norm"], 12, "-")
-        formula = rf"\min\left(1, \frac{{{limit}}}{{{self.sym(step.operands[0])}}}\right)"
+        eps = " + " + numfmt.number(step.info["eps"], 12, "-") if step.info.get("eps") else ""
+        formula = rf"\min\left(1, \frac{{{limit}}}{{{self.sym(step.operands[0])}{eps}}}\right)"
         shown = self.num(float(norm), self.carried(step.operands[0]))
-        written = rf"\min\left(1, \frac{{{limit}}}{{{shown}}}\right)"
+        written = rf"\min\left(1, \frac{{{limit}}}{{{shown}{eps}}}\right)"
         yield self.worked(step, [formula], self.approx_unless_exact(norm), [written])
         fired = float(step.value) < 1.0
         yield sentence(

@@ -208,7 +208,41 @@ def model_sentences(trace: Trace) -> list[Prose]:
                 ".",
             )
         )
-    return out + _training_sentences(trace)
+    return out + _training_sentences(trace) + technique_sentences(trace)
+
+
+def technique_sentences(trace: Trace) -> list[Prose]:
+    """Seed 001's training techniques (issue 13), when the trace uses them."""
+    ops = {step.op: step for step in trace if step.op in _TECHNIQUE_OPS or step.op == "cut"}
+    out = []
+    if "l2_penalty" in ops:
+        weight = numfmt.number(ops["l2_penalty"].info["weight"], 12, "-")
+        out.append(sentence("L2 penalty: the loss gains ", Math(rf"{weight} \sum \lVert W "
+                            r"\rVert_F^2"), " over the weight matrices; their gradients gain ",
+                            Math(rf"2 \times {weight} \, W"), "."))  # fmt: skip
+    if ops.get("clip_factor") is not None and ops["clip_factor"].info.get("eps"):
+        eps = numfmt.number(ops["clip_factor"].info["eps"], 12, "-")
+        out.append(sentence("The clipping coefficient is ", Math(rf"c / (\lVert g \rVert + {eps})"),
+                            " (seed 001's code)."))  # fmt: skip
+    if "lr_schedule" in ops:
+        kind = ops["lr_schedule"].info["kind"]
+        formula = r"\eta_0 / (1 + r (N - 1))" if kind == "time" else r"\eta_0 r^{N - 1}"
+        out.append(sentence(f"Learning-rate schedule ({kind}): ", Math(rf"\eta_N = {formula}"),
+                            " for epoch N."))  # fmt: skip
+    if "shrink" in ops:
+        rate = numfmt.number(ops["shrink"].info["rate"], 12, "-")
+        out.append(sentence("Recurrent weight decay: ", Math(rf"W \leftarrow (1 - {rate}) W - "
+                            r"\eta \nabla W"), " for the recurrent matrices."))  # fmt: skip
+    if "cut" in ops and not trace.meta.bptt:
+        k = ops["cut"].tag.ref
+        delta = Math(r"\delta h_t^{(L_s)}")
+        out.append(sentence(f"BPTT window k = {k}: each loss ", Math("L_s"),
+                            " is backpropagated through at most k steps (", delta,
+                            "), its contributions summed."))  # fmt: skip
+    return out
+
+
+_TECHNIQUE_OPS = ("l2_penalty", "clip_factor", "lr_schedule", "shrink")
 
 
 def _training_sentences(trace: Trace) -> list[Prose]:
@@ -237,7 +271,7 @@ def _training_sentences(trace: Trace) -> list[Prose]:
                 ".",
             )
         )
-    if "cut" in found:
+    if "cut" in found and trace.meta.bptt:
         k = trace.meta.bptt
         out.append(
             sentence(f"Backpropagation through time is truncated: truncated BPTT (k = {k}).")

@@ -79,6 +79,8 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
         eta = numfmt.number(meta.learning_rate, 12, minus="-")
         title = sentence("Update: one SGD step, learning rate ", formula("eta", "=", eta))
         return [Heading(0, "update", ("update",), title)]
+    if step.key in ("L_penalty", "L_total"):  # train.l2_penalty: the loss with the penalty
+        return [Heading(0, "totals", ("penalty",), sentence("Loss with the L2 penalty"))]
     if step.sequence is None:
         return [Heading(0, "totals", ("total",), sentence("All sequences: totals"))]
     info = meta.sequences[step.sequence - 1]

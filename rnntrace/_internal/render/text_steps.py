@@ -13,14 +13,15 @@ from rich.text import Text
 from rnntrace._internal.ops import Explain, fill, function_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
-from rnntrace._internal.render.text_base import LINE_WIDTH, TextBase
+from rnntrace._internal.render.text_base import LINE_WIDTH
+from rnntrace._internal.render.text_training import TrainingSteps
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
 from rnntrace._internal.symbol.tree import Apply, Symbol
 from rnntrace._internal.trace import Step
 
 
-class StepPrinter(TextBase):
+class StepPrinter(TrainingSteps):
     """Writes out one step the way a hand calculation does."""
 
     # -- given data -------------------------------------------------------------------------
@@ -390,11 +391,15 @@ class StepPrinter(TextBase):
     def _print_clip_factor(self, step: Step) -> Iterator[Renderable]:
         (norm,) = self.trace.operand_values(step)
         limit = step.info["max_norm"]
+        eps = f" + {step.info['eps']:g}" if step.info.get("eps") else ""
+        shown = self.num(float(norm), self.carried(step.operands[0]))
         yield from self.result(
             step,
             parts=[
-                f"min(1, {limit:g} / {self.sym(step.operands[0])})",
-                f"min(1, {limit:g} / {self.num(float(norm), self.carried(step.operands[0]))})",
+                f"min(1, {limit:g} / ({self.sym(step.operands[0])}{eps}))"
+                if eps
+                else f"min(1, {limit:g} / {self.sym(step.operands[0])})",
+                f"min(1, {limit:g} / ({shown}{eps}))" if eps else f"min(1, {limit:g} / {shown})",
             ],
         )
         fired = float(step.value) < 1.0

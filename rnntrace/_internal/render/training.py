@@ -43,7 +43,14 @@ def render_training_text(doc: dict[str, Any]) -> Iterator[RenderableType]:
         f"{s['epochs']:,} epochs, learning rate {s['learning_rate']:g}, "
         + (f"clipping at global norm {s['clip']:g}, " if s["clip"] else "no clipping, ")
         + (f"L2 weight decay {s['l2']:g}, " if s["l2"] else "no weight decay, ")
-        + ("full BPTT" if s["bptt"] == "full" else f"truncated BPTT, k = {s['bptt']}")
+        + (
+            f"BPTT window k = {s['bptt_window']}"
+            if "bptt_window" in s
+            else "full BPTT"
+            if s["bptt"] == "full"
+            else f"truncated BPTT, k = {s['bptt']}"
+        )
+        + technique_words(s)
     )
     yield Text(
         "Epoch N's loss is the loss before the N-th update (epoch 1: the untrained model).",
@@ -56,12 +63,16 @@ def render_training_text(doc: dict[str, Any]) -> Iterator[RenderableType]:
     if several:
         for i in range(len(doc["sequences"])):
             table.add_column(f"seq {i + 1}", justify="right")
+    extra = technique_columns(s)
+    for name in extra:
+        table.add_column(name, justify="right")
     table.add_column("grad norm", justify="right")
     table.add_column("clipped")
     for row in doc["reported"]:
         cells = [f"{row['epoch']:,}", _figure(row["loss"])]
         if several:
             cells += [_figure(v) for v in row["sequence_losses"]]
+        cells += [_figure(v) for v in technique_cells(row, s)]
         cells += [_figure(row["grad_norm"]), "yes" if row["clipped"] else "no"]
         table.add_row(*cells)
     yield table
@@ -74,11 +85,16 @@ def render_training_latex(doc: dict[str, Any], standalone: bool = False) -> str:
     """A table of the reported epochs and a pgfplots figure of the loss, in LaTeX."""
     from rnntrace._internal.render.texescape import latex_text
 
+    s = doc["settings"]
     rows = "\n".join(
-        f"{r['epoch']} & {r['loss']:.4f} & {r['grad_norm']:.4f} & "
-        f"{'yes' if r['clipped'] else 'no'} \\\\"
+        f"{r['epoch']} & {r['loss']:.4f} & "
+        + "".join(f"{v:.4f} & " for v in technique_cells(r, s))
+        + f"{r['grad_norm']:.4f} & {'yes' if r['clipped'] else 'no'} \\\\"
         for r in doc["reported"]
     )
+    extra = technique_columns(s, latex=True)
+    header = " & ".join(["epoch", "loss", *extra, "gradient norm", "clipped"])
+    spec = "rr" + "r" * len(extra) + "rl"
     losses = doc["losses"]
     step = max(1, len(losses) // 400)
     coords = " ".join(f"({i + 1},{losses[i]:.6g})" for i in range(0, len(losses), step))
@@ -87,8 +103,8 @@ def render_training_latex(doc: dict[str, Any], standalone: bool = False) -> str:
     body = (
         f"\\paragraph{{Training: {latex_text(doc['title'])}.}} Epoch $N$'s loss is the loss "
         "before the $N$-th update (epoch 1: the untrained model).\n"
-        "\\begin{center}\n\\begin{tabular}{rrrl}\n\\hline\n"
-        "epoch & loss & gradient norm & clipped \\\\\n\\hline\n"
+        f"\\begin{{center}}\n\\begin{{tabular}}{{{spec}}}\n\\hline\n"
+        f"{header} \\\\\n\\hline\n"
         f"{rows}\n\\hline\n\\end{{tabular}}\n\\end{{center}}\n\n"
         "\\begin{center}\n\\begin{tikzpicture}\n"
         f"\\begin{{{axis}}}[width=0.8\\linewidth, height=5cm, xlabel={{epoch}}, "
@@ -102,3 +118,39 @@ def render_training_latex(doc: dict[str, Any], standalone: bool = False) -> str:
         "\\documentclass{article}\n\\usepackage{pgfplots}\n\\pgfplotsset{compat=1.16}\n"
         "\\begin{document}\n" + body + "\\end{document}\n"
     )
+
+
+# -- seed 001's techniques (issue 13): columns only when they are on ---------------------------
+def technique_words(s: dict[str, Any]) -> str:
+    """The settings line's words for the techniques that are on."""
+    words = ""
+    if "lr_schedule" in s:
+        schedule = s["lr_schedule"]
+        words += f", {schedule['kind']} learning-rate decay r = {schedule['decay']:g}"
+    if "l2_penalty" in s:
+        words += f", L2 penalty {s['l2_penalty']:g}"
+    if "recurrent_decay" in s:
+        words += f", recurrent weight decay {s['recurrent_decay']:g}"
+    if "clip_eps" in s:
+        words += f", clipping epsilon {s['clip_eps']:g}"
+    return words
+
+
+def technique_columns(s: dict[str, Any], latex: bool = False) -> list[str]:
+    """The extra columns: η of the epoch, the penalty and the total loss."""
+    columns = []
+    if "lr_schedule" in s:
+        columns.append("$\\eta$" if latex else "η")
+    if "l2_penalty" in s:
+        columns += ["penalty", "total loss" if latex else "total"]
+    return columns
+
+
+def technique_cells(row: dict[str, Any], s: dict[str, Any]) -> list[float]:
+    """A reported epoch's figures for ``technique_columns``."""
+    cells = []
+    if "lr_schedule" in s:
+        cells.append(row["learning_rate"])
+    if "l2_penalty" in s:
+        cells += [row["penalty"], row["total_loss"]]
+    return cells

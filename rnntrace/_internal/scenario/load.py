@@ -10,16 +10,15 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
-from rnntrace._internal.scenario.load_input import MAX_TIME_STEPS
 from rnntrace._internal.scenario.load_params import ParamsReader
 from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
+from rnntrace._internal.scenario.load_train import TrainReader
 from rnntrace._internal.scenario.load_vary import VaryReader
 from rnntrace._internal.scenario.model import (
     ModelSpec,
     NumberPolicy,
     Scenario,
-    TrainSpec,
 )
 from rnntrace._internal.scenario.notation import check_notation, parse_notation
 from rnntrace._internal.scenario.schema import allowed_keys, choices
@@ -85,7 +84,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader):
+class _Loader(
+    ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader, TrainReader
+):
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -108,8 +109,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDro
         )
 
         model = self.model(top.get("model"))
+        train = self.train(top.get("train"), model)
         numbers = self.numbers(top.get("numbers"))
-        train = self.train(top.get("train"))
         kind, vocabulary, vocab_node = self.input(top["input"][1])
         sequences = self.sequences(top["sequences"][1], kind, vocabulary, model)
         params, given, dims, form = self.params(
@@ -259,36 +260,6 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDro
         if "round_terms" in fields:
             round_terms = doc.boolean(fields["round_terms"][1], "numbers.round_terms")
         return NumberPolicy(decimals=policy.decimals, carry=carry, round_terms=round_terms)
-
-    def train(self, entry: tuple[yaml.Node, yaml.Node] | None) -> TrainSpec:
-        if entry is None:
-            return TrainSpec()
-        doc = self.doc
-        fields = doc.mapping(entry[1], "train", allowed_keys("train"))
-        lr, epochs, bptt, clip, l2 = 0.1, None, None, None, 0.0
-        if "learning_rate" in fields:
-            node = fields["learning_rate"][1]
-            lr = doc.number(node, "train.learning_rate")
-            if lr <= 0:
-                self.fail(node, "train.learning_rate", f"expected a positive number, found {lr}")
-        if "epochs" in fields:
-            epochs = doc.integer(fields["epochs"][1], "train.epochs", 1, 10_000_000)
-        if "bptt" in fields:
-            node = fields["bptt"][1]
-            if doc.scalar(node, "train.bptt") != "full":
-                bptt = doc.integer(node, "train.bptt", 1, MAX_TIME_STEPS)
-        if "clip" in fields:
-            node = fields["clip"][1]
-            if doc.scalar(node, "train.clip") is not None:
-                clip = doc.number(node, "train.clip")
-                if clip <= 0:
-                    self.fail(node, "train.clip", f"expected a positive number, found {clip}")
-        if "l2" in fields:
-            node = fields["l2"][1]
-            l2 = doc.number(node, "train.l2")
-            if l2 < 0:
-                self.fail(node, "train.l2", f"expected a number of 0 or more, found {l2}")
-        return TrainSpec(learning_rate=lr, epochs=epochs, bptt=bptt, clip=clip, l2=l2)
 
     def notation(
         self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]

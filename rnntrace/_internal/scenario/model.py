@@ -100,6 +100,21 @@ class NumberPolicy:
 
 
 @dataclass(frozen=True)
+class LrSchedule:
+    """``train.lr_schedule``: η of epoch N (N = 1, 2, ...) from η_0 = ``learning_rate``:
+    ``time``: η_0 / (1 + r (N − 1)); ``exponential``: η_0 r^(N − 1)."""
+
+    kind: str  # time | exponential
+    decay: float  # r
+
+    def rate(self, eta0: float, epoch: int) -> float:
+        """η of ``epoch`` (the first epoch's is η_0)."""
+        if self.kind == "time":
+            return eta0 / (1.0 + self.decay * (epoch - 1))
+        return eta0 * self.decay ** (epoch - 1)
+
+
+@dataclass(frozen=True)
 class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
@@ -108,6 +123,13 @@ class TrainSpec:
     bptt: int | None = None  # None = full
     clip: float | None = None
     l2: float = 0.0  # L2 weight decay: λθ added to each gradient
+    # -- seed 001's training techniques (issue 13) --
+    lr_schedule: LrSchedule | None = None  # η of each epoch; None: η_0 throughout
+    l2_penalty: float = 0.0  # λ Σ ‖W‖²_F over the weight matrices, added to the loss
+    recurrent_decay: float = 0.0  # λ_r: W_hh ← (1 − λ_r) W_hh − η ∇W_hh
+    clip_eps: float = 0.0  # ε of the clipping coefficient max_norm / (‖g‖ + ε)
+    bptt_window: int | None = None  # each loss backpropagated through at most k steps
+    epoch: int = 1  # not a key: the epoch whose update a trace shows (train --trace-epoch)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,50 @@ _PART_PARAMS: dict[str, Any] = _part_params()
 _PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
                          "properties": _PART_PARAMS}  # fmt: skip
 
+# Seed 001's training techniques (issue 13): docs/scenario-format.md, "Training techniques".
+_TRAIN_TECHNIQUES: dict[str, Any] = {
+    "lr_schedule": {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "required": ["kind", "decay"],
+        "default": None,
+        "description": "the learning rate of epoch N (N = 1, 2, ...): "
+        "time: eta_0 / (1 + r (N - 1)); exponential: eta_0 r^(N - 1); none: eta_0 every epoch",
+        "properties": {
+            "kind": _enum(["time", "exponential"], "time", "time-based or exponential decay"),
+            "decay": {"type": "number", "minimum": 0, "description": "r (exponential: 0 < r <= 1)"},
+        },
+    },
+    "l2_penalty": {
+        "type": "number",
+        "minimum": 0,
+        "default": 0,
+        "description": "lambda: the loss gains lambda * (sum of the squared Frobenius norms of the "
+        "trained weight matrices, biases and initial states excluded); gradient 2 lambda W",
+    },
+    "recurrent_decay": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 1,
+        "default": 0,
+        "description": "lambda_r: each recurrent matrix W (W_hh, a gate's W_gh, the h columns of a "
+        "concatenated W_g) is updated as (1 - lambda_r) W - eta grad",
+    },
+    "clip_eps": {
+        "type": "number",
+        "minimum": 0,
+        "default": 0,
+        "description": "epsilon of the clipping coefficient min(1, clip / (norm + epsilon))",
+    },
+    "bptt_window": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "default": None,
+        "description": "k: each loss L_t is backpropagated through at most k steps "
+        "(dL_t/dh_(t-k) taken as 0); none: every loss through all steps",
+    },
+}
+
 # -- skip connections and dropout (issue 13) ------------------------------------------------
 _RATE = {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0}
 _MASK = {"type": "array", "items": {"enum": [0, 1]}, "minItems": 1}
@@ -317,6 +361,7 @@ SCHEMA: dict[str, Any] = {
                     "exclusiveMinimum": 0,
                     "description": "gradient-norm clipping threshold",
                 },
+                **_TRAIN_TECHNIQUES,
             },
         },
         "assignment": {

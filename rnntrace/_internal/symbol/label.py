@@ -35,6 +35,7 @@ class Label:
     sequence: int | None = None  # the sequence, when the phrase names it
     value: float | None = None  # a number: a learning rate, a clipping norm
     notes: tuple[str, ...] = ()  # keys of NOTES, appended in order: "not_given", ...
+    loss: int | None = None  # train.bptt_window: the step is of the loss at this t's own chain
 
     def with_note(self, note: str) -> Label:
         """This label ending with the note ``note`` (once)."""
@@ -227,6 +228,27 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     ),
     "part_of_dh_through_the_gate_at_step_t": "part of dh{part} through the {gate} at step {t}",
     "input_vector_of_token_t_t": "input vector of {token!r} (t = {t})",
+    # seed 001's training techniques (issue 13)
+    "l2_penalty": "L2 penalty {value:g} (sum of the squared norms of the weight matrices)",
+    "loss_with_the_l2_penalty": "loss with the L2 penalty (data loss + penalty)",
+    "gradient_with_the_l2_penalty": (
+        "gradient of {ref} with the L2 penalty's 2 lambda {ref} (lambda {value:g})"
+    ),
+    "clipping_factor_eps": "clipping factor min(1, {value:g} / (norm + {detail}))",
+    "learning_rate_of_the_epoch_time": (
+        "learning rate of epoch {n}: time-based decay eta_0 / (1 + {value:g} (epoch - 1))"
+    ),
+    "learning_rate_of_the_epoch_exponential": (
+        "learning rate of epoch {n}: exponential decay eta_0 {value:g}^(epoch - 1)"
+    ),
+    "recurrent_weight_decay": "{ref} shrunk by recurrent weight decay: (1 - {value:g}) {ref}",
+    "recurrent_weight_decay_columns": (
+        "{ref} shrunk by recurrent weight decay: its h columns 1 to {n} times (1 - {value:g})"
+    ),
+    "sgd_step_scheduled": "{ref} after one SGD step (the learning rate of epoch {n})",
+    "bptt_window_cut": (
+        "BPTT window (k = {ref}): the loss of step {n} is not backpropagated to step {t}{part}"
+    ),
 }
 # -- skip connections and dropout (issue 13) ------------------------------------------------
 PHRASES.update({
@@ -285,4 +307,7 @@ def label_text(item: object) -> str:
         "value": label.value,
         "seq": f" of sequence {label.sequence}" if label.sequence else "",
     }
-    return PHRASES[label.phrase].format(**fields) + "".join(NOTES[n] for n in label.notes)
+    own = ""
+    if label.loss is not None and label.phrase != "bptt_window_cut":
+        own = f" (for the loss of step {label.loss} only)"
+    return PHRASES[label.phrase].format(**fields) + own + "".join(NOTES[n] for n in label.notes)
