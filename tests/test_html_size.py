@@ -94,7 +94,15 @@ def test_the_estimate_of_an_export_key_is_within_a_factor_of_its_real_size(tmp_p
     assert real / FACTOR <= _estimate(path, "export") <= real * FACTOR
 
 
-def _refused(result, tmp_path: Path) -> str:
+def _refused(monkeypatch, tmp_path: Path, *args: str) -> str:
+    """The one line that ``args`` is refused with, before any tracing: nothing written."""
+
+    def no_tracing(*args, **kwargs):
+        raise AssertionError("traced before refusing")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("rnntrace._internal.engine.trace_scenario", no_tracing)
+        result = _invoke(*args)
     message = result.output.strip()
     assert result.exit_code == 2, result.output
     assert "\n" not in message and "Traceback" not in message
@@ -102,21 +110,21 @@ def _refused(result, tmp_path: Path) -> str:
     return message
 
 
-def test_run_refuses_a_page_beyond_the_limit_in_one_line(tmp_path):
+def test_run_refuses_a_page_beyond_the_limit_in_one_line(tmp_path, monkeypatch):
     path = _longer(tmp_path, "sentiment", 3000, 12)
     assert _estimate(path, "run") > OUTPUT_LIMITS["html"]
-    message = _refused(_invoke("run", path, "--format", "html", "-o", tmp_path / "p.html"),
-                       tmp_path)  # fmt: skip
+    message = _refused(monkeypatch, tmp_path, "run", path, "--format", "html", "-o",
+                       tmp_path / "p.html")  # fmt: skip
     assert "html output would be about" in message and "the limit is 20 MB" in message
     assert "--steps" in message and "--phase" in message and "--allow-large" in message
 
 
-def test_export_refuses_a_key_beyond_the_limit_in_one_line(tmp_path):
+def test_export_refuses_a_key_beyond_the_limit_in_one_line(tmp_path, monkeypatch):
     path = _longer(tmp_path, "sentiment", 500, 12)
     assert _estimate(path, "export") > OUTPUT_LIMITS["html"]  # and the LaTeX export is not
     assert estimate(load_scenario(path)).output("latex") < OUTPUT_LIMITS["latex"]
-    message = _refused(_invoke("export", path, "--format", "html", "-o", tmp_path / "hw.html"),
-                       tmp_path)  # fmt: skip
+    message = _refused(monkeypatch, tmp_path, "export", path, "--format", "html", "-o",
+                       tmp_path / "hw.html")  # fmt: skip
     assert "html output would be about" in message and "--steps" in message
 
 
