@@ -286,3 +286,43 @@ def test_with_one_chain_only_the_page_has_no_other_to_show():
     exact = rnntrace.trace(SENTIMENT, carry="exact").raw
     data = json.loads(_parse(rnntrace.to_html(exact)).data_json)
     assert data["chain"] == "x" and "x" in data and "r" not in data
+
+
+STACKED_CONCATENATED_LSTM = """\
+version: 1
+input:
+  embeddings: {a: [0.1, 0.2], b: [0.3, -0.1]}
+sequences:
+  - {tokens: a b, label: 1}
+model: {cell: lstm, layers: 2, output: last, head: sigmoid, loss: bce}
+params:
+  init: {scheme: xavier, seed: 1, hidden: 2, outputs: 1, form: concatenated}
+"""
+
+
+def test_row_by_row_work_of_a_column_slice_reads_those_columns():
+    """A concatenated W_g = [W_gh, W_gx] is used by its columns (``info['cols']``): row r of
+    W_gh[:, lo:hi]ᵀ δa is column lo + r of W_g against δa, entry (c, lo + r) in row-major
+    order; the page's spans must point there (it raised IndexError before)."""
+    tr = rnntrace.trace(STACKED_CONCATENATED_LSTM, carry="exact")
+    page = rnntrace.to_html(tr)
+    index = {key: int(k) for k, key in json.loads(_parse(page).data_json)["k"].items()}
+    checked = 0
+    for step in tr.raw.steps:
+        if step.op != "matvec" or "cols" not in step.info or not step.info.get("transpose"):
+            continue
+        matrix, vector = step.operands
+        height, width = tr[matrix].value.shape
+        lo, hi = step.info["cols"]
+        want = []
+        for r in range(hi - lo):
+            for c in range(height):
+                flat = int(np.ravel_multi_index((c, lo + r), (height, width)))
+                want += [(index[matrix], flat), (index[vector], c)]
+            want.append((index[step.key], r))
+        block = page.split(f'data-key="{step.key}"', 1)[1].split("</details>", 1)[0]
+        work = block.split('<div class="rt-work">row 1:', 1)[1].split("</div>", 1)[0]
+        got = [(int(k), int(i)) for k, i in re.findall(r"data-k=(\d+) data-i=(\d+)", work)]
+        assert got == want, step.key
+        checked += 1
+    assert checked >= 16

@@ -31,6 +31,7 @@ V = RNG.normal(size=5)
 P = np.array([0.1, 0.2, 0.3, 0.15, 0.25])  # probabilities
 T = np.array([0.0, 1.0, 0.0, 0.0, 0.0])
 B = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+Q = np.array([0.5, 0.0, 0.3, 0.2, 0.0])  # a target distribution
 
 
 def _softmax(o):
@@ -79,11 +80,30 @@ CASES: dict[str, list[tuple[list[np.ndarray], dict, object]]] = {
     "ce": [
         ([_softmax(U), U], {"index": 1, "from_logits": True}, -np.log(_softmax(U)[1])),
         ([P, U], {"index": 3, "from_logits": False}, -np.log(0.15)),
+        # a target distribution Q: −Σ_k Q_k log ŷ_k, the terms of Q_k = 0 left out
+        (
+            [_softmax(U), U],
+            {"target": Q, "soft": True, "from_logits": True},
+            -np.sum(Q * np.log(_softmax(U))),
+        ),
+        (
+            [P, U],
+            {"target": Q, "soft": True, "from_logits": False},
+            -(0.5 * np.log(0.1) + 0.3 * np.log(0.3) + 0.2 * np.log(0.15)),
+        ),
+    ],  # fmt: skip
+    "mse": [
+        ([U], {"target": V}, ((U - V) ** 2).sum() / 5),
+        ([U], {"target": V, "mse_scale": "half"}, 0.5 * ((U - V) ** 2).sum()),
     ],
-    "mse": [([U], {"target": V}, ((U - V) ** 2).sum() / 5)],
     "bce_grad": [([P], {"target": B}, P - B)],
     "ce_grad": [([P], {"target": T}, P - T)],
-    "mse_grad": [([U], {"target": V}, 2 * (U - V) / 5)],
+    "mse_grad": [
+        ([U], {"target": V}, 2 * (U - V) / 5),
+        ([U], {"target": V, "mse_scale": "half"}, U - V),
+    ],
+    "bce_dyhat": [([P], {"target": B}, -B / P + (1 - B) / (1 - P))],
+    "ce_dyhat": [([P], {"target": Q}, np.array([-0.5 / 0.1, 0.0, -0.3 / 0.3, -0.2 / 0.15, 0.0]))],
     "sigmoid_back": [([U, P], {}, U * P * (1 - P))],
     "softmax_back": [([U, P], {}, P * U - P * (U @ P))],
     "sgd": [([W, W * 2], {"learning_rate": 0.25}, W - 0.5 * W)],

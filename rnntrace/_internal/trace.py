@@ -88,6 +88,7 @@ class TraceMeta:
     conventions: tuple[Sentence, ...] = ()  # the cell and its conventions: text and formulas
     topology: str = "standard"  # standard | generate | encoder_decoder | bidirectional
     bptt: int | None = None  # k of truncated BPTT, None for full BPTT
+    init: Mapping[str, Any] | None = None  # how params.init drew the parameters (plain data)
 
 
 @dataclass

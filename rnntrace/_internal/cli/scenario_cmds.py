@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -55,12 +55,17 @@ def describe_scenario(loaded: Scenario) -> str:
     if model.layers > 1:
         cell += f", {model.layers} layers" + (", residual" if model.residual else "")
     attention = "no attention" if model.attention == "none" else f"{model.attention} attention"
+    drawn = loaded.init
+    drawn_words = (
+        f"; parameters drawn by params.init ({drawn.scheme}, seed {drawn.seed})" if drawn else ""
+    )
     return (
         f"{_count(len(loaded.sequences), 'sequence')} ({_count(steps, 'time step')}), "
         f"D = {sizes['D']}, H = {sizes['H']}, K = {sizes['K']}; "
         f"{cell}, topology {model.topology}, {attention}, output {model.output}, "
         f"head {model.head}, loss {model.loss}; "
         f"numbers {loaded.numbers.carry}, {_count(loaded.numbers.decimals, 'decimal')}"
+        + drawn_words
     )
 
 
@@ -77,8 +82,49 @@ def describe_scenario(loaded: Scenario) -> str:
     "with attention), bidirectional, stacked.",
 )
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option(
+    "--random",
+    "scheme",
+    type=click.Choice(["xavier", "orthogonal"]),
+    help="Instead of an example, a model whose weights params.init draws when the scenario "
+    "is loaded: xavier (N(0, 1/n), n a matrix's columns) or orthogonal (the recurrent "
+    "matrices gain x an orthogonal matrix). Needs --hidden.",
+)
+@click.option(
+    "--hidden", type=click.IntRange(1, 1000), metavar="H", help="--random: hidden size H."
+)
+@click.option(
+    "--cell", type=click.Choice(cells.names()), default=cells.default().name, show_default=True,
+    help="--random: the recurrent cell.",
+)  # fmt: skip
+@click.option(
+    "--vocab",
+    metavar="TOKENS",
+    help="--random: one-hot tokens, space-separated ('h e l o'): the model predicts the next "
+    "token at every step (softmax, cross-entropy).",
+)
+@click.option(
+    "--inputs", type=click.IntRange(1, 1000), metavar="D",
+    help="--random: input vectors of D numbers (default 2), one sigmoid output at the last "
+    "step (binary cross-entropy, label 1).",
+)  # fmt: skip
+@click.option("--steps", type=click.IntRange(1, 1000), default=3, show_default=True,
+              metavar="T", help="--random with --inputs: the number of input vectors.")  # fmt: skip
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, metavar="S",
+              help="--random: the seed of the draws.")  # fmt: skip
+@click.option("--gain", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              metavar="G", help="--random: xavier's factor of the standard deviation; "
+              "orthogonal's spectral radius.")  # fmt: skip
+@click.option("--forget-bias", type=float, metavar="B",
+              help="--random, lstm or mgu: the forget-gate bias b_f (seed 001: 1.0).")  # fmt: skip
+@click.option(
+    "--write-numbers",
+    is_flag=True,
+    help="--random: write the drawn numbers into params instead of params.init.",
+)
+@click.pass_context
 @fail_cleanly
-def init(path: Path, example: str, force: bool) -> None:
+def init(ctx: click.Context, path: Path, example: str, force: bool, **random: Any) -> None:
     """Write a starter scenario to PATH (default scenario.yaml); never overwrites a file
     unless --force.
 
@@ -86,23 +132,78 @@ def init(path: Path, example: str, force: bool) -> None:
     so that an editor validates and completes it once the schema is beside it
     (`rnntrace schema > rnntrace-scenario.schema.json`).
 
+    With --random, the starter is a small model whose weights are drawn when the scenario
+    is loaded (params.init: scheme, seed, gain, forget_bias, hidden and outputs sizes), so
+    that `rnntrace run` shows them and how they were drawn.
+
     \b
     Examples:
       rnntrace init
       rnntrace init review.yaml --example sentiment-lstm
       rnntrace init attention.yaml --example hello-attention
+      rnntrace init drawn.yaml --random xavier --hidden 3 --vocab 'h e l o'
+      rnntrace init lstm.yaml --random orthogonal --hidden 4 --cell lstm --inputs 2 --seed 7
     """
-    from importlib import resources
-
     from rnntrace._internal.files import write_atomic
 
-    text = (
+    if random["scheme"] is None:
+        used = [name for name in _RANDOM_ONLY if _explicit(ctx, name)]
+        if used:
+            raise click.UsageError(f"--{used[0].replace('_', '-')} goes with --random")
+        text, what = _example_text(example), f"the {example!r} example"
+    else:
+        if _explicit(ctx, "example"):
+            raise click.UsageError("--example and --random are two starters; give one")
+        text, what = _random_text(random), f"weights drawn by params.init, {random['scheme']}"
+    write_atomic(path, [MODELINE, text], force=force)
+    click.echo(f"wrote {path} ({what}); next: rnntrace run {path}")
+
+
+_RANDOM_ONLY = ("hidden", "cell", "vocab", "inputs", "steps", "seed", "gain", "forget_bias",
+                "write_numbers")  # fmt: skip
+
+
+def _explicit(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def _example_text(example: str) -> str:
+    from importlib import resources
+
+    return (
         resources.files("rnntrace")
         .joinpath("examples", f"{example}.yaml")
         .read_text(encoding="utf-8")
     )
-    write_atomic(path, [MODELINE, text], force=force)
-    click.echo(f"wrote {path} (the {example!r} example); next: rnntrace run {path}")
+
+
+def _random_text(options: dict[str, Any]) -> str:
+    """The --random starter (drawn numbers written out with --write-numbers)."""
+    from rnntrace._internal.scenario import parse_scenario
+    from rnntrace._internal.scenario.random_init import RandomStart, random_scenario, with_numbers
+
+    if options["hidden"] is None:
+        raise click.UsageError("--random needs --hidden H, the hidden size")
+    if options["vocab"] is not None and options["inputs"] is not None:
+        raise click.UsageError("--vocab and --inputs are two kinds of input; give one")
+    vocab = tuple(dict.fromkeys((options["vocab"] or "").split()))
+    if options["vocab"] is not None and len(vocab) < 2:
+        raise click.UsageError("--vocab needs two or more different tokens ('h e l o')")
+    forget = options["forget_bias"]
+    if forget is not None and "b_f" not in cells.get(options["cell"]).param_specs():
+        raise click.UsageError(f"--forget-bias applies to lstm and mgu, not {options['cell']}")
+    start = RandomStart(
+        scheme=options["scheme"], hidden=options["hidden"], cell=options["cell"], vocab=vocab,
+        inputs=options["inputs"] or 2, steps=options["steps"], seed=options["seed"],
+        gain=options["gain"], forget_bias=forget,
+    )  # fmt: skip
+    text = random_scenario(start)
+    if options["write_numbers"]:
+        loaded = parse_scenario(text, "init --random")
+        text = with_numbers(text, dict(loaded.params), loaded.given)
+    return text
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rnntrace._internal import cells
 from rnntrace._internal.engine.conventions import conventions
+from rnntrace._internal.engine.drawn import init_data, init_note
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.engine.topology import Contributions, Driver, standard
@@ -47,6 +48,8 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
         base = key.rsplit(".", 1)[-1]
         if key in scenario.given or base in ("h_0", "c_0"):
             label = param_label(scenario, key)
+            if scenario.init is not None:
+                label = label.with_note(init_note(scenario.init, key))
             rec.given(
                 key,
                 value,
@@ -241,4 +244,5 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         conventions=conventions(scenario, sym),
         topology=model.topology,
         bptt=scenario.train.bptt,
+        init=init_data(scenario.init) if scenario.init is not None else None,
     )

@@ -348,7 +348,8 @@ class _Generator:
             name = self.emit(f"{a[0]}.sum()")
             self.sum_of[a[0]] = name
             return name
-        if op == "ce" and a[1] in self.exp_of and self.exp_of[a[1]][1] in self.sum_of:
+        soft = step.info.get("soft", False)  # a target distribution: the op's own expression
+        if op == "ce" and not soft and a[1] in self.exp_of and self.exp_of[a[1]][1] in self.sum_of:
             top, e = self.exp_of[a[1]]
             if step.key in self.fusable:  # summed with the others in one line, below
                 name = f"_loss{len(self.losses)}"

@@ -59,8 +59,12 @@ def output(
         return
     info = {"target": target.vector.tolist(), "target_text": target.text,
             "from_logits": not rec.rounded}  # fmt: skip
-    if model.loss == "ce":
+    if model.loss == "ce" and target.index is None:
+        info["soft"] = True  # a target distribution: L_t = −Σ_k y_k log ŷ_k
+    elif model.loss == "ce":
         info["index"] = target.index
+    if model.loss == "mse" and model.mse_scale != "mean":
+        info["mse_scale"] = model.mse_scale
     operands = [f"y_{t}"] if model.loss == "mse" else [f"y_{t}", f"o_{t}"]
     rec.do(
         f"L_{t}",
@@ -137,41 +141,33 @@ def _through_head(rec: Recorder, scenario: Scenario, t: int, grad: str) -> str:
 def _output_error(
     rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str, note: str = ""
 ) -> None:
-    """δo_t = ∂L/∂o_t: ŷ − y for sigmoid + bce and softmax + ce, else through the head."""
+    """δo_t = ∂L/∂o_t: ŷ − y for sigmoid + bce and softmax + ce (or, with
+    ``model.output_error: chain``, through δŷ_t), else through the head."""
     model = scenario.model
     target = seq.targets[t]
-    info = {"target": target.vector.tolist(), "target_text": target.text}
+    info: dict[str, object] = {"target": target.vector.tolist(), "target_text": target.text}
+    if model.loss == "mse" and model.mse_scale != "mean":
+        info["mse_scale"] = model.mse_scale
     symbol = Delta(Scripted(Name("o"), sub=Time(t), sup=Name("L") if note else None))
-    if model.loss in ("bce", "ce"):
-        rec.do(
-            key,
-            f"{model.loss}_grad",
-            [f"y_{t}"],
-            symbol,
-            Label("output_error_at_t_t_y_hat_target", time=t, notes=(note,) if note else ()),
-            **info,
-        )
-    elif model.head == "identity":
-        rec.do(
-            key,
-            "mse_grad",
-            [f"y_{t}"],
-            symbol,
-            Label("output_error_at_t_t", time=t, notes=(note,) if note else ()),
-            **info,
-        )
-    else:
-        rec.do(f"dy_{t}", "mse_grad", [f"y_{t}"], Delta(sub(Styled("hat", Name("y")), t)),
-               Label("dl_dy_hat_at_t_t", time=t), **info)  # fmt: skip
-        rec.do(
-            key,
-            f"{model.head}_back",
-            [f"dy_{t}", f"y_{t}"],
-            symbol,
-            Label(
-                "output_error_at_t_t_through_the_ref",
-                time=t,
-                ref=model.head,
-                notes=(note,) if note else (),
-            ),
-        )
+    notes = (note,) if note else ()
+    fused = model.loss in ("bce", "ce") and model.output_error != "chain"
+    if fused:
+        rec.do(key, f"{model.loss}_grad", [f"y_{t}"], symbol,
+               Label("output_error_at_t_t_y_hat_target", time=t, notes=notes), **info)  # fmt: skip
+        return
+    if model.head == "identity":
+        rec.do(key, "mse_grad", [f"y_{t}"], symbol,
+               Label("output_error_at_t_t", time=t, notes=notes), **info)  # fmt: skip
+        return
+    # δŷ_t = ∂L/∂ŷ_t (bce: −y/ŷ + (1 − y)/(1 − ŷ), ce: −y/ŷ: seed 000's two-step chain), then
+    # through the head (sigmoid: δŷ ⊙ ŷ(1 − ŷ); softmax: ŷ ⊙ (δŷ − δŷ·ŷ))
+    op = "mse_grad" if model.loss == "mse" else f"{model.loss}_dyhat"
+    rec.do(f"dy_{t}", op, [f"y_{t}"], Delta(sub(Styled("hat", Name("y")), t)),
+           Label("dl_dy_hat_at_t_t", time=t), **info)  # fmt: skip
+    rec.do(
+        key,
+        f"{model.head}_back",
+        [f"dy_{t}", f"y_{t}"],
+        symbol,
+        Label("output_error_at_t_t_through_the_ref", time=t, ref=model.head, notes=notes),
+    )

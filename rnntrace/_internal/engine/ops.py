@@ -182,10 +182,44 @@ def ce_parts(top: str, total: str, pick: str, summed: bool = False) -> str:
 
 
 def _ce(a: list[str], i: Info) -> str:
+    if i.value("soft"):
+        return _soft_ce(a, i)
     if not i.value("from_logits"):
         return f"-np.log({a[0]}[{i.data('index')}])"
     top = f"{a[1]}.max()"
     return ce_parts(top, f"np.exp({a[1]} - {top}).sum()", f"{a[1]}[{i.data('index')}]")
+
+
+def _soft_ce(a: list[str], i: Info) -> str:
+    """−Σ_k y_k log ŷ_k for a target distribution y: from the logits (−Σ_k y_k (o_k − m −
+    log Σ e^(o − m))), or from a rounded ŷ, the terms of y_k = 0 left out (0 log 0 = 0)."""
+    t = i.data("target", array=True)
+    if not i.value("from_logits"):
+        return f"-np.sum({t} * np.log(np.where({t} > 0, {a[0]}, 1.0)))"
+    top = f"{a[1]}.max()"
+    total = f"np.exp({a[1]} - {top}).sum()"
+    return f"np.sum({t}) * ({top} + np.log({total})) - np.dot({t}, {a[1]})"
+
+
+def _mse(a: list[str], i: Info) -> str:
+    """(1/K) Σ (ŷ − y)² (mse_scale mean), or ½ Σ (ŷ − y)² (half, seed 001's ½‖ŷ − y‖²)."""
+    t = i.data("target", array=True)
+    if i.value("mse_scale") == "half":
+        return f"0.5 * np.sum(({a[0]} - {t}) ** 2)"
+    return f"np.mean(({a[0]} - {t}) ** 2)"
+
+
+def _mse_grad(a: list[str], i: Info) -> str:
+    t = i.data("target", array=True)
+    if i.value("mse_scale") == "half":
+        return f"{a[0]} - {t}"
+    return f"2.0 * ({a[0]} - {t}) / {a[0]}.size"
+
+
+def _ce_dyhat(a: list[str], i: Info) -> str:
+    """∂L/∂ŷ = −y/ŷ of the cross-entropy, 0 where y_k = 0 (that term is not in L)."""
+    t = i.data("target", array=True)
+    return f"np.where({t} > 0, -{t} / np.where({t} > 0, {a[0]}, 1.0), 0.0)"
 
 
 def _bce(a: list[str], i: Info) -> str:
@@ -224,12 +258,14 @@ _LIST: list[Op] = [
        rows=lambda a, i: f"np.sum({a[0]}, axis=1, keepdims=True)"),
     Op("divide", lambda a, i: f"{a[0]} / {a[1]}", elementwise=True),
     Op("bce", _bce, ("from_logits",), logs=True),
-    Op("ce", _ce, ("from_logits",), logs=True),
-    Op("mse", lambda a, i: f"np.mean(({a[0]} - {i.data('target', array=True)}) ** 2)"),
+    Op("ce", _ce, ("from_logits", "soft"), logs=True),
+    Op("mse", _mse, ("mse_scale",)),
     Op("bce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}"),
     Op("ce_grad", lambda a, i: f"{a[0]} - {i.data('target', array=True)}", elementwise=True),
-    Op("mse_grad",
-        lambda a, i: f"2.0 * ({a[0]} - {i.data('target', array=True)}) / {a[0]}.size"),
+    Op("mse_grad", _mse_grad, ("mse_scale",)),
+    Op("bce_dyhat", lambda a, i: (f"-{i.data('target', array=True)} / {a[0]} + "
+                                  f"(1.0 - {i.data('target', array=True)}) / (1.0 - {a[0]})")),
+    Op("ce_dyhat", _ce_dyhat),
     Op("sigmoid_back", lambda a, i: f"{a[0]} * {a[1]} * (1.0 - {a[1]})", elementwise=True),
     Op("softmax_back", lambda a, i: f"{a[1]} * ({a[0]} - np.dot({a[0]}, {a[1]}))"),
     Op("sgd", lambda a, i: f"{a[0]} - {i.data('learning_rate')} * {a[1]}"),

@@ -127,7 +127,12 @@ class Recorder:
         """What went wrong in a step whose value is not finite, and where."""
         where = f"step {key} ({label_text(label)})"
         if op in ("bce", "ce") and not info.get("from_logits"):
-            y_hat = args[0] if op == "bce" else args[0][info["index"]]
+            if op == "bce":
+                y_hat = args[0]
+            elif info.get("soft"):  # the entries whose target is not 0
+                y_hat = args[0][np.asarray(info["target"]) > 0]
+            else:
+                y_hat = args[0][info["index"]]
             bad = [float(v) for v in np.atleast_1d(y_hat) if v <= 0.0 or v >= 1.0]
             if bad:
                 why = f"{operands[0]} = {bad[0]:g}"

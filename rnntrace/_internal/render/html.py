@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from rnntrace._internal.render import numfmt
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.html_math import (
     STEP_FUNCTIONS,
     formula_items,
@@ -164,15 +165,15 @@ class HtmlPrinter:
         """Row by row for a matrix times a vector; entry by entry for a function."""
         if step.op == "matvec" and len(step.operands) == 2 and step.value.ndim == 1:
             a, b = (self.index[key] for key in step.operands)
-            rows, cols = self.trace[step.operands[0]].shape
+            height, width = self.trace[step.operands[0]].shape
+            lo, hi = step.info.get("cols", (0, width))  # the columns of a concatenated W used
             flip = bool(step.info.get("transpose"))  # row r of Aᵀ is column r of A
-            if flip:
-                rows, cols = cols, rows
+            rows, cols = (hi - lo, height) if flip else (height, hi - lo)
             if cols > MAX_ROW_TERMS:
                 return ""
             lines = []
             for r in range(rows):
-                at = [c * rows + r if flip else r * cols + c for c in range(cols)]
+                at = [c * width + lo + r if flip else r * width + lo + c for c in range(cols)]
                 terms = " + ".join(f"{self.num(a, at[c])}×{self.num(b, c)}"
                                    for c in range(cols))  # fmt: skip
                 lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
@@ -250,6 +251,7 @@ class HtmlPrinter:
         if meta.description:
             out.append(f"<p>{escape(meta.description)}</p>")
         out.extend(f"<p>{prose_html(p)}</p>" for p in model_sentences(self.trace))
+        out.extend(f"<p>{prose_html(p)}</p>" for p in drawn_sentences(meta))  # params.init
         chain = ("every intermediate result rounded to "
                  f"{meta.decimals} decimals before it is used again, as by hand"
                  if meta.carry == "rounded" else "exact (float64) arithmetic")  # fmt: skip

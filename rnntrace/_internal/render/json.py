@@ -72,8 +72,10 @@ def step_record(step: Step, rounded: bool, arrays: str = "auto") -> dict[str, An
 
 
 def trace_meta(trace: Trace) -> dict[str, Any]:
-    """The scenario facts of a trace as JSON-ready data."""
+    """The scenario facts of a trace as JSON-ready data (``init``: how params.init drew the
+    parameters, only when it did)."""
     meta = trace.meta
+    drawn = {"init": dict(meta.init)} if meta.init is not None else {}
     return _clean(
         {
             "title": meta.title,
@@ -108,6 +110,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
                 }
                 for s in meta.sequences
             ],
+            **drawn,
         }
     )
 

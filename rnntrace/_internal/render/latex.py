@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.latex_base import LatexSettings, side_by_side
 from rnntrace._internal.render.latex_steps import LatexStepPrinter
 from rnntrace._internal.render.prose import (
@@ -59,6 +60,7 @@ def header(trace: Trace, decimals: int, mathjax: bool = False) -> list[Heading |
         parts += ([", "] if i else []) + [Math(dim)]
     out.append(sentence(*parts, " (inputs, hidden units, outputs)."))
     out.append(sentence(number_policy(trace, decimals)))
+    out.extend(drawn_sentences(meta))
     return out
 
 

@@ -45,6 +45,9 @@ class LossPrinter(LatexBase):
 
     def _print_ce(self, step: Step) -> Iterator[Item]:
         y_hat = self.trace.value(step.operands[0])
+        if step.info.get("soft"):
+            yield from self._soft_ce(step, y_hat)
+            return
         k = step.info["index"]
         y = self.sym(step.operands[0])
         sides = [
@@ -58,6 +61,30 @@ class LossPrinter(LatexBase):
         yield self.equation(self.sym(step), sides)
         yield sentence("(target ", Word(step.info["target_text"]), f": class {k})", note=True)
 
+    def _soft_ce(self, step: Step, y_hat: np.ndarray) -> Iterator[Item]:
+        """−Σ_k y_k log ŷ_k over the classes whose target y_k is not 0."""
+        c = self.carried(step.operands[0])
+        terms = [
+            rf"{self.num(t)} \log({self.num(p, c)})"
+            for t, p in zip(step.info["target"], y_hat)
+            if t != 0
+        ]
+        written = plus_terms(terms)
+        if len(written) == 1:
+            written = [f"-{written[0]}"]
+        else:
+            written[0], written[-1] = rf"-\bigl[{written[0]}", rf"{written[-1]}\bigr]"
+        formula = r"-\sum_k y_k \log \hat{y}_k"
+        yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
+        yield sentence(
+            "(target distribution ",
+            Math("y"),
+            " = ",
+            Word(step.info["target_text"]),
+            ")",
+            note=True,
+        )
+
     def _print_mse(self, step: Step) -> Iterator[Item]:
         (y_hat,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
@@ -66,6 +93,13 @@ class LossPrinter(LatexBase):
             for p, t in zip(y_hat, step.info["target"])
         ]
         k = len(y_hat)
+        if step.info.get("mse_scale") == "half":
+            written = plus_terms(squares)
+            written[0] = rf"\tfrac{{1}}{{2}} \Bigl({written[0]}"
+            written[-1] = rf"{written[-1]}\Bigr)"
+            formula = r"\tfrac{1}{2} \lVert \hat{y} - y \rVert^{2}"
+            yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
+            return
         formula = (
             r"(\hat{y} - y)^{2}"
             if k == 1
@@ -97,9 +131,43 @@ class LossPrinter(LatexBase):
             note=True,
         )
 
+    def _print_bce_dyhat(self, step: Step) -> Iterator[Item]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        each = []
+        for p, t in zip(y_hat, step.info["target"]):
+            minus = rf"-\frac{{{self.num(t)}}}{{{self.num(p, c)}}}"
+            plus = rf"\frac{{{self.num(1 - t)}}}{{1 - {self.num(p, c)}}}"
+            each.append(minus if t == 1 else plus if t == 0 else f"{minus} + {plus}")
+        formula = r"-\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}"
+        written = each[0] if len(each) == 1 else self.entries(each)
+        yield self.worked(step, [formula], self.approx_unless_exact(y_hat), [written])
+        yield sentence("(binary cross-entropy: ", Math(r"\partial L / \partial \hat{y}"),
+                       ", then through the sigmoid)", note=True)  # fmt: skip
+
+    def _print_ce_dyhat(self, step: Step) -> Iterator[Item]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        each = [
+            rf"-\frac{{{self.num(t)}}}{{{self.num(p, c)}}}" if t != 0 else "0"
+            for p, t in zip(y_hat, step.info["target"])
+        ]
+        formula = r"-\frac{y}{\hat{y}}"
+        yield self.worked(step, [formula], self.approx_unless_exact(y_hat), [self.entries(each)])
+        yield sentence("(cross-entropy: ", Math(r"\partial L / \partial \hat{y}"),
+                       ", 0 where ", Math("y_k = 0"), "; then through the softmax)",
+                       note=True)  # fmt: skip
+
     def _print_mse_grad(self, step: Step) -> Iterator[Item]:
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
+        if step.info.get("mse_scale") == "half":  # ∂(½‖ŷ − y‖²)/∂ŷ = ŷ − y
+            c = self.carried(step.operands[0])
+            each = [f"{self.num(p, c)} - {self.factor(t)}"
+                    for p, t in zip(y_hat, step.info["target"])]  # fmt: skip
+            rel = self.approx_unless_exact(y_hat)
+            yield self.worked(step, [r"\hat{y} - y"], rel, [self.entries(each)])
+            return
         scale = "2" if k == 1 else rf"\frac{{2}}{{{k}}}"
         c = self.carried(step.operands[0])
         each = [

@@ -143,6 +143,25 @@ _LOSSES = {
 }
 
 
+_LOSSES_AS = {  # the losses' options (issue 13), by ``loss_form``
+    "half": ("half squared error", r"L_t = \tfrac{1}{2} \lVert \hat{y}_t - y_t \rVert^{2}"),
+    "soft": (
+        "cross-entropy with target distributions",
+        r"L_t = -\sum_k y_{t,k} \log \hat{y}_{t,k}",
+    ),
+}
+
+
+def loss_form(trace: Trace) -> str:
+    """'half' (mse_scale half), 'soft' (cross-entropy with a target distribution) or ''."""
+    for step in trace:
+        if step.op == "mse" and step.info.get("mse_scale") == "half":
+            return "half"
+        if step.op == "ce" and step.info.get("soft"):
+            return "soft"
+    return ""
+
+
 def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
     """The model in equations, with the scenario's notation: cell, output, loss, update
     (``mathjax``: the symbols in MathJax's dialect)."""
@@ -177,7 +196,7 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
             )
         )
     if meta.loss in _LOSSES:
-        name, formula = _LOSSES[meta.loss]
+        name, formula = _LOSSES_AS.get(loss_form(trace), _LOSSES[meta.loss])
         summed = " and the sequences." if len(meta.sequences) > 1 else "."
         out.append(
             sentence(f"Loss: {name}, ", Math(formula), ", summed over the output steps" + summed)

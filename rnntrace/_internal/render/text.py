@@ -17,8 +17,9 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.text import Text
 
 from rnntrace._internal import cells
+from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
-from rnntrace._internal.render.prose import prose_text, sentence
+from rnntrace._internal.render.prose import loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
 from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
@@ -39,6 +40,10 @@ LOSS_NAMES = {
     "ce": "cross-entropy",
     "mse": "mean squared error",
     "none": "no loss",
+}
+LOSS_AS = {  # the losses' options (issue 13), by ``loss_form``
+    "half": "half squared error (½‖ŷ − y‖²)",
+    "soft": "cross-entropy with target distributions",
 }
 OUTPUT_NAMES = {
     "last": "an output at the last step",
@@ -92,10 +97,8 @@ class TextPrinter(StepPrinter):
             if cells.get(meta.cell).has_activation
             else prose_text(sentence(*meta.conventions[0]))
         )
-        what = (
-            f"{cell} with {OUTPUT_NAMES[meta.output]}, "
-            f"{HEAD_NAMES[meta.head]} and {LOSS_NAMES[meta.loss]}."
-        )
+        loss = LOSS_AS.get(loss_form(self.trace), LOSS_NAMES[meta.loss])
+        what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
             f"hidden unit{'s' if sizes['H'] != 1 else ''}"
@@ -116,6 +119,8 @@ class TextPrinter(StepPrinter):
         yield Paragraph(" ".join([what, dims, policy]))
         for convention in meta.conventions[1:]:
             yield Paragraph(prose_text(sentence("Convention: ", *convention)))
+        for drawn in drawn_sentences(meta):
+            yield Paragraph(prose_text(drawn))
 
     @staticmethod
     def _heading(heading: Heading) -> Iterator[RenderableType]:

@@ -215,12 +215,27 @@ class StepPrinter(TextBase):
 
     def _print_ce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
+        if step.info.get("soft"):
+            yield from self._soft_ce(step, y_hat)
+            return
         k = step.info["index"]
         yield from self.result(
             step,
             parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})"],
         )
         yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
+
+    def _soft_ce(self, step: Step, y_hat: np.ndarray) -> Iterator[Renderable]:
+        """−Σ_k y_k log ŷ_k over the classes whose target y_k is not 0."""
+        c = self.carried(step.operands[0])
+        terms = [
+            f"{self.num(t)}·log({self.num(p, c)})"
+            for t, p in zip(step.info["target"], y_hat)
+            if t != 0
+        ]
+        value = f"−{terms[0]}" if len(terms) == 1 else f"−[{' + '.join(terms)}]"
+        yield from self.result(step, parts=["−Σ_k y_k log ŷ_k", value])
+        yield Text(f"   (target distribution y = {step.info['target_text']})", style="dim")
 
     def _print_mse(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
@@ -230,6 +245,10 @@ class StepPrinter(TextBase):
             for p, t in zip(y_hat, step.info["target"])
         )
         k = len(y_hat)
+        if step.info.get("mse_scale") == "half":
+            written = f"½[{terms}]" if k > 1 else f"½{terms}"
+            yield from self.result(step, parts=["½‖ŷ − y‖²", written])
+            return
         formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
         yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
 
@@ -248,9 +267,39 @@ class StepPrinter(TextBase):
         yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
         yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
 
+    def _print_bce_dyhat(self, step: Step) -> Iterator[Renderable]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        parts = self.entries(
+            _bce_dyhat_term(self.num(t), self.num(1 - t), self.num(p, c), t)
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        parts = parts[1:-1] if y_hat.size == 1 else parts
+        yield from self.result(step, parts=["−y/ŷ + (1 − y)/(1 − ŷ)", parts])
+        yield Text("   (binary cross-entropy: ∂L/∂ŷ, then through the sigmoid)", style="dim")
+
+    def _print_ce_dyhat(self, step: Step) -> Iterator[Renderable]:
+        (y_hat,) = self.trace.operand_values(step)
+        c = self.carried(step.operands[0])
+        parts = self.entries(
+            f"−{self.num(t)}/{self.num(p, c)}" if t != 0 else "0"
+            for p, t in zip(y_hat, step.info["target"])
+        )
+        yield from self.result(step, parts=["−y/ŷ", parts])
+        yield Text("   (cross-entropy: ∂L/∂ŷ, 0 where y_k = 0; then through the softmax)",
+                   style="dim")  # fmt: skip
+
     def _print_mse_grad(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
+        if step.info.get("mse_scale") == "half":  # ∂(½‖ŷ − y‖²)/∂ŷ = ŷ − y
+            c = self.carried(step.operands[0])
+            parts = self.entries(
+                f"{self.num(p, c)} − {numfmt.factor(t, self.d)}"
+                for p, t in zip(y_hat, step.info["target"])
+            )
+            yield from self.result(step, parts=["ŷ − y", parts[1:-1] if k == 1 else parts])
+            return
         per = f"/{k}" if k > 1 else ""
         c = self.carried(step.operands[0])
         parts = self.entries(
@@ -426,3 +475,12 @@ class StepPrinter(TextBase):
             yield from self.result(step, parts=[formula, parts[1:-1] if param.size == 1 else parts])
             return
         yield from self.matrix_result(step, f"{self.sym(step)} = {formula}")
+
+
+def _bce_dyhat_term(y: str, one_minus_y: str, p: str, target: float) -> str:
+    """−y/ŷ + (1 − y)/(1 − ŷ) with the numbers in, a term of a 0 or 1 target left out."""
+    if target == 1:
+        return f"−1/{p}"
+    if target == 0:
+        return f"1/(1 − {p})"
+    return f"−{y}/{p} + {one_minus_y}/(1 − {p})"

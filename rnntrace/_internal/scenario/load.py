@@ -140,6 +140,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDro
             numbers=numbers,
             assignment=assignment,
             vary=vary,
+            init=self.drawn,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -180,6 +181,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDro
                 f"{spec.loss!r} needs outputs, but model.output is 'none'; set output to "
                 "last or every, or loss to none",
             )
+        self._check_loss_options(spec, fields)
         needs = {"bce": "sigmoid", "ce": "softmax"}.get(spec.loss)
         if needs and spec.head != needs:
             node = fields["head"][1] if "head" in fields else fields["loss"][1]
@@ -189,6 +191,17 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDro
                 f"loss {spec.loss!r} needs head {needs!r}, found {spec.head!r}",
             )
         return spec
+
+    def _check_loss_options(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """``mse_scale`` goes with loss mse, ``output_error: chain`` with bce or ce."""
+        if "mse_scale" in fields and spec.loss != "mse":
+            self.fail(fields["mse_scale"][1], "model.mse_scale",
+                      f"applies to loss 'mse', but model.loss is {spec.loss!r}")  # fmt: skip
+        if spec.output_error == "chain" and spec.loss not in ("bce", "ce"):
+            self.fail(fields["output_error"][1], "model.output_error", "chain applies to "
+                      f"loss 'bce' or 'ce', but model.loss is {spec.loss!r}")  # fmt: skip
 
     def _check_topology(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]

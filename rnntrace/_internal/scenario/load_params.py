@@ -10,9 +10,10 @@ import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
+from rnntrace._internal.scenario.load_init import read_init
 from rnntrace._internal.scenario.load_parts import read_parts
 from rnntrace._internal.scenario.load_shapes import Part, shape_words, vote
-from rnntrace._internal.scenario.model import ModelSpec, Sequence
+from rnntrace._internal.scenario.model import InitRecord, ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
 
 
@@ -20,6 +21,7 @@ class ParamsReader:
     """The parameters of a scenario."""
 
     doc: YamlDoc
+    drawn: InitRecord | None = None  # how params.init drew the parameters, if it did
 
     def fail(self, node: yaml.Node | None, path: str, message: str) -> NoReturn:
         """Raise a ScenarioError located at ``node``."""
@@ -38,6 +40,9 @@ class ParamsReader:
         given, the sizes D, H, K, and the form (separate or concatenated). Parameters of a
         part (a stacked layer, a direction, the encoder, ...) have its prefix (``enc.W_xh``)."""
         D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
+        if isinstance(node, yaml.MappingNode) and any(k.value == "init" for k, _ in node.value):
+            arrays, given, dims, form, self.drawn = read_init(self, node, D, model)
+            return arrays, given, dims, form
         if model.layers == 1 and model.topology in ("standard", "generate"):
             specs = cells.get(model.cell).param_specs()
             extra = cells.get(model.cell).topology_params.get(model.topology)

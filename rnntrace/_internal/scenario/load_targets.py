@@ -9,6 +9,8 @@ from rnntrace._internal.scenario.load_input import InputReader
 from rnntrace._internal.scenario.model import ModelSpec, Sequence, Target
 from rnntrace._internal.scenario.yamldoc import describe, suggest
 
+SOFT_TARGET_TOLERANCE = 1e-9  # |Σ_k y_k − 1| allowed in a target distribution (loss ce)
+
 
 def _one_hot(size: int, index: int) -> np.ndarray:
     """The unit vector e_index of length ``size``."""
@@ -121,6 +123,24 @@ class TargetsReader(InputReader):
         return Sequence(number=seq.number, tokens=seq.tokens, inputs=seq.inputs, targets=targets,
                         out_length=steps)  # fmt: skip
 
+    def _distribution(self, node: yaml.Node, path: str, K: int) -> Target:
+        """A soft target of cross-entropy: K numbers, none negative, summing to 1 (within
+        SOFT_TARGET_TOLERANCE)."""
+        vector = self.doc.vector(node, path)
+        written = "[" + ", ".join(f"{v:g}" for v in vector) + "]"
+        if len(vector) != K:
+            self.fail(node, path, f"expected a class index (0 to {K - 1}) or a target "
+                      f"distribution of K = {K} numbers, found a list of "
+                      f"{len(vector)}")  # fmt: skip
+        if np.any(vector < 0):
+            self.fail(node, path, f"a target distribution has no negative entries, found {written}")
+        total = float(np.sum(vector))
+        if abs(total - 1.0) > SOFT_TARGET_TOLERANCE:
+            self.fail(node, path, "a target distribution sums to 1 (within "
+                      f"{SOFT_TARGET_TOLERANCE:g}), found {written}, which sums to "
+                      f"{total:.12g}")  # fmt: skip
+        return Target(vector=vector, text=written)
+
     def target(
         self,
         node: yaml.Node,
@@ -165,6 +185,8 @@ class TargetsReader(InputReader):
                     + f", found {describe(node)}"
                     + hint,
                 )
+            if isinstance(node, yaml.SequenceNode):
+                return self._distribution(node, path, K)
             self.fail(node, path, f"expected a class index, found {describe(node)}")
         if model.loss in ("bce", "mse"):
             vector = doc.vector(node, path)

@@ -75,6 +75,10 @@ class ModelSpec:
     attention: str = "none"  # none | self | dot | general | additive
     attention_gradient: str = "exact"  # exact | constant_weights
     teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
+    # the losses' options (issue 13): mse as the mean or seed 001's ½‖ŷ − y‖²; the output
+    # error of bce and ce as ŷ − y at once ("together") or through δŷ_t ("chain", seed 000)
+    mse_scale: str = "mean"  # mean | half
+    output_error: str = "together"  # together | chain
     # -- skip connections and dropout (issue 13) --
     skip: float = 0.0  # simple RNN: h_t = f(z_t) + skip * h_(t-1)
     layer_skip: tuple[bool, ...] = ()  # per layer: h_t^(l) = f(z_t^(l)) + h_t^(l-1)
@@ -157,6 +161,33 @@ class VarySpec:
 
 
 @dataclass(frozen=True)
+class Draw:
+    """One matrix drawn by ``params.init``, in the order of the draws (see ``load_init``)."""
+
+    key: str  # the full key ("W_hh", "l2.W_fh", "att.v_a"): a separate-form block
+    shape: tuple[int, ...]
+    rule: str  # normal: N(0, gain²/fan_in) | orthogonal: gain · Q
+    fan_in: int  # the columns of the matrix (the size of the vector it multiplies)
+    gain: float  # normal: the standard deviation is gain / sqrt(fan_in); orthogonal: radius
+    replaced: bool = False  # an entry given beside params.init replaces the drawn values
+
+
+@dataclass(frozen=True)
+class InitRecord:
+    """How ``params.init`` drew the parameters: enough to draw them again."""
+
+    scheme: str  # xavier | orthogonal
+    seed: int
+    gain: float
+    forget_bias: float
+    form: str  # separate | concatenated (W_g = [W_gh, W_gx], the same draws)
+    draws: tuple[Draw, ...]
+    zeros: tuple[str, ...]  # the biases set to zero (trained)
+    forget: tuple[str, ...]  # the forget-gate biases set to forget_bias
+    given: tuple[str, ...]  # the entries given beside params.init (they win)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole validated scenario file."""
 
@@ -176,6 +207,7 @@ class Scenario:
     form: str = "separate"  # separate | concatenated (W_f acting on [h_(t-1), x_t])
     assignment: AssignmentSpec = AssignmentSpec()
     vary: VarySpec = VarySpec()
+    init: InitRecord | None = None  # the parameters were drawn by params.init
 
     @property
     def sizes(self) -> dict[str, int]:

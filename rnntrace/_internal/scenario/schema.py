@@ -15,7 +15,8 @@ _MATRIX = {
     ]
 }
 _TARGET = {
-    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector (mse)",
+    "description": "class index, 0/1 (bce), a token of the one-hot vocabulary, or a vector "
+    "(mse; ce: a distribution over the K classes)",
     "oneOf": [{"type": "number"}, {"type": "string"}, _VECTOR],
 }
 
@@ -425,6 +426,83 @@ SCHEMA: dict[str, Any] = {
                     "description": "in rounded mode, round each product term before summing",
                 },
             },
+        },
+    },
+}
+
+
+# -- the losses' options (issue 13) -----------------------------------------------------------
+SCHEMA["properties"]["model"]["properties"].update(
+    {
+        "mse_scale": _enum(
+            ["mean", "half"],
+            "mean",
+            "loss mse: mean, L_t = (1/K) sum_k (y_hat_k - y_k)^2; half, L_t = 1/2 "
+            "||y_hat - y||^2 (seed 001), whose output error is y_hat - y",
+        ),
+        "output_error": _enum(
+            ["together", "chain"],
+            "together",
+            "loss bce or ce: together, dL/do = y_hat - y in one step; chain, two recorded "
+            "steps: dL/dy_hat (bce: -y/y_hat + (1 - y)/(1 - y_hat), ce: -y/y_hat), then "
+            "through the head (seed 000)",
+        ),
+    }
+)
+
+
+# -- params.init: parameters drawn at load time (issue 13) ------------------------------------
+SCHEMA["properties"]["params"]["properties"]["init"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["scheme", "hidden"],
+    "description": "draw the parameters when the scenario is loaded, from "
+    "numpy.random.default_rng(seed), in the order of the cell's parameters (see "
+    "docs/scenario-format.md); entries given beside init replace their draws",
+    "properties": {
+        "scheme": {
+            "enum": ["xavier", "orthogonal"],
+            "description": "xavier: each weight matrix N(0, gain^2/n), n its columns (W_hh: "
+            "1/H, seed 001); orthogonal: each recurrent H x H matrix gain * Q, Q orthogonal "
+            "(spectral radius gain), the others as xavier with gain 1",
+        },
+        "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "the seed"},
+        "gain": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 1.0,
+            "description": "xavier: the standard deviation's factor; orthogonal: the "
+            "spectral radius of the recurrent matrices",
+        },
+        "forget_bias": {
+            "type": "number",
+            "default": 0.0,
+            "description": "LSTM, MGU: the forget-gate bias b_f (seed 001: 1.0); other "
+            "biases are zero",
+        },
+        "hidden": {
+            "oneOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            ],
+            "description": "the hidden size H (stacked layers: one number, or one per layer)",
+        },
+        "outputs": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the number of outputs K (default: the rows of a given W_hy; "
+            "topology generate: D)",
+        },
+        "attention_size": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "additive attention: A, the rows of W_a and U_a (default H)",
+        },
+        "form": {
+            "enum": ["separate", "concatenated"],
+            "default": "separate",
+            "description": "gated cells: the gates' matrices written separately (W_fx, W_fh) "
+            "or concatenated (W_f = [W_fh, W_fx], the same draws)",
         },
     },
 }

@@ -62,13 +62,16 @@ def put_params(data: Any, params: dict[str, np.ndarray]) -> None:
     """Put ``params`` (canonical keys, parts prefixed: ``enc.W_xh``, ``l2.W_hh``) in their
     places in ``data``."""
     section = data["params"]
+    section.pop("init", None)  # params.init drew them: the numbers written replace the draws
     for key, value in params.items():
         part, dot, base = key.rpartition(".")
         target = section
         if dot and part.startswith("l") and part[1:].isdigit():
-            target = section["layers"][int(part[1:]) - 1]
+            layers = section.setdefault("layers", [])
+            layers.extend({} for _ in range(int(part[1:]) - len(layers)))
+            target = layers[int(part[1:]) - 1]
         elif dot:
-            target = section[PART_SECTIONS[part]]
+            target = section.setdefault(PART_SECTIONS[part], {})
         target[base] = _numbers(value)
 
 

@@ -259,6 +259,9 @@ PHRASES.update({
 # ---------------------------------------------------------------------------------------------
 NOTES: dict[str, str] = {  # note -> the words it appends
     "not_given": " (not given: zero)",
+    "drawn": " (drawn by params.init)",
+    "init_zero": " (params.init: zero)",
+    "init_forget": " (params.init: forget_bias)",
     "constant_weights": " [attention weights held constant: not the exact gradient]",
     "from_loss": " (from the loss)",
     "encoder_decoder": " (encoder-decoder)",
