@@ -131,7 +131,7 @@ def export(
     from rnntrace._internal.engine.size import refuse_large
 
     trace = trace_loaded(
-        loaded, carry, round_terms, partial(refuse_large, command="export", fmt="latex")
+        loaded, carry, round_terms, partial(refuse_large, command="export", fmt=fmt)
     )
     rules = parse_points(points) if points else []
     patterns = ask_patterns([ask] if ask is not None else [])

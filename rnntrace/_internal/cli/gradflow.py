@@ -115,23 +115,25 @@ def gradflow(
       rnntrace gradflow review.yaml --k 3 --fixed-point-input zero
     """
     from rnntrace._internal.analysis.gradcheck import exact
-    from rnntrace._internal.analysis.gradflow import analyse, forward_pass
+    from rnntrace._internal.analysis.gradflow import analyse, forward_pass, gc_paused
     from rnntrace._internal.scenario import load_scenario
 
     fmt = file_format("gradflow", fmt, output)
     check_standalone("gradflow", fmt, standalone)
     loaded = exact(evaluated(load_scenario(scenario), evaluate))
-    flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part, distance, fixed_input)
-    if fmt == "json" and not allow_large:
-        from rnntrace._internal.engine.size import document_bytes, refuse_output
-        from rnntrace._internal.render.gradflow_json import gradflow_size
+    with gc_paused():  # from the trace to the file: not only while each part runs
+        flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part, distance,
+                       fixed_input)  # fmt: skip
+        if fmt == "json" and not allow_large:
+            from rnntrace._internal.engine.size import document_bytes, refuse_output
+            from rnntrace._internal.render.gradflow_json import gradflow_size
 
-        refuse_output(str(scenario), "json", document_bytes(*gradflow_size(flow)),
-                      f"{flow.time:,} steps back, H = {flow.hidden}: every A_j and J_k",
-                      "analyse a shorter sequence, write --format text, or pass "
-                      "--allow-large")  # fmt: skip
-    emit("gradflow", fmt, flow, output=output, force=force, standalone=standalone,
-         matrices=matrices)  # fmt: skip
+            refuse_output(str(scenario), "json", document_bytes(*gradflow_size(flow)),
+                          f"{flow.time:,} steps back, H = {flow.hidden}: every A_j and J_k",
+                          "analyse a shorter sequence, write --format text, or pass "
+                          "--allow-large")  # fmt: skip
+        emit("gradflow", fmt, flow, output=output, force=force, standalone=standalone,
+             matrices=matrices)  # fmt: skip
 
 
 @cli.command()
@@ -232,11 +234,12 @@ def _progress(total: int) -> tuple[Any, Any]:
     return (lambda n: bar.update(task, completed=n)), bar.stop
 
 
-def gradflow_json(flow: Any) -> str:
-    """The printer of ``gradflow --format json``: the analysis as a JSON document."""
-    from rnntrace._internal.render.gradflow_json import dumps, gradflow_document
+def gradflow_json(flow: Any) -> list[str]:
+    """The printer of ``gradflow --format json``: the analysis as a JSON document (in
+    chunks)."""
+    from rnntrace._internal.render.gradflow_json import gradflow_document, json_chunks
 
-    return dumps(gradflow_document(flow))
+    return json_chunks(gradflow_document(flow))
 
 
 def gradcheck_json(result: Any) -> str:

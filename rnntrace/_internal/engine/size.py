@@ -6,11 +6,11 @@ them, dominated by the gradient contributions δz_t x_tᵀ and δz_t h_(t−1)�
 δo_t h_tᵀ (K·H). Measured: a step costs about 1.5 KB of memory besides its values
 (8 bytes a number, twice when numbers are carried rounded); written out, about 700
 characters of text or 400 of JSON, plus the numbers of the arrays (about 11 characters
-each in JSON's base64, 12 in text with --full). Beyond the limits below ``run`` and
-``export`` refuse before tracing, and every JSON writer (``run``'s and ``train
---trace-epoch``'s from the trace made; ``gradflow``'s and ``train``'s from the records and
-numbers of their documents) before writing, in one line naming the estimate and the ways
-out.
+each in JSON's base64, 12 in text with --full); an HTML page, see ``html_bytes``. Beyond
+the limits below ``run`` and ``export`` refuse before tracing, and every JSON writer
+(``run``'s and ``train --trace-epoch``'s from the trace made; ``gradflow``'s and
+``train``'s from the records and numbers of their documents) before writing, in one line
+naming the estimate and the ways out.
 """
 
 from __future__ import annotations
@@ -27,12 +27,19 @@ OUTPUT_LIMITS = {
     "text": 20_000_000,
     "latex": 20_000_000,
     "markdown": 20_000_000,
+    "html": 20_000_000,
 }  # fmt: skip  (text is written at about 1 MB/s)
 STEP_BYTES = 1500
 # A JSON document of records with numbers written in decimal (gradflow's steps and
 # distances, train's epochs): characters per record besides its numbers, and per number
 # (a float64's shortest repr with its separator; measured, rounded up).
 JSON_RECORD, JSON_NUMBER = 150, 24
+# An HTML page of a trace: bytes per step and per number of the estimate below, for a page
+# written whole and for one that keeps its steps compressed (``run``'s page, once they pass
+# 1.5 MB: render.html.STATIC_BYTES), fitted to real pages of rnn, LSTM, GRU, bidirectional
+# and stacked models (H = 3–30, T = 5–3,000): within a factor of 2 (docs/html.md).
+HTML_WHOLE, HTML_PACKED = (460, 120), (100, 23.5)
+HTML_PACKED_FROM = 2_000_000  # the estimate of a whole page beyond which run's is packed
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,26 @@ class SizeEstimate:
     time_steps: int
     memory: int
 
-    def output(self, fmt: str, fraction: float = 1.0, full: bool = False) -> int:
-        """Bytes of output in ``fmt`` for the given fraction of the steps."""
+    def output(self, fmt: str, fraction: float = 1.0, full: bool = False,
+               packed: bool = True) -> int:  # fmt: skip
+        """Bytes of output in ``fmt`` for the given fraction of the steps (HTML: ``packed``
+        for a page that may keep its steps compressed, as run's does; an export's is whole)."""
+        if fmt == "html":
+            return int(html_bytes(fraction * self.steps, fraction * self.entries, packed))
         per_step = 400 if fmt == "json" else 700
         per_entry = 11 if fmt == "json" else (12 if full else 0)
         return int(fraction * (self.steps * per_step + self.entries * per_entry))
+
+
+def html_bytes(steps: float, numbers: float, packed: bool = True) -> float:
+    """Bytes of an HTML page of ``steps`` steps holding ``numbers`` numbers: written whole,
+    or, ``packed``, with its steps compressed once a whole page would be large."""
+    step, number = HTML_WHOLE
+    whole = steps * step + numbers * number
+    if not packed or whole <= HTML_PACKED_FROM:
+        return whole
+    packed_step, packed_number = HTML_PACKED
+    return steps * packed_step + numbers * packed_number
 
 
 def estimate(scenario: Scenario) -> SizeEstimate:
@@ -95,7 +117,7 @@ def refuse_large(
         )
     ways = ("choose a part with --steps N-M or --phase, or pass --allow-large"
             if command == "run" else "rnntrace run --steps N-M traces a part")  # fmt: skip
-    refuse_output(str(scenario.file), fmt, size.output(fmt, fraction, full),
+    refuse_output(str(scenario.file), fmt, size.output(fmt, fraction, full, command == "run"),
                   f"{what}, about {size.steps:,} steps", ways)  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from rnntrace._internal.symbol.tree import Symbol, retimed, shifted
 from rnntrace._internal.trace import SequenceInfo, Step, Trace
 
 TEMPLATE, CHECK = 2, 3  # the time step copied, and the one it is checked against
+UNLABELLED = Label("none")  # one for every unrolled step: a label is plain frozen data
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,11 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             key, symbol, _ = form.at(t)
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
-                     args[at], Label("none"), info, form.step.part))  # fmt: skip
+                     args[at], UNLABELLED, info, form.step.part))  # fmt: skip
         for form, value in zip(computed, function(*args)):
             key, symbol, operands = form.at(t)
             step = form.step
             add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
-                     Label("none"), step.info, step.part))  # fmt: skip
+                     UNLABELLED, step.info, step.part))  # fmt: skip
             if step.key in feeds:
                 args[feeds[step.key]] = value

@@ -31,6 +31,7 @@ from rnntrace._internal.render.gradflow_eigen_words import Words, unshown
 from rnntrace._internal.render.gradflow_words import reason
 from rnntrace._internal.symbol import latex as tex_of
 from rnntrace._internal.symbol.latex import latex_sentence
+from rnntrace._internal.symbol.tree import Symbol
 
 GRADFLOW_FORMAT = "rnntrace-gradflow"
 GRADCHECK_FORMAT = "rnntrace-gradcheck"
@@ -54,12 +55,28 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
     }
 
 
-def _step(s: StepFlow) -> dict[str, Any]:
+class _Printed:
+    """``tex_of`` printing each symbol object once: h_j is the symbol of step j, the previous
+    state of step j + 1 and the source of distance t − j + 1, and an unrolled step's symbol
+    is its own shifted tree, which the printer keeps no copy of. Keyed by the object, which
+    it holds on to."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[Symbol, str]] = {}
+
+    def __call__(self, symbol: Symbol) -> str:
+        hit = self.seen.get(id(symbol))
+        if hit is None:
+            hit = self.seen[id(symbol)] = (symbol, tex_of(symbol))
+        return hit[1]
+
+
+def _step(s: StepFlow, tex: _Printed) -> dict[str, Any]:
     return {
         "time": s.time,
         "key": s.key,
-        "symbol": tex_of(s.symbol),
-        "previous": {"key": s.prev_key, "symbol": tex_of(s.prev_symbol)},
+        "symbol": tex(s.symbol),
+        "previous": {"key": s.prev_key, "symbol": tex(s.prev_symbol)},
         "jacobian": _array(s.jacobian),
         "norm": s.gain,
         "spectral_radius": s.radius,
@@ -70,10 +87,10 @@ def _step(s: StepFlow) -> dict[str, Any]:
     }
 
 
-def _distance(d: Distance) -> dict[str, Any]:
+def _distance(d: Distance, tex: _Printed) -> dict[str, Any]:
     return {
         "k": d.k,
-        "source": {"key": d.source_key, "symbol": tex_of(d.source_symbol)},
+        "source": {"key": d.source_key, "symbol": tex(d.source_symbol)},
         "jacobian": _array(d.jacobian),
         "norm": d.norm,
         "frobenius": d.frobenius,
@@ -90,6 +107,7 @@ def _distance(d: Distance) -> dict[str, Any]:
 def gradflow_document(flow: GradFlow) -> dict[str, Any]:
     """The analysis as one JSON-ready dict."""
     v = flow.verdict
+    tex = _Printed()
     return {
         "format": GRADFLOW_FORMAT,
         "version": VERSION,
@@ -109,8 +127,8 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "main_matrix": flow.main.key,
         "derivative_bound": flow.derivative_bound,
         "path": flow.path_name,
-        "steps": [_step(s) for s in flow.steps],
-        "distances": [_distance(d) for d in flow.distances],
+        "steps": [_step(s, tex) for s in flow.steps],
+        "distances": [_distance(d, tex) for d in flow.distances],
         "verdict": {
             "kind": v.kind,
             "reason": reason(v, flow.direct),
@@ -267,6 +285,13 @@ def _finite(value: Any) -> Any:
 def dumps(document: dict[str, Any]) -> str:
     """JSON text, UTF-8: one top-level field per line, and each item of a list of objects
     (a step, a distance, a parameter) on a line of its own; a final newline."""
+    return "".join(json_chunks(document))
+
+
+def json_chunks(document: dict[str, Any]) -> list[str]:
+    """The text of ``dumps`` in pieces, a top-level field each, to be written one after the
+    other: joined, the few non-ASCII characters of the verdict's sentence (‖, ∂) would make
+    Python store every character of 14 MB in two bytes, and encode it back to UTF-8."""
 
     encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # one for 10⁴ records
 
@@ -276,11 +301,12 @@ def dumps(document: dict[str, Any]) -> str:
         except ValueError:
             return encoder.encode(_finite(value))
 
-    fields = []
+    chunks: list[str] = []
     for key, value in document.items():
+        start = ",\n " if chunks else "{\n "
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             items = ",\n  ".join(one(v) for v in value)
-            fields.append(f"{one(key)}: [\n  {items}\n ]")
+            chunks.append(f"{start}{one(key)}: [\n  {items}\n ]")
         else:
-            fields.append(f"{one(key)}: {one(value)}")
-    return "{\n " + ",\n ".join(fields) + "\n}\n"
+            chunks.append(f"{start}{one(key)}: {one(value)}")
+    return [*chunks, "\n}\n"]
