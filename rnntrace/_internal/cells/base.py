@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 import numpy as np
 
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Sentence
 
 
-@dataclass(frozen=True)
+@record
 class ParamSpec:
     """One parameter: its key, shape (in size letters), meaning, and whether it is needed."""
 
@@ -65,7 +66,7 @@ OUTPUT = [
 H0 = ParamSpec("h_0", ("H",), "initial hidden state")
 
 
-@dataclass(frozen=True)
+@record
 class StepJacobian:
     """One step j of a layer: A_j = ∂s_j/∂s_{j-1} and the diagonals it is made of."""
 
@@ -91,7 +92,7 @@ class LayerValues(Protocol):
     def derivative(self, activation: str, arg: np.ndarray) -> np.ndarray: ...  # f'
 
 
-@dataclass(frozen=True)
+@record
 class DirectPath:
     """A gated cell's direct path back through time: the diagonal factor that carries the
     state from step j−1 to step j unchanged, in words for every printer."""
@@ -104,7 +105,7 @@ class DirectPath:
     words: str  # "the forget gates are", "1 − z_j is"
 
 
-@dataclass(frozen=True)
+@record
 class FlowWords:
     """How the gradient flows back through one step of the cell, for ``rnntrace gradflow``."""
 
@@ -123,7 +124,7 @@ def _no_conventions(model: Any, sym: Any) -> list[Sentence]:
     return []
 
 
-@dataclass(frozen=True)
+@record
 class CellKind:
     """Everything rnntrace knows about one recurrent cell."""
 

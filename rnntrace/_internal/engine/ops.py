@@ -26,12 +26,12 @@ when its logits are large, the losses from the logits when numbers are exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.records import record
 
 Array = np.ndarray
 OpFn = Callable[[list[Array], Mapping[str, Any], "int | None"], Array]
@@ -50,7 +50,7 @@ class Info(Protocol):
 Template = Callable[[list[str], Info], str]
 
 
-@dataclass(frozen=True)
+@record
 class Activation:
     """A hidden activation f: its expression, its derivative f' from h = f(z) (``of_output``)
     or from z, and the training tape's faster form where there is one."""
@@ -70,7 +70,7 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Op:
     """One primitive op (see the module's docstring)."""
 

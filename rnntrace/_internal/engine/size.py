@@ -15,10 +15,9 @@ out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rnntrace._internal import cells
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import Scenario
 
 TRACE_LIMIT = 200_000_000  # bytes of memory for the trace
@@ -35,7 +34,7 @@ STEP_BYTES = 1500
 JSON_RECORD, JSON_NUMBER = 150, 24
 
 
-@dataclass(frozen=True)
+@record
 class SizeEstimate:
     """Steps, numbers, memory and output bytes of a trace."""
 

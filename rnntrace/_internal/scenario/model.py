@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from rnntrace._internal import cells
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Symbol
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """What one output is compared with: the target vector and how the user wrote it."""
 
@@ -20,7 +21,7 @@ class Target:
     index: int | None = None  # the class index, for softmax + cross-entropy
 
 
-@dataclass(frozen=True)
+@record
 class Sequence:
     """One input sequence with its targets, keyed by time step (1-based)."""
 
@@ -36,7 +37,7 @@ class Sequence:
         return len(self.tokens)
 
 
-@dataclass(frozen=True)
+@record
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
@@ -55,7 +56,7 @@ class ModelSpec:
     teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
 
 
-@dataclass(frozen=True)
+@record
 class NumberPolicy:
     """How numbers are carried (exact or rounded as by hand) and shown."""
 
@@ -69,7 +70,7 @@ class NumberPolicy:
         return self.carry == "rounded"
 
 
-@dataclass(frozen=True)
+@record
 class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
@@ -80,7 +81,7 @@ class TrainSpec:
     l2: float = 0.0  # L2 weight decay: λθ added to each gradient
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """Where something was written: ``file:line:col``, for messages about it later."""
 
@@ -92,7 +93,7 @@ class Place:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
+@record
 class AssignmentSpec:
     """The scenario's ``assignment`` section: what a worksheet asks and what it is worth.
 
@@ -104,7 +105,7 @@ class AssignmentSpec:
     carried_credit: str = "full"  # full | half | none
 
 
-@dataclass(frozen=True)
+@record
 class Grid:
     """Numbers with ``decimals`` decimals from ``low`` to ``high`` (inclusive)."""
 
@@ -113,7 +114,7 @@ class Grid:
     high: float
 
 
-@dataclass(frozen=True)
+@record
 class VarySpec:
     """The scenario's ``vary`` section: what differs between the students' variants.
 
@@ -130,7 +131,7 @@ class VarySpec:
     max_draws: int = 1000
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """A whole validated scenario file."""
 

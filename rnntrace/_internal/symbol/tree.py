@@ -16,7 +16,8 @@ or an accent), ``Group`` (braces written by the author), ``Row`` (items side by 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from rnntrace._internal.records import record
 
 # printable ASCII that means nothing special to TeX or to markup (no backslash, braces,
 # scripts, $ % # & ~, no < > " `)
@@ -90,7 +91,7 @@ class Symbol:
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Name(Symbol):
     """Letters, digits and punctuation written as they are (``h``, ``xh``, ``[h]``,
     ``0.01``), or an operator ``+ - =``; nothing TeX treats specially."""
@@ -102,7 +103,7 @@ class Name(Symbol):
             raise ValueError(f"not a symbol name: {self.text!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Command(Symbol):
     """A named glyph: ``alpha``, ``delta``, ``partial``, ``odot``, ``tanh``, ``top``."""
 
@@ -113,28 +114,28 @@ class Command(Symbol):
             raise ValueError(f"not a known symbol command: {self.name!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Time(Symbol):
     """A time index (``3`` in ``h_3``)."""
 
     t: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class PartMark(Symbol):
     """The mark of a model part (``enc.``, ``dec.``, ``fw.``, ``bw.``, ``l2.``...)."""
 
     part: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Group(Symbol):
     """Braces the author wrote (``{W^{2}}``); they group without changing the look."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Styled(Symbol):
     """A font (``mathbf``...) or an accent (``hat``, ``tilde``, ``bar``...) on ``body``;
     ``braced`` False for the argument written without braces (``\\mathbf W``)."""
@@ -148,7 +149,7 @@ class Styled(Symbol):
             raise ValueError(f"not a known font or accent: {self.style!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Scripted(Symbol):
     """``base`` with a subscript and/or a superscript. ``sup_first`` writes the superscript
     first (``h^{enc}_{3}``); ``sub_braced``/``sup_braced`` False for a one-character script
@@ -162,7 +163,7 @@ class Scripted(Symbol):
     sup_braced: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Row(Symbol):
     """Items side by side: a product ``W x`` (sep " "), an index list ``f,3`` (sep ","),
     letters of one name (sep "")."""
@@ -171,7 +172,7 @@ class Row(Symbol):
     sep: str = " "
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Delimited(Symbol):
     """``(body)``, ``[body]`` or the norm ``‖body‖``."""
 
@@ -183,28 +184,28 @@ class Delimited(Symbol):
             raise ValueError(f"not a delimiter: {self.kind!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Transposed(Symbol):
     """``body`` transposed."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Primed(Symbol):
     """``body'``: the updated parameter, the derivative ``f'``."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Delta(Symbol):
     """δ``body``: the loss's gradient with respect to ``body``."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Derivative(Symbol):
     """∂``of``/∂``wrt``."""
 
@@ -212,7 +213,7 @@ class Derivative(Symbol):
     wrt: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Apply(Symbol):
     """``function(argument)``: ``f'(z_3)``, ``tanh(c_2)``."""
 
@@ -220,7 +221,7 @@ class Apply(Symbol):
     argument: Symbol
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(slots=True, eq=False)
 class Shifted(Symbol):
     """``body`` with every time index moved by ``by`` (an unrolled step copies the symbol
     of its template step without building a new tree). Equal to the tree it stands for."""
