@@ -19,7 +19,8 @@ import dataclasses
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from types import MemberDescriptorType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 __all__ = ["record"]
 
@@ -77,35 +78,55 @@ def _add(cls: Any, name: str, method: Any) -> None:
 
 def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
     names = tuple(f.name for f in fields if f.init)
-    defaults = {f.name: f.default for f in fields if f.default is not _MISSING}
-    factories = {f.name: f.default_factory for f in fields if f.default_factory is not _MISSING}
+    known = frozenset(names)
+    count = len(names)
+    defaults = {f.name: f.default for f in fields if f.init and f.default is not _MISSING}
+    factories = [(f.name, f.default_factory) for f in fields if f.init and _made(f)]
     later = [(f.name, f.default, f.default_factory) for f in fields if not f.init]
     post_init = hasattr(cls, "__post_init__")
-    count = len(names)
+    # the fields go into the instance's __dict__ in one step, unless they are slots
+    in_dict = all(not isinstance(getattr(cls, f.name, None), MemberDescriptorType) for f in fields)
     setter = object.__setattr__
     title = f"{cls.__qualname__}.__init__()"
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def refuse(args: tuple[Any, ...], kwargs: dict[str, Any]) -> NoReturn:
+        """The TypeError of a call with wrong arguments, as for a dataclass."""
         if len(args) > count:
             raise TypeError(
                 f"{title} takes {count + 1} positional arguments but {len(args) + 1} were given"
             )
-        for name, value in zip(names, args):
-            setter(self, name, value)
-        for name in names[len(args) :]:
-            if name in kwargs:
-                value = kwargs.pop(name)
-            elif name in defaults:
-                value = defaults[name]
-            elif name in factories:
-                value = factories[name]()
-            else:
-                raise TypeError(f"{title} missing required argument: {name!r}")
-            setter(self, name, value)
+        for name in kwargs:
+            if name not in known:
+                raise TypeError(f"{title} got an unexpected keyword argument {name!r}")
+            if name in names[: len(args)]:
+                raise TypeError(f"{title} got multiple values for argument {name!r}")
+        given = {*names[: len(args)], *kwargs, *defaults, *(name for name, _ in factories)}
+        missing = next(name for name in names if name not in given)
+        raise TypeError(f"{title} missing required argument: {missing!r}")
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Each field's value: from the arguments, else its default or default factory."""
+        values = dict(defaults)
+        values.update(zip(names, args))
         if kwargs:
-            name = next(iter(kwargs))
-            why = "multiple values for" if name in names else "an unexpected keyword"
-            raise TypeError(f"{title} got {why} argument {name!r}")
+            if not known.issuperset(kwargs) or not kwargs.keys().isdisjoint(names[: len(args)]):
+                refuse(args, kwargs)
+            values.update(kwargs)
+        for name, factory in factories:
+            if name not in values:
+                values[name] = factory()  # type: ignore[operator]
+        if len(values) != count or len(args) > count:
+            refuse(args, kwargs)
+        return values
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        given = len(args) == count and not kwargs  # every field, in order: nothing to look up
+        pairs = zip(names, args) if given else bind(args, kwargs).items()
+        if in_dict:
+            self.__dict__.update(pairs)
+        else:
+            for name, value in pairs:
+                setter(self, name, value)
         for name, default, factory in later:
             if factory is not _MISSING:
                 setter(self, name, factory())
@@ -115,6 +136,11 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
             self.__post_init__()
 
     return __init__
+
+
+def _made(field: dataclasses.Field[Any]) -> bool:
+    """True when a field's default is made by a factory, for each record anew."""
+    return field.default_factory is not _MISSING
 
 
 def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
