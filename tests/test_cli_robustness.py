@@ -143,6 +143,8 @@ def test_bare_command_prints_the_overview() -> None:
 _SIGNAL_SCRIPT = """
 import os, signal, sys
 import rnntrace._internal.render.json as rj
+# Ctrl-C as a terminal delivers it (a job started in the background inherits SIGINT ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 original = rj.render_json
 which = getattr(signal, sys.argv[1])
 def slow(*args, **kwargs):

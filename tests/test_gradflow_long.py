@@ -6,7 +6,6 @@ written here from the equations; and the JSON writers' size check."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -138,13 +137,10 @@ def test_gradflow_of_100000_steps_against_numpy(tmp_path):
     text, ref = _long_rnn(T)
     path = tmp_path / "long.yaml"
     path.write_text(text, encoding="utf-8")
-    began = time.perf_counter()
     scenario = exact(load_scenario(path))
     flow = analyse(forward_pass(scenario, 1), scenario, 1)
-    seconds = time.perf_counter() - began
     ks = [1, 2, 10, 100, 1000, 10_000, T]
     h, norms = _numpy_reference(ref, ks)
-    assert seconds < 20, f"{seconds:.1f} s"
     assert flow.time == T and len(flow.distances) == T and flow.target_key == f"h_{T}"
     for k in ks[:-1]:
         assert flow.distances[k - 1].norm == pytest.approx(norms[k], rel=1e-9), k
@@ -159,10 +155,8 @@ def test_gradflow_command_of_10000_steps_against_numpy(tmp_path):
     text, ref = _long_rnn(T, seed=2)
     path = tmp_path / "long.yaml"
     path.write_text(text, encoding="utf-8")
-    began = time.perf_counter()
     result = CliRunner().invoke(cli, ["gradflow", str(path), "--format", "json"])
-    assert result.exit_code == 0, result.output[-300:]
-    assert time.perf_counter() - began < 20
+    assert result.exit_code == 0, result.output[-300:]  # its speed: benchmarks/bench_gradflow.py
     doc = json.loads(result.output)
     ks = [1, 10, 100, 1000, T]
     _, norms = _numpy_reference(ref, ks)
@@ -205,10 +199,15 @@ def test_train_json_beyond_the_limit_is_refused_before_training(tmp_path, monkey
 
     monkeypatch.setitem(size.OUTPUT_LIMITS, "json", 100_000)  # 10,000 losses: about 240 KB
     runner = CliRunner()
-    began = time.perf_counter()
-    refused = runner.invoke(cli, ["train", "scenarios/hello.yaml", "--epochs", "10000",
-                                  "--format", "json"])  # fmt: skip
-    assert refused.exit_code == 2 and time.perf_counter() - began < 5
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before refusing")
+
+    with monkeypatch.context() as patch:  # refused before any epoch runs
+        patch.setattr("rnntrace._internal.engine.training.train", no_training)
+        refused = runner.invoke(cli, ["train", "scenarios/hello.yaml", "--epochs", "10000",
+                                      "--format", "json"])  # fmt: skip
+    assert refused.exit_code == 2, refused.output
     message = refused.output.strip()
     assert "\n" not in message and "10,000 epochs" in message and "--allow-large" in message
     small = runner.invoke(cli, ["train", "scenarios/hello.yaml", "--epochs", "10",

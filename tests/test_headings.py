@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from rnntrace._internal.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "rnntrace"
+PACKAGE = ROOT / "rnntrace" / "_internal"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 RULE = "\u2500"
 

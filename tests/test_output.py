@@ -133,10 +133,10 @@ def test_every_command_takes_its_formats_from_the_one_table(name):
     assert list(option.type.choices) == list(FORMATS[name])  # type: ignore[attr-defined]
     for fmt in FORMATS[name].values():
         module, function = fmt.printer.split(":")
-        assert callable(getattr(importlib.import_module(module), function))
+        assert callable(getattr(importlib.import_module(f"rnntrace._internal.{module}"), function))
         if fmt.settings:
             module, cls = fmt.settings.split(":")
-            assert hasattr(importlib.import_module(module), cls)
+            assert hasattr(importlib.import_module(f"rnntrace._internal.{module}"), cls)
     takes_standalone = any(fmt.standalone for fmt in FORMATS[name].values())
     assert any(p.name == "standalone" for p in command.params) == takes_standalone
 

@@ -208,7 +208,7 @@ def test_steps_carry_their_part_and_whether_they_were_given():
 
 
 # -- architecture: printers build labels from data and never parse symbols ------------------
-RENDER = ROOT / "rnntrace" / "render"
+RENDER = ROOT / "rnntrace" / "_internal" / "render"
 
 
 def test_no_printer_searches_or_splits_a_label():

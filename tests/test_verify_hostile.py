@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import os
-import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -115,9 +115,7 @@ def unreadable(monkeypatch):
 
 def test_a_hostile_folder_is_graded_file_by_file(folder, exact, tmp_path, unreadable):
     book = tmp_path / "grades.csv"
-    start = time.perf_counter()
     result = invoke("verify", SENTIMENT, str(folder), *ALL, "--csv", str(book))
-    assert time.perf_counter() - start < 60
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
@@ -201,11 +199,18 @@ def test_an_unknown_key_is_reported_and_the_rest_graded(folder, exact):
 
 
 @pytest.mark.parametrize("name", ["bomb.yaml", "deep.yaml", "million.yaml", "numbers.yaml"])
-def test_a_hostile_file_is_dealt_with_quickly(folder, name):
+def test_a_hostile_file_is_dealt_with_in_bounded_memory(folder, name):
+    """Refused by the reader's limits before it is built in memory (or graded, if it is
+    harmless); its speed is measured in benchmarks/bench_verify.py."""
     grader = Grader(load_scenario(SENTIMENT), Tolerance.decimals(3), ask=["*"])
-    start = time.perf_counter()
-    grade_one(grader, folder / name)
-    assert time.perf_counter() - start < 3
+    tracemalloc.start()
+    try:
+        result = grade_one(grader, folder / name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.error or result.grade is not None
+    assert peak < 32 * 2**20, f"{name}: {peak / 2**20:.0f} MB"
 
 
 def test_an_unforeseen_failure_is_that_files_row(folder, monkeypatch):
