@@ -61,16 +61,17 @@ def record(cls: Any = None, /, *, frozen: bool = True, eq: bool = True, slots: b
             names = frozenset(f.name for f in fields)
             _add(cls, "__setattr__", _frozen_setattr(cls, names))
             _add(cls, "__delattr__", _frozen_delattr(cls, names))
-            if slots:
-                _add(cls, "__getstate__", _getstate)
-                _add(cls, "__setstate__", _setstate)
+            if slots:  # pickle and copy set the fields past the frozen __setattr__
+                for name, method in (("__getstate__", _getstate), ("__setstate__", _setstate)):
+                    if name not in own:
+                        setattr(cls, name, method)
         return cls
 
     return make if cls is None else make(cls)
 
 
 def _add(cls: Any, name: str, method: Any) -> None:
-    """Give ``cls`` the method unless its body defines one (as dataclass does)."""
+    """Give ``cls`` the method (made for it) unless its body defines one, as dataclass does."""
     if name not in cls.__dict__:
         method.__qualname__ = f"{cls.__qualname__}.{name}"
         setattr(cls, name, method)
