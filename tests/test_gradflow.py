@@ -235,22 +235,35 @@ def check_every_part(torch, trace, scenario, sequence=1):
             elif model.cell == "mgu":
                 run = mgu_run(torch, P, xs)
             else:  # the input term W x_j as recorded (W_yh for a fed-back output)
-                run = rnn_terms_run(torch, P, xs, model.activation)
+                masks = [_recurrent_mask(torch, trace, prefix, s.time) for s in flow.steps]
+                run = rnn_terms_run(torch, P, xs, model.activation, model.skip,
+                                    masks[len(masks) - d.k :])  # fmt: skip
             ref = torch.autograd.functional.jacobian(run, h0).numpy()[:H, :H]
             np.testing.assert_allclose(d.jacobian, ref, rtol=TOL, atol=TOL, err_msg=part)
             compared += 1
     return compared
 
 
-def rnn_terms_run(torch, P, terms, activation):
+def rnn_terms_run(torch, P, terms, activation, skip=0.0, masks=None):
+    """h_j = f(u_j + W_hh (m_j ⊙ h_(j-1)) + b_h) + α h_(j-1): a recurrent dropout mask m_j
+    (already scaled by 1/(1 - p)) where given, the skip α of model.skip (issue 13)."""
     f = _act(torch, activation)
 
     def run(h):
-        for u in terms:
-            h = f(u + P["W_hh"] @ h + P["b_h"])
+        for u, m in zip(terms, masks or [None] * len(terms)):
+            h = f(u + P["W_hh"] @ (h if m is None else m * h) + P["b_h"]) + skip * h
         return h
 
     return run
+
+
+def _recurrent_mask(torch, trace, prefix, t):
+    """The recurrent dropout mask (m/(1 - p)) step t read h_(t-1) through, as the trace
+    shows it; None without recurrent dropout."""
+    key = f"{prefix}hd_{t - 1}"
+    if key not in trace:
+        return None
+    return torch.tensor(trace.value(trace[key].operands[0]), dtype=torch.float64)
 
 
 def _split(params, H):

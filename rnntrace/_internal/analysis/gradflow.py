@@ -25,7 +25,7 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -115,6 +115,7 @@ class Verdict:
     observed: float | None  # rnn: ρ · derivative_max
     path_norm: float | None  # gated: ‖Π diag(·)‖₂ over the K steps
     path_mean: float | None  # gated: the mean gate value on that path
+    skip: float = 0.0  # model.skip: every A_j includes α I
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class GradFlow:
     path_name: str | None  # "cell state (forget gates)", "direct path (1 - z)"
     direct: DirectPath | None  # a gated cell's direct path, in words
     notes: tuple[str, ...]
+    skip: float = 0.0  # model.skip: A_j = diag(f'(z_j)) W_hh + α I
 
 
 def parts_of(scenario: Scenario) -> list[str]:
@@ -227,7 +229,9 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
     steps = _steps(trace, layer.steps(), main)
     distances = _distances(steps, layer.H, flow.joint, direct is None)
     gamma = DERIVATIVE_MAX[model.activation] if direct is None else None
-    verdict = _verdict(steps, distances, main, gamma)
+    verdict = replace(_verdict(steps, distances, main, gamma), skip=model.skip)
+    if model.skip and verdict.cause not in ("zero", "gated"):
+        verdict = replace(verdict, cause="skip")
     return GradFlow(
         title=meta.title,
         cell=model.cell,
@@ -250,7 +254,8 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1,
         verdict=verdict,
         path_name=direct.name if direct else None,
         direct=direct,
-        notes=tuple(_notes(scenario, part, trace)),
+        notes=tuple(_notes(scenario, part, trace) + _skipdrop_notes(scenario, part)),
+        skip=model.skip,
     )
 
 
@@ -441,6 +446,8 @@ def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float |
                  products grow before they shrink
     near_one     stable
     gated        an LSTM or a GRU (the reason cites the direct path)
+    skip         (set by ``analyse``) model.skip: A_j includes α I, which the eigenvalue
+                 criterion of W_hh alone leaves out
     """
     if dead:
         return "zero"
@@ -451,6 +458,25 @@ def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float |
     if kind == "exploding":
         return "above" if rho * seen > 1 else "non_normal"
     return "near_one"
+
+
+def _skipdrop_notes(scenario: Scenario, part: str) -> list[str]:
+    """What skip connections and recurrent dropout (issue 13) add to the Jacobians."""
+    model, out = scenario.model, []
+    if model.skip:
+        out.append(
+            f"model.skip: h_j = f(z_j) + α h_(j−1) with α = {model.skip:g}, so every "
+            "A_j = diag(f'(z_j)) W_hh + α I; the Jacobians, their norms and the verdict "
+            "include α I, the eigenvalues of W_hh alone do not"
+        )
+    drop = model.dropout
+    if drop is not None and drop.recurrent:
+        out.append(
+            "recurrent dropout: W_hh reads m_j ⊙ h_(j−1), so A_j = diag(f'(z_j)) W_hh "
+            "diag(m_j) with step j's mask (scaled by 1/(1 − p)) as the trace drew it; "
+            "--eval analyses the model without dropout"
+        )
+    return out
 
 
 def _notes(scenario: Scenario, part: str, trace: Trace) -> list[str]:

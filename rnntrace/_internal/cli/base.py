@@ -37,6 +37,27 @@ def number_policy_options(func: F) -> F:
     )(func)
 
 
+def eval_option(func: F) -> F:
+    """--eval: the model as it is evaluated, dropout off (issue 13)."""
+    return click.option(
+        "--eval",
+        "evaluate",
+        is_flag=True,
+        help="Evaluation mode: dropout off (model.dropout is ignored); skip connections stay.",
+    )(func)
+
+
+def evaluated(scenario: Scenario, evaluate: bool) -> Scenario:
+    """The scenario as ``--eval`` has it: without dropout when ``evaluate``."""
+    if not evaluate or scenario.model.dropout is None:
+        return scenario
+    from dataclasses import replace
+
+    from rnntrace._internal.scenario.load_skipdrop import evaluation
+
+    return replace(scenario, model=evaluation(scenario.model))
+
+
 def fail_cleanly(func: F) -> F:
     """Turn library errors into one line on stderr and exit code 2 (traceback with --debug)."""
 
@@ -121,13 +142,14 @@ def cli(debug: bool) -> None:
 
 
 def trace_file(
-    path: Path, carry: str | None = None, round_terms: bool | None = None, check: Any = None
-) -> Trace:
+    path: Path, carry: str | None = None, round_terms: bool | None = None, check: Any = None,
+    evaluate: bool = False,
+) -> Trace:  # fmt: skip
     """Load and trace a scenario file; ``carry`` and ``round_terms`` override its numbers;
-    ``check(scenario)`` is called before tracing (the size limit)."""
+    ``check(scenario)`` is called before tracing (the size limit); ``evaluate``: --eval."""
     from rnntrace._internal.scenario import load_scenario
 
-    return trace_loaded(load_scenario(path), carry, round_terms, check)
+    return trace_loaded(evaluated(load_scenario(path), evaluate), carry, round_terms, check)
 
 
 def trace_loaded(

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from rnntrace._internal.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace._internal.cli.base import SCENARIO_ARG, cli, eval_option, evaluated, fail_cleanly
 from rnntrace._internal.cli.output import (
     check_standalone,
     emit,
@@ -46,6 +46,7 @@ FORCE = click.option("--force", is_flag=True, help="Overwrite the --output file 
 @output_option("gradflow", "Write to this file (atomically) instead of the terminal")
 @FORCE
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
+@eval_option
 @fail_cleanly
 def gradflow(
     scenario: Path,
@@ -57,6 +58,7 @@ def gradflow(
     output: Path | None,
     force: bool,
     allow_large: bool,
+    evaluate: bool,
 ) -> None:
     """Show how the gradient flows back through time in SCENARIO: does it vanish or explode?
 
@@ -67,6 +69,8 @@ def gradflow(
     ρ of W_hh, the estimate ρ · max f' and the bound Π ‖A_j‖, then a plot of ‖J_k‖
     against k on a log scale and the verdict: vanishing, exploding or stable, with its
     reason in one sentence. Values are exact float64, whatever numbers.carry says.
+    With model.skip, A_j gains + α I; with recurrent dropout, A_j reads W_hh through
+    step j's mask (training mode; --eval: dropout off).
 
     \b
     Examples:
@@ -85,7 +89,7 @@ def gradflow(
 
     fmt = file_format("gradflow", fmt, output)
     check_standalone("gradflow", fmt, standalone)
-    loaded = exact(load_scenario(scenario))
+    loaded = exact(evaluated(load_scenario(scenario), evaluate))
     flow = analyse(forward_pass(loaded, sequence), loaded, sequence, part)
     if fmt == "json" and not allow_large:
         from rnntrace._internal.engine.size import document_bytes, refuse_output

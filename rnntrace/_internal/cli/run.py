@@ -10,6 +10,7 @@ import click
 from rnntrace._internal.cli.base import (
     SCENARIO_ARG,
     cli,
+    eval_option,
     fail_cleanly,
     number_policy_options,
     trace_file,
@@ -56,6 +57,7 @@ from rnntrace._internal.cli.output import (
 @output_option("run", "Write to this file (atomically) instead of the terminal")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
+@eval_option
 @fail_cleanly
 def run(
     scenario: Path,
@@ -71,6 +73,7 @@ def run(
     output: Path | None,
     force: bool,
     allow_large: bool,
+    evaluate: bool,
 ) -> None:
     """Trace SCENARIO: the complete hand calculation, step by step.
 
@@ -88,6 +91,9 @@ def run(
       rnntrace run review.yaml --format latex --standalone -o solution.tex
       rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
       rnntrace run review.yaml --format html -o solution.html
+
+    With model.dropout the trace shows the masks and the dropped values (training mode,
+    the masks of epoch 1); --eval traces the model with dropout off.
     """
     from rnntrace._internal.render.select import Selection, check_steps, parse_steps
 
@@ -95,7 +101,8 @@ def run(
     check_standalone("run", fmt, standalone)
     first, last = parse_steps(steps) if steps else (None, None)
     trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,
-                                                                 full, allow_large))  # fmt: skip
+                                                                 full, allow_large),
+                       evaluate)  # fmt: skip
     if steps and first is not None and last is not None:
         check_steps(steps, first, last, sorted({s.time for s in trace if s.time is not None}))
     selection = Selection(frozenset(phases), first, last)
@@ -105,7 +112,7 @@ def run(
 
         flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
         try:
-            other = trace_file(scenario, flipped, round_terms)
+            other = trace_file(scenario, flipped, round_terms, evaluate=evaluate)
         except NumericError:  # rounding overflowed (a loss of log 0): one chain only
             other = None
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rnntrace._internal.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace._internal.cli.base import SCENARIO_ARG, cli, eval_option, evaluated, fail_cleanly
 from rnntrace._internal.cli.output import check_standalone, emit, format_option, standalone_option
 from rnntrace._internal.errors import RnntraceError
 
@@ -88,11 +88,12 @@ def _bptt(text: str | None, default: int | None) -> int | None:
 )
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Write JSON even beyond the size limit.")
+@eval_option
 @fail_cleanly
 def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | None,
           l2: float | None, bptt: str | None, report: str | None, trace_epoch: int | None,
           fmt: str, standalone: bool, output: Path | None, force: bool,
-          allow_large: bool) -> None:  # fmt: skip
+          allow_large: bool, evaluate: bool) -> None:  # fmt: skip
     """Train SCENARIO with SGD over all its sequences, epoch after epoch.
 
     Epoch N's loss is the loss before the N-th update (epoch 1 is the untrained model).
@@ -102,6 +103,8 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     a loss curve. Training runs on the engine's compiled tape: nothing is recorded or
     explained, except with --trace-epoch N, which prints the whole hand calculation of
     epoch N (the model as it stands after N − 1 updates, and its update).
+    With model.dropout each epoch draws its own masks (the seed rule of the scenario
+    format; given masks serve every epoch); --eval trains with dropout off.
 
     \b
     Examples:
@@ -115,7 +118,7 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
     from rnntrace._internal.scenario import load_scenario
 
     check_standalone("train", fmt, standalone)
-    loaded = load_scenario(scenario)
+    loaded = evaluated(load_scenario(scenario), evaluate)
     t = loaded.train
     settings = Settings(
         epochs=epochs or t.epochs or DEFAULT_EPOCHS, learning_rate=lr or t.learning_rate,

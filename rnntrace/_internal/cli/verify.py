@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from rnntrace._internal.cli.base import SCENARIO_ARG, cli, fail_cleanly
+from rnntrace._internal.cli.base import SCENARIO_ARG, cli, eval_option, evaluated, fail_cleanly
 from rnntrace._internal.cli.output import emit, file_format, format_option, output_option, write
 from rnntrace._internal.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace._internal.errors import RnntraceError
@@ -44,6 +44,7 @@ SOURCE_HELP = (
 )
 @click.option("-o", "--output", type=OUTPUT, help="Write to this file instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@eval_option
 @fail_cleanly
 def answers(
     scenario: Path,
@@ -53,6 +54,7 @@ def answers(
     carry: str | None,
     output: Path | None,
     force: bool,
+    evaluate: bool,
 ) -> None:
     """Write an answers file for SCENARIO: the worksheet's questions in sheet order, each
     with its number on the sheet (3(b)), its key, a comment saying what it is and an empty
@@ -80,7 +82,7 @@ def answers(
 
     source = load_source(scenario)
     source.refuse(ask=ask)
-    loaded, assignment = source.scenario, source.assignment
+    loaded, assignment = evaluated(source.scenario, evaluate), source.assignment
     chain = carry or (assignment.carry if assignment else "exact")
     default = assignment.decimals if assignment is not None else loaded.numbers.decimals
     places = decimals if decimals is not None else default
@@ -135,6 +137,7 @@ def answers(
 @click.option("--csv", "csv_path", type=OUTPUT, help="Write a gradebook CSV here ('-': stdout).")
 @output_option("verify", "Write the report to this file")
 @click.option("--force", is_flag=True, help="Overwrite --output and --csv files if they exist.")
+@eval_option
 @fail_cleanly
 def verify(
     scenario: Path,
@@ -151,6 +154,7 @@ def verify(
     csv_path: Path | None,
     output: Path | None,
     force: bool,
+    evaluate: bool,
 ) -> None:
     """Grade ANSWERS (answers files, or folders of them) against SCENARIO, quantity by
     quantity and entry by entry: correct, carried error (right from the student's own
@@ -175,6 +179,9 @@ def verify(
       rnntrace verify hw.assignment.yaml key.yaml --format json -o results.json
       rnntrace verify review.yaml key.yaml --carry rounded --carried-credit half
 
+    With model.dropout the answers are judged against the trace with the masks (as
+    `rnntrace run` shows it); --eval judges them against the model with dropout off.
+
     A folder grades every answers file and PDF in it: `rnntrace verify hw.assignment.yaml
     submissions/ --csv grades.csv`; with the manifest of `rnntrace vary`:
     `rnntrace verify variants/manifest.yaml submissions/ --csv grades.csv`.
@@ -185,12 +192,13 @@ def verify(
     if csv_path is not None and str(csv_path) == "-" and fmt == "json" and output is None:
         raise click.UsageError("--csv - and --format json would both go to stdout; use -o")
     options = (decimals, sigfigs, rtol, atol)
-    fixed = {"ask": ask, "points": points, "carry": carry, "carried_credit": carried_credit}
+    fixed = {"ask": ask, "points": points, "carry": carry, "carried_credit": carried_credit,
+             "eval": evaluate or None}  # fmt: skip
     variants = _variants(scenario, tolerance=options, **fixed)
     if variants is not None:  # a manifest: each student against their own variant
         grader, credit, each = variants.first, variants.credit, variants
     else:
-        grader, credit = _grader(scenario, ask, points, options, carry, carried_credit)
+        grader, credit = _grader(scenario, ask, points, options, carry, carried_credit, evaluate)
         each = grader
     paths = answer_files(answer_paths)
     batch = len(paths) > 1 or any(p.is_dir() and not p.is_symlink() for p in answer_paths)
@@ -221,6 +229,7 @@ def _grader(
     tolerance: tuple[int | None, int | None, Decimal | None, Decimal | None],
     carry: str | None,
     carried_credit: str | None,
+    evaluate: bool = False,
 ) -> tuple[Any, str]:
     """The grader of a scenario (with the command's options) or of an assignment file
     (which fixes questions, points and tolerance), and the carried-error credit."""
@@ -233,7 +242,7 @@ def _grader(
     decimals, sigfigs, rtol, atol = tolerance
     source.refuse(ask=ask, points=points, decimals=decimals, sigfigs=sigfigs, rtol=rtol, atol=atol,
                   carry=carry, carried_credit=carried_credit)  # fmt: skip
-    loaded, assignment = source.scenario, source.assignment
+    loaded, assignment = evaluated(source.scenario, evaluate), source.assignment
     if assignment is None:
         rule = Tolerance.choose(decimals, sigfigs, rtol, atol, loaded.numbers.decimals)
         rules = parse_points(points) if points else []

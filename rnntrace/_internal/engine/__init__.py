@@ -55,6 +55,10 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
                 given=key in scenario.given,
             )
             rec.shared.add(key)
+    if scenario.model.skip:  # the skip weight α, a given number (issue 13)
+        from rnntrace._internal.engine.rnn import record_skip_weight
+
+        record_skip_weight(rec, scenario)
     tracer = topology(scenario.model.topology)
     per_sequence: list[Contributions] = []
     for seq in scenario.sequences:

@@ -31,6 +31,8 @@ class CellTracer:
         self.tokens: tuple[str, ...] = ()  # what is read at each step, for labels
         self.feedback: str | None = None  # generate: the matrix a fed-back output goes through
         self.external_c: dict[int, list[str]] = {}  # LSTM: parts of ∂L/∂c_t from outside
+        self.layer = 1  # its place in a stack (1 = the bottom), for drawn dropout masks
+        self.skip_input = False  # model.layers[*].skip: h_t adds the layer's input
 
     # -- names --------------------------------------------------------------------------
     def k(self, name: str) -> str:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from rnntrace._internal import cells
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
-from rnntrace._internal.symbol.tree import Delimited, Row, Sentence, at
+from rnntrace._internal.symbol.tree import (
+    Delimited,
+    Name,
+    Row,
+    Scripted,
+    Sentence,
+    at,
+    call,
+    formula,
+)
 
 
 def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
@@ -51,4 +60,42 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
             )
         )
     out += cells.get(model.cell).conventions(model, sym)
+    out += _skip_dropout(scenario)
     return tuple(out)
+
+
+def _skip_dropout(scenario: Scenario) -> list[Sentence]:
+    """Skip connections and dropout (issue 13), each in a sentence."""
+    model = scenario.model
+    out: list[Sentence] = []
+    if model.skip:
+        rule = formula(at("h"), "=", call("f", at("z")), "+", "alpha", at("h", "t-1"))
+        out.append(("skip connection: ", rule, ", ", formula("alpha", "=", f"{model.skip:g}")))
+    if any(model.layer_skip):
+        layers = ", ".join(str(i + 1) for i, skip in enumerate(model.layer_skip) if skip)
+        rule = formula(at(layer("h")), "=", call("f", at(layer("z"))), "+", at(below()))
+        out.append((f"layer skip (layer {layers}): the layer's state adds its input, ", rule,
+                    ", and recurs",))  # fmt: skip
+    drop = model.dropout
+    if drop is not None:
+        rates = ", ".join(
+            f"{kind} p = {drop.rate(kind):g}"
+            for kind in ("input", "recurrent", "output")
+            if drop.rate(kind)
+        )
+        source = ("given masks" if drop.masks else
+                  f"masks drawn with seed {drop.seed} (epoch {drop.epoch})")  # fmt: skip
+        one = "; one mask per sequence for all steps (variational)" if drop.variational else ""
+        out.append((f"dropout ({rates}): a kept entry is scaled by 1/(1 - p); {source}{one}; "
+                    "off at evaluation (--eval)",))  # fmt: skip
+    return out
+
+
+def layer(letter: str) -> Scripted:
+    """``h^{(l)}``: a quantity of layer l."""
+    return Scripted(Name(letter), sup=Name("(l)"))
+
+
+def below() -> Scripted:
+    """``h^{(l-1)}``: the layer's input, the state of the layer below."""
+    return Scripted(Name("h"), sup=Name("(l-1)"))

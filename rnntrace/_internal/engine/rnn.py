@@ -1,15 +1,30 @@
 """The simple RNN, step by step, the way a textbook names it:
 
-z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)
+z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)   (+ α h_{t-1} with model.skip,
+                                                          + x_t of a layer's skip)
 δh_t = (parts from outside) + W_hhᵀ δz_{t+1}        δz_t = δh_t ⊙ f'(z_t)
 ∂L/∂W_xh += δz_t x_tᵀ   ∂L/∂W_hh += δz_t h_{t-1}ᵀ   ∂L/∂b_h += δz_t   δx_t = W_xhᵀ δz_t
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.recorder import Recorder
+from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import Apply, Delta, Group, Name, Primed, Transposed, row
+from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Delta,
+    Group,
+    Name,
+    Primed,
+    Transposed,
+    row,
+)
 
 
 class RnnCell(CellTracer):
@@ -18,7 +33,7 @@ class RnnCell(CellTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k, act = self.rec, self.k, self.scenario.model.activation
         x_sym = self.rec.trace[rec.ref(x)].symbol
-        h_prev = prev["h"]
+        h_prev = self.recurrent_input(t, prev["h"])
         h_sym = self.rec.trace[rec.ref(h_prev)].symbol
         w = self.input_matrix(t)
         rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], row(self.ps(w), x_sym),
@@ -29,14 +44,14 @@ class RnnCell(CellTracer):
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
                Label("pre_activation_at_t_t", time=t, part=self.part))  # fmt: skip
         token = self.token(t)
-        rec.do(
-            k(f"h_{t}"),
-            "activation",
-            [k(f"z_{t}")],
-            self.s("h", t),
-            Label("hidden_state_after_token_t_t", part=self.part, token=token, time=t),
-            activation=act,
-        )
+        label = Label("hidden_state_after_token_t_t", part=self.part, token=token, time=t)
+        if self.skips():
+            rec.do(k(f"hf_{t}"), "activation", [k(f"z_{t}")], Apply(Name("f"), self.s("z", t)),
+                   Label("activation_before_the_skip_at_t_t", part=self.part, time=t),
+                   activation=act)  # fmt: skip
+            self._skip_forward(t, x, prev["h"], label)
+            return
+        rec.do(k(f"h_{t}"), "activation", [k(f"z_{t}")], self.s("h", t), label, activation=act)
 
     def backward(
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
@@ -44,15 +59,20 @@ class RnnCell(CellTracer):
         rec, k, act = self.rec, self.k, self.scenario.model.activation
         parts = list(external)
         if nxt is not None:
+            dropped = self.recurrent_mask(nxt)
             rec.do(
-                k(f"dh_next_{t}"),
+                k(f"dhd_next_{t}" if dropped else f"dh_next_{t}"),
                 "matvec",
                 [self.p("W_hh"), k(f"dz_{nxt}")],
                 row(Transposed(self.ps("W_hh")), Delta(self.s("z", nxt))),
                 Label("part_of_dh_t_from_step_n_2", time=t, part=self.part, other=nxt),
                 transpose=True,
             )
+            if dropped:
+                dropout.back(rec, k(f"dh_next_{t}"), k(f"dhd_next_{t}"), dropped,
+                             Delta(self.s("h", t)), "h", t, self.part)  # fmt: skip
             parts.append(k(f"dh_next_{t}"))
+            parts.extend(self._skip_backward(t, nxt))
         rec.do(
             k(f"dh_{t}"),
             "add",
@@ -60,7 +80,7 @@ class RnnCell(CellTracer):
             Delta(self.s("h", t)),
             Label("dl_dh_t", time=t, part=self.part),
         )
-        arg = k(f"z_{t}") if act == "relu" else k(f"h_{t}")
+        arg = k(f"z_{t}") if act == "relu" else k(f"hf_{t}" if self.skips() else f"h_{t}")
         rec.do(
             k(f"dhdz_{t}"),
             "activation_derivative",
@@ -74,7 +94,8 @@ class RnnCell(CellTracer):
         phase = rec.phase
         rec.phase = "gradient"
         x_sym = rec.trace[rec.ref(x)].symbol
-        h_sym = rec.trace[rec.ref(prev["h"])].symbol
+        read = self.recurrent_input(t, prev["h"])
+        h_sym = rec.trace[rec.ref(read)].symbol
         dz = Delta(self.s("z", t))
         w = self.input_matrix(t)
         key = k(f"dW_xh_{t}") if w == "W_xh" else k(f"d{w}_{t}")
@@ -89,7 +110,7 @@ class RnnCell(CellTracer):
         rec.do(
             k(f"dW_hh_{t}"),
             "outer",
-            [k(f"dz_{t}"), prev["h"]],
+            [k(f"dz_{t}"), read],
             row(dz, Transposed(Group(h_sym))),
             Label("contribution_of_t_t_to_dl_dw_hh", time=t, part=self.part),
             param=self.p("W_hh"),
@@ -99,7 +120,7 @@ class RnnCell(CellTracer):
         self.contribute("b_h", t, k(f"dz_{t}"))
         token = self.token(t)
         rec.do(
-            k(f"dx_{t}"),
+            k(f"dxw_{t}" if self.skip_input else f"dx_{t}"),
             "matvec",
             [self.p(w), k(f"dz_{t}")],
             row(Transposed(self.ps(w)), dz),
@@ -107,6 +128,14 @@ class RnnCell(CellTracer):
             transpose=True,
             token=token,
         )
+        if self.skip_input:  # the layer's input also reaches h_t directly
+            rec.do(
+                k(f"dx_{t}"),
+                "add",
+                [k(f"dxw_{t}"), k(f"dh_{t}")],
+                Delta(x_sym),
+                Label("gradient_of_the_input_with_layer_skip", part=self.part, time=t),
+            )
         rec.phase = phase
         return k(f"dx_{t}")
 
@@ -118,12 +147,84 @@ class RnnCell(CellTracer):
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
     ) -> dict[str, str]:
         key = self.k("dh_0")
+        dropped = self.recurrent_mask(first)
+        extra = self._skip_backward(0, first)
+        direct = self.k("dhd_0") if dropped else self.k("dh_rec_0") if extra else key
         self.rec.do(
-            key,
+            direct,
             "matvec",
             [self.p("W_hh"), self.k(f"dz_{first}")],
             row(Transposed(self.ps("W_hh")), Delta(self.s("z", first))),
             Label("gradient_of_the_initial_state", part=self.part),
             transpose=True,
         )
+        if dropped:
+            through = self.k("dh_rec_0") if extra else key
+            dropout.back(self.rec, through, direct, dropped, Delta(self.s("h", 0)), "h", 0,
+                         self.part)  # fmt: skip
+            direct = through
+        if extra:
+            self.rec.do(key, "add", [direct, *extra], Delta(self.s("h", 0)),
+                        Label("gradient_of_the_initial_state", part=self.part))  # fmt: skip
         return {"h": key}
+
+    # -- skip connections and recurrent dropout (issue 13) --------------------------------
+    def skips(self) -> bool:
+        """Whether h_t adds more than f(z_t): α h_(t-1) (model.skip), the layer's input."""
+        return bool(self.scenario.model.skip) or self.skip_input
+
+    def recurrent_mask(self, t: int) -> str | None:
+        """The key of the recurrent dropout mask of step t (None when there is none)."""
+        if self.scenario.model.dropout is None or not self.scenario.model.dropout.recurrent:
+            return None
+        size = self.rec.trace.value(self.rec.ref(self.p("W_hh"))).shape[0]
+        return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
+
+    def recurrent_input(self, t: int, h_prev: str) -> str:
+        """What W_hh reads at step t: h_(t-1), or h̃_(t-1) after recurrent dropout."""
+        mask = self.recurrent_mask(t)
+        if mask is None:
+            return h_prev
+        key = self.k(f"hd_{t - 1}")
+        if self.rec.key(key) in self.rec.trace:
+            return key
+        return dropout.apply(self.rec, key, h_prev, mask,
+                             dropout.dropped_symbol("h", t - 1, self.part), "h_(t-1)", t,
+                             self.part)  # fmt: skip
+
+    def _skip_forward(self, t: int, x: str, h_prev: str, label: Label) -> None:
+        """h_t = f(z_t) + α h_(t-1) (seed 001, skip connections) + the layer's input
+        (seed 001, skip connections in deep RNNs)."""
+        rec, k = self.rec, self.k
+        parts = [k(f"hf_{t}")]
+        if self.scenario.model.skip:
+            h_sym = rec.trace[rec.ref(h_prev)].symbol
+            rec.do(k(f"hs_{t}"), "scale_by", [SKIP, h_prev], row(Command("alpha"), h_sym),
+                   Label("skip_term_at_t_t", part=self.part, time=t))  # fmt: skip
+            parts.append(k(f"hs_{t}"))
+        if self.skip_input:
+            parts.append(x)
+            label = Label("hidden_state_with_layer_skip_at_t_t", part=self.part, time=t)
+        rec.do(k(f"h_{t}"), "add", parts, self.s("h", t), label)
+
+    def _skip_backward(self, t: int, nxt: int) -> list[str]:
+        """α δh_nxt, the part of δh_t through step nxt's skip connection (none without)."""
+        if not self.scenario.model.skip:
+            return []
+        key = self.k(f"dh_skip_{t}")
+        self.rec.do(key, "scale_by", [SKIP, self.k(f"dh_{nxt}")],
+                    row(Command("alpha"), Delta(self.s("h", nxt))),
+                    Label("part_of_dh_t_through_the_skip_of_step_n", time=t, part=self.part,
+                          other=nxt))  # fmt: skip
+        return [key]
+
+
+SKIP = "alpha"  # the key of the skip weight α (model.skip), a given number of the trace
+
+
+def record_skip_weight(rec: Recorder, scenario: Scenario) -> None:
+    """α of model.skip, once, beside the parameters (a number the skip terms multiply by)."""
+    if scenario.model.skip:
+        rec.given(SKIP, np.array(scenario.model.skip), symbol=Command("alpha"),
+                  label=Label("skip_weight"))  # fmt: skip
+        rec.shared.add(SKIP)

@@ -14,11 +14,11 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntrace._internal import cells
-from rnntrace._internal.engine import attention, heads
+from rnntrace._internal.engine import attention, dropout, heads
 from rnntrace._internal.engine.cell import CellTracer
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
-from rnntrace._internal.scenario.model import Scenario, Sequence
+from rnntrace._internal.scenario.model import ModelSpec, Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import Delta, Name, Symbol, sub, upright
 
@@ -130,11 +130,13 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
     model = scenario.model
     parts = [""] if model.layers == 1 else [f"l{i}." for i in range(1, model.layers + 1)]
     cells = make_cells(rec, scenario, sym, parts, seq.tokens)
+    for level, cell in enumerate(cells):
+        cell.layer, cell.skip_input = level + 1, level in _skipping(model)
     outputs = scenario.output_steps(seq)
     tops: list[str] = []
     for t in range(1, seq.length + 1):
         rec.at("forward", t)
-        below = record_input(rec, scenario, seq, t)
+        below = _dropped_input(rec, scenario, t, record_input(rec, scenario, seq, t))
         for level, cell in enumerate(cells):
             prev = initial(cell) if t == 1 else states_at(cell, t - 1)
             cell.forward(t, below, prev)
@@ -142,7 +144,7 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
         tops.append(below)
         source = attention.self_context(rec, t, tops) if model.attention == "self" else below
         if t in outputs:
-            heads.output(rec, scenario, seq, t, sym, source)
+            heads.output(rec, scenario, seq, t, sym, _dropped_output(rec, scenario, t, source))
     if not heads.total_loss(rec, scenario, seq, sym):
         return {}
     incoming: dict[tuple[int, int], list[str]] = {}  # (level, t) -> parts of d(output of level)
@@ -152,11 +154,11 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
         rec.at("backward", t)
         if model.attention == "self":
             name = f"dZ_{t}"
-            if heads.output_backward(rec, scenario, seq, t, sym, f"Z_{t}", name):
+            if _output_backward(rec, scenario, seq, t, sym, f"Z_{t}", name):
                 for i, keys in attention.self_backward(rec, t, tops[:t], name, exact).items():
                     incoming.setdefault((top, i), []).extend(keys)
         else:
-            key = heads.output_backward(rec, scenario, seq, t, sym, tops[t - 1])
+            key = _output_backward(rec, scenario, seq, t, sym, tops[t - 1], f"dh_out_{t}")
             if key:
                 incoming.setdefault((top, t), []).append(key)
         for level in range(top, -1, -1):
@@ -199,7 +201,7 @@ def _layer_backward(
             )
         ]
         incoming.setdefault((level - 1, t), []).extend(external)
-    x = f"x_{t}" if level == 0 else _output_key(cells, level - 1, t, residual)
+    x = _input_key(cell.scenario, t) if level == 0 else _output_key(cells, level - 1, t, residual)
     prev = initial(cell) if t == 1 else states_at(cell, t - 1)
     nxt, cut = link(rec, cell, t, t + 1 if t < seq.length else None, t)
     dx = cell.backward(t, x, prev, external + cut, nxt)
@@ -210,6 +212,60 @@ def _layer_backward(
 def _output_key(cells: list[CellTracer], level: int, t: int, residual: bool) -> str:
     cell = cells[level]
     return cell.k(f"res_{t}") if residual and level else cell.k(f"h_{t}")
+
+
+# -- layer skips and input/output dropout (issue 13) ------------------------------------------
+def _skipping(model: ModelSpec) -> set[int]:
+    """The levels (0 = the bottom) whose state adds the layer's input (model.layers[*].skip)."""
+    return {level for level, skip in enumerate(model.layer_skip) if skip}
+
+
+def _input_mask(rec: Recorder, scenario: Scenario, t: int) -> str | None:
+    size = rec.trace.value(rec.key(f"x_{t}")).size
+    return dropout.mask(rec, scenario, "input", t, size)
+
+
+def _input_key(scenario: Scenario, t: int) -> str:
+    """What the first layer reads at step t: x_t, or x̃_t after input dropout."""
+    drop = scenario.model.dropout
+    return f"xd_{t}" if drop is not None and drop.input else f"x_{t}"
+
+
+def _dropped_input(rec: Recorder, scenario: Scenario, t: int, x: str) -> str:
+    """x̃_t = m^x_t ⊙ x_t with input dropout (else x_t)."""
+    mask = _input_mask(rec, scenario, t)
+    if mask is None:
+        return x
+    return dropout.apply(rec, f"xd_{t}", x, mask, dropout.dropped_symbol("x", t), "x_t", t)
+
+
+def _output_mask(rec: Recorder, scenario: Scenario, t: int, source: str) -> str | None:
+    size = rec.trace.value(rec.ref(source)).size
+    return dropout.mask(rec, scenario, "output", t, size)
+
+
+def _dropped_output(rec: Recorder, scenario: Scenario, t: int, source: str) -> str:
+    """What the output layer reads at step t: ``source``, or its copy after output dropout."""
+    mask = _output_mask(rec, scenario, t, source)
+    if mask is None:
+        return source
+    return dropout.apply(rec, f"vd_{t}", source, mask, dropout.dropped_symbol("v", t), "v_t", t)
+
+
+def _output_backward(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, sym: Symbols,
+                     source: str, name: str) -> str | None:  # fmt: skip
+    """The output layer's part of ∂L/∂``source`` at step t, recorded as ``name`` (through the
+    output dropout's mask when there is one)."""
+    drop = scenario.model.dropout
+    if drop is None or not drop.output:
+        return heads.output_backward(rec, scenario, seq, t, sym, source, name)
+    key = heads.output_backward(rec, scenario, seq, t, sym, f"vd_{t}", f"dvd_{t}")
+    if key is None:
+        return None
+    mask = _output_mask(rec, scenario, t, source)
+    assert mask is not None
+    symbol = Delta(rec.trace[rec.ref(source)].symbol)
+    return dropout.back(rec, name, key, mask, symbol, "v_t", t)
 
 
 Driver = Callable[[Recorder, Scenario, Sequence, Symbols], Contributions]

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rnntrace._internal.engine import grad_key, trace_scenario
+from rnntrace._internal.engine import dropout, grad_key, trace_scenario
 from rnntrace._internal.engine.compiled import CompiledTape
 from rnntrace._internal.errors import NumericError, RnntraceError
 from rnntrace._internal.scenario.model import NumberPolicy, Scenario
-from rnntrace._internal.trace import Trace
+from rnntrace._internal.trace import Step, Trace
 
 MAX_EPOCHS = 10_000_000
 
@@ -83,13 +83,27 @@ def compile_scenario(
     """The compiled tape of one epoch, the trained parameters, and the loss keys it returns
     (the total first, then each sequence's when there are several); with ``sgd``, it also
     returns the parameters after a plain SGD step of that learning rate."""
+    tape, trained, losses, _ = _compiled(scenario, sgd, redraw=False)
+    return tape, trained, losses
+
+
+def _compiled(
+    scenario: Scenario, sgd: float | None = None, redraw: bool = True
+) -> tuple[CompiledTape, list[str], list[str], list[Step]]:
+    """``compile_scenario`` (its drawn dropout masks constants of the tape), or with
+    ``redraw`` its drawn dropout masks as the tape's arguments after the trained parameters
+    (then with no SGD step in the tape: ``sgd`` is ignored), and those masks."""
     trace = trace_scenario(scenario, NumberPolicy(decimals=scenario.numbers.decimals))
     trained = list(trace.meta.trained)
     if not trained:
         raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
-    return CompiledTape(trace, outputs, trained, sgd), trained, losses
+    masks = dropout.drawn_masks(trace) if redraw else []  # drawn again every epoch
+    if masks:
+        keys = trained + [step.key for step in masks]
+        return CompiledTape(trace, outputs, keys), trained, losses, masks
+    return CompiledTape(trace, outputs, trained, sgd), trained, losses, masks
 
 
 def _nothing_to_train(scenario: Scenario) -> RnntraceError:
@@ -119,8 +133,8 @@ def _train(
 ) -> TrainResult:
     scenario = with_settings(scenario, settings)
     lr, clip, l2 = settings.learning_rate, settings.clip, settings.l2
-    plain = clip is None and not l2  # the step itself is then compiled into the tape
-    tape, trained, loss_keys = compile_scenario(scenario, lr if plain else None)
+    tape, trained, loss_keys, masks = _compiled(scenario, lr if clip is None and not l2 else None)
+    plain = clip is None and not l2 and not masks  # the step itself is then in the tape
     n_params = len(trained)
     values = [np.array(scenario.params[key], dtype=float) for key in trained]
     wanted = set(report)
@@ -128,7 +142,7 @@ def _train(
     losses: list[float] = []
     n_losses = len(loss_keys)
     for epoch in range(1, settings.epochs + 1):
-        out = tape.run_list(values)
+        out = tape.run_list(values + list(dropout.redrawn(masks, epoch)))
         loss = float(out[0])
         grads = list(out[n_losses : n_losses + n_params])
         if not math.isfinite(loss):
@@ -177,6 +191,10 @@ def trace_epoch(scenario: Scenario, settings: Settings, epoch: int) -> Trace:
     if not 1 <= epoch <= settings.epochs:
         raise RnntraceError(f"--trace-epoch: expected 1 to {settings.epochs}, found {epoch}")
     start = with_params(with_settings(scenario, settings), params_before(scenario, settings, epoch))
+    if start.model.dropout is not None:  # the masks of that epoch
+        start = replace(
+            start, model=replace(start.model, dropout=replace(start.model.dropout, epoch=epoch))
+        )
     trace = trace_scenario(start, start.numbers)
     if not trace.meta.trained:
         raise _nothing_to_train(scenario)

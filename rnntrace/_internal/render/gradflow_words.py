@@ -109,6 +109,9 @@ def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) 
             f": at some step {fprime} is 0 for every unit (all relu units "
             "off), which cuts the gradient off completely."
         )
+    if v.cause == "skip":
+        alpha = m(f"α I (α = {n(v.skip)})", rf"\alpha I\ (\alpha = {n(v.skip)})")
+        return head + rate + ", with the skip connection's " + alpha + " in every step."
     if v.cause == "gated":
         assert path is not None, "a gated verdict needs the cell's direct path"
         return head + rate + _gated(v, path, m, n)
@@ -195,6 +198,11 @@ def criterion(flow: GradFlow, tex: bool = False) -> str:
             f"max f′ = {n(gamma)} ({flow.activation}): ρ({W})·max f′ = {n(rho)} and "
             f"‖{W}‖₂·max f′ = {n(norm)}"
         )
+    if flow.skip:
+        return head + (
+            ", but every step also carries the skip connection's α I (α = "
+            f"{n(flow.skip)}): the eigenvalues of {f'${W}$' if tex else W} alone do not decide."
+        ).replace("α I (α", r"$\alpha I$ ($\alpha$" if tex else "α I (α")
     if norm < 1:
         return head + ", both below 1: every step back shrinks the gradient, whatever the inputs."
     if rho < 1:

@@ -125,6 +125,8 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
     return (base.split(".", 1)[0] if "." in base else ""), base
 
 
+# The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
+SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
 _ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma"}
 _HEADS = {
     "identity": "o_t",
@@ -153,8 +155,11 @@ def model_sentences(trace: Trace, mathjax: bool = False) -> list[Prose]:
         bias_h = f" + {sym('b_h')}" if "b_h" in trace else ""
         act = _ACTIVATIONS[meta.activation]
         step = rf"h_t = {act}({sym('W_xh')} x_t + {sym('W_hh')} h_{{t-1}}{bias_h})"
+        step += r" + \alpha h_{t-1}" if "alpha" in trace else ""  # model.skip (issue 13)
         initial = _initial_state(trace, mathjax)
         out = [sentence(f"Simple RNN ({meta.activation}): ", Math(step), *initial)]
+        out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
+                if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]

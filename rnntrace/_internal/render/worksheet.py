@@ -143,6 +143,11 @@ class Worksheet:
                 vectors = [s for s in inputs if s.sequence == info.number]
                 for item in side_by_side(self._inputs(vectors), self.printer.width):
                     yield self.printer.markup(item)
+            masks = [s for s in self.trace if s.sequence == info.number and "dropout" in s.info]
+            if masks:  # dropout masks are data of the calculation (issue 13)
+                yield prose_latex(sentence("Dropout masks, each scaled by 1/(1 - p):")) + "\n"
+                for item in side_by_side(self._inputs(masks), self.printer.width):
+                    yield self.printer.markup(item)
         yield "\\end{itemize}\n"
 
     def _given(self, step: Step) -> list[Display | Prose]:

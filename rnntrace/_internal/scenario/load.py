@@ -12,6 +12,7 @@ from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
 from rnntrace._internal.scenario.load_input import MAX_TIME_STEPS
 from rnntrace._internal.scenario.load_params import ParamsReader
+from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
 from rnntrace._internal.scenario.load_vary import VaryReader
 from rnntrace._internal.scenario.model import (
@@ -84,7 +85,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
+class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader):
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -115,6 +116,8 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             top["params"][1], kind, vocabulary, vocab_node, sequences, model
         )
         K = dims["K"]
+        self.check_skipdrop_sizes(top["model"][1] if "model" in top else None, model, params,
+                                  dims["D"], [seq.length for seq in sequences])  # fmt: skip
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
         notation = self.notation(top.get("notation"), params)
@@ -148,7 +151,11 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
         values: dict[str, object] = {}
         for key, (_, node) in fields.items():
             if key == "layers":
-                values[key] = doc.integer(node, "model.layers", 1, 8)
+                values[key], values["layer_skip"] = self.layers_value(node)
+            elif key == "skip":
+                values[key] = self.skip_value(node)
+            elif key == "dropout":
+                values[key] = self.dropout_value(node)
             elif key in ("residual", "teacher_forcing"):
                 values[key] = doc.boolean(node, f"model.{key}")
             else:
@@ -157,6 +164,7 @@ class _Loader(ParamsReader, TargetsReader, AssignmentReader, VaryReader):
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
+        self.check_skipdrop(spec, fields)
         for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
             for key in kind.options:
                 if key in fields and key not in cells.get(spec.cell).options:

@@ -37,6 +37,28 @@ class Sequence:
         return len(self.tokens)
 
 
+# -- skip connections and dropout (issue 13) ------------------------------------------------
+@record
+class DropoutSpec:
+    """``model.dropout``: the rates of input, output and recurrent dropout, whether one mask
+    serves every step (variational), and the masks' source: drawn from ``seed`` (for
+    ``epoch``: run traces epoch 1, train redraws every epoch) or given (``masks``: kind ->
+    one 0/1 array per step, or one for all steps when variational)."""
+
+    input: float = 0.0
+    output: float = 0.0
+    recurrent: float = 0.0
+    variational: bool = False
+    seed: int = 0
+    masks: Mapping[str, tuple[np.ndarray, ...]] | None = None
+    epoch: int = 1
+
+    def rate(self, kind: str) -> float:
+        """p of ``kind`` (input, output, recurrent)."""
+        return float(getattr(self, kind))
+
+
+# ---------------------------------------------------------------------------------------------
 @record
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
@@ -54,6 +76,10 @@ class ModelSpec:
     attention: str = "none"  # none | self | dot | general | additive
     attention_gradient: str = "exact"  # exact | constant_weights
     teacher_forcing: bool = False  # generate / decoder: feed the targets, not the outputs
+    # -- skip connections and dropout (issue 13) --
+    skip: float = 0.0  # simple RNN: h_t = f(z_t) + skip * h_(t-1)
+    layer_skip: tuple[bool, ...] = ()  # per layer: h_t^(l) = f(z_t^(l)) + h_t^(l-1)
+    dropout: DropoutSpec | None = None
 
 
 @record

@@ -48,6 +48,73 @@ _PART_PARAMS: dict[str, Any] = _part_params()
 _PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
                          "properties": _PART_PARAMS}  # fmt: skip
 
+# -- skip connections and dropout (issue 13) ------------------------------------------------
+_RATE = {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0}
+_MASK = {"type": "array", "items": {"enum": [0, 1]}, "minItems": 1}
+_MASKS = {"oneOf": [_MASK, {"type": "array", "items": _MASK, "minItems": 1}],
+          "description": "one 0/1 mask per time step (variational: one mask)"}  # fmt: skip
+_LAYER_LIST: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 8,
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "skip": {
+                "type": "boolean",
+                "default": False,
+                "description": "simple RNN: h_t^(l) = f(z_t^(l)) + h_t^(l-1) (seed 001), the "
+                "state with the skip is the one that recurs; h_t^(0) = x_t",
+            }
+        },
+    },
+}
+_SKIP_DROPOUT: dict[str, Any] = {
+    "skip": {
+        "type": "number",
+        "default": 0,
+        "description": "simple RNN: h_t = f(W_xh x_t + W_hh h_(t-1) + b_h) + skip * h_(t-1) "
+        "(seed 001, skip connections)",
+    },
+    "dropout": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "dropout (topology standard), inverted: a kept entry is scaled by "
+        "1/(1 - p); off with --eval",
+        "properties": {
+            "input": {**_RATE, "description": "p of x_t (the first layer's input)"},
+            "output": {**_RATE, "description": "p of what the output layer reads (h_t of "
+                       "the top layer, or the self-attention context)"},
+            "recurrent": {**_RATE, "description": "simple RNN: p of h_(t-1) as W_hh reads "
+                          "it (a fresh mask each step)"},
+            "variational": {"type": "boolean", "default": False,
+                            "description": "one mask per sequence for all steps"},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0,
+                     "description": "masks drawn with numpy.random.default_rng([seed, epoch, "
+                     "sequence, kind, layer, t]) (see docs/scenario-format.md)"},
+            "masks": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "given masks instead of drawn ones",
+                "properties": {"input": _MASKS, "recurrent": _MASKS, "output": _MASKS},
+            },
+        },
+    },
+}  # fmt: skip
+
+
+def allowed_keys_of(section: str, key: str) -> list[str]:
+    """The keys allowed in an object under a section's key (model.dropout, model.layers[*])."""
+    node = SCHEMA["properties"][section]["properties"][key]
+    node = next((n for n in node.get("oneOf", [node]) if n.get("type") in ("object", "array")),
+                node)  # fmt: skip
+    if node.get("type") == "array":
+        node = node["items"]
+    return list(node["properties"])
+
+
+# ---------------------------------------------------------------------------------------------
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://rnntrace.invalid/scenario-v1.json",
@@ -145,12 +212,11 @@ SCHEMA: dict[str, Any] = {
                     "backward RNNs, hidden states concatenated",
                 ),
                 "layers": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 8,
+                    "oneOf": [{"type": "integer", "minimum": 1, "maximum": 8}, _LAYER_LIST],
                     "default": 1,
                     "description": "stacked layers (topology standard); their "
-                    "parameters go under params.layers",
+                    "parameters go under params.layers. A list of layers ({skip: true}) "
+                    "counts them and says which have a skip connection",
                 },
                 "residual": {
                     "type": "boolean",
@@ -182,6 +248,7 @@ SCHEMA: dict[str, Any] = {
                     "GRU: h_t = (1 - z) * h_(t-1) + z * candidate (new, textbook), or "
                     "h_t = (1 - z) * candidate + z * h_(t-1) (keep_old, PyTorch)",
                 ),
+                **_SKIP_DROPOUT,
             },
         },
         "params": {

@@ -232,6 +232,33 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     "part_of_dh_through_the_gate_at_step_t": "part of dh{part} through the {gate} at step {t}",
     "input_vector_of_token_t_t": "input vector of {token!r} (t = {t})",
 }
+# -- skip connections and dropout (issue 13) ------------------------------------------------
+PHRASES.update({
+    "skip_weight": "skip weight alpha (model.skip)",
+    "activation_before_the_skip_at_t_t": "f(z_{t}){part}, before the skip connection",
+    "skip_term_at_t_t": "skip connection{part}: alpha h_{prev} at t = {t}",
+    "hidden_state_with_layer_skip_at_t_t": (
+        "hidden state{part} at t = {t}: f(z_{t}) plus the layer's input (layer skip)"
+    ),
+    "part_of_dh_t_through_the_skip_of_step_n": (
+        "part of dh_{t}{part} through the skip connection of step {n}: alpha dh_{n}"
+    ),
+    "gradient_of_the_input_with_layer_skip": (
+        "gradient of the input{part} at t = {t}: through W and the layer skip"
+    ),
+    "dropout_mask_at_t_t": (
+        "dropout mask of {ref}{part} at t = {t}: m / (1 - p), m ~ Bernoulli(1 - p), p = {value:g}"
+    ),
+    "dropout_mask_for_every_step": (
+        "variational dropout mask of {ref}{part}, one for every step: m / (1 - p), "
+        "m ~ Bernoulli(1 - p), p = {value:g}"
+    ),
+    "after_dropout_at_t_t": "{ref}{part} after dropout at t = {t}",
+    "gradient_through_dropout_at_t_t": "dL/d{ref}{part} through the dropout mask at t = {t}",
+})  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
 NOTES: dict[str, str] = {  # note -> the words it appends
     "not_given": " (not given: zero)",
     "constant_weights": " [attention weights held constant: not the exact gradient]",
