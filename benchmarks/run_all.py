@@ -8,7 +8,9 @@ the machine's load affects the measurement and its reference alike. Nothing here
 it reports each figure beside its target, with OK or OVER.
 
 1. ``rnntrace run`` on the bundled sentiment scenario, against
-   ``python -c "import numpy, yaml, click, rich"`` (target: at most 1.1x; issue 12).
+   ``python -c "import numpy, yaml, click, rich"`` (target: at most 1.1x; issue 12). Also
+   shown: the same imports with rich's console and text, which the terminal printer needs
+   (rich lays out its styled pieces), as a ratio to the same reference.
 2. A 1,000-step sequence with hidden size 64 traced and written as JSON
    (target: under 2 s; also shown as a ratio to the same import reference), and its peak
    memory at T = 250, 500, 1000 (target: linear in T, i.e. the ratios track T).
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "scenarios" / "sentiment.yaml"
 RNNTRACE = [sys.executable, "-m", "rnntrace"]
 IMPORTS = [sys.executable, "-c", "import numpy, yaml, click, rich"]
+CONSOLE = [sys.executable, "-c", "import numpy, yaml, click, rich.console, rich.text"]
 REPEATS = 7
 RUN_TARGET = 1.1  # rnntrace run at most this many times the import floor
 
@@ -103,9 +106,12 @@ def core() -> None:
     """The core tracer's targets (issue 2)."""
     print("1. rnntrace run on the bundled sentiment scenario")
     run_cmd = [*RNNTRACE, "run", str(SENTIMENT)]
-    medians = interleaved({"imports": IMPORTS, "run": run_cmd})
+    medians = interleaved({"imports": IMPORTS, "console": CONSOLE, "run": run_cmd})
     ratio = medians["run"] / medians["imports"]
+    console = medians["console"] / medians["imports"]
     print(f"   reference: python -c 'import numpy, yaml, click, rich'  {medians['imports']:.3f} s")
+    with_console = f"the same with rich.console, rich.text ({console:.2f}x)"
+    print(f"   {with_console:56s}{medians['console']:.3f} s")
     print(f"   rnntrace run scenarios/sentiment.yaml                  {medians['run']:.3f} s")
     print(f"   ratio {ratio:.2f}x   target <= {RUN_TARGET}x   {verdict(ratio <= RUN_TARGET)}")
     print()

@@ -72,10 +72,13 @@ ALLOWED = {
     "api": {"api", "scenario", "engine", "render", "verify", "trace", "numbers", "errors"},
     "files": {"errors"},
     "errors": set(),
+    # the record decorator (dataclasses without compiled methods): the bottom, under all
+    "records": set(),
 }
 for _layer, _allowed in ALLOWED.items():  # every layer above errors may ask the registry
-    if _layer not in ("errors", "files", "trace", "numbers", "symbol", "ops"):
+    if _layer not in ("errors", "files", "trace", "numbers", "symbol", "ops", "records"):
         _allowed.add("cells")
+    _allowed.add("records")
 RUNTIME = {"numpy", "click", "rich", "yaml"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnntrace._internal.numbers import round_array, round_half_up
+from rnntrace._internal.numbers import round_array, round_half_up, round_many
 from rnntrace._internal.render import numfmt
 
 
@@ -28,6 +28,22 @@ def test_round_half_up(value, decimals, expected):
     result = round_half_up(value, decimals)
     assert result == expected
     assert str(result) != "-0.0"
+
+
+def test_one_number_rounds_exactly_as_a_long_array_of_them():
+    rng = np.random.default_rng(12)
+    values = np.concatenate([
+        rng.normal(scale=10.0, size=2000),
+        np.round(rng.normal(size=2000), 4) + 0.00005,  # ties at the 4th decimal
+        np.arange(-3000, 3000) / 2000,  # ties at the 3rd decimal
+        [0.0, -0.0, 1e300, -1e300, 2.0**52, 4999694.9, 1e-320, np.inf, -np.inf, np.nan],
+    ])  # fmt: skip
+    for decimals in (0, 1, 2, 3, 4, 5, 12):
+        rounded = round_many(values, decimals)
+        np.testing.assert_array_equal(round_array(values, decimals), rounded)
+        one_by_one = np.array([round_half_up(v, decimals) for v in values.tolist()])
+        np.testing.assert_array_equal(one_by_one, rounded)
+        assert not np.signbit(one_by_one[one_by_one == 0]).any()  # no negative zero
 
 
 def test_round_array_keeps_shape():

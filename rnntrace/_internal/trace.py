@@ -12,19 +12,20 @@ by hand).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
 
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.label import Label, label_text
 from rnntrace._internal.symbol.tree import Sentence, Symbol
 
 PHASES = ("given", "forward", "loss", "backward", "gradient", "update")
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One recorded quantity and how it was made."""
 
@@ -53,7 +54,7 @@ class Step:
         return tuple(self.value.shape)
 
 
-@dataclass(frozen=True)
+@record
 class SequenceInfo:
     """What a renderer needs to know of one sequence."""
 
@@ -64,7 +65,7 @@ class SequenceInfo:
     output_steps: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class TraceMeta:
     """Scenario facts the renderers show: title, sizes, conventions, number policy."""
 
@@ -92,7 +93,7 @@ class TraceMeta:
     init: Mapping[str, Any] | None = None  # how params.init drew the parameters (plain data)
 
 
-@dataclass
+@record(frozen=False)
 class Trace:
     """All steps of a run, in the order a hand calculation does them."""
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 import numpy as np
 
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Sentence
 
 
-@dataclass(frozen=True)
+@record
 class ParamSpec:
     """One parameter: its key, shape (in size letters), meaning, and whether it is needed."""
 
@@ -65,7 +66,7 @@ OUTPUT = [
 H0 = ParamSpec("h_0", ("H",), "initial hidden state")
 
 
-@dataclass(frozen=True)
+@record
 class StepJacobian:
     """One step j of a layer: A_j = ∂s_j/∂s_{j-1} and the diagonals it is made of."""
 
@@ -92,7 +93,7 @@ class LayerValues(Protocol):
     def parameter(self, name: str) -> np.ndarray | None: ...  # the part's parameter, if any
 
 
-@dataclass(frozen=True)
+@record
 class DirectPath:
     """A gated cell's direct path back through time: the diagonal factor that carries the
     state from step j−1 to step j unchanged, in words for every printer."""
@@ -105,7 +106,7 @@ class DirectPath:
     words: str  # "the forget gates are", "1 − z_j is"
 
 
-@dataclass(frozen=True)
+@record
 class FlowWords:
     """How the gradient flows back through one step of the cell, for ``rnntrace gradflow``."""
 
@@ -127,7 +128,7 @@ def _no_conventions(model: Any, sym: Any) -> list[Sentence]:
     return []
 
 
-@dataclass(frozen=True)
+@record
 class CellKind:
     """Everything rnntrace knows about one recurrent cell."""
 

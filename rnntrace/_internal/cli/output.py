@@ -19,17 +19,19 @@ from __future__ import annotations
 import importlib
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import click
 
+from rnntrace._internal.records import record
+
 FILE_WIDTH = 80  # the width of text written to a file with -o
 RICH, TEXT = "rich", "text"
 
 
-@dataclass(frozen=True)
+@record
 class Format:
     """One output format of a command.
 

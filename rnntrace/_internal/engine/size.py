@@ -15,10 +15,9 @@ naming the estimate and the ways out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rnntrace._internal import cells
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import Scenario
 
 TRACE_LIMIT = 200_000_000  # bytes of memory for the trace
@@ -42,7 +41,7 @@ HTML_WHOLE, HTML_PACKED = (460, 120), (100, 23.5)
 HTML_PACKED_FROM = 2_000_000  # the estimate of a whole page beyond which run's is packed
 
 
-@dataclass(frozen=True)
+@record
 class SizeEstimate:
     """Steps, numbers, memory and output bytes of a trace."""
 

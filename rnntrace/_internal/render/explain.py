@@ -7,15 +7,14 @@ row always adds up to the recorded value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.records import record
 from rnntrace._internal.trace import Step, Trace
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """One row of a matrix-vector product: sum_j a_j * b_j = sum of products = total."""
 

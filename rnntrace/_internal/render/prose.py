@@ -8,10 +8,10 @@ solution has is decided in ``structure``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rnntrace._internal import cells
 from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, function_of
+from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
@@ -41,7 +41,7 @@ class Tokens(Word):
     """Tokens of a sequence (quoted in plain text: 'i love ai')."""
 
 
-@dataclass(frozen=True)
+@record
 class Prose:
     """A sentence: plain text (escaped when printed), ``Word`` parts, and maths: formula
     trees (``Symbol``, which every printer renders) or ``Math`` (LaTeX that only the LaTeX
@@ -51,7 +51,7 @@ class Prose:
     note: bool = False  # a remark in small type under a display
 
 
-@dataclass(frozen=True)
+@record
 class Display:
     """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX)."""
 

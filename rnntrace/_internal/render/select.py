@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.records import record
 from rnntrace._internal.trace import Step
 
 # A --phase name and the step phases it shows.
@@ -17,7 +16,7 @@ PHASE_GROUPS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Selection:
     """Phases to show (empty: all) and an inclusive range of time steps (None: all)."""
 

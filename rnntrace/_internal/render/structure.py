@@ -13,8 +13,8 @@ heads, for a printer that wants anchors or a table of contents.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.prose import Prose, Tokens, Word, sentence, token_words
 from rnntrace._internal.render.select import Selection
@@ -32,7 +32,7 @@ PART_TITLES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Heading:
     """A heading of the worked solution.
 

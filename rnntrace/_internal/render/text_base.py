@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 from rich.text import Text
 
+from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.symbol import text
 from rnntrace._internal.trace import Step, Trace
@@ -24,7 +24,7 @@ def _plain(expression: str) -> str:
     return re.sub(r"[\s()]", "", expression).replace("-", "−")
 
 
-@dataclass(frozen=True)
+@record
 class TextSettings:
     """Display settings of the terminal printer."""
 

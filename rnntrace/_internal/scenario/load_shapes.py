@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
 import numpy as np
 import yaml
 
 from rnntrace._internal.cells import ParamSpec
+from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 
@@ -58,7 +58,7 @@ def shape_words(shape: tuple[int, ...]) -> str:
     return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """One part's parameters (keys with the part's prefix), the keys given, H, K and form."""
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from rnntrace._internal import cells
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Symbol
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """What one output is compared with: the target vector and how the user wrote it."""
 
@@ -20,7 +21,7 @@ class Target:
     index: int | None = None  # the class index, for softmax + cross-entropy
 
 
-@dataclass(frozen=True)
+@record
 class Sequence:
     """One input sequence with its targets, keyed by time step (1-based)."""
 
@@ -37,7 +38,7 @@ class Sequence:
 
 
 # -- skip connections and dropout (issue 13) ------------------------------------------------
-@dataclass(frozen=True)
+@record
 class DropoutSpec:
     """``model.dropout``: the rates of input, output and recurrent dropout, whether one mask
     serves every step (variational), and the masks' source: drawn from ``seed`` (for
@@ -58,7 +59,7 @@ class DropoutSpec:
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
@@ -85,7 +86,7 @@ class ModelSpec:
     dropout: DropoutSpec | None = None
 
 
-@dataclass(frozen=True)
+@record
 class NumberPolicy:
     """How numbers are carried (exact or rounded as by hand) and shown."""
 
@@ -99,7 +100,7 @@ class NumberPolicy:
         return self.carry == "rounded"
 
 
-@dataclass(frozen=True)
+@record
 class LrSchedule:
     """``train.lr_schedule``: η of epoch N (N = 1, 2, ...) from η_0 = ``learning_rate``:
     ``time``: η_0 / (1 + r (N − 1)); ``exponential``: η_0 r^(N − 1)."""
@@ -114,7 +115,7 @@ class LrSchedule:
         return eta0 * self.decay ** (epoch - 1)
 
 
-@dataclass(frozen=True)
+@record
 class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
@@ -132,7 +133,7 @@ class TrainSpec:
     epoch: int = 1  # not a key: the epoch whose update a trace shows (train --trace-epoch)
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """Where something was written: ``file:line:col``, for messages about it later."""
 
@@ -144,7 +145,7 @@ class Place:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
+@record
 class AssignmentSpec:
     """The scenario's ``assignment`` section: what a worksheet asks and what it is worth.
 
@@ -156,7 +157,7 @@ class AssignmentSpec:
     carried_credit: str = "full"  # full | half | none
 
 
-@dataclass(frozen=True)
+@record
 class Grid:
     """Numbers with ``decimals`` decimals from ``low`` to ``high`` (inclusive)."""
 
@@ -165,7 +166,7 @@ class Grid:
     high: float
 
 
-@dataclass(frozen=True)
+@record
 class VarySpec:
     """The scenario's ``vary`` section: what differs between the students' variants.
 
@@ -182,7 +183,7 @@ class VarySpec:
     max_draws: int = 1000
 
 
-@dataclass(frozen=True)
+@record
 class Draw:
     """One matrix drawn by ``params.init``, in the order of the draws (see ``load_init``)."""
 
@@ -194,7 +195,7 @@ class Draw:
     replaced: bool = False  # an entry given beside params.init replaces the drawn values
 
 
-@dataclass(frozen=True)
+@record
 class InitRecord:
     """How ``params.init`` drew the parameters: enough to draw them again."""
 
@@ -209,7 +210,7 @@ class InitRecord:
     given: tuple[str, ...]  # the entries given beside params.init (they win)
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """A whole validated scenario file."""
 

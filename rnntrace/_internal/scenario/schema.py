@@ -22,17 +22,22 @@ _TARGET = {
 
 
 def _part_params() -> dict[str, Any]:
+    specs = [(kind.title, kind.param_specs()) for kind in cells.kinds()]  # each cell's, once
     return {
-        key: {**(_MATRIX if key.startswith("W") else _VECTOR), "description": _param_text(key)}
+        key: {
+            **(_MATRIX if key.startswith("W") else _VECTOR),
+            "description": _param_text(key, specs),
+        }
         for key in cells.all_param_keys()
     }
 
 
-def _param_text(key: str) -> str:
-    """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to."""
-    owners = [kind for kind in cells.kinds() if key in kind.param_specs()]
-    spec = owners[0].param_specs()[key]
-    names = ", ".join(kind.title for kind in owners)
+def _param_text(key: str, specs: list[tuple[str, dict[str, Any]]]) -> str:
+    """'LSTM, GRU: forget gate: input matrix, shape (H, D)' — the cells a key belongs to
+    (``specs``: each cell's title and parameter specs)."""
+    owners = [(title, params[key]) for title, params in specs if key in params]
+    spec = owners[0][1]
+    names = ", ".join(title for title, _ in owners)
     return f"{names}: {spec.text}, shape ({', '.join(spec.shape)})"
 
 

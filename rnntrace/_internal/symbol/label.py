@@ -5,7 +5,9 @@ the time, the token, a note); printers call `label_text` and never search the wo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from rnntrace._internal.records import record
 
 PART_WORDS = {"": "", "fw.": " of the forward RNN", "bw.": " of the backward RNN",
               "enc.": " of the encoder", "dec.": " of the decoder"}  # fmt: skip
@@ -20,7 +22,7 @@ def part_words(part: str) -> str:
     return PART_WORDS.get(part, "")
 
 
-@dataclass(frozen=True)
+@record
 class Label:
     """What a step is, as data: ``phrase`` is a key of `PHRASES`; the other fields fill it."""
 

@@ -18,7 +18,8 @@ In the sentences of the model (its equations, loss and update): ``Fraction``, ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from rnntrace._internal.records import record
 
 # printable ASCII that means nothing special to TeX or to markup (no backslash, braces,
 # scripts, $ % # & ~, no < > " `)
@@ -94,7 +95,7 @@ class Symbol:
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Name(Symbol):
     """Letters, digits and punctuation written as they are (``h``, ``xh``, ``[h]``,
     ``0.01``), or an operator ``+ - =``; nothing TeX treats specially."""
@@ -106,7 +107,7 @@ class Name(Symbol):
             raise ValueError(f"not a symbol name: {self.text!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Command(Symbol):
     """A named glyph: ``alpha``, ``delta``, ``partial``, ``odot``, ``tanh``, ``top``."""
 
@@ -117,28 +118,28 @@ class Command(Symbol):
             raise ValueError(f"not a known symbol command: {self.name!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Time(Symbol):
     """A time index (``3`` in ``h_3``)."""
 
     t: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class PartMark(Symbol):
     """The mark of a model part (``enc.``, ``dec.``, ``fw.``, ``bw.``, ``l2.``...)."""
 
     part: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Group(Symbol):
     """Braces the author wrote (``{W^{2}}``); they group without changing the look."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Styled(Symbol):
     """A font (``mathbf``...) or an accent (``hat``, ``tilde``, ``bar``...) on ``body``;
     ``braced`` False for the argument written without braces (``\\mathbf W``)."""
@@ -152,7 +153,7 @@ class Styled(Symbol):
             raise ValueError(f"not a known font or accent: {self.style!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Scripted(Symbol):
     """``base`` with a subscript and/or a superscript. ``sup_first`` writes the superscript
     first (``h^{enc}_{3}``); ``sub_braced``/``sup_braced`` False for a one-character script
@@ -166,7 +167,7 @@ class Scripted(Symbol):
     sup_braced: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Row(Symbol):
     """Items side by side: a product ``W x`` (sep " "), an index list ``f,3`` (sep ","),
     letters of one name (sep "")."""
@@ -175,7 +176,7 @@ class Row(Symbol):
     sep: str = " "
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Delimited(Symbol):
     """``(body)``, ``[body]``, the norm ``‖body‖`` or brackets sized to their body."""
 
@@ -187,28 +188,28 @@ class Delimited(Symbol):
             raise ValueError(f"not a delimiter: {self.kind!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Transposed(Symbol):
     """``body`` transposed."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Primed(Symbol):
     """``body'``: the updated parameter, the derivative ``f'``."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Delta(Symbol):
     """δ``body``: the loss's gradient with respect to ``body``."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Derivative(Symbol):
     """∂``of``/∂``wrt``."""
 
@@ -216,7 +217,7 @@ class Derivative(Symbol):
     wrt: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Apply(Symbol):
     """``function(argument)``: ``f'(z_3)``, ``tanh(c_2)``."""
 
@@ -224,7 +225,7 @@ class Apply(Symbol):
     argument: Symbol
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(slots=True, eq=False)
 class Shifted(Symbol):
     """``body`` with every time index moved by ``by`` (an unrolled step copies the symbol
     of its template step without building a new tree). Equal to the tree it stands for."""
@@ -347,7 +348,7 @@ def call(function: str, *items: Symbol | str) -> Apply:
                  else formula(*items))  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Fraction(Symbol):
     """``over`` / ``under`` as a fraction: 1/K (``small``: in text size, ``\\tfrac``)."""
 
@@ -356,7 +357,7 @@ class Fraction(Symbol):
     small: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Words(Symbol):
     """Words inside a formula (`` for the target class ``), set as text, spaces kept."""
 
@@ -367,13 +368,13 @@ class Words(Symbol):
             raise ValueError(f"not plain words: {self.text!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Space(Symbol):
     """A thin space (between a factor and what it scales: η ∂L/∂θ)."""
 
 
 # -- the worked lines of an op (``ops.explain``): a product, a square, a written number -----
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Times(Symbol):
     """A product written out: ``a×b`` (``a \\times b``)."""
 
@@ -381,14 +382,14 @@ class Times(Symbol):
     right: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Squared(Symbol):
     """``body²``."""
 
     body: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Written(Symbol):
     """A number as the printer that prints the tree wrote it (put in by that printer)."""
 
