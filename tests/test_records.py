@@ -126,3 +126,22 @@ def test_methods_written_in_the_class_body_are_kept():
 def test_a_default_factory_makes_a_new_value_for_each_record():
     _, ours = pair()
     assert ours(1).seen is not ours(1).seen
+
+
+def test_a_slot_record_without_fields_is_built_as_the_dataclass_is():
+    class Base:
+        __slots__ = ()
+
+    @record(slots=True)
+    class Mark(Base):
+        """No fields (symbol.tree's Space)."""
+
+    @dataclass(frozen=True, slots=True)
+    class Same(Base):
+        pass
+
+    assert Mark() == Mark() and hash(Mark()) == hash(Mark())
+    assert repr(Mark()).endswith("Mark()") and repr(Same()).endswith("Same()")
+    assert not hasattr(Mark(), "__dict__") and not hasattr(Same(), "__dict__")
+    with pytest.raises(TypeError):
+        Mark(1)

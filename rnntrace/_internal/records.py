@@ -86,7 +86,9 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
     later = [(f.name, f.default, f.default_factory) for f in fields if not f.init]
     post_init = hasattr(cls, "__post_init__")
     # the fields go into the instance's __dict__ in one step, unless they are slots
-    in_dict = all(not isinstance(getattr(cls, f.name, None), MemberDescriptorType) for f in fields)
+    in_dict = bool(fields) and not any(  # a slot class without fields has no __dict__
+        isinstance(getattr(cls, f.name, None), MemberDescriptorType) for f in fields
+    )
     setter = object.__setattr__
     title = f"{cls.__qualname__}.__init__()"
 
