@@ -1146,3 +1146,9 @@ def test_cli_debug_prints_the_traceback_in_a_real_process(tmp_path: Path) -> Non
 
 def test_rnntrace_error_is_the_base_class() -> None:
     assert issubclass(ScenarioError, RnntraceError)
+
+
+def test_a_wrong_choice_lists_the_choices_once() -> None:
+    exc = error(edit(BASE, "output: last", "output: sideways"))
+    assert exc.message.count("last") == 1, exc.message
+    assert "expected one of" in exc.message and "allowed:" not in exc.message

@@ -53,15 +53,16 @@ def describe(node: yaml.Node) -> str:
     return "nothing (empty)" if node.value == "" else f"{text!r} ({kind})"
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for a near miss, else a list of what is allowed."""
+def suggest(word: str, choices: Iterable[str], listed: bool = False) -> str:
+    """`` (did you mean 'x'?)`` for a near miss, else a list of what is allowed (unless the
+    message has ``listed`` the choices already)."""
     import difflib  # only when something is misspelt
 
     choices = sorted(choices)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f" (did you mean {close[0]!r}?)"
-    return f" (allowed: {', '.join(choices)})" if len(choices) <= 16 else ""
+    return f" (allowed: {', '.join(choices)})" if len(choices) <= 16 and not listed else ""
 
 
 def _plainer(problem: str, text: str, mark: yaml.Mark | None) -> str:
@@ -210,7 +211,8 @@ class YamlDoc:
             self.fail(
                 node,
                 path,
-                f"expected one of {', '.join(options)}, found {value!r}" + suggest(value, options),
+                f"expected one of {', '.join(options)}, found {value!r}"
+                + suggest(value, options, listed=True),
             )
         return value
 
