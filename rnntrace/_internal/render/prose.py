@@ -53,9 +53,11 @@ class Prose:
 
 @record
 class Display:
-    """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX)."""
+    """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX; with ``split``,
+    one ``split`` block, as ``--layout seed`` writes a stage)."""
 
     rows: tuple[str, ...]
+    split: bool = False
 
 
 Item = Display | Prose
