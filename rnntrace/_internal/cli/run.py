@@ -56,7 +56,7 @@ from rnntrace._internal.cli.output import (
     "(exact, fast); lists writes every array as nested lists.",
 )
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
-@layout_option
+@layout_option("With --format latex or markdown: the layout of the worked solution")
 @output_option("run", "Write to this file (atomically) instead of the terminal")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
@@ -104,7 +104,7 @@ def run(
 
     fmt = file_format("run", fmt, output)
     check_standalone("run", fmt, standalone)
-    check_layout(fmt, layout)
+    check_layout(fmt, layout, ("latex", "markdown"))
     first, last = parse_steps(steps) if steps else (None, None)
     trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,
                                                                  full, allow_large),

@@ -136,8 +136,10 @@ def entry_symbol(symbol: Symbol, i: int) -> Symbol:
     """The symbol of entry ``i`` of a vector at a time: A_{t} -> A_{t,i} (seed 002's
     scores); a symbol without a subscript gets ``(symbol)_i``."""
     if isinstance(symbol, Scripted) and symbol.sub is not None:
-        indices = symbol.sub.items if isinstance(symbol.sub, Row) and symbol.sub.sep == "," else (
-            symbol.sub,
+        indices = (
+            symbol.sub.items
+            if isinstance(symbol.sub, Row) and symbol.sub.sep == ","
+            else (symbol.sub,)
         )
         index = Row((*indices, Name(str(i))), ",")
         return Scripted(symbol.base, index, symbol.sup, symbol.sup_first, True, symbol.sup_braced)
