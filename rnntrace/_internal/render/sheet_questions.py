@@ -134,10 +134,12 @@ class SheetQuestions:
             return
         # Not exam's solution environment: it is a box, and a box cannot break across pages.
         yield "\\par\\medskip\\noindent\\textbf{Worked solution.}\n\n"
+        where: tuple[int | None, int | None] = (None, None)
         for group in _by_time(steps):
             context = self._context(group[0])
-            if context is not None:
+            if (group[0].sequence, group[0].time) != where and context is not None:
                 yield prose_latex(context) + "\n\n"
+            where = (group[0].sequence, group[0].time)
             if self.printer.seed:  # --layout seed: each stage one split block
                 for item in self.printer.steps_items(group):
                     yield self.printer.markup(item)
