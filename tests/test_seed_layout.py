@@ -115,10 +115,18 @@ def softmax(v: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-def attention_reference() -> tuple[dict[str, np.ndarray], list[list[str]]]:
-    """hello-attention by hand in numpy: every quantity by the LaTeX it is printed as, and
-    the blocks' first left-hand sides in seed order (forward t = 1..T, backward T..1)."""
-    doc = yaml.safe_load(ATTENTION.read_text())
+DEFAULT_NAMES = {"W_hy": "W_{hy}", "b_y": "b_{y}", "o": "o", "Z": "Z", "A": "A"}
+
+
+def attention_reference(
+    scenario: Path = ATTENTION, names: dict[str, str] | None = None
+) -> tuple[dict[str, np.ndarray], list[list[str]]]:
+    """hello-attention by hand in numpy: every quantity by the LaTeX it is printed as (with
+    ``names``, the LaTeX of renamed W_hy, b_y, o, Z, A), and the blocks' first left-hand
+    sides in seed order (forward t = 1..T, backward T..1)."""
+    shown = DEFAULT_NAMES | (names or {})
+    sV, sc, so, sZ, sA = (shown[key] for key in ("W_hy", "b_y", "o", "Z", "A"))
+    doc = yaml.safe_load(scenario.read_text())
     p = {k: np.array(v, dtype=float) for k, v in doc["params"].items()}
     W_xh, W_hh, b_h, V, c = p["W_xh"], p["W_hh"], p["b_h"], p["W_hy"], p["b_y"]
     vocab = doc["input"]["one_hot"]
@@ -140,13 +148,13 @@ def attention_reference() -> tuple[dict[str, np.ndarray], list[list[str]]]:
         ref.update({
             f"x_{{{t}}}": x[t], f"W_{{xh}} x_{{{t}}}": W_xh @ x[t],
             f"W_{{hh}} h_{{{t - 1}}}": W_hh @ h[t - 1], f"z_{{{t}}}": z, f"h_{{{t}}}": h[t],
-            f"e^{{A_{{{t}}}}}": np.exp(A[t]), f"S^{{A}}_{{{t}}}": np.exp(A[t]).sum(),
-            f"\\alpha_{{{t}}}": alpha[t], f"Z_{{{t}}}": Z[t], f"W_{{hy}} Z_{{{t}}}": V @ Z[t],
-            f"o_{{{t}}}": omega, f"e^{{o_{{{t}}}}}": np.exp(omega),
+            f"e^{{{sA}_{{{t}}}}}": np.exp(A[t]), f"S^{{{sA}}}_{{{t}}}": np.exp(A[t]).sum(),
+            f"\\alpha_{{{t}}}": alpha[t], f"{sZ}_{{{t}}}": Z[t], f"{sV} {sZ}_{{{t}}}": V @ Z[t],
+            f"{so}_{{{t}}}": omega, f"e^{{{so}_{{{t}}}}}": np.exp(omega),
             f"S_{{{t}}}": np.exp(omega).sum(), f"\\hat{{y}}_{{{t}}}": yhat[t],
             f"L_{{{t}}}": -np.log(yhat[t][y[t]]),
         })  # fmt: skip
-        ref.update({f"A_{{{t},{i}}}": A[t][i - 1] for i in range(1, t + 1)})
+        ref.update({f"{sA}_{{{t},{i}}}": A[t][i - 1] for i in range(1, t + 1)})
     ref["L"] = sum(ref[f"L_{{{t}}}"] for t in range(1, T + 1))
     # backward, exact (attention_gradient: exact), the seed-000 way: from t = T down
     grads = {k: np.zeros_like(v) for k, v in p.items()}
@@ -171,12 +179,12 @@ def attention_reference() -> tuple[dict[str, np.ndarray], list[list[str]]]:
         grads["W_hh"] += np.outer(dz, h[t - 1])
         grads["b_h"] += dz
         ref.update({
-            f"\\delta o_{{{t}}}": do,
-            f"\\frac{{\\partial L}}{{\\partial W_{{hy}}}} \\mathrel{{+}}= \\delta o_{{{t}}} "
-            f"{{Z_{{{t}}}}}^\\top": np.outer(do, Z[t]),
-            f"\\frac{{\\partial L}}{{\\partial b_{{y}}}} \\mathrel{{+}}= \\delta o_{{{t}}}": do,
-            f"W_{{hy}}^\\top \\delta o_{{{t}}}": dZ, f"\\delta \\alpha_{{{t}}}": dalpha,
-            f"\\delta A_{{{t}}}": dA, f"\\sum_i \\delta A_{{{t},i}} h_i": query,
+            f"\\delta {so}_{{{t}}}": do,
+            f"\\frac{{\\partial L}}{{\\partial {sV}}} \\mathrel{{+}}= \\delta {so}_{{{t}}} "
+            f"{{{sZ}_{{{t}}}}}^\\top": np.outer(do, Z[t]),
+            f"\\frac{{\\partial L}}{{\\partial {sc}}} \\mathrel{{+}}= \\delta {so}_{{{t}}}": do,
+            f"{sV}^\\top \\delta {so}_{{{t}}}": dZ, f"\\delta \\alpha_{{{t}}}": dalpha,
+            f"\\delta {sA}_{{{t}}}": dA, f"\\sum_i \\delta {sA}_{{{t},i}} h_i": query,
             f"W_{{hh}}^\\top \\delta z_{{{t + 1}}}": W_hh.T @ dz_next,
             f"\\delta h_{{{t}}}": dh, f"f'(z_{{{t}}})": 1 - h[t] ** 2, f"\\delta z_{{{t}}}": dz,
             f"\\frac{{\\partial L}}{{\\partial W_{{xh}}}} \\mathrel{{+}}= \\delta z_{{{t}}} "
@@ -187,33 +195,33 @@ def attention_reference() -> tuple[dict[str, np.ndarray], list[list[str]]]:
             f"W_{{xh}}^\\top \\delta z_{{{t}}}": W_xh.T @ dz,
         })  # fmt: skip
         for i in range(1, t + 1):
-            ref[f"\\alpha_{{{t},{i}}} \\delta Z_{{{t}}}"] = alpha[t][i - 1] * dZ
-            ref[f"\\delta A_{{{t},{i}}} h_{{{t}}}"] = dA[i - 1] * h[t]
+            ref[f"\\alpha_{{{t},{i}}} \\delta {sZ}_{{{t}}}"] = alpha[t][i - 1] * dZ
+            ref[f"\\delta {sA}_{{{t},{i}}} h_{{{t}}}"] = dA[i - 1] * h[t]
         dz_next = dz
     eta = doc["train"]["learning_rate"]
     for key, grad in grads.items():
-        symbol = key.replace("_", "_{", 1) + "}"
+        symbol = shown.get(key) or key.replace("_", "_{", 1) + "}"
         ref[f"\\frac{{\\partial L}}{{\\partial {symbol}}}"] = grad
         ref[f"{symbol}'"] = p[key] - eta * grad
     order = [
         [
             f"x_{{{t}}}",
             f"h_{{{t}}}",
-            f"A_{{{t},1}}",
-            f"e^{{A_{{{t}}}}}",
-            f"Z_{{{t}}}",
-            f"W_{{hy}} Z_{{{t}}}",
-            f"e^{{o_{{{t}}}}}",
+            f"{sA}_{{{t},1}}",
+            f"e^{{{sA}_{{{t}}}}}",
+            f"{sZ}_{{{t}}}",
+            f"{sV} {sZ}_{{{t}}}",
+            f"e^{{{so}_{{{t}}}}}",
             f"L_{{{t}}}",
         ]
         for t in range(1, T + 1)
     ]
     for t in range(T, 0, -1):
         order.append([
-            f"\\delta o_{{{t}}}", f"\\frac{{\\partial L}}{{\\partial W_{{hy}}}} \\mathrel{{+}}= "
-            f"\\delta o_{{{t}}} {{Z_{{{t}}}}}^\\top", f"W_{{hy}}^\\top \\delta o_{{{t}}}",
-            f"\\delta A_{{{t}}}", f"\\sum_i \\delta A_{{{t},i}} h_i",
-            f"\\delta A_{{{t},1}} h_{{{t}}}",
+            f"\\delta {so}_{{{t}}}", f"\\frac{{\\partial L}}{{\\partial {sV}}} \\mathrel{{+}}= "
+            f"\\delta {so}_{{{t}}} {{{sZ}_{{{t}}}}}^\\top", f"{sV}^\\top \\delta {so}_{{{t}}}",
+            f"\\delta {sA}_{{{t}}}", f"\\sum_i \\delta {sA}_{{{t},i}} h_i",
+            f"\\delta {sA}_{{{t},1}} h_{{{t}}}",
             f"f'(z_{{{t}}})", f"\\frac{{\\partial L}}{{\\partial W_{{xh}}}} \\mathrel{{+}}= "
             f"\\delta z_{{{t}}} {{x_{{{t}}}}}^\\top", f"W_{{xh}}^\\top \\delta z_{{{t}}}",
         ])  # fmt: skip
