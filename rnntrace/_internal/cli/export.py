@@ -110,7 +110,7 @@ def export(
       rnntrace export review.yaml -o hw.tex --pdf
       rnntrace export review.yaml -o short.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
       rnntrace export review.yaml -o key.tex --key
-      rnntrace export review.yaml -o key.tex --key --layout seed
+      rnntrace export review.yaml -o seed-key.tex --key --layout seed
       rnntrace export review.yaml -o page.html --format html
     """
     from rnntrace._internal.assignment import parse_points, questions_for

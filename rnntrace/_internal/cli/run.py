@@ -94,7 +94,7 @@ def run(
       rnntrace run review.yaml --format json | jq '.steps[0]'
       rnntrace run review.yaml --format latex --standalone -o solution.tex
       rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
-      rnntrace run review.yaml --format latex --layout seed -o solution.tex
+      rnntrace run review.yaml --format latex --layout seed -o seed.tex
       rnntrace run review.yaml --format html -o solution.html
 
     With model.dropout the trace shows the masks and the dropped values (training mode,
