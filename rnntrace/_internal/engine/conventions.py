@@ -61,7 +61,33 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
         )
     out += cells.get(model.cell).conventions(model, sym)
     out += _skip_dropout(scenario)
+    out += _feeding(scenario, sym)
     return tuple(out)
+
+
+def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
+    """The decoder's context form, scheduled sampling and the head's steps (issue 13)."""
+    model, out = scenario.model, []
+    if model.attention_context == "separate":
+        rule = formula(at("h"), "=", call("f", formula(
+            sym["dec.W_hh"], at("h", "t-1"), "+", sym["dec.W_ch"], at("c"), "+",
+            sym["dec.W_xh"], at("y", "t-1"), "+", sym["dec.b_h"])))  # fmt: skip
+        out.append(("decoder context separate (seed 001): ", rule,
+                    ", W_ch its own matrix (H by H), W_xh reads the previous output only",))
+    sampling = scenario.train.scheduled_sampling
+    if sampling is not None:
+        source = ("given coins" if sampling.coins is not None else
+                  f"coins drawn with seed {sampling.seed} (epoch {scenario.train.epoch})")
+        out.append((
+            f"scheduled sampling: at step t >= 2 the target of step t - 1 is fed when the coin "
+            f"xi_t is 1 (probability {sampling.epsilon0:g} * {sampling.decay:g}^t), else the "
+            f"one-hot argmax of the output of step t - 1; {source}; no gradient flows through "
+            "the fed input",))  # fmt: skip
+    if model.head_steps and model.loss != "none":
+        steps = ", ".join(str(t) for t in model.head_steps)
+        out.append((f"the loss at t = {steps} only, where the head is applied (the targets of "
+                    "the other steps are not used)",))  # fmt: skip
+    return out
 
 
 def _skip_dropout(scenario: Scenario) -> list[Sentence]:
