@@ -322,7 +322,8 @@ SCHEMA: dict[str, Any] = {
                     **_PART,
                     "description": "encoder_decoder: the decoder (it reads "
                     "[previous output, context]; no h_0: it starts from the encoder's "
-                    "last state)",
+                    "last state). With model.attention.context separate, W_xh reads the "
+                    "previous output alone and W_ch (H, H) the context",
                 },
                 "attention": {
                     "type": "object",
