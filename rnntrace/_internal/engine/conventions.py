@@ -10,6 +10,10 @@ from rnntrace._internal import cells
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
+    Styled,
+    Times,
     Delimited,
     Name,
     Row,
@@ -78,11 +82,13 @@ def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
     if sampling is not None:
         source = ("given coins" if sampling.coins is not None else
                   f"coins drawn with seed {sampling.seed} (epoch {scenario.train.epoch})")
-        out.append((
-            f"scheduled sampling: at step t >= 2 the target of step t - 1 is fed when the coin "
-            f"xi_t is 1 (probability {sampling.epsilon0:g} * {sampling.decay:g}^t), else the "
-            f"one-hot argmax of the output of step t - 1; {source}; no gradient flows through "
-            "the fed input",))  # fmt: skip
+        chance = Times(Name(f"{sampling.epsilon0:g}"),
+                       Scripted(Name(f"{sampling.decay:g}"), sup=Name("t")))
+        onehot = Apply(Styled("operatorname", Name("onehot")), Apply(
+            Styled("operatorname", Name("argmax")), at(Styled("hat", Name("y")), "t-1")))
+        out.append(("scheduled sampling: at each step t from 2 on the target ", at("y", "t-1"),
+                    " is fed when the coin ", at(Command("xi")), " is 1 (probability ", chance,
+                    "), else ", onehot, f"; {source}; no gradient flows through the fed input"))
     if model.head_steps and model.loss != "none":
         steps = ", ".join(str(t) for t in model.head_steps)
         out.append((f"the loss at t = {steps} only, where the head is applied (the targets of "

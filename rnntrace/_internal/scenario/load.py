@@ -128,8 +128,8 @@ class _Loader(
         self.check_skipdrop_sizes(top["model"][1] if "model" in top else None, model, params,
                                   dims["D"], [seq.length for seq in sequences])  # fmt: skip
         self.check_targets(top["sequences"][1], sequences, model, K)
-        self.check_feeding(sequences, model, train.scheduled_sampling)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
+        self.check_feeding(resolved, model, train.scheduled_sampling)
         notation = self.notation(top.get("notation"), params)
         assignment = self.assignment(top.get("assignment"))
         vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)

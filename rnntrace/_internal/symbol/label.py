@@ -287,6 +287,7 @@ PHRASES.update({
         "scheduled sampling coin at t = {t}: 1 feeds the target y_{prev}, 0 the prediction "
         "(probability {value:g} of 1)"
     ),
+    "target_of_step_prev_fed_if_the_coin_is_1": "target of step {prev} (fed in if the coin is 1)",
     "input_at_t_t_by_the_coin": (
         "input at t = {t}: the target y_{prev} if the coin is 1, else the one-hot argmax of "
         "y_hat_{prev} (no gradient through it)"
