@@ -60,9 +60,14 @@ def scenario_doc(kind: str, seed: int = 0, teacher: bool = False) -> dict[str, A
         "version": 1,
         "input": {"one_hot": ["a", "b", "c"]},
         "sequences": [{"tokens": "a c b b", "targets": ["b", "a", "c"]}],
-        "model": {"cell": "rnn", "topology": "encoder_decoder", "head": "softmax", "loss": "ce",
-                  "attention": {"kind": kind, "context": "separate"},
-                  "teacher_forcing": teacher},  # fmt: skip
+        "model": {
+            "cell": "rnn",
+            "topology": "encoder_decoder",
+            "head": "softmax",
+            "loss": "ce",
+            "attention": {"kind": kind, "context": "separate"},
+            "teacher_forcing": teacher,
+        },  # fmt: skip
         "params": params,
     }
 
@@ -182,13 +187,25 @@ def test_train_with_a_separate_context_matches_an_sgd_loop() -> None:
 BASE = yaml.safe_dump(scenario_doc("dot"), sort_keys=False, default_flow_style=None)
 
 BAD = {  # change of BASE -> the key and words of the one-line message
-    "unknown context": ("context: separate", "context: apart", "model.attention.context",
-                        "expected one of concatenated, separate, found 'apart'"),
+    "unknown context": (
+        "context: separate",
+        "context: apart",
+        "model.attention.context",
+        "expected one of concatenated, separate, found 'apart'",
+    ),
     "no kind": ("kind: dot, ", "", "model.attention.kind", "missing"),
-    "self as a kind": ("kind: dot", "kind: self", "model.attention.kind",
-                       "expected one of dot, general, additive, found 'self'"),
-    "an LSTM decoder": ("cell: rnn", "cell: lstm", "model.attention.context",
-                        "expected a simple RNN decoder (model.cell rnn)"),
+    "self as a kind": (
+        "kind: dot",
+        "kind: self",
+        "model.attention.kind",
+        "expected one of dot, general, additive, found 'self'",
+    ),
+    "an LSTM decoder": (
+        "cell: rnn",
+        "cell: lstm",
+        "model.attention.context",
+        "expected a simple RNN decoder (model.cell rnn)",
+    ),
     "no W_ch": ("    W_ch:", "    W_gone:", "params.decoder.W_gone", "unknown parameter"),
 }
 

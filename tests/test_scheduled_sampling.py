@@ -136,7 +136,7 @@ def reference(torch: Any, doc: dict[str, Any], coins: list[list[int]]) -> dict[s
             x = torch.zeros(3, dtype=torch.float64)
         else:
             h, x = torch.zeros(2, dtype=torch.float64), eye[VOCAB.index(tokens[0])]
-        loss = 0
+        loss, y = 0, torch.zeros(3, dtype=torch.float64)
         for t, target in enumerate(targets, start=1):
             if t > 1:
                 coin = coins[n - 1][t - 2]
@@ -248,23 +248,55 @@ BASE = yaml.safe_dump(generate_doc(1, {"epsilon0": 0.9, "decay": 0.7, "seed": 11
                       sort_keys=False, default_flow_style=None)  # fmt: skip
 PATH = "train.scheduled_sampling"
 BAD = {  # change of BASE -> the key and words of the one-line message
-    "epsilon above 1": ("epsilon0: 0.9", "epsilon0: 1.5", f"{PATH}.epsilon0",
-                        "expected a number from 0 to 1, found 1.5"),
-    "negative decay": ("decay: 0.7", "decay: -0.1", f"{PATH}.decay",
-                       "expected a number from 0 to 1, found -0.1"),
+    "epsilon above 1": (
+        "epsilon0: 0.9",
+        "epsilon0: 1.5",
+        f"{PATH}.epsilon0",
+        "expected a number from 0 to 1, found 1.5",
+    ),
+    "negative decay": (
+        "decay: 0.7",
+        "decay: -0.1",
+        f"{PATH}.decay",
+        "expected a number from 0 to 1, found -0.1",
+    ),
     "unknown key": ("seed: 11", "seed: 11, rate: 2", f"{PATH}.rate", "unknown key"),
-    "seed and coins": ("seed: 11", "seed: 11, coins: [1, 0, 1, 1]", f"{PATH}.coins",
-                       "expected one of seed (drawn coins) and coins (given), found both"),
-    "coin 2": ("seed: 11", "coins: [[1, 2, 0, 1], [1, 1]]", f"{PATH}.coins[0][1]",
-               "expected a whole number from 0 to 1, found 2"),
-    "too few coins": ("seed: 11", "coins: [[1, 0, 1], [1, 1]]", f"{PATH}.coins",
-                      "expected 4 coins for sequence 1 (one per fed step t = 2..5), found 3"),
-    "a list per sequence": ("seed: 11", "coins: [1, 0, 1, 1]", f"{PATH}.coins",
-                            "expected one list of coins per sequence (2), found 1"),
-    "standard topology": ("topology: generate", "topology: standard, output: every", PATH,
-                          "expected topology generate or encoder_decoder with a loss"),
-    "with teacher forcing": ("topology: generate", "topology: generate, teacher_forcing: true",
-                             PATH, "expected one of model.teacher_forcing"),
+    "seed and coins": (
+        "seed: 11",
+        "seed: 11, coins: [1, 0, 1, 1]",
+        f"{PATH}.coins",
+        "expected one of seed (drawn coins) and coins (given), found both",
+    ),
+    "coin 2": (
+        "seed: 11",
+        "coins: [[1, 2, 0, 1], [1, 1]]",
+        f"{PATH}.coins[0][1]",
+        "expected a whole number from 0 to 1, found 2",
+    ),
+    "too few coins": (
+        "seed: 11",
+        "coins: [[1, 0, 1], [1, 1]]",
+        f"{PATH}.coins",
+        "expected 4 coins for sequence 1 (one per fed step t = 2..5), found 3",
+    ),
+    "a list per sequence": (
+        "seed: 11",
+        "coins: [1, 0, 1, 1]",
+        f"{PATH}.coins",
+        "expected one list of coins per sequence (2), found 1",
+    ),
+    "standard topology": (
+        "topology: generate",
+        "topology: standard, output: every",
+        PATH,
+        "expected topology generate or encoder_decoder with a loss",
+    ),
+    "with teacher forcing": (
+        "topology: generate",
+        "topology: generate, teacher_forcing: true",
+        PATH,
+        "expected one of model.teacher_forcing",
+    ),
 }
 
 
@@ -274,7 +306,8 @@ def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None
     assert old in BASE, old
     bad = BASE.replace(old, new, 1)
     if "standard" in new:  # one target per input token
-        bad = bad.replace("tokens: a,", "tokens: a b c d e,").replace("tokens: c,", "tokens: a c b,")
+        bad = bad.replace("tokens: a,", "tokens: a b c d e,")
+        bad = bad.replace("tokens: c,", "tokens: a c b,")
     path = tmp_path / "s.yaml"
     path.write_text(bad, encoding="utf-8")
     result = CliRunner().invoke(cli, ["run", str(path)])

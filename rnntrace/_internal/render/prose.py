@@ -137,8 +137,14 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
 
 
 # The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
-SKIP_DROPOUT = ("skip connection", "layer skip", "dropout", "the loss at", "scheduled sampling",
-                "decoder context")
+SKIP_DROPOUT = (
+    "skip connection",
+    "layer skip",
+    "dropout",
+    "the loss at",
+    "scheduled sampling",
+    "decoder context",
+)
 
 
 def head_steps_words(steps: tuple[int, ...]) -> tuple[str | Symbol, ...]:
@@ -148,6 +154,8 @@ def head_steps_words(steps: tuple[int, ...]) -> tuple[str | Symbol, ...]:
         return ()
     return (f" at t = {', '.join(str(t) for t in steps)} only (the logits ", at("o"),
             " at every step)")  # fmt: skip
+
+
 # the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
 _Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {

@@ -104,8 +104,11 @@ class FeedingReader:
         coins = None
         if "coins" in fields:
             if "seed" in fields:
-                self.fail(fields["coins"][0], f"{path}.coins",
-                          "expected one of seed (drawn coins) and coins (given), found both")
+                self.fail(
+                    fields["coins"][0],
+                    f"{path}.coins",
+                    "expected one of seed (drawn coins) and coins (given), found both",
+                )
             coins = self._coins(fields["coins"][1], f"{path}.coins")
         return SamplingSpec(epsilon0=values.get("epsilon0", 1.0), decay=values.get("decay", 1.0),
                             seed=seed, coins=coins)  # fmt: skip
@@ -134,8 +137,9 @@ class FeedingReader:
             shortest = min(seq.length for seq in sequences)
             late = [t for t in model.head_steps if t > shortest]
             if late:
-                self.fail(self._head_node, "model.head_steps", f"expected steps from 1 to "
-                          f"{shortest} (the shortest sequence's length), found {late[0]}")  # fmt: skip
+                self.fail(self._head_node, "model.head_steps",
+                          f"expected steps from 1 to {shortest} (the shortest sequence's "
+                          f"length), found {late[0]}")  # fmt: skip
         if sampling is None or sampling.coins is None:
             return
         if len(sampling.coins) != len(sequences):

@@ -581,7 +581,8 @@ _ATTENTION_NAMES = _MODEL["attention"]
 _MODEL["attention"] = {
     "oneOf": [{"enum": _ATTENTION_NAMES["enum"]}, _ATTENTION_MAPPING],
     "default": "none",
-    "description": _ATTENTION_NAMES["description"] + "; or {kind, context} (docs/scenario-format.md)",
+    "description": _ATTENTION_NAMES["description"]
+    + "; or {kind, context} (docs/scenario-format.md)",
 }
 _MODEL["head_steps"] = {
     "type": "array",
