@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import yaml
 
+from rnntrace._internal import cells
 from rnntrace._internal.scenario.model import ModelSpec, SamplingSpec, Sequence
 from rnntrace._internal.scenario.schema import SCHEMA, allowed_keys_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
@@ -65,10 +66,11 @@ class FeedingReader:
 
     def check_feeding_model(self, spec: ModelSpec, fields: Fields) -> None:
         """The context form and the head's steps fit the rest of the model."""
-        if spec.attention_context == "separate" and spec.cell != "rnn":
+        simple = cells.default().name  # the simple RNN, whose tracer adds W_ch c_t
+        if spec.attention_context == "separate" and spec.cell != simple:
             self.fail(fields["attention"][1], "model.attention.context",
-                      f"expected a simple RNN decoder (model.cell rnn) for context separate "
-                      f"(W_ch c_t), found model.cell {spec.cell}")  # fmt: skip
+                      f"expected a simple RNN decoder (model.cell {simple}) for context "
+                      f"separate (W_ch c_t), found model.cell {spec.cell}")  # fmt: skip
         if not spec.head_steps:
             return
         node = fields["head_steps"][1]
