@@ -18,7 +18,6 @@ agrees with a loop of SGD steps written here; bad values are refused in one line
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from oracles import require_torch
+from refusals import assert_refused
 
 from rnntrace._internal.cli import cli
 from rnntrace._internal.engine import grad_key, trace_scenario
@@ -214,14 +214,7 @@ BAD = {  # change of BASE -> the key and words of the one-line message
 def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None:
     old, new, key, words = case
     assert old in BASE, old
-    path = tmp_path / "s.yaml"
-    path.write_text(BASE.replace(old, new, 1), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", str(path)])
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert re.match(rf"^\S*s\.yaml:\d+:\d+: {re.escape(key)}: ", lines[0]), lines[0]
-    assert words in lines[0], lines[0]
+    assert_refused(tmp_path, BASE.replace(old, new, 1), key, words)
 
 
 def test_a_missing_w_ch_and_a_concatenated_w_xh_are_refused(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from oracles import require_torch
+from refusals import assert_refused
 
 from rnntrace._internal.cli import cli
 from rnntrace._internal.engine import grad_key, trace_scenario
@@ -182,14 +183,7 @@ def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None
     bad = BASE.replace(old, new, 1)
     if "last" in new:
         bad = re.sub(r"targets: \[[^\]]*\]", "label: 1", bad)
-    path = tmp_path / "s.yaml"
-    path.write_text(bad, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", str(path)])
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert re.match(rf"^\S*s\.yaml:\d+:\d+: {re.escape(key)}: ", lines[0]), lines[0]
-    assert words in lines[0], lines[0]
+    assert_refused(tmp_path, bad, key, words)
 
 
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])

@@ -17,7 +17,7 @@ steps written here, its coins drawn again each epoch; bad values are refused in 
 from __future__ import annotations
 
 import copy
-import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from oracles import require_torch
+from refusals import assert_refused
 
 from rnntrace._internal.cli import cli
 from rnntrace._internal.engine import grad_key, trace_scenario
@@ -35,12 +36,14 @@ TOL = 1e-10
 VOCAB = ["a", "b", "c"]
 
 
-def generate_doc(seed: int, sampling: dict[str, Any]) -> dict[str, Any]:
+def matrices(seed: int) -> Callable[[int, int], list[list[float]]]:
+    """Random matrices of entries in [-1.2, 1.2] with 3 decimals, drawn one after another."""
     rng = np.random.default_rng(seed)
-    H, K = 2, 3
+    return lambda rows, cols: rng.uniform(-1.2, 1.2, (rows, cols)).round(3).tolist()
 
-    def m(rows: int, cols: int) -> list[list[float]]:
-        return rng.uniform(-1.2, 1.2, (rows, cols)).round(3).tolist()
+
+def generate_doc(seed: int, sampling: dict[str, Any]) -> dict[str, Any]:
+    m, H, K = matrices(seed), 2, 3
 
     return {
         "version": 1,
@@ -55,11 +58,7 @@ def generate_doc(seed: int, sampling: dict[str, Any]) -> dict[str, Any]:
 
 
 def seq2seq_doc(seed: int, sampling: dict[str, Any]) -> dict[str, Any]:
-    rng = np.random.default_rng(seed)
-    H, K = 2, 3
-
-    def m(rows: int, cols: int) -> list[list[float]]:
-        return rng.uniform(-1.2, 1.2, (rows, cols)).round(3).tolist()
+    m, H, K = matrices(seed), 2, 3
 
     return {
         "version": 1,
@@ -308,14 +307,7 @@ def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None
     if "standard" in new:  # one target per input token
         bad = bad.replace("tokens: a,", "tokens: a b c d e,")
         bad = bad.replace("tokens: c,", "tokens: a c b,")
-    path = tmp_path / "s.yaml"
-    path.write_text(bad, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", str(path)])
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert re.match(rf"^\S*s\.yaml:\d+:\d+: {re.escape(key)}: ", lines[0]), lines[0]
-    assert words in lines[0], lines[0]
+    assert_refused(tmp_path, bad, key, words)
 
 
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])
