@@ -71,7 +71,8 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
 
 def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
     """The decoder's context form, scheduled sampling and the head's steps (issue 13)."""
-    model, out = scenario.model, []
+    model = scenario.model
+    out: list[Sentence] = []
     if model.attention_context == "separate":
         rule = formula(at("h"), "=", call("f", formula(
             sym["dec.W_hh"], at("h", "t-1"), "+", sym["dec.W_ch"], at("c"), "+",
