@@ -47,6 +47,7 @@ RNN = register(
         aliases=ALIASES,
         step_words=STEP_WORDS,
         default=True,
+        layouts=("columns", "rows"),
         flow=FlowWords(
             recurrent=(("h", "recurrent matrix"),),
             main="h",
