@@ -87,6 +87,7 @@ class LayerValues(Protocol):
     def value(self, name: str) -> np.ndarray: ...  # the value of the layer's ``name``
     def has(self, name: str) -> bool: ...  # whether the layer recorded ``name``
     def operand(self, name: str, at: int) -> str: ...  # the full key of an operand
+    def vector(self, name: str) -> str: ...  # the full key of the vector a product reads
     def value_of(self, key: str) -> np.ndarray: ...  # the value of a full key
     def recurrent(self, gate: str) -> np.ndarray: ...  # W_gh (or the h columns of W_g)
     def derivative(self, activation: str, arg: np.ndarray) -> np.ndarray: ...  # f'

@@ -137,7 +137,7 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
 
 
 # The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
-SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
+SKIP_DROPOUT = ("skip connection", "layer skip", "dropout", "row vectors")
 # the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
 _Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {

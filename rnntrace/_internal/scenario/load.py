@@ -219,8 +219,9 @@ class _Loader(
             else ""
         )  # fmt: skip
         if other:
-            self.fail(fields["layout"][1], "model.layout", "rows goes with the simple RNN of "
-                      f"one layer, topology standard, without attention; found {other}")  # fmt: skip
+            self.fail(fields["layout"][1], "model.layout", "rows goes with the simple "
+                      "RNN of one layer, topology standard, without attention; found "
+                      f"{other}")  # fmt: skip
 
     def _check_topology(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
