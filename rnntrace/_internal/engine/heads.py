@@ -30,8 +30,10 @@ def output(
     model = scenario.model
     source = source or f"h_{t}"
     v = rec.trace[rec.ref(source)].symbol
-    times(rec, model.layout == "rows", f"oh_{t}", "W_hy", source, (sym["W_hy"], v),
-          Label("output_term_w_hy_ref", ref=source.split('.')[-1]))  # fmt: skip
+    rows, ref = model.layout == "rows", source.split(".")[-1]
+    words = (Label("output_term_ref_w_hy", ref=ref) if rows
+             else Label("output_term_w_hy_ref", ref=ref))  # fmt: skip
+    times(rec, rows, f"oh_{t}", "W_hy", source, (sym["W_hy"], v), words)
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
            sub("o", t), Label("output_logits_at_t_t", time=t))  # fmt: skip
     y_hat = sub(Styled("hat", Name("y")), t)

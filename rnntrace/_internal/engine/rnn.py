@@ -38,10 +38,12 @@ class RnnCell(CellTracer):
         h_prev = self.recurrent_input(t, prev["h"])
         h_sym = self.rec.trace[rec.ref(h_prev)].symbol
         w, rows = self.input_matrix(t), self.rows
-        times(rec, rows, k(f"zx_{t}"), self.p(w), x, (self.ps(w), x_sym),
-              Label("input_term_ref_x_t", ref=w, time=t, part=self.part))  # fmt: skip
-        times(rec, rows, k(f"zh_{t}"), self.p("W_hh"), h_prev, (self.ps("W_hh"), h_sym),
-              Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
+        words = (Label("input_term_x_t_ref", ref=w, time=t, part=self.part) if rows
+                 else Label("input_term_ref_x_t", ref=w, time=t, part=self.part))  # fmt: skip
+        times(rec, rows, k(f"zx_{t}"), self.p(w), x, (self.ps(w), x_sym), words)
+        words = (Label("recurrent_term_h_prev_w_hh", time=t, part=self.part) if rows
+                 else Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
+        times(rec, rows, k(f"zh_{t}"), self.p("W_hh"), h_prev, (self.ps("W_hh"), h_sym), words)
         bias = [self.p("b_h")] if self.given("b_h") else []
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
                Label("pre_activation_at_t_t", time=t, part=self.part))  # fmt: skip
