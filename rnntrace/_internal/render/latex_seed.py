@@ -25,9 +25,10 @@ from rnntrace._internal.trace import Step, Trace
 
 # Steps that feed the result after them: written in that result's block.
 _FEEDS_FORWARD = frozenset(
-    ["input", "matvec", "exp", "total", "hadamard", "one_minus", "scale", "concat", "slice"]
-)
-_FEEDS_BACKWARD = frozenset(["matvec", "scale", "activation_derivative", "exp", "total"])
+    ["input", "matvec", "vecmat", "exp", "total", "hadamard", "one_minus", "scale", "concat",
+     "slice"]
+)  # fmt: skip
+_FEEDS_BACKWARD = frozenset(["matvec", "vecmat", "scale", "activation_derivative", "exp", "total"])
 _RESULTS = frozenset(["h", "c"])  # a cell's state ends a stage whatever op made it
 
 
@@ -108,8 +109,8 @@ def seed_items(
     biases = bias_sums(trace)
     for stage in stages(trace, steps):
         items: list[Item] = [item for step in stage for item in step_items(step)]
-        deltas = dict.fromkeys(
-            step.operands[0] for step in stage if step.op == "outer" and step.operands
+        deltas = dict.fromkeys(  # δ x_tᵀ, or x_tᵀ δ with model.layout rows
+            key for step in stage if step.op == "outer" for key in step.operands
         )
         items += [bias_row(trace[key], biases[key]) for key in deltas if key in biases]
         yield from block(items)
