@@ -15,6 +15,7 @@ from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
+from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
@@ -161,6 +162,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
     """The model in equations, with the scenario's notation (of each parameter's base key
     when the model has several parts): cell, output, loss, update."""
     meta = trace.meta
+    own = renaming_of(meta.notation, meta.index_style).apply  # the trace's symbols have it
 
     def sym(key: str) -> Symbol:
         return meta.symbols.get(key) or meta.notation.get(key) or default_symbol(key)
@@ -170,8 +172,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
         act = ACTIVATIONS[meta.activation].function
         inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
         skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
-        step = formula(at("h"), "=", Apply(act, inner), *skip)
-        initial = _initial_state(trace)
+        step = own(formula(at("h"), "=", Apply(act, inner), *skip))
+        initial = _initial_state(trace, own)
         out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
         out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
                 if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
@@ -182,8 +184,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
     if meta.output != "none":
         bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
-        logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
-        head = formula(_Y_HAT, "=", _HEADS[meta.head])
+        logits = own(formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y))
+        head = own(formula(_Y_HAT, "=", _HEADS[meta.head]))
         out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
     loss = DEFINITIONS.get(meta.loss)
     if loss is not None and loss.definition is not None:
@@ -192,7 +194,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out.append(
             sentence(
                 f"Loss: {name}, ",
-                definition,
+                own(definition),
                 ", summed over the output steps" + summed,
             )
         )
@@ -202,7 +204,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out.append(
             sentence(
                 f"Update: {update.words}, ",
-                update.definition,
+                own(update.definition),
                 " with ",
                 formula("eta", "=", eta),
                 ".",
@@ -279,9 +281,9 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
-def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
+def _initial_state(trace: Trace, own: Callable[[Symbol], Symbol]) -> tuple[str | Symbol, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
         return (", from the given ", trace["h_0"].symbol, ".")
     h_0 = Scripted(Name("h"), sub=Name("0"), sub_braced=False)
-    return (", from ", formula(h_0, "=", Styled("mathbf", Name("0"))), ".")
+    return (", from ", own(formula(h_0, "=", Styled("mathbf", Name("0")))), ".")

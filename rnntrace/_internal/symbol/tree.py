@@ -84,7 +84,9 @@ COMMANDS = GREEK | frozenset(
         "max",
     ]
 )
-FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm", "operatorname"])
+FONTS = frozenset(
+    ["mathbf", "mathrm", "mathit", "mathsf", "mathcal", "boldsymbol", "bm", "operatorname"]
+)
 ACCENTS = frozenset(["hat", "tilde", "bar", "vec", "overline", "widetilde", "widehat"])
 DELIMITERS = ("paren", "bracket", "norm", "sized")  # sized: \left[ ... \right]
 
