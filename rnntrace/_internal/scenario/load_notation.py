@@ -15,7 +15,7 @@ from rnntrace._internal.scenario.notation import check_notation, parse_notation
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 from rnntrace._internal.symbol.latex import latex
 from rnntrace._internal.symbol.rename import INDEX_STYLE, INDEX_STYLES, QUANTITIES, effective
-from rnntrace._internal.symbol.tree import PartMark, Symbol, default_symbol, with_sup
+from rnntrace._internal.symbol.tree import Command, PartMark, Symbol, default_symbol, with_sup
 
 
 def read_notation(
@@ -92,6 +92,9 @@ def _refuse_collisions(
     names = {key: symbol for key, symbol in notation.items() if key in QUANTITIES}
     shown: dict[str, Symbol] = {key: _param_symbol(notation, key) for key in params}
     shown |= {key: effective(names, key) for key in sorted(quantities_used(model))}
+    shown["the learning rate"] = Command("eta")  # the update's sentence: theta - eta dL/dtheta
+    if model.skip:
+        shown["the skip weight"] = Command("alpha")
     renamed = {key for key in shown if key in notation or key.rsplit(".", 1)[-1] in notation}
     seen: dict[str, str] = {}
     order = sorted(shown, key=lambda key: (key in renamed, _line(nodes, key)))
