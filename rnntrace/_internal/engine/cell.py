@@ -14,7 +14,8 @@ from __future__ import annotations
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
-from rnntrace._internal.symbol.tree import Symbol, indices, sub
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.symbol.tree import Delta, Group, Scripted, Symbol, indices, sub, upright
 
 
 class CellTracer:
@@ -89,3 +90,47 @@ class CellTracer:
         """∂L/∂(initial states) (all, or ``states``), from the deltas of the first step read:
         state -> key."""
         raise NotImplementedError
+
+
+class GatedTracer(CellTracer):
+    """A gated layer (LSTM, GRU, MGU): ∂L/∂h_t gathers the parts from outside the layer and
+    the part through the next step's gates, which each cell writes as ``_from_step``."""
+
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
+        """Record ∂L/∂h_t through step n's equations under ``key``; returns the key."""
+        raise NotImplementedError
+
+    def gather_dh(self, t: int, external: list[str], nxt: int | None) -> None:
+        """δh_t = the parts from outside (``external``) + the part through step ``nxt``."""
+        k = self.k
+        parts = list(external)
+        if nxt is not None:
+            parts.append(
+                self._from_step(
+                    nxt,
+                    t,
+                    k(f"dh_next_{t}"),
+                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
+                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
+                )
+            )
+        self.rec.do(
+            k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)),
+            Label("dl_dh_t", time=t, part=self.part),
+        )  # fmt: skip
+
+    def pre_activation_delta(
+        self, g: str, t: int, op: str, upstream: str, value: str, label: str
+    ) -> None:
+        """δa_{g,t}, the delta of g's pre-activation: ∂L/∂(its value) times the derivative
+        (``sigmoid_back`` for a gate, ``tanh_back`` for a candidate), read from its value."""
+        k = self.k
+        self.rec.do(k(f"da{g}_{t}"), op, [k(f"{upstream}_{t}"), k(f"{value}_{t}")],
+                    Delta(self.sg("a", g, t)), Label(label, part=self.part, time=t))  # fmt: skip
+
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
+                              Label("gradient_of_the_initial_state"))  # fmt: skip
+        return {"h": key}

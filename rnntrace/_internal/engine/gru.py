@@ -12,7 +12,7 @@ The candidate h~_t has the key ``n_t`` (PyTorch's name).
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Delta,
@@ -30,7 +30,7 @@ from rnntrace._internal.symbol.tree import (
 )
 
 
-class GruCell(CellTracer):
+class GruCell(GatedTracer):
     """One GRU layer."""
 
     @property
@@ -162,24 +162,7 @@ class GruCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
         h_prev = prev["h"]
@@ -208,13 +191,6 @@ class GruCell(CellTracer):
         rec.phase = phase
         return dx
 
-    def initial_gradients(
-        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
-    ) -> dict[str, str]:
-        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
-                              Label("gradient_of_the_initial_state"))  # fmt: skip
-        return {"h": key}
-
     def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
         """δh~_t, δz_t and δr_t, and the deltas of the gates' pre-activations, at step t."""
         rec, k = self.rec, self.k
@@ -223,13 +199,7 @@ class GruCell(CellTracer):
         weight = self.weights[1]
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"{weight}_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        rec.do(
-            k(f"dah_{t}"),
-            "tanh_back",
-            [k(f"dn_{t}"), k(f"n_{t}")],
-            Delta(self.sg("a", "h", t)),
-            Label("candidate_state_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("h", t, "tanh_back", "dn", "n", "candidate_state_delta_at_t_t")
         new = self.scenario.model.update_gate == "new"
         first, second = (k(f"n_{t}"), h_prev) if new else (h_prev, k(f"n_{t}"))
         rec.do(k(f"nmh_{t}"), "subtract", [first, second],
@@ -242,13 +212,7 @@ class GruCell(CellTracer):
             Delta(self.s("z", t)),
             Label("dl_dz_t_update_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"daz_{t}"),
-            "sigmoid_back",
-            [k(f"dz_{t}"), k(f"z_{t}")],
-            Delta(self.sg("a", "z", t)),
-            Label("update_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("z", t, "sigmoid_back", "dz", "z", "update_gate_delta_at_t_t")
         if not self.after:
             drh = gates.back_to_state(
                 self,
@@ -276,13 +240,7 @@ class GruCell(CellTracer):
                 Delta(paren(self.ps("W_hh"), h_sym)),
                 Label("delta_of_w_hh_h_at_t_t", time=t, part=self.part),
             )
-        rec.do(
-            k(f"dar_{t}"),
-            "sigmoid_back",
-            [k(f"dr_{t}"), k(f"r_{t}")],
-            Delta(self.sg("a", "r", t)),
-            Label("reset_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("r", t, "sigmoid_back", "dr", "r", "reset_gate_delta_at_t_t")
 
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through step n: the kept part, the two gates and the candidate."""

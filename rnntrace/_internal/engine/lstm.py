@@ -14,7 +14,7 @@ every cell.
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Apply,
@@ -39,7 +39,7 @@ GATE_SYMBOLS: dict[str, Symbol] = {
 }  # o_t are the logits
 
 
-class LstmCell(CellTracer):
+class LstmCell(GatedTracer):
     """One LSTM layer."""
 
     states = ("h", "c")
@@ -110,24 +110,7 @@ class LstmCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._cell_deltas(t, prev, nxt)
         phase, rec.phase = rec.phase, "gradient"
         h_sym = gates.symbol(self, prev["h"])
@@ -173,13 +156,7 @@ class LstmCell(CellTracer):
             Delta(self.s(GATE_SYMBOLS["o"], t)),
             Label("dl_dog_t_output_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dao_{t}"),
-            "sigmoid_back",
-            [k(f"dog_{t}"), k(f"og_{t}")],
-            Delta(self.sg("a", "o", t)),
-            Label("output_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("o", t, "sigmoid_back", "dog", "og", "output_gate_delta_at_t_t")
         rec.do(
             k(f"dtc_{t}"),
             "hadamard",
@@ -215,13 +192,7 @@ class LstmCell(CellTracer):
         )
         rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
                Label("dl_df_t_forget_gate", time=t, part=self.part))  # fmt: skip
-        rec.do(
-            k(f"daf_{t}"),
-            "sigmoid_back",
-            [k(f"df_{t}"), k(f"f_{t}")],
-            Delta(self.sg("a", "f", t)),
-            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("f", t, "sigmoid_back", "df", "f", "forget_gate_delta_at_t_t")
         rec.do(
             k(f"di_{t}"),
             "hadamard",
@@ -229,13 +200,7 @@ class LstmCell(CellTracer):
             Delta(self.s("i", t)),
             Label("dl_di_t_input_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dai_{t}"),
-            "sigmoid_back",
-            [k(f"di_{t}"), k(f"i_{t}")],
-            Delta(self.sg("a", "i", t)),
-            Label("input_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("i", t, "sigmoid_back", "di", "i", "input_gate_delta_at_t_t")
         rec.do(
             k(f"dcc_{t}"),
             "hadamard",
@@ -243,10 +208,4 @@ class LstmCell(CellTracer):
             Delta(self.candidate(t)),
             Label("dl_dc_t_candidate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dac_{t}"),
-            "tanh_back",
-            [k(f"dcc_{t}"), k(f"cc_{t}")],
-            Delta(self.sg("a", "c", t)),
-            Label("candidate_cell_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("c", t, "tanh_back", "dcc", "cc", "candidate_cell_delta_at_t_t")

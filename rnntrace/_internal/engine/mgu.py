@@ -12,7 +12,7 @@ h~_t has the key ``n_t``, as in the GRU; f_t ⊙ h_{t-1} has the key ``fh_t``.
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Delta,
@@ -28,7 +28,7 @@ from rnntrace._internal.symbol.tree import (
 )
 
 
-class MguCell(CellTracer):
+class MguCell(GatedTracer):
     """One MGU layer."""
 
     def cand(self, t: int) -> Symbol:
@@ -100,24 +100,7 @@ class MguCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
         h_prev = prev["h"]
@@ -131,13 +114,6 @@ class MguCell(CellTracer):
         rec.phase = phase
         return dx
 
-    def initial_gradients(
-        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
-    ) -> dict[str, str]:
-        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
-                              Label("gradient_of_the_initial_state"))  # fmt: skip
-        return {"h": key}
-
     def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
         """δh~_t, its pre-activation's delta, δf_t (through the interpolation and through
         the candidate) and the forget gate's pre-activation's delta, at step t."""
@@ -146,9 +122,7 @@ class MguCell(CellTracer):
         h_sym = gates.symbol(self, h_prev)
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        rec.do(k(f"dah_{t}"), "tanh_back", [k(f"dn_{t}"), k(f"n_{t}")],
-               Delta(self.sg("a", "h", t)),
-               Label("candidate_state_delta_at_t_t", part=self.part, time=t))  # fmt: skip
+        self.pre_activation_delta("h", t, "tanh_back", "dn", "n", "candidate_state_delta_at_t_t")
         rec.do(
             k(f"nmh_{t}"),
             "subtract",
@@ -177,13 +151,7 @@ class MguCell(CellTracer):
             Delta(self.s("f", t)),
             Label("dl_df_t_forget_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"daf_{t}"),
-            "sigmoid_back",
-            [k(f"df_{t}"), k(f"f_{t}")],
-            Delta(self.sg("a", "f", t)),
-            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        self.pre_activation_delta("f", t, "sigmoid_back", "df", "f", "forget_gate_delta_at_t_t")
 
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through step n: the kept part, the forget gate and the candidate."""
