@@ -58,12 +58,12 @@ def _output(path: Path, fmt: str, *more: str) -> str:
         ("hello.yaml", {"o": "z"}, ("o", "z"), "z"),
         # two renamed quantities with one symbol
         ("hello.yaml", {"o": r"\Omega", "y_hat": r"\Omega"}, ("y_hat", "o"), r"\Omega"),
-        # a quantity renamed to a parameter's symbol
-        ("hello-attention.yaml", {"W_hy": "V", "Z": "V"}, ("Z", "W_hy"), "V"),
-        # the cell state of an LSTM and an output bias written c
-        ("sentiment-lstm.yaml", {"b_y": "c"}, ("b_y", "c"), "c"),
-        # the learning rate is eta
-        ("hello.yaml", {"h": r"\eta"}, ("h", "the learning rate"), r"\eta"),
+        # the LSTM's output gate renamed to the logits' symbol
+        ("sentiment-lstm.yaml", {"og": "o"}, ("og", "o"), "o"),
+        # the GRU's update gate renamed to its reset gate's symbol
+        ("sentiment-gru.yaml", {"z": "r"}, ("z", "r"), "r"),
+        # a parameter renamed to the learning rate's eta
+        ("hello.yaml", {"W_hy": r"\eta"}, ("W_hy", "the learning rate"), r"\eta"),
     ],
 )
 def test_two_names_with_one_symbol_are_refused_in_one_line(
@@ -93,8 +93,14 @@ def test_the_seed_002_notation_of_the_attention_model_is_accepted(tmp_path: Path
 
 
 def test_a_quantity_not_in_the_model_may_take_another_default_letter(tmp_path: Path) -> None:
-    # an RNN has no cell state: c is free (seed 002 writes c for the output bias)
-    path = _scenario(tmp_path, ROOT / "scenarios" / "hello.yaml", {"b_y": "c", "o": "A"})
+    # an RNN without attention has no scores A
+    path = _scenario(tmp_path, ROOT / "scenarios" / "hello.yaml", {"o": "A"})
+    assert _run("validate", path).returncode == 0
+
+
+def test_a_parameter_may_have_a_quantitys_letter(tmp_path: Path) -> None:
+    # the output bias c beside the cell states c_t: c and c_3 are different symbols
+    path = _scenario(tmp_path, ROOT / "scenarios" / "sentiment-lstm.yaml", {"b_y": "c"})
     assert _run("validate", path).returncode == 0
 
 

@@ -87,14 +87,26 @@ def _refuse_collisions(
     params: Mapping[str, np.ndarray],
     model: ModelSpec,
 ) -> None:
-    """Two names (parameters, quantities of this model) that would print the same symbol,
-    one of them renamed by the scenario, are refused at the later entry."""
+    """Two names that would print the same symbol, one of them renamed by the scenario, are
+    refused at the later entry. Parameters (and the learning rate η, the skip weight α)
+    print bare and are compared with each other; the quantities of this model print with
+    their indices (o_3, c_t) and are compared with each other."""
     names = {key: symbol for key, symbol in notation.items() if key in QUANTITIES}
-    shown: dict[str, Symbol] = {key: _param_symbol(notation, key) for key in params}
-    shown |= {key: effective(names, key) for key in sorted(quantities_used(model))}
-    shown["the learning rate"] = Command("eta")  # the update's sentence: theta - eta dL/dtheta
+    bare: dict[str, Symbol] = {key: _param_symbol(notation, key) for key in params}
+    bare["the learning rate"] = Command("eta")  # the update's sentence: theta - eta dL/dtheta
     if model.skip:
-        shown["the skip weight"] = Command("alpha")
+        bare["the skip weight"] = Command("alpha")
+    indexed = {key: effective(names, key) for key in sorted(quantities_used(model))}
+    for shown in (bare, indexed):
+        _refuse_in(doc, notation, nodes, shown)
+
+
+def _refuse_in(
+    doc: YamlDoc,
+    notation: Mapping[str, Symbol],
+    nodes: Mapping[str, yaml.Node],
+    shown: Mapping[str, Symbol],
+) -> None:
     renamed = {key for key in shown if key in notation or key.rsplit(".", 1)[-1] in notation}
     seen: dict[str, str] = {}
     order = sorted(shown, key=lambda key: (key in renamed, _line(nodes, key)))
@@ -107,7 +119,7 @@ def _refuse_collisions(
                 nodes[entry],
                 f"notation.{entry}",
                 f"{key} and {other} would both print {latex(shown[key])}; "
-                "expected a symbol no other parameter or quantity has",
+                "expected a symbol that no other name has",
             )
 
 
