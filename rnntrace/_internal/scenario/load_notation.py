@@ -15,7 +15,7 @@ from rnntrace._internal.scenario.notation import check_notation, parse_notation
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 from rnntrace._internal.symbol.latex import latex
 from rnntrace._internal.symbol.rename import INDEX_STYLE, INDEX_STYLES, QUANTITIES, effective
-from rnntrace._internal.symbol.tree import Command, PartMark, Symbol, default_symbol, with_sup
+from rnntrace._internal.symbol.tree import Command, Symbol, param_symbol
 
 
 def read_notation(
@@ -70,16 +70,6 @@ def _printed(symbol: Symbol) -> str:
     return re.sub(r"[{}\s]", "", latex(symbol))
 
 
-def _param_symbol(notation: Mapping[str, Symbol], key: str) -> Symbol:
-    """A parameter's symbol as the engine gives it (``engine.symbols.Symbols``)."""
-    if key in notation:
-        return notation[key]
-    part, dot, base = key.partition(".")
-    if not dot:
-        return default_symbol(key)
-    return with_sup(notation.get(base, default_symbol(base)), PartMark(part + "."))
-
-
 def _refuse_collisions(
     doc: YamlDoc,
     notation: Mapping[str, Symbol],
@@ -92,7 +82,7 @@ def _refuse_collisions(
     print bare and are compared with each other; the quantities of this model print with
     their indices (o_3, c_t) and are compared with each other."""
     names = {key: symbol for key, symbol in notation.items() if key in QUANTITIES}
-    bare: dict[str, Symbol] = {key: _param_symbol(notation, key) for key in params}
+    bare: dict[str, Symbol] = {key: param_symbol(notation, key) for key in params}
     bare["the learning rate"] = Command("eta")  # the update's sentence: theta - eta dL/dtheta
     if model.skip:
         bare["the skip weight"] = Command("alpha")
