@@ -120,13 +120,13 @@ class GatedTracer(CellTracer):
         )  # fmt: skip
 
     def pre_activation_delta(
-        self, g: str, t: int, op: str, upstream: str, value: str, label: str
+        self, g: str, t: int, op: str, upstream: str, value: str, label: Label
     ) -> None:
         """δa_{g,t}, the delta of g's pre-activation: ∂L/∂(its value) times the derivative
         (``sigmoid_back`` for a gate, ``tanh_back`` for a candidate), read from its value."""
         k = self.k
         self.rec.do(k(f"da{g}_{t}"), op, [k(f"{upstream}_{t}"), k(f"{value}_{t}")],
-                    Delta(self.sg("a", g, t)), Label(label, part=self.part, time=t))  # fmt: skip
+                    Delta(self.sg("a", g, t)), label)  # fmt: skip
 
     def initial_gradients(
         self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None

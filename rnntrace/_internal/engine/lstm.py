@@ -156,7 +156,14 @@ class LstmCell(GatedTracer):
             Delta(self.s(GATE_SYMBOLS["o"], t)),
             Label("dl_dog_t_output_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta("o", t, "sigmoid_back", "dog", "og", "output_gate_delta_at_t_t")
+        self.pre_activation_delta(
+            "o",
+            t,
+            "sigmoid_back",
+            "dog",
+            "og",
+            Label("output_gate_delta_at_t_t", part=self.part, time=t),
+        )
         rec.do(
             k(f"dtc_{t}"),
             "hadamard",
@@ -192,7 +199,14 @@ class LstmCell(GatedTracer):
         )
         rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
                Label("dl_df_t_forget_gate", time=t, part=self.part))  # fmt: skip
-        self.pre_activation_delta("f", t, "sigmoid_back", "df", "f", "forget_gate_delta_at_t_t")
+        self.pre_activation_delta(
+            "f",
+            t,
+            "sigmoid_back",
+            "df",
+            "f",
+            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
+        )
         rec.do(
             k(f"di_{t}"),
             "hadamard",
@@ -200,7 +214,14 @@ class LstmCell(GatedTracer):
             Delta(self.s("i", t)),
             Label("dl_di_t_input_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta("i", t, "sigmoid_back", "di", "i", "input_gate_delta_at_t_t")
+        self.pre_activation_delta(
+            "i",
+            t,
+            "sigmoid_back",
+            "di",
+            "i",
+            Label("input_gate_delta_at_t_t", part=self.part, time=t),
+        )
         rec.do(
             k(f"dcc_{t}"),
             "hadamard",
@@ -208,4 +229,11 @@ class LstmCell(GatedTracer):
             Delta(self.candidate(t)),
             Label("dl_dc_t_candidate", time=t, part=self.part),
         )
-        self.pre_activation_delta("c", t, "tanh_back", "dcc", "cc", "candidate_cell_delta_at_t_t")
+        self.pre_activation_delta(
+            "c",
+            t,
+            "tanh_back",
+            "dcc",
+            "cc",
+            Label("candidate_cell_delta_at_t_t", part=self.part, time=t),
+        )
