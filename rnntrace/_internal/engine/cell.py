@@ -11,6 +11,7 @@ the recurrent part. Keys are short (``h_3``, ``dz_3``), with the part's prefix (
 
 from __future__ import annotations
 
+from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
@@ -73,6 +74,27 @@ class CellTracer:
         return {param: [key for _, key in sorted(items)]
                 for param, items in self.contributions.items()}  # fmt: skip
 
+    # -- recurrent dropout (issue 13) ----------------------------------------------------
+    def recurrent_mask(self, t: int) -> str | None:
+        """The key of the recurrent dropout mask of step t (None when there is none)."""
+        if self.scenario.model.dropout is None or not self.scenario.model.dropout.recurrent:
+            return None
+        size = self.rec.trace.value(self.rec.ref(self.p("h_0"))).shape[0]
+        return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
+
+    def recurrent_input(self, t: int, h_prev: str) -> str:
+        """What the recurrent matrices read at step t: h_(t-1), or h̃_(t-1) = m_t ⊙ h_(t-1)
+        after recurrent dropout (recorded on first use)."""
+        mask = self.recurrent_mask(t)
+        if mask is None:
+            return h_prev
+        key = self.k(f"hd_{t - 1}")
+        if self.rec.key(key) in self.rec.trace:
+            return key
+        return dropout.apply(self.rec, key, h_prev, mask,
+                             dropout.dropped_symbol("h", t - 1, self.part), "h_(t-1)", t,
+                             self.part)  # fmt: skip
+
     # -- the cell's equations (subclasses) ----------------------------------------------
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         """Record step t: the new states ``h_t`` (and ``c_t``) from input ``x`` and ``prev``."""
@@ -118,6 +140,24 @@ class GatedTracer(CellTracer):
             k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)),
             Label("dl_dh_t", time=t, part=self.part),
         )  # fmt: skip
+
+    def back_from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label,
+                       direct: list[str], gated: list[str]) -> str:  # fmt: skip
+        """∂L/∂h_t from step n = the ``direct`` parts (the state carried on) + the ``gated``
+        ones (what step n's recurrent products read). With recurrent dropout those read
+        h̃_t = m_n ⊙ h_t: their sum is ∂L/∂h̃_t, and ∂L/∂h_t gets m_n ⊙ ∂L/∂h̃_t."""
+        rec, k = self.rec, self.k
+        mask = self.recurrent_mask(n)
+        if mask is not None:
+            rec.do(k(f"dhd_{t}"), "add", gated,
+                   Delta(dropout.dropped_symbol("h", t, self.part)),
+                   Label("gradient_of_the_dropped_state_from_step_n", time=t, other=n,
+                         part=self.part))  # fmt: skip
+            gated = [dropout.back(rec, k(f"dh_rd_{t}"), k(f"dhd_{t}"), mask,
+                                  Delta(Scripted(Group(self.s("h", t)), sup=upright("rec"))),
+                                  "h", t, self.part)]  # fmt: skip
+        rec.do(key, "add", direct + gated, symbol, label.of(self.part))
+        return key
 
     def pre_activation_delta(
         self, g: str, t: int, op: str, upstream: str, value: str, label: Label

@@ -58,12 +58,13 @@ class GruCell(GatedTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":
-            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
+            stacked = gates.concat(self, f"hx_{t}", h_read, x, t)
         for g in ("z", "r"):
-            a = gates.linear(self, g, t, x, h_prev, h_sym, stacked)
+            a = gates.linear(self, g, t, x, h_read, h_sym, stacked)
             rec.do(
                 k(f"{g}_{t}"),
                 "activation",
@@ -72,12 +73,12 @@ class GruCell(GatedTracer):
                 Label("gate_at_t_t", gate=g, part=self.part, time=t),
                 activation="sigmoid",
             )
-        self._candidate(t, x, h_prev, h_sym)
+        self._candidate(t, x, h_read, h_sym)
         rec.do(k(f"omz_{t}"), "one_minus", [k(f"z_{t}")], self.one_minus_z(t),
                Label("1_z_t", time=t, part=self.part))  # fmt: skip
         old, new = self.weights
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"{old}_{t}"), h_prev],
-               row(self.gate_sym(old, t), op("odot"), h_sym),
+               row(self.gate_sym(old, t), op("odot"), gates.symbol(self, h_prev)),
                Label("what_is_kept_of_h_prev_at_t_t", time=t, part=self.part))  # fmt: skip
         rec.do(
             k(f"new_{t}"),
@@ -165,18 +166,18 @@ class GruCell(GatedTracer):
         self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
-        h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in ("z", "r"):
-            gates.weight_grads(self, g, t, x, h_prev, h_sym, stacked)
+            gates.weight_grads(self, g, t, x, h_read, h_sym, stacked)
         if self.after:
             gates.weight_grads(
                 self,
                 "h",
                 t,
                 x,
-                h_prev,
+                h_read,
                 h_sym,
                 None,
                 (k(f"dhh_{t}"), Delta(paren(self.ps("W_hh"), h_sym))),
@@ -236,7 +237,8 @@ class GruCell(GatedTracer):
                 k(f"dah_{t}"),
                 Label("dl_d_r_t_h_prev_through_the_candidate", time=t, part=self.part),
             )
-            rec.do(k(f"dr_{t}"), "hadamard", [drh, h_prev], Delta(self.s("r", t)),
+            rec.do(k(f"dr_{t}"), "hadamard", [drh, self.recurrent_input(t, h_prev)],
+                   Delta(self.s("r", t)),
                    Label("dl_dr_t_reset_gate", time=t, part=self.part))  # fmt: skip
         else:
             inner = k(f"hb_{t}") if self.given("b_hh") else k(f"hh_{t}")
@@ -251,7 +253,7 @@ class GruCell(GatedTracer):
                 k(f"dhh_{t}"),
                 "hadamard",
                 [k(f"dah_{t}"), k(f"r_{t}")],
-                Delta(paren(self.ps("W_hh"), h_sym)),
+                Delta(paren(self.ps("W_hh"), gates.symbol(self, self.recurrent_input(t, h_prev)))),
                 Label("delta_of_w_hh_h_at_t_t", time=t, part=self.part),
             )
         self.pre_activation_delta(
@@ -297,5 +299,4 @@ class GruCell(GatedTracer):
                 transpose=True,
             )
         parts.append(k(f"dh_h_{t}"))
-        rec.do(key, "add", parts, symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, parts[:1], parts[1:])

@@ -46,7 +46,7 @@ class LstmCell(GatedTracer):
 
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
-        h_prev, c_prev = prev["h"], prev["c"]
+        h_prev, c_prev = self.recurrent_input(t, prev["h"]), prev["c"]  # h̃_(t-1): dropout
         h_sym = gates.symbol(self, h_prev)
         stacked = None
         if self.scenario.form == "concatenated":
@@ -113,10 +113,11 @@ class LstmCell(GatedTracer):
         self.gather_dh(t, external, nxt)
         self._cell_deltas(t, prev, nxt)
         phase, rec.phase = rec.phase, "gradient"
-        h_sym = gates.symbol(self, prev["h"])
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in GATES:
-            gates.weight_grads(self, g, t, x, prev["h"], h_sym, stacked)
+            gates.weight_grads(self, g, t, x, h_read, h_sym, stacked)
         dx = gates.input_gradient(self, t, x, GATES)
         rec.phase = phase
         return dx
@@ -143,8 +144,7 @@ class LstmCell(GatedTracer):
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""
         parts = [gates.back_to_state(self, g, n, self.k(f"dh_{g}_{t}")) for g in GATES]
-        self.rec.do(key, "add", parts, symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, [], parts)
 
     def _cell_deltas(self, t: int, prev: dict[str, str], nxt: int | None) -> None:
         """δc_t and the four gates' deltas at step t."""

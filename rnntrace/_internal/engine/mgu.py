@@ -42,11 +42,12 @@ class MguCell(GatedTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":
-            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
-        a = gates.linear(self, "f", t, x, h_prev, h_sym, stacked)
+            stacked = gates.concat(self, f"hx_{t}", h_read, x, t)
+        a = gates.linear(self, "f", t, x, h_read, h_sym, stacked)
         rec.do(
             k(f"f_{t}"),
             "activation",
@@ -58,7 +59,7 @@ class MguCell(GatedTracer):
         rec.do(
             k(f"fh_{t}"),
             "hadamard",
-            [k(f"f_{t}"), h_prev],
+            [k(f"f_{t}"), h_read],
             row(self.s("f", t), op("odot"), h_sym),
             Label("previous_state_through_the_forget_gate_a", time=t, part=self.part),
         )
@@ -78,7 +79,7 @@ class MguCell(GatedTracer):
         rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], self.one_minus_f(t),
                Label("1_f_t", time=t, part=self.part))  # fmt: skip
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"omf_{t}"), h_prev],
-               row(self.one_minus_f(t), op("odot"), h_sym),
+               row(self.one_minus_f(t), op("odot"), gates.symbol(self, h_prev)),
                Label("what_is_kept_of_h_prev_at_t_t", time=t, part=self.part))  # fmt: skip
         rec.do(
             k(f"new_{t}"),
@@ -103,10 +104,10 @@ class MguCell(GatedTracer):
         self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
-        h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         concatenated = self.scenario.form == "concatenated"
-        gates.weight_grads(self, "f", t, x, h_prev, h_sym, k(f"hx_{t}") if concatenated else None)
+        gates.weight_grads(self, "f", t, x, h_read, h_sym, k(f"hx_{t}") if concatenated else None)
         fh_sym = paren(self.s("f", t), op("odot"), h_sym)
         gates.weight_grads(self, "h", t, x, k(f"fh_{t}"), fh_sym,
                            k(f"fhx_{t}") if concatenated else None)  # fmt: skip
@@ -148,7 +149,8 @@ class MguCell(GatedTracer):
             k(f"dah_{t}"),
             Label("dl_d_f_t_h_prev_through_the_candidate", time=t, part=self.part),
         )
-        rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_prev],
+        h_read = self.recurrent_input(t, h_prev)
+        rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_read],
                Delta(Scripted(Group(self.s("f", t)), sup=Styled("tilde", Name("h")))),
                Label("part_of_df_t_through_the_candidate", time=t, part=self.part))  # fmt: skip
         rec.do(
@@ -185,5 +187,5 @@ class MguCell(GatedTracer):
             Delta(Scripted(Group(self.s("h", t)), sup=Styled("tilde", Name("h")))),
             Label("part_of_dh_t_through_the_candidate_at_st", time=t, other=n, part=self.part),
         )
-        rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, [k(f"dh_keep_{t}")],
+                                   [dh_f, k(f"dh_h_{t}")])  # fmt: skip
