@@ -237,8 +237,17 @@ def test_bracket_index_style_with_a_gate_index_and_a_renamed_quantity(tmp_path: 
     path = _scenario(tmp_path, ROOT / "scenarios" / "sentiment-lstm.yaml", notation)
     steps = {s["key"]: s["symbol"] for s in json.loads(_output(path, "json"))["steps"]}
     assert steps["s1.af_2"] == "a_{f}[2]"  # the gate's letter stays a subscript
+    assert steps["s1.ai_2"] == "a_{i}[2]"  # the input gate's letter i is not a position
     assert steps["s1.f_2"] == r"\phi[2]"
     assert steps["s1.c_1"] == "c[1]"
+
+
+def test_bracket_index_style_of_attention_positions(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, ATTENTION, {"index_style": "bracket"})
+    steps = {s["key"]: s["symbol"] for s in json.loads(_output(path, "json"))["steps"]}
+    assert steps["alpha_2"] == r"\alpha[2]"
+    assert steps["dh_ctx_4_1"] == r"\alpha[4,1] \delta Z[4]"
+    assert steps["dh_q_4"] == r"\sum_i \delta A[4,i] h[i]"
 
 
 # -- the schema ----------------------------------------------------------------------------

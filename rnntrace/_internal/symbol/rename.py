@@ -69,7 +69,7 @@ INDEX_STYLE = "index_style"  # the reserved entry of notation: subscript | brack
 INDEX_STYLES = ("subscript", "bracket")
 _ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h"}  # follows its letter's rename
 _HEADS = {symbol: key for key, (symbol, _) in QUANTITIES.items()}
-_TIME_NAME = re.compile(r"t([+-]\d+|[+-]k)?|\d+|[is]")
+_STEP_NAME = re.compile(r"t([+-]\d+|[+-]k)?|\d+")  # a time written with t, or a number
 
 
 def renaming_of(notation: Mapping[str, Symbol], index_style: str) -> Renaming:
@@ -151,9 +151,14 @@ class Renaming:
         """``base`` with the time part of its subscript in brackets: x[3], a_f[3]."""
         assert s.sub is not None
         items = s.sub.items if isinstance(s.sub, Row) and s.sub.sep == "," else (s.sub,)
-        cut = len(items)
-        while cut and _is_time(items[cut - 1]):
-            cut -= 1
+        if len(items) == 1:  # x_3, h_{t-1}, h_i
+            cut = 0 if _is_time(items[0]) else 1
+        elif _is_step(items[0]):  # positions only: alpha_{4,1}, A_{4,i}
+            cut = 0
+        else:  # a gate's letter, a mask's, a part's, then the time: a_{i,3} -> a_i[3]
+            cut = len(items)
+            while cut and _is_step(items[cut - 1]):
+                cut -= 1
         if cut == len(items):  # no time index (y_k, a gate letter): as it is
             return replace(s, base=base, sub=self._node(s.sub), sup=sup)
         rest, times = items[:cut], items[cut:]
@@ -164,8 +169,13 @@ class Renaming:
         return Row((head, Delimited("bracket", _spelled(index))), "")
 
 
+def _is_step(s: Symbol) -> bool:
+    return isinstance(s, Time) or (isinstance(s, Name) and bool(_STEP_NAME.fullmatch(s.text)))
+
+
 def _is_time(s: Symbol) -> bool:
-    return isinstance(s, Time) or (isinstance(s, Name) and bool(_TIME_NAME.fullmatch(s.text)))
+    """A time step or a position (h_i, the states an attention weighs)."""
+    return _is_step(s) or (isinstance(s, Name) and s.text in ("i", "s"))
 
 
 def _has_time(s: Symbol) -> bool:
