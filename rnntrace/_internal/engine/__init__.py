@@ -200,4 +200,5 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         notation=dict(scenario.notation),
         init=init_data(scenario.init) if scenario.init is not None else None,
         index_style=scenario.index_style,
+        head_steps=model.head_steps,
     )
