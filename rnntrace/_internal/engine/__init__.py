@@ -200,5 +200,6 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         notation=dict(scenario.notation),
         init=init_data(scenario.init) if scenario.init is not None else None,
         index_style=scenario.index_style,
+        layout=model.layout,
         head_steps=model.head_steps,
     )
