@@ -86,7 +86,7 @@ def effective(names: Mapping[str, Symbol], key: str) -> Symbol:
         return names[key]
     default = QUANTITIES[key][0]
     letter = _ACCENTED.get(key)
-    if letter in names and isinstance(default, Styled):
+    if letter is not None and letter in names and isinstance(default, Styled):
         return replace(default, body=names[letter])
     return default
 
