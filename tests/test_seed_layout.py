@@ -448,3 +448,55 @@ def test_seed_layout_is_refused_with_other_formats(command: list[str], message: 
     done = rnntrace(*command)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+# -- the seed's own notation (issue 13: any quantity renamed) -------------------------------------
+
+SEED_002_NOTATION = {
+    "W_hy": "V",
+    "b_y": "c",
+    "o": r"\Omega",
+    "Z": r"\mathcal{Z}",
+    "A": r"\mathcal{A}",
+}
+
+
+def test_attention_seed_layout_in_the_seeds_notation_prints_the_numpy_reference(
+    tmp_path: Path,
+) -> None:
+    doc = yaml.safe_load(ATTENTION.read_text())
+    doc["notation"] = SEED_002_NOTATION
+    scenario = tmp_path / "seed-002.yaml"
+    scenario.write_text(yaml.safe_dump(doc, sort_keys=False))
+    reference, order = attention_reference(scenario, SEED_002_NOTATION)
+    latex = seed_output(scenario)
+    assert r"$\Omega_t = V \mathcal{Z}_t + c$" in latex  # seed 002's Ω_t = V Z_t + c
+    for text, pattern in (
+        (latex, LATEX_BLOCK),
+        (seed_output(scenario, "markdown"), MARKDOWN_BLOCK),
+    ):
+        found = blocks(text, pattern)
+        assert check_numbers(found, reference) >= 100  # every block's every result
+        flat = [lhs for part in order for lhs in part]
+        assert [lhs for lhs in firsts(found) if lhs in flat] == flat
+        by_first = {block[0][0]: [lhs for lhs, _ in block] for block in found}
+        assert by_first[r"\mathcal{A}_{3,1}"] == [rf"\mathcal{{A}}_{{3,{i}}}" for i in (1, 2, 3)]
+
+
+def test_every_bundled_scenario_compiles_in_the_seed_layout(tmp_path: Path) -> None:
+    """Every cell, topology and technique of the bundled scenarios, each stage a split
+    block that pdflatex accepts and that stays on the page."""
+    from rnntrace._internal.engine import trace_scenario
+    from rnntrace._internal.render.latex import render_latex
+    from rnntrace._internal.render.latex_base import LatexSettings
+    from rnntrace._internal.scenario import load_scenario
+
+    settings = LatexSettings(layout="seed")
+    documents = {}
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        trace = trace_scenario(load_scenario(path))
+        documents[path.stem] = "".join(render_latex(trace, settings=settings, standalone=True))
+        assert r"\begin{align*}" not in documents[path.stem].split(r"\subsection*{Sequence")[1]
+    for name, built in compile_all(tmp_path, documents).items():
+        assert built.pdf is not None, (name, built.errors())
+        assert built.overfull() == [], name

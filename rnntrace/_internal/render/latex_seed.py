@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from rnntrace._internal.render.prose import Display, Item, Prose
+from rnntrace._internal.render.quantities import spelled_latex
 from rnntrace._internal.symbol import Symbol, latex
 from rnntrace._internal.symbol.tree import Delimited, Name, Row, Scripted
 from rnntrace._internal.trace import Step, Trace
@@ -117,9 +118,10 @@ def seed_items(
 
 
 def parameter_gradient(trace: Trace, param: str, mathjax: bool) -> str:
-    """``\\frac{\\partial L}{\\partial W_{xh}}`` with the parameter's display symbol."""
+    """``\\frac{\\partial L}{\\partial W_{xh}}`` with the parameter's display symbol (and
+    the loss's, when ``notation`` renames L)."""
     symbol = latex(trace.meta.symbols[param], mathjax)
-    return rf"\frac{{\partial L}}{{\partial {symbol}}}"
+    return spelled_latex(trace.meta, r"\frac{\partial L}{\partial ", mathjax) + symbol + "}"
 
 
 def bias_param(trace: Trace, total: Step) -> str | None:

@@ -154,7 +154,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         if param and self.seed:  # seed 000: ∂L/∂W_xh += δz_t x_tᵀ
             lhs = rf"{parameter_gradient(self.trace, param, self.mathjax)} \mathrel{{+}}= {lhs}"
         elif param:
-            grad = rf"\partial L / \partial {latex(self.trace.meta.symbols[param], self.mathjax)}"
+            wrt = latex(self.trace.meta.symbols[param], self.mathjax)
+            grad = self.q(r"\partial L / \partial ") + wrt
             yield sentence("Contribution of ", Math(f"t = {step.time}"), " to ", Math(grad), ":")
         flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
         cells = self.cells(right, carried=flags[1])
