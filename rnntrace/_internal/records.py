@@ -84,6 +84,13 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
     defaults = {f.name: f.default for f in fields if f.init and f.default is not _MISSING}
     factories = [(f.name, f.default_factory) for f in fields if f.init and _made(f)]
     later = [(f.name, f.default, f.default_factory) for f in fields if not f.init]
+    # n positional arguments and no keywords: the defaults of the fields after the n-th,
+    # when none of them is made by a factory (``Step(...)`` without its last fields)
+    tails: dict[int, tuple[Any, ...]] = {count: ()}
+    for n in range(count - 1, -1, -1):
+        if names[n] not in defaults:
+            break
+        tails[n] = (defaults[names[n]], *tails[n + 1])
     post_init = hasattr(cls, "__post_init__")
     # the fields go into the instance's __dict__ in one step, unless they are slots
     in_dict = bool(fields) and not any(  # a slot class without fields has no __dict__
@@ -123,8 +130,8 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
         return values
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        given = len(args) == count and not kwargs  # every field, in order: nothing to look up
-        pairs = zip(names, args) if given else bind(args, kwargs).items()
+        tail = None if kwargs else tails.get(len(args))  # in order: nothing to look up
+        pairs = bind(args, kwargs).items() if tail is None else zip(names, args + tail)
         if in_dict:
             self.__dict__.update(pairs)
         else:

@@ -94,6 +94,8 @@ class Layer:
 
     def steps(self) -> list[StepJacobian]:
         """A_j for every step, in the order the layer ran."""
+        if self.flow.jacobians is not None:
+            return self.flow.jacobians(self, self.times, self.model)
         return [self.flow.jacobian(self, t, self.model) for t in self.times]
 
 
