@@ -68,9 +68,11 @@ class Layer:
     def _times(self) -> list[int]:
         """The time steps of the layer's states, in the order the layer computed them (T..1
         for the backward direction of a bidirectional model)."""
-        pattern = re.compile(re.escape(self.prefix + self.part) + r"h_(\d+)$")
+        head = self.prefix + self.part + "h_"
+        pattern = re.compile(re.escape(head) + r"(\d+)$")
         return [int(match.group(1)) for step in self.trace
-                if step.phase == "forward" and (match := pattern.match(step.key))]  # fmt: skip
+                if step.key.startswith(head) and step.phase == "forward"
+                and (match := pattern.match(step.key))]  # fmt: skip
 
     def recurrent(self, gate: str) -> np.ndarray:
         """W_gh of this part (W_hh of the simple RNN and of the GRU candidate)."""
