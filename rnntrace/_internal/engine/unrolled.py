@@ -192,6 +192,8 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
     args = _arguments(traced, template, seq, CHECK)  # then x_t and the states change
     steps: list[Step] = []
     add = steps.append
+    made = [(form.key.format, form.operands.format if form.operands else None, form.body,
+             form.by, form.step, feeds.get(form.step.key)) for form in computed]  # fmt: skip
     for t in range(CHECK, seq.length + 1):
         for form, at in inputs:
             args[at] = np.asarray(seq.inputs[t - 1], dtype=float)
@@ -199,11 +201,10 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
                      args[at], UNLABELLED, info, form.step.part, True))  # fmt: skip
-        for form, value in zip(computed, function(*args)):
-            key, symbol, operands = form.at(t)
-            step = form.step
-            add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
+        for (key, operands, body, by, step, feed), value in zip(made, function(*args)):  # at(t)
+            add(Step(key(t), Shifted(body, by + t), t, step.sequence, "forward", step.op,
+                     tuple(operands(t, t - 1).split("\0")) if operands else (), value, value,
                      UNLABELLED, step.info, step.part, True))  # fmt: skip
-            if step.key in feeds:
-                args[feeds[step.key]] = value
+            if feed is not None:
+                args[feed] = value
     trace.extend(steps)
