@@ -148,7 +148,7 @@ def test_a_slot_record_without_fields_is_built_as_the_dataclass_is():
 
 
 @pytest.mark.parametrize("slots", [False, True])
-def test_positional_arguments_take_the_trailing_defaults_as_the_dataclass_does(slots):
+def test_arguments_in_order_take_the_trailing_defaults_as_the_dataclass_does(slots):
     def made(decorator):
         @decorator
         class Step:
@@ -165,8 +165,14 @@ def test_positional_arguments_take_the_trailing_defaults_as_the_dataclass_does(s
         assert (
             repr(ours(*args)).partition("Step(")[2] == repr(standard(*args)).partition("Step(")[2]
         )
-    for args in [(), ("h", 2, "enc.", False, 5)]:
+    every = {"key": "h", "time": 2, "part": "enc.", "given": False}  # by keyword, in order
+    for kwargs in [every, dict(reversed(every.items())), {"key": "h", "part": "x"}]:
+        assert dataclasses.astuple(ours(**kwargs)) == dataclasses.astuple(standard(**kwargs))
+    if not slots:
+        assert list(vars(ours(**every))) == list(every)
+    for args, kwargs in [((), {}), (("h", 2, "enc.", False, 5), {}),
+                         ((), {**every, "size": 1}), (("h",), every)]:  # fmt: skip
         with pytest.raises(TypeError):
-            standard(*args)
+            standard(*args, **kwargs)
         with pytest.raises(TypeError):
-            ours(*args)
+            ours(*args, **kwargs)

@@ -16,7 +16,7 @@ on assignment to a frozen record.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from reprlib import recursive_repr
 from types import MemberDescriptorType
@@ -130,8 +130,14 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
         return values
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        tail = None if kwargs else tails.get(len(args))  # in order: nothing to look up
-        pairs = bind(args, kwargs).items() if tail is None else zip(names, args + tail)
+        pairs: Iterable[tuple[str, Any]] | None
+        if kwargs:  # every field by keyword, in order (``StepFlow(time=..., ...)``): as given
+            pairs = kwargs.items() if not args and tuple(kwargs) == names else None
+        else:
+            tail = tails.get(len(args))  # in order: nothing to look up
+            pairs = None if tail is None else zip(names, args + tail)
+        if pairs is None:
+            pairs = bind(args, kwargs).items()
         if in_dict:
             self.__dict__.update(pairs)
         else:

@@ -36,6 +36,7 @@ from rnntrace._internal.analysis.fixedpoint import FixedPoints, fixed_points
 from rnntrace._internal.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.tree import Name, Scripted, Sentence, Symbol
 from rnntrace._internal.trace import Trace
@@ -60,7 +61,7 @@ class Spectrum:
     norm: float  # ‖W‖₂, the largest singular value
 
 
-@dataclass(frozen=True)
+@record
 class StepFlow:
     """One step j back: A_j and what it is made of."""
 
@@ -78,7 +79,7 @@ class StepFlow:
     path: np.ndarray | None  # lstm: f_j; gru: u_j
 
 
-@dataclass(frozen=True)
+@record
 class Distance:
     """∂h_t/∂h_{t-k} for one distance k."""
 

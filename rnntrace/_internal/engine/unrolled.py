@@ -130,9 +130,9 @@ class _Form:
         own = {s.key for s in template.computed} | {s.key for s in template.inputs}
         self.step = step
         symbol = step.symbol  # the symbol at time t: ``body`` shifted by ``by + t``
-        shifted = isinstance(symbol, Shifted)
-        self.body = symbol.body if shifted else symbol
-        self.by = (symbol.by if shifted else 0) - TEMPLATE
+        self.body, self.by = symbol, -TEMPLATE
+        if isinstance(symbol, Shifted):
+            self.body, self.by = symbol.body, symbol.by - TEMPLATE
         self.key = _escape(step.key.rpartition("_")[0]) + "_{0}"
         self.operands = "\0".join(
             _escape(k.rpartition("_")[0]) + ("_{0}" if k in own else "_{1}")
@@ -201,8 +201,8 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
                      args[at], UNLABELLED, info, form.step.part, True))  # fmt: skip
-        for (key, operands, body, by, step, feed), value in zip(made, function(*args)):  # at(t)
-            add(Step(key(t), Shifted(body, by + t), t, step.sequence, "forward", step.op,
+        for (key_at, operands, body, by, step, feed), value in zip(made, function(*args)):
+            add(Step(key_at(t), Shifted(body, by + t), t, step.sequence, "forward", step.op,
                      tuple(operands(t, t - 1).split("\0")) if operands else (), value, value,
                      UNLABELLED, step.info, step.part, True))  # fmt: skip
             if feed is not None:
