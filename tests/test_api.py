@@ -248,3 +248,27 @@ def test_every_result_displays_itself_in_jupyter_and_ipython():
         printer = Pretty()
         shown._repr_pretty_(printer, False)
         assert words in "".join(printer.out)
+
+
+def test_training_table_in_jupyter_shows_eta_penalty_and_total():
+    """With a learning-rate schedule and an L2 penalty, the notebook's table has the columns
+    `rnntrace train` prints: η of the epoch (η_0 / (1 + r (N − 1)), written out here), the
+    penalty λ Σ‖W‖²_F and the total, which is loss + penalty."""
+    text = (
+        TWO_WORDS + "train: {learning_rate: 0.5, lr_schedule: {kind: time, decay: 0.5}, "
+        "l2_penalty: 0.01}\n"
+    )
+    run = rnntrace.train(text, epochs=3, report=[1, 2, 3])
+    md = run._repr_markdown_()
+    lines = [line for line in md.splitlines() if line.startswith("|")]
+    head = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert head == ["epoch", "loss", "η", "penalty", "total", "grad norm", "clipped"]
+    for n, line in enumerate(lines[2:], start=1):
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[0] == str(n)
+        assert float(cells[2]) == pytest.approx(0.5 / (1 + 0.5 * (n - 1)), abs=5e-5)
+        assert float(cells[4]) == pytest.approx(float(cells[1]) + float(cells[3]), abs=2e-4)
+    assert len(lines) == 2 + 3
+    # epoch 1's penalty by hand: 0.01 (‖W_xh‖² 0.46 + ‖W_hh‖² 0.18 + ‖W_hy‖² 2) = 0.0264
+    assert lines[2].split("|")[4].strip() == "0.0264"
+    assert "<th>η</th><th>penalty</th><th>total</th>" in run._repr_html_()

@@ -278,7 +278,6 @@ BAD = [
     ("scheme: xavier, hidden: 2, outputs: 2, forget_bias: 1", "params.init.forget_bias",
      "has no forget gate"),
     ("scheme: xavier, outputs: 2", "params.init.hidden", "missing"),
-    ("scheme: xavier, hidden: 2", "params.init.outputs", "missing"),
     ("scheme: xavier, hidden: 2, outputs: 2, seeds: 3", "params.init.seeds", "unknown key"),
     ("scheme: xavier, hidden: 0, outputs: 2", "params.init.hidden", "from 1 to 1000"),
     ("scheme: xavier, hidden: 2, outputs: 2, form: concatenated", "params.init.form",
@@ -310,6 +309,36 @@ def test_bad_entry_beside_init(tmp_path, extra, key, words):
     line = result.output.strip()
     assert "\n" not in line and f": {key}: " in line and words in line, line
     assert re.match(rf"{re.escape(str(path))}:\d+:\d+: ", line), line
+
+
+def test_class_indices_do_not_tell_the_outputs_so_outputs_is_required(tmp_path):
+    path = tmp_path / "bad.yaml"
+    text = scenario_text(init="scheme: xavier, hidden: 2", targets="1")
+    path.write_text(text.replace("head: identity, loss: mse", "head: softmax, loss: ce"))
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert "\n" not in line and ": params.init.outputs: missing" in line, line
+
+
+@pytest.mark.parametrize(("model", "label", "K"), [
+    ("head: identity, loss: mse", "[0.2, 0.8, 0.1]", 3),  # a list of numbers: K entries
+    ("head: identity, loss: mse", "0.4", 1),  # one number: K = 1
+    ("head: sigmoid, loss: bce", "1", 1),
+    ("head: softmax, loss: ce", "[0.25, 0.75]", 2),  # a soft target
+])  # fmt: skip
+def test_outputs_follow_from_the_labels_when_not_given(model, label, K):
+    text = scenario_text(init="scheme: xavier, seed: 5, hidden: 4", targets=label)
+    scenario = parse_scenario(text.replace("head: identity, loss: mse", model))
+    assert scenario.params["W_hy"].shape == (K, 4)
+    assert scenario.params["b_y"].shape == (K,)
+    # the same draws as when K is written out
+    init = f"scheme: xavier, seed: 5, hidden: 4, outputs: {K}"
+    written = parse_scenario(
+        scenario_text(init=init, targets=label).replace("head: identity, loss: mse", model)
+    )
+    for key in ("W_xh", "W_hh", "W_hy"):
+        np.testing.assert_array_equal(scenario.params[key], written.params[key])
 
 
 def test_gated_entry_in_the_other_form_is_refused(tmp_path):

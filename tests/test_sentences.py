@@ -100,10 +100,36 @@ def test_the_mean_squared_error_as_mathml_has_a_fraction_and_a_square(tmp_path):
 @pytest.mark.parametrize("name", ["seq2seq", "stacked", "bidirectional"])
 def test_the_model_of_several_parts_is_written_in_the_scenarios_notation(name, tmp_path):
     found = formulas(name, tmp_path, head="notation: {W_xh: U, W_hh: W, W_hy: V, b_y: c}\n")
-    assert latex(found[0]) == r"h_t = \tanh(U x_t + W h_{t-1})"
+    assert latex(found[0]) == r"h_t = \tanh(U x_t + W h_{t-1} + b_{h})"
     assert latex(found[2]) == "o_t = V h_t + c"
 
 
 def test_no_page_converts_latex_to_mathml():
     with pytest.raises(TypeError):
         prose_html(sentence("rate ", Math(r"\eta = 0.1")))
+
+
+@pytest.mark.parametrize("name", ["stacked", "bidirectional", "seq2seq"])
+def test_the_model_of_several_parts_has_its_hidden_bias(name):
+    """Every part of these scenarios has b_h (keys enc.b_h, l1.b_h, ...): the equation
+    says so, as it does for a model of one part."""
+    assert any(latex(f).endswith("+ b_{h})") for f in formulas(name)), formulas(name)
+
+
+def test_a_given_initial_state_of_a_part_is_named(tmp_path):
+    found = "".join(
+        latex(f) if isinstance(f, Symbol) else f
+        for line in model_sentences(trace_scenario(load_scenario(_stacked_with_h0(tmp_path))))
+        for f in line.parts
+    )
+    assert "from the given h_{0}^{(1)} (the other initial states: 0)." in found, found
+
+
+def _stacked_with_h0(tmp_path: Path) -> Path:
+    source = (ROOT / "scenarios" / "stacked.yaml").read_text(encoding="utf-8")
+    source = source.replace(
+        "      b_h:  [0.1, 0.1]\n", "      b_h:  [0.1, 0.1]\n      h_0:  [0.5, -0.5]\n"
+    )
+    path = tmp_path / "stacked.yaml"
+    path.write_text(source, encoding="utf-8")
+    return path

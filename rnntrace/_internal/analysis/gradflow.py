@@ -511,10 +511,14 @@ def _skipdrop_notes(scenario: Scenario, part: str) -> list[str]:
         )
     drop = model.dropout
     if drop is not None and drop.recurrent:
+        if cells.get(model.cell).has_activation:  # h_t = f(W_hh h_(t−1) + u)
+            read = "W_hh reads m_j ⊙ h_(j−1), so A_j = diag(f'(z_j)) W_hh diag(m_j)"
+        else:  # a gated cell: every recurrent matrix reads the dropped state
+            read = ("every recurrent matrix reads m_j ⊙ h_(j−1) (the state carried on "
+                    "directly does not), so each W_gh in A_j is W_gh diag(m_j)")  # fmt: skip
         out.append(
-            "recurrent dropout: W_hh reads m_j ⊙ h_(j−1), so A_j = diag(f'(z_j)) W_hh "
-            "diag(m_j) with step j's mask (scaled by 1/(1 − p)) as the trace drew it; "
-            "--eval analyses the model without dropout"
+            f"recurrent dropout: {read} with step j's mask (scaled by 1/(1 − p)) as the "
+            "trace drew it; --eval analyses the model without dropout"
         )
     return out
 

@@ -74,14 +74,19 @@ class Layer:
                 if step.key.startswith(head) and step.phase == "forward"
                 and (match := pattern.match(step.key))]  # fmt: skip
 
-    def recurrent(self, gate: str) -> np.ndarray:
-        """W_gh of this part (W_hh of the simple RNN and of the GRU candidate)."""
+    def recurrent(self, gate: str, t: int | None = None) -> np.ndarray:
+        """W_gh of this part (W_hh of the simple RNN and of the GRU candidate); for step t,
+        as it acts on h_(t−1): W_gh diag(m_t) when step t read h̃_(t−1) = m_t ⊙ h_(t−1)
+        (recurrent dropout of a gated cell)."""
         if gate not in self._recurrent:  # read once: every step needs it
             key = f"{self.part}W_{gate}h"
             if key in self.trace:
                 self._recurrent[gate] = self.trace.value(key)
             else:
                 self._recurrent[gate] = self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
+        if t is not None and self.has(f"hd_{t - 1}"):
+            mask = self.value_of(self.operand(f"hd_{t - 1}", 0))
+            return self._recurrent[gate] * mask[None, :]
         return self._recurrent[gate]
 
     def parameter(self, name: str) -> np.ndarray | None:

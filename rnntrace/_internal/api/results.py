@@ -129,9 +129,18 @@ class Training:
 
         return document(self.result, self.scenario)
 
-    def _rows(self) -> list[list[str]]:
-        return [[f"{f.epoch:,}", f"{f.loss:.4f}", f"{f.grad_norm:.4f}", "yes" * f.clipped or "no"]
-                for f in self.result.reported]  # fmt: skip
+    def _table(self, markdown: bool) -> str:
+        """The reported epochs as `train` prints them: loss, the techniques' columns (η of
+        the epoch, the penalty and the total loss, when they are on), grad norm, clipped."""
+        from rnntrace._internal.render.training import technique_cells, technique_columns
+
+        settings = self.document["settings"]
+        head = ("epoch", "loss", *technique_columns(settings), "grad norm", "clipped")
+        rows = [[f"{r['epoch']:,}", f"{r['loss']:.4f}",
+                 *(f"{v:.4f}" for v in technique_cells(r, settings)),
+                 f"{r['grad_norm']:.4f}", "yes" if r["clipped"] else "no"]
+                for r in self.document["reported"]]  # fmt: skip
+        return table(head, rows, markdown)
 
     def __repr__(self) -> str:
         first, last = self.losses[0], self.losses[-1]
@@ -142,11 +151,11 @@ class Training:
         from rnntrace._internal.render.html_page import loss_curve_svg
 
         text = html.escape(self.result.settings.describe())
-        rows = table(("epoch", "loss", "grad norm", "clipped"), self._rows(), False)
+        rows = self._table(markdown=False)
         return f"<p>Training: {text}</p>{rows}{loss_curve_svg(self.losses)}"
 
     def _repr_markdown_(self) -> str:
-        rows = table(("epoch", "loss", "grad norm", "clipped"), self._rows(), True)
+        rows = self._table(markdown=True)
         return f"Training: {self.result.settings.describe()}\n\n{rows}"
 
     def _repr_latex_(self) -> str:

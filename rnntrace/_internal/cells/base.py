@@ -88,7 +88,8 @@ class LayerValues(Protocol):
     def has(self, name: str) -> bool: ...  # whether the layer recorded ``name``
     def operand(self, name: str, at: int) -> str: ...  # the full key of an operand
     def value_of(self, key: str) -> np.ndarray: ...  # the value of a full key
-    def recurrent(self, gate: str) -> np.ndarray: ...  # W_gh (or the h columns of W_g)
+    def recurrent(self, gate: str, t: int | None = None) -> np.ndarray: ...  # W_gh (or the
+    # h columns of W_g); for step t, times its recurrent dropout mask diag(m_t) if any
     def derivative(self, activation: str, arg: np.ndarray) -> np.ndarray: ...  # f'
     def parameter(self, name: str) -> np.ndarray | None: ...  # the part's parameter, if any
 

@@ -32,9 +32,9 @@ def jacobian(layer: LayerValues, t: int, model: Any) -> StepJacobian:
     h_prev = layer.value_of(prev_key)
     keep_new = model.update_gate == "new"
     u = 1 - z if keep_new else z
-    du = (-1.0 if keep_new else 1.0) * d("sigmoid", z)[:, None] * layer.recurrent("z")
+    du = (-1.0 if keep_new else 1.0) * d("sigmoid", z)[:, None] * layer.recurrent("z", t)
     dr = d("sigmoid", r)
-    W_rh, W_hh = layer.recurrent("r"), layer.recurrent("h")
+    W_rh, W_hh = layer.recurrent("r", t), layer.recurrent("h", t)
     if model.gru_variant == "reset_after":
         inner = v(f"hb_{t}") if layer.has(f"hb_{t}") else v(f"hh_{t}")
         dn = r[:, None] * W_hh + (inner * dr)[:, None] * W_rh

@@ -24,7 +24,10 @@ def previous(layer: LayerValues, t: int) -> str:
     """h_{t-1}: what W_fh multiplied (separate form) or [h_{t-1}, x_t] holds first."""
     for name, at in (("hf", 1), ("hx", 0)):  # separate: W_fh h; concatenated: [h, x]
         if layer.has(f"{name}_{t}"):
-            return layer.operand(f"{name}_{t}", at)
+            read = layer.operand(f"{name}_{t}", at)
+            if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
+                return layer.operand(f"hd_{t - 1}", 1)  # h̃_(t−1) = m_t ⊙ h_(t−1): dropout
+            return read
     raise RnntraceError(f"no previous state of step {t} in the trace")
 
 
@@ -35,12 +38,12 @@ def jacobian(layer: LayerValues, t: int, model: Any) -> StepJacobian:
     c_prev_key = layer.operand(f"fc_{t}", 1)
     c_prev = layer.value_of(c_prev_key)
     dc_dh = (
-        (c_prev * d("sigmoid", f))[:, None] * layer.recurrent("f")
-        + (cc * d("sigmoid", i))[:, None] * layer.recurrent("i")
-        + (i * d("tanh", cc))[:, None] * layer.recurrent("c")
+        (c_prev * d("sigmoid", f))[:, None] * layer.recurrent("f", t)
+        + (cc * d("sigmoid", i))[:, None] * layer.recurrent("i", t)
+        + (i * d("tanh", cc))[:, None] * layer.recurrent("c", t)
     )
     through_c = o * d("tanh", tc)
-    dh_dh = (tc * d("sigmoid", o))[:, None] * layer.recurrent("o") + through_c[:, None] * dc_dh
+    dh_dh = (tc * d("sigmoid", o))[:, None] * layer.recurrent("o", t) + through_c[:, None] * dc_dh
     joint = np.block([[dh_dh, np.diag(through_c * f)], [dc_dh, np.diag(f)]])
     return StepJacobian(t, layer.key(f"h_{t}"), previous(layer, t), joint, None, f,
                         layer.key(f"c_{t}"), c_prev_key)  # fmt: skip

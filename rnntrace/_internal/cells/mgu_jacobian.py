@@ -28,8 +28,8 @@ def jacobian(layer: LayerValues, t: int, model: Any) -> StepJacobian:
     f, n = layer.value(f"f_{t}"), layer.value(f"n_{t}")
     prev_key = previous(layer, t)
     h_prev = layer.value_of(prev_key)
-    W_hh = layer.recurrent("h")
-    df = d("sigmoid", f)[:, None] * layer.recurrent("f")
+    W_hh = layer.recurrent("h", t)
+    df = d("sigmoid", f)[:, None] * layer.recurrent("f", t)
     dn = d("tanh", n)[:, None] * (W_hh * f[None, :] + W_hh @ (h_prev[:, None] * df))
     keep = 1 - f
     state = np.diag(keep) + (n - h_prev)[:, None] * df + f[:, None] * dn

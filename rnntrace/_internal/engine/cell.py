@@ -11,10 +11,12 @@ the recurrent part. Keys are short (``h_3``, ``dz_3``), with the part's prefix (
 
 from __future__ import annotations
 
+from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
-from rnntrace._internal.symbol.tree import Symbol, indices, sub
+from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.symbol.tree import Delta, Group, Scripted, Symbol, indices, sub, upright
 
 
 class CellTracer:
@@ -72,6 +74,27 @@ class CellTracer:
         return {param: [key for _, key in sorted(items)]
                 for param, items in self.contributions.items()}  # fmt: skip
 
+    # -- recurrent dropout (issue 13) ----------------------------------------------------
+    def recurrent_mask(self, t: int) -> str | None:
+        """The key of the recurrent dropout mask of step t (None when there is none)."""
+        if self.scenario.model.dropout is None or not self.scenario.model.dropout.recurrent:
+            return None
+        size = self.rec.trace.value(self.rec.ref(self.p("h_0"))).shape[0]
+        return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
+
+    def recurrent_input(self, t: int, h_prev: str) -> str:
+        """What the recurrent matrices read at step t: h_(t-1), or h̃_(t-1) = m_t ⊙ h_(t-1)
+        after recurrent dropout (recorded on first use)."""
+        mask = self.recurrent_mask(t)
+        if mask is None:
+            return h_prev
+        key = self.k(f"hd_{t - 1}")
+        if self.rec.key(key) in self.rec.trace:
+            return key
+        return dropout.apply(self.rec, key, h_prev, mask,
+                             dropout.dropped_symbol("h", t - 1, self.part), "h_(t-1)", t,
+                             self.part)  # fmt: skip
+
     # -- the cell's equations (subclasses) ----------------------------------------------
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         """Record step t: the new states ``h_t`` (and ``c_t``) from input ``x`` and ``prev``."""
@@ -89,3 +112,65 @@ class CellTracer:
         """∂L/∂(initial states) (all, or ``states``), from the deltas of the first step read:
         state -> key."""
         raise NotImplementedError
+
+
+class GatedTracer(CellTracer):
+    """A gated layer (LSTM, GRU, MGU): ∂L/∂h_t gathers the parts from outside the layer and
+    the part through the next step's gates, which each cell writes as ``_from_step``."""
+
+    def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
+        """Record ∂L/∂h_t through step n's equations under ``key``; returns the key."""
+        raise NotImplementedError
+
+    def gather_dh(self, t: int, external: list[str], nxt: int | None) -> None:
+        """δh_t = the parts from outside (``external``) + the part through step ``nxt``."""
+        k = self.k
+        parts = list(external)
+        if nxt is not None:
+            parts.append(
+                self._from_step(
+                    nxt,
+                    t,
+                    k(f"dh_next_{t}"),
+                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
+                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
+                )
+            )
+        self.rec.do(
+            k(f"dh_{t}"), "add", parts, Delta(self.s("h", t)),
+            Label("dl_dh_t", time=t, part=self.part),
+        )  # fmt: skip
+
+    def back_from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label,
+                       direct: list[str], gated: list[str]) -> str:  # fmt: skip
+        """∂L/∂h_t from step n = the ``direct`` parts (the state carried on) + the ``gated``
+        ones (what step n's recurrent products read). With recurrent dropout those read
+        h̃_t = m_n ⊙ h_t: their sum is ∂L/∂h̃_t, and ∂L/∂h_t gets m_n ⊙ ∂L/∂h̃_t."""
+        rec, k = self.rec, self.k
+        mask = self.recurrent_mask(n)
+        if mask is not None:
+            rec.do(k(f"dhd_{t}"), "add", gated,
+                   Delta(dropout.dropped_symbol("h", t, self.part)),
+                   Label("gradient_of_the_dropped_state_from_step_n", time=t, other=n,
+                         part=self.part))  # fmt: skip
+            gated = [dropout.back(rec, k(f"dh_rd_{t}"), k(f"dhd_{t}"), mask,
+                                  Delta(Scripted(Group(self.s("h", t)), sup=upright("rec"))),
+                                  "h", t, self.part)]  # fmt: skip
+        rec.do(key, "add", direct + gated, symbol, label.of(self.part))
+        return key
+
+    def pre_activation_delta(
+        self, g: str, t: int, op: str, upstream: str, value: str, label: Label
+    ) -> None:
+        """δa_{g,t}, the delta of g's pre-activation: ∂L/∂(its value) times the derivative
+        (``sigmoid_back`` for a gate, ``tanh_back`` for a candidate), read from its value."""
+        k = self.k
+        self.rec.do(k(f"da{g}_{t}"), op, [k(f"{upstream}_{t}"), k(f"{value}_{t}")],
+                    Delta(self.sg("a", g, t)), label)  # fmt: skip
+
+    def initial_gradients(
+        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
+    ) -> dict[str, str]:
+        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
+                              Label("gradient_of_the_initial_state"))  # fmt: skip
+        return {"h": key}

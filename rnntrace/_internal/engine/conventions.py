@@ -86,6 +86,9 @@ def _skip_dropout(scenario: Scenario) -> list[Sentence]:
         source = ("given masks" if drop.masks else
                   f"masks drawn with seed {drop.seed} (epoch {drop.epoch})")  # fmt: skip
         one = "; one mask per sequence for all steps (variational)" if drop.variational else ""
+        if drop.recurrent and not cells.get(model.cell).has_activation:  # a gated cell
+            one += ("; every recurrent matrix reads the dropped h_(t-1), the state carried "
+                    "on directly is not dropped")  # fmt: skip
         out.append((f"dropout ({rates}): a kept entry is scaled by 1/(1 - p); {source}{one}; "
                     "off at evaluation (--eval)",))  # fmt: skip
     return out

@@ -12,7 +12,7 @@ The candidate h~_t has the key ``n_t`` (PyTorch's name).
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Delta,
@@ -30,7 +30,7 @@ from rnntrace._internal.symbol.tree import (
 )
 
 
-class GruCell(CellTracer):
+class GruCell(GatedTracer):
     """One GRU layer."""
 
     @property
@@ -58,12 +58,13 @@ class GruCell(CellTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":
-            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
+            stacked = gates.concat(self, f"hx_{t}", h_read, x, t)
         for g in ("z", "r"):
-            a = gates.linear(self, g, t, x, h_prev, h_sym, stacked)
+            a = gates.linear(self, g, t, x, h_read, h_sym, stacked)
             rec.do(
                 k(f"{g}_{t}"),
                 "activation",
@@ -72,12 +73,12 @@ class GruCell(CellTracer):
                 Label("gate_at_t_t", gate=g, part=self.part, time=t),
                 activation="sigmoid",
             )
-        self._candidate(t, x, h_prev, h_sym)
+        self._candidate(t, x, h_read, h_sym)
         rec.do(k(f"omz_{t}"), "one_minus", [k(f"z_{t}")], self.one_minus_z(t),
                Label("1_z_t", time=t, part=self.part))  # fmt: skip
         old, new = self.weights
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"{old}_{t}"), h_prev],
-               row(self.gate_sym(old, t), op("odot"), h_sym),
+               row(self.gate_sym(old, t), op("odot"), gates.symbol(self, h_prev)),
                Label("what_is_kept_of_h_prev_at_t_t", time=t, part=self.part))  # fmt: skip
         rec.do(
             k(f"new_{t}"),
@@ -162,38 +163,21 @@ class GruCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
-        h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in ("z", "r"):
-            gates.weight_grads(self, g, t, x, h_prev, h_sym, stacked)
+            gates.weight_grads(self, g, t, x, h_read, h_sym, stacked)
         if self.after:
             gates.weight_grads(
                 self,
                 "h",
                 t,
                 x,
-                h_prev,
+                h_read,
                 h_sym,
                 None,
                 (k(f"dhh_{t}"), Delta(paren(self.ps("W_hh"), h_sym))),
@@ -208,13 +192,6 @@ class GruCell(CellTracer):
         rec.phase = phase
         return dx
 
-    def initial_gradients(
-        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
-    ) -> dict[str, str]:
-        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
-                              Label("gradient_of_the_initial_state"))  # fmt: skip
-        return {"h": key}
-
     def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
         """δh~_t, δz_t and δr_t, and the deltas of the gates' pre-activations, at step t."""
         rec, k = self.rec, self.k
@@ -223,11 +200,12 @@ class GruCell(CellTracer):
         weight = self.weights[1]
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"{weight}_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        rec.do(
-            k(f"dah_{t}"),
+        self.pre_activation_delta(
+            "h",
+            t,
             "tanh_back",
-            [k(f"dn_{t}"), k(f"n_{t}")],
-            Delta(self.sg("a", "h", t)),
+            "dn",
+            "n",
             Label("candidate_state_delta_at_t_t", part=self.part, time=t),
         )
         new = self.scenario.model.update_gate == "new"
@@ -242,11 +220,12 @@ class GruCell(CellTracer):
             Delta(self.s("z", t)),
             Label("dl_dz_t_update_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"daz_{t}"),
+        self.pre_activation_delta(
+            "z",
+            t,
             "sigmoid_back",
-            [k(f"dz_{t}"), k(f"z_{t}")],
-            Delta(self.sg("a", "z", t)),
+            "dz",
+            "z",
             Label("update_gate_delta_at_t_t", part=self.part, time=t),
         )
         if not self.after:
@@ -258,7 +237,8 @@ class GruCell(CellTracer):
                 k(f"dah_{t}"),
                 Label("dl_d_r_t_h_prev_through_the_candidate", time=t, part=self.part),
             )
-            rec.do(k(f"dr_{t}"), "hadamard", [drh, h_prev], Delta(self.s("r", t)),
+            rec.do(k(f"dr_{t}"), "hadamard", [drh, self.recurrent_input(t, h_prev)],
+                   Delta(self.s("r", t)),
                    Label("dl_dr_t_reset_gate", time=t, part=self.part))  # fmt: skip
         else:
             inner = k(f"hb_{t}") if self.given("b_hh") else k(f"hh_{t}")
@@ -273,14 +253,15 @@ class GruCell(CellTracer):
                 k(f"dhh_{t}"),
                 "hadamard",
                 [k(f"dah_{t}"), k(f"r_{t}")],
-                Delta(paren(self.ps("W_hh"), h_sym)),
+                Delta(paren(self.ps("W_hh"), gates.symbol(self, self.recurrent_input(t, h_prev)))),
                 Label("delta_of_w_hh_h_at_t_t", time=t, part=self.part),
             )
-        rec.do(
-            k(f"dar_{t}"),
+        self.pre_activation_delta(
+            "r",
+            t,
             "sigmoid_back",
-            [k(f"dr_{t}"), k(f"r_{t}")],
-            Delta(self.sg("a", "r", t)),
+            "dr",
+            "r",
             Label("reset_gate_delta_at_t_t", part=self.part, time=t),
         )
 
@@ -318,5 +299,4 @@ class GruCell(CellTracer):
                 transpose=True,
             )
         parts.append(k(f"dh_h_{t}"))
-        rec.do(key, "add", parts, symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, parts[:1], parts[1:])

@@ -14,7 +14,7 @@ every cell.
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Apply,
@@ -39,14 +39,14 @@ GATE_SYMBOLS: dict[str, Symbol] = {
 }  # o_t are the logits
 
 
-class LstmCell(CellTracer):
+class LstmCell(GatedTracer):
     """One LSTM layer."""
 
     states = ("h", "c")
 
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
-        h_prev, c_prev = prev["h"], prev["c"]
+        h_prev, c_prev = self.recurrent_input(t, prev["h"]), prev["c"]  # h̃_(t-1): dropout
         h_sym = gates.symbol(self, h_prev)
         stacked = None
         if self.scenario.form == "concatenated":
@@ -110,30 +110,14 @@ class LstmCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._cell_deltas(t, prev, nxt)
         phase, rec.phase = rec.phase, "gradient"
-        h_sym = gates.symbol(self, prev["h"])
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         stacked = k(f"hx_{t}") if self.scenario.form == "concatenated" else None
         for g in GATES:
-            gates.weight_grads(self, g, t, x, prev["h"], h_sym, stacked)
+            gates.weight_grads(self, g, t, x, h_read, h_sym, stacked)
         dx = gates.input_gradient(self, t, x, GATES)
         rec.phase = phase
         return dx
@@ -160,8 +144,7 @@ class LstmCell(CellTracer):
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through the four gates of step n: Σ_g W_ghᵀ δa_{g,n}."""
         parts = [gates.back_to_state(self, g, n, self.k(f"dh_{g}_{t}")) for g in GATES]
-        self.rec.do(key, "add", parts, symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, [], parts)
 
     def _cell_deltas(self, t: int, prev: dict[str, str], nxt: int | None) -> None:
         """δc_t and the four gates' deltas at step t."""
@@ -173,11 +156,12 @@ class LstmCell(CellTracer):
             Delta(self.s(GATE_SYMBOLS["o"], t)),
             Label("dl_dog_t_output_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dao_{t}"),
+        self.pre_activation_delta(
+            "o",
+            t,
             "sigmoid_back",
-            [k(f"dog_{t}"), k(f"og_{t}")],
-            Delta(self.sg("a", "o", t)),
+            "dog",
+            "og",
             Label("output_gate_delta_at_t_t", part=self.part, time=t),
         )
         rec.do(
@@ -215,11 +199,12 @@ class LstmCell(CellTracer):
         )
         rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
                Label("dl_df_t_forget_gate", time=t, part=self.part))  # fmt: skip
-        rec.do(
-            k(f"daf_{t}"),
+        self.pre_activation_delta(
+            "f",
+            t,
             "sigmoid_back",
-            [k(f"df_{t}"), k(f"f_{t}")],
-            Delta(self.sg("a", "f", t)),
+            "df",
+            "f",
             Label("forget_gate_delta_at_t_t", part=self.part, time=t),
         )
         rec.do(
@@ -229,11 +214,12 @@ class LstmCell(CellTracer):
             Delta(self.s("i", t)),
             Label("dl_di_t_input_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dai_{t}"),
+        self.pre_activation_delta(
+            "i",
+            t,
             "sigmoid_back",
-            [k(f"di_{t}"), k(f"i_{t}")],
-            Delta(self.sg("a", "i", t)),
+            "di",
+            "i",
             Label("input_gate_delta_at_t_t", part=self.part, time=t),
         )
         rec.do(
@@ -243,10 +229,11 @@ class LstmCell(CellTracer):
             Delta(self.candidate(t)),
             Label("dl_dc_t_candidate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"dac_{t}"),
+        self.pre_activation_delta(
+            "c",
+            t,
             "tanh_back",
-            [k(f"dcc_{t}"), k(f"cc_{t}")],
-            Delta(self.sg("a", "c", t)),
+            "dcc",
+            "cc",
             Label("candidate_cell_delta_at_t_t", part=self.part, time=t),
         )

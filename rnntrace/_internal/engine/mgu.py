@@ -12,7 +12,7 @@ h~_t has the key ``n_t``, as in the GRU; f_t ⊙ h_{t-1} has the key ``fh_t``.
 from __future__ import annotations
 
 from rnntrace._internal.engine import gates
-from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.cell import GatedTracer
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Delta,
@@ -28,7 +28,7 @@ from rnntrace._internal.symbol.tree import (
 )
 
 
-class MguCell(CellTracer):
+class MguCell(GatedTracer):
     """One MGU layer."""
 
     def cand(self, t: int) -> Symbol:
@@ -42,11 +42,12 @@ class MguCell(CellTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":
-            stacked = gates.concat(self, f"hx_{t}", h_prev, x, t)
-        a = gates.linear(self, "f", t, x, h_prev, h_sym, stacked)
+            stacked = gates.concat(self, f"hx_{t}", h_read, x, t)
+        a = gates.linear(self, "f", t, x, h_read, h_sym, stacked)
         rec.do(
             k(f"f_{t}"),
             "activation",
@@ -58,7 +59,7 @@ class MguCell(CellTracer):
         rec.do(
             k(f"fh_{t}"),
             "hadamard",
-            [k(f"f_{t}"), h_prev],
+            [k(f"f_{t}"), h_read],
             row(self.s("f", t), op("odot"), h_sym),
             Label("previous_state_through_the_forget_gate_a", time=t, part=self.part),
         )
@@ -78,7 +79,7 @@ class MguCell(CellTracer):
         rec.do(k(f"omf_{t}"), "one_minus", [k(f"f_{t}")], self.one_minus_f(t),
                Label("1_f_t", time=t, part=self.part))  # fmt: skip
         rec.do(k(f"keep_{t}"), "hadamard", [k(f"omf_{t}"), h_prev],
-               row(self.one_minus_f(t), op("odot"), h_sym),
+               row(self.one_minus_f(t), op("odot"), gates.symbol(self, h_prev)),
                Label("what_is_kept_of_h_prev_at_t_t", time=t, part=self.part))  # fmt: skip
         rec.do(
             k(f"new_{t}"),
@@ -100,43 +101,19 @@ class MguCell(CellTracer):
         self, t: int, x: str, prev: dict[str, str], external: list[str], nxt: int | None
     ) -> str:
         rec, k = self.rec, self.k
-        parts = list(external)
-        if nxt is not None:
-            parts.append(
-                self._from_step(
-                    nxt,
-                    t,
-                    k(f"dh_next_{t}"),
-                    Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
-                    Label("part_of_dh_t_from_step_n", time=t, other=nxt),
-                )
-            )
-        rec.do(
-            k(f"dh_{t}"),
-            "add",
-            parts,
-            Delta(self.s("h", t)),
-            Label("dl_dh_t", time=t, part=self.part),
-        )
+        self.gather_dh(t, external, nxt)
         self._gate_deltas(t, prev)
         phase, rec.phase = rec.phase, "gradient"
-        h_prev = prev["h"]
-        h_sym = gates.symbol(self, h_prev)
+        h_read = self.recurrent_input(t, prev["h"])
+        h_sym = gates.symbol(self, h_read)
         concatenated = self.scenario.form == "concatenated"
-        gates.weight_grads(self, "f", t, x, h_prev, h_sym, k(f"hx_{t}") if concatenated else None)
+        gates.weight_grads(self, "f", t, x, h_read, h_sym, k(f"hx_{t}") if concatenated else None)
         fh_sym = paren(self.s("f", t), op("odot"), h_sym)
         gates.weight_grads(self, "h", t, x, k(f"fh_{t}"), fh_sym,
                            k(f"fhx_{t}") if concatenated else None)  # fmt: skip
         dx = gates.input_gradient(self, t, x, ("f", "h"))
         rec.phase = phase
         return dx
-
-    def initial_gradients(
-        self, first: int, prev: dict[str, str], states: tuple[str, ...] | None = None
-    ) -> dict[str, str]:
-        key = self._from_step(first, 0, self.k("dh_0"), Delta(self.s("h", 0)),
-                              Label("gradient_of_the_initial_state"))  # fmt: skip
-        return {"h": key}
 
     def _gate_deltas(self, t: int, prev: dict[str, str]) -> None:
         """δh~_t, its pre-activation's delta, δf_t (through the interpolation and through
@@ -146,9 +123,14 @@ class MguCell(CellTracer):
         h_sym = gates.symbol(self, h_prev)
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        rec.do(k(f"dah_{t}"), "tanh_back", [k(f"dn_{t}"), k(f"n_{t}")],
-               Delta(self.sg("a", "h", t)),
-               Label("candidate_state_delta_at_t_t", part=self.part, time=t))  # fmt: skip
+        self.pre_activation_delta(
+            "h",
+            t,
+            "tanh_back",
+            "dn",
+            "n",
+            Label("candidate_state_delta_at_t_t", part=self.part, time=t),
+        )
         rec.do(
             k(f"nmh_{t}"),
             "subtract",
@@ -167,7 +149,8 @@ class MguCell(CellTracer):
             k(f"dah_{t}"),
             Label("dl_d_f_t_h_prev_through_the_candidate", time=t, part=self.part),
         )
-        rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_prev],
+        h_read = self.recurrent_input(t, h_prev)
+        rec.do(k(f"df_cand_{t}"), "hadamard", [dfh, h_read],
                Delta(Scripted(Group(self.s("f", t)), sup=Styled("tilde", Name("h")))),
                Label("part_of_df_t_through_the_candidate", time=t, part=self.part))  # fmt: skip
         rec.do(
@@ -177,11 +160,12 @@ class MguCell(CellTracer):
             Delta(self.s("f", t)),
             Label("dl_df_t_forget_gate", time=t, part=self.part),
         )
-        rec.do(
-            k(f"daf_{t}"),
+        self.pre_activation_delta(
+            "f",
+            t,
             "sigmoid_back",
-            [k(f"df_{t}"), k(f"f_{t}")],
-            Delta(self.sg("a", "f", t)),
+            "df",
+            "f",
             Label("forget_gate_delta_at_t_t", part=self.part, time=t),
         )
 
@@ -203,5 +187,5 @@ class MguCell(CellTracer):
             Delta(Scripted(Group(self.s("h", t)), sup=Styled("tilde", Name("h")))),
             Label("part_of_dh_t_through_the_candidate_at_st", time=t, other=n, part=self.part),
         )
-        rec.do(key, "add", [k(f"dh_keep_{t}"), dh_f, k(f"dh_h_{t}")], symbol, label.of(self.part))
-        return key
+        return self.back_from_step(n, t, key, symbol, label, [k(f"dh_keep_{t}")],
+                                   [dh_f, k(f"dh_h_{t}")])  # fmt: skip

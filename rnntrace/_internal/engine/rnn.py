@@ -173,25 +173,6 @@ class RnnCell(CellTracer):
         """Whether h_t adds more than f(z_t): α h_(t-1) (model.skip), the layer's input."""
         return bool(self.scenario.model.skip) or self.skip_input
 
-    def recurrent_mask(self, t: int) -> str | None:
-        """The key of the recurrent dropout mask of step t (None when there is none)."""
-        if self.scenario.model.dropout is None or not self.scenario.model.dropout.recurrent:
-            return None
-        size = self.rec.trace.value(self.rec.ref(self.p("W_hh"))).shape[0]
-        return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
-
-    def recurrent_input(self, t: int, h_prev: str) -> str:
-        """What W_hh reads at step t: h_(t-1), or h̃_(t-1) after recurrent dropout."""
-        mask = self.recurrent_mask(t)
-        if mask is None:
-            return h_prev
-        key = self.k(f"hd_{t - 1}")
-        if self.rec.key(key) in self.rec.trace:
-            return key
-        return dropout.apply(self.rec, key, h_prev, mask,
-                             dropout.dropped_symbol("h", t - 1, self.part), "h_(t-1)", t,
-                             self.part)  # fmt: skip
-
     def _skip_forward(self, t: int, x: str, h_prev: str, label: Label) -> None:
         """h_t = f(z_t) + α h_(t-1) (seed 001, skip connections) + the layer's input
         (seed 001, skip connections in deep RNNs)."""

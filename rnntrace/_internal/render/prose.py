@@ -166,7 +166,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         return meta.symbols.get(key) or meta.notation.get(key) or default_symbol(key)
 
     if cells.get(meta.cell).has_activation:
-        bias_h = ("+", sym("b_h")) if "b_h" in trace else ()
+        bias_h = ("+", sym("b_h")) if _in_some_part(trace, "b_h") else ()
         act = ACTIVATIONS[meta.activation].function
         inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
         skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
@@ -279,9 +279,22 @@ def _training_sentences(trace: Trace) -> list[Prose]:
     return out
 
 
+def _in_some_part(trace: Trace, key: str) -> bool:
+    """Whether the model has parameter ``key`` itself or in a part (``enc.b_h``)."""
+    return any(k == key or k.endswith("." + key) for k in trace.meta.params)
+
+
 def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
         return (", from the given ", trace["h_0"].symbol, ".")
+    states = [k for k in trace.meta.params if k.endswith(".h_0") and k in trace]
+    given = [k for k in states if trace[k].given]
+    if given:  # a part's initial state written in the scenario (enc.h_0, l2.h_0, ...)
+        symbols: list[str | Symbol] = [trace[given[0]].symbol]
+        for k in given[1:]:
+            symbols += [", ", trace[k].symbol]
+        rest = "." if len(given) == len(states) else " (the other initial states: 0)."
+        return (", from the given ", *symbols, rest)
     h_0 = Scripted(Name("h"), sub=Name("0"), sub_braced=False)
     return (", from ", formula(h_0, "=", Styled("mathbf", Name("0"))), ".")

@@ -37,7 +37,7 @@ def init_parts(
     """The parts to draw, each with its sizes and given entries, and K."""
     one_part = model.layers == 1 and model.topology in ("standard", "generate")
     specs = _checked_keys(reader, fields, model, one_part)
-    K = _outputs(reader, fields, settings, D, model)
+    K = _outputs(reader, fields, settings, D, model, _outputs_of_targets(reader, model))
     cell_specs = {k: v for k, v in specs.items() if one_part or k not in ("W_hy", "b_y")}
     if one_part:
         part = InitPart("", "params", D, _sizes(reader, settings, model, 1)[0], cell_specs)
@@ -121,8 +121,12 @@ def _sizes(reader: PartReader, settings: Fields, model: ModelSpec, count: int) -
     return [reader.doc.integer(node, path, 1, MAX_SIZE)] * count
 
 
-def _outputs(reader: PartReader, fields: Fields, settings: Fields, D: int, model: ModelSpec) -> int:
-    """K: params.init.outputs, else the rows of a given W_hy, else D for topology generate."""
+def _outputs(
+    reader: PartReader, fields: Fields, settings: Fields, D: int, model: ModelSpec,
+    of_targets: int | None,
+) -> int:  # fmt: skip
+    """K: params.init.outputs, else the rows of a given W_hy, else D for topology generate,
+    else what the labels or targets say (see ``_outputs_of_targets``)."""
     path = "params.init.outputs"
     if model.output == "none":
         if "outputs" in settings:
@@ -134,9 +138,12 @@ def _outputs(reader: PartReader, fields: Fields, settings: Fields, D: int, model
         K = reader.doc.matrix(fields["W_hy"][1], "params.W_hy").shape[0]
     elif model.topology == "generate":
         K = D
+    elif of_targets is not None:
+        K = of_targets
     else:
         node = next(iter(settings.values()))[0] if settings else None
-        reader.fail(node, path, "missing: the number of outputs K (the rows of W_hy)")
+        reader.fail(node, path, "missing: the number of outputs K (the rows of W_hy); the "
+                    "labels or targets do not tell it")  # fmt: skip
     if model.topology == "generate" and K != D and "W_yh" not in fields:
         reader.fail(settings["outputs"][1] if "outputs" in settings else None, path,
                     f"a generated output (K = {K}) is fed back as the next input, so it must "
@@ -168,3 +175,36 @@ def output_width(parts: list[InitPart], model: ModelSpec) -> int:
     if model.topology == "bidirectional":
         return parts[0].H + parts[1].H
     return parts[-1].H
+
+
+def _outputs_of_targets(reader: PartReader, model: ModelSpec) -> int | None:
+    """K as the labels or targets tell it, or None when they do not: a list of numbers has K
+    entries (mse targets, soft targets, bce over several outputs); one number is K = 1 for
+    bce and mse. Class indices and tokens do not tell how many classes there are. Every
+    label must agree; a malformed one is left for the targets' own checks to report."""
+    if model.loss not in ("bce", "mse", "ce"):
+        return None
+    doc = reader.doc
+    root = doc.root
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    sequences = next((v for k, v in root.value if k.value == "sequences"), None)
+    if not isinstance(sequences, yaml.SequenceNode):
+        return None
+    want = "label" if model.output == "last" else "targets"
+    found: set[int] = set()
+    for item in sequences.value:
+        if not isinstance(item, yaml.MappingNode):
+            return None
+        node = next((v for k, v in item.value if k.value == want), None)
+        if node is None:
+            continue
+        labels = node.value if want == "targets" and isinstance(node, yaml.SequenceNode) else [node]
+        for label in labels:
+            if isinstance(label, yaml.SequenceNode):
+                found.add(len(label.value))
+            elif isinstance(label, yaml.ScalarNode) and model.loss != "ce":
+                found.add(1)
+            else:
+                return None
+    return found.pop() if len(found) == 1 else None

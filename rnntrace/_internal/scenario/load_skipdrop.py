@@ -150,9 +150,6 @@ class SkipDropReader:
         if spec.topology != "standard":
             self.fail(where, "model.dropout",
                       f"dropout goes with topology 'standard', not {spec.topology!r}")  # fmt: skip
-        if drop.recurrent and spec.cell != simple:
-            self.fail(where, "model.dropout.recurrent", f"applies to model.cell {simple!r} "
-                      f"(the simple RNN) only; this model is {spec.cell!r}")  # fmt: skip
         if drop.masks and "recurrent" in drop.masks and spec.layers > 1:
             self.fail(where, "model.dropout.masks.recurrent",
                       "expected one layer for given recurrent masks; with stacked layers "

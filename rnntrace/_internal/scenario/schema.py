@@ -541,7 +541,7 @@ SCHEMA["properties"]["params"]["properties"]["init"] = {
             "type": "integer",
             "minimum": 1,
             "description": "the number of outputs K (default: the rows of a given W_hy; "
-            "topology generate: D)",
+            "topology generate: D; else what the labels or targets tell)",
         },
         "attention_size": {
             "type": "integer",

@@ -275,6 +275,9 @@ PHRASES.update({
     ),
     "after_dropout_at_t_t": "{ref}{part} after dropout at t = {t}",
     "gradient_through_dropout_at_t_t": "dL/d{ref}{part} through the dropout mask at t = {t}",
+    "gradient_of_the_dropped_state_from_step_n": (
+        "dL/d(dropped h_{t}){part}: what the gates of step {n} send back"
+    ),
 })  # fmt: skip
 
 
