@@ -126,6 +126,24 @@ CASES: dict[str, list[tuple[list[np.ndarray], dict, object]]] = {
     "decay": [([U, V], {"weight": 0.01}, U + V / 100)],
     "cut": [([], {"size": 4}, np.zeros(4))],
     "zeros": [([], {"shape": [2, 3]}, np.zeros((2, 3)))],
+    # scheduled sampling (issue 13): the target when the coin is 1, else onehot(argmax)
+    "feed": [
+        (
+            [np.asarray(1.0), np.array([0.0, 1.0, 0.0]), np.array([0.5, 0.2, 0.3])],
+            {},
+            np.array([0.0, 1.0, 0.0]),
+        ),
+        (
+            [np.asarray(0.0), np.array([0.0, 1.0, 0.0]), np.array([0.2, 0.1, 0.7])],
+            {},
+            np.array([0.0, 0.0, 1.0]),
+        ),
+        (
+            [np.asarray(0.0), np.array([1.0, 0.0, 0.0]), np.array([0.4, 0.4, 0.2])],
+            {},
+            np.array([1.0, 0.0, 0.0]),
+        ),  # a tie: the first largest entry
+    ],
     # seed 001's training techniques (issue 13)
     "l2_penalty": [
         ([W, W[:2, :2]], {"weight": 0.1}, 0.1 * ((W**2).sum() + (W[:2, :2] ** 2).sum()))

@@ -85,7 +85,7 @@ def test_i_love_ai_scenario() -> None:
     assert seq.tokens == ("I", "love", "AI")
     np.testing.assert_array_equal(seq.inputs, [[0.8, 0.3], [0.9, 0.7], [0.6, 0.4]])
     assert dict(seq.targets) == {}  # loss none, no targets
-    assert s.model == ModelSpec(output="every", head="softmax", loss="none")
+    assert s.model == ModelSpec(output="every", head="softmax", loss="none", head_steps=(3,))
     assert s.output_steps(seq) == [1, 2, 3]
     assert s.given == frozenset({"W_xh", "W_hh", "b_h", "W_hy", "b_y"})
     np.testing.assert_array_equal(s.params["b_h"], [0.1, -0.2, 0.0])

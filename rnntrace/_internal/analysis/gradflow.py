@@ -527,8 +527,12 @@ def _notes(scenario: Scenario, part: str, trace: Trace) -> list[str]:
     """What the reader should know about what the Jacobians include."""
     model = scenario.model
     out = []
-    fed = not model.teacher_forcing and (
-        model.topology == "generate" or (model.topology == "encoder_decoder" and part == "dec.")
+    fed = (
+        not model.teacher_forcing
+        and scenario.train.scheduled_sampling is None
+        and (
+            model.topology == "generate" or (model.topology == "encoder_decoder" and part == "dec.")
+        )
     )
     if fed:
         out.append(

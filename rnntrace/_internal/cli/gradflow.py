@@ -181,7 +181,9 @@ def gradcheck(
     For every entry of every trained parameter, the central difference
     (L(θ + ε) − L(θ − ε)) / 2ε of the total loss (the scenario traced again, in exact
     float64, for each), beside the gradient BPTT computed; per parameter the largest
-    difference and the relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖).
+    difference and the relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖). With
+    train.bptt_window k the differences are of the objective the window differentiates
+    (each loss L_s with h_(s-k) held constant), as a note says.
 
     Exit codes: 0 when every relative error is at most --tol, 1 when some is not (the
     gradients disagree), 2 for bad input (as every command).

@@ -35,6 +35,7 @@ class CellTracer:
         self.external_c: dict[int, list[str]] = {}  # LSTM: parts of ∂L/∂c_t from outside
         self.layer = 1  # its place in a stack (1 = the bottom), for drawn dropout masks
         self.skip_input = False  # model.layers[*].skip: h_t adds the layer's input
+        self.context: dict[int, str] = {}  # a separate context c_t (decoder): t -> its key
 
     # -- names --------------------------------------------------------------------------
     def k(self, name: str) -> str:

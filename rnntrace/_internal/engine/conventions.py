@@ -10,11 +10,15 @@ from rnntrace._internal import cells
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.tree import (
+    Apply,
+    Command,
     Delimited,
     Name,
     Row,
     Scripted,
     Sentence,
+    Styled,
+    Times,
     at,
     call,
     formula,
@@ -61,7 +65,57 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
         )
     out += cells.get(model.cell).conventions(model, sym)
     out += _skip_dropout(scenario)
+    out += _feeding(scenario, sym)
     return tuple(out)
+
+
+def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
+    """The decoder's context form, scheduled sampling and the head's steps (issue 13)."""
+    model = scenario.model
+    out: list[Sentence] = []
+    if model.attention_context == "separate":
+        rule = formula(at("h"), "=", call("f", formula(
+            sym["dec.W_hh"], at("h", "t-1"), "+", sym["dec.W_ch"], at("c"), "+",
+            sym["dec.W_xh"], at("y", "t-1"), "+", sym["dec.b_h"])))  # fmt: skip
+        out.append(
+            (
+                "decoder context separate (seed 001): ",
+                rule,
+                ", W_ch its own matrix (H by H), W_xh reads the previous output only",
+            )
+        )
+    sampling = scenario.train.scheduled_sampling
+    if sampling is not None:
+        source = (
+            "given coins"
+            if sampling.coins is not None
+            else f"coins drawn with seed {sampling.seed} (epoch {scenario.train.epoch})"
+        )
+        chance = Times(
+            Name(f"{sampling.epsilon0:g}"), Scripted(Name(f"{sampling.decay:g}"), sup=Name("t"))
+        )
+        onehot = Apply(
+            Styled("operatorname", Name("onehot")),
+            Apply(Styled("operatorname", Name("argmax")), at(Styled("hat", Name("y")), "t-1")),
+        )
+        out.append(
+            (
+                "scheduled sampling: at each step t from 2 on the target ",
+                at("y", "t-1"),
+                " is fed when the coin ",
+                at(Command("xi")),
+                " is 1 (probability ",
+                chance,
+                "), else ",
+                onehot,
+                f"; {source}; no gradient flows through the fed input",
+            )
+        )
+    if model.head_steps and model.loss != "none":
+        steps = ", ".join(str(t) for t in model.head_steps)
+        out.append((f"the loss at t = {steps} only, where the head is applied (the targets of "
+                    "the other steps are not used)",))  # fmt: skip
+    return out
 
 
 def _skip_dropout(scenario: Scenario) -> list[Sentence]:

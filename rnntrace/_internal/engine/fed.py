@@ -19,6 +19,10 @@ def fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str
         rec.given(rec.key(f"{key}_1"), start, symbol=sub("y", 0), time=1, op="input",
                   phase="forward", label=Label("no_previous_output_at_step_1_zeros"),
                   info={"token": "", "source": "start"})  # fmt: skip
+    elif scenario.train.scheduled_sampling is not None:  # a coin: the target or the argmax
+        from rnntrace._internal.engine.scheduled import fed_by_coin
+
+        return fed_by_coin(rec, scenario, seq, t, key)
     elif scenario.model.teacher_forcing:
         target = seq.targets[t - 1]
         rec.given(rec.key(f"{key}_{t}"), target.vector, symbol=sub("y", t - 1), time=t,
@@ -32,5 +36,8 @@ def fed_input(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: str
 
 
 def fed_back(scenario: Scenario, t: int, gradient: str | None) -> str | None:
-    """∂L/∂ŷ_t from step t + 1's input, when ŷ_t was fed back (not with teacher forcing)."""
-    return None if scenario.model.teacher_forcing else gradient
+    """∂L/∂ŷ_t from step t + 1's input, when ŷ_t was fed back (not with teacher forcing, nor
+    with scheduled sampling: the target or an argmax is fed, no gradient flows through it)."""
+    if scenario.model.teacher_forcing or scenario.train.scheduled_sampling is not None:
+        return None
+    return gradient

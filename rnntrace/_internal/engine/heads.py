@@ -36,6 +36,8 @@ def output(
            Label("output_term_w_hy_ref", ref=source.split('.')[-1]))  # fmt: skip
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
            sub("o", t), Label("output_logits_at_t_t", time=t))  # fmt: skip
+    if not headed(scenario, t):  # model.head_steps: the logits o_t alone at this step
+        return
     y_hat = sub(Styled("hat", Name("y")), t)
     if model.head == "softmax":
         shift = softmax_shift(rec.trace.value(rec.key(f"o_{t}")))
@@ -76,6 +78,13 @@ def output(
     )
 
 
+def headed(scenario: Scenario, t: int) -> bool:
+    """Whether the head (and the loss) is applied at step t: at every output step, or at
+    the steps of ``model.head_steps`` only (seed 000's "I love AI": the softmax at t = 3)."""
+    steps = scenario.model.head_steps
+    return not steps or t in steps
+
+
 def total_loss(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> bool:
     """L of the sequence, the sum of its L_t; False when the sequence has no loss."""
     losses = [f"L_{t}" for t in sorted(seq.targets) if rec.key(f"L_{t}") in rec.trace]
@@ -98,7 +107,7 @@ def output_backward(
     """δo_t, step t's contribution to ∂L/∂W_hy, and W_hyᵀ δo_t, recorded as ``name``
     (default ``dh_out_t``); returns its key, or None when nothing flows back from step t.
     ``fed_back`` is the key of ∂L/∂ŷ_t from where ŷ_t was fed back as an input."""
-    has_loss = t in seq.targets and scenario.model.loss != "none"
+    has_loss = t in seq.targets and scenario.model.loss != "none" and headed(scenario, t)
     if not has_loss and fed_back is None:
         return None
     source = source or f"h_{t}"

@@ -24,6 +24,7 @@ from rnntrace._internal.symbol.tree import (
     Primed,
     Transposed,
     row,
+    sub,
 )
 
 
@@ -41,6 +42,7 @@ class RnnCell(CellTracer):
         rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], row(self.ps("W_hh"), h_sym),
                Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
         bias = [self.p("b_h")] if self.given("b_h") else []
+        bias = self._context_term(t) + bias
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
                Label("pre_activation_at_t_t", time=t, part=self.part))  # fmt: skip
         token = self.token(t)
@@ -117,6 +119,7 @@ class RnnCell(CellTracer):
         )
         self.contribute(w, t, key)
         self.contribute("W_hh", t, k(f"dW_hh_{t}"))
+        self._context_backward(t)
         self.contribute("b_h", t, k(f"dz_{t}"))
         token = self.token(t)
         rec.do(
@@ -167,6 +170,36 @@ class RnnCell(CellTracer):
             self.rec.do(key, "add", [direct, *extra], Delta(self.s("h", 0)),
                         Label("gradient_of_the_initial_state", part=self.part))  # fmt: skip
         return {"h": key}
+
+    # -- the decoder's separate context (issue 13, seed 001) -------------------------------
+    def _context_term(self, t: int) -> list[str]:
+        """[W_ch c_t] for a decoder with ``model.attention.context: separate``, else []."""
+        ctx = self.context.get(t)
+        if ctx is None:
+            return []
+        rec = self.rec
+        rec.do(self.k(f"zc_{t}"), "matvec", [self.p("W_ch"), ctx],
+               row(self.ps("W_ch"), rec.trace[rec.ref(ctx)].symbol),
+               Label("context_term_w_ch_c_t", time=t, part=self.part))  # fmt: skip
+        return [self.k(f"zc_{t}")]
+
+    def _context_backward(self, t: int) -> None:
+        """∂L/∂W_ch += δz_t c_tᵀ, and δc_t = W_chᵀ δz_t (recorded as ``att.dc_t``)."""
+        ctx = self.context.get(t)
+        if ctx is None:
+            return
+        rec, k = self.rec, self.k
+        dz = Delta(self.s("z", t))
+        rec.do(k(f"dW_ch_{t}"), "outer", [k(f"dz_{t}"), ctx],
+               row(dz, Transposed(Group(rec.trace[rec.ref(ctx)].symbol))),
+               Label("contribution_of_t_t_to_dl_dw_ch", time=t, part=self.part),
+               param=self.p("W_ch"))  # fmt: skip
+        self.contribute("W_ch", t, k(f"dW_ch_{t}"))
+        rec.phase = "backward"
+        rec.do(f"att.dc_{t}", "matvec", [self.p("W_ch"), k(f"dz_{t}")],
+               Delta(sub("c", t)), Label("context_gradient_through_w_ch_at_t_t", time=t),
+               transpose=True)  # fmt: skip
+        rec.phase = "gradient"
 
     # -- skip connections and recurrent dropout (issue 13) --------------------------------
     def skips(self) -> bool:

@@ -53,6 +53,7 @@ class Seq2Seq:
         self.T = seq.out_length or 1
         self.kind = scenario.model.attention
         self.exact = scenario.model.attention_gradient == "exact"
+        self.separate = scenario.model.attention_context == "separate"
         self.enc, self.dec = make_cells(rec, scenario, sym, ["enc.", "dec."], seq.tokens)
         self.dec.tokens = tuple(f"y_{t - 1}" for t in range(1, self.T + 1))
         self.K = scenario.sizes["K"]
@@ -93,6 +94,10 @@ class Seq2Seq:
             self.inputs.append(y)
             return y
         context = self._context(t)
+        if self.separate:  # seed 001: h_t = f(W_hh h_(t-1) + W_ch c_t + W_xh y_(t-1) + b_h)
+            self.dec.context[t] = context
+            self.inputs.append(y)
+            return y
         rec.do(
             f"dec.u_{t}",
             "concat",
@@ -191,6 +196,9 @@ class Seq2Seq:
         Returns the key of ∂L/∂y_{t-1}."""
         rec = self.rec
         note = "" if self.exact else attention.CONSTANT
+        if self.separate:  # δc_t = W_chᵀ δz_t is recorded by the cell; d_input is δy_(t-1)
+            self._context_parts(t, note)
+            return d_input
         rec.do(
             f"dec.dy_{t}",
             "slice",
@@ -204,6 +212,12 @@ class Seq2Seq:
         rec.do(f"att.dc_{t}", "slice", [d_input], Delta(sub("c", t)),
                Label("part_of_the_decoder_s_input_gradient_for_2", time=t),
                start=self.K, stop=width)  # fmt: skip
+        self._context_parts(t, note)
+        return f"dec.dy_{t}"
+
+    def _context_parts(self, t: int, note: str) -> None:
+        """From δc_t: each encoder state's part α_{t,s} δc_t, and (exact) the scores' parts."""
+        rec = self.rec
         for s in range(1, self.S + 1):
             rec.do(
                 f"att.dh_ctx_{t}_{s}",
@@ -225,7 +239,6 @@ class Seq2Seq:
             self._scores_backward(t)
         elif t > 1:  # the query h^dec_{t-1} gets no part of the gradient through the scores
             rec.note(self.dec.k(f"dh_{t - 1}"), note)
-        return f"dec.dy_{t}"
 
     def _scores_backward(self, t: int) -> None:
         """δα, δe through the softmax, and on to the query, the keys and W_a, U_a, v_a."""

@@ -161,7 +161,9 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
     incoming: dict[tuple[int, int], list[str]] = {}  # (level, t) -> parts of d(output of level)
     top = len(cells) - 1
     exact = model.attention_gradient == "exact"
-    for t in range(seq.length, 0, -1):
+    # model.head_steps: nothing flows back from the steps after the last one with a loss
+    last = max(model.head_steps) if model.head_steps else seq.length
+    for t in range(last, 0, -1):
         rec.at("backward", t)
         if model.attention == "self":
             name = f"dZ_{t}"
@@ -173,7 +175,7 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
             if key:
                 incoming.setdefault((top, t), []).append(key)
         for level in range(top, -1, -1):
-            layer_backward(rec, cells, level, t, seq, incoming, model.residual)
+            layer_backward(rec, cells, level, t, seq, incoming, model.residual, last=last)
     return gradients(cells, scenario, seq, initial_state_gradients(cells, 1))
 
 

@@ -16,10 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace._internal.engine import dropout, grad_key, trace_scenario
+from rnntrace._internal.engine import dropout, grad_key, scheduled, trace_scenario
 from rnntrace._internal.engine.compiled import CompiledTape
 from rnntrace._internal.errors import NumericError, RnntraceError
-from rnntrace._internal.scenario.model import LrSchedule, NumberPolicy, Scenario, TrainSpec
+from rnntrace._internal.scenario.model import (
+    LrSchedule,
+    NumberPolicy,
+    SamplingSpec,
+    Scenario,
+    TrainSpec,
+)
 from rnntrace._internal.trace import Step, Trace
 
 MAX_EPOCHS = 10_000_000
@@ -40,6 +46,7 @@ class Settings:
     recurrent_decay: float = 0.0
     clip_eps: float = 0.0
     bptt_window: int | None = None
+    scheduled_sampling: SamplingSpec | None = None  # its coins drawn again every epoch
 
     def describe(self) -> str:
         """The settings in one line."""
@@ -58,6 +65,12 @@ class Settings:
             parts.append(f"BPTT window k = {self.bptt_window}")
         else:
             parts.append(f"truncated BPTT, k = {self.bptt}" if self.bptt else "full BPTT")
+        sampling = self.scheduled_sampling
+        if sampling is not None:
+            parts.append(f"scheduled sampling (epsilon_0 = {sampling.epsilon0:g}, lambda = "
+                         f"{sampling.decay:g}; " + ("the given coins every epoch)"
+                         if sampling.coins is not None else
+                         f"coins drawn again every epoch from seed {sampling.seed})"))  # fmt: skip
         return ", ".join(parts)
 
     @property
@@ -71,7 +84,8 @@ def techniques(spec: TrainSpec) -> dict[str, Any]:
     """The Settings fields of seed 001's techniques, from a scenario's train section."""
     return {"lr_schedule": spec.lr_schedule, "l2_penalty": spec.l2_penalty,
             "recurrent_decay": spec.recurrent_decay, "clip_eps": spec.clip_eps,
-            "bptt_window": spec.bptt_window}  # fmt: skip
+            "bptt_window": spec.bptt_window,
+            "scheduled_sampling": spec.scheduled_sampling}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,8 @@ def with_settings(scenario: Scenario, settings: Settings) -> Scenario:
                     clip=settings.clip, l2=settings.l2, bptt=settings.bptt,
                     lr_schedule=settings.lr_schedule, l2_penalty=settings.l2_penalty,
                     recurrent_decay=settings.recurrent_decay, clip_eps=settings.clip_eps,
-                    bptt_window=settings.bptt_window)  # fmt: skip
+                    bptt_window=settings.bptt_window,
+                    scheduled_sampling=settings.scheduled_sampling)  # fmt: skip
     return replace(scenario, train=train, numbers=replace(scenario.numbers, carry="exact"))
 
 
@@ -139,11 +154,23 @@ def _compiled(
         raise _nothing_to_train(scenario)
     losses = ["L"] + [f"{info.prefix}L" for info in trace.meta.sequences if info.prefix]
     outputs = losses + [grad_key(param) for param in trained]
-    masks = dropout.drawn_masks(trace) if redraw else []  # drawn again every epoch
+    masks = _drawn(trace) if redraw else []  # drawn again every epoch
     if masks:
         keys = trained + [step.key for step in masks]
         return CompiledTape(trace, outputs, keys), trained, losses, masks
     return CompiledTape(trace, outputs, trained, sgd), trained, losses, masks
+
+
+def _drawn(trace: Trace) -> list[Step]:
+    """The drawn dropout masks, then the drawn scheduled-sampling coins, of a trace."""
+    return dropout.drawn_masks(trace) + scheduled.drawn_coins(trace)
+
+
+def _redrawn(steps: list[Step], epoch: int) -> list[np.ndarray]:
+    """The masks and coins of ``steps`` (as ``_drawn`` lists them) drawn for ``epoch``."""
+    masks = [step for step in steps if "coin_draw" not in step.info]
+    coins = [step for step in steps if "coin_draw" in step.info]
+    return list(dropout.redrawn(masks, epoch)) + list(scheduled.redrawn(coins, epoch))
 
 
 def _nothing_to_train(scenario: Scenario) -> RnntraceError:
@@ -183,7 +210,7 @@ def _train(
     losses: list[float] = []
     n_losses = len(loss_keys)
     for epoch in range(1, settings.epochs + 1):
-        out = tape.run_list(values + list(dropout.redrawn(masks, epoch)))
+        out = tape.run_list(values + _redrawn(masks, epoch))
         loss = _finite(float(out[0]), epoch, lr)
         losses.append(loss)
         grads = list(out[n_losses : n_losses + n_params])
@@ -220,7 +247,7 @@ def _train_traced_update(
     outputs = loss_keys + pre_clip_keys(scenario, trained) + extra
     outputs += [f"{param}_new" for param in trained]
     inputs = ("epoch",) if "eta" in trace else ()
-    masks = dropout.drawn_masks(trace)  # drawn again every epoch, the tape's arguments
+    masks = _drawn(trace)  # drawn again every epoch, the tape's arguments
     tape = CompiledTape(trace, outputs, trained + [step.key for step in masks], inputs=inputs)
     n_losses, n_params = len(loss_keys), len(trained)
     at = {key: n_losses + n_params + i for i, key in enumerate(extra)}
@@ -230,7 +257,7 @@ def _train_traced_update(
     losses: list[float] = []
     lr = settings.learning_rate
     for epoch in range(1, settings.epochs + 1):
-        drawn = list(dropout.redrawn(masks, epoch))
+        drawn = _redrawn(masks, epoch)
         out = tape.run_list(values + drawn, *([epoch] if inputs else []))
         loss = _finite(float(out[0]), epoch, lr)
         losses.append(loss)
@@ -349,6 +376,13 @@ def _technique_settings(s: Settings) -> dict[str, Any]:
         out["clip_eps"] = s.clip_eps
     if s.bptt_window:
         out["bptt_window"] = s.bptt_window
+    if s.scheduled_sampling is not None:
+        sampling = s.scheduled_sampling
+        out["scheduled_sampling"] = {
+            "epsilon0": sampling.epsilon0, "decay": sampling.decay,
+            **({"coins": [list(c) for c in sampling.coins]} if sampling.coins is not None
+               else {"seed": sampling.seed, "coins": "drawn again every epoch"}),
+        }  # fmt: skip
     return out
 
 

@@ -330,6 +330,18 @@ THETA = Command("theta")
 SGD = formula(Primed(THETA), "=", THETA, "-", "eta", Space(), Derivative(Name("L"), THETA))
 
 
+def _feed(a: list[str], i: Info) -> str:
+    """Scheduled sampling's input: the target ``a[1]`` when the coin ``a[0]`` is 1, else the
+    one-hot vector of the (first) argmax of the prediction ``a[2]``."""
+    onehot = f"(np.arange({a[2]}.size) == np.argmax({a[2]})).astype(float)"
+    return f"({a[1]} if float({a[0]}) else {onehot})"
+
+
+_ONEHOT, _ARGMAX = Styled("operatorname", Name("onehot")), Styled("operatorname", Name("argmax"))
+FEED = formula(Operand(0), Operand(1), "+", paren(formula("1", "-", Operand(0))),
+               Apply(_ONEHOT, Apply(_ARGMAX, Operand(2))))  # fmt: skip
+
+
 def _clip_factor(a: list[str], i: Info) -> str:
     """min(1, c / ‖g‖), or with ``eps`` seed 001's min(1, c / (‖g‖ + ε))."""
     if i.value("eps"):
@@ -428,6 +440,7 @@ _LIST: list[Op] = [
     Op("scale_by", lambda a, i: f"float({a[0]}) * {a[1]}"),
     Op("decay", lambda a, i: f"{a[0]} + {i.data('weight')} * {a[1]}"),
     Op("cut", lambda a, i: f"np.zeros({i.data('size')})"),
+    Op("feed", _feed, explain=Explain(FEED, None)),
     Op("zeros", lambda a, i: f"np.zeros({i.data('shape')})"),
     *_TECHNIQUES,
 ]  # fmt: skip

@@ -268,6 +268,7 @@ def gradcheck_document(check: GradCheck) -> dict[str, Any]:
             for p in check.params
         ],
         "notes": list(check.notes),
+        **({"bptt_window": check.windowed} if check.windowed is not None else {}),
     }
 
 

@@ -137,7 +137,25 @@ def part_and_base(trace: Trace, step: Step) -> tuple[str, str]:
 
 
 # The conventions of skip connections and dropout (issue 13), stated for the simple RNN too.
-SKIP_DROPOUT = ("skip connection", "layer skip", "dropout")
+SKIP_DROPOUT = (
+    "skip connection",
+    "layer skip",
+    "dropout",
+    "the loss at",
+    "scheduled sampling",
+    "decoder context",
+)
+
+
+def head_steps_words(steps: tuple[int, ...]) -> tuple[str | Symbol, ...]:
+    """' at t = 3 only (the logits o_t at every step)' for model.head_steps (seed 000's
+    "I love AI"); nothing without."""
+    if not steps:
+        return ()
+    return (f" at t = {', '.join(str(t) for t in steps)} only (the logits ", at("o"),
+            " at every step)")  # fmt: skip
+
+
 # the model's sentences: formula trees, which each printer (LaTeX, text, MathML) prints
 _Y_HAT = Scripted(Styled("hat", Name("y")), sub=Name("t"), sub_braced=False)
 _HEADS = {
@@ -184,7 +202,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
         where = "at the last step only" if meta.output == "last" else "at every step"
         logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
         head = formula(_Y_HAT, "=", _HEADS[meta.head])
-        out.append(sentence(f"Output {where}: ", logits, ", ", head, "."))
+        out.append(sentence(f"Output {where}: ", logits, ", ", head,
+                            *head_steps_words(meta.head_steps), "."))  # fmt: skip
     loss = DEFINITIONS.get(meta.loss)
     if loss is not None and loss.definition is not None:
         name, definition = (loss.forms or {}).get(loss_form(trace), (loss.words, loss.definition))

@@ -20,7 +20,7 @@ from rnntrace._internal import cells
 from rnntrace._internal.ops import DEFINITIONS, explanation
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
-from rnntrace._internal.render.prose import loss_form, prose_text, sentence
+from rnntrace._internal.render.prose import head_steps_words, loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
 from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
@@ -94,7 +94,10 @@ class TextPrinter(StepPrinter):
         )
         words = DEFINITIONS[meta.loss].words if meta.loss in DEFINITIONS else "no loss"
         loss = LOSS_AS.get(loss_form(self.trace), words)
-        what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {HEAD_NAMES[meta.head]} and {loss}."
+        head = HEAD_NAMES[meta.head]
+        if meta.head_steps:
+            head += prose_text(sentence(*head_steps_words(meta.head_steps)))
+        what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {head} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "
             f"hidden unit{'s' if sizes['H'] != 1 else ''}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
+from rnntrace._internal.scenario.load_feeding import FeedingReader
 from rnntrace._internal.scenario.load_params import ParamsReader
 from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
@@ -85,8 +87,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
 
 
 class _Loader(
-    ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader, TrainReader
-):
+    ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader, TrainReader,
+    FeedingReader,
+):  # fmt: skip
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
@@ -110,6 +113,11 @@ class _Loader(
 
         model = self.model(top.get("model"))
         train = self.train(top.get("train"), model)
+        if "train" in top:  # issue 13: scheduled sampling (load_feeding)
+            section = self.doc.mapping(top["train"][1], "train")
+            if "scheduled_sampling" in section:
+                sampling = self.sampling_value(section["scheduled_sampling"][1], model)
+                train = replace(train, scheduled_sampling=sampling)
         numbers = self.numbers(top.get("numbers"))
         kind, vocabulary, vocab_node = self.input(top["input"][1])
         sequences = self.sequences(top["sequences"][1], kind, vocabulary, model)
@@ -121,6 +129,7 @@ class _Loader(
                                   dims["D"], [seq.length for seq in sequences])  # fmt: skip
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
+        self.check_feeding(resolved, model, train.scheduled_sampling)
         notation = self.notation(top.get("notation"), params)
         assignment = self.assignment(top.get("assignment"))
         vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
@@ -158,6 +167,10 @@ class _Loader(
                 values[key] = self.skip_value(node)
             elif key == "dropout":
                 values[key] = self.dropout_value(node)
+            elif key == "attention":
+                values[key], values["attention_context"] = self.attention_value(node)
+            elif key == "head_steps":
+                values[key] = self.head_steps_value(node)
             elif key in ("residual", "teacher_forcing"):
                 values[key] = doc.boolean(node, f"model.{key}")
             else:
@@ -167,6 +180,7 @@ class _Loader(
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
         self.check_skipdrop(spec, fields)
+        self.check_feeding_model(spec, fields)
         for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
             for key in kind.options:
                 if key in fields and key not in cells.get(spec.cell).options:

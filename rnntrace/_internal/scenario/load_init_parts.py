@@ -8,7 +8,7 @@ import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_parts import ATTENTION_PARAMS, LAYOUTS
+from rnntrace._internal.scenario.load_parts import ATTENTION_PARAMS, LAYOUTS, decoder_specs
 from rnntrace._internal.scenario.load_shapes import PartReader
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.scenario.yamldoc import suggest
@@ -50,8 +50,9 @@ def init_parts(
         parts = [InitPart("fw.", "params.forward", D, H, cell_specs),
                  InitPart("bw.", "params.backward", D, H, cell_specs)]  # fmt: skip
     else:
-        dec_specs = {k: v for k, v in cell_specs.items() if k not in ("h_0", "c_0")}
-        dec_in = K + (H if model.attention != "none" else 0)
+        dec_specs = decoder_specs(cell_specs, model)
+        joined = model.attention != "none" and model.attention_context != "separate"
+        dec_in = K + (H if joined else 0)
         parts = [InitPart("enc.", "params.encoder", D, H, cell_specs),
                  InitPart("dec.", "params.decoder", dec_in, H, dec_specs)]  # fmt: skip
     for part in parts:

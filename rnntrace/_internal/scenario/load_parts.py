@@ -28,6 +28,23 @@ ATTENTION_PARAMS = {
         ParamSpec("v_a", ("A",), "attention: score vector", True),
     ],
 }
+# model.attention.context: separate (seed 001): the decoder's own context matrix, beside W_hh
+CONTEXT = ParamSpec("W_ch", ("H", "H"), "decoder: context matrix (W_ch c_t, seed 001)", True)
+
+
+def decoder_specs(specs: dict[str, ParamSpec], model: ModelSpec) -> dict[str, ParamSpec]:
+    """The decoder's parameters: the cell's without initial states, and W_ch after W_hh
+    with a separate context."""
+    out = {}
+    for key, spec in specs.items():
+        if key in ("h_0", "c_0"):
+            continue
+        out[key] = spec
+        if key == "W_hh" and model.attention_context == "separate":
+            out["W_ch"] = CONTEXT
+    return out
+
+
 LAYOUTS = {
     "bidirectional": {"forward": "fw.", "backward": "bw."},
     "encoder_decoder": {"encoder": "enc.", "decoder": "dec.", "attention": "att."},
@@ -175,14 +192,16 @@ def _encoder_decoder(reader: PartReader, fields: dict, specs: dict, D: int, d_wh
     """The encoder, the decoder (no h_0: it starts from the encoder's last state) and the
     attention's parameters."""
     enc = reader.part(fields["encoder"][1], "params.encoder", "enc.", specs, D, d_why, model)
-    dec_specs = {k: v for k, v in specs.items() if k not in ("h_0", "c_0")}
+    dec_specs = decoder_specs(specs, model)
     for key, (key_node, _) in reader.doc.mapping(fields["decoder"][1], "params.decoder").items():
         if key in specs and key not in dec_specs:
             reader.fail(key_node, f"params.decoder.{key}", f"the decoder has no {key}: it "
                         f"starts from the encoder's last state (params.encoder.{key})")  # fmt: skip
     width, why = K, f"the decoder reads the previous output (K = {K})"
-    if model.attention != "none":
+    if model.attention != "none" and model.attention_context != "separate":
         width, why = K + enc.H, f"the decoder reads [previous output, context] ({K} + {enc.H})"
+    elif model.attention != "none":
+        why += "; the context goes through W_ch"
     dec = reader.part(fields["decoder"][1], "params.decoder", "dec.", dec_specs, width, why,
                       model)  # fmt: skip
     if dec.H != enc.H:

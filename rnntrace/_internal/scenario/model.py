@@ -84,6 +84,9 @@ class ModelSpec:
     skip: float = 0.0  # simple RNN: h_t = f(z_t) + skip * h_(t-1)
     layer_skip: tuple[bool, ...] = ()  # per layer: h_t^(l) = f(z_t^(l)) + h_t^(l-1)
     dropout: DropoutSpec | None = None
+    # -- seed 001's decoder context and seed 000's head at chosen steps (issue 13) --
+    attention_context: str = "concatenated"  # decoder input [y_(t-1), c_t] | separate: + W_ch c_t
+    head_steps: tuple[int, ...] = ()  # the head (and loss) only at these steps; (): at every
 
 
 @record
@@ -116,6 +119,23 @@ class LrSchedule:
 
 
 @record
+class SamplingSpec:
+    """``train.scheduled_sampling``: at a fed step t the true y_(t−1) is fed when the coin
+    ξ_t is 1 (probability ε_0 λ^t), else the one-hot argmax of ŷ_(t−1). The coins are drawn
+    from ``seed`` (for ``epoch``: run traces epoch 1, train draws them again every epoch) or
+    given (``coins``: one tuple of 0/1 per sequence, for its steps t = 2..T)."""
+
+    epsilon0: float = 1.0
+    decay: float = 1.0
+    seed: int = 0
+    coins: tuple[tuple[int, ...], ...] | None = None
+
+    def probability(self, t: int) -> float:
+        """ε_t = ε_0 λ^t, the probability of feeding the truth at step t."""
+        return self.epsilon0 * self.decay**t
+
+
+@record
 class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
@@ -130,6 +150,7 @@ class TrainSpec:
     recurrent_decay: float = 0.0  # λ_r: W_hh ← (1 − λ_r) W_hh − η ∇W_hh
     clip_eps: float = 0.0  # ε of the clipping coefficient max_norm / (‖g‖ + ε)
     bptt_window: int | None = None  # each loss backpropagated through at most k steps
+    scheduled_sampling: SamplingSpec | None = None  # truth or prediction fed, by a coin
     epoch: int = 1  # not a key: the epoch whose update a trace shows (train --trace-epoch)
 
 

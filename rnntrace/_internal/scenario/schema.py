@@ -274,7 +274,7 @@ SCHEMA: dict[str, Any] = {
                     "none",
                     "self: attention over the hidden states (topology standard); dot, general, "
                     "additive: encoder-decoder attention",
-                ),
+                ),  # its mapping form {kind, context}: _ATTENTION_MAPPING below
                 "attention_gradient": _enum(
                     ["exact", "constant_weights"],
                     "exact",
@@ -322,7 +322,8 @@ SCHEMA: dict[str, Any] = {
                     **_PART,
                     "description": "encoder_decoder: the decoder (it reads "
                     "[previous output, context]; no h_0: it starts from the encoder's "
-                    "last state)",
+                    "last state). With model.attention.context separate, W_xh reads the "
+                    "previous output alone and W_ch (H, H) the context",
                 },
                 "attention": {
                     "type": "object",
@@ -558,6 +559,64 @@ SCHEMA["properties"]["params"]["properties"]["init"] = {
 }
 
 
+# -- seed 001's decoder context, scheduled sampling, seed 000's head at chosen steps -------------
+_ATTENTION_MAPPING: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind"],
+    "description": "encoder-decoder attention with the form of the decoder's input",
+    "properties": {
+        "kind": _enum(["dot", "general", "additive"], "dot", "the scores, as model.attention"),
+        "context": _enum(
+            ["concatenated", "separate"],
+            "concatenated",
+            "concatenated: the decoder reads [y_(t-1), c_t] through W_xh; separate (seed 001): "
+            "h_t = f(W_hh h_(t-1) + W_ch c_t + W_xh y_(t-1) + b_h), W_ch (params.decoder.W_ch, "
+            "shape (H, H)) its own matrix (simple RNN decoder)",
+        ),
+    },
+}
+_MODEL = SCHEMA["properties"]["model"]["properties"]
+_ATTENTION_NAMES = _MODEL["attention"]
+_MODEL["attention"] = {
+    "oneOf": [{"enum": _ATTENTION_NAMES["enum"]}, _ATTENTION_MAPPING],
+    "default": "none",
+    "description": _ATTENTION_NAMES["description"]
+    + "; or {kind, context} (docs/scenario-format.md)",
+}
+_MODEL["head_steps"] = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 1},
+    "minItems": 1,
+    "uniqueItems": True,
+    "default": None,
+    "description": "model.output every: the head (sigmoid or softmax) only at these steps, the "
+    "logits o_t at every step (seed 000, 'I love AI'); a loss is taken at these steps only",
+}
+SCHEMA["properties"]["train"]["properties"]["scheduled_sampling"] = {
+    "type": ["object", "null"],
+    "additionalProperties": False,
+    "default": None,
+    "description": "topologies generate and encoder_decoder with a loss: at step t >= 2 feed the "
+    "true y_(t-1) when the coin xi_t is 1 (probability epsilon0 * decay^t), else the one-hot "
+    "argmax of y_hat_(t-1); no gradient flows through the fed input",
+    "properties": {
+        "epsilon0": {"type": "number", "minimum": 0, "maximum": 1, "default": 1,
+                     "description": "epsilon_0"},
+        "decay": {"type": "number", "minimum": 0, "maximum": 1, "default": 1,
+                  "description": "lambda"},
+        "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0,
+                 "description": "coins drawn with numpy.random.default_rng([seed, epoch, "
+                 "sequence, t]).random() < epsilon0 * decay^t (train: again every epoch)"},
+        "coins": {
+            "description": "given coins instead of drawn ones: one 0/1 per fed step t = 2..T "
+            "(a list of such lists, one per sequence); the same every epoch",
+            "oneOf": [_MASK, {"type": "array", "items": _MASK, "minItems": 1}],
+        },
+    },
+}  # fmt: skip
+
+
 def allowed_keys(section: str) -> list[str]:
     """The keys allowed in a section: '' (top level), 'input', 'sequences', 'model', ..."""
     if section == "":
@@ -573,7 +632,9 @@ def choices(section: str, key: str) -> list[str]:
     node = SCHEMA["properties"][section]
     if node.get("type") == "array":
         node = node["items"]
-    return list(node["properties"][key]["enum"])
+    entry = node["properties"][key]
+    entry = next((n for n in entry.get("oneOf", [entry]) if "enum" in n), entry)
+    return list(entry["enum"])
 
 
 def default(section: str, key: str) -> Any:

@@ -281,6 +281,23 @@ PHRASES.update({
 })  # fmt: skip
 
 
+# -- the decoder's separate context and scheduled sampling (issue 13) ---------------------------
+PHRASES.update({
+    "context_term_w_ch_c_t": "context term W_ch c_{t}{part} (context separate)",
+    "contribution_of_t_t_to_dl_dw_ch": "contribution of t = {t} to dL/dW_ch{part}",
+    "context_gradient_through_w_ch_at_t_t": "dL/dc_{t}: W_ch^T dz_{t} of the decoder",
+    "sampling_coin_at_t_t": (
+        "scheduled sampling coin at t = {t}: 1 feeds the target y_{prev}, 0 the prediction "
+        "(probability {value:g} of 1)"
+    ),
+    "target_of_step_prev_fed_if_the_coin_is_1": "target of step {prev} (fed in if the coin is 1)",
+    "input_at_t_t_by_the_coin": (
+        "input at t = {t}: the target y_{prev} if the coin is 1, else the one-hot argmax of "
+        "y_hat_{prev} (no gradient through it)"
+    ),
+})  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------
 NOTES: dict[str, str] = {  # note -> the words it appends
     "not_given": " (not given: zero)",
