@@ -271,3 +271,16 @@ def test_the_simple_rnns_step_jacobians_of_all_steps_at_once_are_the_equations(n
                 assert s.key == f"{key}h_{t}" and s.prev_key == read
                 assert np.array_equal(s.derivative, d), (name, t)
                 assert np.array_equal(s.state, A), (name, t)
+
+
+def test_extending_a_trace_refuses_a_key_it_has_as_adding_does():
+    scenario = exact(load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index("sentiment")]))
+    trace = _traced(scenario)
+    steps, count = list(trace), len(trace)
+    with pytest.raises(ValueError, match="duplicate step key"):
+        trace.extend([steps[-1]])
+    again = type(trace)(trace.meta)
+    again.extend(steps[:3])
+    with pytest.raises(ValueError, match="duplicate step key"):
+        again.extend([steps[3], steps[3]])
+    assert [s.key for s in again] == [s.key for s in steps[:4]] and len(trace) == count
