@@ -237,21 +237,24 @@ def check_every_part(torch, trace, scenario, sequence=1):
             else:  # the input term W x_j as recorded (W_yh for a fed-back output)
                 masks = [_recurrent_mask(torch, trace, prefix, s.time) for s in flow.steps]
                 run = rnn_terms_run(torch, P, xs, model.activation, model.skip,
-                                    masks[len(masks) - d.k :])  # fmt: skip
+                                    masks[len(masks) - d.k :], model.layout == "rows")  # fmt: skip
             ref = torch.autograd.functional.jacobian(run, h0).numpy()[:H, :H]
             np.testing.assert_allclose(d.jacobian, ref, rtol=TOL, atol=TOL, err_msg=part)
             compared += 1
     return compared
 
 
-def rnn_terms_run(torch, P, terms, activation, skip=0.0, masks=None):
+def rnn_terms_run(torch, P, terms, activation, skip=0.0, masks=None, rows=False):
     """h_j = f(u_j + W_hh (m_j ⊙ h_(j-1)) + b_h) + α h_(j-1): a recurrent dropout mask m_j
-    (already scaled by 1/(1 - p)) where given, the skip α of model.skip (issue 13)."""
+    (already scaled by 1/(1 - p)) where given, the skip α of model.skip (issue 13); with
+    ``rows`` (model.layout rows) the row vectors' (m_j ⊙ h_(j-1)) W_hh."""
     f = _act(torch, activation)
 
     def run(h):
         for u, m in zip(terms, masks or [None] * len(terms)):
-            h = f(u + P["W_hh"] @ (h if m is None else m * h) + P["b_h"]) + skip * h
+            read = h if m is None else m * h
+            recurrent = read @ P["W_hh"] if rows else P["W_hh"] @ read
+            h = f(u + recurrent + P["b_h"]) + skip * h
         return h
 
     return run

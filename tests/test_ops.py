@@ -46,6 +46,10 @@ CASES: dict[str, list[tuple[list[np.ndarray], dict, object]]] = {
         ([W, U[:3]], {"transpose": True}, W.T @ U[:3]),
         ([W, U[:2]], {"cols": (1, 3)}, W[:, 1:3] @ U[:2]),
     ],
+    "vecmat": [  # the row layout's x W and x Wᵀ
+        ([U[: W.shape[0]], W], {}, U[: W.shape[0]] @ W),
+        ([U[: W.shape[1]], W], {"transpose": True}, U[: W.shape[1]] @ W.T),
+    ],
     "add": [([U], {}, U.copy()), ([U, V, P], {}, U + V + P), ([U] * 3000, {}, U * 3000)],
     "hadamard": [([U, V], {}, U * V)],
     "outer": [([U[:3], V], {}, np.outer(U[:3], V))],
@@ -189,6 +193,18 @@ def test_hand_rounding_rounds_each_product_of_a_matvec():
     assert evaluate("matvec", [matrix, vector], {}, 3).tolist() == [0.221, 0.093]
     products = round_array(matrix * vector, 3)
     assert evaluate("matvec", [matrix, vector], {}, 3).tolist() == products.sum(axis=1).tolist()
+
+
+def test_hand_rounding_rounds_each_product_of_a_vecmat():
+    matrix = np.array([[0.15, 0.25], [0.7, 0.25]])  # (D, H): column j is what x meets
+    vector = np.array([0.07, 0.3])
+    # by hand, column 1: 0.07×0.15 = 0.0105 -> 0.011, 0.3×0.7 = 0.21; column 2: 0.0175 ->
+    # 0.018, 0.075
+    assert evaluate("vecmat", [vector, matrix], {}, 3).tolist() == [0.221, 0.093]
+    assert evaluate("vecmat", [vector, matrix.T], {"transpose": True}, 3).tolist() == [
+        0.221,
+        0.093,
+    ]
 
 
 def test_stable_forms_do_not_overflow():

@@ -38,7 +38,7 @@ from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
 from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import Scenario
-from rnntrace._internal.symbol.tree import Name, Scripted, Sentence, Symbol
+from rnntrace._internal.symbol.tree import Name, Scripted, Sentence, Symbol, Transposed
 from rnntrace._internal.trace import Trace
 
 LOW, HIGH = 0.9, 1.1  # the average factor per step of a stable gradient
@@ -305,6 +305,8 @@ def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:
     symbol = trace.meta.symbols[key]
     if not key.endswith(f"W_{gate}h"):  # the h columns of a concatenated W_g
         symbol = Scripted(symbol, sub=Name("[h]"))
+    elif layer.transposed(key):  # the row layout: h_(t−1) W_hh acts as W_hhᵀ h_(t−1)
+        symbol = Transposed(symbol)
     return Spectrum(
         key=key,
         name=f"W_{gate}h",

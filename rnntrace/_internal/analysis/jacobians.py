@@ -18,7 +18,7 @@ import numpy as np
 from rnntrace._internal import cells
 from rnntrace._internal.cells import StepJacobian
 from rnntrace._internal.errors import RnntraceError
-from rnntrace._internal.ops import activation_derivative
+from rnntrace._internal.ops import Product, activation_derivative, product_of
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.trace import Trace
 
@@ -35,6 +35,7 @@ class Layer:
         self.model = model
         self.flow = cells.get(model.cell).flow
         self._recurrent: dict[str, np.ndarray] = {}
+        self._products: dict[str, Product | None] = {}
         self.times = self._times()
         if not self.times:
             where = f" of {part.rstrip('.')}" if part else ""
@@ -57,6 +58,13 @@ class Layer:
         """The full key of operand ``at`` of this layer's step ``name``."""
         return self.trace[self.key(name)].operands[at]
 
+    def vector(self, name: str) -> str:
+        """The full key of the vector this layer's product step ``name`` multiplies (v of
+        W v, x of x W)."""
+        step = self.trace[self.key(name)]
+        product = product_of(step.op)
+        return step.operands[product.vector if product is not None else 1]
+
     def value_of(self, key: str) -> np.ndarray:
         """The value of a full key."""
         return self.trace.value(key)
@@ -75,13 +83,14 @@ class Layer:
                 and (match := pattern.match(step.key))]  # fmt: skip
 
     def recurrent(self, gate: str, t: int | None = None) -> np.ndarray:
-        """W_gh of this part (W_hh of the simple RNN and of the GRU candidate); for step t,
-        as it acts on h_(t−1): W_gh diag(m_t) when step t read h̃_(t−1) = m_t ⊙ h_(t−1)
-        (recurrent dropout of a gated cell)."""
+        """W_gh of this part (W_hh of the simple RNN and of the GRU candidate) as it acts on
+        h_(t−1) as a column (W_hhᵀ in the row layout, see ``acting``); for step t, W_gh
+        diag(m_t) when step t read h̃_(t−1) = m_t ⊙ h_(t−1) (recurrent dropout of a gated
+        cell)."""
         if gate not in self._recurrent:  # read once: every step needs it
             key = f"{self.part}W_{gate}h"
             if key in self.trace:
-                self._recurrent[gate] = self.trace.value(key)
+                self._recurrent[gate] = self.acting(key)
             else:
                 self._recurrent[gate] = self.trace.value(f"{self.part}W_{gate}")[:, : self.H]
         if t is not None and self.has(f"hd_{t - 1}"):
@@ -89,10 +98,38 @@ class Layer:
             return self._recurrent[gate] * mask[None, :]
         return self._recurrent[gate]
 
+    def acting(self, key: str) -> np.ndarray:
+        """The matrix ``key`` as it acts on a column vector in the forward products that read
+        it: the product op's local derivative (``ops.Product.acting``): W for W v, Wᵀ for the
+        row layout's v W."""
+        matrix = self.trace.value(key)
+        product = self._product(key)
+        return matrix if product is None else product.acting(matrix, {})
+
+    def transposed(self, key: str) -> bool:
+        """Whether ``acting`` is the transpose of the matrix as given (the row layout)."""
+        product = self._product(key)
+        return product is not None and product.entry == "column"
+
+    def _product(self, key: str) -> Product | None:
+        """The product of the first forward step of this sequence that reads ``key``."""
+        if key not in self._products:
+            self._products[key] = next(
+                (product for step in self.trace
+                 if step.phase == "forward" and key in step.operands
+                 and (product := product_of(step.op)) is not None),
+                None,
+            )  # fmt: skip
+        return self._products[key]
+
     def parameter(self, name: str) -> np.ndarray | None:
-        """This part's parameter ``name`` (W_xh, b_h), or None when the trace has none."""
+        """This part's parameter ``name`` (W_xh, b_h) as it acts on a column vector (see
+        ``acting``), or None when the trace has none."""
         key = f"{self.part}{name}"
-        return self.trace.value(key) if key in self.trace else None
+        if key not in self.trace:
+            return None
+        value = self.trace.value(key)
+        return self.acting(key) if value.ndim == 2 else value
 
     def recurrent_key(self, gate: str) -> str:
         """The parameter key the recurrent matrix is read from."""

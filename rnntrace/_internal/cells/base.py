@@ -87,6 +87,7 @@ class LayerValues(Protocol):
     def value(self, name: str) -> np.ndarray: ...  # the value of the layer's ``name``
     def has(self, name: str) -> bool: ...  # whether the layer recorded ``name``
     def operand(self, name: str, at: int) -> str: ...  # the full key of an operand
+    def vector(self, name: str) -> str: ...  # the full key of the vector a product reads
     def value_of(self, key: str) -> np.ndarray: ...  # the value of a full key
     def recurrent(self, gate: str, t: int | None = None) -> np.ndarray: ...  # W_gh (or the
     # h columns of W_g); for step t, times its recurrent dropout mask diag(m_t) if any
@@ -149,6 +150,7 @@ class CellKind:
     aliases: Mapping[str, str] = field(default_factory=dict)  # textbook names -> keys
     step_words: Mapping[str, str] = field(default_factory=dict)  # key stem -> a worksheet's words
     default: bool = False  # the cell of a scenario that names none
+    layouts: tuple[str, ...] = ("columns",)  # model.layout values its tracer records
 
     @property
     def has_activation(self) -> bool:

@@ -47,12 +47,13 @@ RNN = register(
         aliases=ALIASES,
         step_words=STEP_WORDS,
         default=True,
+        layouts=("columns", "rows"),
         flow=FlowWords(
             recurrent=(("h", "recurrent matrix"),),
             main="h",
             jacobian=jacobian,
             path=lambda model: None,
-            equation="A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) W_hh",
+            equation="A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) {W}",  # W_hh, W_hhᵀ (layout rows)
             equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}} = "
             r"\operatorname{diag}(f'(z_j))\, {W}",
             words_latex="",

@@ -15,7 +15,7 @@ from rnntrace._internal.errors import RnntraceError
 def previous(layer: LayerValues, t: int) -> str:
     """h_{t-1}: the state the recurrent product W_hh h_{t-1} (key ``zh_t``) read, or that its
     dropout mask multiplied (key ``hd_(t-1)``)."""
-    read = layer.operand(f"zh_{t}", 1)
+    read = layer.vector(f"zh_{t}")
     if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
         return layer.operand(f"hd_{t - 1}", 1)
     return read
@@ -28,7 +28,7 @@ def jacobian(layer: LayerValues, t: int, model: Any) -> StepJacobian:
     out = layer.value(f"hf_{t}") if layer.has(f"hf_{t}") else layer.value(f"h_{t}")
     d = layer.derivative(model.activation, z if model.activation == "relu" else out)
     matrix = layer.recurrent("h")
-    read = layer.operand(f"zh_{t}", 1)
+    read = layer.vector(f"zh_{t}")
     if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
         matrix = matrix * layer.value_of(layer.operand(f"hd_{t - 1}", 0))[None, :]
     state = d[:, None] * matrix
@@ -74,7 +74,7 @@ def drive(layer: LayerValues, t: int | None, x: np.ndarray | None) -> np.ndarray
         if weights is None or weights.shape[1] != x.size:
             found = "no W_xh" if weights is None else f"but W_xh has {weights.shape[1]} columns"
             raise RnntraceError(f"--fixed-point-input: x has {x.size} numbers, {found}")
-        term = weights @ x
+        term = weights @ x  # W_xh as it acts on a column (W_xhᵀ in the row layout)
     else:
         return np.zeros(layer.recurrent("h").shape[0]) if bias is None else bias.copy()
     return term if bias is None else term + bias

@@ -179,5 +179,6 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         bptt=scenario.train.bptt,
         notation=dict(scenario.notation),
         init=init_data(scenario.init) if scenario.init is not None else None,
+        layout=model.layout,
         head_steps=model.head_steps,
     )

@@ -326,7 +326,8 @@ class _Generator:
 
     def _special(self, step: Step, a: list[str]) -> str | None:
         op = step.op
-        zero_operand = {"matvec": a[1:], "hadamard": a, "outer": a, "scale": a[1:]}.get(op, [])
+        zero_operand = {"matvec": a[1:], "vecmat": a[:1], "hadamard": a, "outer": a,
+                        "scale": a[1:]}.get(op, [])  # fmt: skip
         if any(name in self.zeros for name in zero_operand):
             name = self.const(np.zeros(step.value.shape))
             self.zeros.add(name)
@@ -339,6 +340,8 @@ class _Generator:
             column = _one_hot(self.constants[a[1]]) if a[1] in self.constants else None
             if column is not None:
                 return self.emit(f"{a[0]}[:, {column}]")
+        if op == "vecmat" and not step.info.get("transpose") and a[0] in self.index_of:
+            return self.emit(f"{a[1]}[{self.index_of[a[0]]}]")  # x W for a one-hot x: a row
         if op in ("dots", "weighted_sum"):
             a = [self.value(name) for name in a]
             stack = self.shared(("stack", *a[1:]), f"np.stack(({', '.join(a[1:])},))")
@@ -504,7 +507,11 @@ class _Generator:
             return self.emit(
                 expression(first, a, self.const, fixed={"target": f"{eye}[{targets}]"})
             )
-        if any(shared) and op not in ("matvec", "add", "hadamard", "divide", "subtract"):
+        if op == "vecmat" and shared[1] and not shared[0] and not info.get("transpose"):
+            vectors = [self.names[step.operands[0]] for step in steps]
+            if all(v in self.index_of for v in vectors):  # x_t W for one-hot x_t: rows of W
+                return self.emit(f"{a[1]}[[{', '.join(self.index_of[v] for v in vectors)}]]")
+        if any(shared) and op not in ("matvec", "vecmat", "add", "hadamard", "divide", "subtract"):
             return None
         written_rows = DEFINITIONS[op].over_rows(a, TapeInfo(op, info, a, self.const))
         if written_rows is None:

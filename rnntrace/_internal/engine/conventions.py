@@ -18,6 +18,7 @@ from rnntrace._internal.symbol.tree import (
     Scripted,
     Sentence,
     Styled,
+    Symbol,
     Times,
     at,
     call,
@@ -64,9 +65,21 @@ def conventions(scenario: Scenario, sym: Symbols) -> tuple[Sentence, ...]:
             )
         )
     out += cells.get(model.cell).conventions(model, sym)
+    if model.layout == "rows":
+        out.append(_rows(scenario, sym))
     out += _skip_dropout(scenario)
     out += _feeding(scenario, sym)
     return tuple(out)
+
+
+def _rows(scenario: Scenario, sym: Symbols) -> Sentence:
+    """model.layout rows: the products written with row vectors, and the matrices' shapes."""
+    rule = formula(at("x"), sym["W_xh"], "+", at("h", "t-1"), sym["W_hh"])
+    shapes: tuple[str | Symbol, ...] = ()
+    for key, shape in (("W_xh", "D × H"), ("W_hh", "H × H"), ("W_hy", "H × K")):
+        if key in scenario.params:
+            shapes += (", " if shapes else "; ", sym[key], f" is {shape}")
+    return ("row vectors (model.layout rows): ", rule, *shapes)
 
 
 def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:

@@ -5,6 +5,7 @@ back, the output error δo_t, its contribution to ∂L/∂W_hy and W_hyᵀ δo_t
 
 from __future__ import annotations
 
+from rnntrace._internal.engine.layout import gradient, times
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.ops import softmax_shift
@@ -12,13 +13,10 @@ from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.symbol.tree import (
     Delta,
-    Group,
     Name,
     Scripted,
     Styled,
     Time,
-    Transposed,
-    row,
     sub,
     upright,
 )
@@ -32,8 +30,10 @@ def output(
     model = scenario.model
     source = source or f"h_{t}"
     v = rec.trace[rec.ref(source)].symbol
-    rec.do(f"oh_{t}", "matvec", ["W_hy", source], row(sym["W_hy"], v),
-           Label("output_term_w_hy_ref", ref=source.split('.')[-1]))  # fmt: skip
+    rows, ref = model.layout == "rows", source.split(".")[-1]
+    words = (Label("output_term_ref_w_hy", ref=ref) if rows
+             else Label("output_term_w_hy_ref", ref=ref))  # fmt: skip
+    times(rec, rows, f"oh_{t}", "W_hy", source, (sym["W_hy"], v), words)
     rec.do(f"o_{t}", "add", [f"oh_{t}"] + (["b_y"] if "b_y" in scenario.given else []),
            sub("o", t), Label("output_logits_at_t_t", time=t))  # fmt: skip
     if not headed(scenario, t):  # model.head_steps: the logits o_t alone at this step
@@ -121,18 +121,13 @@ def output_backward(
             parts.append(f"do_L_{t}")
         parts.append(_through_head(rec, scenario, t, fed_back))
         rec.do(f"do_{t}", "add", parts, Delta(sub("o", t)), Label("output_error_at_t_t", time=t))
-    rec.do(
-        f"dW_hy_{t}",
-        "outer",
-        [f"do_{t}", source],
-        row(Delta(sub("o", t)), Transposed(Group(v))),
-        Label("contribution_of_t_t_to_dl_dw_hy", time=t),
-        param="W_hy",
-    )
+    rows = scenario.model.layout == "rows"
+    gradient(rec, rows, f"dW_hy_{t}", f"do_{t}", source, (Delta(sub("o", t)), v),
+             Label("contribution_of_t_t_to_dl_dw_hy", time=t), "W_hy")  # fmt: skip
     name = name or f"dh_out_{t}"
-    rec.do(name, "matvec", ["W_hy", f"do_{t}"], row(Transposed(sym["W_hy"]), Delta(sub("o", t))),
-           Label("part_of_dref_from_the_output_at_t_t", ref=source.split('.')[-1], time=t),
-           transpose=True)  # fmt: skip
+    times(rec, rows, name, "W_hy", f"do_{t}", (sym["W_hy"], Delta(sub("o", t))),
+          Label("part_of_dref_from_the_output_at_t_t", ref=source.split('.')[-1], time=t),
+          transpose=True)  # fmt: skip
     return name
 
 

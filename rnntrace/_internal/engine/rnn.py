@@ -4,6 +4,9 @@ z_t = W_xh x_t + W_hh h_{t-1} + b_h        h_t = f(z_t)   (+ α h_{t-1} with mod
                                                           + x_t of a layer's skip)
 δh_t = (parts from outside) + W_hhᵀ δz_{t+1}        δz_t = δh_t ⊙ f'(z_t)
 ∂L/∂W_xh += δz_t x_tᵀ   ∂L/∂W_hh += δz_t h_{t-1}ᵀ   ∂L/∂b_h += δz_t   δx_t = W_xhᵀ δz_t
+
+or with model.layout rows, the same in row vectors (``engine.layout``): z_t = x_t W_xh +
+h_{t-1} W_hh + b_h, ∂L/∂W_xh += x_tᵀ δz_t, δh_{t-1} gets δz_t W_hhᵀ, δx_t = δz_t W_xhᵀ.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 
 from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.cell import CellTracer
+from rnntrace._internal.engine.layout import gradient, times
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.label import Label
@@ -36,11 +40,13 @@ class RnnCell(CellTracer):
         x_sym = self.rec.trace[rec.ref(x)].symbol
         h_prev = self.recurrent_input(t, prev["h"])
         h_sym = self.rec.trace[rec.ref(h_prev)].symbol
-        w = self.input_matrix(t)
-        rec.do(k(f"zx_{t}"), "matvec", [self.p(w), x], row(self.ps(w), x_sym),
-               Label("input_term_ref_x_t", ref=w, time=t, part=self.part))  # fmt: skip
-        rec.do(k(f"zh_{t}"), "matvec", [self.p("W_hh"), h_prev], row(self.ps("W_hh"), h_sym),
-               Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
+        w, rows = self.input_matrix(t), self.rows
+        words = (Label("input_term_x_t_ref", ref=w, time=t, part=self.part) if rows
+                 else Label("input_term_ref_x_t", ref=w, time=t, part=self.part))  # fmt: skip
+        times(rec, rows, k(f"zx_{t}"), self.p(w), x, (self.ps(w), x_sym), words)
+        words = (Label("recurrent_term_h_prev_w_hh", time=t, part=self.part) if rows
+                 else Label("recurrent_term_w_hh_h_prev", time=t, part=self.part))  # fmt: skip
+        times(rec, rows, k(f"zh_{t}"), self.p("W_hh"), h_prev, (self.ps("W_hh"), h_sym), words)
         bias = [self.p("b_h")] if self.given("b_h") else []
         bias = self._context_term(t) + bias
         rec.do(k(f"z_{t}"), "add", [k(f"zx_{t}"), k(f"zh_{t}"), *bias], self.s("z", t),
@@ -62,11 +68,13 @@ class RnnCell(CellTracer):
         parts = list(external)
         if nxt is not None:
             dropped = self.recurrent_mask(nxt)
-            rec.do(
+            times(
+                rec,
+                self.rows,
                 k(f"dhd_next_{t}" if dropped else f"dh_next_{t}"),
-                "matvec",
-                [self.p("W_hh"), k(f"dz_{nxt}")],
-                row(Transposed(self.ps("W_hh")), Delta(self.s("z", nxt))),
+                self.p("W_hh"),
+                k(f"dz_{nxt}"),
+                (self.ps("W_hh"), Delta(self.s("z", nxt))),
                 Label("part_of_dh_t_from_step_n_2", time=t, part=self.part, other=nxt),
                 transpose=True,
             )
@@ -101,32 +109,24 @@ class RnnCell(CellTracer):
         dz = Delta(self.s("z", t))
         w = self.input_matrix(t)
         key = k(f"dW_xh_{t}") if w == "W_xh" else k(f"d{w}_{t}")
-        rec.do(
-            key,
-            "outer",
-            [k(f"dz_{t}"), x],
-            row(dz, Transposed(Group(x_sym))),
-            Label("contribution_of_t_t_to_dl_dref", time=t, ref=w, part=self.part),
-            param=self.p(w),
-        )
-        rec.do(
-            k(f"dW_hh_{t}"),
-            "outer",
-            [k(f"dz_{t}"), read],
-            row(dz, Transposed(Group(h_sym))),
-            Label("contribution_of_t_t_to_dl_dw_hh", time=t, part=self.part),
-            param=self.p("W_hh"),
-        )
+        gradient(rec, self.rows, key, k(f"dz_{t}"), x, (dz, x_sym),
+                 Label("contribution_of_t_t_to_dl_dref", time=t, ref=w, part=self.part),
+                 self.p(w))  # fmt: skip
+        gradient(rec, self.rows, k(f"dW_hh_{t}"), k(f"dz_{t}"), read, (dz, h_sym),
+                 Label("contribution_of_t_t_to_dl_dw_hh", time=t, part=self.part),
+                 self.p("W_hh"))  # fmt: skip
         self.contribute(w, t, key)
         self.contribute("W_hh", t, k(f"dW_hh_{t}"))
         self._context_backward(t)
         self.contribute("b_h", t, k(f"dz_{t}"))
         token = self.token(t)
-        rec.do(
+        times(
+            rec,
+            self.rows,
             k(f"dxw_{t}" if self.skip_input else f"dx_{t}"),
-            "matvec",
-            [self.p(w), k(f"dz_{t}")],
-            row(Transposed(self.ps(w)), dz),
+            self.p(w),
+            k(f"dz_{t}"),
+            (self.ps(w), dz),
             Label("gradient_of_the_input_vector_of_token_t", part=self.part, token=token, time=t),
             transpose=True,
             token=token,
@@ -142,6 +142,11 @@ class RnnCell(CellTracer):
         rec.phase = phase
         return k(f"dx_{t}")
 
+    @property
+    def rows(self) -> bool:
+        """model.layout rows: x_t W_xh, W_xh of shape (D, H) (``engine.layout``)."""
+        return self.scenario.model.layout == "rows"
+
     def input_matrix(self, t: int) -> str:
         """W_xh, or W_yh for a fed-back output (topology generate, when it is given)."""
         return self.feedback if self.feedback and t > 1 else "W_xh"
@@ -153,11 +158,13 @@ class RnnCell(CellTracer):
         dropped = self.recurrent_mask(first)
         extra = self._skip_backward(0, first)
         direct = self.k("dhd_0") if dropped else self.k("dh_rec_0") if extra else key
-        self.rec.do(
+        times(
+            self.rec,
+            self.rows,
             direct,
-            "matvec",
-            [self.p("W_hh"), self.k(f"dz_{first}")],
-            row(Transposed(self.ps("W_hh")), Delta(self.s("z", first))),
+            self.p("W_hh"),
+            self.k(f"dz_{first}"),
+            (self.ps("W_hh"), Delta(self.s("z", first))),
             Label("gradient_of_the_initial_state", part=self.part),
             transpose=True,
         )

@@ -9,6 +9,7 @@ It imports only ``numbers`` and ``symbol``.
 
 from rnntrace._internal.ops.evaluate import OPS, activation, activation_derivative, evaluate
 from rnntrace._internal.ops.explain import Entry, Explain, Operand, fill
+from rnntrace._internal.ops.products import Product
 from rnntrace._internal.ops.registry import (
     ACTIVATIONS,
     DEFINITIONS,
@@ -18,6 +19,7 @@ from rnntrace._internal.ops.registry import (
     ce_parts,
     explanation,
     function_of,
+    product_of,
     sigmoid,
     softmax_shift,
 )
@@ -32,12 +34,14 @@ __all__ = [
     "OPS",
     "SCOPE",
     "Activation",
+    "Product",
     "Op",
     "activation",
     "activation_derivative",
     "ce_parts",
     "evaluate",
     "explanation",
+    "product_of",
     "function_of",
     "sigmoid",
     "softmax_shift",

@@ -21,8 +21,9 @@ computed again from other operand values (the basis of error-carried-forward gra
   An activation's ``function``, ``explain`` and ``explain_derivative`` are in its entry.
 
 ``evaluate`` (``ops.evaluate``) computes an op's value; the numbers a printer writes out
-are computed from the trace (``render.explain``); a matvec's row products are rounded as
-``matvec_products`` rounds them.
+are computed from the trace (``render.explain``); a product's (``product``: W v of the
+column convention, x W of the row convention) entries are rounded as ``Product.products``
+rounds them (``ops.products``).
 
 Every op that can overflow is written the stable way: sigmoid by sign, softmax shifted
 when its logits are large, the losses from the logits when numbers are exact.
@@ -36,8 +37,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rnntrace._internal.numbers import round_array
 from rnntrace._internal.ops.explain import Entry, Explain, Operand
+from rnntrace._internal.ops.products import MATVEC, VECMAT, Product
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
@@ -148,6 +149,7 @@ class Op:
     definition: Symbol | None = None  # a loss as the model's description defines it: L_t = ...
     words: str = ""  # a loss in words: "binary cross-entropy"
     forms: Mapping[str, tuple[str, Symbol]] | None = None  # an option's words and definition
+    product: Product | None = None  # a matrix–vector product: written out entry by entry
 
     def over_rows(self, a: list[str], info: Info) -> str | None:
         """The op for many time steps at once: its operands' values at each time as the rows
@@ -180,30 +182,6 @@ def softmax_shift(logits: Array) -> float:
     return top if top > 30.0 else 0.0
 
 
-def block(matrix: Array, info: Mapping[str, Any]) -> Array:
-    """The matrix a matvec multiplies by: the columns ``cols`` = [start, stop) of it when
-    given (a concatenated gate matrix's h or x block), then transposed if ``transpose``."""
-    cols = info.get("cols")
-    if cols is not None:
-        matrix = matrix[:, cols[0] : cols[1]]
-    return matrix.T if info.get("transpose") else matrix
-
-
-def matvec_products(
-    matrix: Array, vector: Array, info: Mapping[str, Any], term_decimals: int | None
-) -> Array:
-    """The products W[i, j] v[j] that row i of a matvec adds up, rounded to
-    ``term_decimals`` when a hand calculation rounds each product."""
-    products = block(matrix, info) * vector
-    return products if term_decimals is None else round_array(products, term_decimals)
-
-
-def _matvec(args: list[Array], info: Mapping[str, Any], term_decimals: int | None) -> Array:
-    if term_decimals is None:
-        return block(args[0], info) @ args[1]
-    return matvec_products(args[0], args[1], info, term_decimals).sum(axis=1)
-
-
 def _block(a: list[str], i: Info) -> str:
     cols = i.value("cols")
     return f"{a[0]}[:, {cols[0]}:{cols[1]}]" if cols is not None else a[0]
@@ -216,6 +194,11 @@ def _matvec_numpy(a: list[str], i: Info) -> str:
 def _matvec_rows(a: list[str], i: Info) -> str:
     """Rows x_tᵀ: (W x_t)ᵀ = x_tᵀ Wᵀ for every t in one product."""
     return f"{a[1]} @ {_block(a, i)}{'' if i.value('transpose') else '.T'}"
+
+
+def _vecmat_numpy(a: list[str], i: Info) -> str:
+    """x W, or x Wᵀ; the same expression for the rows x_t of many steps at once."""
+    return f"{a[0]} @ {a[1]}{'.T' if i.value('transpose') else ''}"
 
 
 def _activation(a: list[str], i: Info, fast: bool = False) -> str:
@@ -382,7 +365,10 @@ _TECHNIQUES: list[Op] = [
 ]
 
 _LIST: list[Op] = [
-    Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=_matvec, rows=_matvec_rows),
+    Op("matvec", _matvec_numpy, ("cols", "transpose"), forward=MATVEC.forward, rows=_matvec_rows,
+       product=MATVEC),
+    Op("vecmat", _vecmat_numpy, ("transpose",), forward=VECMAT.forward, rows=_vecmat_numpy,
+       product=VECMAT),
     Op("add", _add, elementwise=True),
     Op("hadamard", lambda a, i: f"{a[0]} * {a[1]}", elementwise=True,
        explain=Explain(formula(A, "odot", Operand(1)), Times(A_FACTOR, Entry(1, True)))),
@@ -464,3 +450,10 @@ def explanation(op: str, info: Mapping[str, Any]) -> Explain | None:
         return act.explain if op == "activation" else act.explain_derivative
     definition = DEFINITIONS.get(op)
     return None if definition is None else definition.explain
+
+
+def product_of(op: str) -> Product | None:
+    """The product a step of ``op`` computes (W v, x W), written out entry by entry; None
+    when ``op`` is not a matrix–vector product."""
+    definition = DEFINITIONS.get(op)
+    return None if definition is None else definition.product

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnntrace._internal.numbers import round_array
+from rnntrace._internal.ops import product_of
 from rnntrace._internal.records import record
 from rnntrace._internal.trace import Step, Trace
 
 
 @record
 class Row:
-    """One row of a matrix-vector product: sum_j a_j * b_j = sum of products = total."""
+    """One entry of a matrix-vector product (a row of W v, a column of x W):
+    sum_j a_j * b_j = sum of products = total."""
 
     factors: list[tuple[float, float]]
     products: list[float]
@@ -24,24 +25,23 @@ class Row:
 
 
 def matvec_rows(step: Step, trace: Trace) -> list[Row]:
-    """The row expansions of a ``matvec`` step (of W^T when the step is transposed)."""
-    matrix, vector = trace.operand_values(step)
-    cols = step.info.get("cols")
-    if cols is not None:
-        matrix = matrix[:, cols[0] : cols[1]]
-    if step.info.get("transpose"):
-        matrix = matrix.T
-    products = matrix * vector
-    if trace.meta.carry == "rounded" and trace.meta.round_terms:
-        products = round_array(products, trace.meta.decimals)
+    """The entry-by-entry expansions of a product step (``ops.Product``): the rows of W v
+    (of Wᵀ v when the step is transposed), the columns of x W; each entry's factors in the
+    order they are written."""
+    product = product_of(step.op)
+    if product is None:
+        raise ValueError(f"step {step.key} ({step.op}) is not a matrix-vector product")
+    args = trace.operand_values(step)
+    first, second = product.factors(args, step.info)
+    decimals = (
+        trace.meta.decimals if trace.meta.carry == "rounded" and trace.meta.round_terms else None
+    )
+    products = product.products(args, step.info, decimals)
     return [
-        Row(
-            list(zip(matrix[i].tolist(), vector.tolist())),
-            products[i].tolist(),
-            float(step.value[i]),
-        )
-        for i in range(matrix.shape[0])
-    ]
+        Row(list(zip(first[i].tolist(), second[i].tolist())), products[i].tolist(),
+            float(step.value[i]))
+        for i in range(first.shape[0])
+    ]  # fmt: skip
 
 
 def operand_steps(step: Step, trace: Trace) -> list[Step]:

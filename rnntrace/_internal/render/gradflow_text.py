@@ -23,6 +23,7 @@ from rnntrace._internal.render.gradflow_text_base import (
 )
 from rnntrace._internal.render.gradflow_words import brief, criterion, eigen_list, reason, where
 from rnntrace._internal.symbol import text as text_of
+from rnntrace._internal.symbol.tree import Transposed
 
 
 def factor(flow: GradFlow) -> str:
@@ -72,7 +73,8 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
 
 def _equation(flow: GradFlow) -> str:
     t = text_of(flow.target_symbol)
-    step = cells.get(flow.cell).flow.equation
+    transposed = isinstance(flow.main.symbol, Transposed)  # the row layout's W_hhᵀ
+    step = cells.get(flow.cell).flow.equation.replace("{W}", flow.main.name + "ᵀ" * transposed)
     return (f"For each distance k: J_k = ∂h_t/∂h_(t−k) = A_t A_(t−1) ··· A_(t−k+1), here "
             f"with h_t = {t}, and {step} (the inputs held as recorded).")  # fmt: skip
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from rnntrace._internal.ops import function_of
+from rnntrace._internal.ops import Product, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.html_math import (
@@ -167,21 +167,9 @@ class HtmlPrinter:
 
     def work(self, step: Step, k: int) -> str:
         """Row by row for a matrix times a vector; entry by entry for a function."""
-        if step.op == "matvec" and len(step.operands) == 2 and step.value.ndim == 1:
-            a, b = (self.index[key] for key in step.operands)
-            height, width = self.trace[step.operands[0]].shape
-            lo, hi = step.info.get("cols", (0, width))  # the columns of a concatenated W used
-            flip = bool(step.info.get("transpose"))  # row r of Aᵀ is column r of A
-            rows, cols = (hi - lo, height) if flip else (height, hi - lo)
-            if cols > MAX_ROW_TERMS:
-                return ""
-            lines = []
-            for r in range(rows):
-                at = [c * width + lo + r if flip else r * width + lo + c for c in range(cols)]
-                terms = " + ".join(f"{self.num(a, at[c])}×{self.num(b, c)}"
-                                   for c in range(cols))  # fmt: skip
-                lines.append(f"row {r + 1}: {terms} = {self.num(k, r)}")
-            return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
+        product = product_of(step.op)
+        if product is not None and len(step.operands) == 2 and step.value.ndim == 1:
+            return self._work_product(step, k, product)
         function = function_of(step.op, step.info)
         if function is not None and step.value.ndim == 1:
             name = text(function)
@@ -190,6 +178,29 @@ class HtmlPrinter:
                                 for i in range(step.value.size))  # fmt: skip
             return f'<div class="rt-work">{entries}</div>'
         return ""
+
+    def _work_product(self, step: Step, k: int, product: Product) -> str:
+        """W v row by row, x W column by column: each entry's terms in the written order."""
+        a, b = (self.index[key] for key in step.operands)
+        height, width = self.trace[step.operands[product.matrix]].shape
+        lo, hi = step.info.get("cols", (0, width))  # the columns of a concatenated W used
+        flip = bool(step.info.get("transpose"))  # row r of Aᵀ is column r of A
+        rows, cols = (hi - lo, height) if flip else (height, hi - lo)
+        if product.entry == "column":  # entry r of x W: column r of W
+            rows, cols = cols, rows
+        if cols > MAX_ROW_TERMS:
+            return ""
+        lines = []
+        for r in range(rows):
+            if product.entry == "row":
+                at = [c * width + lo + r if flip else r * width + lo + c for c in range(cols)]
+                pairs = [(self.num(a, at[c]), self.num(b, c)) for c in range(cols)]
+            else:  # x_c × W[c, r] (x Wᵀ: W[r, c])
+                at = [r * width + c if flip else c * width + r for c in range(cols)]
+                pairs = [(self.num(a, c), self.num(b, at[c])) for c in range(cols)]
+            terms = " + ".join(f"{x}×{y}" for x, y in pairs)
+            lines.append(f"{product.entry} {r + 1}: {terms} = {self.num(k, r)}")
+        return '<div class="rt-work">' + "<br>".join(lines) + "</div>"
 
     def step_html(self, step: Step) -> str:
         k = self.index[step.key]
@@ -200,7 +211,7 @@ class HtmlPrinter:
         if not given:
             body = f'<div class="rt-formula">{self.formula(step)}</div>'
             work = self.work(step, k)  # row by row: the substituted values are in it
-            sub = "" if work and step.op == "matvec" else self.substituted(step)
+            sub = "" if work and product_of(step.op) else self.substituted(step)
             body += (f'<div class="rt-work">= {sub}</div>' if sub else "") + work
         value = f'<div class="rt-value">= {self.value(k)}</div>'
         key = escape(step.key)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from rnntrace._internal.ops import Operand, explanation, function_of
+from rnntrace._internal.ops import Operand, explanation, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.mathml import mathml
@@ -39,12 +39,14 @@ def formula_items(step: Step) -> list[Any]:
     function = function_of(op, step.info)
     if function is not None and n == 1:
         return [text(function), "(", 0, ")"]
-    if op == "matvec" and n == 2:
-        return [("T", 0) if step.info.get("transpose") else 0, 1]
+    product = product_of(op)
+    if product is not None and n == 2:  # W v, Wᵀ v, x W, x Wᵀ
+        return [("T", i) if i == product.matrix and step.info.get("transpose") else i
+                for i in range(2)]  # fmt: skip
     if op in ("add", "total") and n:
         return [i // 2 if i % 2 == 0 else "+" for i in range(2 * n - 1)]
-    if op == "outer" and n == 2:
-        return [0, ("T", 1)]
+    if op == "outer" and n == 2:  # δ vᵀ, or xᵀ δ in the row layout
+        return [("T", 0), 1] if step.info.get("layout") == "rows" else [0, ("T", 1)]
     if op == "sgd" and n == 2:
         return [0, "−", numfmt.number(step.info.get("learning_rate", 0), 12, "−"), "·", 1]
     if op == "scale_by" and n == 2:

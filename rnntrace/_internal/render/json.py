@@ -86,6 +86,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
                 "output": meta.output,
                 "head": meta.head,
                 "loss": meta.loss,
+                **({"layout": meta.layout} if meta.layout != "columns" else {}),
                 **({"head_steps": list(meta.head_steps)} if meta.head_steps else {}),
             },
             "sizes": dict(meta.sizes),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from rnntrace._internal.ops import Explain, fill, function_of
+from rnntrace._internal.ops import Explain, fill, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import Row, is_zero, matvec_rows
 from rnntrace._internal.render.latex_base import MINUS, bmatrix, is_number, plus_terms
@@ -48,7 +48,11 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
 
     # -- linear algebra ---------------------------------------------------------------------
     def _print_matvec(self, step: Step) -> Iterator[Item]:
-        matrix_key, vector_key = step.operands
+        """W v row by row (in seed 000's bmatrix form when it fits), x W column by column
+        (``ops.Product``)."""
+        product = product_of(step.op)
+        assert product is not None
+        matrix_key, vector_key = step.operands[product.matrix], step.operands[product.vector]
         if is_zero(self.trace.value(vector_key)):
             yield self.equation(self.sym(step), [self.shown(step)])
             yield sentence("(since ", Math(self.sym(vector_key)), " is all zeros)", note=True)
@@ -58,7 +62,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
             yield self.equation(self.sym(step), [self.shown(step)])
             rows, cols = matrix.shape
             yield sentence(
-                f"(row expansion of a {rows}×{cols} product omitted; use --full)", note=True
+                f"({product.entry} expansion of a {rows}×{cols} product omitted; use --full)",
+                note=True,
             )
             return
         cols = step.info.get("cols")
@@ -74,7 +79,10 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
                 note=True,
             )
         rows_of = matvec_rows(step, self.trace)
-        yield self._matvec_columns(step, rows_of) or self._matvec_rows(step, rows_of)
+        seed_form = self._matvec_columns(step, rows_of) if product.entry == "row" else None
+        yield seed_form or self._matvec_rows(step, rows_of)
+
+    _print_vecmat = _print_matvec
 
     def _products_rel(self, step: Step, rows: list[Row]) -> str:
         shown = np.array([row.products for row in rows])

@@ -144,6 +144,7 @@ SKIP_DROPOUT = (
     "the loss at",
     "scheduled sampling",
     "decoder context",
+    "row vectors",
 )
 
 
@@ -186,7 +187,10 @@ def model_sentences(trace: Trace) -> list[Prose]:
     if cells.get(meta.cell).has_activation:
         bias_h = ("+", sym("b_h")) if _in_some_part(trace, "b_h") else ()
         act = ACTIVATIONS[meta.activation].function
-        inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
+        if meta.layout == "rows":  # row vectors: x_t W_xh (model.layout)
+            inner = formula(at("x"), sym("W_xh"), "+", at("h", "t-1"), sym("W_hh"), *bias_h)
+        else:
+            inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
         skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
         step = formula(at("h"), "=", Apply(act, inner), *skip)
         initial = _initial_state(trace)
@@ -200,7 +204,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
     if meta.output != "none":
         bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
-        logits = formula(at("o"), "=", sym("W_hy"), at("h"), *bias_y)
+        product = (at("h"), sym("W_hy")) if meta.layout == "rows" else (sym("W_hy"), at("h"))
+        logits = formula(at("o"), "=", *product, *bias_y)
         head = formula(_Y_HAT, "=", _HEADS[meta.head])
         out.append(sentence(f"Output {where}: ", logits, ", ", head,
                             *head_steps_words(meta.head_steps), "."))  # fmt: skip

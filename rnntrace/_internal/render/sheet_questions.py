@@ -124,7 +124,7 @@ class SheetQuestions:
         height = 0.0
         for step in worked:
             rows = step.shape[0] if step.shape else 1
-            expanded = rows if step.op in ("matvec", "dots", "outer") else 0
+            expanded = rows if step.op in ("matvec", "vecmat", "dots", "outer") else 0
             height += LINE_SPACE_PT * (1 + expanded) + 12.0 * rows + 8.0
         return min(max(height, 2 * LINE_SPACE_PT), SPACE_CAP_PT)
 

@@ -10,7 +10,7 @@ import numpy as np
 from rich.console import RenderableType as Renderable
 from rich.text import Text
 
-from rnntrace._internal.ops import Explain, fill, function_of
+from rnntrace._internal.ops import Explain, fill, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
 from rnntrace._internal.render.text_base import LINE_WIDTH
@@ -37,7 +37,10 @@ class StepPrinter(TrainingSteps):
 
     # -- linear algebra ---------------------------------------------------------------------
     def _print_matvec(self, step: Step) -> Iterator[Renderable]:
-        matrix_key, vector_key = step.operands
+        """W v row by row, x W column by column (``ops.Product``)."""
+        product = product_of(step.op)
+        assert product is not None
+        matrix_key, vector_key = step.operands[product.matrix], step.operands[product.vector]
         if is_zero(self.trace.value(vector_key)):
             yield from self.result(step)
             yield Text(f"   (since {self.sym(vector_key)} is all zeros)", style="dim")
@@ -46,7 +49,7 @@ class StepPrinter(TrainingSteps):
         if not self.small(matrix):
             yield from self.result(step)
             yield Text(
-                f"   (row expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
+                f"   ({product.entry} expansion of a {matrix.shape[0]}×{matrix.shape[1]} product "
                 "omitted; use --full)",
                 style="dim",
             )
@@ -61,7 +64,8 @@ class StepPrinter(TrainingSteps):
                 f"the ones that act on {'h' if side == 'h' else 'x'})",
                 style="dim",
             )
-        cm, cv, cs = self.carried(matrix_key), self.carried(vector_key), self.carried(step)
+        cm, cv = (self.carried(key) for key in step.operands)  # as the factors are written
+        cs = self.carried(step)
         terms_width = self.width_of(self.trace.meta.round_terms)  # products carried rounded
         for i, row in enumerate(matvec_rows(step, self.trace), start=1):
             terms = " + ".join(f"{self.fac(a, cm)}×{self.fac(b, cv)}" for a, b in row.factors)
@@ -71,16 +75,18 @@ class StepPrinter(TrainingSteps):
                 else ""
             )
             rel, value = self.entry(step.value[i - 1], step.carried[i - 1], cs)
-            head = f"  row {i}: {terms}"
+            head = f"  {product.entry} {i}: {terms}"
             tail = (f" = {products}" if products else "") + f" {rel} "
             if len(head + tail + value) > LINE_WIDTH and products:
-                indent = " " * (len(f"  row {i}:") - 1)
+                indent = " " * (len(f"  {product.entry} {i}:") - 1)
                 yield Text(head)
                 tail = f"{indent}= {products} {rel} "
             yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
                 value, style="bold"
             )
         yield from self.result(step, "  " + self.sym(step))
+
+    _print_vecmat = _print_matvec
 
     def _print_add(self, step: Step) -> Iterator[Renderable]:
         operands = [self.trace[key] for key in step.operands]

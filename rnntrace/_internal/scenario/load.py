@@ -197,6 +197,7 @@ class _Loader(
                 "last or every, or loss to none",
             )
         self._check_loss_options(spec, fields)
+        self._check_layout(spec, fields)
         needs = {"bce": "sigmoid", "ce": "softmax"}.get(spec.loss)
         if needs and spec.head != needs:
             node = fields["head"][1] if "head" in fields else fields["loss"][1]
@@ -217,6 +218,24 @@ class _Loader(
         if spec.output_error == "chain" and spec.loss not in ("bce", "ce"):
             self.fail(fields["output_error"][1], "model.output_error", "chain applies to "
                       f"loss 'bce' or 'ce', but model.loss is {spec.loss!r}")  # fmt: skip
+
+    def _check_layout(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """``layout: rows`` goes with the simple RNN of one layer, topology standard."""
+        if spec.layout != "rows":
+            return
+        other = (
+            f"model.cell {spec.cell!r}" if "rows" not in cells.get(spec.cell).layouts
+            else f"topology {spec.topology!r}" if spec.topology != "standard"
+            else f"{spec.layers} stacked layers" if spec.layers > 1
+            else f"{spec.attention!r} attention" if spec.attention != "none"
+            else ""
+        )  # fmt: skip
+        if other:
+            self.fail(fields["layout"][1], "model.layout", "rows goes with the simple "
+                      "RNN of one layer, topology standard, without attention; found "
+                      f"{other}")  # fmt: skip
 
     def _check_topology(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]

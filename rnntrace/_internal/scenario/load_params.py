@@ -41,10 +41,15 @@ class ParamsReader:
         part (a stacked layer, a direction, the encoder, ...) have its prefix (``enc.W_xh``)."""
         D, d_why = self._input_size(kind, vocabulary, vocab_node, sequences)
         if isinstance(node, yaml.MappingNode) and any(k.value == "init" for k, _ in node.value):
+            if model.layout == "rows":
+                self.fail(node, "params.init", "draws the column layout's shapes; with "
+                          "model.layout rows give the parameters")  # fmt: skip
             arrays, given, dims, form, self.drawn = read_init(self, node, D, model)
             return arrays, given, dims, form
         if model.layers == 1 and model.topology in ("standard", "generate"):
             specs = cells.get(model.cell).param_specs()
+            if model.layout == "rows":  # x_t W_xh: every matrix (D, H), (H, H), (H, K)
+                specs = {key: _transposed(spec) for key, spec in specs.items()}
             extra = cells.get(model.cell).topology_params.get(model.topology)
             if extra is not None:  # the simple RNN's W_yh of a fed-back output
                 specs[extra.key] = extra
@@ -78,7 +83,9 @@ class ParamsReader:
         H, h_why = vote(arrays, claims)
         k_reason: Callable[[str], str] = lambda key: k_why  # noqa: E731
         if "W_hy" in arrays:
-            K, k_reason = vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
+            k_at = specs["W_hy"].shape.index("K")  # K rows, or K columns in the row layout
+            K, k_reason = vote(arrays, [("W_hy", k_at, ("rows", "columns")[k_at]),
+                                        ("b_y", 0, "entries")])  # fmt: skip
         elif "b_y" in arrays:
             self.fail(fields["b_y"][0], f"{path}.b_y", "given without W_hy")
         sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
@@ -90,6 +97,8 @@ class ParamsReader:
                 said = [r for letter in specs[key].shape for r in reasons[letter] if r]
                 why = " and ".join(dict.fromkeys(said))
                 found, must = shape_words(tuple(array.shape)), shape_words(shape)
+                if model.layout == "rows":
+                    why += f" (model.layout rows: {key} is ({', '.join(specs[key].shape)}))"
                 self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
         given = set(arrays)
         for key, spec in specs.items():
@@ -164,6 +173,13 @@ class ParamsReader:
             return len(vocabulary), f"the one-hot vocabulary has {len(vocabulary)} tokens"
         D = len(next(iter(vocabulary.values())))
         return D, f"the embeddings have {D} entries"
+
+
+def _transposed(spec: ParamSpec) -> ParamSpec:
+    """A matrix's spec in the row layout: W_xh (D, H) for (H, D); vectors as they are."""
+    if len(spec.shape) != 2:
+        return spec
+    return ParamSpec(spec.key, spec.shape[::-1], spec.text, spec.required, spec.gate)
 
 
 def _no_reason(key: str) -> str:

@@ -84,6 +84,7 @@ class ModelSpec:
     skip: float = 0.0  # simple RNN: h_t = f(z_t) + skip * h_(t-1)
     layer_skip: tuple[bool, ...] = ()  # per layer: h_t^(l) = f(z_t^(l)) + h_t^(l-1)
     dropout: DropoutSpec | None = None
+    layout: str = "columns"  # columns: W_xh x_t, W_xh (H, D) | rows: x_t W_xh, W_xh (D, H)
     # -- seed 001's decoder context and seed 000's head at chosen steps (issue 13) --
     attention_context: str = "concatenated"  # decoder input [y_(t-1), c_t] | separate: + W_ch c_t
     head_steps: tuple[int, ...] = ()  # the head (and loss) only at these steps; (): at every

@@ -501,6 +501,15 @@ SCHEMA["properties"]["model"]["properties"].update(
     }
 )
 
+# -- the row-vector layout (issue 13): docs/scenario-format.md, "Layout" ------------------------
+SCHEMA["properties"]["model"]["properties"]["layout"] = _enum(
+    ["columns", "rows"],
+    "columns",
+    "columns: column vectors, W_xh x_t with W_xh of shape (H, D), W_hy (K, H); rows: row "
+    "vectors as Keras writes them, x_t W_xh with W_xh of shape (D, H), h_t W_hh, h_t W_hy with "
+    "W_hy (H, K); the simple RNN with topology standard, one layer, no attention",
+)
+
 
 # -- params.init: parameters drawn at load time (issue 13) ------------------------------------
 SCHEMA["properties"]["params"]["properties"]["init"] = {

@@ -116,6 +116,7 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     "recurrent_term_and_its_bias_at_t_t": "recurrent term and its bias at t = {t}{part}",
     "part_of_dh_t_from_step_n": "part of dh_{t} from step {n}{part}",
     "output_term_w_hy_ref": "output term W_hy {ref}",
+    "output_term_ref_w_hy": "output term {ref} W_hy",  # model.layout rows
     "output_logits_at_t_t": "output logits at t = {t}",
     "ref_loss_at_t_t_target_detail": "{ref} loss at t = {t} (target {detail})",
     "loss_of_sequence": "loss of sequence {sequence}",
@@ -166,6 +167,8 @@ PHRASES: dict[str, str] = {  # phrase -> its words, filled from a label's fields
     ),
     "input_term_ref_x_t": "input term {ref} x_{t}{part}",
     "recurrent_term_w_hh_h_prev": "recurrent term W_hh h_{prev}{part}",
+    "input_term_x_t_ref": "input term x_{t} {ref}{part}",  # model.layout rows
+    "recurrent_term_h_prev_w_hh": "recurrent term h_{prev} W_hh{part}",
     "pre_activation_at_t_t": "pre-activation at t = {t}{part}",
     "ref_derivative_at_t_t": "{ref} derivative at t = {t}{part}",
     "dl_dz_t": "dL/dz_{t}{part}",
