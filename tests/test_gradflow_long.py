@@ -234,7 +234,7 @@ def test_the_trace_json_writer_checks_the_trace_it_writes(tmp_path, monkeypatch)
         assert runner.invoke(cli, [*args, "--allow-large"]).exit_code == 0
 
 
-RNN_SCENARIOS = ["sentiment", "skip-dropout", "stacked", "bidirectional", "hello"]
+RNN_SCENARIOS = ["sentiment", "skip-dropout", "stacked", "bidirectional", "hello", "sentiment-rows"]
 
 
 @pytest.mark.parametrize("name", RNN_SCENARIOS)
@@ -260,8 +260,9 @@ def test_the_simple_rnns_step_jacobians_of_all_steps_at_once_are_the_equations(n
                 z = trace.value(f"{key}z_{t}")
                 d = {"tanh": 1.0 - h * h, "sigmoid": h * (1.0 - h),
                      "relu": (z > 0).astype(float)}[activation]  # fmt: skip
-                W = trace.value(f"{part}W_hh")
-                read = trace[f"{key}zh_{t}"].operands[1]
+                rows = scenario.model.layout == "rows"  # h_(t-1) W_hh: A_j holds W_hhᵀ
+                W = trace.value(f"{part}W_hh").T if rows else trace.value(f"{part}W_hh")
+                read = trace[f"{key}zh_{t}"].operands[0 if rows else 1]
                 if read.rpartition(".")[2].startswith("hd_"):
                     W = W * trace.value(trace[read].operands[0])[None, :]
                     read = trace[read].operands[1]

@@ -53,7 +53,7 @@ def jacobians(layer: LayerValues, times: list[int], model: Any) -> list[StepJaco
         states = states + model.skip * np.eye(matrix.shape[0])
     out = []
     for t, state, d in zip(times, states, derivatives):
-        read = layer.operand(f"zh_{t}", 1)
+        read = layer.vector(f"zh_{t}")
         if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
             out.append(jacobian(layer, t, model))  # through step t's dropout mask
         else:
