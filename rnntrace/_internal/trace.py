@@ -91,6 +91,7 @@ class TraceMeta:
     bptt: int | None = None  # k of truncated BPTT, None for full BPTT
     notation: Mapping[str, Symbol] = field(default_factory=dict)  # the scenario's, by key
     init: Mapping[str, Any] | None = None  # how params.init drew the parameters (plain data)
+    index_style: str = "subscript"  # notation.index_style: subscript (x_t) | bracket (x[t])
     layout: str = "columns"  # model.layout: columns (W_xh x_t) | rows (x_t W_xh)
     head_steps: tuple[int, ...] = ()  # model.head_steps: the head at these steps only
 

@@ -150,6 +150,7 @@ class CellKind:
     aliases: Mapping[str, str] = field(default_factory=dict)  # textbook names -> keys
     step_words: Mapping[str, str] = field(default_factory=dict)  # key stem -> a worksheet's words
     default: bool = False  # the cell of a scenario that names none
+    quantities: tuple[str, ...] = ()  # its own traced quantities (keys of symbol.rename)
     layouts: tuple[str, ...] = ("columns",)  # model.layout values its tracer records
 
     @property

@@ -77,6 +77,7 @@ GRU = register(
         order=3,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
+        quantities=("a", "z", "r", "h_tilde"),
         tracer="rnntrace._internal.engine.gru:GruCell",
         gates=3,
         options=("gru_variant", "update_gate"),

@@ -57,6 +57,7 @@ LSTM = register(
         order=2,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
+        quantities=("a", "f", "i", "og", "c", "c_tilde"),
         tracer="rnntrace._internal.engine.lstm:LstmCell",
         gates=4,
         conventions=conventions,

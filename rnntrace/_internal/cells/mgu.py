@@ -61,6 +61,7 @@ MGU = register(
         order=4,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
+        quantities=("a", "f", "h_tilde"),
         tracer="rnntrace._internal.engine.mgu:MguCell",
         gates=2,
         conventions=conventions,

@@ -40,6 +40,7 @@ RNN = register(
         order=1,
         params=PARAMS,
         concat={},
+        quantities=("z",),
         tracer="rnntrace._internal.engine.rnn:RnnCell",
         gates=1,
         options=("activation",),

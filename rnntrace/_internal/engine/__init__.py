@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rnntrace._internal import cells
 from rnntrace._internal.engine.conventions import conventions
 from rnntrace._internal.engine.drawn import init_data, init_note
@@ -11,7 +13,8 @@ from rnntrace._internal.engine.topology import Contributions, Driver, standard
 from rnntrace._internal.engine.update import grad_key, learning_rate, record_update
 from rnntrace._internal.scenario.model import NumberPolicy, Scenario
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import Derivative, Name
+from rnntrace._internal.symbol.rename import Renaming, renaming_of
+from rnntrace._internal.symbol.tree import Derivative, Name, Symbol
 from rnntrace._internal.trace import SequenceInfo, Trace, TraceMeta
 
 
@@ -64,7 +67,24 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
     if several:
         _total(rec, scenario, sym, grads)
     record_update(rec, scenario, sym, grads)
+    renamed(trace, renaming_of(scenario.notation, scenario.index_style))
     return trace
+
+
+def renamed(trace: Trace, renames: Renaming) -> None:
+    """Every symbol of ``trace`` (its steps, parameters and conventions) renamed in place."""
+    if not renames.active:
+        return
+    apply = renames.apply
+    trace.steps[:] = [replace(step, symbol=apply(step.symbol)) for step in trace.steps]
+    trace._index.update((step.key, step) for step in trace.steps)
+    meta = trace.meta
+    trace.meta = replace(
+        meta,
+        symbols={key: apply(symbol) for key, symbol in meta.symbols.items()},
+        conventions=tuple(tuple(apply(part) if isinstance(part, Symbol) else part
+                                for part in sentence) for sentence in meta.conventions),
+    )  # fmt: skip
 
 
 def param_label(scenario: Scenario, key: str) -> Label:
@@ -179,6 +199,7 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         bptt=scenario.train.bptt,
         notation=dict(scenario.notation),
         init=init_data(scenario.init) if scenario.init is not None else None,
+        index_style=scenario.index_style,
         layout=model.layout,
         head_steps=model.head_steps,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rnntrace._internal.symbol.tree import Name, PartMark, Symbol, default_symbol, with_sup
+from rnntrace._internal.symbol.tree import Name, Symbol, param_symbol, with_sup
 
 
 class Symbols:
@@ -19,12 +19,7 @@ class Symbols:
         self.sequence: int | None = None
 
     def _symbol(self, key: str) -> Symbol:
-        if key in self.notation:
-            return self.notation[key]
-        part, dot, base = key.partition(".")
-        if not dot:
-            return default_symbol(key)
-        return with_sup(self.notation.get(base, default_symbol(base)), PartMark(part + "."))
+        return param_symbol(self.notation, key)
 
     def __getitem__(self, key: str) -> Symbol:
         return self.table[key] if key in self.table else self._symbol(key)

@@ -11,6 +11,7 @@ from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.latex_base import is_number, plus_terms
 from rnntrace._internal.render.latex_training import TrainingLatexSteps
 from rnntrace._internal.render.prose import Item, Math, Word, sentence
+from rnntrace._internal.render.quantities import spelled_latex
 from rnntrace._internal.symbol.label import label_text
 from rnntrace._internal.trace import Step
 
@@ -22,6 +23,10 @@ _TOGETHER = {
 
 class LossPrinter(TrainingLatexSteps):
     """The ``_print_<op>`` methods of losses, output errors and the SGD update."""
+
+    def q(self, formula: str) -> str:
+        """One of the formulas below with the scenario's renamed quantities."""
+        return spelled_latex(self.trace.meta, formula, self.mathjax)
 
     def _print_bce(self, step: Step) -> Iterator[Item]:
         y_hat = self.trace.value(step.operands[0])
@@ -40,9 +45,11 @@ class LossPrinter(TrainingLatexSteps):
             written = [f"-{written[0]}"]
         else:  # \bigl[ ... \bigr], unlike \left[ ... \right], may span rows
             written[0], written[-1] = rf"-\bigl[{written[0]}", rf"{written[-1]}\bigr]"
-        formula = r"-\left[y \log \hat{y} + (1 - y) \log(1 - \hat{y})\right]"
+        formula = self.q(r"-\left[y \log \hat{y} + (1 - y) \log(1 - \hat{y})\right]")
         yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
-        yield sentence("(target ", Math("y"), " = ", Word(step.info["target_text"]), ")", note=True)
+        yield sentence(
+            "(target ", Math(self.q("y")), " = ", Word(step.info["target_text"]), ")", note=True
+        )
 
     def _print_ce(self, step: Step) -> Iterator[Item]:
         y_hat = self.trace.value(step.operands[0])
@@ -75,11 +82,11 @@ class LossPrinter(TrainingLatexSteps):
             written = [f"-{written[0]}"]
         else:
             written[0], written[-1] = rf"-\bigl[{written[0]}", rf"{written[-1]}\bigr]"
-        formula = r"-\sum_k y_k \log \hat{y}_k"
+        formula = self.q(r"-\sum_k y_k \log \hat{y}_k")
         yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
         yield sentence(
             "(target distribution ",
-            Math("y"),
+            Math(self.q("y")),
             " = ",
             Word(step.info["target_text"]),
             ")",
@@ -98,10 +105,10 @@ class LossPrinter(TrainingLatexSteps):
             written = plus_terms(squares)
             written[0] = rf"\tfrac{{1}}{{2}} \Bigl({written[0]}"
             written[-1] = rf"{written[-1]}\Bigr)"
-            formula = r"\tfrac{1}{2} \lVert \hat{y} - y \rVert^{2}"
+            formula = self.q(r"\tfrac{1}{2} \lVert \hat{y} - y \rVert^{2}")
             yield self.worked(step, [formula], self.approx_unless_exact(y_hat), written)
             return
-        formula = (
+        formula = self.q(
             r"(\hat{y} - y)^{2}"
             if k == 1
             else rf"\frac{{1}}{{{k}}} \sum_k (\hat{{y}}_k - y_k)^{{2}}"
@@ -124,10 +131,10 @@ class LossPrinter(TrainingLatexSteps):
         c = self.carried(step.operands[0])
         each = [f"{self.num(p, c)} - {self.num(t)}" for p, t in zip(y_hat, step.info["target"])]
         rel = self.approx_unless_exact(y_hat)
-        yield self.worked(step, [r"\hat{y} - y"], rel, [self.entries(each)])
+        yield self.worked(step, [self.q(r"\hat{y} - y")], rel, [self.entries(each)])
         yield sentence(
             "(" + _TOGETHER[step.op],
-            Math(r"\partial L / \partial o = \hat{y} - y"),
+            Math(self.q(r"\partial L / \partial o = \hat{y} - y")),
             ")",
             note=True,
         )
@@ -140,10 +147,10 @@ class LossPrinter(TrainingLatexSteps):
             minus = rf"-\frac{{{self.num(t)}}}{{{self.num(p, c)}}}"
             plus = rf"\frac{{{self.num(1 - t)}}}{{1 - {self.num(p, c)}}}"
             each.append(minus if t == 1 else plus if t == 0 else f"{minus} + {plus}")
-        formula = r"-\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}"
+        formula = self.q(r"-\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}")
         written = each[0] if len(each) == 1 else self.entries(each)
         yield self.worked(step, [formula], self.approx_unless_exact(y_hat), [written])
-        yield sentence("(binary cross-entropy: ", Math(r"\partial L / \partial \hat{y}"),
+        yield sentence("(binary cross-entropy: ", Math(self.q(r"\partial L / \partial \hat{y}")),
                        ", then through the sigmoid)", note=True)  # fmt: skip
 
     def _print_ce_dyhat(self, step: Step) -> Iterator[Item]:
@@ -153,10 +160,10 @@ class LossPrinter(TrainingLatexSteps):
             rf"-\frac{{{self.num(t)}}}{{{self.num(p, c)}}}" if t != 0 else "0"
             for p, t in zip(y_hat, step.info["target"])
         ]
-        formula = r"-\frac{y}{\hat{y}}"
+        formula = self.q(r"-\frac{y}{\hat{y}}")
         yield self.worked(step, [formula], self.approx_unless_exact(y_hat), [self.entries(each)])
-        yield sentence("(cross-entropy: ", Math(r"\partial L / \partial \hat{y}"),
-                       ", 0 where ", Math("y_k = 0"), "; then through the softmax)",
+        yield sentence("(cross-entropy: ", Math(self.q(r"\partial L / \partial \hat{y}")),
+                       ", 0 where ", Math(self.q("y_k = 0")), "; then through the softmax)",
                        note=True)  # fmt: skip
 
     def _print_mse_grad(self, step: Step) -> Iterator[Item]:
@@ -167,7 +174,7 @@ class LossPrinter(TrainingLatexSteps):
             each = [f"{self.num(p, c)} - {self.factor(t)}"
                     for p, t in zip(y_hat, step.info["target"])]  # fmt: skip
             rel = self.approx_unless_exact(y_hat)
-            yield self.worked(step, [r"\hat{y} - y"], rel, [self.entries(each)])
+            yield self.worked(step, [self.q(r"\hat{y} - y")], rel, [self.entries(each)])
             return
         scale = "2" if k == 1 else rf"\frac{{2}}{{{k}}}"
         c = self.carried(step.operands[0])
@@ -177,7 +184,7 @@ class LossPrinter(TrainingLatexSteps):
         ]
         rel = self.approx_unless_exact(y_hat)
         sides = [
-            ("=", [rf"{scale} (\hat{{y}} - y)"]),
+            ("=", [self.q(rf"{scale} (\hat{{y}} - y)")]),
             (rel, [self.entries(each)]),
             self.shown(step),
         ]

@@ -150,7 +150,8 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         left, right = self.trace.operand_values(step)
         param = step.info.get("param")
         if param:
-            grad = rf"\partial L / \partial {latex(self.trace.meta.symbols[param], self.mathjax)}"
+            wrt = latex(self.trace.meta.symbols[param], self.mathjax)
+            grad = self.q(r"\partial L / \partial ") + wrt
             yield sentence("Contribution of ", Math(f"t = {step.time}"), " to ", Math(grad), ":")
         flags = (self.carried(step.operands[0]), self.carried(step.operands[1]))
         cells = self.cells(right, carried=flags[1])

@@ -15,6 +15,7 @@ from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
+from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
@@ -26,7 +27,7 @@ from rnntrace._internal.symbol.tree import (
     default_symbol,
     formula,
 )
-from rnntrace._internal.trace import Step, Trace
+from rnntrace._internal.trace import Step, Trace, TraceMeta
 
 
 class Math(str):
@@ -148,12 +149,14 @@ SKIP_DROPOUT = (
 )
 
 
-def head_steps_words(steps: tuple[int, ...]) -> tuple[str | Symbol, ...]:
+def head_steps_words(meta: TraceMeta) -> tuple[str | Symbol, ...]:
     """' at t = 3 only (the logits o_t at every step)' for model.head_steps (seed 000's
-    "I love AI"); nothing without."""
+    "I love AI"; o_t after the scenario's notation); nothing without."""
+    steps = meta.head_steps
     if not steps:
         return ()
-    return (f" at t = {', '.join(str(t) for t in steps)} only (the logits ", at("o"),
+    logits = renaming_of(meta.notation, meta.index_style).apply(at("o"))
+    return (f" at t = {', '.join(str(t) for t in steps)} only (the logits ", logits,
             " at every step)")  # fmt: skip
 
 
@@ -180,6 +183,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
     """The model in equations, with the scenario's notation (of each parameter's base key
     when the model has several parts): cell, output, loss, update."""
     meta = trace.meta
+    own = renaming_of(meta.notation, meta.index_style).apply  # the trace's symbols have it
 
     def sym(key: str) -> Symbol:
         return meta.symbols.get(key) or meta.notation.get(key) or default_symbol(key)
@@ -192,8 +196,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
         else:
             inner = formula(sym("W_xh"), at("x"), "+", sym("W_hh"), at("h", "t-1"), *bias_h)
         skip = ("+", "alpha", at("h", "t-1")) if "alpha" in trace else ()  # model.skip (issue 13)
-        step = formula(at("h"), "=", Apply(act, inner), *skip)
-        initial = _initial_state(trace)
+        step = own(formula(at("h"), "=", Apply(act, inner), *skip))
+        initial = _initial_state(trace, own)
         out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
         out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
                 if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
@@ -205,10 +209,10 @@ def model_sentences(trace: Trace) -> list[Prose]:
         bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
         product = (at("h"), sym("W_hy")) if meta.layout == "rows" else (sym("W_hy"), at("h"))
-        logits = formula(at("o"), "=", *product, *bias_y)
-        head = formula(_Y_HAT, "=", _HEADS[meta.head])
+        logits = own(formula(at("o"), "=", *product, *bias_y))
+        head = own(formula(_Y_HAT, "=", _HEADS[meta.head]))
         out.append(sentence(f"Output {where}: ", logits, ", ", head,
-                            *head_steps_words(meta.head_steps), "."))  # fmt: skip
+                            *head_steps_words(meta), "."))  # fmt: skip
     loss = DEFINITIONS.get(meta.loss)
     if loss is not None and loss.definition is not None:
         name, definition = (loss.forms or {}).get(loss_form(trace), (loss.words, loss.definition))
@@ -216,7 +220,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out.append(
             sentence(
                 f"Loss: {name}, ",
-                definition,
+                own(definition),
                 ", summed over the output steps" + summed,
             )
         )
@@ -226,7 +230,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out.append(
             sentence(
                 f"Update: {update.words}, ",
-                update.definition,
+                own(update.definition),
                 " with ",
                 formula("eta", "=", eta),
                 ".",
@@ -308,7 +312,7 @@ def _in_some_part(trace: Trace, key: str) -> bool:
     return any(k == key or k.endswith("." + key) for k in trace.meta.params)
 
 
-def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
+def _initial_state(trace: Trace, own: Callable[[Symbol], Symbol]) -> tuple[str | Symbol, ...]:
     """', from h_0 = 0.' or ', from the given h_0.'"""
     if "h_0" in trace and trace["h_0"].given:
         return (", from the given ", trace["h_0"].symbol, ".")
@@ -321,4 +325,4 @@ def _initial_state(trace: Trace) -> tuple[str | Symbol, ...]:
         rest = "." if len(given) == len(states) else " (the other initial states: 0)."
         return (", from the given ", *symbols, rest)
     h_0 = Scripted(Name("h"), sub=Name("0"), sub_braced=False)
-    return (", from ", formula(h_0, "=", Styled("mathbf", Name("0"))), ".")
+    return (", from ", own(formula(h_0, "=", Styled("mathbf", Name("0")))), ".")

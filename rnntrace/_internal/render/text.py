@@ -96,7 +96,7 @@ class TextPrinter(StepPrinter):
         loss = LOSS_AS.get(loss_form(self.trace), words)
         head = HEAD_NAMES[meta.head]
         if meta.head_steps:
-            head += prose_text(sentence(*head_steps_words(meta.head_steps)))
+            head += prose_text(sentence(*head_steps_words(meta)))
         what = f"{cell} with {OUTPUT_NAMES[meta.output]}, {head} and {loss}."
         dims = (
             f"D = {sizes['D']} input{'s' if sizes['D'] != 1 else ''}, H = {sizes['H']} "

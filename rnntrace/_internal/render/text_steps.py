@@ -13,6 +13,7 @@ from rich.text import Text
 from rnntrace._internal.ops import Explain, fill, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
+from rnntrace._internal.render.quantities import spelled_text
 from rnntrace._internal.render.text_base import LINE_WIDTH
 from rnntrace._internal.render.text_training import TrainingSteps
 from rnntrace._internal.symbol import text
@@ -23,6 +24,10 @@ from rnntrace._internal.trace import Step
 
 class StepPrinter(TrainingSteps):
     """Writes out one step the way a hand calculation does."""
+
+    def q(self, formula: str) -> str:
+        """One of the loss formulas below with the scenario's renamed quantities."""
+        return spelled_text(self.trace.meta, formula)
 
     # -- given data -------------------------------------------------------------------------
     def _print_given(self, step: Step) -> Iterator[Renderable]:
@@ -112,7 +117,8 @@ class StepPrinter(TrainingSteps):
         param = step.info.get("param")
         lhs = self.sym(step)
         if param:
-            lhs = f"∂L/∂{text(self.trace.meta.symbols[param])} from t = {step.time}: " + lhs
+            wrt = text(self.trace.meta.symbols[param])
+            lhs = self.q("∂L/∂") + f"{wrt} from t = {step.time}: " + lhs
         a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
         yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
         if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
@@ -227,8 +233,8 @@ class StepPrinter(TrainingSteps):
                 terms.append(f"{self.num(t)}·log({prob}) + {self.num(1 - t)}·log(1 − {prob})")
         inner = " + ".join(terms)
         value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
-        yield from self.result(step, parts=["−[y log ŷ + (1 − y) log(1 − ŷ)]", value])
-        yield Text(f"   (y = {step.info['target_text']})", style="dim")
+        yield from self.result(step, parts=[self.q("−[y log ŷ + (1 − y) log(1 − ŷ)]"), value])
+        yield Text(self.q("   (y = ") + f"{step.info['target_text']})", style="dim")
 
     def _print_ce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
@@ -238,7 +244,10 @@ class StepPrinter(TrainingSteps):
         k = step.info["index"]
         yield from self.result(
             step,
-            parts=[f"−log ŷ[{k}]", f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})"],
+            parts=[
+                self.q(f"−log ŷ[{k}]"),
+                f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})",
+            ],
         )
         yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
 
@@ -251,8 +260,10 @@ class StepPrinter(TrainingSteps):
             if t != 0
         ]
         value = f"−{terms[0]}" if len(terms) == 1 else f"−[{' + '.join(terms)}]"
-        yield from self.result(step, parts=["−Σ_k y_k log ŷ_k", value])
-        yield Text(f"   (target distribution y = {step.info['target_text']})", style="dim")
+        yield from self.result(step, parts=[self.q("−Σ_k y_k log ŷ_k"), value])
+        yield Text(
+            self.q("   (target distribution y = ") + f"{step.info['target_text']})", style="dim"
+        )
 
     def _print_mse(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
@@ -264,9 +275,9 @@ class StepPrinter(TrainingSteps):
         k = len(y_hat)
         if step.info.get("mse_scale") == "half":
             written = f"½[{terms}]" if k > 1 else f"½{terms}"
-            yield from self.result(step, parts=["½‖ŷ − y‖²", written])
+            yield from self.result(step, parts=[self.q("½‖ŷ − y‖²"), written])
             return
-        formula = "(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}"
+        formula = self.q("(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}")
         yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
 
     def _print_bce_grad(self, step: Step) -> Iterator[Renderable]:
@@ -281,8 +292,10 @@ class StepPrinter(TrainingSteps):
         parts = self.entries(
             f"{self.num(p, c)} − {self.num(t)}" for p, t in zip(y_hat, step.info["target"])
         )
-        yield from self.result(step, parts=["ŷ − y", parts[1:-1] if y_hat.size == 1 else parts])
-        yield Text(f"   ({why}: ∂L/∂o = ŷ − y)", style="dim")
+        yield from self.result(
+            step, parts=[self.q("ŷ − y"), parts[1:-1] if y_hat.size == 1 else parts]
+        )
+        yield Text(f"   ({why}: " + self.q("∂L/∂o = ŷ − y)"), style="dim")
 
     def _print_bce_dyhat(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
@@ -292,8 +305,10 @@ class StepPrinter(TrainingSteps):
             for p, t in zip(y_hat, step.info["target"])
         )
         parts = parts[1:-1] if y_hat.size == 1 else parts
-        yield from self.result(step, parts=["−y/ŷ + (1 − y)/(1 − ŷ)", parts])
-        yield Text("   (binary cross-entropy: ∂L/∂ŷ, then through the sigmoid)", style="dim")
+        yield from self.result(step, parts=[self.q("−y/ŷ + (1 − y)/(1 − ŷ)"), parts])
+        yield Text(
+            self.q("   (binary cross-entropy: ∂L/∂ŷ, then through the sigmoid)"), style="dim"
+        )
 
     def _print_ce_dyhat(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
@@ -302,8 +317,8 @@ class StepPrinter(TrainingSteps):
             f"−{self.num(t)}/{self.num(p, c)}" if t != 0 else "0"
             for p, t in zip(y_hat, step.info["target"])
         )
-        yield from self.result(step, parts=["−y/ŷ", parts])
-        yield Text("   (cross-entropy: ∂L/∂ŷ, 0 where y_k = 0; then through the softmax)",
+        yield from self.result(step, parts=[self.q("−y/ŷ"), parts])
+        yield Text(self.q("   (cross-entropy: ∂L/∂ŷ, 0 where y_k = 0; then through the softmax)"),
                    style="dim")  # fmt: skip
 
     def _print_mse_grad(self, step: Step) -> Iterator[Renderable]:
@@ -315,7 +330,7 @@ class StepPrinter(TrainingSteps):
                 f"{self.num(p, c)} − {numfmt.factor(t, self.d)}"
                 for p, t in zip(y_hat, step.info["target"])
             )
-            yield from self.result(step, parts=["ŷ − y", parts[1:-1] if k == 1 else parts])
+            yield from self.result(step, parts=[self.q("ŷ − y"), parts[1:-1] if k == 1 else parts])
             return
         per = f"/{k}" if k > 1 else ""
         c = self.carried(step.operands[0])
@@ -323,7 +338,7 @@ class StepPrinter(TrainingSteps):
             f"2×({self.num(p, c)} − {numfmt.factor(t, self.d)}){per}"
             for p, t in zip(y_hat, step.info["target"])
         )
-        yield from self.result(step, parts=[f"2(ŷ − y){per}", parts])
+        yield from self.result(step, parts=[self.q(f"2(ŷ − y){per}"), parts])
 
     def _print_dots(self, step: Step) -> Iterator[Renderable]:
         query, *others = self.trace.operand_values(step)

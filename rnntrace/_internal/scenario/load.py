@@ -12,6 +12,7 @@ from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
 from rnntrace._internal.scenario.load_assignment import AssignmentReader
 from rnntrace._internal.scenario.load_feeding import FeedingReader
+from rnntrace._internal.scenario.load_notation import read_notation
 from rnntrace._internal.scenario.load_params import ParamsReader
 from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
@@ -22,7 +23,6 @@ from rnntrace._internal.scenario.model import (
     NumberPolicy,
     Scenario,
 )
-from rnntrace._internal.scenario.notation import check_notation, parse_notation
 from rnntrace._internal.scenario.schema import allowed_keys, choices
 from rnntrace._internal.scenario.yamldoc import YamlDoc, describe
 from rnntrace._internal.symbol.tree import Symbol
@@ -130,7 +130,7 @@ class _Loader(
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
         self.check_feeding(resolved, model, train.scheduled_sampling)
-        notation = self.notation(top.get("notation"), params)
+        notation, index_style = self.notation(top.get("notation"), params, model)
         assignment = self.assignment(top.get("assignment"))
         vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
         return Scenario(
@@ -151,6 +151,7 @@ class _Loader(
             assignment=assignment,
             vary=vary,
             init=self.drawn,
+            index_style=index_style,
         )
 
     # -- sections ---------------------------------------------------------------------------
@@ -295,21 +296,12 @@ class _Loader(
         return NumberPolicy(decimals=policy.decimals, carry=carry, round_terms=round_terms)
 
     def notation(
-        self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray]
-    ) -> dict[str, Symbol]:
-        """Display symbols, for parameters of this scenario's cell and form, parsed once."""
+        self,
+        entry: tuple[yaml.Node, yaml.Node] | None,
+        params: dict[str, np.ndarray],
+        model: ModelSpec,
+    ) -> tuple[dict[str, Symbol], str]:
+        """Display symbols (of parameters and quantities) parsed once, and the index style."""
         if entry is None:
-            return {}
-        doc = self.doc
-        out = {}
-        allowed = set(params) | {key.rsplit(".", 1)[-1] for key in params}
-        for key, (_, node) in doc.mapping(entry[1], "notation", allowed).items():
-            symbol = doc.text(node, f"notation.{key}", "a symbol (LaTeX)")
-            problem = check_notation(symbol)
-            if problem:
-                self.fail(node, f"notation.{key}", problem)
-            try:
-                out[key] = parse_notation(symbol)
-            except ValueError as error:
-                self.fail(node, f"notation.{key}", str(error))
-        return out
+            return {}, "subscript"
+        return read_notation(self.doc, entry[1], params, model)

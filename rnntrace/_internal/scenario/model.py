@@ -253,6 +253,7 @@ class Scenario:
     assignment: AssignmentSpec = AssignmentSpec()
     vary: VarySpec = VarySpec()
     init: InitRecord | None = None  # the parameters were drawn by params.init
+    index_style: str = "subscript"  # notation.index_style: subscript (x_t) | bracket (x[t])
 
     @property
     def sizes(self) -> dict[str, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rnntrace._internal import cells
+from rnntrace._internal.symbol.latex import latex
+from rnntrace._internal.symbol.rename import INDEX_STYLE, INDEX_STYLES, QUANTITIES
 
 _NUMBER = {"type": "number"}
 _VECTOR = {"type": "array", "items": _NUMBER, "minItems": 1}
@@ -45,6 +47,21 @@ def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
     return {"enum": values, "default": default, "description": text}
 
 
+# notation (issue 13): a parameter's or a traced quantity's symbol, and the index style
+_NOTATION: dict[str, Any] = {
+    "type": "object",
+    "description": "display symbol (LaTeX) per parameter key (a part's parameter: its base "
+    "key, e.g. W_hh, or with the part's prefix, e.g. enc.W_hh) or per traced quantity "
+    "(o, Z, A, h, ...: docs/scenario-format.md, 'Notation'); index_style: subscript (x_t) "
+    "or bracket (x[t])",
+    "properties": {
+        INDEX_STYLE: _enum(list(INDEX_STYLES), "subscript", "how time indices are written: "
+                           "subscript x_t, or bracket x[t] (seed 003)"),
+        **{key: {"type": "string", "default": latex(symbol), "description": words}
+           for key, (symbol, words) in QUANTITIES.items()},
+    },
+    "additionalProperties": {"type": "string"},
+}  # fmt: skip
 _PART_PARAMS: dict[str, Any] = _part_params()
 _PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
                          "properties": _PART_PARAMS}  # fmt: skip
@@ -334,12 +351,7 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "notation": {
-            "type": "object",
-            "description": "display symbol (LaTeX) per parameter key (a part's parameter: "
-            "its base key, e.g. W_hh, or with the part's prefix, e.g. enc.W_hh)",
-            "additionalProperties": {"type": "string"},
-        },
+        "notation": _NOTATION,
         "train": {
             "type": "object",
             "additionalProperties": False,

@@ -176,6 +176,8 @@ def _styled(s: Styled, shift: int) -> str:
         return f'<mover accent="true">{body}<mo>{_ACCENTS[s.style]}</mo></mover>'
     if s.style in ("mathrm", "operatorname") and isinstance(s.body, Name):
         return f'<mi mathvariant="normal">{escape(s.body.text)}</mi>'
+    if s.style == "mathcal" and isinstance(s.body, Name):
+        return f'<mi mathvariant="script">{escape(s.body.text)}</mi>'
     if s.style in ("mathbf", "bm", "boldsymbol"):
         return f'<mrow style="font-weight:bold">{body}</mrow>'
     return body

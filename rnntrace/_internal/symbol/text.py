@@ -43,6 +43,9 @@ GLYPHS = {
 }  # fmt: skip
 # accents drawn as combining marks; the wide ones are left out, as the font commands are
 ACCENT_MARKS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
+# \mathcal's capitals (Unicode's mathematical script; some stand in the letterlike block)
+SCRIPT = {chr(65 + i): chr(0x1D49C + i) for i in range(26)} | {
+    "B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ"}  # fmt: skip
 _OPERATORS = {"-": "−"}
 _OPEN = {"paren": "(", "bracket": "[", "norm": "‖ ", "sized": "["}
 _CLOSE = {"paren": ")", "bracket": "]", "norm": " ‖", "sized": "]"}
@@ -88,6 +91,8 @@ def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a n
     if isinstance(s, Group):
         return _text(s.body, shift)
     if isinstance(s, Styled):
+        if s.style == "mathcal" and isinstance(s.body, Name):  # \mathcal{Z} -> 𝒵
+            return "".join(SCRIPT.get(char, char) for char in s.body.text)
         return _text(s.body, shift) + ACCENT_MARKS.get(s.style, "")
     if isinstance(s, Shifted):
         return _text(s.body, shift + s.by)

@@ -18,6 +18,7 @@ In the sentences of the model (its equations, loss and update): ``Fraction``, ``
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rnntrace._internal.records import record
 
@@ -84,7 +85,9 @@ COMMANDS = GREEK | frozenset(
         "max",
     ]
 )
-FONTS = frozenset(["mathbf", "mathrm", "mathit", "mathsf", "boldsymbol", "bm", "operatorname"])
+FONTS = frozenset(
+    ["mathbf", "mathrm", "mathit", "mathsf", "mathcal", "boldsymbol", "bm", "operatorname"]
+)
 ACCENTS = frozenset(["hat", "tilde", "bar", "vec", "overline", "widetilde", "widehat"])
 DELIMITERS = ("paren", "bracket", "norm", "sized")  # sized: \left[ ... \right]
 
@@ -264,6 +267,17 @@ def default_symbol(key: str) -> Symbol:
     ``h_0`` -> h_{0}."""
     base, _, index = key.partition("_")
     return sub(base, index) if index else Name(base)
+
+
+def param_symbol(notation: Mapping[str, Symbol], key: str) -> Symbol:
+    """A parameter's symbol after the scenario's notation: its own entry, else its base
+    key's (``enc.W_hh`` takes ``W_hh``'s) marked with the part, ``W_{hh}^{enc}``."""
+    if key in notation:
+        return notation[key]
+    part, dot, base = key.partition(".")
+    if not dot:
+        return default_symbol(key)
+    return with_sup(notation.get(base, default_symbol(base)), PartMark(part + "."))
 
 
 def indices(*items: Symbol | str | int) -> Symbol:
