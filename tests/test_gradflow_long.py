@@ -232,3 +232,56 @@ def test_the_trace_json_writer_checks_the_trace_it_writes(tmp_path, monkeypatch)
         assert "\n" not in message and "json output would be about" in message
         assert "steps," in message and "--allow-large" in message
         assert runner.invoke(cli, [*args, "--allow-large"]).exit_code == 0
+
+
+RNN_SCENARIOS = ["sentiment", "skip-dropout", "stacked", "bidirectional", "hello", "sentiment-rows"]
+
+
+@pytest.mark.parametrize("name", RNN_SCENARIOS)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_the_simple_rnns_step_jacobians_of_all_steps_at_once_are_the_equations(name, activation):
+    """A_j = diag(f'(z_j)) W_hh diag(m_j) + α I, each from the trace's values with numpy
+    here (f' written out; m_j the recurrent dropout mask, α model.skip), to the bit."""
+    from rnntrace._internal.analysis.gradflow import parts_of
+    from rnntrace._internal.analysis.jacobians import Layer
+
+    scenario = exact(load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index(name)]))
+    scenario = replace(scenario, model=replace(scenario.model, activation=activation))
+    trace = _traced(scenario)
+    for info in trace.meta.sequences:
+        for part in parts_of(scenario):
+            layer = Layer(trace, info.prefix, part, scenario.model)
+            steps = layer.steps()
+            assert [s.time for s in steps] == layer.times
+            key = info.prefix + part
+            for s in steps:
+                t = s.time
+                h = trace.value(f"{key}hf_{t}" if f"{key}hf_{t}" in trace else f"{key}h_{t}")
+                z = trace.value(f"{key}z_{t}")
+                d = {"tanh": 1.0 - h * h, "sigmoid": h * (1.0 - h),
+                     "relu": (z > 0).astype(float)}[activation]  # fmt: skip
+                rows = scenario.model.layout == "rows"  # h_(t-1) W_hh: A_j holds W_hhᵀ
+                W = trace.value(f"{part}W_hh").T if rows else trace.value(f"{part}W_hh")
+                read = trace[f"{key}zh_{t}"].operands[0 if rows else 1]
+                if read.rpartition(".")[2].startswith("hd_"):
+                    W = W * trace.value(trace[read].operands[0])[None, :]
+                    read = trace[read].operands[1]
+                A = d[:, None] * W
+                if scenario.model.skip:
+                    A = A + scenario.model.skip * np.eye(len(h))
+                assert s.key == f"{key}h_{t}" and s.prev_key == read
+                assert np.array_equal(s.derivative, d), (name, t)
+                assert np.array_equal(s.state, A), (name, t)
+
+
+def test_extending_a_trace_refuses_a_key_it_has_as_adding_does():
+    scenario = exact(load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index("sentiment")]))
+    trace = _traced(scenario)
+    steps, count = list(trace), len(trace)
+    with pytest.raises(ValueError, match="duplicate step key"):
+        trace.extend([steps[-1]])
+    again = type(trace)(trace.meta)
+    again.extend(steps[:3])
+    with pytest.raises(ValueError, match="duplicate step key"):
+        again.extend([steps[3], steps[3]])
+    assert [s.key for s in again] == [s.key for s in steps[:4]] and len(trace) == count

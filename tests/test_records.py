@@ -145,3 +145,34 @@ def test_a_slot_record_without_fields_is_built_as_the_dataclass_is():
     assert not hasattr(Mark(), "__dict__") and not hasattr(Same(), "__dict__")
     with pytest.raises(TypeError):
         Mark(1)
+
+
+@pytest.mark.parametrize("slots", [False, True])
+def test_arguments_in_order_take_the_trailing_defaults_as_the_dataclass_does(slots):
+    def made(decorator):
+        @decorator
+        class Step:
+            key: str
+            time: int = 0
+            part: str = ""
+            given: bool = True
+
+        return Step
+
+    standard, ours = made(dataclass(frozen=True, slots=slots)), made(record(slots=slots))
+    for args in [("h",), ("h", 2), ("h", 2, "enc."), ("h", 2, "enc.", False)]:
+        assert dataclasses.astuple(ours(*args)) == dataclasses.astuple(standard(*args))
+        assert (
+            repr(ours(*args)).partition("Step(")[2] == repr(standard(*args)).partition("Step(")[2]
+        )
+    every = {"key": "h", "time": 2, "part": "enc.", "given": False}  # by keyword, in order
+    for kwargs in [every, dict(reversed(every.items())), {"key": "h", "part": "x"}]:
+        assert dataclasses.astuple(ours(**kwargs)) == dataclasses.astuple(standard(**kwargs))
+    if not slots:
+        assert list(vars(ours(**every))) == list(every)
+    for args, kwargs in [((), {}), (("h", 2, "enc.", False, 5), {}),
+                         ((), {**every, "size": 1}), (("h",), every)]:  # fmt: skip
+        with pytest.raises(TypeError):
+            standard(*args, **kwargs)
+        with pytest.raises(TypeError):
+            ours(*args, **kwargs)

@@ -227,3 +227,26 @@ def test_no_printer_repairs_or_regex_parses_symbols():
         assert not re.search(r"re\.\w+\([^\n]*symbol", source), path.name
     for name in ("text_base.py", "text_steps.py", "latex_base.py", "latex_steps.py", "json.py"):
         assert "to_text" not in (RENDER / name).read_text(), name
+
+
+def test_a_shifted_symbols_latex_is_that_of_the_tree_retimed():
+    """An unrolled step's symbol (``Shifted``) is written from a template of its body: the
+    same LaTeX as the new tree with every time index moved, for every shift."""
+    from rnntrace._internal.symbol import tree
+    from rnntrace._internal.symbol.latex import latex
+
+    Name, Time, Row, Scripted = tree.Name, tree.Time, tree.Row, tree.Scripted
+
+    h = Scripted(Name("h"), sub=Time(2), sup=tree.PartMark("enc."), sup_first=True)
+    bodies = [
+        h,
+        Row((Name("W"), tree.Command("odot"), Scripted(Name("x"), sub=Time(1)))),
+        Row((Scripted(Name("z"), sub=Row((Name("f"), Time(3)), ",")), Time(0)), ","),
+        tree.Styled("mathrm", Time(4), braced=False),
+        Scripted(Name("10000000000123"), sub=Time(1)),  # digits that look like a mark
+    ]
+    for body in bodies:
+        for by in (0, 1, 7, 99_998, 10**6, -1, -2):
+            for mathjax in (False, True):
+                shifted, retimed = tree.Shifted(body, by), tree.retimed(body, by)
+                assert latex(shifted, mathjax) == latex(retimed, mathjax)

@@ -16,7 +16,7 @@ on assignment to a frozen record.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from reprlib import recursive_repr
 from types import MemberDescriptorType
@@ -84,6 +84,13 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
     defaults = {f.name: f.default for f in fields if f.init and f.default is not _MISSING}
     factories = [(f.name, f.default_factory) for f in fields if f.init and _made(f)]
     later = [(f.name, f.default, f.default_factory) for f in fields if not f.init]
+    # n positional arguments and no keywords: the defaults of the fields after the n-th,
+    # when none of them is made by a factory (``Step(...)`` without its last fields)
+    tails: dict[int, tuple[Any, ...]] = {count: ()}
+    for n in range(count - 1, -1, -1):
+        if names[n] not in defaults:
+            break
+        tails[n] = (defaults[names[n]], *tails[n + 1])
     post_init = hasattr(cls, "__post_init__")
     # the fields go into the instance's __dict__ in one step, unless they are slots
     in_dict = bool(fields) and not any(  # a slot class without fields has no __dict__
@@ -123,8 +130,14 @@ def _init(cls: Any, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...,
         return values
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        given = len(args) == count and not kwargs  # every field, in order: nothing to look up
-        pairs = zip(names, args) if given else bind(args, kwargs).items()
+        pairs: Iterable[tuple[str, Any]] | None
+        if kwargs:  # every field by keyword, in order (``StepFlow(time=..., ...)``): as given
+            pairs = kwargs.items() if not args and tuple(kwargs) == names else None
+        else:
+            tail = tails.get(len(args))  # in order: nothing to look up
+            pairs = None if tail is None else zip(names, args + tail)
+        if pairs is None:
+            pairs = bind(args, kwargs).items()
         if in_dict:
             self.__dict__.update(pairs)
         else:

@@ -111,6 +111,16 @@ class Trace:
         self.steps.append(step)
         self._index[step.key] = step
 
+    def extend(self, steps: list[Step]) -> None:
+        """Append steps (``add`` each, checked at once); their keys must be new."""
+        index = self._index
+        keys = {step.key: step for step in steps}
+        if len(keys) != len(steps) or not index.keys().isdisjoint(keys):
+            for step in steps:  # the first duplicate
+                self.add(step)
+        self.steps.extend(steps)
+        index.update(keys)
+
     def __getitem__(self, key: str) -> Step:
         return self._index[key]
 

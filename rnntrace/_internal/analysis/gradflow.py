@@ -36,6 +36,7 @@ from rnntrace._internal.analysis.fixedpoint import FixedPoints, fixed_points
 from rnntrace._internal.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
+from rnntrace._internal.records import record
 from rnntrace._internal.scenario.model import Scenario
 from rnntrace._internal.symbol.tree import Name, Scripted, Sentence, Symbol, Transposed
 from rnntrace._internal.trace import Trace
@@ -60,7 +61,7 @@ class Spectrum:
     norm: float  # ‖W‖₂, the largest singular value
 
 
-@dataclass(frozen=True)
+@record
 class StepFlow:
     """One step j back: A_j and what it is made of."""
 
@@ -78,7 +79,7 @@ class StepFlow:
     path: np.ndarray | None  # lstm: f_j; gru: u_j
 
 
-@dataclass(frozen=True)
+@record
 class Distance:
     """∂h_t/∂h_{t-k} for one distance k."""
 
@@ -282,8 +283,8 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
 def _plain(steps: list[StepFlow], matrix: np.ndarray) -> bool:
     """Whether every A_j is diag(f'(z_j)) W_hh, as the cell computes it (to the bit): no skip
     term, no dropout mask on h_(j−1)."""
-    jacobians = np.stack([s.jacobian for s in steps])
-    derivatives = np.stack([cast(np.ndarray, s.derivative) for s in steps])
+    jacobians = np.array([s.jacobian for s in steps])
+    derivatives = np.array([cast(np.ndarray, s.derivative) for s in steps])
     return bool(np.array_equal(jacobians, derivatives[:, :, None] * matrix[None, :, :]))
 
 
@@ -320,12 +321,12 @@ def _spectrum(trace: Trace, layer: Layer, gate: str, role: str) -> Spectrum:
 
 def _steps(trace: Trace, jacobians: list[StepJacobian], main: Spectrum) -> list[StepFlow]:
     """Each step's A_j with its norm and spectral radius (computed for all steps at once)."""
-    stack = [j.state for j in jacobians]
+    stack = np.array([j.state for j in jacobians])
     gains, radii = spectral_norms(stack), spectral_radii(stack)
     gammas: list[float | None] = [None] * len(jacobians)  # max_i |f'_i(z_j)| (ungated)
     if jacobians[0].derivative is not None:
         gammas = (
-            np.abs(np.stack([cast(np.ndarray, j.derivative) for j in jacobians]))
+            np.abs(np.array([cast(np.ndarray, j.derivative) for j in jacobians]))
             .max(axis=1)
             .tolist()
         )
@@ -352,16 +353,16 @@ def _steps(trace: Trace, jacobians: list[StepJacobian], main: Spectrum) -> list[
 BATCH = 4096
 
 
-def spectral_norms(matrices: list[np.ndarray]) -> np.ndarray:
-    """‖M‖₂ of each matrix: what ``np.linalg.norm(M, 2)`` gives, to the bit (the same LAPACK
-    singular values), for a batch at a time."""
-    return np.concatenate([np.linalg.svd(np.stack(matrices[i : i + BATCH]), compute_uv=False)
+def spectral_norms(matrices: list[np.ndarray] | np.ndarray) -> np.ndarray:
+    """‖M‖₂ of each matrix (a list, or an array of them): what ``np.linalg.norm(M, 2)``
+    gives, to the bit (the same LAPACK singular values), for a batch at a time."""
+    return np.concatenate([np.linalg.svd(np.asarray(matrices[i : i + BATCH]), compute_uv=False)
                            .max(axis=-1) for i in range(0, len(matrices), BATCH)])  # fmt: skip
 
 
-def spectral_radii(matrices: list[np.ndarray]) -> np.ndarray:
-    """max |λ| of each matrix, for a batch at a time."""
-    return np.concatenate([np.abs(np.linalg.eigvals(np.stack(matrices[i : i + BATCH])))
+def spectral_radii(matrices: list[np.ndarray] | np.ndarray) -> np.ndarray:
+    """max |λ| of each matrix (a list, or an array of them), for a batch at a time."""
+    return np.concatenate([np.abs(np.linalg.eigvals(np.asarray(matrices[i : i + BATCH])))
                            .max(axis=-1) for i in range(0, len(matrices), BATCH)])  # fmt: skip
 
 
@@ -369,9 +370,9 @@ def _distances(steps: list[StepFlow], H: int, joint: bool, ungated: bool) -> lis
     """J_k for k = 1..K: the products of the steps' Jacobians, from step t back; ``joint``
     when they are over (h, c), ``ungated`` for a cell without a direct path."""
     products = _products([step.jacobian for step in reversed(steps)])
-    blocks = [product[:H, :H] for product in products]
+    blocks = products[:, :H, :H]
     norms = spectral_norms(blocks)
-    cell_norms = spectral_norms([p[H:, H:] for p in products]) if joint else None
+    cell_norms = spectral_norms(products[:, H:, H:]) if joint else None
     out: list[Distance] = []
     path = np.ones(H)
     bound = 1.0
@@ -411,15 +412,17 @@ def _frobenius(matrix: np.ndarray) -> float:
     return math.sqrt(float(entries.dot(entries)))
 
 
-def _products(factors: list[np.ndarray]) -> list[np.ndarray]:
-    """A_t, A_t A_(t−1), ...: the running products; an error when one overflows."""
-    products = []
-    product = np.eye(factors[0].shape[0])
+def _products(factors: list[np.ndarray]) -> np.ndarray:
+    """A_t, A_t A_(t−1), ...: the running products, one after the other in an array; an
+    error when one overflows."""
+    n = factors[0].shape[0]
+    products = np.empty((len(factors), n, n))
+    product = np.eye(n)
     with np.errstate(over="ignore", invalid="ignore"):  # near 1e308: inf, then an error
-        for factor in factors:
+        for i, factor in enumerate(factors):
             product = product @ factor
-            products.append(product)
-        finite = np.concatenate([np.isfinite(np.stack(products[i : i + BATCH])).all(axis=(1, 2))
+            products[i] = product
+        finite = np.concatenate([np.isfinite(products[i : i + BATCH]).all(axis=(1, 2))
                                  for i in range(0, len(products), BATCH)])  # fmt: skip
     if not finite.all():
         k = int(np.argmin(finite)) + 1
@@ -470,7 +473,7 @@ def _dead(steps: list[StepFlow]) -> bool:
     """True when some step has f' = 0 for every unit (relu units all off)."""
     if steps[0].derivative is None:
         return False
-    return bool((~np.stack([cast(np.ndarray, s.derivative) for s in steps]).any(axis=1)).any())
+    return bool((~np.array([cast(np.ndarray, s.derivative) for s in steps]).any(axis=1)).any())
 
 
 def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float | None) -> str:

@@ -76,9 +76,11 @@ class Layer:
     def _times(self) -> list[int]:
         """The time steps of the layer's states, in the order the layer computed them (T..1
         for the backward direction of a bidirectional model)."""
-        pattern = re.compile(re.escape(self.prefix + self.part) + r"h_(\d+)$")
+        head = self.prefix + self.part + "h_"
+        pattern = re.compile(re.escape(head) + r"(\d+)$")
         return [int(match.group(1)) for step in self.trace
-                if step.phase == "forward" and (match := pattern.match(step.key))]  # fmt: skip
+                if step.key.startswith(head) and step.phase == "forward"
+                and (match := pattern.match(step.key))]  # fmt: skip
 
     def recurrent(self, gate: str, t: int | None = None) -> np.ndarray:
         """W_gh of this part (W_hh of the simple RNN and of the GRU candidate) as it acts on
@@ -136,6 +138,8 @@ class Layer:
 
     def steps(self) -> list[StepJacobian]:
         """A_j for every step, in the order the layer ran."""
+        if self.flow.jacobians is not None:
+            return self.flow.jacobians(self, self.times, self.model)
         return [self.flow.jacobian(self, t, self.model) for t in self.times]
 
 

@@ -124,6 +124,8 @@ class FlowWords:
     # h_t = f(W_hh h_(t−1) + u): u of step t (x None), for a vector x, or for x = 0 (t None
     # and x None). Given only by a cell of that form: seeds 004's and 001's analyses apply.
     drive: Callable[[LayerValues, int | None, np.ndarray | None], np.ndarray] | None = None
+    # A_j of many steps at once (the same as ``jacobian`` of each); None: ``jacobian`` a step
+    jacobians: Callable[[LayerValues, list[int], Any], list[StepJacobian]] | None = None
 
 
 def _no_conventions(model: Any, sym: Any) -> list[Sentence]:

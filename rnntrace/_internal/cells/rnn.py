@@ -4,7 +4,7 @@ or sigmoid). Its tracer is ``rnntrace._internal.engine.rnn``; its step Jacobian 
 from __future__ import annotations
 
 from rnntrace._internal.cells.base import H0, OUTPUT, CellKind, FlowWords, ParamSpec, register
-from rnntrace._internal.cells.rnn_jacobian import drive, jacobian
+from rnntrace._internal.cells.rnn_jacobian import drive, jacobian, jacobians
 
 PARAMS = (
     ParamSpec("W_xh", ("H", "D"), "input-to-hidden matrix", True),
@@ -60,6 +60,7 @@ RNN = register(
             words_latex="",
             marks=("mark=*", "mark=o, dashed"),
             drive=drive,
+            jacobians=jacobians,
         ),
     )
 )

@@ -37,6 +37,30 @@ def jacobian(layer: LayerValues, t: int, model: Any) -> StepJacobian:
     return StepJacobian(t, layer.key(f"h_{t}"), previous(layer, t), state, d, None)
 
 
+def jacobians(layer: LayerValues, times: list[int], model: Any) -> list[StepJacobian]:
+    """A_t for every t of ``times``: what ``jacobian`` gives for each (to the bit), with
+    f'(z_t) of every step computed at once (``gradflow`` over 10⁵ steps)."""
+    relu = model.activation == "relu"
+    args = [layer.value(f"z_{t}") if relu
+            else layer.value(f"hf_{t}") if layer.has(f"hf_{t}") else layer.value(f"h_{t}")
+            for t in times]  # fmt: skip
+    if not args:
+        return []
+    derivatives = layer.derivative(model.activation, np.array(args))
+    matrix = layer.recurrent("h")
+    states = derivatives[:, :, None] * matrix
+    if getattr(model, "skip", 0.0):
+        states = states + model.skip * np.eye(matrix.shape[0])
+    out = []
+    for t, state, d in zip(times, states, derivatives):
+        read = layer.vector(f"zh_{t}")
+        if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
+            out.append(jacobian(layer, t, model))  # through step t's dropout mask
+        else:
+            out.append(StepJacobian(t, layer.key(f"h_{t}"), read, state, d, None))
+    return out
+
+
 def drive(layer: LayerValues, t: int | None, x: np.ndarray | None) -> np.ndarray:
     """u in z = W_hh h + u, the part of the pre-activation a constant input holds fixed (the
     fixed points of seed 001): at step t the recorded input term plus b_h, W_xh x_t + b_h

@@ -26,7 +26,7 @@ from rnntrace._internal.engine.compiled import step_function
 from rnntrace._internal.engine.topology import cell_class
 from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import Symbol, retimed, shifted
+from rnntrace._internal.symbol.tree import Shifted, Symbol, retimed
 from rnntrace._internal.trace import SequenceInfo, Step, Trace
 
 TEMPLATE, CHECK = 2, 3  # the time step copied, and the one it is checked against
@@ -129,6 +129,10 @@ class _Form:
     def __init__(self, step: Step, template: _Template) -> None:
         own = {s.key for s in template.computed} | {s.key for s in template.inputs}
         self.step = step
+        symbol = step.symbol  # the symbol at time t: ``body`` shifted by ``by + t``
+        self.body, self.by = symbol, -TEMPLATE
+        if isinstance(symbol, Shifted):
+            self.body, self.by = symbol.body, symbol.by - TEMPLATE
         self.key = _escape(step.key.rpartition("_")[0]) + "_{0}"
         self.operands = "\0".join(
             _escape(k.rpartition("_")[0]) + ("_{0}" if k in own else "_{1}")
@@ -138,7 +142,7 @@ class _Form:
     def at(self, t: int) -> tuple[str, Symbol, tuple[str, ...]]:
         """The key, symbol and operands of the step at time t."""
         operands = self.operands.format(t, t - 1).split("\0") if self.operands else ()
-        return self.key.format(t), shifted(self.step.symbol, t - TEMPLATE), tuple(operands)
+        return self.key.format(t), Shifted(self.body, self.by + t), tuple(operands)
 
 
 def _escape(text: str) -> str:
@@ -186,18 +190,21 @@ def _unroll(trace: Trace, traced: Trace, template: _Template, seq: Sequence) -> 
     computed = [_Form(s, template) for s in template.computed]
     feeds = {time2: template.args.index(time1) for time1, time2 in template.states.items()}
     args = _arguments(traced, template, seq, CHECK)  # then x_t and the states change
-    add = trace.add
+    steps: list[Step] = []
+    add = steps.append
+    made = [(form.key.format, form.operands.format if form.operands else None, form.body,
+             form.by, form.step, feeds.get(form.step.key)) for form in computed]  # fmt: skip
     for t in range(CHECK, seq.length + 1):
         for form, at in inputs:
             args[at] = np.asarray(seq.inputs[t - 1], dtype=float)
             key, symbol, _ = form.at(t)
             info = {**form.step.info, "token": seq.tokens[t - 1]}
             add(Step(key, symbol, t, form.step.sequence, "forward", "input", (), args[at],
-                     args[at], UNLABELLED, info, form.step.part))  # fmt: skip
-        for form, value in zip(computed, function(*args)):
-            key, symbol, operands = form.at(t)
-            step = form.step
-            add(Step(key, symbol, t, step.sequence, "forward", step.op, operands, value, value,
-                     UNLABELLED, step.info, step.part))  # fmt: skip
-            if step.key in feeds:
-                args[feeds[step.key]] = value
+                     args[at], UNLABELLED, info, form.step.part, True))  # fmt: skip
+        for (key_at, operands, body, by, step, feed), value in zip(made, function(*args)):
+            add(Step(key_at(t), Shifted(body, by + t), t, step.sequence, "forward", step.op,
+                     tuple(operands(t, t - 1).split("\0")) if operands else (), value, value,
+                     UNLABELLED, step.info, step.part, True))  # fmt: skip
+            if feed is not None:
+                args[feed] = value
+    trace.extend(steps)

@@ -53,9 +53,48 @@ MATHJAX_FONTS = {"bm": "boldsymbol"}
 def latex(symbol: Symbol, mathjax: bool = False) -> str:
     """``symbol`` as LaTeX maths (without dollars); ``mathjax`` for MathJax, which has no
     ``\\bm`` (written ``\\boldsymbol``)."""
-    if isinstance(symbol, Shifted):  # an unrolled step's: printed once, not worth a cache entry
-        return _latex(symbol.body, symbol.by, mathjax)
+    if isinstance(symbol, Shifted):  # an unrolled step's: its body's LaTeX, shifted
+        return _shifted(symbol.body, symbol.by, mathjax)
     return _cached(symbol, mathjax)
+
+
+# The bodies of unrolled steps' symbols (one per step of the template, shared by 10⁵ steps),
+# by identity, with their LaTeX as a format string of the time indices (or None).
+_TEMPLATES: dict[tuple[int, bool], tuple[Symbol, str | None, tuple[int, ...]]] = {}
+_MARK = 10**15  # a shift that makes every time index (below 10⁵) 1000000000ddddd
+_MARKED = re.compile(r"10{10}(\d{5})")
+
+
+def _shifted(body: Symbol, by: int, mj: bool) -> str:
+    """``_latex(body, by, mj)``: the body written once with its time indices as fields. Only
+    a time index's own digits depend on the shift (a non-negative index is never a letter or
+    a command, and has no sign), so the template holds for every shift that keeps them
+    non-negative."""
+    hit = _TEMPLATES.get((id(body), mj))
+    if hit is None or hit[0] is not body:
+        if len(_TEMPLATES) >= 256:
+            _TEMPLATES.clear()
+        hit = _TEMPLATES[id(body), mj] = (body, *_template(body, mj))
+    template, times = hit[1], hit[2]
+    if template is None or by < 0:
+        return _latex(body, by, mj)
+    return template.format(*[t + by for t in times])
+
+
+def _template(body: Symbol, mj: bool) -> tuple[str | None, tuple[int, ...]]:
+    """The LaTeX of ``body`` with a field for each time index, and the indices; None when
+    that fails to give back the body's own LaTeX."""
+    times: list[int] = []
+
+    def field(match: re.Match[str]) -> str:
+        times.append(int(match.group(1)))
+        return f"{{{len(times) - 1}}}"
+
+    marked = _latex(body, _MARK, mj).replace("{", "{{").replace("}", "}}")
+    template = _MARKED.sub(field, marked)
+    if template.format(*times) != _latex(body, 0, mj):
+        return None, ()
+    return template, tuple(times)
 
 
 @lru_cache(maxsize=8192)
