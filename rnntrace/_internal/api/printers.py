@@ -86,28 +86,36 @@ def to_text(
 
 def to_latex(
     trace: AnyTrace, *, steps: Any = None, phases: Any = (), decimals: int | None = None,
-    full: bool = False, standalone: bool = False,
+    full: bool = False, standalone: bool = False, layout: str = "standard",
 ) -> str:  # fmt: skip
     """The worked solution as LaTeX align* blocks, or a whole document with ``standalone``
-    (``rnntrace run --format latex``)."""
+    (``rnntrace run --format latex``); ``layout="seed"``: each stage one split block
+    (``--layout seed``)."""
     from rnntrace._internal.render.latex import render_latex
-    from rnntrace._internal.render.latex_base import LatexSettings
 
     raw, chosen = _parts(trace, steps, phases)
-    settings = LatexSettings(decimals=decimals, full=full)
+    settings = _latex_settings(decimals, full, layout)
     return "".join(render_latex(raw, chosen, settings, standalone=standalone))
 
 
 def to_markdown(
     trace: AnyTrace, *, steps: Any = None, phases: Any = (), decimals: int | None = None,
-    full: bool = False,
+    full: bool = False, layout: str = "standard",
 ) -> str:  # fmt: skip
-    """The worked solution as Markdown with $$ maths (``rnntrace run --format markdown``)."""
-    from rnntrace._internal.render.latex_base import LatexSettings
+    """The worked solution as Markdown with $$ maths (``rnntrace run --format markdown``);
+    ``layout="seed"`` as :func:`to_latex`."""
     from rnntrace._internal.render.markdown import render_markdown
 
     raw, chosen = _parts(trace, steps, phases)
-    return "".join(render_markdown(raw, chosen, LatexSettings(decimals=decimals, full=full)))
+    return "".join(render_markdown(raw, chosen, _latex_settings(decimals, full, layout)))
+
+
+def _latex_settings(decimals: int | None, full: bool, layout: str) -> Any:
+    from rnntrace._internal.render.latex_base import LatexSettings
+
+    if layout not in ("standard", "seed"):
+        raise ValueError(f"layout: expected standard or seed, found {layout!r}")
+    return LatexSettings(decimals=decimals, full=full, layout=layout)
 
 
 def to_json(trace: AnyTrace, *, steps: Any = None, phases: Any = (), arrays: str = "auto") -> str:

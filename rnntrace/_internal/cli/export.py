@@ -16,6 +16,7 @@ from rnntrace._internal.cli.base import (
     number_policy_options,
     trace_loaded,
 )
+from rnntrace._internal.cli.output import check_layout, layout_option
 from rnntrace._internal.cli.sources import ask_patterns, points_option, tolerance_options
 from rnntrace._internal.errors import RnntraceError
 
@@ -63,6 +64,7 @@ CARRIED_CREDIT = ("full", "half", "none")  # as rnntrace._internal.render.worksh
     help="latex: exam-class documents (and PDFs with --pdf); html: self-contained pages, the "
     "key interactive (click a number for its provenance).",
 )
+@layout_option("With --format latex: the layout of the answer key's worked solutions")
 @click.option("--pdf", is_flag=True, help="Also build the PDFs (needs -o; uses latexmk/pdflatex).")
 @click.option(
     "--fillable/--no-fillable",
@@ -86,6 +88,7 @@ def export(
     rtol: Decimal | None,
     atol: Decimal | None,
     fmt: str,
+    layout: str,
     pdf: bool,
     fillable: bool | None,
     force: bool,
@@ -107,6 +110,7 @@ def export(
       rnntrace export review.yaml -o hw.tex --pdf
       rnntrace export review.yaml -o short.tex --ask 'h_*,L,dW_hh' --points 'dW_hh=3'
       rnntrace export review.yaml -o key.tex --key
+      rnntrace export review.yaml -o seed-key.tex --key --layout seed
       rnntrace export review.yaml -o page.html --format html
     """
     from rnntrace._internal.assignment import parse_points, questions_for
@@ -119,6 +123,7 @@ def export(
         raise click.UsageError("--pdf goes with --format latex")
     if fillable and key:
         raise click.UsageError("--fillable is for the worksheet; the key has its answers")
+    check_layout(fmt, layout, ("latex",))
     source = load_source(scenario)
     if source.assignment is not None:
         raise RnntraceError(
@@ -145,16 +150,15 @@ def export(
         flipped = "exact" if trace.meta.carry == "rounded" else "rounded"
         other = trace_loaded(loaded, flipped, round_terms)
     if output is None:
-        _print_sheet(trace, questions, key, credit, fill, other if fmt == "html" else False)
+        _print_sheet(trace, questions, key, credit, fill, other if fmt == "html" else False, layout)
         return
     tolerance = Tolerance.choose(decimals, sigfigs, rtol, atol, trace.meta.decimals)
     files = _outputs(output, key, pdf)
     for path in files:
         if path.exists() and not force:
             raise RnntraceError(f"{path}: already exists; use --force to overwrite it")
-    _write(
-        trace, questions, output, key, credit, fill, pdf, force, other if fmt == "html" else False
-    )
+    html = other if fmt == "html" else False
+    _write(trace, questions, output, key, credit, fill, pdf, force, html, layout)
     if not key:
         assignment = make_assignment(
             source.scenario_file, source.scenario_text, trace, questions, tolerance, credit
@@ -181,12 +185,14 @@ def _outputs(output: Path, key: bool, pdf: bool) -> list[Path]:
 
 
 def _print_sheet(
-    trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool, html: Any
-) -> None:
+    trace: Trace, questions: list[Question], key: bool, credit: str, fill: bool, html: Any,
+    layout: str = "standard",
+) -> None:  # fmt: skip
     from rnntrace._internal.cli.output import write
     from rnntrace._internal.render.worksheet import SheetSettings
 
-    settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key)
+    settings = SheetSettings(key=key, carried_credit=credit, fillable=fill and not key,
+                             layout=layout)  # fmt: skip
     write(_sheet(trace, questions, settings, html))
 
 
@@ -200,16 +206,18 @@ def write_sheets(
     fill: bool,
     force: bool,
     html: Any = False,
+    layout: str = "standard",
 ) -> list[tuple[Path, bool]]:
     """Write the worksheet and its key (or the key only) as .tex files (as HTML pages when
-    ``html`` is not False: None, or the chain with the other carry); returns each path and
-    whether it is the key."""
+    ``html`` is not False: None, or the chain with the other carry; ``layout``: of the key's
+    worked solutions); returns each path and whether it is the key."""
     from rnntrace._internal.files import write_atomic
     from rnntrace._internal.render.worksheet import SheetSettings
 
     sheets = [(output, True)] if key_only else [(output, False), (key_path(output), True)]
     for path, is_key in sheets:
-        settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key)
+        settings = SheetSettings(key=is_key, carried_credit=credit, fillable=fill and not is_key,
+                                 layout=layout)  # fmt: skip
         write_atomic(path, _sheet(trace, questions, settings, html), force=force)
     return sheets
 
@@ -235,12 +243,12 @@ def _write(
     pdf: bool,
     force: bool,
     html: Any = False,
+    layout: str = "standard",
 ) -> None:
     """The worksheet and its key (or the key only), and their PDFs, said as they are made."""
     total = sum(q.points for q in questions)
-    sheets = write_sheets(
-        trace, questions, output, key_only=key, credit=credit, fill=fill, force=force, html=html
-    )
+    sheets = write_sheets(trace, questions, output, key_only=key, credit=credit, fill=fill,
+                          force=force, html=html, layout=layout)  # fmt: skip
     for path, is_key in sheets:
         what = "the answer key" if is_key else "the worksheet" + (", fillable" if fill else "")
         click.echo(f"wrote {path} ({what}: {len(questions)} questions, {total:g} points)")

@@ -148,6 +148,29 @@ def _standalone_formats(command: str) -> str:
     return " or ".join(name for name, fmt in FORMATS[command].items() if fmt.standalone)
 
 
+LAYOUTS = ("standard", "seed")  # as rnntrace._internal.render.latex_base.LatexSettings.layout
+
+
+def layout_option(what: str) -> Callable[[Any], Any]:
+    """The ``--layout`` option (``what`` it lays out, with which formats)."""
+    return click.option(
+        "--layout", type=click.Choice(LAYOUTS), default="standard", show_default=True,
+        help=f"{what}. standard: each step its own display; seed: as the seeds' worked "
+        "examples, each stage of a time step one split block, forward in seed 002's order "
+        "(pre-activation, h_t, the attention scores A_{t,i} one line each, the weights, Z_t, "
+        "o_t, y_t, L_t) and backward in seed 000's order (delta o, the output layer's "
+        "gradients, then back through time delta h, delta z and the contributions to W_xh, "
+        "W_hh and b_h; then the sums).",
+    )  # fmt: skip
+
+
+def check_layout(fmt: str, layout: str, formats: tuple[str, ...]) -> None:
+    """Refuse a ``--layout`` other than standard with a format it does not lay out (before
+    the command does its work)."""
+    if layout != "standard" and fmt not in formats:
+        raise click.UsageError(f"--layout {layout} goes with --format {' or '.join(formats)}")
+
+
 def check_standalone(command: str, fmt: str, standalone: bool) -> None:
     """Refuse ``--standalone`` with a format that writes no complete document (before the
     command does its work, not after)."""

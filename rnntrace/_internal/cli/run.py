@@ -16,10 +16,12 @@ from rnntrace._internal.cli.base import (
     trace_file,
 )
 from rnntrace._internal.cli.output import (
+    check_layout,
     check_standalone,
     emit,
     file_format,
     format_option,
+    layout_option,
     output_option,
     standalone_option,
 )
@@ -54,6 +56,7 @@ from rnntrace._internal.cli.output import (
     "(exact, fast); lists writes every array as nested lists.",
 )
 @click.option("--full", is_flag=True, help="Write out large matrices and row expansions in full.")
+@layout_option("With --format latex or markdown: the layout of the worked solution")
 @output_option("run", "Write to this file (atomically) instead of the terminal")
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @click.option("--allow-large", is_flag=True, help="Trace even beyond the size limits.")
@@ -70,6 +73,7 @@ def run(
     round_terms: bool | None,
     arrays: str,
     full: bool,
+    layout: str,
     output: Path | None,
     force: bool,
     allow_large: bool,
@@ -90,6 +94,7 @@ def run(
       rnntrace run review.yaml --format json | jq '.steps[0]'
       rnntrace run review.yaml --format latex --standalone -o solution.tex
       rnntrace run review.yaml --format markdown --steps 1-2 > solution.md
+      rnntrace run review.yaml --format latex --layout seed -o seed.tex
       rnntrace run review.yaml --format html -o solution.html
 
     With model.dropout the trace shows the masks and the dropped values (training mode,
@@ -99,6 +104,7 @@ def run(
 
     fmt = file_format("run", fmt, output)
     check_standalone("run", fmt, standalone)
+    check_layout(fmt, layout, ("latex", "markdown"))
     first, last = parse_steps(steps) if steps else (None, None)
     trace = trace_file(scenario, carry, round_terms, _size_check(fmt, phases, first, last,
                                                                  full, allow_large),
@@ -117,7 +123,7 @@ def run(
             other = None
     emit_trace(trace, fmt, selection, decimals=decimals, full=full, standalone=standalone,
                arrays=arrays, output=output, force=force, source=str(scenario),
-               allow_large=allow_large, other=other)  # fmt: skip
+               allow_large=allow_large, other=other, layout=layout)  # fmt: skip
 
 
 def _size_check(fmt: str, phases: tuple[str, ...], first: int | None, last: int | None,
@@ -135,7 +141,7 @@ def emit_trace(
     full: bool = False, standalone: bool = False, arrays: str = "auto",
     output: Path | None = None, force: bool = False, source: str = "", allow_large: bool = False,
     ways: str = "choose a part with --steps N-M or --phase, or pass --allow-large",
-    other: Any = None,
+    other: Any = None, layout: str = "standard",
 ) -> None:  # fmt: skip
     """Print or write a trace in one of run's formats (text, json, latex, markdown, html;
     ``other``: the chain with the other carry, for html's exact/rounded toggle). JSON
@@ -147,7 +153,7 @@ def emit_trace(
     if fmt == "json" and not allow_large:
         _refuse_json(trace, selection, source or trace.meta.title, ways)
     emit("run", fmt, trace, selection, output=output, force=force, standalone=standalone,
-         decimals=decimals, full=full, arrays=arrays, other=other)  # fmt: skip
+         decimals=decimals, full=full, arrays=arrays, other=other, layout=layout)  # fmt: skip
 
 
 def _refuse_json(trace: Any, selection: Any, source: str, ways: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rnntrace._internal.ops import explanation
+from rnntrace._internal.render import latex_seed
 from rnntrace._internal.render.drawn import drawn_sentences
 from rnntrace._internal.render.latex_base import LatexSettings, side_by_side
 from rnntrace._internal.render.latex_steps import LatexStepPrinter
@@ -94,6 +95,7 @@ class LatexPrinter(LatexStepPrinter):
         """The header, then each shown step under its headings."""
         yield from header(self.trace, self.d, self.mathjax)
         given: list[Item] = []  # the parameters, side by side where they fit
+        run: list[Step] = []  # --layout seed: the steps under the current heading
         for entry in outline(self.trace, self.selection):
             if isinstance(entry, Step) and entry.phase == "given":
                 given.extend(self.step_items(entry))
@@ -101,10 +103,33 @@ class LatexPrinter(LatexStepPrinter):
             yield from side_by_side(given, self.width)
             given = []
             if isinstance(entry, Heading):
+                yield from self.steps_items(run)
+                run = []
                 yield entry
+            elif self.seed:
+                run.append(entry)
             else:
                 yield from self.step_items(entry)
+        yield from self.steps_items(run)
         yield from side_by_side(given, self.width)
+
+    def steps_items(self, steps: list[Step]) -> Iterator[Item]:
+        """The items of consecutive steps: step by step, or with ``--layout seed`` stage by
+        stage, each stage one split block (``latex_seed``)."""
+        if not self.seed:
+            for step in steps:
+                yield from self.step_items(step)
+            return
+        yield from latex_seed.seed_items(self.trace, steps, self.step_items, self.bias_row)
+
+    def bias_row(self, delta: Step, total: Step) -> Display:
+        """``--layout seed``: a bias's contribution, ``∂L/∂b_h += δz_t = [...]``."""
+        param = latex_seed.bias_param(self.trace, total)
+        lhs = self.sym(delta)
+        if param is not None:
+            gradient = latex_seed.parameter_gradient(self.trace, param, self.mathjax)
+            lhs = rf"{gradient} \mathrel{{+}}= {lhs}"
+        return self.equation(lhs, [self.shown(delta)])
 
     def step_items(self, step: Step) -> Iterator[Item]:
         """The displays and remarks of one step."""
@@ -147,6 +172,12 @@ def display_latex(display: Display) -> str:
             height = 0.0
         blocks[-1].append(row)
         height += row_height
+    if display.split:  # --layout seed: a stage as one split block
+        return "".join(
+            "\\begin{equation*}\n\\begin{split}\n" + " \\\\\n".join(rows)
+            + "\n\\end{split}\n\\end{equation*}\n"
+            for rows in blocks
+        )  # fmt: skip
     return "".join(
         "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n" for rows in blocks
     )

@@ -84,6 +84,7 @@ class LatexSettings:
     full: bool = False  # every entry of large matrices and every row of large products
     max_entries: int = 8  # above this many rows/columns, large objects are shortened
     width: float = LINE_PT  # the width of a display, in points
+    layout: str = "standard"  # standard | seed: each stage one split block (latex_seed)
 
 
 class LatexBase(numfmt.CarriedPlaces):
@@ -98,6 +99,7 @@ class LatexBase(numfmt.CarriedPlaces):
             self.settings.decimals if self.settings.decimals is not None else trace.meta.decimals
         )
         self.width = self.settings.width
+        self.seed = self.settings.layout == "seed"
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
 

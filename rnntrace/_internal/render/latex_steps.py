@@ -18,6 +18,7 @@ from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import Row, is_zero, matvec_rows
 from rnntrace._internal.render.latex_base import MINUS, bmatrix, is_number, plus_terms
 from rnntrace._internal.render.latex_loss import LossPrinter
+from rnntrace._internal.render.latex_seed import parameter_gradient
 from rnntrace._internal.render.latex_vectors import VectorPrinter
 from rnntrace._internal.render.prose import Display, Item, Math, sentence
 from rnntrace._internal.symbol import latex
@@ -149,7 +150,10 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
     def _print_outer(self, step: Step) -> Iterator[Item]:
         left, right = self.trace.operand_values(step)
         param = step.info.get("param")
-        if param:
+        lhs = self.sym(step)
+        if param and self.seed:  # seed 000: ∂L/∂W_xh += δz_t x_tᵀ
+            lhs = rf"{parameter_gradient(self.trace, param, self.mathjax)} \mathrel{{+}}= {lhs}"
+        elif param:
             wrt = latex(self.trace.meta.symbols[param], self.mathjax)
             grad = self.q(r"\partial L / \partial ") + wrt
             yield sentence("Contribution of ", Math(f"t = {step.time}"), " to ", Math(grad), ":")
@@ -158,14 +162,14 @@ class LatexStepPrinter(LossPrinter, VectorPrinter):
         row = [cell[0].replace(r"\vdots", r"\cdots") for cell in cells]
         factors = bmatrix(self.cells(left, carried=flags[0])) + " " + bmatrix([row])
         sides: list[tuple[str, Sequence[str]]] = []
-        if self.fits(self.sym(step), factors):
+        if self.fits(lhs, factors):
             sides.append(("=", [factors]))
         if self.small(step.value):
             products = bmatrix([[self.times(x, y, flags) for y in right] for x in left])
-            if self.fits(self.sym(step), products):
+            if self.fits(lhs, products):
                 sides.append(("=", [products]))
         sides.append(self.shown(step))
-        yield self.equation(self.sym(step), sides)
+        yield self.equation(lhs, sides)
 
     # -- the ops whose written form is data (``ops.explanation``) ---------------------------
     def print_explained(self, step: Step, explain: Explain) -> Iterator[Item]:

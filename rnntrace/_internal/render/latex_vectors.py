@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from rnntrace._internal.render.latex_base import LatexBase, column, is_number, plus_terms
-from rnntrace._internal.render.prose import Item
+from rnntrace._internal.render.latex_seed import entry_symbol
+from rnntrace._internal.render.prose import Display, Item
+from rnntrace._internal.symbol import latex
 from rnntrace._internal.trace import Step
 
 
@@ -35,7 +37,19 @@ class VectorPrinter(LatexBase):
             for key, v in zip(step.operands[1:], others)
         ]
         rel = self.approx_unless_exact(query, *others)
+        if self.seed and step.phase == "forward":  # seed 002: one line per score A_{t,i}
+            yield self._score_lines(step, formula, rel, each)
+            return
         yield self.worked(step, [self.entries(formula)], rel, [self.entries(each)])
+
+    def _score_lines(self, step: Step, formula: list[str], rel: str, each: list[str]) -> Display:
+        """``A_{t,i} = h_iᵀ h_t = products ≈ value``, one row for each i."""
+        rows: list[str] = []
+        for i, (f, products) in enumerate(zip(formula, each)):
+            shown = self.entry(step.value[i], step.carried[i], self.carried(step))
+            lhs = latex(entry_symbol(step.symbol, i + 1), self.mathjax)
+            rows += self.equation(lhs, [("=", [f]), (rel, [products]), (shown[0], [shown[1]])]).rows
+        return Display(tuple(rows))
 
     def _print_weighted_sum(self, step: Step) -> Iterator[Item]:
         weights, *vectors = self.trace.operand_values(step)

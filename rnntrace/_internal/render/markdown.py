@@ -2,7 +2,8 @@
 
 The same items as the LaTeX printer (so the same arithmetic, the same ``_print_<op>``
 methods); only the markup differs: ``#`` headings, escaped text, tokens as code spans and
-each display as ``$$ \\begin{aligned} ... \\end{aligned} $$``.
+each display as ``$$ \\begin{aligned} ... \\end{aligned} $$`` (with ``--layout seed``, each
+stage of a time step as ``$$ \\begin{split} ... \\end{split} $$``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class MarkdownPrinter(LatexPrinter):
         """One item as Markdown."""
         if isinstance(item, Display):
             rows = " \\\\\n".join(item.rows)
-            return f"$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n\n"
+            env = "split" if item.split else "aligned"  # split: a stage of --layout seed
+            return f"$$\n\\begin{{{env}}}\n{rows}\n\\end{{{env}}}\n$$\n\n"
         if isinstance(item, Prose):
             return prose_markdown(item) + "\n\n"
         return "#" * (item.level + 2) + " " + prose_markdown(item.title) + "\n\n"

@@ -54,9 +54,11 @@ class Prose:
 
 @record
 class Display:
-    """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX)."""
+    """An aligned display: rows of ``lhs &= rhs`` (``align*`` in LaTeX; with ``split``,
+    one ``split`` block, as ``--layout seed`` writes a stage)."""
 
     rows: tuple[str, ...]
+    split: bool = False
 
 
 Item = Display | Prose
@@ -201,6 +203,7 @@ def model_sentences(trace: Trace) -> list[Prose]:
         out = [sentence(f"Simple RNN ({meta.activation}): ", step, *initial)]
         out += [sentence("Convention: ", *parts, ".") for parts in meta.conventions[1:]
                 if str(parts[0]).startswith(SKIP_DROPOUT)]  # fmt: skip
+        out += _constant_weights(trace)
     else:
         conventions = getattr(meta, "conventions", ()) or ((meta.cell.upper(),),)
         out = [sentence(*conventions[0], " cell.")]
@@ -208,7 +211,8 @@ def model_sentences(trace: Trace) -> list[Prose]:
     if meta.output != "none":
         bias_y = ("+", sym("b_y")) if "b_y" in trace else ()
         where = "at the last step only" if meta.output == "last" else "at every step"
-        product = (at("h"), sym("W_hy")) if meta.layout == "rows" else (sym("W_hy"), at("h"))
+        read = _read_by_output(trace)  # h_t, or Z_t with self-attention
+        product = (read, sym("W_hy")) if meta.layout == "rows" else (sym("W_hy"), read)
         logits = own(formula(at("o"), "=", *product, *bias_y))
         head = own(formula(_Y_HAT, "=", _HEADS[meta.head]))
         out.append(sentence(f"Output {where}: ", logits, ", ", head,
@@ -237,6 +241,34 @@ def model_sentences(trace: Trace) -> list[Prose]:
             )
         )
     return out + _training_sentences(trace) + technique_sentences(trace)
+
+
+def _read_by_output(trace: Trace) -> Symbol:
+    """What the output layer reads at time t: h_t, or with self-attention the context Z_t
+    (o_t = V Z_t + c), in the trace's own symbol."""
+    for step in trace:
+        if step.phase == "forward" and step.op == "matvec" and step.operands[0] == "W_hy":
+            read = trace[step.operands[1]]
+            if read.op == "weighted_sum" and isinstance(read.symbol, Scripted):
+                return Scripted(read.symbol.base, sub=Name("t"), sup=read.symbol.sup,
+                                sup_first=read.symbol.sup_first, sub_braced=False)  # fmt: skip
+            break
+    return at("h")
+
+
+def _constant_weights(trace: Trace) -> list[Prose]:
+    """The convention of ``attention_gradient: constant_weights``, stated when the trace
+    uses it (the other cells state every convention of theirs already)."""
+    if not any(_CONSTANT in step.tag.notes for step in trace if step.phase == "backward"):
+        return []
+    words = (
+        "): the attention weights are held constant in the backward pass; the path "
+        "through the scores is left out, so the gradients are not the exact ones."
+    )
+    return [sentence("Convention (", Word("attention_gradient: constant_weights"), words)]
+
+
+_CONSTANT = "constant_weights"  # the note of the steps this simplification changes (engine)
 
 
 def technique_sentences(trace: Trace) -> list[Prose]:

@@ -135,13 +135,18 @@ class SheetQuestions:
         # Not exam's solution environment: it is a box, and a box cannot break across pages.
         yield "\\par\\medskip\\noindent\\textbf{Worked solution.}\n\n"
         where: tuple[int | None, int | None] = (None, None)
-        for s in steps:
-            context = self._context(s)
-            if (s.sequence, s.time) != where and context is not None:
+        for group in _by_time(steps):
+            context = self._context(group[0])
+            if (group[0].sequence, group[0].time) != where and context is not None:
                 yield prose_latex(context) + "\n\n"
-            where = (s.sequence, s.time)
-            for item in side_by_side(list(self.printer.step_items(s)), self.printer.width):
-                yield self.printer.markup(item)
+            where = (group[0].sequence, group[0].time)
+            if self.printer.seed:  # --layout seed: each stage one split block
+                for item in self.printer.steps_items(group):
+                    yield self.printer.markup(item)
+                continue
+            for s in group:
+                for item in side_by_side(list(self.printer.step_items(s)), self.printer.width):
+                    yield self.printer.markup(item)
         yield "\\medskip\n"
 
     def _ancestors(self, step: Step, shown: set[str]) -> list[Step]:
@@ -156,6 +161,16 @@ class SheetQuestions:
             token = token_at(self.trace, step)
             parts += [" (", Word(token), ")"] if token is not None else []
         return sentence(*parts, ":", note=True) if parts else None
+
+
+def _by_time(steps: list[Step]) -> list[list[Step]]:
+    """Consecutive steps of one sequence's time step together."""
+    groups: list[list[Step]] = []
+    for step in steps:
+        if not groups or (step.sequence, step.time) != (groups[-1][0].sequence, groups[-1][0].time):
+            groups.append([])
+        groups[-1].append(step)
+    return groups
 
 
 def worked_steps(trace: Trace, step: Step, shown: set[str]) -> list[Step]:

@@ -60,6 +60,7 @@ class SheetSettings:
     key: bool = False
     carried_credit: str = "full"  # full | half | none
     fillable: bool = False
+    layout: str = "standard"  # the key's worked solutions: standard | seed (latex_seed)
 
 
 class Worksheet:
@@ -73,7 +74,9 @@ class Worksheet:
         self.settings = settings
         self.fillable = settings.fillable and not settings.key
         # Questions and their solutions are indented (exam's parts): narrower displays.
-        self.printer = LatexPrinter(trace, settings=LatexSettings(full=True, width=LINE_PT - 70))
+        self.printer = LatexPrinter(
+            trace, settings=LatexSettings(full=True, width=LINE_PT - 70, layout=settings.layout)
+        )
         self.d = trace.meta.decimals
 
     def render(self) -> Iterator[str]:
