@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 import yaml
 from oracles import require_torch
+from test_skip_dropout import trace_masks  # the masks a trace shows, by short key
 
 from rnntrace._internal.engine import grad_key, trace_scenario
 from rnntrace._internal.scenario import parse_scenario
@@ -147,13 +148,6 @@ def param_getter(leaves: dict[str, Any], doc: dict[str, Any], part: str) -> Any:
         return leaves[f"{part}W_{name}{side}"]
 
     return P
-
-
-def trace_masks(trace, prefix: str) -> dict[str, np.ndarray]:
-    """The 0/1 masks the trace shows for one sequence, by short key (m_r_3, l2.m_r, ...)."""
-    return {step.key[len(prefix):]: np.array(step.info["mask"]) for step in trace
-            if step.op == "given" and "dropout" in step.info and step.key.startswith(prefix)
-            and (prefix or not step.key.startswith("s"))}  # fmt: skip
 
 
 def reference(torch: Any, doc: dict[str, Any], masks_of: Any) -> dict[str, Any]:

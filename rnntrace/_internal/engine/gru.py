@@ -200,14 +200,8 @@ class GruCell(GatedTracer):
         weight = self.weights[1]
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"{weight}_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        self.pre_activation_delta(
-            "h",
-            t,
-            "tanh_back",
-            "dn",
-            "n",
-            Label("candidate_state_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("candidate_state_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("h", t, "tanh_back", "dn", "n", label)
         new = self.scenario.model.update_gate == "new"
         first, second = (k(f"n_{t}"), h_prev) if new else (h_prev, k(f"n_{t}"))
         rec.do(k(f"nmh_{t}"), "subtract", [first, second],
@@ -220,14 +214,8 @@ class GruCell(GatedTracer):
             Delta(self.s("z", t)),
             Label("dl_dz_t_update_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta(
-            "z",
-            t,
-            "sigmoid_back",
-            "dz",
-            "z",
-            Label("update_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("update_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("z", t, "sigmoid_back", "dz", "z", label)
         if not self.after:
             drh = gates.back_to_state(
                 self,
@@ -256,14 +244,8 @@ class GruCell(GatedTracer):
                 Delta(paren(self.ps("W_hh"), gates.symbol(self, self.recurrent_input(t, h_prev)))),
                 Label("delta_of_w_hh_h_at_t_t", time=t, part=self.part),
             )
-        self.pre_activation_delta(
-            "r",
-            t,
-            "sigmoid_back",
-            "dr",
-            "r",
-            Label("reset_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("reset_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("r", t, "sigmoid_back", "dr", "r", label)
 
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through step n: the kept part, the two gates and the candidate."""

@@ -156,14 +156,8 @@ class LstmCell(GatedTracer):
             Delta(self.s(GATE_SYMBOLS["o"], t)),
             Label("dl_dog_t_output_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta(
-            "o",
-            t,
-            "sigmoid_back",
-            "dog",
-            "og",
-            Label("output_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("output_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("o", t, "sigmoid_back", "dog", "og", label)
         rec.do(
             k(f"dtc_{t}"),
             "hadamard",
@@ -199,14 +193,8 @@ class LstmCell(GatedTracer):
         )
         rec.do(k(f"df_{t}"), "hadamard", [k(f"dc_{t}"), prev["c"]], Delta(self.s("f", t)),
                Label("dl_df_t_forget_gate", time=t, part=self.part))  # fmt: skip
-        self.pre_activation_delta(
-            "f",
-            t,
-            "sigmoid_back",
-            "df",
-            "f",
-            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("forget_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("f", t, "sigmoid_back", "df", "f", label)
         rec.do(
             k(f"di_{t}"),
             "hadamard",
@@ -214,14 +202,8 @@ class LstmCell(GatedTracer):
             Delta(self.s("i", t)),
             Label("dl_di_t_input_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta(
-            "i",
-            t,
-            "sigmoid_back",
-            "di",
-            "i",
-            Label("input_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("input_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("i", t, "sigmoid_back", "di", "i", label)
         rec.do(
             k(f"dcc_{t}"),
             "hadamard",
@@ -229,11 +211,5 @@ class LstmCell(GatedTracer):
             Delta(self.candidate(t)),
             Label("dl_dc_t_candidate", time=t, part=self.part),
         )
-        self.pre_activation_delta(
-            "c",
-            t,
-            "tanh_back",
-            "dcc",
-            "cc",
-            Label("candidate_cell_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("candidate_cell_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("c", t, "tanh_back", "dcc", "cc", label)

@@ -123,14 +123,8 @@ class MguCell(GatedTracer):
         h_sym = gates.symbol(self, h_prev)
         rec.do(k(f"dn_{t}"), "hadamard", [k(f"dh_{t}"), k(f"f_{t}")],
                Delta(self.cand(t)), Label("dl_dh_t_candidate", time=t, part=self.part))  # fmt: skip
-        self.pre_activation_delta(
-            "h",
-            t,
-            "tanh_back",
-            "dn",
-            "n",
-            Label("candidate_state_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("candidate_state_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("h", t, "tanh_back", "dn", "n", label)
         rec.do(
             k(f"nmh_{t}"),
             "subtract",
@@ -160,14 +154,8 @@ class MguCell(GatedTracer):
             Delta(self.s("f", t)),
             Label("dl_df_t_forget_gate", time=t, part=self.part),
         )
-        self.pre_activation_delta(
-            "f",
-            t,
-            "sigmoid_back",
-            "df",
-            "f",
-            Label("forget_gate_delta_at_t_t", part=self.part, time=t),
-        )
+        label = Label("forget_gate_delta_at_t_t", part=self.part, time=t)
+        self.pre_activation_delta("f", t, "sigmoid_back", "df", "f", label)
 
     def _from_step(self, n: int, t: int, key: str, symbol: Symbol, label: Label) -> str:
         """∂L/∂h_t through step n: the kept part, the forget gate and the candidate."""
