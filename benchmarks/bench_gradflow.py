@@ -67,6 +67,7 @@ def reference(path: str, out: str) -> None:
 def run() -> None:
     import run_all as ra  # benchmarks/ is on the path, as for every bench_*.py
 
+    ra.compile_bytecode()  # run alone as through run_all: rnntrace as it is installed
     print(f"gradflow over T = {STEPS:,} steps (tanh RNN, H = 4, one-hot inputs)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

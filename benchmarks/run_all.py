@@ -154,14 +154,18 @@ def core() -> None:
         )
 
 
+def compile_bytecode() -> None:
+    """Bytecode, as an installed package has it (the libraries of the reference have theirs);
+    without it an environment with PYTHONDONTWRITEBYTECODE recompiles rnntrace every run."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rnntrace")], check=True)
+
+
 def main() -> None:
     """Run every benchmark: this file's, then each ``benchmarks/bench_*.py`` module's
     ``run()`` (which prints its own figures)."""
     import importlib.util
 
-    # Bytecode, as an installed package has it (the libraries of the reference have theirs);
-    # without it an environment with PYTHONDONTWRITEBYTECODE recompiles rnntrace every run.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rnntrace")], check=True)
+    compile_bytecode()
     print(f"rnntrace benchmarks (median of {REPEATS} interleaved runs, {os.cpu_count()} cores)")
     print()
     core()
