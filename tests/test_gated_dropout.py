@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import yaml
 from oracles import require_torch
-from test_skip_dropout import trace_masks  # the masks a trace shows, by short key
+from test_skip_dropout import compare, trace_masks  # values to 1e-10; the masks shown
 
 from rnntrace._internal.engine import grad_key, trace_scenario
 from rnntrace._internal.scenario import parse_scenario
@@ -195,13 +195,6 @@ def reference(torch: Any, doc: dict[str, Any], masks_of: Any) -> dict[str, Any]:
     for key, leaf in leaves.items():
         values[grad_key(key)] = leaf.grad
     return values
-
-
-def compare(trace, expected: dict[str, Any]) -> int:
-    for key, value in expected.items():
-        got, want = trace.value(key), value.detach().numpy()
-        assert np.allclose(got, want, rtol=0, atol=TOL), (key, got, want)
-    return len(expected)
 
 
 CASES = {
