@@ -23,7 +23,7 @@ from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import head_steps_words, loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
-from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
+from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings, joined
 from rnntrace._internal.render.text_steps import StepPrinter
 from rnntrace._internal.trace import Step, Trace
 
@@ -142,16 +142,8 @@ class TextPrinter(StepPrinter):
         explain = explanation(step.op, step.info) if method is None else None
         if method is None and explain is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
-        lines: list[Text] = []
-        for line in method(step) if method else self.print_explained(step, explain):  # type: ignore[arg-type]
-            line = line if isinstance(line, Text) else Text(str(line))
-            if indent and "\n" in line.plain:
-                lines.extend(line.split("\n"))
-            else:
-                lines.append(line)
-        if not indent:
-            return Text("\n").join(lines)
-        return Text(indent).append_text(Text("\n" + indent).join(lines))
+        lines = list(method(step) if method else self.print_explained(step, explain))  # type: ignore[arg-type]
+        return joined(lines, indent)
 
 
 class WorkedSolution:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from rich.text import Text
+from rich.text import Span, Text
 
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
@@ -17,6 +17,11 @@ from rnntrace._internal.trace import Step, Trace
 LINE_WIDTH = 76  # an equation longer than this goes onto several lines
 TERMINAL_WIDTH = 80  # no line is longer than this
 _BREAKS = re.compile(r", | [+−=≈] ")
+
+# One worked line as a printer method yields it: plain text, a rich Text, or (text, style)
+# pieces as ``Text.assemble`` takes them (a style "" for none), which cost no Text each.
+Pieces = tuple[tuple[str, str], ...]
+Line = str | Text | Pieces
 
 
 def _plain(expression: str) -> str:
@@ -83,28 +88,20 @@ class TextBase(numfmt.CarriedPlaces):
 
     def result(
         self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()
-    ) -> Iterator[Text]:
+    ) -> Iterator[Line]:
         """``lhs = part = part ≈ value``: one line when it fits, else one '=' per line."""
         rel, value = self.shown(step)
         lhs = self.sym(step) if lhs is None else lhs
         pieces = [p for p in parts if p and _plain(p) != _plain(lhs)]
-        one_line = " = ".join([lhs, *pieces]) + f" {rel} {value}"
-        text = Text()
-        if len(one_line) <= LINE_WIDTH or not pieces:
-            text.append(lhs, style="cyan")
-            for piece in pieces:
-                text.append(f" = {piece}")
-            text.append(f" {rel} ")
-            text.append(value, style="bold")
-            yield text
+        middle = "".join(f" = {piece}" for piece in pieces)
+        if not pieces or len(lhs) + len(middle) + len(rel) + len(value) + 2 <= LINE_WIDTH:
+            yield ((lhs, "cyan"), (f"{middle} {rel} ", ""), (value, "bold"))
             return
         indent = " " * (len(lhs.rstrip()) - len(lhs.strip()) + 2)
-        text.append(lhs, style="cyan")
-        text.append(f" = {pieces[0]}")
-        yield text
+        yield ((lhs, "cyan"), (f" = {pieces[0]}", ""))
         for piece in pieces[1:]:
-            yield Text(f"{indent}  = {piece}")
-        yield Text(f"{indent}  {rel} ").append(value, style="bold")
+            yield f"{indent}  = {piece}"
+        yield ((f"{indent}  {rel} ", ""), (value, "bold"))
 
     def vec(self, values: np.ndarray, fixed: bool = False, carried: bool = False) -> str:
         """A vector (shortened when long unless --full); one number prints bare.
@@ -141,7 +138,7 @@ class TextBase(numfmt.CarriedPlaces):
         rel: str = "=",
         fixed: bool = False,
         carried: bool = False,
-    ) -> Iterator[Text]:
+    ) -> Iterator[Line]:
         """``label = [ rows ]`` with the label on the first row."""
         if np.ndim(values) == 2:
             matrix = np.atleast_2d(values)
@@ -156,10 +153,10 @@ class TextBase(numfmt.CarriedPlaces):
         if not self.settings.full and len(rows) > limit:
             rows = rows[:3] + [f"  ⋮  ({len(rows) - 4} more rows)"] + rows[-1:]
         pad = " " * (len(label) + len(rel) + 2)
-        for i, row in enumerate(rows):
-            line = Text(f"{label} {rel} " if i == 0 else pad, style="cyan" if i == 0 else "")
-            line.append(row, style=style)
-            yield line
+        first = Text(f"{label} {rel} ", style="cyan")  # cyan under the row's own style
+        yield first.append(rows[0], style=style)
+        for row in rows[1:]:
+            yield ((pad, ""), (row, style))
 
     def _narrow(self, matrix: np.ndarray, room: int, fixed: bool, carried: bool) -> list[str]:
         """Rows of a matrix too wide for the terminal: the first and last columns, with
@@ -184,10 +181,10 @@ class TextBase(numfmt.CarriedPlaces):
                 return rows
         return numfmt.matrix_lines(matrix, self._width(matrix, fixed, carried), fixed=True)
 
-    def matrix_result(self, step: Step, lhs: str) -> Iterator[Text]:
+    def matrix_result(self, step: Step, lhs: str) -> Iterator[Line]:
         """A matrix-valued step: ``lhs`` on its own line, then ``= [ rows ]``."""
         rel, _ = self.shown(step)
-        yield Text(lhs, style="cyan")
+        yield ((lhs, "cyan"),)
         yield from self.matrix(
             " " * 2, step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
         )
@@ -206,6 +203,67 @@ class TextBase(numfmt.CarriedPlaces):
         if not self.settings.full and len(parts) > limit:
             parts = parts[:4] + [f"… {len(parts) - 5} more …"] + parts[-1:]
         return "[" + ", ".join(parts) + "]"
+
+
+def joined(lines: Iterable[Line], indent: str = "") -> Text:
+    """The lines as one Text, each after ``indent``: what ``Text("\\n").join`` makes of
+    them as Texts (after ``Text(indent)``, a line with a line break split in two), built in
+    one go."""
+    lines = list(lines)
+    plain: list[str] = []
+    spans: list[Span] = []
+    offset = len(indent)
+    for line in lines:
+        if indent and "\n" in (line if isinstance(line, str) else _plain_of(line)):
+            return _joined_by_rich(lines, indent)  # rare: a line with a line break
+        if isinstance(line, str):
+            plain.append(line)
+            offset += len(line) + 1 + len(indent)
+            continue
+        if isinstance(line, Text):
+            text, length = line.plain, len(line)
+            if line.style:
+                spans.append(Span(offset, offset + length, line.style))
+            spans.extend(Span(offset + start, offset + end, style)
+                         for start, end, style in line.spans)  # fmt: skip
+        else:
+            start = offset
+            for piece, style in line:
+                if style and piece:
+                    spans.append(Span(start, start + len(piece), style))
+                start += len(piece)
+            text = "".join(piece for piece, _ in line)
+        plain.append(text)
+        offset += len(text) + 1 + len(indent)
+    written = indent + ("\n" + indent).join(plain)
+    whole = Text(written, spans=spans)
+    if len(whole) != len(written):  # control codes, which rich strips from each line
+        return _joined_by_rich(lines, indent)
+    return whole
+
+
+def _plain_of(line: Text | Pieces) -> str:
+    return line.plain if isinstance(line, Text) else "".join(piece for piece, _ in line)
+
+
+def _as_text(line: Line) -> Text:
+    """One line as a rich Text."""
+    if isinstance(line, Text):
+        return line
+    return Text(line) if isinstance(line, str) else Text.assemble(*line)
+
+
+def _joined_by_rich(lines: list[Line], indent: str) -> Text:
+    """:func:`joined` by rich's own ``split`` and ``join``."""
+    texts: list[Text] = []
+    for line in map(_as_text, lines):
+        if indent and "\n" in line.plain:
+            texts.extend(line.split("\n"))
+        else:
+            texts.append(line)
+    if not indent:
+        return Text("\n").join(texts)
+    return Text(indent).append_text(Text("\n" + indent).join(texts))
 
 
 def wrap_line(line: Text, width: int = TERMINAL_WIDTH) -> Text:

@@ -33,7 +33,7 @@ class StepPrinter(TrainingSteps):
     def _print_given(self, step: Step) -> Iterator[Renderable]:
         yield from self.matrix(self.sym(step), step.value)
         if not step.given:
-            yield Text("   (not given: zero)", style="dim")
+            yield (("   (not given: zero)", "dim"),)
 
     def _print_input(self, step: Step) -> Iterator[Renderable]:
         token = step.info.get("token", "")
@@ -48,7 +48,7 @@ class StepPrinter(TrainingSteps):
         matrix_key, vector_key = step.operands[product.matrix], step.operands[product.vector]
         if is_zero(self.trace.value(vector_key)):
             yield from self.result(step)
-            yield Text(f"   (since {self.sym(vector_key)} is all zeros)", style="dim")
+            yield ((f"   (since {self.sym(vector_key)} is all zeros)", "dim"),)
             return
         matrix = self.trace.value(matrix_key)
         if not self.small(matrix):
@@ -59,16 +59,16 @@ class StepPrinter(TrainingSteps):
                 style="dim",
             )
             return
-        yield Text(self.sym(step) + ":", style="cyan")
+        yield ((self.sym(step) + ":", "cyan"),)
         cols = step.info.get("cols")
         if cols is not None:
             name = text(self.trace[matrix_key].symbol)
             side = "h" if cols[0] == 0 else "x"
-            yield Text(
+            note = (
                 f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
-                f"the ones that act on {'h' if side == 'h' else 'x'})",
-                style="dim",
+                f"the ones that act on {'h' if side == 'h' else 'x'})"
             )
+            yield ((note, "dim"),)
         cm, cv = (self.carried(key) for key in step.operands)  # as the factors are written
         cs = self.carried(step)
         terms_width = self.width_of(self.trace.meta.round_terms)  # products carried rounded
@@ -84,11 +84,9 @@ class StepPrinter(TrainingSteps):
             tail = (f" = {products}" if products else "") + f" {rel} "
             if len(head + tail + value) > LINE_WIDTH and products:
                 indent = " " * (len(f"  {product.entry} {i}:") - 1)
-                yield Text(head)
+                yield head
                 tail = f"{indent}= {products} {rel} "
-            yield Text(head + tail if not tail.startswith(" " * 3) else tail).append(
-                value, style="bold"
-            )
+            yield ((head + tail if not tail.startswith(" " * 3) else tail, ""), (value, "bold"))
         yield from self.result(step, "  " + self.sym(step))
 
     _print_vecmat = _print_matvec
@@ -120,7 +118,7 @@ class StepPrinter(TrainingSteps):
             wrt = text(self.trace.meta.symbols[param])
             lhs = self.q("∂L/∂") + f"{wrt} from t = {step.time}: " + lhs
         a, b = self.sym(step.operands[0]), self.sym(step.operands[1])
-        yield Text.assemble((lhs, "cyan"), f"   (entry i, j = {a}[i] × {b}[j])")
+        yield ((lhs, "cyan"), (f"   (entry i, j = {a}[i] × {b}[j])", ""))
         if step.value.shape[0] <= 4 and step.value.shape[1] <= 4:
             cl, cr = self.carried(step.operands[0]), self.carried(step.operands[1])
             cells = [[f"{self.fac(x, cl)}×{self.fac(y, cr)}" for y in right] for x in left]
@@ -130,7 +128,7 @@ class StepPrinter(TrainingSteps):
             ]
             if len(rows[0]) + 6 <= LINE_WIDTH:  # else the result alone
                 for i, row in enumerate(rows):
-                    yield Text(("  = " if i == 0 else "    ") + row)
+                    yield ("  = " if i == 0 else "    ") + row
         rel, _ = self.shown(step)
         yield from self.matrix(
             " ", step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
@@ -167,14 +165,14 @@ class StepPrinter(TrainingSteps):
                 symbols: list[Symbol]) -> Iterator[Renderable]:  # fmt: skip
         """``h_1 = tanh(z_1):``, then each entry with its value, then the result."""
         me = self.sym(step)
-        yield Text(f"{me if me == formula else f'{me} = {formula}'}:", style="cyan")
+        yield ((f"{me if me == formula else f'{me} = {formula}'}:", "cyan"),)
         each = explain.terminal_each or explain.each
         assert each is not None
         parts = []
         for j, (full, kept) in enumerate(zip(step.value, step.carried)):
             rel, value = self.entry(full, kept, self.carried(step))
             parts.append(f"{text(fill(each, symbols, number(j)))} {rel} {value}")
-        yield Text("  " + self.entries(parts)[1:-1])
+        yield "  " + self.entries(parts)[1:-1]
         yield from self.result(step, "  " + me)
 
     # -- nonlinearities ---------------------------------------------------------------------
@@ -234,7 +232,7 @@ class StepPrinter(TrainingSteps):
         inner = " + ".join(terms)
         value = f"−{inner}" if len(terms) == 1 and "+" not in inner else f"−[{inner}]"
         yield from self.result(step, parts=[self.q("−[y log ŷ + (1 − y) log(1 − ŷ)]"), value])
-        yield Text(self.q("   (y = ") + f"{step.info['target_text']})", style="dim")
+        yield ((self.q("   (y = ") + f"{step.info['target_text']})", "dim"),)
 
     def _print_ce(self, step: Step) -> Iterator[Renderable]:
         y_hat = self.trace.value(step.operands[0])
@@ -249,7 +247,7 @@ class StepPrinter(TrainingSteps):
                 f"−log({self.num(y_hat[k], self.carried(step.operands[0]))})",
             ],
         )
-        yield Text(f"   (target {step.info['target_text']}: class {k})", style="dim")
+        yield ((f"   (target {step.info['target_text']}: class {k})", "dim"),)
 
     def _soft_ce(self, step: Step, y_hat: np.ndarray) -> Iterator[Renderable]:
         """−Σ_k y_k log ŷ_k over the classes whose target y_k is not 0."""
@@ -295,7 +293,7 @@ class StepPrinter(TrainingSteps):
         yield from self.result(
             step, parts=[self.q("ŷ − y"), parts[1:-1] if y_hat.size == 1 else parts]
         )
-        yield Text(f"   ({why}: " + self.q("∂L/∂o = ŷ − y)"), style="dim")
+        yield ((f"   ({why}: " + self.q("∂L/∂o = ŷ − y)"), "dim"),)
 
     def _print_bce_dyhat(self, step: Step) -> Iterator[Renderable]:
         (y_hat,) = self.trace.operand_values(step)
@@ -398,11 +396,11 @@ class StepPrinter(TrainingSteps):
             if step.value.ndim == 2
             else (self.result(step))
         )
-        yield Text(f"   ({label_text(step)})", style="dim")
+        yield ((f"   ({label_text(step)})", "dim"),)
 
     def _print_cut(self, step: Step) -> Iterator[Renderable]:
         yield from self.result(step)
-        yield Text(f"   ({label_text(step)})", style="dim")
+        yield ((f"   ({label_text(step)})", "dim"),)
 
     def _print_global_norm(self, step: Step) -> Iterator[Renderable]:
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
