@@ -23,7 +23,7 @@ from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import head_steps_words, loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
-from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings, joined
+from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings, Worked, joined
 from rnntrace._internal.render.text_steps import StepPrinter
 from rnntrace._internal.trace import Step, Trace
 
@@ -62,7 +62,7 @@ class TextPrinter(StepPrinter):
         between them, each run of lines as one ``Lines``."""
         lines = Lines()
         for piece, breakable in self._pieces():
-            if isinstance(piece, Text):
+            if isinstance(piece, (Text, Worked)):
                 lines.parts.append((piece, breakable))
                 continue
             if lines.parts:
@@ -136,8 +136,8 @@ class TextPrinter(StepPrinter):
             yield Text(title, style="bold")
 
     # -- steps ------------------------------------------------------------------------------
-    def render_step(self, step: Step, indent: str = "") -> Text:
-        """The worked lines of one step, as one Text (cheaper for rich than many)."""
+    def render_step(self, step: Step, indent: str = "") -> Worked | Text:
+        """The worked lines of one step, as one (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
         explain = explanation(step.op, step.info) if method is None else None
         if method is None and explain is None:

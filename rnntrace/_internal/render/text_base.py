@@ -11,7 +11,7 @@ from rich.text import Span, Text
 
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.symbol import text
+from rnntrace._internal.symbol import Symbol, text
 from rnntrace._internal.trace import Step, Trace
 
 LINE_WIDTH = 76  # an equation longer than this goes onto several lines
@@ -49,11 +49,18 @@ class TextBase(numfmt.CarriedPlaces):
         )
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
+        self._symbols: dict[str, tuple[Symbol, str]] = {}  # by key: a step's symbol, written
+        self._spelled: dict[str, str] = {}  # the loss formulas with renamed quantities
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return text(step.symbol)
+        known = self._symbols.get(step.key)
+        if known is not None and known[0] is step.symbol:  # a step is written many times
+            return known[1]
+        written = text(step.symbol)
+        self._symbols[step.key] = (step.symbol, written)
+        return written
 
     def num(self, value: float, carried: bool = False) -> str:
         """One number, at the display decimals (exact when short); a ``carried`` one with
@@ -205,10 +212,29 @@ class TextBase(numfmt.CarriedPlaces):
         return "[" + ", ".join(parts) + "]"
 
 
-def joined(lines: Iterable[Line], indent: str = "") -> Text:
-    """The lines as one Text, each after ``indent``: what ``Text("\\n").join`` makes of
-    them as Texts (after ``Text(indent)``, a line with a line break split in two), built in
-    one go."""
+class Worked:
+    """The worked lines of one step, laid out: their plain text and rich spans. The rich
+    Text of them is made when it is printed in colour or broken to fit a narrower console
+    (``text``); printed plain, the text is written as it is."""
+
+    __slots__ = ("plain", "spans")
+
+    def __init__(self, plain: str, spans: list[Span]) -> None:
+        self.plain, self.spans = plain, spans
+
+    def text(self) -> Text:
+        """The lines as one rich Text."""
+        return Text(self.plain, spans=list(self.spans))
+
+
+# what rich's Text strips from the text it is given (rich.control.strip_control_codes)
+_CONTROL = re.compile("[\x07\x08\x0b\x0c\x0d]")
+
+
+def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
+    """The lines as one, each after ``indent``: what ``Text("\\n").join`` makes of them
+    as Texts (after ``Text(indent)``, a line with a line break split in two), built in one
+    go."""
     lines = list(lines)
     plain: list[str] = []
     spans: list[Span] = []
@@ -236,10 +262,9 @@ def joined(lines: Iterable[Line], indent: str = "") -> Text:
         plain.append(text)
         offset += len(text) + 1 + len(indent)
     written = indent + ("\n" + indent).join(plain)
-    whole = Text(written, spans=spans)
-    if len(whole) != len(written):  # control codes, which rich strips from each line
+    if _CONTROL.search(written):  # rich strips them from each line: its offsets then differ
         return _joined_by_rich(lines, indent)
-    return whole
+    return Worked(written, spans)
 
 
 def _plain_of(line: Text | Pieces) -> str:

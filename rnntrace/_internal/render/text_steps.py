@@ -27,7 +27,10 @@ class StepPrinter(TrainingSteps):
 
     def q(self, formula: str) -> str:
         """One of the loss formulas below with the scenario's renamed quantities."""
-        return spelled_text(self.trace.meta, formula)
+        spelled = self._spelled.get(formula)
+        if spelled is None:  # each is written at every time step: spelled once
+            spelled = self._spelled[formula] = spelled_text(self.trace.meta, formula)
+        return spelled
 
     # -- given data -------------------------------------------------------------------------
     def _print_given(self, step: Step) -> Iterator[Renderable]:
