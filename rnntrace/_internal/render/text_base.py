@@ -240,16 +240,12 @@ def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
     spans: list[Span] = []
     offset = len(indent)
     for line in lines:
-        if indent and "\n" in (line if isinstance(line, str) else _plain_of(line)):
-            return _joined_by_rich(lines, indent)  # rare: a line with a line break
         if isinstance(line, str):
-            plain.append(line)
-            offset += len(line) + 1 + len(indent)
-            continue
-        if isinstance(line, Text):
-            text, length = line.plain, len(line)
+            text = line
+        elif isinstance(line, Text):
+            text = line.plain
             if line.style:
-                spans.append(Span(offset, offset + length, line.style))
+                spans.append(Span(offset, offset + len(text), line.style))
             spans.extend(Span(offset + start, offset + end, style)
                          for start, end, style in line.spans)  # fmt: skip
         else:
@@ -258,17 +254,15 @@ def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
                 if style and piece:
                     spans.append(Span(start, start + len(piece), style))
                 start += len(piece)
-            text = "".join(piece for piece, _ in line)
+            text = "".join([piece for piece, _ in line])
+        if indent and "\n" in text:
+            return _joined_by_rich(lines, indent)  # rare: a line with a line break
         plain.append(text)
         offset += len(text) + 1 + len(indent)
     written = indent + ("\n" + indent).join(plain)
     if _CONTROL.search(written):  # rich strips them from each line: its offsets then differ
         return _joined_by_rich(lines, indent)
     return Worked(written, spans)
-
-
-def _plain_of(line: Text | Pieces) -> str:
-    return line.plain if isinstance(line, Text) else "".join(piece for piece, _ in line)
 
 
 def _as_text(line: Line) -> Text:
