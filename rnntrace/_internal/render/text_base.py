@@ -25,8 +25,9 @@ Line = str | Text | Pieces
 
 
 def _plain(expression: str) -> str:
-    """An expression without spaces, brackets and sign variants, to spot a repeat of it."""
-    return re.sub(r"[\s()]", "", expression).replace("-", "−")
+    """An expression without spaces, brackets and sign variants, to spot a repeat of it
+    (``str.split`` and the pattern ``\\s`` know the same whitespace, and split is faster)."""
+    return "".join(expression.split()).replace("(", "").replace(")", "").replace("-", "−")
 
 
 @record

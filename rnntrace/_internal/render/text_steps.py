@@ -18,6 +18,7 @@ from rnntrace._internal.render.text_base import LINE_WIDTH
 from rnntrace._internal.render.text_training import TrainingSteps
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
+from rnntrace._internal.symbol.text import text_once
 from rnntrace._internal.symbol.tree import Apply, Symbol
 from rnntrace._internal.trace import Step
 
@@ -159,7 +160,7 @@ class StepPrinter(TrainingSteps):
         parts = [text(fill(formula, symbols))] if formula is not None else []
         if explain.each is not None:
             size = step.value.size
-            parts.append(self.entries(text(fill(explain.each, symbols, number(j)))
+            parts.append(self.entries(text_once(fill(explain.each, symbols, number(j)))
                                       for j in range(size)))  # fmt: skip
         yield from self.result(step, parts=parts)
 
@@ -174,7 +175,7 @@ class StepPrinter(TrainingSteps):
         parts = []
         for j, (full, kept) in enumerate(zip(step.value, step.carried)):
             rel, value = self.entry(full, kept, self.carried(step))
-            parts.append(f"{text(fill(each, symbols, number(j)))} {rel} {value}")
+            parts.append(f"{text_once(fill(each, symbols, number(j)))} {rel} {value}")
         yield "  " + self.entries(parts)[1:-1]
         yield from self.result(step, "  " + me)
 

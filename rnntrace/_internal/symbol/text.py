@@ -63,6 +63,12 @@ def _cached(symbol: Symbol) -> str:
     return _text(symbol, 0)
 
 
+def text_once(symbol: Symbol) -> str:
+    """``symbol`` in plain Unicode, as :func:`text`, without the cache: for a tree written
+    once (an entry worked out with its numbers), whose hash would cost more than it saves."""
+    return _text(symbol, 0)
+
+
 def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
     if isinstance(s, Name):
         return _OPERATORS.get(s.text, s.text)
