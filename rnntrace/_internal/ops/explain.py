@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rnntrace._internal.records import record
-from rnntrace._internal.symbol.tree import Row, Symbol, Written
+from rnntrace._internal.symbol.tree import (
+    Command,
+    Name,
+    PartMark,
+    Row,
+    Space,
+    Symbol,
+    Time,
+    Words,
+    Written,
+)
+
+# the nodes without a symbol in them (their fields are text and numbers)
+_LEAVES = (Name, Command, Written, Time, Words, Space, PartMark)
 
 
 @record(slots=True)
@@ -62,6 +75,8 @@ def fill(
         if number is None:
             raise ValueError("an entry's template needs the numbers")
         return Written(number(template.index, template.factor))
+    if isinstance(template, _LEAVES):  # most of a tree: nothing in them to fill
+        return template
     if isinstance(template, Row):
         return Row(tuple(fill(item, symbols, number) for item in template.items), template.sep)
     fields = getattr(template, "__dataclass_fields__", {})

@@ -11,7 +11,8 @@ from rich.text import Span, Text
 
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.symbol import Symbol, text
+from rnntrace._internal.symbol import Symbol
+from rnntrace._internal.symbol.text import text_once
 from rnntrace._internal.trace import Step, Trace
 
 LINE_WIDTH = 76  # an equation longer than this goes onto several lines
@@ -59,7 +60,7 @@ class TextBase(numfmt.CarriedPlaces):
         known = self._symbols.get(step.key)
         if known is not None and known[0] is step.symbol:  # a step is written many times
             return known[1]
-        written = text(step.symbol)
+        written = text_once(step.symbol)  # most steps' symbols are written by no other
         self._symbols[step.key] = (step.symbol, written)
         return written
 

@@ -66,7 +66,7 @@ class StepPrinter(TrainingSteps):
         yield ((self.sym(step) + ":", "cyan"),)
         cols = step.info.get("cols")
         if cols is not None:
-            name = text(self.trace[matrix_key].symbol)
+            name = self.sym(matrix_key)
             side = "h" if cols[0] == 0 else "x"
             note = (
                 f"   ({name}[{side}] = columns {cols[0] + 1} to {cols[1]} of {name}, "
@@ -155,9 +155,10 @@ class StepPrinter(TrainingSteps):
 
         formula = explain.terminal_formula()
         if explain.valued and formula is not None:
-            yield from self._valued(step, text(fill(formula, symbols)), explain, number, symbols)
+            yield from self._valued(step, text_once(fill(formula, symbols)), explain, number,
+                                    symbols)  # fmt: skip
             return
-        parts = [text(fill(formula, symbols))] if formula is not None else []
+        parts = [text_once(fill(formula, symbols))] if formula is not None else []
         if explain.each is not None:
             size = step.value.size
             parts.append(self.entries(text_once(fill(explain.each, symbols, number(j)))
@@ -192,7 +193,7 @@ class StepPrinter(TrainingSteps):
         if o.size == 1:
             first, second = first[1:-1], second[1:-1]
         sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
-        yield from self.result(step, parts=[text(sigma), first, second])
+        yield from self.result(step, parts=[text_once(sigma), first, second])
 
     def _print_exp(self, step: Step) -> Iterator[Renderable]:
         (o,) = self.trace.operand_values(step)
