@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+from rich.style import Style
 from rich.text import Span, Text
 
 from rnntrace._internal.records import record
@@ -215,18 +216,19 @@ class TextBase(numfmt.CarriedPlaces):
 
 
 class Worked:
-    """The worked lines of one step, laid out: their plain text and rich spans. The rich
-    Text of them is made when it is printed in colour or broken to fit a narrower console
-    (``text``); printed plain, the text is written as it is."""
+    """The worked lines of one step, laid out: their plain text and the (start, end, style)
+    of each styled stretch. The rich Text of them is made when it is printed in colour or
+    broken to fit a narrower console (``text``); printed plain, the text is written as it
+    is."""
 
     __slots__ = ("plain", "spans")
 
-    def __init__(self, plain: str, spans: list[Span]) -> None:
+    def __init__(self, plain: str, spans: list[tuple[int, int, str | Style]]) -> None:
         self.plain, self.spans = plain, spans
 
     def text(self) -> Text:
         """The lines as one rich Text."""
-        return Text(self.plain, spans=list(self.spans))
+        return Text(self.plain, spans=[Span(*span) for span in self.spans])
 
 
 # what rich's Text strips from the text it is given (rich.control.strip_control_codes)
@@ -239,7 +241,7 @@ def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
     go."""
     lines = list(lines)
     plain: list[str] = []
-    spans: list[Span] = []
+    spans: list[tuple[int, int, str | Style]] = []
     offset = len(indent)
     for line in lines:
         if isinstance(line, str):
@@ -247,14 +249,14 @@ def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
         elif isinstance(line, Text):
             text = line.plain
             if line.style:
-                spans.append(Span(offset, offset + len(text), line.style))
-            spans.extend(Span(offset + start, offset + end, style)
+                spans.append((offset, offset + len(text), line.style))
+            spans.extend((offset + start, offset + end, style)
                          for start, end, style in line.spans)  # fmt: skip
         else:
             start = offset
             for piece, style in line:
                 if style and piece:
-                    spans.append(Span(start, start + len(piece), style))
+                    spans.append((start, start + len(piece), style))
                 start += len(piece)
             text = "".join([piece for piece, _ in line])
         if indent and "\n" in text:
