@@ -170,6 +170,14 @@ def rounded(full: np.ndarray, kept: np.ndarray, decimals: int) -> bool:
     return not same(full, kept) or not exact(kept, decimals)
 
 
+def rounded_number(full: float, kept: float, decimals: int) -> bool:
+    """:func:`rounded` of one number (the entries of a worked line: no arrays made)."""
+    full, kept = float(full), float(kept)
+    if not abs(full - kept) <= 1e-12 * max(1.0, abs(full)):
+        return True
+    return is_short(kept, decimals) is None
+
+
 class CarriedPlaces:
     """For a printer (``trace``, ``cw`` = :func:`carried_places`): which numbers are written
     with all the carried decimals."""

@@ -79,7 +79,7 @@ class TextBase(numfmt.CarriedPlaces):
 
     def entry(self, full: float, kept: float, carried: bool) -> tuple[str, str]:
         """One entry of a step's value and its relation: ('=', '0.13') or ('≈', '0.310')."""
-        if numfmt.rounded(np.asarray(full), np.asarray(kept), self.d):
+        if numfmt.rounded_number(full, kept, self.d):
             return "\u2248", numfmt.fixed(
                 kept, self.cw if carried and self.cw is not None else self.d
             )
