@@ -23,9 +23,9 @@ NEW_LINE = Segment.line()
 
 
 class Lines:
-    """Lines a printer has laid out, each Text printed as it is, but those of equations
-    (``breakable``) broken again when printed, to fit the width of the console (after
-    ', ', before ' + ', ' = ', ...)."""
+    """Lines a printer has laid out, each Text (or a step's ``Worked`` lines) printed as it
+    is, but those of equations (``breakable``) broken again when printed, to fit the width
+    of the console (after ', ', before ' + ', ' = ', ...)."""
 
     __slots__ = ("parts",)
 
