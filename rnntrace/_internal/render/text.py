@@ -72,7 +72,7 @@ class TextPrinter(StepPrinter):
         if lines.parts:
             yield lines
 
-    def _pieces(self) -> Iterator[tuple[RenderableType, bool]]:
+    def _pieces(self) -> Iterator[tuple[RenderableType | Worked, bool]]:
         """Each piece, and whether it is lines of equations (broken to fit when printed)."""
         yield from ((piece, False) for piece in self._header())
         for entry in outline(self.trace, self.selection):

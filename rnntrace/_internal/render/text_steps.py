@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from rich.console import RenderableType as Renderable
 from rich.text import Text
 
 from rnntrace._internal.ops import Explain, fill, function_of, product_of
 from rnntrace._internal.render import numfmt
 from rnntrace._internal.render.explain import is_zero, matvec_rows
 from rnntrace._internal.render.quantities import spelled_text
-from rnntrace._internal.render.text_base import LINE_WIDTH
+from rnntrace._internal.render.text_base import LINE_WIDTH, Line
 from rnntrace._internal.render.text_training import TrainingSteps
 from rnntrace._internal.symbol import text
 from rnntrace._internal.symbol.label import label_text
@@ -34,18 +33,18 @@ class StepPrinter(TrainingSteps):
         return spelled
 
     # -- given data -------------------------------------------------------------------------
-    def _print_given(self, step: Step) -> Iterator[Renderable]:
+    def _print_given(self, step: Step) -> Iterator[Line]:
         yield from self.matrix(self.sym(step), step.value)
         if not step.given:
             yield (("   (not given: zero)", "dim"),)
 
-    def _print_input(self, step: Step) -> Iterator[Renderable]:
+    def _print_input(self, step: Step) -> Iterator[Line]:
         token = step.info.get("token", "")
         source = {"embeddings": f"embedding of {token!r}", "one_hot": f"one-hot of {token!r}"}
         yield from self.result(step, parts=[source.get(step.info.get("source", ""), "")])
 
     # -- linear algebra ---------------------------------------------------------------------
-    def _print_matvec(self, step: Step) -> Iterator[Renderable]:
+    def _print_matvec(self, step: Step) -> Iterator[Line]:
         """W v row by row, x W column by column (``ops.Product``)."""
         product = product_of(step.op)
         assert product is not None
@@ -95,7 +94,7 @@ class StepPrinter(TrainingSteps):
 
     _print_vecmat = _print_matvec
 
-    def _print_add(self, step: Step) -> Iterator[Renderable]:
+    def _print_add(self, step: Step) -> Iterator[Line]:
         operands = [self.trace[key] for key in step.operands]
         symbols = [self.sym(op) for op in operands]
         if len(symbols) > 4:
@@ -114,7 +113,7 @@ class StepPrinter(TrainingSteps):
             values = ""  # each term was written out at its own time step
         yield from self.result(step, parts=[formula, values])
 
-    def _print_outer(self, step: Step) -> Iterator[Renderable]:
+    def _print_outer(self, step: Step) -> Iterator[Line]:
         left, right = self.trace.operand_values(step)
         param = step.info.get("param")
         lhs = self.sym(step)
@@ -139,7 +138,7 @@ class StepPrinter(TrainingSteps):
         )
 
     # -- the ops whose written form is data (``ops.explanation``) ---------------------------
-    def print_explained(self, step: Step, explain: Explain) -> Iterator[Renderable]:
+    def print_explained(self, step: Step, explain: Explain) -> Iterator[Line]:
         """Formula = each entry worked out = result, from the op's explanation data."""
         symbols = [self.trace[key].symbol for key in step.operands]
         values = self.trace.operand_values(step)
@@ -167,7 +166,7 @@ class StepPrinter(TrainingSteps):
 
     def _valued(self, step: Step, formula: str, explain: Explain,
                 number: Callable[[int], Callable[[int, bool], str]],
-                symbols: list[Symbol]) -> Iterator[Renderable]:  # fmt: skip
+                symbols: list[Symbol]) -> Iterator[Line]:  # fmt: skip
         """``h_1 = tanh(z_1):``, then each entry with its value, then the result."""
         me = self.sym(step)
         yield ((f"{me if me == formula else f'{me} = {formula}'}:", "cyan"),)
@@ -181,7 +180,7 @@ class StepPrinter(TrainingSteps):
         yield from self.result(step, "  " + me)
 
     # -- nonlinearities ---------------------------------------------------------------------
-    def _print_sigmoid(self, step: Step) -> Iterator[Renderable]:
+    def _print_sigmoid(self, step: Step) -> Iterator[Line]:
         (o,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
         first = self.entries(f"1/(1 + e^{self.fac(-v, c)})" for v in o)
@@ -195,7 +194,7 @@ class StepPrinter(TrainingSteps):
         sigma = Apply(function_of(step.op, step.info), self.trace[step.operands[0]].symbol)  # type: ignore[arg-type]
         yield from self.result(step, parts=[text_once(sigma), first, second])
 
-    def _print_exp(self, step: Step) -> Iterator[Renderable]:
+    def _print_exp(self, step: Step) -> Iterator[Line]:
         (o,) = self.trace.operand_values(step)
         shift = float(step.info.get("shift", 0.0))
         parts = self.entries(f"e^{numfmt.factor(v - shift, self.d)}" for v in o)
@@ -209,12 +208,12 @@ class StepPrinter(TrainingSteps):
                 style="dim",
             )
 
-    def _print_total(self, step: Step) -> Iterator[Renderable]:
+    def _print_total(self, step: Step) -> Iterator[Line]:
         (e,) = self.trace.operand_values(step)
         width = self.width_of(self.carried(step.operands[0]))
         yield from self.result(step, parts=[numfmt.signed_sum(e.tolist(), self.d, width=width)])
 
-    def _print_divide(self, step: Step) -> Iterator[Renderable]:
+    def _print_divide(self, step: Step) -> Iterator[Line]:
         e, s = self.trace.operand_values(step)
         ce, cs = self.carried(step.operands[0]), self.carried(step.operands[1])
         parts = self.entries(f"{self.num(v, ce)}/{self.num(float(s), cs)}" for v in e)
@@ -222,7 +221,7 @@ class StepPrinter(TrainingSteps):
         yield from self.result(step, parts=[formula, parts])
 
     # -- losses and output errors -----------------------------------------------------------
-    def _print_bce(self, step: Step) -> Iterator[Renderable]:
+    def _print_bce(self, step: Step) -> Iterator[Line]:
         y_hat = self.trace.value(step.operands[0])
         c = self.carried(step.operands[0])
         terms = []
@@ -239,7 +238,7 @@ class StepPrinter(TrainingSteps):
         yield from self.result(step, parts=[self.q("−[y log ŷ + (1 − y) log(1 − ŷ)]"), value])
         yield ((self.q("   (y = ") + f"{step.info['target_text']})", "dim"),)
 
-    def _print_ce(self, step: Step) -> Iterator[Renderable]:
+    def _print_ce(self, step: Step) -> Iterator[Line]:
         y_hat = self.trace.value(step.operands[0])
         if step.info.get("soft"):
             yield from self._soft_ce(step, y_hat)
@@ -254,7 +253,7 @@ class StepPrinter(TrainingSteps):
         )
         yield ((f"   (target {step.info['target_text']}: class {k})", "dim"),)
 
-    def _soft_ce(self, step: Step, y_hat: np.ndarray) -> Iterator[Renderable]:
+    def _soft_ce(self, step: Step, y_hat: np.ndarray) -> Iterator[Line]:
         """−Σ_k y_k log ŷ_k over the classes whose target y_k is not 0."""
         c = self.carried(step.operands[0])
         terms = [
@@ -268,7 +267,7 @@ class StepPrinter(TrainingSteps):
             self.q("   (target distribution y = ") + f"{step.info['target_text']})", style="dim"
         )
 
-    def _print_mse(self, step: Step) -> Iterator[Renderable]:
+    def _print_mse(self, step: Step) -> Iterator[Line]:
         (y_hat,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
         terms = " + ".join(
@@ -283,13 +282,13 @@ class StepPrinter(TrainingSteps):
         formula = self.q("(ŷ − y)²" if k == 1 else f"Σ(ŷ − y)²/{k}")
         yield from self.result(step, parts=[formula, f"({terms})/{k}" if k > 1 else terms])
 
-    def _print_bce_grad(self, step: Step) -> Iterator[Renderable]:
+    def _print_bce_grad(self, step: Step) -> Iterator[Line]:
         yield from self._output_error(step, "sigmoid and binary cross-entropy together")
 
-    def _print_ce_grad(self, step: Step) -> Iterator[Renderable]:
+    def _print_ce_grad(self, step: Step) -> Iterator[Line]:
         yield from self._output_error(step, "softmax and cross-entropy together")
 
-    def _output_error(self, step: Step, why: str) -> Iterator[Renderable]:
+    def _output_error(self, step: Step, why: str) -> Iterator[Line]:
         (y_hat,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
         parts = self.entries(
@@ -300,7 +299,7 @@ class StepPrinter(TrainingSteps):
         )
         yield ((f"   ({why}: " + self.q("∂L/∂o = ŷ − y)"), "dim"),)
 
-    def _print_bce_dyhat(self, step: Step) -> Iterator[Renderable]:
+    def _print_bce_dyhat(self, step: Step) -> Iterator[Line]:
         (y_hat,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
         parts = self.entries(
@@ -313,7 +312,7 @@ class StepPrinter(TrainingSteps):
             self.q("   (binary cross-entropy: ∂L/∂ŷ, then through the sigmoid)"), style="dim"
         )
 
-    def _print_ce_dyhat(self, step: Step) -> Iterator[Renderable]:
+    def _print_ce_dyhat(self, step: Step) -> Iterator[Line]:
         (y_hat,) = self.trace.operand_values(step)
         c = self.carried(step.operands[0])
         parts = self.entries(
@@ -324,7 +323,7 @@ class StepPrinter(TrainingSteps):
         yield Text(self.q("   (cross-entropy: ∂L/∂ŷ, 0 where y_k = 0; then through the softmax)"),
                    style="dim")  # fmt: skip
 
-    def _print_mse_grad(self, step: Step) -> Iterator[Renderable]:
+    def _print_mse_grad(self, step: Step) -> Iterator[Line]:
         (y_hat,) = self.trace.operand_values(step)
         k = len(y_hat)
         if step.info.get("mse_scale") == "half":  # ∂(½‖ŷ − y‖²)/∂ŷ = ŷ − y
@@ -343,7 +342,7 @@ class StepPrinter(TrainingSteps):
         )
         yield from self.result(step, parts=[self.q(f"2(ŷ − y){per}"), parts])
 
-    def _print_dots(self, step: Step) -> Iterator[Renderable]:
+    def _print_dots(self, step: Step) -> Iterator[Line]:
         query, *others = self.trace.operand_values(step)
         q = self.sym(step.operands[0])
         names = [self.sym(key) for key in step.operands[1:]]
@@ -358,7 +357,7 @@ class StepPrinter(TrainingSteps):
         )
         yield from self.result(step, parts=[formula, parts])
 
-    def _print_weighted_sum(self, step: Step) -> Iterator[Renderable]:
+    def _print_weighted_sum(self, step: Step) -> Iterator[Line]:
         weights, *vectors = self.trace.operand_values(step)
         names = [self.sym(key) for key in step.operands[1:]]
         w = self.sym(step.operands[0])
@@ -376,7 +375,7 @@ class StepPrinter(TrainingSteps):
             else (self.vec(values, carried=carried))
         )
 
-    def _print_scale(self, step: Step) -> Iterator[Renderable]:
+    def _print_scale(self, step: Step) -> Iterator[Line]:
         weights, vector = self.trace.operand_values(step)
         i = step.info["index"]
         w, v = self.sym(step.operands[0]), self.sym(step.operands[1])
@@ -389,13 +388,13 @@ class StepPrinter(TrainingSteps):
             ],
         )
 
-    def _print_slice(self, step: Step) -> Iterator[Renderable]:
+    def _print_slice(self, step: Step) -> Iterator[Line]:
         start, stop = step.info["start"], step.info["stop"]
         yield from self.result(
             step, parts=[f"entries {start + 1} to {stop} of {self.sym(step.operands[0])}"]
         )
 
-    def _print_zeros(self, step: Step) -> Iterator[Renderable]:
+    def _print_zeros(self, step: Step) -> Iterator[Line]:
         yield from (
             self.matrix_result(step, self.sym(step))
             if step.value.ndim == 2
@@ -403,16 +402,16 @@ class StepPrinter(TrainingSteps):
         )
         yield ((f"   ({label_text(step)})", "dim"),)
 
-    def _print_cut(self, step: Step) -> Iterator[Renderable]:
+    def _print_cut(self, step: Step) -> Iterator[Line]:
         yield from self.result(step)
         yield ((f"   ({label_text(step)})", "dim"),)
 
-    def _print_global_norm(self, step: Step) -> Iterator[Renderable]:
+    def _print_global_norm(self, step: Step) -> Iterator[Line]:
         squares = " + ".join(f"‖{self.sym(key)}‖²" for key in step.operands)
         total = sum(float(np.sum(v * v)) for v in self.trace.operand_values(step))
         yield from self.result(step, parts=[f"√({squares})", f"√{numfmt.fixed(total, self.d + 2)}"])
 
-    def _print_clip_factor(self, step: Step) -> Iterator[Renderable]:
+    def _print_clip_factor(self, step: Step) -> Iterator[Line]:
         (norm,) = self.trace.operand_values(step)
         limit = step.info["max_norm"]
         eps = f" + {step.info['eps']:g}" if step.info.get("eps") else ""
@@ -434,7 +433,7 @@ class StepPrinter(TrainingSteps):
             style="dim",
         )
 
-    def _print_scale_by(self, step: Step) -> Iterator[Renderable]:
+    def _print_scale_by(self, step: Step) -> Iterator[Line]:
         factor = float(self.trace.value(step.operands[0]))
         formula = (
             f"{self.num(factor, self.carried(step.operands[0]))} × {self.sym(step.operands[1])}"
@@ -444,7 +443,7 @@ class StepPrinter(TrainingSteps):
             return
         yield from self.result(step, parts=[formula])
 
-    def _print_decay(self, step: Step) -> Iterator[Renderable]:
+    def _print_decay(self, step: Step) -> Iterator[Line]:
         formula = (f"{self.sym(step.operands[0])} + {step.info['weight']:g} "
                    f"{self.sym(step.operands[1])}")  # fmt: skip
         if step.value.ndim == 2:
@@ -452,13 +451,13 @@ class StepPrinter(TrainingSteps):
             return
         yield from self.result(step, parts=[formula])
 
-    def _print_concat(self, step: Step) -> Iterator[Renderable]:
+    def _print_concat(self, step: Step) -> Iterator[Line]:
         pieces = " ; ".join(
             self.vec(self.trace.value(key), carried=self.carried(key)) for key in step.operands
         )
         yield from self.result(step, parts=[f"[{pieces}]"])
 
-    def _print_softmax_back(self, step: Step) -> Iterator[Renderable]:
+    def _print_softmax_back(self, step: Step) -> Iterator[Line]:
         grad, y_hat = self.trace.operand_values(step)
         dot = float(np.dot(grad, y_hat))
         cg, cy = self.carried(step.operands[0]), self.carried(step.operands[1])
@@ -469,7 +468,7 @@ class StepPrinter(TrainingSteps):
         yield from self.result(step, parts=["ŷ ⊙ (δŷ − δŷ·ŷ)", parts])
 
     # -- update -----------------------------------------------------------------------------
-    def _print_sgd(self, step: Step) -> Iterator[Renderable]:
+    def _print_sgd(self, step: Step) -> Iterator[Line]:
         param, grad = self.trace.operand_values(step)
         lr = step.info["learning_rate"]
         formula = f"{self.sym(step.operands[0])} − {lr:g} × {self.sym(step.operands[1])}"
