@@ -58,7 +58,7 @@ class Lines:
 
 def _too_wide(worked: Worked, width: int) -> bool:
     """True when a line of ``worked`` is wider than ``width`` (``wrap_line`` breaks it)."""
-    return any(len(line) > width for line in worked.plain.split("\n"))
+    return max(map(len, worked.plain.split("\n"))) > width
 
 
 class Paragraph:
