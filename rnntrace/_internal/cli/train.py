@@ -141,8 +141,9 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
         bptt=_bptt(bptt, t.bptt), **techniques(t),
     )  # fmt: skip
     if trace_epoch is not None:
-        _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large,
-                     layout)
+        _print_epoch(
+            loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large, layout
+        )
         return
     if output is not None:  # before training, not after
         from rnntrace._internal.files import check_target
