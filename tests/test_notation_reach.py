@@ -164,3 +164,72 @@ def test_the_traced_epoch_of_train_is_in_the_scenarios_notation(tmp_path: Path) 
         assert default not in letters, default
     text = _invoke("train", path, "--epochs", "2", "--trace-epoch", "2")
     assert "ψ_1" in text and not re.search(r"(?<![A-Za-z_'])[hxzo]_\d", text)
+
+
+# -- step labels and worksheets -------------------------------------------------------------
+# every quantity a label names, renamed (the parameters keep their own symbols)
+ALL_RENAMED = {**RENAMED, "i": r"\iota", "og": r"\omega", "r": r"\mathcal{R}",
+               "y": r"\Upsilon", "A": r"\mathcal{A}", "alpha": r"\beta", "Z": r"\mathcal{Z}",
+               "e": r"\epsilon", "q": r"\mathcal{Q}", "a": r"\varphi"}  # fmt: skip
+LABELLED = ["sentiment", "sentiment-lstm", "sentiment-gru", "sentiment-mgu", "hello-attention",
+            "seq2seq", "skip-dropout", "stacked", "bidirectional", "sentiment-rows"]  # fmt: skip
+# a default letter as a label writes a quantity: dL/dh_3, h_(t-1), c~_2, y_hat, [h, x], W_fh h
+_LABEL_LEAK = re.compile(
+    r"(?<![A-Za-z_'])d?(h|x|z|c|f|i|r|og|o|y|y_hat|L|Z|A|alpha|e|m|a)"
+    r"(?=_\d|_\(|_[its]\b|~|\^enc|\^dec|/d|, x\]|\]| at t| / \(1| ~ B|\)|\s\*|\s·)"
+)
+
+
+def _label_leaks(label: str) -> list[str]:
+    label = re.sub(r"'[^']*'|\(target [^)]*\)", "", label)  # the tokens
+    label = re.sub(r"skip (weight|connection\S*:) alpha|: alpha d", "", label)  # the skip's α
+    return [m.group(0) for m in _LABEL_LEAK.finditer(label)]
+
+
+def test_the_leak_finder_finds_default_letters() -> None:
+    found = _label_leaks("dL/dh_3, part of dc_2 from h_2, dL/dc~_1, h_(t-1) after dropout, "
+                         "[h, x] at t = 1, dL/dy_hat at t = 2, sum of alpha_i h_i")  # fmt: skip
+    assert found == ["dL", "dh", "dc", "h", "dL", "dc", "h", "h", "x", "dL", "dy_hat", "alpha",
+                     "h"], found  # fmt: skip
+    assert _label_leaks("dℒ/dψ_3, part of d𝒞_2 from ψ_2, skip weight alpha (model.skip)") == []
+
+
+@pytest.mark.parametrize("name", LABELLED)
+def test_step_labels_spell_the_renamed_quantities(tmp_path: Path, name: str) -> None:
+    path = _renamed(tmp_path, name, **ALL_RENAMED)
+    steps = json.loads(_invoke("run", path, "--format", "json"))["steps"]
+    leaks = {s["key"]: s["label"] for s in steps if _label_leaks(s["label"])}
+    assert leaks == {}, list(leaks.items())[:5]
+    default = json.loads(_invoke("run", SCENARIOS / f"{name}.yaml", "--format", "json"))["steps"]
+    assert len(default) == len(steps)
+    # the finder finds the default letters in the default labels of the same steps
+    assert any(_label_leaks(s["label"]) for s in default)
+
+
+def test_labels_of_a_renamed_quantity_and_the_bracket_style(tmp_path: Path) -> None:
+    path = _renamed(tmp_path, "sentiment-lstm", index_style="bracket")
+    labels = {s["key"]: s["label"] for s in
+              json.loads(_invoke("run", path, "--format", "json"))["steps"]}  # fmt: skip
+    assert labels["s1.dh_3"].startswith("dℒ/dψ[3]")
+    assert "𝒞[2]" in labels["s1.dc_2"]
+
+
+def _worksheet_maths(document: str) -> set[str]:
+    """The one-letter identifiers of a worksheet's maths, keys (\\texttt) and the sigmoid's
+    definition σ(x) = 1/(1 + e^{-x}) (a dummy variable) left out."""
+    document = re.sub(r"\\texttt\{(?:[^{}]|\{[^{}]*\})*\}", " ", document)
+    document = document.replace(r"\sigma(x) = 1 / (1 + e^{-x})", " ")
+    return _letters(_math_of_latex(document))
+
+
+@pytest.mark.parametrize("name", ["hello-attention", "sentiment-lstm"])
+def test_worksheets_and_keys_print_no_default_letter(tmp_path: Path, name: str) -> None:
+    path = _renamed(tmp_path, name, **ALL_RENAMED)
+    sheet = tmp_path / "hw.tex"
+    _invoke("export", path, "-o", sheet)
+    for document in (sheet, tmp_path / "hw-key.tex"):
+        text = document.read_text(encoding="utf-8")
+        letters = _worksheet_maths(text)
+        for default in ("h", "x", "z", "o", "y", "L", "Z", "A", "m"):
+            assert default not in letters, (document.name, default)
+    assert r"\Upsilon_{1}" in sheet.read_text(encoding="utf-8") or name != "hello-attention"
