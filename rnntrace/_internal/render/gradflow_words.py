@@ -79,10 +79,11 @@ def eigen_list(values: list[complex], minus: str = MINUS, tex: bool = False) -> 
     return out
 
 
-def reason(verdict: Verdict, path: DirectPath | None, q: Letters) -> str:
+def reason(verdict: Verdict, path: DirectPath | None = None, q: Letters | None = None) -> str:
     """The verdict's reason in one sentence, in plain text or LaTeX (as ``q``, the quantities
-    in the scenario's notation). ``path`` is the direct path of a gated cell
-    (``GradFlow.direct``)."""
+    in the scenario's notation; default: the default letters in plain text). ``path`` is the
+    direct path of a gated cell (``GradFlow.direct``)."""
+    q = q or Letters()
     v, tex = verdict, q.tex
     z_j = q.at("z", "j")
 
@@ -183,9 +184,11 @@ def _gated(v: Verdict, path: DirectPath, m: Callable[[str, str], str],
     )
 
 
-def criterion(flow: GradFlow, q: Letters) -> str:
+def criterion(flow: GradFlow, q: Letters | None = None) -> str:
     """What the eigenvalues say before any input is seen (simple RNN): ρ(W_hh)·max f' and
-    the bound ‖W_hh‖₂·max f', and what follows from them, in one sentence."""
+    the bound ‖W_hh‖₂·max f', and what follows from them, in one sentence (as ``q``; default:
+    the scenario's notation in plain text)."""
+    q = q or flow.letters()
     tex = q.tex
     gamma = flow.derivative_bound or 0.0
     rho, norm = flow.main.spectral_radius * gamma, flow.main.norm * gamma
