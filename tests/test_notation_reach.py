@@ -107,12 +107,15 @@ def test_gradflow_of_the_brief_example(tmp_path: Path) -> None:
                      {"W_hy": "W_{ho}", "b_y": "b_o", "h": "s", "W_hh": "U"})  # fmt: skip
     text = _invoke("gradflow", path)
     for written in ("s_t = s_6", "∂s_6/∂s_(t−k)", "A_j = ∂s_j/∂s_(j−1) = diag(f′(z_j)) U",
-                    "s* = f(U s* + W_xh x + b_h)", "ρ(U)"):  # fmt: skip
+                    "s* = f(U s* + W_xh x + b_h)", "ρ(U)",
+                    # the eigenvectors' matrix is not U, which the notation gave W_hh
+                    "derivation: U = Q S Q⁻¹", "cond(Q)", "U^6 = Q S^6 Q⁻¹"):  # fmt: skip
         assert written in text, written
     assert "W_hh" not in text and not re.search(r"(?<![A-Za-z_])h(?=[_*])", text)
     latex = _invoke("gradflow", path, "--format", "latex")
     assert r"$s^* = f(U s^* + W_{xh} x + b_h)$" in latex
     assert r"\operatorname{diag}(f'(z_j))\, U" in latex and "W_{hh}" not in latex
+    assert "$U = Q S Q^{-1}$" in latex and "{U}^{6} = Q S^{6} Q^{-1}" in latex
 
 
 def test_gradflow_in_bracket_index_style(tmp_path: Path) -> None:

@@ -61,15 +61,16 @@ def _gather(rows: list[str]) -> str:
 def _derivation(d: Derivation, show: bool, WORDS: Words) -> Iterator[str]:
     W = s(d.symbol)
     t, source = s(d.target_symbol), s(d.source_symbol)
+    U, S = WORDS.eigen_names(d)
     yield f"\n\\subsection*{{{WORDS.heading(d)}}}\n"
-    rows = [f"U = {_matrix(d.eigenvectors)}"] if show else []
-    rows.append(f"S = {_diag(d.eigenvalues)}")
+    rows = [f"{U} = {_matrix(d.eigenvectors)}"] if show else []
+    rows.append(f"{S} = {_diag(d.eigenvalues)}")
     if show and d.inverse is not None:
-        rows.append(f"U^{{-1}} = {_matrix(d.inverse)}")
+        rows.append(f"{U}^{{-1}} = {_matrix(d.inverse)}")
     yield _gather(rows)
     yield WORDS.decomposition(d) + "\n"
-    rows = [f"S^{{{d.k}}} = {_diag(d.eigenvalue_powers)}"]
-    power = f"{{{W}}}^{{{d.k}}}" + ("" if d.defective else f" = U S^{{{d.k}}} U^{{-1}}")
+    rows = [f"{S}^{{{d.k}}} = {_diag(d.eigenvalue_powers)}"]
+    power = f"{{{W}}}^{{{d.k}}}" + ("" if d.defective else f" = {U} {S}^{{{d.k}}} {U}^{{-1}}")
     if show:
         rows.append(f"{power} = {bmatrix(d.power)}")
     yield _gather(rows)
@@ -83,7 +84,7 @@ def _derivation(d: Derivation, show: bool, WORDS: Words) -> Iterator[str]:
     yield _gather(rows)
     yield WORDS.correction(d) + "\n"
     if not show:
-        yield ("\n$U$, $U^{-1}$ and the products are too large to write out here; "
+        yield (f"\n${U}$, ${U}^{{-1}}$ and the products are too large to write out here; "
                "\\texttt{--format json} gives them.\n")  # fmt: skip
 
 

@@ -60,15 +60,16 @@ def eigen_list_plain(values: np.ndarray) -> list[str]:
 def _derivation(d: Derivation, show: bool, WORDS: Words) -> list[Text]:
     W, z_j = text_of(d.symbol), WORDS.q.at("z", "j")
     t, source = text_of(d.target_symbol), text_of(d.source_symbol)
+    U, S = WORDS.eigen_names(d)
     out = [heading(WORDS.heading(d))]
     if show:
-        out += _matrix("U", d.eigenvectors)
-    out += para(f"S = {_diag(d.eigenvalues)}", "  ")
+        out += _matrix(U, d.eigenvectors)
+    out += para(f"{S} = {_diag(d.eigenvalues)}", "  ")
     if show and d.inverse is not None:
-        out += _matrix("U⁻¹", d.inverse)
+        out += _matrix(f"{U}⁻¹", d.inverse)
     out += para(WORDS.decomposition(d), "  ")
-    out += para(f"S^{d.k} = {_diag(d.eigenvalue_powers)}", "  ")
-    label = f"{W}^{d.k}" if d.defective else f"{W}^{d.k} = U S^{d.k} U⁻¹"
+    out += para(f"{S}^{d.k} = {_diag(d.eigenvalue_powers)}", "  ")
+    label = f"{W}^{d.k}" if d.defective else f"{W}^{d.k} = {U} {S}^{d.k} {U}⁻¹"
     if show:
         out += matrix(label, d.power)
     out += para(WORDS.power(d), "  ") if WORDS.power(d) else []
@@ -78,8 +79,9 @@ def _derivation(d: Derivation, show: bool, WORDS: Words) -> list[Text]:
         out += matrix(f"ordered J_{d.k} = ∂{t}/∂{source}", d.exact)
     out += para(WORDS.correction(d), "  ")
     if not show:
-        out += para("U, S, U⁻¹ and the products are too large to print here: --matrices "
-                    "prints them, --format json gives them.", "  ", style="dim")  # fmt: skip
+        out += para(f"{U}, {S}, {U}⁻¹ and the products are too large to print here: "
+                    "--matrices prints them, --format json gives them.", "  ",
+                    style="dim")  # fmt: skip
     return out
 
 

@@ -104,34 +104,43 @@ class Words:
     def s(self, symbol: Symbol) -> str:
         return tex_of(symbol) if self.tex else text_of(symbol)
 
+    def eigen_names(self, d: Derivation) -> tuple[str, str]:
+        """The letters of the eigenvectors' and the eigenvalues' matrices: U and S, or Q
+        (P) and D (B) when the recurrent matrix itself prints as U or S (notation W_hh: U)."""
+        taken = {text_of(d.symbol), tex_of(d.symbol)}
+        U = next(letter for letter in ("U", "Q", "P") if letter not in taken)
+        S = next(letter for letter in ("S", "D", "B") if letter not in taken)
+        return U, S
+
     def power_of(self, d: Derivation, k: str) -> str:
         """W_hh^k (in LaTeX the symbol braced: a symbol with a superscript of its own)."""
         return self.m(f"{text_of(d.symbol)}^{k}", f"{{{tex_of(d.symbol)}}}^{{{k}}}")
 
     def heading(self, d: Derivation) -> str:
-        W = self.s(d.symbol)
+        W, (U, S) = self.s(d.symbol), self.eigen_names(d)
         return (
             "The introduction notes' derivation: "
-            + self.m(f"{W} = U S U⁻¹", f"{W} = U S U^{{-1}}")
+            + self.m(f"{W} = {U} {S} {U}⁻¹", f"{W} = {U} {S} {U}^{{-1}}")
             + (f", at distance {self.m(f'k = {d.k}', f'k = {d.k}')}")
         )
 
     def decomposition(self, d: Derivation) -> str:
         """How good U S U⁻¹ is: cond(U), the reconstruction, complex pairs, or defective."""
-        W = self.s(d.symbol)
-        cond = self.m(f"cond(U) = {self.n(d.condition)}",
-                      rf"\operatorname{{cond}}(U) = {self.n(d.condition)}")  # fmt: skip
+        W, (U, S) = self.s(d.symbol), self.eigen_names(d)
+        cond = self.m(f"cond({U}) = {self.n(d.condition)}",
+                      rf"\operatorname{{cond}}({U}) = {self.n(d.condition)}")  # fmt: skip
         if d.defective:
             return (
                 f"{self.m(W, W)} is not diagonalisable (defective, or numerically so): {cond} "
                 f"exceeds {self.v(DEFECTIVE_CONDITION)}, its eigenvectors do not span, so "
-                f"there is no {self.m('U⁻¹', 'U^{-1}')} and the notes' step 8 does not apply. "
+                f"there is no {self.m(f'{U}⁻¹', f'{U}^{{-1}}')} and the notes' step 8 does not "
+                "apply. "
                 f"{self.power_of(d, 'k')} below is {self.m(W, W)} multiplied out."
             )
         out = (
-            f"{self.m('U', 'U')} holds the eigenvectors as columns, {self.m('S', 'S')} the "
+            f"{self.m(U, U)} holds the eigenvectors as columns, {self.m(S, S)} the "
             f"eigenvalues; {cond}, and "
-            + self.m("U S U⁻¹", "U S U^{-1}")
+            + self.m(f"{U} {S} {U}⁻¹", f"{U} {S} {U}^{{-1}}")
             + f" gives {self.m(W, W)} back to {self.v(d.reconstruction or 0.0, 2)} "
             "(the largest entry difference)."
         )
@@ -139,10 +148,10 @@ class Words:
             out += (
                 " Some eigenvalues are complex, in conjugate pairs "
                 + self.m("a ± bi", r"a \pm b\,i")
-                + f": {self.m('U', 'U')} and "
-                + self.m("U⁻¹", "U^{-1}")
+                + f": {self.m(U, U)} and "
+                + self.m(f"{U}⁻¹", f"{U}^{{-1}}")
                 + " are complex, and "
-                + self.m("U S^k U⁻¹", "U S^k U^{-1}")
+                + self.m(f"{U} {S}^k {U}⁻¹", f"{U} {S}^k {U}^{{-1}}")
                 + " is real up to rounding (imaginary parts up to "
                 + f"{self.v(d.power_imag or 0.0, 2)} dropped)."
             )
@@ -151,8 +160,9 @@ class Words:
     def power(self, d: Derivation) -> str:
         if d.defective:
             return ""
+        U, S = self.eigen_names(d)
         return (
-            self.m(f"U S^{d.k} U⁻¹", f"U S^{{{d.k}}} U^{{-1}}")
+            self.m(f"{U} {S}^{d.k} {U}⁻¹", f"{U} {S}^{{{d.k}}} {U}^{{-1}}")
             + " and "
             + self.power_of(d, str(d.k))
             + f" multiplied out differ by at most {self.v(d.power_gap, 2)}."
