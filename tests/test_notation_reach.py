@@ -236,3 +236,15 @@ def test_worksheets_and_keys_print_no_default_letter(tmp_path: Path, name: str) 
         for default in ("h", "x", "z", "o", "y", "L", "Z", "A", "m"):
             assert default not in letters, (document.name, default)
     assert r"\Upsilon_{1}" in sheet.read_text(encoding="utf-8") or name != "hello-attention"
+
+
+def test_gradcheck_writes_the_loss_and_the_window_in_the_scenarios_notation(
+    tmp_path: Path,
+) -> None:
+    default = _invoke("gradcheck", _windowed(tmp_path, {}))
+    assert "(L(θ + ε) − L(θ − ε)) / 2ε" in default
+    assert "each loss L_s with h_(s-k) held at its value" in default.replace("\n", " ")
+    text = _invoke("gradcheck", _windowed(tmp_path, RENAMED)).replace("\n", " ")
+    assert "(ℒ(θ + ε) − ℒ(θ − ε)) / 2ε" in text and "the total loss is ℒ =" in text
+    assert "each loss ℒ_s with ψ_(s-k) held at its value (dℒ_s/dψ_(s-k) taken as 0)" in text
+    assert not re.search(r"(?<![A-Za-z_])(L|h)(?=[_(])", re.sub(r"'[^']*'", "", text))

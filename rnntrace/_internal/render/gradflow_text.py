@@ -179,11 +179,12 @@ def _matrices(flow: GradFlow) -> list[Text]:
 def render_gradcheck(check: GradCheck, entries: bool = False) -> list[Text]:
     """A table per parameter (with every entry under --entries) and the pass/fail line."""
     out = [heading(f"Gradient check: {check.title}")]
-    objective = (f"the total loss L = {brief(check.loss)}" if check.windowed is None else
+    L = check.loss_symbol
+    objective = (f"the total loss {L} = {brief(check.loss)}" if check.windowed is None else
                  f"the windowed objective of train.bptt_window k = {check.windowed} (see the "
-                 f"note; the total loss is L = {brief(check.loss)})")  # fmt: skip
+                 f"note; the total loss is {L} = {brief(check.loss)})")  # fmt: skip
     out += para(
-        f"Central differences (L(θ + ε) − L(θ − ε)) / 2ε of {objective}, "
+        f"Central differences ({L}(θ + ε) − {L}(θ − ε)) / 2ε of {objective}, "
         f"ε = {brief(check.eps)}, beside the BPTT gradients "
         "(exact float64); relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖)."
     )
