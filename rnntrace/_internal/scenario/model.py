@@ -63,7 +63,7 @@ class DropoutSpec:
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
-    cell: str = field(default_factory=lambda: cells.default().name)  # a name of ``cells``
+    cell: str = field(default_factory=cells.default_name)  # a name of ``cells``
     activation: str = "tanh"  # of the simple RNN's hidden state
     output: str = "last"
     head: str = "identity"
