@@ -156,16 +156,8 @@ class _Loader(ParamsReader, TargetsReader, TrainReader):
         if self._feeding is not None:
             self._feeding.check_feeding(resolved, model, train.scheduled_sampling)
         notation, index_style = self.notation(top.get("notation"), params, model)
-        assignment = AssignmentSpec()
-        if "assignment" in top:
-            from rnntrace._internal.scenario.load_assignment import AssignmentReader
-
-            assignment = AssignmentReader(doc).assignment(top["assignment"])
-        vary = VarySpec()
-        if "vary" in top:
-            from rnntrace._internal.scenario.load_vary import VaryReader
-
-            vary = VaryReader(doc).vary(top["vary"], params, given, kind, vocabulary, model)
+        assignment = self.assignment(top.get("assignment"))
+        vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
         return Scenario(
             file=doc.file,
             title=title,
@@ -188,6 +180,25 @@ class _Loader(ParamsReader, TargetsReader, TrainReader):
         )
 
     # -- sections ---------------------------------------------------------------------------
+    def assignment(self, entry: tuple[yaml.Node, yaml.Node] | None) -> AssignmentSpec:
+        """The ``assignment`` section (its reader imported when there is one), or defaults."""
+        if entry is None:
+            return AssignmentSpec()
+        from rnntrace._internal.scenario.load_assignment import AssignmentReader
+
+        return AssignmentReader(self.doc).assignment(entry)
+
+    def vary(
+        self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray],
+        given: set[str], kind: str, vocabulary: dict[str, np.ndarray], model: ModelSpec,
+    ) -> VarySpec:  # fmt: skip
+        """The ``vary`` section (its reader imported when there is one), or defaults."""
+        if entry is None:
+            return VarySpec()
+        from rnntrace._internal.scenario.load_vary import VaryReader
+
+        return VaryReader(self.doc).vary(entry, params, given, kind, vocabulary, model)
+
     def model(self, entry: tuple[yaml.Node, yaml.Node] | None) -> ModelSpec:
         if entry is None:
             return ModelSpec()
