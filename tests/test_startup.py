@@ -21,7 +21,7 @@ UNUSED_BY_SENTIMENT = [
     "engine.drawn", "engine.lstm", "engine.gru", "engine.mgu",
     "scenario.load_assignment", "scenario.load_vary", "scenario.load_skipdrop",
     "scenario.load_feeding", "scenario.load_init", "scenario.load_init_parts",
-    "scenario.load_parts", "assignment", "analysis", "verify",
+    "scenario.load_parts", "scenario.model_more", "assignment", "analysis", "verify",
 ]  # fmt: skip
 
 

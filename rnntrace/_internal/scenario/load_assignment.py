@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import yaml
 
-from rnntrace._internal.scenario.model import AssignmentSpec, Place
+from rnntrace._internal.scenario.model import AssignmentSpec
+from rnntrace._internal.scenario.model_more import Place
 from rnntrace._internal.scenario.schema import allowed_keys, choices
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 

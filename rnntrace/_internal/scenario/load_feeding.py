@@ -13,7 +13,8 @@ from typing import NoReturn
 import yaml
 
 from rnntrace._internal import cells
-from rnntrace._internal.scenario.model import ModelSpec, SamplingSpec, Sequence
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
+from rnntrace._internal.scenario.model_more import SamplingSpec
 from rnntrace._internal.scenario.schema import allowed_keys_of, schema_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 

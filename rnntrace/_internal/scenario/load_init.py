@@ -42,7 +42,8 @@ from rnntrace._internal.scenario.load_init_parts import (
     output_width,
 )
 from rnntrace._internal.scenario.load_shapes import PartReader, shape_words
-from rnntrace._internal.scenario.model import Draw, InitRecord, ModelSpec
+from rnntrace._internal.scenario.model import ModelSpec
+from rnntrace._internal.scenario.model_more import Draw, InitRecord
 from rnntrace._internal.scenario.yamldoc import suggest
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import yaml
@@ -11,8 +11,11 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
 from rnntrace._internal.scenario.load_shapes import Part, shape_words, vote
-from rnntrace._internal.scenario.model import InitRecord, ModelSpec, Sequence
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
+
+if TYPE_CHECKING:
+    from rnntrace._internal.scenario.model_more import InitRecord
 
 
 class ParamsReader:

@@ -15,7 +15,8 @@ import numpy as np
 import yaml
 
 from rnntrace._internal import cells
-from rnntrace._internal.scenario.model import DropoutSpec, ModelSpec
+from rnntrace._internal.scenario.model import ModelSpec
+from rnntrace._internal.scenario.model_more import DropoutSpec
 from rnntrace._internal.scenario.schema import allowed_keys_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 

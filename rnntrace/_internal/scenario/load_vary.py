@@ -7,7 +7,8 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import yaml
 
-from rnntrace._internal.scenario.model import Grid, ModelSpec, VarySpec
+from rnntrace._internal.scenario.model import ModelSpec, VarySpec
+from rnntrace._internal.scenario.model_more import Grid
 from rnntrace._internal.scenario.schema import allowed_keys
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
 
