@@ -1,4 +1,7 @@
-"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here."""
+"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here.
+
+``SCHEMA`` is the whole schema; every cell's parameter keys are added to it when it is first
+read (each cell's module imported), so that loading a scenario imports its own cell only."""
 
 from __future__ import annotations
 
