@@ -94,7 +94,7 @@ def describe_scenario(loaded: Scenario) -> str:
     "--hidden", type=click.IntRange(1, 1000), metavar="H", help="--random: hidden size H."
 )
 @click.option(
-    "--cell", type=click.Choice(cells.names()), default=cells.default().name, show_default=True,
+    "--cell", type=click.Choice(cells.names()), default=cells.default_name(), show_default=True,
     help="--random: the recurrent cell.",
 )  # fmt: skip
 @click.option(

@@ -13,12 +13,13 @@ from rnntrace._internal import cells
 from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, function_of
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
 from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
+    Delimited,
+    Delta,
     Name,
     Scripted,
     Space,
@@ -81,6 +82,8 @@ def _join(
 
 def prose_latex(prose: Prose) -> str:
     """A sentence as LaTeX: text escaped, words in typewriter, maths in ``$...$``."""
+    from rnntrace._internal.render.texescape import latex_text, latex_word  # not for text
+
     text = _join(prose, latex_text, latex_word)
     return f"{{\\small {text}}}" if prose.note else text
 
@@ -88,6 +91,8 @@ def prose_latex(prose: Prose) -> str:
 def prose_markdown(prose: Prose) -> str:
     """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$`` (formula
     trees in MathJax's dialect)."""
+    from rnntrace._internal.render.texescape import markdown_text, markdown_word
+
     text = _join(prose, markdown_text, markdown_word, mathjax=True)
     return f"*{text}*" if prose.note else text
 
@@ -295,9 +300,11 @@ def technique_sentences(trace: Trace) -> list[Prose]:
                             r"\eta \nabla W"), " for the recurrent matrices."))  # fmt: skip
     if "cut" in ops and not trace.meta.bptt:
         k = ops["cut"].tag.ref
-        delta = Math(r"\delta h_t^{(L_s)}")
-        out.append(sentence(f"BPTT window k = {k}: each loss ", Math("L_s"),
-                            " is backpropagated through at most k steps (", delta,
+        own = renaming_of(trace.meta.notation, trace.meta.index_style).apply
+        loss = Scripted(Name("L"), sub=Name("s"), sub_braced=False)  # L_s, δh_t^(L_s)
+        delta = Scripted(Delta(at("h")), sup=Delimited("paren", loss))
+        out.append(sentence(f"BPTT window k = {k}: each loss ", own(loss),
+                            " is backpropagated through at most k steps (", own(delta),
                             "), its contributions summed."))  # fmt: skip
     return out
 

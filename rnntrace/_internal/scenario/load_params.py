@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_init import read_init
-from rnntrace._internal.scenario.load_parts import read_parts
 from rnntrace._internal.scenario.load_shapes import Part, shape_words, vote
-from rnntrace._internal.scenario.model import InitRecord, ModelSpec, Sequence
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
+
+if TYPE_CHECKING:
+    from rnntrace._internal.scenario.model_more import InitRecord
 
 
 class ParamsReader:
@@ -44,6 +45,8 @@ class ParamsReader:
             if model.layout == "rows":
                 self.fail(node, "params.init", "draws the column layout's shapes; with "
                           "model.layout rows give the parameters")  # fmt: skip
+            from rnntrace._internal.scenario.load_init import read_init
+
             arrays, given, dims, form, self.drawn = read_init(self, node, D, model)
             return arrays, given, dims, form
         if model.layers == 1 and model.topology in ("standard", "generate"):
@@ -61,6 +64,8 @@ class ParamsReader:
                           + (f", or give {extra.key} ({', '.join(extra.shape)})"
                              if extra is not None else ""))  # fmt: skip
             return part.arrays, part.given, {"D": D, "H": part.H, "K": part.K}, part.form
+        from rnntrace._internal.scenario.load_parts import read_parts  # stacked, two-part models
+
         return read_parts(self, node, D, d_why, model)
 
     def part(
