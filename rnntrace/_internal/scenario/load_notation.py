@@ -62,6 +62,7 @@ def quantities_used(model: ModelSpec) -> set[str]:
         used.add("r")
     if model.dropout is not None:
         used.add("m")
+        used |= {"h_check"} if model.dropout.recurrent else set()
     return used
 
 

@@ -52,6 +52,10 @@ QUANTITIES: dict[str, tuple[Symbol, str]] = {
     "c": (Name("c"), "cell state c_t (LSTM); attention context c_t (encoder-decoder)"),
     "c_tilde": (Styled("tilde", Name("c")), "candidate cell c~_t (LSTM)"),
     "h_tilde": (Styled("tilde", Name("h")), "candidate state h~_t (GRU, MGU)"),
+    "h_check": (
+        Styled("check", Name("h")),
+        "recurrent dropout's dropped state m_(r,t) * h_(t-1), what W_hh reads",
+    ),
     "o": (Name("o"), "output logits o_t"),
     "y_hat": (Styled("hat", Name("y")), "output y^_t (after the head)"),
     "y": (Name("y"), "target y_t; the previous output fed to a decoder"),
@@ -67,7 +71,8 @@ QUANTITIES: dict[str, tuple[Symbol, str]] = {
 }
 INDEX_STYLE = "index_style"  # the reserved entry of notation: subscript | bracket
 INDEX_STYLES = ("subscript", "bracket")
-_ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h"}  # follows its letter's rename
+# an accented quantity follows its letter's rename
+_ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h", "h_check": "h"}
 _HEADS = {symbol: key for key, (symbol, _) in QUANTITIES.items()}
 # a time written with t (or j, a step of gradflow's sentences), or a number
 _STEP_NAME = re.compile(r"[tj]([+-]\d+|[+-]k)?|\d+")

@@ -1,0 +1,94 @@
+"""One printed symbol per quantity (issue 13): no two keys of a trace print the same symbol,
+in LaTeX or in the terminal's Unicode, over every bundled scenario and the dropout,
+attention and skip variants, with the default notation and with renames.
+
+The symbols carry their time index (h_{3}, \\check{h}_{2}), so comparing whole symbols
+compares them per time index. A value shown again under its own name (the fed-back output
+x_2 = ŷ_1, an ``identity`` step) is one quantity and is left out."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.scenario import parse_scenario
+from rnntrace._internal.symbol.latex import latex
+from rnntrace._internal.symbol.text import text
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+DROPOUT = {"input": 0.5, "recurrent": 0.5, "output": 0.5, "seed": 3}
+
+
+def _variants() -> dict[str, dict[str, Any]]:
+    """name -> scenario document: the bundled ones, and dropout of every kind added to each
+    cell, to attention and to stacked layers (per-step and variational masks)."""
+    docs = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+            for path in sorted(SCENARIOS.glob("*.yaml"))}  # fmt: skip
+    out = dict(docs)
+    for name in ("sentiment", "sentiment-lstm", "sentiment-gru", "sentiment-mgu", "hello",
+                 "hello-attention", "stacked", "skip-dropout"):  # fmt: skip
+        for variational in (False, True):
+            doc = copy.deepcopy(docs[name])
+            doc["model"]["dropout"] = {**DROPOUT, "variational": variational}
+            out[f"{name}+dropout{'-variational' if variational else ''}"] = doc
+    for name in ("sentiment", "hello"):
+        doc = copy.deepcopy(out[f"{name}+dropout"])
+        doc["model"]["skip"] = 0.5
+        out[f"{name}+skip+dropout"] = doc
+    # the GRU's and MGU's candidate renamed: it must still differ from the dropped state
+    for name in ("sentiment-gru", "sentiment-mgu"):
+        doc = copy.deepcopy(out[f"{name}+dropout"])
+        doc["notation"] = {**(doc.get("notation") or {}), "h_tilde": "n", "h": r"\psi"}
+        out[f"{name}+dropout+renamed"] = doc
+    return out
+
+
+VARIANTS = _variants()
+
+
+def _shared(doc: dict[str, Any], name: str) -> dict[str, list[list[str]]]:
+    """Per form (latex, text): the groups of keys that print one symbol."""
+    trace = trace_scenario(parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"{name}.yaml"))
+    forms = {"latex": lambda s: re.sub(r"[{}\s]", "", latex(s)), "text": text}
+    steps = [step for step in trace if step.op != "identity"]
+    sequences = {step.key.split(".")[0] for step in steps if re.match(r"s\d+\.", step.key)}
+    found: dict[str, list[list[str]]] = {}
+    for form, show in forms.items():
+        found[form] = []
+        for sequence in sorted(sequences) or [""]:  # a sequence's keys and the shared ones
+            keys: dict[str, list[str]] = defaultdict(list)
+            for step in steps:
+                if not re.match(r"s\d+\.", step.key) or step.key.startswith(sequence + "."):
+                    keys[show(step.symbol)].append(step.key)
+            found[form] += [sorted(group) for group in keys.values() if len(group) > 1]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_no_two_keys_print_one_symbol(name: str) -> None:
+    assert _shared(VARIANTS[name], name) == {"latex": [], "text": []}
+
+
+def test_the_gru_candidate_and_dropped_state_print_apart() -> None:
+    """The reviewer's case: n_1 (h̃_1, the candidate) and hd_1 (ȟ_1, h_1 after the
+    recurrent mask), and their gradients; renamed, n and ψ̌."""
+    for name, candidate, dropped in (("sentiment-gru+dropout", r"\tilde{h}_{1}", r"\check{h}_{1}"),
+                                     ("sentiment-gru+dropout+renamed", "n_{1}",
+                                      r"\check{\psi}_{1}")):  # fmt: skip
+        doc = VARIANTS[name]
+        trace = trace_scenario(parse_scenario(yaml.safe_dump(doc), "gru.yaml"))
+        shown = {step.key: latex(step.symbol) for step in trace}
+        prefix = "s1." if len(doc["sequences"]) > 1 else ""
+        assert shown[f"{prefix}n_1"] == candidate
+        assert shown[f"{prefix}hd_1"] == dropped
+        assert shown[f"{prefix}dhd_1"] == rf"\delta {dropped}"
+        assert text(next(s.symbol for s in trace if s.key == f"{prefix}hd_1")) == (
+            "h\u030c_1" if name.endswith("dropout") else "ψ\u030c_1"
+        )
