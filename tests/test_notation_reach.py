@@ -187,10 +187,11 @@ def test_the_traced_epoch_of_train_is_in_the_scenarios_notation(tmp_path: Path) 
 
 
 # -- step labels and worksheets -------------------------------------------------------------
-# every quantity a label names, renamed (the parameters keep their own symbols)
+# every quantity a label names, renamed (the parameters keep their own symbols); a: \kappa,
+# as \varphi and f's \phi both print φ in the terminal (refused at load)
 ALL_RENAMED = {**RENAMED, "i": r"\iota", "og": r"\omega", "r": r"\mathcal{R}",
                "y": r"\Upsilon", "A": r"\mathcal{A}", "alpha": r"\beta", "Z": r"\mathcal{Z}",
-               "e": r"\epsilon", "q": r"\mathcal{Q}", "a": r"\varphi"}  # fmt: skip
+               "e": r"\epsilon", "q": r"\mathcal{Q}", "a": r"\kappa"}  # fmt: skip
 LABELLED = ["sentiment", "sentiment-lstm", "sentiment-gru", "sentiment-mgu", "hello-attention",
             "seq2seq", "skip-dropout", "stacked", "bidirectional", "sentiment-rows"]  # fmt: skip
 # a default letter as a label writes a quantity: dL/dh_3, h_(t-1), c~_2, y_hat, [h, x], W_fh h

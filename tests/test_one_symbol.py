@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
+from test_notation_quantities import _run, _scenario
+from test_notation_quantities import (
+    test_two_names_with_one_symbol_are_refused_in_one_line as _refused,  # the same checks
+)
 
 from rnntrace._internal.engine import trace_scenario
 from rnntrace._internal.scenario import parse_scenario
@@ -92,3 +96,71 @@ def test_the_gru_candidate_and_dropped_state_print_apart() -> None:
         assert text(next(s.symbol for s in trace if s.key == f"{prefix}hd_1")) == (
             "h\u030c_1" if name.endswith("dropout") else "ψ\u030c_1"
         )
+
+
+# -- the load-time check (scenario/load_notation.py) ----------------------------------------
+@pytest.mark.parametrize(
+    ("source", "notation", "names", "symbol", "dropout"),
+    [
+        # the dropped state renamed onto the input
+        ("skip-dropout.yaml", {"h_check": "x"}, ("h_check", "x"), "x", False),
+        # the GRU's candidate renamed onto the dropped state
+        (
+            "sentiment-gru.yaml",
+            {"h_tilde": r"\check{h}"},
+            ("h_tilde", "h_check"),
+            r"\check{h}",
+            True,
+        ),
+        # \mathbf{Z} and Z: two symbols in LaTeX, one in the terminal
+        ("hello-attention.yaml", {"o": r"\mathbf{Z}"}, ("o", "Z"), "Z in the terminal", False),
+        # the initial state renamed to the state at step 1
+        ("sentiment.yaml", {"h_0": "h_1"}, ("h_0", "h"), "h_1", False),
+        ("sentiment-lstm.yaml", {"c_0": "c_t"}, ("c_0", "c"), "c_t", False),
+        # the loss renamed to the learning rate, as a parameter renamed to it is refused
+        ("hello.yaml", {"L": r"\eta"}, ("L", "the learning rate"), r"\eta", False),
+        ("hello.yaml", {"W_hy": "L"}, ("W_hy", "L"), "L", False),
+    ],
+)
+def test_names_with_one_symbol_are_refused_at_load(
+    tmp_path: Path,
+    source: str,
+    notation: dict[str, str],
+    names: tuple[str, str],
+    symbol: str,
+    dropout: bool,
+) -> None:
+    if dropout:
+        doc = yaml.safe_load((SCENARIOS / source).read_text(encoding="utf-8"))
+        doc["model"]["dropout"] = {"recurrent": 0.5, "seed": 1}
+        (tmp_path / "src").mkdir()
+        source_path = tmp_path / "src" / source
+        source_path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    else:
+        source_path = SCENARIOS / source
+    _refused(tmp_path, source_path, notation, names, symbol)
+
+
+def test_a_symbol_starts_with_a_letter_or_a_command(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, SCENARIOS / "hello.yaml", {"o": "5"})
+    result = _run("run", path)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.match(rf"{re.escape(str(path))}:\d+:\d+: notation\.o: ", lines[0])
+    assert "expected a symbol that starts with a letter or a command" in lines[0]
+    assert "found '5'" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "notation"),
+    [
+        ("skip-dropout.yaml", {"h_tilde": "x"}),  # no candidate in a simple RNN
+        ("sentiment.yaml", {"h_0": "s_0", "h": "s"}),  # the initial state of s
+        ("sentiment-gru.yaml", {"h_tilde": "n"}),
+        ("hello.yaml", {"o": r"\mathbf{o}"}),  # the same quantity, bold
+    ],
+)
+def test_names_that_print_apart_are_accepted(
+    tmp_path: Path, source: str, notation: dict[str, str]
+) -> None:
+    assert _run("validate", _scenario(tmp_path, SCENARIOS / source, notation)).returncode == 0
