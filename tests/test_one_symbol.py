@@ -9,6 +9,7 @@ x_2 = ŷ_1, an ``identity`` step) is one quantity and is left out."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -164,3 +165,31 @@ def test_names_that_print_apart_are_accepted(
     tmp_path: Path, source: str, notation: dict[str, str]
 ) -> None:
     assert _run("validate", _scenario(tmp_path, SCENARIOS / source, notation)).returncode == 0
+
+
+# -- parameters in the step labels -----------------------------------------------------------
+def _labels(path: Path) -> list[str]:
+    result = _run("run", path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return [step["label"] for step in json.loads(result.stdout)["steps"]]
+
+
+def test_labels_write_a_renamed_parameter_as_its_symbol() -> None:
+    """sentiment.yaml renames W_hy to W_{ho} and b_y to b_o: its labels say W_ho, b_o
+    (as the terminal prints the symbols), never the keys W_hy, b_y."""
+    labels = _labels(SCENARIOS / "sentiment.yaml")
+    words = "\n".join(labels)
+    assert not re.search(r"(?<![A-Za-z])(W_hy|b_y)(?![A-Za-z_])", words)
+    assert "output term W_ho h_6" in labels
+    assert "contribution of t = 6 to dL/dW_ho" in labels
+    assert "gradient of the total loss with respect to b_o (sum over sequences)" in labels
+    assert "input term W_xh x_1" in labels  # not renamed: its key
+
+
+def test_labels_write_a_part_s_renamed_parameter(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, SCENARIOS / "seq2seq.yaml", {"W_hh": "U", "enc.W_xh": "V_e"})
+    labels = set(_labels(path))
+    assert "recurrent term U h_1 of the encoder" in labels  # the base key's symbol
+    assert "gradient of the loss with respect to U^enc" in labels  # as the symbol prints
+    assert "input term V_e x_1 of the encoder" in labels  # the part's own entry
+    assert not any(re.search(r"(?<![A-Za-z.])W_hh|enc\.W_xh", label) for label in labels)

@@ -82,8 +82,8 @@ def renaming_of(notation: Mapping[str, Symbol], index_style: str) -> Renaming:
     """The renaming of a scenario's notation (quantity keys renamed, the parameters' own
     symbols protected) and its index style."""
     names = {key: symbol for key, symbol in notation.items() if key in QUANTITIES}
-    protected = [symbol for key, symbol in notation.items() if key not in QUANTITIES]
-    return Renaming(names, index_style == "bracket", protected)
+    params = {key: symbol for key, symbol in notation.items() if key not in QUANTITIES}
+    return Renaming(names, index_style == "bracket", params.values(), params)
 
 
 def effective(names: Mapping[str, Symbol], key: str) -> Symbol:
@@ -101,9 +101,14 @@ class Renaming:
     """The quantities' renames and the index style, applied to symbol trees."""
 
     def __init__(
-        self, names: Mapping[str, Symbol], bracket: bool, protected: Iterable[Symbol] = ()
+        self,
+        names: Mapping[str, Symbol],
+        bracket: bool,
+        protected: Iterable[Symbol] = (),
+        params: Mapping[str, Symbol] | None = None,
     ) -> None:
         self.names = {key: effective(names, key) for key in QUANTITIES}
+        self.params = dict(params or {})  # the renamed parameters by key: the labels spell them
         self.renamed = {key for key, symbol in self.names.items() if symbol != QUANTITIES[key][0]}
         self.bracket = bracket
         self.protected = {id(symbol) for symbol in protected}
