@@ -13,6 +13,9 @@ import pytest
 import yaml
 
 import rnntrace
+from rnntrace._internal.engine import trace_scenario
+from rnntrace._internal.render.worksheet import render_worksheet
+from rnntrace._internal.scenario import load_scenario
 from rnntrace._internal.symbol import latex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +134,17 @@ def test_each_product_x_W_conforms_as_written(name: str) -> None:
             assert product and all(p == (1, columns) for p in product), (name, step.key)
         checked += 1
     assert checked >= 12, checked  # x W_xh and h W_hh at 6 steps, h_6 W_hy
+
+
+def test_the_worksheet_writes_embeddings_and_answer_blanks_as_rows() -> None:
+    """The sheet's embeddings (token ↦ row, not a transposed column) and each vector's
+    blanks in a row of H."""
+    H = sizes()["H"]
+    trace = trace_scenario(load_scenario(SCENARIO))
+    sheet = "".join(render_worksheet(trace, trace.default_questions()))
+    embeddings = re.findall(r"&\\mapsto \\begin\{bmatrix\} (.*?) \\end\{bmatrix\}(\S*)", sheet)
+    assert embeddings and all(dims(body) == (1, sizes()["D"]) for body, _ in embeddings)
+    assert all(after != r"^\top" for _, after in embeddings), embeddings
+    for t in (1, 2):
+        blanks = re.search(re.escape(f"h_{{{t}}} &= ") + BMATRIX.pattern, sheet)
+        assert blanks is not None and dims(blanks.group(1)) == (1, H), t
