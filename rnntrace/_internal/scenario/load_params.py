@@ -10,7 +10,7 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
 from rnntrace._internal.scenario.load_init import read_init
-from rnntrace._internal.scenario.load_parts import read_parts
+from rnntrace._internal.scenario.load_parts import CONTEXT, read_parts
 from rnntrace._internal.scenario.load_shapes import Part, outputs_of_targets, shape_words, vote
 from rnntrace._internal.scenario.model import InitRecord, ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
@@ -118,7 +118,7 @@ class ParamsReader:
         for key, (key_node, value) in self.doc.mapping(node, path).items():
             if key not in specs:
                 self.fail(key_node, f"{path}.{key}",
-                          "unknown parameter" + _param_hint(key, model, specs))  # fmt: skip
+                          "unknown parameter" + _param_hint(key, model, specs, path))  # fmt: skip
             fields[key] = (key_node, value)
         return fields
 
@@ -206,8 +206,14 @@ def _known_outputs(reader: ParamsReader, model: ModelSpec) -> tuple[int, str]:
     return K, f"each {said} has {K} entr{'y' if K == 1 else 'ies'}"
 
 
-def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec]) -> str:
-    """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
+def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec], path: str) -> str:
+    """Why a parameter key is unknown: the decoder's W_ch without a separate context,
+    another cell's, a textbook alias, or a typo."""
+    if key == CONTEXT.key and path == "params.decoder":
+        kind = model.attention if model.attention != "none" else "dot"
+        return (f" (W_ch is the decoder's context matrix of `model.attention: {{kind: {kind}, "
+                "context: separate}`, W_hh h_(t-1) + W_ch c_t + W_xh y_(t-1); with context "
+                "concatenated, the decoder's W_xh reads [y_(t-1), c_t])")  # fmt: skip
     aliases = cells.get(model.cell).aliases
     alias = aliases.get(key) or aliases.get(key.replace("{", "").replace("}", ""))
     if alias and alias in specs:
