@@ -42,11 +42,37 @@ def _docs_scenarios() -> list[tuple[str, str]]:
         for i, block in enumerate(blocks):
             try:
                 data = yaml.safe_load(block)
-            except yaml.YAMLError:  # an excerpt with '...' for what is left out
+            except yaml.YAMLError:  # reported by test_every_yaml_example_of_the_docs_is_yaml
                 continue
             if isinstance(data, dict) and "params" in data:
                 found.append((f"{doc.name}[{i}]", block))
     return found
+
+
+def _yaml_examples() -> list[tuple[str, str]]:
+    """Every ```yaml block of the docs, and every inline example of a flow mapping
+    (`` `notation: {W_hy: V}` ``), by where it is."""
+    found = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for match in re.finditer(r"```yaml\n(.*?)```|`([a-z_.]+: \{[^`]*\})`", text, re.S):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append((f"{doc.name}:{line}", match.group(1) or match.group(2)))
+    return found
+
+
+def test_the_docs_have_inline_yaml_examples() -> None:
+    assert any(not text.endswith("\n") for _, text in _yaml_examples())
+
+
+@pytest.mark.parametrize(("where", "text"), _yaml_examples(), ids=lambda v: v[:24])
+def test_every_yaml_example_of_the_docs_is_yaml(where: str, text: str) -> None:
+    """A reader pastes them into a scenario: each must at least parse (an elided part is
+    written as a comment, never as '...')."""
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        pytest.fail(f"{where}: {str(error).splitlines()[0]}")
 
 
 def _errors(validator: Any, data: Any) -> list[str]:
