@@ -210,8 +210,8 @@ def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec], path: s
     """Why a parameter key is unknown: the decoder's W_ch without a separate context,
     another cell's, a textbook alias, or a typo."""
     if key == CONTEXT.key and path == "params.decoder":
-        kind = model.attention if model.attention != "none" else "dot"
-        return (f" (W_ch is the decoder's context matrix of `model.attention: {{kind: {kind}, "
+        scoring = model.attention if model.attention != "none" else "dot"
+        return (f" (W_ch is the decoder's context matrix of `model.attention: {{kind: {scoring}, "
                 "context: separate}`, W_hh h_(t-1) + W_ch c_t + W_xh y_(t-1); with context "
                 "concatenated, the decoder's W_xh reads [y_(t-1), c_t])")  # fmt: skip
     aliases = cells.get(model.cell).aliases
