@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from verify_reference import student_values
 
 from rnntrace._internal.cli import cli
-from rnntrace._internal.scenario.model import Grid
+from rnntrace._internal.scenario.model_more import Grid
 from rnntrace._internal.symbol.label import Label
 from rnntrace._internal.trace import Step, Trace
 from rnntrace._internal.variants import NiceRules, VariantMaker, first_problem

@@ -5,7 +5,7 @@ the gradient flow beside it) and its tracer (``rnntrace/_internal/engine/<name>.
 the schema, the engine, the analyses and the printers ask the registry (``get``) and read
 the kind's fields; nothing else branches on a cell's name. This package imports only
 numpy, the standard library and itself: the tracer is named by a dotted path and imported
-when a scenario uses it.
+when a scenario uses it, the step Jacobian (``imported``) when ``gradflow`` first calls it.
 
 Shapes are written with the sizes' letters: D inputs, H hidden units, K outputs, and
 ``H+D`` for a matrix acting on the concatenation [h_{t-1}, x_t] (seed 001's form).
@@ -138,7 +138,6 @@ class CellKind:
 
     name: str  # the value of ``model.cell``
     title: str  # "simple RNN", "LSTM"
-    order: int  # where it stands in lists of cells (the schema's enum, error messages)
     params: tuple[ParamSpec, ...]  # the separate form, with the output layer and h_0
     concat: Mapping[str | None, ParamSpec]  # gate -> its concatenated matrix
     tracer: str  # "rnntrace._internal.engine.lstm:LstmCell", imported when a scenario uses it
@@ -149,7 +148,6 @@ class CellKind:
     topology_params: Mapping[str, ParamSpec] = field(default_factory=dict)  # extra, by topology
     aliases: Mapping[str, str] = field(default_factory=dict)  # textbook names -> keys
     step_words: Mapping[str, str] = field(default_factory=dict)  # key stem -> a worksheet's words
-    default: bool = False  # the cell of a scenario that names none
     quantities: tuple[str, ...] = ()  # its own traced quantities (keys of symbol.rename)
     layouts: tuple[str, ...] = ("columns",)  # model.layout values its tracer records
 
@@ -188,32 +186,21 @@ def register(kind: CellKind) -> CellKind:
     return kind
 
 
-def kinds() -> list[CellKind]:
-    """Every registered cell, in its order."""
-    return sorted(_KINDS.values(), key=lambda kind: kind.order)
+def registered(name: str) -> CellKind | None:
+    """The cell called ``name`` if its module has registered it (``cells.get`` imports it)."""
+    return _KINDS.get(name)
 
 
-def names() -> list[str]:
-    """The values ``model.cell`` may take, in order."""
-    return [kind.name for kind in kinds()]
+def imported(module: str, name: str) -> Callable[..., Any]:
+    """The function ``name`` of ``module``, imported when it is first called: a cell's step
+    Jacobian, which only ``gradflow`` calls, so that ``run`` does not import it."""
+    found: list[Callable[..., Any]] = []
 
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not found:
+            found.append(getattr(importlib.import_module(module), name))
+        return found[0](*args, **kwargs)
 
-def get(name: str) -> CellKind:
-    """The cell called ``name``; a ValueError naming the known ones otherwise."""
-    try:
-        return _KINDS[name]
-    except KeyError:
-        raise ValueError(f"unknown cell {name!r}; known: {', '.join(names())}") from None
-
-
-def default() -> CellKind:
-    """The cell of a scenario that names none."""
-    return next(kind for kind in kinds() if kind.default)
-
-
-def all_param_keys() -> list[str]:
-    """The keys of every cell, for the schema and for did-you-mean suggestions."""
-    keys: list[str] = []
-    for kind in kinds():
-        keys.extend(key for key in kind.param_specs() if key not in keys)
-    return keys
+    call.__name__ = call.__qualname__ = name
+    call.__module__ = module
+    return call

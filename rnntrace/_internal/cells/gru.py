@@ -16,10 +16,12 @@ from rnntrace._internal.cells.base import (
     ParamSpec,
     concatenated,
     gate_params,
+    imported,
     register,
 )
-from rnntrace._internal.cells.gru_jacobian import jacobian
 from rnntrace._internal.symbol.tree import Sentence, at, call, formula, paren, tilde
+
+JACOBIAN = "rnntrace._internal.cells.gru_jacobian"  # imported by gradflow when it asks
 
 PARAMS = (
     *gate_params("z", "update gate", "update-gate bias"),
@@ -74,7 +76,6 @@ GRU = register(
     CellKind(
         name="gru",
         title="GRU",
-        order=3,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
         quantities=("a", "z", "r", "h_tilde"),
@@ -85,7 +86,7 @@ GRU = register(
         flow=FlowWords(
             recurrent=(("z", "update gate"), ("r", "reset gate"), ("h", "candidate state")),
             main="h",
-            jacobian=jacobian,
+            jacobian=imported(JACOBIAN, "jacobian"),
             path=path,
             equation="A_j = ∂h_j/∂h_(j−1) through the update gate, the reset gate and the "
             "candidate",

@@ -14,10 +14,12 @@ from rnntrace._internal.cells.base import (
     ParamSpec,
     concatenated,
     gate_params,
+    imported,
     register,
 )
-from rnntrace._internal.cells.lstm_jacobian import jacobian
 from rnntrace._internal.symbol.tree import Sentence, at, call, formula, tilde, upright
+
+JACOBIAN = "rnntrace._internal.cells.lstm_jacobian"  # imported by gradflow when it asks
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -54,7 +56,6 @@ LSTM = register(
     CellKind(
         name="lstm",
         title="LSTM",
-        order=2,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
         quantities=("a", "f", "i", "og", "c", "c_tilde"),
@@ -69,7 +70,7 @@ LSTM = register(
                 ("o", "output gate"),
             ),  # fmt: skip
             main="c",
-            jacobian=jacobian,
+            jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: CELL_STATE,
             equation="A_j = ∂(h_j, c_j)/∂(h_(j−1), c_(j−1)), as the LSTM's state is h and c; "
             "∂h_t/∂h_(t−k) is the h–h block of the product",

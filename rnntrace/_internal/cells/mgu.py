@@ -15,10 +15,12 @@ from rnntrace._internal.cells.base import (
     ParamSpec,
     concatenated,
     gate_params,
+    imported,
     register,
 )
-from rnntrace._internal.cells.mgu_jacobian import jacobian
 from rnntrace._internal.symbol.tree import Sentence, at, call, formula, paren, tilde
+
+JACOBIAN = "rnntrace._internal.cells.mgu_jacobian"  # imported by gradflow when it asks
 
 PARAMS = (
     *gate_params("f", "forget gate", "forget-gate bias"),
@@ -58,7 +60,6 @@ MGU = register(
     CellKind(
         name="mgu",
         title="MGU",
-        order=4,
         params=PARAMS,
         concat=concatenated(list(PARAMS)),
         quantities=("a", "f", "h_tilde"),
@@ -68,7 +69,7 @@ MGU = register(
         flow=FlowWords(
             recurrent=(("f", "forget gate"), ("h", "candidate state")),
             main="h",
-            jacobian=jacobian,
+            jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: PATH,
             equation="A_j = ∂h_j/∂h_(j−1) through the forget gate and the candidate",
             equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}}",

@@ -3,8 +3,17 @@ or sigmoid). Its tracer is ``rnntrace._internal.engine.rnn``; its step Jacobian 
 
 from __future__ import annotations
 
-from rnntrace._internal.cells.base import H0, OUTPUT, CellKind, FlowWords, ParamSpec, register
-from rnntrace._internal.cells.rnn_jacobian import drive, jacobian, jacobians
+from rnntrace._internal.cells.base import (
+    H0,
+    OUTPUT,
+    CellKind,
+    FlowWords,
+    ParamSpec,
+    imported,
+    register,
+)
+
+JACOBIAN = "rnntrace._internal.cells.rnn_jacobian"  # imported by gradflow when it asks
 
 PARAMS = (
     ParamSpec("W_xh", ("H", "D"), "input-to-hidden matrix", True),
@@ -37,7 +46,6 @@ RNN = register(
     CellKind(
         name="rnn",
         title="simple RNN",
-        order=1,
         params=PARAMS,
         concat={},
         quantities=("z",),
@@ -47,20 +55,19 @@ RNN = register(
         topology_params={"generate": ParamSpec("W_yh", ("H", "K"), "fed-back output matrix")},
         aliases=ALIASES,
         step_words=STEP_WORDS,
-        default=True,
         layouts=("columns", "rows"),
         flow=FlowWords(
             recurrent=(("h", "recurrent matrix"),),
             main="h",
-            jacobian=jacobian,
+            jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: None,
             equation="A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) {W}",  # W_hh, W_hhᵀ (layout rows)
             equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}} = "
             r"\operatorname{diag}(f'(z_j))\, {W}",
             words_latex="",
             marks=("mark=*", "mark=o, dashed"),
-            drive=drive,
-            jacobians=jacobians,
+            drive=imported(JACOBIAN, "drive"),
+            jacobians=imported(JACOBIAN, "jacobians"),
         ),
     )
 )

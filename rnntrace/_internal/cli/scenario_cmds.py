@@ -145,7 +145,7 @@ def _words(value: Any) -> str:
     "--hidden", type=click.IntRange(1, 1000), metavar="H", help="--random: hidden size H."
 )
 @click.option(
-    "--cell", type=click.Choice(cells.names()), default=cells.default().name, show_default=True,
+    "--cell", type=click.Choice(cells.names()), default=cells.default_name(), show_default=True,
     help="--random: the recurrent cell.",
 )  # fmt: skip
 @click.option(

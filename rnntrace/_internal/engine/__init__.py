@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from rnntrace._internal import cells
 from rnntrace._internal.engine.conventions import conventions
-from rnntrace._internal.engine.drawn import init_data, init_note
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.engine.topology import Contributions, Driver, standard
@@ -42,7 +41,9 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
         base = key.rsplit(".", 1)[-1]
         if key in scenario.given or base in ("h_0", "c_0"):
             label = param_label(scenario, key)
-            if scenario.init is not None:
+            if scenario.init is not None:  # params.init drew it
+                from rnntrace._internal.engine.drawn import init_note
+
                 label = label.with_note(init_note(scenario.init, key))
             rec.given(
                 key,
@@ -164,6 +165,11 @@ def _total(rec: Recorder, scenario: Scenario, sym: Symbols, grads: list[str]) ->
 
 def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool) -> TraceMeta:
     model = scenario.model
+    init = None
+    if scenario.init is not None:  # how params.init drew the parameters
+        from rnntrace._internal.engine.drawn import init_data
+
+        init = init_data(scenario.init)
     has_loss = model.loss != "none" and model.output != "none"
     trained = [key for key in scenario.params if key in scenario.given] if has_loss else []
     sequences = tuple(
@@ -198,7 +204,7 @@ def _meta(scenario: Scenario, policy: NumberPolicy, sym: Symbols, several: bool)
         topology=model.topology,
         bptt=scenario.train.bptt,
         notation=dict(scenario.notation),
-        init=init_data(scenario.init) if scenario.init is not None else None,
+        init=init,
         index_style=scenario.index_style,
         layout=model.layout,
         head_steps=model.head_steps,

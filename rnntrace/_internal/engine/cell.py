@@ -11,7 +11,6 @@ the recurrent part. Keys are short (``h_3``, ``dz_3``), with the part's prefix (
 
 from __future__ import annotations
 
-from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import Scenario
@@ -81,6 +80,8 @@ class CellTracer:
         if self.scenario.model.dropout is None or not self.scenario.model.dropout.recurrent:
             return None
         size = self.rec.trace.value(self.rec.ref(self.p("h_0"))).shape[0]
+        from rnntrace._internal.engine import dropout  # imported for a model with dropout only
+
         return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
 
     def recurrent_input(self, t: int, h_prev: str) -> str:
@@ -92,6 +93,8 @@ class CellTracer:
         key = self.k(f"hd_{t - 1}")
         if self.rec.key(key) in self.rec.trace:
             return key
+        from rnntrace._internal.engine import dropout
+
         return dropout.apply(self.rec, key, h_prev, mask,
                              dropout.dropped_symbol("h", t - 1, self.part), "h_(t-1)", t,
                              self.part)  # fmt: skip
@@ -150,6 +153,8 @@ class GatedTracer(CellTracer):
         rec, k = self.rec, self.k
         mask = self.recurrent_mask(n)
         if mask is not None:
+            from rnntrace._internal.engine import dropout
+
             rec.do(k(f"dhd_{t}"), "add", gated,
                    Delta(dropout.dropped_symbol("h", t, self.part)),
                    Label("gradient_of_the_dropped_state_from_step_n", time=t, other=n,

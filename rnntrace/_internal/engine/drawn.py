@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rnntrace._internal.scenario.model import InitRecord
+from rnntrace._internal.scenario.model_more import InitRecord
 
 GENERATOR = "numpy.random.default_rng(seed).standard_normal(shape), one call a matrix"
 

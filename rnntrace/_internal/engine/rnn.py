@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnntrace._internal.engine import dropout
 from rnntrace._internal.engine.cell import CellTracer
 from rnntrace._internal.engine.layout import gradient, times
 from rnntrace._internal.engine.recorder import Recorder
@@ -79,6 +78,8 @@ class RnnCell(CellTracer):
                 transpose=True,
             )
             if dropped:
+                from rnntrace._internal.engine import dropout
+
                 dropout.back(rec, k(f"dh_next_{t}"), k(f"dhd_next_{t}"), dropped,
                              Delta(self.s("h", t)), "h", t, self.part)  # fmt: skip
             parts.append(k(f"dh_next_{t}"))
@@ -169,6 +170,8 @@ class RnnCell(CellTracer):
             transpose=True,
         )
         if dropped:
+            from rnntrace._internal.engine import dropout
+
             through = self.k("dh_rec_0") if extra else key
             dropout.back(self.rec, through, direct, dropped, Delta(self.s("h", 0)), "h", 0,
                          self.part)  # fmt: skip

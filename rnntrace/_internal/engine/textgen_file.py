@@ -94,7 +94,7 @@ def read_model(path: str | Path) -> tuple[Scenario, list[str], dict[str, Any] | 
     text = read_text(path)
     scenario = parse_scenario(text, str(path))
     model = scenario.model
-    simple = cells.default().name  # the character models are simple RNNs
+    simple = cells.default_name()  # the character models are simple RNNs
     if (scenario.input_kind != "one_hot" or model.cell != simple or model.head != "softmax"
             or model.topology != "standard" or model.layers != 1 or model.attention != "none"
             or scenario.form != "separate"):  # fmt: skip

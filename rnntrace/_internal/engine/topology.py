@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntrace._internal import cells
-from rnntrace._internal.engine import attention, dropout, heads
+from rnntrace._internal.engine import heads
 from rnntrace._internal.engine.cell import CellTracer
 from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
@@ -142,7 +142,7 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
             cell.forward(t, below, prev)
             below = _residual(rec, cell, t, below) if level and model.residual else cell.k(f"h_{t}")
         tops.append(below)
-        source = attention.self_context(rec, t, tops) if model.attention == "self" else below
+        source = _self_context(rec, t, tops) if model.attention == "self" else below
         if t in outputs:
             heads.output(rec, scenario, seq, t, sym, _dropped_output(rec, scenario, t, source))
     if not heads.total_loss(rec, scenario, seq, sym):
@@ -168,7 +168,7 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
         if model.attention == "self":
             name = f"dZ_{t}"
             if _output_backward(rec, scenario, seq, t, sym, f"Z_{t}", name):
-                for i, keys in attention.self_backward(rec, t, tops[:t], name, exact).items():
+                for i, keys in _self_backward(rec, t, tops[:t], name, exact).items():
                     incoming.setdefault((top, i), []).extend(keys)
         else:
             key = _output_backward(rec, scenario, seq, t, sym, tops[t - 1], f"dh_out_{t}")
@@ -177,6 +177,22 @@ def standard(rec: Recorder, scenario: Scenario, seq: Sequence, sym: Symbols) -> 
         for level in range(top, -1, -1):
             layer_backward(rec, cells, level, t, seq, incoming, model.residual, last=last)
     return gradients(cells, scenario, seq, initial_state_gradients(cells, 1))
+
+
+def _self_context(rec: Recorder, t: int, tops: list[str]) -> str:
+    """Z_t, the self-attention context at step t (engine.attention, imported when used)."""
+    from rnntrace._internal.engine import attention
+
+    return attention.self_context(rec, t, tops)
+
+
+def _self_backward(
+    rec: Recorder, t: int, tops: list[str], name: str, exact: bool
+) -> dict[int, list[str]]:
+    """∂L/∂h_i of the states self-attention at step t read, from ``name`` = ∂L/∂Z_t."""
+    from rnntrace._internal.engine import attention
+
+    return attention.self_backward(rec, t, tops, name, exact)
 
 
 def _residual(rec: Recorder, cell: CellTracer, t: int, below: str) -> str:
@@ -235,9 +251,18 @@ def _skipping(model: ModelSpec) -> set[int]:
     return {level for level, skip in enumerate(model.layer_skip) if skip}
 
 
+def _mask(rec: Recorder, scenario: Scenario, kind: str, t: int, size: int) -> str | None:
+    """Step t's dropout mask of ``kind`` (engine.dropout, imported when the model has one)."""
+    if scenario.model.dropout is None:
+        return None
+    from rnntrace._internal.engine import dropout
+
+    return dropout.mask(rec, scenario, kind, t, size)
+
+
 def _input_mask(rec: Recorder, scenario: Scenario, t: int) -> str | None:
     size = rec.trace.value(rec.key(f"x_{t}")).size
-    return dropout.mask(rec, scenario, "input", t, size)
+    return _mask(rec, scenario, "input", t, size)
 
 
 def _input_key(scenario: Scenario, t: int) -> str:
@@ -251,12 +276,14 @@ def _dropped_input(rec: Recorder, scenario: Scenario, t: int, x: str) -> str:
     mask = _input_mask(rec, scenario, t)
     if mask is None:
         return x
+    from rnntrace._internal.engine import dropout
+
     return dropout.apply(rec, f"xd_{t}", x, mask, dropout.dropped_symbol("x", t), "x_t", t)
 
 
 def _output_mask(rec: Recorder, scenario: Scenario, t: int, source: str) -> str | None:
     size = rec.trace.value(rec.ref(source)).size
-    return dropout.mask(rec, scenario, "output", t, size)
+    return _mask(rec, scenario, "output", t, size)
 
 
 def _dropped_output(rec: Recorder, scenario: Scenario, t: int, source: str) -> str:
@@ -264,6 +291,8 @@ def _dropped_output(rec: Recorder, scenario: Scenario, t: int, source: str) -> s
     mask = _output_mask(rec, scenario, t, source)
     if mask is None:
         return source
+    from rnntrace._internal.engine import dropout
+
     return dropout.apply(rec, f"vd_{t}", source, mask, dropout.dropped_symbol("v", t), "v_t", t)
 
 
@@ -280,6 +309,8 @@ def _output_backward(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, s
     mask = _output_mask(rec, scenario, t, source)
     assert mask is not None
     symbol = Delta(rec.trace[rec.ref(source)].symbol)
+    from rnntrace._internal.engine import dropout
+
     return dropout.back(rec, name, key, mask, symbol, "v_t", t)
 
 

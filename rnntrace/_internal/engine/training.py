@@ -19,13 +19,8 @@ import numpy as np
 from rnntrace._internal.engine import dropout, grad_key, scheduled, trace_scenario
 from rnntrace._internal.engine.compiled import CompiledTape
 from rnntrace._internal.errors import NumericError, RnntraceError
-from rnntrace._internal.scenario.model import (
-    LrSchedule,
-    NumberPolicy,
-    SamplingSpec,
-    Scenario,
-    TrainSpec,
-)
+from rnntrace._internal.scenario.model import LrSchedule, NumberPolicy, Scenario, TrainSpec
+from rnntrace._internal.scenario.model_more import SamplingSpec
 from rnntrace._internal.trace import Step, Trace
 
 MAX_EPOCHS = 10_000_000

@@ -10,19 +10,19 @@ prints the tree with its own printer: the op knows what is written, the printer 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Row, Symbol, Written
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Operand(Symbol):
     """The symbol of operand ``index``."""
 
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Entry(Symbol):
     """The number of operand ``index`` at the entry being worked out; ``index`` -1: the
     step's own value there, written as an integer (relu's f'(z), 1 or 0)."""
@@ -31,7 +31,7 @@ class Entry(Symbol):
     factor: bool = False  # as a factor of a product: (−0.3)
 
 
-@dataclass(frozen=True)
+@record
 class Explain:
     """How an op is written out: ``formula`` (its operands' symbols) and ``each`` (one
     entry, in its operands' numbers; None when there is nothing to work out). ``terminal``:

@@ -14,12 +14,12 @@ written (``factors``), which every printer writes out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rnntrace._internal.numbers import round_array
+from rnntrace._internal.records import record
 
 Array = np.ndarray
 
@@ -33,7 +33,7 @@ def block(matrix: Array, info: Mapping[str, Any]) -> Array:
     return matrix.T if info.get("transpose") else matrix
 
 
-@dataclass(frozen=True)
+@record
 class Product:
     """A matrix–vector product: operand ``matrix`` and operand ``vector``; ``entry`` says
     what one entry of the result takes of the matrix ("row": W v, "column": x W)."""

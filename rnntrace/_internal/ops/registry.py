@@ -32,13 +32,13 @@ when its logits are large, the losses from the logits when numbers are exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from rnntrace._internal.ops.explain import Entry, Explain, Operand
 from rnntrace._internal.ops.products import MATVEC, VECMAT, Product
+from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
@@ -77,7 +77,7 @@ class Info(Protocol):
 Template = Callable[[list[str], Info], str]
 
 
-@dataclass(frozen=True)
+@record
 class Activation:
     """A hidden activation f: its expression, its derivative f' from h = f(z) (``of_output``)
     or from z, the training tape's faster form where there is one, and the function as a
@@ -130,7 +130,7 @@ ACTIVATIONS: dict[str, Activation] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class Op:
     """One primitive op (see the module's docstring)."""
 

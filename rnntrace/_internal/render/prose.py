@@ -13,7 +13,6 @@ from rnntrace._internal import cells
 from rnntrace._internal.ops import ACTIVATIONS, DEFINITIONS, function_of
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.render.texescape import latex_text, latex_word, markdown_text, markdown_word
 from rnntrace._internal.symbol import Symbol, latex, text
 from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.symbol.tree import (
@@ -81,6 +80,8 @@ def _join(
 
 def prose_latex(prose: Prose) -> str:
     """A sentence as LaTeX: text escaped, words in typewriter, maths in ``$...$``."""
+    from rnntrace._internal.render.texescape import latex_text, latex_word  # not for text
+
     text = _join(prose, latex_text, latex_word)
     return f"{{\\small {text}}}" if prose.note else text
 
@@ -88,6 +89,8 @@ def prose_latex(prose: Prose) -> str:
 def prose_markdown(prose: Prose) -> str:
     """A sentence as Markdown: text escaped, words as code spans, maths in ``$...$`` (formula
     trees in MathJax's dialect)."""
+    from rnntrace._internal.render.texescape import markdown_text, markdown_word
+
     text = _join(prose, markdown_text, markdown_word, mathjax=True)
     return f"*{text}*" if prose.note else text
 

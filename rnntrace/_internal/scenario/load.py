@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.errors import ScenarioError
-from rnntrace._internal.scenario.load_assignment import AssignmentReader
-from rnntrace._internal.scenario.load_feeding import FeedingReader
 from rnntrace._internal.scenario.load_notation import read_notation
 from rnntrace._internal.scenario.load_params import ParamsReader
-from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 from rnntrace._internal.scenario.load_targets import TargetsReader
 from rnntrace._internal.scenario.load_train import TrainReader
-from rnntrace._internal.scenario.load_vary import VaryReader
 from rnntrace._internal.scenario.model import (
+    AssignmentSpec,
     ModelSpec,
     NumberPolicy,
     Scenario,
+    VarySpec,
 )
-from rnntrace._internal.scenario.schema import allowed_keys, choices
+from rnntrace._internal.scenario.schema import CELL_OPTIONS, allowed_keys, choices
 from rnntrace._internal.scenario.yamldoc import YamlDoc, describe
 from rnntrace._internal.symbol.tree import Symbol
+
+if TYPE_CHECKING:
+    from rnntrace._internal.scenario.load_feeding import FeedingReader
+    from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
 
 
 def read_text(path: str | Path, kind: str = "a scenario file") -> str:
@@ -86,12 +89,32 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _Loader(YamlDoc(text, file)).scenario()
 
 
-class _Loader(
-    ParamsReader, TargetsReader, AssignmentReader, VaryReader, SkipDropReader, TrainReader,
-    FeedingReader,
-):  # fmt: skip
+class _Loader(ParamsReader, TargetsReader, TrainReader):
+    """Reads a scenario. The readers of the keys few scenarios have (issue 13's skip
+    connections, dropout, attention forms, head steps and scheduled sampling; assignment;
+    vary) are imported when a file has them."""
+
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
+        self._skipdrop: SkipDropReader | None = None
+        self._feeding: FeedingReader | None = None
+
+    def skipdrop(self) -> SkipDropReader:
+        """The reader of model.skip, model.layers and model.dropout, made when first used."""
+        if self._skipdrop is None:
+            from rnntrace._internal.scenario.load_skipdrop import SkipDropReader
+
+            self._skipdrop = SkipDropReader(self.doc)
+        return self._skipdrop
+
+    def feeding(self) -> FeedingReader:
+        """The reader of model.attention, model.head_steps and train.scheduled_sampling, made
+        when first used."""
+        if self._feeding is None:
+            from rnntrace._internal.scenario.load_feeding import FeedingReader
+
+            self._feeding = FeedingReader(self.doc)
+        return self._feeding
 
     def scenario(self) -> Scenario:
         doc = self.doc
@@ -116,7 +139,7 @@ class _Loader(
         if "train" in top:  # issue 13: scheduled sampling (load_feeding)
             section = self.doc.mapping(top["train"][1], "train")
             if "scheduled_sampling" in section:
-                sampling = self.sampling_value(section["scheduled_sampling"][1], model)
+                sampling = self.feeding().sampling_value(section["scheduled_sampling"][1], model)
                 train = replace(train, scheduled_sampling=sampling)
         numbers = self.numbers(top.get("numbers"))
         kind, vocabulary, vocab_node = self.input(top["input"][1])
@@ -125,11 +148,13 @@ class _Loader(
             top["params"][1], kind, vocabulary, vocab_node, sequences, model
         )
         K = dims["K"]
-        self.check_skipdrop_sizes(top["model"][1] if "model" in top else None, model, params,
-                                  dims["D"], [seq.length for seq in sequences])  # fmt: skip
+        if self._skipdrop is not None:
+            self._skipdrop.check_skipdrop_sizes(top["model"][1], model, params, dims["D"],
+                                                [seq.length for seq in sequences])  # fmt: skip
         self.check_targets(top["sequences"][1], sequences, model, K)
         resolved = tuple(self.resolve_targets(seq, model, K, vocabulary, kind) for seq in sequences)
-        self.check_feeding(resolved, model, train.scheduled_sampling)
+        if self._feeding is not None:
+            self._feeding.check_feeding(resolved, model, train.scheduled_sampling)
         notation, index_style = self.notation(top.get("notation"), params, model)
         assignment = self.assignment(top.get("assignment"))
         vary = self.vary(top.get("vary"), params, given, kind, vocabulary, model)
@@ -155,6 +180,25 @@ class _Loader(
         )
 
     # -- sections ---------------------------------------------------------------------------
+    def assignment(self, entry: tuple[yaml.Node, yaml.Node] | None) -> AssignmentSpec:
+        """The ``assignment`` section (its reader imported when there is one), or defaults."""
+        if entry is None:
+            return AssignmentSpec()
+        from rnntrace._internal.scenario.load_assignment import AssignmentReader
+
+        return AssignmentReader(self.doc).assignment(entry)
+
+    def vary(
+        self, entry: tuple[yaml.Node, yaml.Node] | None, params: dict[str, np.ndarray],
+        given: set[str], kind: str, vocabulary: dict[str, np.ndarray], model: ModelSpec,
+    ) -> VarySpec:  # fmt: skip
+        """The ``vary`` section (its reader imported when there is one), or defaults."""
+        if entry is None:
+            return VarySpec()
+        from rnntrace._internal.scenario.load_vary import VaryReader
+
+        return VaryReader(self.doc).vary(entry, params, given, kind, vocabulary, model)
+
     def model(self, entry: tuple[yaml.Node, yaml.Node] | None) -> ModelSpec:
         if entry is None:
             return ModelSpec()
@@ -163,15 +207,15 @@ class _Loader(
         values: dict[str, object] = {}
         for key, (_, node) in fields.items():
             if key == "layers":
-                values[key], values["layer_skip"] = self.layers_value(node)
+                values[key], values["layer_skip"] = self.skipdrop().layers_value(node)
             elif key == "skip":
-                values[key] = self.skip_value(node)
+                values[key] = self.skipdrop().skip_value(node)
             elif key == "dropout":
-                values[key] = self.dropout_value(node)
+                values[key] = self.skipdrop().dropout_value(node)
             elif key == "attention":
-                values[key], values["attention_context"] = self.attention_value(node)
+                values[key], values["attention_context"] = self.feeding().attention_value(node)
             elif key == "head_steps":
-                values[key] = self.head_steps_value(node)
+                values[key] = self.feeding().head_steps_value(node)
             elif key in ("residual", "teacher_forcing"):
                 values[key] = doc.boolean(node, f"model.{key}")
             else:
@@ -180,16 +224,13 @@ class _Loader(
             values["output"] = "every"  # one output per generated step
         spec = ModelSpec(**values)  # type: ignore[arg-type]
         self._check_topology(spec, fields)
-        self.check_skipdrop(spec, fields)
-        self.check_feeding_model(spec, fields)
-        for kind in cells.kinds():  # a cell's own options (activation, gru_variant, ...)
-            for key in kind.options:
-                if key in fields and key not in cells.get(spec.cell).options:
-                    self.fail(
-                        fields[key][0],
-                        f"model.{key}",
-                        f"applies to model.cell {kind.name!r} only; this model is {spec.cell!r}",
-                    )
+        if self._skipdrop is not None:
+            self._skipdrop.check_skipdrop(spec, fields)
+        if self._feeding is not None:
+            self._feeding.check_feeding_model(spec, fields)
+        own = cells.get(spec.cell).options  # a cell's own options (activation, gru_variant, ...)
+        if any(key in CELL_OPTIONS and key not in own for key in fields):
+            self._refuse_options(spec, fields)
         if spec.output == "none" and spec.loss != "none":
             self.fail(
                 fields["loss"][1],
@@ -208,6 +249,19 @@ class _Loader(
                 f"loss {spec.loss!r} needs head {needs!r}, found {spec.head!r}",
             )
         return spec
+
+    def _refuse_options(
+        self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> None:
+        """A key of another cell's options (every cell imported, to name its cell)."""
+        for kind in cells.kinds():
+            for key in kind.options:
+                if key in fields and key not in cells.get(spec.cell).options:
+                    self.fail(
+                        fields[key][0],
+                        f"model.{key}",
+                        f"applies to model.cell {kind.name!r} only; this model is {spec.cell!r}",
+                    )
 
     def _check_loss_options(
         self, spec: ModelSpec, fields: dict[str, tuple[yaml.Node, yaml.Node]]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import yaml
 
-from rnntrace._internal.scenario.model import AssignmentSpec, Place
+from rnntrace._internal.scenario.model import AssignmentSpec
+from rnntrace._internal.scenario.model_more import Place
 from rnntrace._internal.scenario.schema import allowed_keys, choices
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 
@@ -15,14 +16,15 @@ MAX_POINTS = 1000.0
 
 
 class AssignmentReader:
-    """Mixin for the scenario loader: reads the ``assignment`` section."""
+    """Reads the ``assignment`` section (for the loader, when a file has one)."""
 
     doc: YamlDoc
 
-    def assignment(self, entry: tuple[yaml.Node, yaml.Node] | None) -> AssignmentSpec:
-        """The validated section, or the defaults when the file has none."""
-        if entry is None:
-            return AssignmentSpec()
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+
+    def assignment(self, entry: tuple[yaml.Node, yaml.Node]) -> AssignmentSpec:
+        """The validated section."""
         doc = self.doc
         fields = doc.mapping(entry[1], "assignment", allowed_keys("assignment"))
         ask: list[tuple[str, Place]] = []

@@ -13,24 +13,28 @@ from typing import NoReturn
 import yaml
 
 from rnntrace._internal import cells
-from rnntrace._internal.scenario.model import ModelSpec, SamplingSpec, Sequence
-from rnntrace._internal.scenario.schema import SCHEMA, allowed_keys_of
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
+from rnntrace._internal.scenario.model_more import SamplingSpec
+from rnntrace._internal.scenario.schema import allowed_keys_of, schema_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 
 MAX_SEED = 2**32 - 1
-_MAPPING = SCHEMA["properties"]["model"]["properties"]["attention"]["oneOf"][1]["properties"]
-_NAMES = SCHEMA["properties"]["model"]["properties"]["attention"]["oneOf"][0]["enum"]
+_ATTENTION = schema_of("model")["properties"]["attention"]["oneOf"]
+_MAPPING, _NAMES = _ATTENTION[1]["properties"], _ATTENTION[0]["enum"]
 Fields = dict[str, tuple[yaml.Node, yaml.Node]]
 
 
 class FeedingReader:
     """Reads model.attention's mapping form, model.head_steps and train.scheduled_sampling
-    (a loader mixin); ``check_feeding`` checks them against the sequences."""
+    (for the loader, when a file has one); ``check_feeding`` checks them against the sequences."""
 
     doc: YamlDoc
     _head_node: yaml.Node | None = None
     _coins_node: yaml.Node | None = None
     _no_coins = False  # coins: [] (see _coins)
+
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
 
     def fail(self, node: yaml.Node | None, path: str, message: str) -> NoReturn:
         """Raise a ScenarioError located at ``node``."""
@@ -67,7 +71,7 @@ class FeedingReader:
 
     def check_feeding_model(self, spec: ModelSpec, fields: Fields) -> None:
         """The context form and the head's steps fit the rest of the model."""
-        simple = cells.default().name  # the simple RNN, whose tracer adds W_ch c_t
+        simple = cells.default_name()  # the simple RNN, whose tracer adds W_ch c_t
         if spec.attention_context == "separate" and spec.cell != simple:
             self.fail(fields["attention"][1], "model.attention.context",
                       f"expected a simple RNN decoder (model.cell {simple}) for context "

@@ -42,7 +42,8 @@ from rnntrace._internal.scenario.load_init_parts import (
     output_width,
 )
 from rnntrace._internal.scenario.load_shapes import PartReader, shape_words
-from rnntrace._internal.scenario.model import Draw, InitRecord, ModelSpec
+from rnntrace._internal.scenario.model import ModelSpec
+from rnntrace._internal.scenario.model_more import Draw, InitRecord
 from rnntrace._internal.scenario.yamldoc import suggest
 
 
@@ -114,16 +115,16 @@ def _recurrent(model: ModelSpec) -> set[str]:
 
 def choices_of_init() -> list[str]:
     """The keys of ``params.init`` (from the schema)."""
-    from rnntrace._internal.scenario.schema import SCHEMA
+    from rnntrace._internal.scenario.schema import INIT
 
-    return list(SCHEMA["properties"]["params"]["properties"]["init"]["properties"])
+    return list(INIT["properties"])
 
 
 def _setting(reader: PartReader, settings: Fields, key: str, model: ModelSpec) -> Any:
     """One setting of params.init, checked, or its default."""
-    from rnntrace._internal.scenario.schema import SCHEMA
+    from rnntrace._internal.scenario.schema import INIT
 
-    spec = SCHEMA["properties"]["params"]["properties"]["init"]["properties"][key]
+    spec = INIT["properties"][key]
     path = f"params.init.{key}"
     if key not in settings:
         if key == "scheme":

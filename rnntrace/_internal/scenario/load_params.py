@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_init import read_init
-from rnntrace._internal.scenario.load_parts import CONTEXT, read_parts
 from rnntrace._internal.scenario.load_shapes import Part, outputs_of_targets, shape_words, vote
-from rnntrace._internal.scenario.model import InitRecord, ModelSpec, Sequence
+from rnntrace._internal.scenario.model import ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
+
+if TYPE_CHECKING:
+    from rnntrace._internal.scenario.model_more import InitRecord
 
 
 class ParamsReader:
@@ -43,6 +44,8 @@ class ParamsReader:
             if model.layout == "rows":
                 self.fail(node, "params.init", "draws the column layout's shapes; with "
                           "model.layout rows give the parameters")  # fmt: skip
+            from rnntrace._internal.scenario.load_init import read_init
+
             arrays, given, dims, form, self.drawn = read_init(self, node, D, model)
             return arrays, given, dims, form
         if model.layers == 1 and model.topology in ("standard", "generate"):
@@ -60,6 +63,8 @@ class ParamsReader:
                           + (f", or give {extra.key} ({', '.join(extra.shape)})"
                              if extra is not None else ""))  # fmt: skip
             return part.arrays, part.given, {"D": D, "H": part.H, "K": part.K}, part.form
+        from rnntrace._internal.scenario.load_parts import read_parts  # stacked, two-part models
+
         return read_parts(self, node, D, d_why, model)
 
     def part(
@@ -209,6 +214,8 @@ def _known_outputs(reader: ParamsReader, model: ModelSpec) -> tuple[int, str]:
 def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec], path: str) -> str:
     """Why a parameter key is unknown: the decoder's W_ch without a separate context,
     another cell's, a textbook alias, or a typo."""
+    from rnntrace._internal.scenario.load_parts import CONTEXT  # only on this error's path
+
     if key == CONTEXT.key and path == "params.decoder":
         scoring = model.attention if model.attention != "none" else "dot"
         return (f" (W_ch is the decoder's context matrix of `model.attention: {{kind: {scoring}, "

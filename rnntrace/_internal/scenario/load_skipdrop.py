@@ -15,7 +15,8 @@ import numpy as np
 import yaml
 
 from rnntrace._internal import cells
-from rnntrace._internal.scenario.model import DropoutSpec, ModelSpec
+from rnntrace._internal.scenario.model import ModelSpec
+from rnntrace._internal.scenario.model_more import DropoutSpec
 from rnntrace._internal.scenario.schema import allowed_keys_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 
@@ -25,9 +26,12 @@ Fields = Mapping[str, tuple[yaml.Node, yaml.Node]]
 
 
 class SkipDropReader:
-    """Reads model.skip, the list form of model.layers and model.dropout (a loader mixin)."""
+    """Reads model.skip, model.layers and model.dropout (for the loader, when a file has one)."""
 
     doc: YamlDoc
+
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
 
     def fail(self, node: yaml.Node | None, path: str, message: str) -> NoReturn:
         """Raise a ScenarioError located at ``node``."""
@@ -123,7 +127,7 @@ class SkipDropReader:
 
     def check_skipdrop(self, spec: ModelSpec, fields: Fields) -> None:
         """The skip and dropout keys fit the cell and the topology."""
-        simple = cells.default().name
+        simple = cells.default_name()
         if spec.skip and spec.cell != simple:
             self.fail(fields["skip"][1], "model.skip", f"applies to model.cell {simple!r} "
                       f"(the simple RNN) only; this model is {spec.cell!r}")  # fmt: skip

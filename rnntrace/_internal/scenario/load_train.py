@@ -10,11 +10,11 @@ import yaml
 
 from rnntrace._internal.scenario.load_input import MAX_TIME_STEPS
 from rnntrace._internal.scenario.model import LrSchedule, ModelSpec, TrainSpec
-from rnntrace._internal.scenario.schema import SCHEMA, allowed_keys
+from rnntrace._internal.scenario.schema import allowed_keys, schema_of
 from rnntrace._internal.scenario.yamldoc import YamlDoc
 
 Fields = dict[str, tuple[yaml.Node, yaml.Node]]
-_SCHEDULE = SCHEMA["properties"]["train"]["properties"]["lr_schedule"]
+_SCHEDULE = schema_of("train")["properties"]["lr_schedule"]
 _SCHEDULE_KINDS: list[str] = list(_SCHEDULE["properties"]["kind"]["enum"])
 
 

@@ -7,19 +7,23 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import yaml
 
-from rnntrace._internal.scenario.model import Grid, ModelSpec, VarySpec
+from rnntrace._internal.scenario.model import ModelSpec, VarySpec
+from rnntrace._internal.scenario.model_more import Grid
 from rnntrace._internal.scenario.schema import allowed_keys
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
 
 
 class VaryReader:
-    """Mixin for the scenario loader: reads and checks the ``vary`` section."""
+    """Reads and checks the ``vary`` section (for the loader, when a file has one)."""
 
     doc: YamlDoc
 
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+
     def vary(
         self,
-        entry: tuple[yaml.Node, yaml.Node] | None,
+        entry: tuple[yaml.Node, yaml.Node],
         params: Mapping[str, np.ndarray],
         given: Collection[str],
         kind: str,
@@ -27,9 +31,7 @@ class VaryReader:
         model: ModelSpec,
     ) -> VarySpec:
         """The validated section (its keys checked against this scenario's parameters,
-        input and model), or the defaults when there is none."""
-        if entry is None:
-            return VarySpec()
+        input and model)."""
         doc = self.doc
         fields = doc.mapping(entry[1], "vary", allowed_keys("vary"))
         values: dict[str, object] = {}

@@ -1,15 +1,28 @@
-"""The validated scenario: frozen dataclasses that the engine reads. Nothing here checks input."""
+"""The validated scenario: frozen dataclasses that the engine reads. Nothing here checks input.
+
+The specs of the keys few scenarios have (dropout, scheduled sampling, params.init, vary's
+grid, assignment places) are in ``model_more``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rnntrace._internal import cells
 from rnntrace._internal.records import record
 from rnntrace._internal.symbol.tree import Symbol
+
+if TYPE_CHECKING:  # the specs of keys few scenarios have: their readers import them
+    from rnntrace._internal.scenario.model_more import (
+        DropoutSpec,
+        Grid,
+        InitRecord,
+        Place,
+        SamplingSpec,
+    )
 
 
 @record
@@ -37,33 +50,12 @@ class Sequence:
         return len(self.tokens)
 
 
-# -- skip connections and dropout (issue 13) ------------------------------------------------
-@record
-class DropoutSpec:
-    """``model.dropout``: the rates of input, output and recurrent dropout, whether one mask
-    serves every step (variational), and the masks' source: drawn from ``seed`` (for
-    ``epoch``: run traces epoch 1, train redraws every epoch) or given (``masks``: kind ->
-    one 0/1 array per step, or one for all steps when variational)."""
-
-    input: float = 0.0
-    output: float = 0.0
-    recurrent: float = 0.0
-    variational: bool = False
-    seed: int = 0
-    masks: Mapping[str, tuple[np.ndarray, ...]] | None = None
-    epoch: int = 1
-
-    def rate(self, kind: str) -> float:
-        """p of ``kind`` (input, output, recurrent)."""
-        return float(getattr(self, kind))
-
-
 # ---------------------------------------------------------------------------------------------
 @record
 class ModelSpec:
     """Which network: cell, activation, where outputs are, head and loss."""
 
-    cell: str = field(default_factory=lambda: cells.default().name)  # a name of ``cells``
+    cell: str = field(default_factory=cells.default_name)  # a name of ``cells``
     activation: str = "tanh"  # of the simple RNN's hidden state
     output: str = "last"
     head: str = "identity"
@@ -120,23 +112,6 @@ class LrSchedule:
 
 
 @record
-class SamplingSpec:
-    """``train.scheduled_sampling``: at a fed step t the true y_(t−1) is fed when the coin
-    ξ_t is 1 (probability ε_0 λ^t), else the one-hot argmax of ŷ_(t−1). The coins are drawn
-    from ``seed`` (for ``epoch``: run traces epoch 1, train draws them again every epoch) or
-    given (``coins``: one tuple of 0/1 per sequence, for its steps t = 2..T)."""
-
-    epsilon0: float = 1.0
-    decay: float = 1.0
-    seed: int = 0
-    coins: tuple[tuple[int, ...], ...] | None = None
-
-    def probability(self, t: int) -> float:
-        """ε_t = ε_0 λ^t, the probability of feeding the truth at step t."""
-        return self.epsilon0 * self.decay**t
-
-
-@record
 class TrainSpec:
     """Training settings; the learning rate is also used by the single update of ``run``."""
 
@@ -156,18 +131,6 @@ class TrainSpec:
 
 
 @record
-class Place:
-    """Where something was written: ``file:line:col``, for messages about it later."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
-
-
-@record
 class AssignmentSpec:
     """The scenario's ``assignment`` section: what a worksheet asks and what it is worth.
 
@@ -177,15 +140,6 @@ class AssignmentSpec:
     ask: tuple[tuple[str, Place], ...] = ()
     points: tuple[tuple[str, float, Place], ...] = ()
     carried_credit: str = "full"  # full | half | none
-
-
-@record
-class Grid:
-    """Numbers with ``decimals`` decimals from ``low`` to ``high`` (inclusive)."""
-
-    decimals: int
-    low: float
-    high: float
 
 
 @record
@@ -203,33 +157,6 @@ class VarySpec:
     fixed: tuple[str, ...] = ()  # parameters and embedding tokens kept as written
     saturation: float = 3.0  # |pre-activation| allowed into tanh and sigmoid
     max_draws: int = 1000
-
-
-@record
-class Draw:
-    """One matrix drawn by ``params.init``, in the order of the draws (see ``load_init``)."""
-
-    key: str  # the full key ("W_hh", "l2.W_fh", "att.v_a"): a separate-form block
-    shape: tuple[int, ...]
-    rule: str  # normal: N(0, gain²/fan_in) | orthogonal: gain · Q
-    fan_in: int  # the columns of the matrix (the size of the vector it multiplies)
-    gain: float  # normal: the standard deviation is gain / sqrt(fan_in); orthogonal: radius
-    replaced: bool = False  # an entry given beside params.init replaces the drawn values
-
-
-@record
-class InitRecord:
-    """How ``params.init`` drew the parameters: enough to draw them again."""
-
-    scheme: str  # xavier | orthogonal
-    seed: int
-    gain: float
-    forget_bias: float
-    form: str  # separate | concatenated (W_g = [W_gh, W_gx], the same draws)
-    draws: tuple[Draw, ...]
-    zeros: tuple[str, ...]  # the biases set to zero (trained)
-    forget: tuple[str, ...]  # the forget-gate biases set to forget_bias
-    given: tuple[str, ...]  # the entries given beside params.init (they win)
 
 
 @record

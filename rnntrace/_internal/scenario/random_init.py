@@ -57,7 +57,7 @@ def random_scenario(start: RandomStart) -> str:
         init["gain"] = start.gain
     if start.forget_bias is not None:
         init["forget_bias"] = start.forget_bias
-    data["model"] = {"cell": start.cell or cells.default().name, **model}
+    data["model"] = {"cell": start.cell or cells.default_name(), **model}
     data["params"] = {"init": init}
     data["train"] = {"learning_rate": 0.1, "epochs": 100}
     data["numbers"] = {"decimals": 4}
@@ -78,7 +78,7 @@ def with_numbers(text: str, params: dict[str, np.ndarray], given: frozenset[str]
 
 
 def _title(start: RandomStart) -> str:
-    kind = cells.get(start.cell or cells.default().name).title
+    kind = cells.get(start.cell or cells.default_name()).title
     return f"{kind[0].upper() + kind[1:]} with {start.scheme}-drawn weights (seed {start.seed})"
 
 

@@ -1,4 +1,7 @@
-"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here."""
+"""The JSON Schema of scenario format version 1. The loader takes its allowed keys from here.
+
+``SCHEMA`` is the whole schema; every cell's parameter keys are added to it when it is first
+read (each cell's module imported), so that loading a scenario imports its own cell only."""
 
 from __future__ import annotations
 
@@ -43,6 +46,11 @@ def _param_text(key: str, specs: list[tuple[str, dict[str, Any]]]) -> str:
     return f"{names}: {spec.text}, shape ({', '.join(spec.shape)})"
 
 
+# The model keys that apply to one cell only (the cells' ``options``; a test checks): the
+# loader refuses them for another cell without importing every cell.
+CELL_OPTIONS = ("activation", "gru_variant", "update_gate")
+
+
 def _enum(values: list[str], default: str, text: str) -> dict[str, Any]:
     return {"enum": values, "default": default, "description": text}
 
@@ -62,7 +70,9 @@ _NOTATION: dict[str, Any] = {
     },
     "additionalProperties": {"type": "string"},
 }  # fmt: skip
-_PART_PARAMS: dict[str, Any] = _part_params()
+# every cell's parameter keys: added (every cell imported) when the whole schema or its params
+# section is first asked for, not when a scenario is loaded (it reads its own cell's, issue 12)
+_PART_PARAMS: dict[str, Any] = {}
 _PART: dict[str, Any] = {"type": "object", "additionalProperties": False,
                          "properties": _PART_PARAMS}  # fmt: skip
 
@@ -168,7 +178,7 @@ _SKIP_DROPOUT: dict[str, Any] = {
 
 def allowed_keys_of(section: str, key: str) -> list[str]:
     """The keys allowed in an object under a section's key (model.dropout, model.layers[*])."""
-    node = SCHEMA["properties"][section]["properties"][key]
+    node = schema_of(section)["properties"][key]
     node = next((n for n in node.get("oneOf", [node]) if n.get("type") in ("object", "array")),
                 node)  # fmt: skip
     if node.get("type") == "array":
@@ -177,7 +187,7 @@ def allowed_keys_of(section: str, key: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-SCHEMA: dict[str, Any] = {
+_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://rnntrace.invalid/scenario-v1.json",
     "title": "rnntrace scenario, format version 1",
@@ -250,7 +260,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "cell": _enum(cells.names(), cells.default().name, "the recurrent cell"),
+                "cell": _enum(cells.names(), cells.default_name(), "the recurrent cell"),
                 "activation": _enum(
                     ["tanh", "relu", "sigmoid"], "tanh", "hidden activation (model.cell rnn only)"
                 ),
@@ -319,8 +329,7 @@ SCHEMA: dict[str, Any] = {
             "description": "canonical parameter names of the cell (see model.cell); biases, "
             "h_0 and c_0 may be omitted (zero, not trained). The gates of a gated cell may be "
             "written separately (W_fx, W_fh) or concatenated (W_f acting on [h_(t-1), x_t])",
-            "properties": {
-                **_PART_PARAMS,
+            "properties": {  # the cells' parameter keys first (``_with_cells``)
                 "W_yh": {
                     **_MATRIX,
                     "description": "topology generate, simple RNN: the matrix "
@@ -495,7 +504,7 @@ SCHEMA: dict[str, Any] = {
 
 
 # -- the losses' options (issue 13) -----------------------------------------------------------
-SCHEMA["properties"]["model"]["properties"].update(
+_SCHEMA["properties"]["model"]["properties"].update(
     {
         "mse_scale": _enum(
             ["mean", "half"],
@@ -514,7 +523,7 @@ SCHEMA["properties"]["model"]["properties"].update(
 )
 
 # -- the row-vector layout (issue 13): docs/scenario-format.md, "Layout" ------------------------
-SCHEMA["properties"]["model"]["properties"]["layout"] = _enum(
+_SCHEMA["properties"]["model"]["properties"]["layout"] = _enum(
     ["columns", "rows"],
     "columns",
     "columns: column vectors, W_xh x_t with W_xh of shape (H, D), W_hy (K, H); rows: row "
@@ -524,7 +533,7 @@ SCHEMA["properties"]["model"]["properties"]["layout"] = _enum(
 
 
 # -- params.init: parameters drawn at load time (issue 13) ------------------------------------
-SCHEMA["properties"]["params"]["properties"]["init"] = {
+INIT: dict[str, Any] = {  # params.init
     "type": "object",
     "additionalProperties": False,
     "required": ["scheme", "hidden"],
@@ -578,6 +587,7 @@ SCHEMA["properties"]["params"]["properties"]["init"] = {
         },
     },
 }
+_SCHEMA["properties"]["params"]["properties"]["init"] = INIT
 
 
 # -- seed 001's decoder context, scheduled sampling, seed 000's head at chosen steps -------------
@@ -597,7 +607,7 @@ _ATTENTION_MAPPING: dict[str, Any] = {
         ),
     },
 }
-_MODEL = SCHEMA["properties"]["model"]["properties"]
+_MODEL = _SCHEMA["properties"]["model"]["properties"]
 _ATTENTION_NAMES = _MODEL["attention"]
 _MODEL["attention"] = {
     "oneOf": [{"enum": _ATTENTION_NAMES["enum"]}, _ATTENTION_MAPPING],
@@ -614,7 +624,7 @@ _MODEL["head_steps"] = {
     "description": "model.output every: the head (sigmoid or softmax) only at these steps, the "
     "logits o_t at every step (seed 000, 'I love AI'); a loss is taken at these steps only",
 }
-SCHEMA["properties"]["train"]["properties"]["scheduled_sampling"] = {
+_SCHEMA["properties"]["train"]["properties"]["scheduled_sampling"] = {
     "type": ["object", "null"],
     "additionalProperties": False,
     "default": None,
@@ -638,11 +648,37 @@ SCHEMA["properties"]["train"]["properties"]["scheduled_sampling"] = {
 }  # fmt: skip
 
 
+def schema_of(section: str) -> dict[str, Any]:
+    """The schema of a top-level section ('model', 'train', ...; 'params' with every cell's
+    parameter keys)."""
+    if section == "params":
+        _with_cells()
+    node: dict[str, Any] = _SCHEMA["properties"][section]
+    return node
+
+
+def _with_cells() -> dict[str, Any]:
+    """The whole schema, with every cell's parameter keys (each cell's module imported) at the
+    head of ``params`` and of each part's parameters; added once."""
+    if not _PART_PARAMS:
+        _PART_PARAMS.update(_part_params())
+        params = _SCHEMA["properties"]["params"]
+        params["properties"] = {**_PART_PARAMS, **params["properties"]}
+    return _SCHEMA
+
+
+def __getattr__(name: str) -> Any:
+    """``SCHEMA``: the whole schema (``rnntrace schema``), made complete when first asked for."""
+    if name == "SCHEMA":
+        return _with_cells()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def allowed_keys(section: str) -> list[str]:
     """The keys allowed in a section: '' (top level), 'input', 'sequences', 'model', ..."""
     if section == "":
-        return list(SCHEMA["properties"])
-    node = SCHEMA["properties"][section]
+        return list(_SCHEMA["properties"])
+    node = schema_of(section)
     if node.get("type") == "array":
         node = node["items"]
     return list(node["properties"])
@@ -650,7 +686,7 @@ def allowed_keys(section: str) -> list[str]:
 
 def choices(section: str, key: str) -> list[str]:
     """The allowed values of an enumerated key."""
-    node = SCHEMA["properties"][section]
+    node = schema_of(section)
     if node.get("type") == "array":
         node = node["items"]
     entry = node["properties"][key]
@@ -660,4 +696,4 @@ def choices(section: str, key: str) -> list[str]:
 
 def default(section: str, key: str) -> Any:
     """The documented default of a key."""
-    return SCHEMA["properties"][section]["properties"][key]["default"]
+    return schema_of(section)["properties"][key]["default"]

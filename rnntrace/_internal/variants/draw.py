@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rnntrace._internal.scenario.model import Grid
+from rnntrace._internal.scenario.model_more import Grid
 
 GENERATOR = "numpy.random.Generator(PCG64(SeedSequence(seed, spawn_key=(sha256(id)[:8],))))"
 

@@ -14,7 +14,8 @@ import numpy as np
 from rnntrace._internal.engine import trace_scenario
 from rnntrace._internal.errors import NumericError, RnntraceError, ScenarioError
 from rnntrace._internal.scenario.load import parse_scenario
-from rnntrace._internal.scenario.model import Grid, Scenario
+from rnntrace._internal.scenario.model import Scenario
+from rnntrace._internal.scenario.model_more import Grid
 from rnntrace._internal.scenario.write import dump_kept, kept_data, put_params
 from rnntrace._internal.trace import Trace
 from rnntrace._internal.variants.draw import draw, generator, own_grid
