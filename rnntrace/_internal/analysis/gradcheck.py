@@ -22,6 +22,7 @@ import numpy as np
 
 from rnntrace._internal import cells
 from rnntrace._internal.analysis.gradcheck_window import NOTE, WindowLosses
+from rnntrace._internal.analysis.letters import Letters
 from rnntrace._internal.engine import grad_key, trace_scenario
 from rnntrace._internal.errors import RnntraceError
 from rnntrace._internal.scenario.model import Scenario
@@ -58,6 +59,7 @@ class GradCheck:
     params: tuple[ParamCheck, ...]
     notes: tuple[str, ...]
     windowed: int | None = None  # train.bptt_window k: the differences are of L^win
+    loss_symbol: str = "L"  # the loss L in the scenario's notation (Unicode)
 
     @property
     def passed(self) -> bool:
@@ -142,6 +144,7 @@ def gradcheck(
         params=tuple(checks),
         notes=tuple(_notes(scenario, trace)) + _sample_note(picks, scenario),
         windowed=scenario.train.bptt_window if isinstance(loss_of, WindowLosses) else None,
+        loss_symbol=Letters(trace.meta.notation, trace.meta.index_style).bare("L"),
     )
 
 
@@ -214,6 +217,8 @@ def _sample_note(picks: dict[str, list[tuple[int, ...]]], scenario: Scenario) ->
 def _notes(scenario: Scenario, trace: Trace) -> list[str]:
     model = scenario.model
     out = []
+    q = Letters(trace.meta.notation, trace.meta.index_style)  # (h_(s-k) as it has been written)
+    L, L_s, h_sk = q.bare("L"), q.at("L", "s"), q.at("h", "s-k").replace("−", "-")
     if model.attention != "none" and model.attention_gradient == "constant_weights":
         out.append(
             "attention_gradient is constant_weights: the traced gradients leave out the "
@@ -222,12 +227,12 @@ def _notes(scenario: Scenario, trace: Trace) -> list[str]:
         )
     k = scenario.train.bptt_window
     if k:
-        out.append(NOTE.format(k=k))
+        out.append(NOTE.format(k=k, L=L, L_s=L_s, h_sk=h_sk))
     if scenario.train.bptt:
         out.append(
             f"train.bptt k = {scenario.train.bptt}: the BPTT gradients are truncated "
             "(the chain cut every k steps), the central differences are of the total "
-            "loss L, so they differ by the cut paths: a FAIL here is expected"
+            f"loss {L}, so they differ by the cut paths: a FAIL here is expected"
         )
     if cells.get(model.cell).has_activation and model.activation == "relu":
         out.append("relu has a kink at 0: a pre-activation within eps of 0 can fail honestly")

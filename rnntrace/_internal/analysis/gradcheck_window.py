@@ -29,11 +29,12 @@ from rnntrace._internal.engine.compiled import CompiledTape
 from rnntrace._internal.scenario.model import Scenario, Sequence
 from rnntrace._internal.trace import Trace
 
+# (L, L_s and h_sk: the loss, a step's loss and the held state in the scenario's notation)
 NOTE = ("train.bptt_window k = {k}: the BPTT gradients are those of the windowed objective, "
-        "the sum of each loss L_s with h_(s-k) held at its value (dL_s/dh_(s-k) taken as 0); "
-        "the central differences here are of that objective, each L_s recomputed from the "
-        "held state through its last k steps (those of the total loss L differ by the cut "
-        "paths)")  # fmt: skip
+        "the sum of each loss {L_s} with {h_sk} held at its value (d{L_s}/d{h_sk} taken as "
+        "0); the central differences here are of that objective, each {L_s} recomputed from "
+        "the held state through its last k steps (those of the total loss {L} differ by the "
+        "cut paths)")  # fmt: skip
 
 
 class WindowLosses:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import numpy as np
@@ -34,6 +34,7 @@ from rnntrace._internal import cells
 from rnntrace._internal.analysis.eigen import Derivation, derive
 from rnntrace._internal.analysis.fixedpoint import FixedPoints, fixed_points
 from rnntrace._internal.analysis.jacobians import DERIVATIVE_MAX, Layer, StepJacobian
+from rnntrace._internal.analysis.letters import Letters
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.errors import RnntraceError
 from rnntrace._internal.records import record
@@ -153,6 +154,13 @@ class GradFlow:
     # why derivation and fixed are None: "" (shown), "gated" (a gated cell), "form" (A_j is
     # not diag(f'(z_j)) W_hh: a skip connection or recurrent dropout)
     unshown: str = ""
+    # the scenario's notation (by key) and index style, which every sentence is written in
+    notation: Mapping[str, Symbol] = field(default_factory=dict)
+    index_style: str = "subscript"
+
+    def letters(self, tex: bool = False) -> Letters:
+        """The quantities and parameters of the sentences in the scenario's notation."""
+        return Letters(self.notation, self.index_style, tex)
 
 
 def parts_of(scenario: Scenario) -> list[str]:
@@ -233,6 +241,7 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
     info = meta.sequences[sequence - 1]
     flow = cells.get(model.cell).flow
     direct = flow.path(model)
+    letters = Letters(meta.notation, meta.index_style)
     layer = Layer(trace, info.prefix, part, model)
     spectra = tuple(_spectrum(trace, layer, gate, role) for gate, role in flow.recurrent)
     main = next(s for s in spectra if s.name == f"W_{flow.main}h")
@@ -272,11 +281,13 @@ def analyse(trace: Trace, scenario: Scenario, sequence: int = 1, part: str | Non
         verdict=verdict,
         path_name=direct.name if direct else None,
         direct=direct,
-        notes=tuple(_notes(scenario, part, trace) + _skipdrop_notes(scenario, part)),
+        notes=tuple(_notes(scenario, part, trace, letters) + _skipdrop_notes(scenario, letters)),
         skip=model.skip,
         derivation=derivation,
         fixed=fixed,
         unshown=unshown,
+        notation=meta.notation,
+        index_style=meta.index_style,
     )
 
 
@@ -502,22 +513,25 @@ def _cause(kind: str, dead: bool, rho: float, gamma: float | None, seen: float |
     return "near_one"
 
 
-def _skipdrop_notes(scenario: Scenario, part: str) -> list[str]:
-    """What skip connections and recurrent dropout (issue 13) add to the Jacobians."""
+def _skipdrop_notes(scenario: Scenario, q: Letters) -> list[str]:
+    """What skip connections and recurrent dropout (issue 13) add to the Jacobians (``q``:
+    the quantities in the scenario's notation)."""
     model, out = scenario.model, []
+    W, h_j, h_prev, z_j, m_j = (q.param("W_hh", "W_hh"), q.at("h", "j"), q.at("h", "j-1"),
+                                q.at("z", "j"), q.at("m", "j"))  # fmt: skip
     if model.skip:
         out.append(
-            f"model.skip: h_j = f(z_j) + α h_(j−1) with α = {model.skip:g}, so every "
-            "A_j = diag(f'(z_j)) W_hh + α I; the Jacobians, their norms and the verdict "
-            "include α I, the eigenvalues of W_hh alone do not"
+            f"model.skip: {h_j} = f({z_j}) + α {h_prev} with α = {model.skip:g}, so every "
+            f"A_j = diag(f'({z_j})) {W} + α I; the Jacobians, their norms and the verdict "
+            f"include α I, the eigenvalues of {W} alone do not"
         )
     drop = model.dropout
     if drop is not None and drop.recurrent:
         if cells.get(model.cell).has_activation:  # h_t = f(W_hh h_(t−1) + u)
-            read = "W_hh reads m_j ⊙ h_(j−1), so A_j = diag(f'(z_j)) W_hh diag(m_j)"
+            read = f"{W} reads {m_j} ⊙ {h_prev}, so A_j = diag(f'({z_j})) {W} diag({m_j})"
         else:  # a gated cell: every recurrent matrix reads the dropped state
-            read = ("every recurrent matrix reads m_j ⊙ h_(j−1) (the state carried on "
-                    "directly does not), so each W_gh in A_j is W_gh diag(m_j)")  # fmt: skip
+            read = (f"every recurrent matrix reads {m_j} ⊙ {h_prev} (the state carried on "
+                    f"directly does not), so each W_gh in A_j is W_gh diag({m_j})")  # fmt: skip
         out.append(
             f"recurrent dropout: {read} with step j's mask (scaled by 1/(1 − p)) as the "
             "trace drew it; --eval analyses the model without dropout"
@@ -525,8 +539,9 @@ def _skipdrop_notes(scenario: Scenario, part: str) -> list[str]:
     return out
 
 
-def _notes(scenario: Scenario, part: str, trace: Trace) -> list[str]:
-    """What the reader should know about what the Jacobians include."""
+def _notes(scenario: Scenario, part: str, trace: Trace, q: Letters) -> list[str]:
+    """What the reader should know about what the Jacobians include (``q``: the quantities
+    in the scenario's notation)."""
     model = scenario.model
     out = []
     fed = (
@@ -538,7 +553,9 @@ def _notes(scenario: Scenario, part: str, trace: Trace) -> list[str]:
     )
     if fed:
         out.append(
-            "each output is fed back as the next input, a second path from h_(t-1) to h_t; "
+            # (h_(t-1) with a hyphen, as this note has always been written)
+            f"each output is fed back as the next input, a second path from "
+            f"{q.at('h', 't-1').replace('−', '-')} to {q.at('h', 't')}; "
             "the Jacobians here hold the inputs as recorded (the recurrent path only)"
         )
     if part == "dec." and model.attention != "none":

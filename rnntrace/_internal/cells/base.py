@@ -102,10 +102,12 @@ class DirectPath:
 
     name: str  # "cell state (forget gates)", "direct path (1 - z)"
     factor: str  # the factor's letter(s): "f", "1 - z"
-    text: str  # the factor at step j in text: "1 − z_j"
-    latex: str  # ... in LaTeX: "1 - z_j"
+    # text, latex and words name the quantities as fields filled in the scenario's notation
+    # (``analysis.letters``): {z:j} is z_j
+    text: str  # the factor at step j in text: "1 − {z:j}"
+    latex: str  # ... in LaTeX: "1 - {z:j}"
     sentence: str  # the path in a sentence: "the direct path through the update gates"
-    words: str  # "the forget gates are", "1 − z_j is"
+    words: str  # "the forget gates are", "1 − {z:j} is"
 
 
 @record
@@ -116,6 +118,7 @@ class FlowWords:
     main: str  # the gate whose W_gh plays the role of W_hh
     jacobian: Callable[[LayerValues, int, Any], StepJacobian]  # A_j of step t, from a model
     path: Callable[[Any], DirectPath | None]  # the direct path for a model (None: ungated)
+    # the three below name the quantities as fields ({h:j}, {z:j}: ``analysis.letters``)
     equation: str  # A_j in words, for the terminal
     equation_latex: str  # A_j in LaTeX; ``{W}`` stands for the main matrix's symbol
     words_latex: str  # a sentence after it ('' for none)

@@ -35,10 +35,10 @@ PARAMS = (
 )
 
 PATHS = {  # model.update_gate -> the direct path through the update gates
-    "new": DirectPath("direct path (1 - z)", "1 - z", "1 − z_j", "1 - z_j",
-                      "the direct path through the update gates", "1 − z_j is"),
-    "keep_old": DirectPath("direct path (z)", "z", "z_j", "z_j",
-                           "the direct path through the update gates", "z_j is"),
+    "new": DirectPath("direct path (1 - z)", "1 - z", "1 − {z:j}", "1 - {z:j}",
+                      "the direct path through the update gates", "1 − {z:j} is"),
+    "keep_old": DirectPath("direct path (z)", "z", "{z:j}", "{z:j}",
+                           "the direct path through the update gates", "{z:j} is"),
 }  # fmt: skip
 
 
@@ -88,9 +88,9 @@ GRU = register(
             main="h",
             jacobian=imported(JACOBIAN, "jacobian"),
             path=path,
-            equation="A_j = ∂h_j/∂h_(j−1) through the update gate, the reset gate and the "
+            equation="A_j = ∂{h:j}/∂{h:j-1} through the update gate, the reset gate and the "
             "candidate",
-            equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}}",
+            equation_latex=r"A_j = \frac{\partial {h:j}}{\partial {h:j-1}}",
             words_latex="For the GRU, $A_j$ goes through the update gate, the reset gate and "
             "the candidate. ",
         ),

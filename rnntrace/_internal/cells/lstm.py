@@ -34,8 +34,8 @@ PARAMS = (
 CELL_STATE = DirectPath(
     name="cell state (forget gates)",
     factor="f",
-    text="f_j",
-    latex="f_j",
+    text="{f:j}",
+    latex="{f:j}",
     sentence="the cell-state path through the forget gates",
     words="the forget gates are",
 )
@@ -72,10 +72,11 @@ LSTM = register(
             main="c",
             jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: CELL_STATE,
-            equation="A_j = ∂(h_j, c_j)/∂(h_(j−1), c_(j−1)), as the LSTM's state is h and c; "
-            "∂h_t/∂h_(t−k) is the h–h block of the product",
-            equation_latex=r"A_j = \frac{\partial (h_j, c_j)}{\partial (h_{j-1}, c_{j-1})}",
-            words_latex=r"For the LSTM, $\partial h_t/\partial h_{t-k}$ is the $h$--$h$ block. ",
+            equation="A_j = ∂({h:j}, {c:j})/∂({h:j-1}, {c:j-1}), as the LSTM's state is {h:} and "
+            "{c:}; ∂{h:t}/∂{h:t-k} is the {h:}–{h:} block of the product",
+            equation_latex=r"A_j = \frac{\partial ({h:j}, {c:j})}{\partial ({h:j-1}, {c:j-1})}",
+            words_latex=r"For the LSTM, $\partial {h:t}/\partial {h:t-k}$ is the ${h:}$--${h:}$ "
+            "block. ",
             joint=True,
         ),
     )

@@ -34,10 +34,10 @@ PARAMS = (
 PATH = DirectPath(
     name="direct path (1 - f)",
     factor="1 - f",
-    text="1 − f_j",
-    latex="1 - f_j",
+    text="1 − {f:j}",
+    latex="1 - {f:j}",
     sentence="the direct path through the forget gates",
-    words="1 − f_j is",
+    words="1 − {f:j} is",
 )
 
 
@@ -71,8 +71,8 @@ MGU = register(
             main="h",
             jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: PATH,
-            equation="A_j = ∂h_j/∂h_(j−1) through the forget gate and the candidate",
-            equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}}",
+            equation="A_j = ∂{h:j}/∂{h:j-1} through the forget gate and the candidate",
+            equation_latex=r"A_j = \frac{\partial {h:j}}{\partial {h:j-1}}",
             words_latex="For the MGU, $A_j$ goes through the forget gate and the candidate. ",
         ),
     )

@@ -61,9 +61,9 @@ RNN = register(
             main="h",
             jacobian=imported(JACOBIAN, "jacobian"),
             path=lambda model: None,
-            equation="A_j = ∂h_j/∂h_(j−1) = diag(f′(z_j)) {W}",  # W_hh, W_hhᵀ (layout rows)
-            equation_latex=r"A_j = \frac{\partial h_j}{\partial h_{j-1}} = "
-            r"\operatorname{diag}(f'(z_j))\, {W}",
+            equation="A_j = ∂{h:j}/∂{h:j-1} = diag(f′({z:j})) {W}",  # W_hh, W_hhᵀ (layout rows)
+            equation_latex=r"A_j = \frac{\partial {h:j}}{\partial {h:j-1}} = "
+            r"\operatorname{diag}(f'({z:j}))\, {W}",
             words_latex="",
             marks=("mark=*", "mark=o, dashed"),
             drive=imported(JACOBIAN, "drive"),

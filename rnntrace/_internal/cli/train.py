@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from rnntrace._internal.cli.base import SCENARIO_ARG, cli, eval_option, evaluated, fail_cleanly
-from rnntrace._internal.cli.output import check_standalone, emit, format_option, standalone_option
+from rnntrace._internal.cli.output import (
+    check_layout,
+    check_standalone,
+    emit,
+    format_option,
+    layout_option,
+    standalone_option,
+)
 from rnntrace._internal.errors import RnntraceError
 
 if TYPE_CHECKING:
@@ -80,6 +87,7 @@ def _bptt(text: str | None, default: int | None) -> int | None:
 )
 @format_option("train")
 @standalone_option("train")
+@layout_option("With --trace-epoch and --format latex: the layout of the epoch's worked solution")
 @click.option(
     "-o",
     "--output",
@@ -92,7 +100,7 @@ def _bptt(text: str | None, default: int | None) -> int | None:
 @fail_cleanly
 def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | None,
           l2: float | None, bptt: str | None, report: str | None, trace_epoch: int | None,
-          fmt: str, standalone: bool, output: Path | None, force: bool,
+          fmt: str, standalone: bool, layout: str, output: Path | None, force: bool,
           allow_large: bool, evaluate: bool) -> None:  # fmt: skip
     """Train SCENARIO with SGD over all its sequences, epoch after epoch.
 
@@ -116,11 +124,15 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
       rnntrace train hello.yaml --epochs 1000 --report 1,10,100,1000 -o trained.yaml
       rnntrace init review.yaml --example sentiment
       rnntrace train review.yaml --epochs 50 --clip 1 --trace-epoch 50
+      rnntrace train review.yaml --epochs 50 --trace-epoch 50 --format latex --layout seed
     """
     from rnntrace._internal.engine.training import Settings, techniques
     from rnntrace._internal.scenario import load_scenario
 
     check_standalone("train", fmt, standalone)
+    check_layout(fmt, layout, ("latex",))
+    if layout != "standard" and trace_epoch is None:
+        raise click.UsageError(f"--layout {layout} goes with --trace-epoch N")
     loaded = evaluated(load_scenario(scenario), evaluate)
     t = loaded.train
     settings = Settings(
@@ -129,7 +141,9 @@ def train(scenario: Path, epochs: int | None, lr: float | None, clip: float | No
         bptt=_bptt(bptt, t.bptt), **techniques(t),
     )  # fmt: skip
     if trace_epoch is not None:
-        _print_epoch(loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large)
+        _print_epoch(
+            loaded, settings, trace_epoch, fmt, standalone, output, force, allow_large, layout
+        )
         return
     if output is not None:  # before training, not after
         from rnntrace._internal.files import check_target
@@ -197,8 +211,9 @@ def _refuse_json(loaded: Scenario, settings: Settings, reported: int) -> None:
 
 def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
                  standalone: bool, output: Path | None, force: bool,
-                 allow_large: bool) -> None:  # fmt: skip
-    """Epoch ``epoch``'s hand calculation, in any of `rnntrace run`'s formats."""
+                 allow_large: bool, layout: str) -> None:  # fmt: skip
+    """Epoch ``epoch``'s hand calculation, in any of `rnntrace run`'s formats (``layout``:
+    of the LaTeX worked solution)."""
     from rnntrace._internal.cli.run import emit_trace
     from rnntrace._internal.engine.training import trace_epoch
 
@@ -212,4 +227,5 @@ def _print_epoch(loaded: Scenario, settings: Settings, epoch: int, fmt: str,
                   f"({settings.describe()}).", style="bold"))  # fmt: skip
     emit_trace(trace, fmt, standalone=standalone, output=output, force=force,
                source=loaded.file, allow_large=allow_large,
-               ways="rnntrace run --steps N-M traces a part, or pass --allow-large")  # fmt: skip
+               ways="rnntrace run --steps N-M traces a part, or pass --allow-large",
+               layout=layout)  # fmt: skip

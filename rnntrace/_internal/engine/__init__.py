@@ -11,7 +11,7 @@ from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.engine.topology import Contributions, Driver, standard
 from rnntrace._internal.engine.update import grad_key, learning_rate, record_update
 from rnntrace._internal.scenario.model import NumberPolicy, Scenario
-from rnntrace._internal.symbol.label import Label
+from rnntrace._internal.symbol.label import Label, Spelling
 from rnntrace._internal.symbol.rename import Renaming, renaming_of
 from rnntrace._internal.symbol.tree import Derivative, Name, Symbol
 from rnntrace._internal.trace import SequenceInfo, Trace, TraceMeta
@@ -73,11 +73,14 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
 
 
 def renamed(trace: Trace, renames: Renaming) -> None:
-    """Every symbol of ``trace`` (its steps, parameters and conventions) renamed in place."""
+    """Every symbol of ``trace`` (its steps, parameters and conventions) renamed in place,
+    and the labels' words spelled with the renames."""
     if not renames.active:
         return
-    apply = renames.apply
-    trace.steps[:] = [replace(step, symbol=apply(step.symbol)) for step in trace.steps]
+    apply, spelling = renames.apply, Spelling(renames)
+    trace.steps[:] = [replace(step, symbol=apply(step.symbol),
+                              tag=replace(step.tag, spelling=spelling))
+                      for step in trace.steps]  # fmt: skip
     trace._index.update((step.key, step) for step in trace.steps)
     meta = trace.meta
     trace.meta = replace(

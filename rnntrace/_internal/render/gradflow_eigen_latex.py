@@ -16,17 +16,17 @@ from rnntrace._internal.render.gradflow_eigen_words import Words, cells, is_real
 from rnntrace._internal.render.gradflow_latex_base import MAX_MATRIX, bmatrix, s
 from rnntrace._internal.render.gradflow_words import brief_tex, eigen_list
 
-WORDS = Words(tex=True)
-
 
 def seed_sections(flow: GradFlow) -> Iterator[str]:
     """Both sections, or the paragraph for a gated cell."""
+    q = flow.letters(tex=True)
     if flow.derivation is None or flow.fixed is None:
-        yield f"\n{{\\sloppy {unshown(flow.unshown, tex=True)}\\par}}\n"
+        yield f"\n{{\\sloppy {unshown(flow.unshown, q)}\\par}}\n"
         return
     show = flow.hidden <= MAX_MATRIX
-    yield from _derivation(flow.derivation, show)
-    yield from _fixed(flow.fixed, flow, show)
+    words = Words(q)
+    yield from _derivation(flow.derivation, show, words)
+    yield from _fixed(flow.fixed, flow, show, words)
 
 
 def _matrix(values: np.ndarray) -> str:
@@ -58,23 +58,24 @@ def _gather(rows: list[str]) -> str:
     return "\\begin{gather*}\n" + " \\\\\n".join(rows) + "\n\\end{gather*}\n"
 
 
-def _derivation(d: Derivation, show: bool) -> Iterator[str]:
+def _derivation(d: Derivation, show: bool, WORDS: Words) -> Iterator[str]:
     W = s(d.symbol)
     t, source = s(d.target_symbol), s(d.source_symbol)
+    U, S = WORDS.eigen_names(d)
     yield f"\n\\subsection*{{{WORDS.heading(d)}}}\n"
-    rows = [f"U = {_matrix(d.eigenvectors)}"] if show else []
-    rows.append(f"S = {_diag(d.eigenvalues)}")
+    rows = [f"{U} = {_matrix(d.eigenvectors)}"] if show else []
+    rows.append(f"{S} = {_diag(d.eigenvalues)}")
     if show and d.inverse is not None:
-        rows.append(f"U^{{-1}} = {_matrix(d.inverse)}")
+        rows.append(f"{U}^{{-1}} = {_matrix(d.inverse)}")
     yield _gather(rows)
     yield WORDS.decomposition(d) + "\n"
-    rows = [f"S^{{{d.k}}} = {_diag(d.eigenvalue_powers)}"]
-    power = f"{{{W}}}^{{{d.k}}}" + ("" if d.defective else f" = U S^{{{d.k}}} U^{{-1}}")
+    rows = [f"{S}^{{{d.k}}} = {_diag(d.eigenvalue_powers)}"]
+    power = f"{{{W}}}^{{{d.k}}}" + ("" if d.defective else f" = {U} {S}^{{{d.k}}} {U}^{{-1}}")
     if show:
         rows.append(f"{power} = {bmatrix(d.power)}")
     yield _gather(rows)
     yield (WORDS.power(d) + "\n") if WORDS.power(d) else ""
-    product = r"\prod_{j} \operatorname{diag}(f'(z_j))"
+    product = rf"\prod_{{j}} \operatorname{{diag}}(f'({WORDS.q.at('z', 'j')}))"
     rows = [f"{product} = {_diag(d.derivatives)}"]
     if show:
         rows.append(f"{product}\\, {{{W}}}^{{{d.k}}} = {bmatrix(d.approximation)}")
@@ -83,26 +84,30 @@ def _derivation(d: Derivation, show: bool) -> Iterator[str]:
     yield _gather(rows)
     yield WORDS.correction(d) + "\n"
     if not show:
-        yield ("\n$U$, $U^{-1}$ and the products are too large to write out here; "
+        yield (f"\n${U}$, ${U}^{{-1}}$ and the products are too large to write out here; "
                "\\texttt{--format json} gives them.\n")  # fmt: skip
 
 
-def _fixed(fp: FixedPoints, flow: GradFlow, show: bool) -> Iterator[str]:
-    W = s(flow.main.symbol)
+def _fixed(fp: FixedPoints, flow: GradFlow, show: bool, WORDS: Words) -> Iterator[str]:
+    W, q = s(flow.main.symbol), WORDS.q
+    W_hh, W_xh, b_h = WORDS.params()
+    star, x = q.star("h"), q.bare("x")
     yield "\n\\subsection*{Fixed point (the reference notes' stability analysis)}\n"
-    yield (f"$h^* = f(W_{{hh}} h^* + W_{{xh}} x + b_h)$ for {WORDS.source(fp)}; "
-           "$u = W_{xh} x + b_h$:\n")  # fmt: skip
+    yield (f"${star} = f({W_hh} {star} + {W_xh} {x} + {b_h})$ for {WORDS.source(fp)}; "
+           f"$u = {W_xh} {x} + {b_h}$:\n")  # fmt: skip
     yield _gather([f"u = ({_chunks([brief_tex(float(v)) for v in fp.drive])})"])
     yield WORDS.solve(fp.iteration) + "\n\n" + WORDS.solve(fp.newton) + "\n"
     if not fp.points:
-        yield "\nNeither method converged from $h = 0$: no fixed point found.\n"
+        yield f"\nNeither method converged from ${q.bare('h')} = 0$: no fixed point found.\n"
     for number, point in enumerate(fp.points, start=1):
         which = f" {number} of {len(fp.points)}" if len(fp.points) > 1 else ""
         yield f"\n\\paragraph{{Fixed point{which}}} found by {WORDS.found_by(point)}:\n"
-        rows = [f"h^* = ({_chunks([brief_tex(float(v)) for v in point.state])})"]
+        rows = [f"{star} = ({_chunks([brief_tex(float(v)) for v in point.state])})"]
         if show:
-            at = r"\frac{\partial h_t}{\partial h_{t-1}}\Big|_{h^*}"
-            rows.append(rf"{at} = \operatorname{{diag}}(f'(z^*))\, {W} = {bmatrix(point.jacobian)}")
+            h_t, h_prev = q.at("h", "t"), q.at("h", "t-1")
+            at = rf"\frac{{\partial {h_t}}}{{\partial {h_prev}}}\Big|_{{{star}}}"
+            rows.append(rf"{at} = \operatorname{{diag}}(f'({q.star('z')}))\, {W} = "
+                        f"{bmatrix(point.jacobian)}")  # fmt: skip
         rows.append(rf"\lambda = {_chunks(eigen_list(list(point.eigenvalues), tex=True), 3)}")
         yield _gather(rows)
         yield WORDS.verdict(point) + "\n"

@@ -16,15 +16,16 @@ from rnntrace._internal.render.gradflow_text_base import MAX_MATRIX, heading, ma
 from rnntrace._internal.render.gradflow_words import brief, eigen_list
 from rnntrace._internal.symbol import text as text_of
 
-WORDS = Words(tex=False)
-
 
 def seed_sections(flow: GradFlow, matrices: bool) -> list[Text]:
     """Both sections, each after an empty line."""
+    q = flow.letters()
     if flow.derivation is None or flow.fixed is None:
-        return [Text(), *para(unshown(flow.unshown))]
+        return [Text(), *para(unshown(flow.unshown, q))]
     show = matrices or flow.hidden <= MAX_MATRIX
-    return [Text(), *_derivation(flow.derivation, show), Text(), *_fixed(flow.fixed, flow, show)]
+    words = Words(q)
+    return [Text(), *_derivation(flow.derivation, show, words), Text(),
+            *_fixed(flow.fixed, flow, show, words)]  # fmt: skip
 
 
 def _matrix(label: str, values: np.ndarray) -> list[Text]:
@@ -56,48 +57,54 @@ def eigen_list_plain(values: np.ndarray) -> list[str]:
     return out
 
 
-def _derivation(d: Derivation, show: bool) -> list[Text]:
-    W = text_of(d.symbol)
+def _derivation(d: Derivation, show: bool, WORDS: Words) -> list[Text]:
+    W, z_j = text_of(d.symbol), WORDS.q.at("z", "j")
     t, source = text_of(d.target_symbol), text_of(d.source_symbol)
+    U, S = WORDS.eigen_names(d)
     out = [heading(WORDS.heading(d))]
     if show:
-        out += _matrix("U", d.eigenvectors)
-    out += para(f"S = {_diag(d.eigenvalues)}", "  ")
+        out += _matrix(U, d.eigenvectors)
+    out += para(f"{S} = {_diag(d.eigenvalues)}", "  ")
     if show and d.inverse is not None:
-        out += _matrix("U⁻¹", d.inverse)
+        out += _matrix(f"{U}⁻¹", d.inverse)
     out += para(WORDS.decomposition(d), "  ")
-    out += para(f"S^{d.k} = {_diag(d.eigenvalue_powers)}", "  ")
-    label = f"{W}^{d.k}" if d.defective else f"{W}^{d.k} = U S^{d.k} U⁻¹"
+    out += para(f"{S}^{d.k} = {_diag(d.eigenvalue_powers)}", "  ")
+    label = f"{W}^{d.k}" if d.defective else f"{W}^{d.k} = {U} {S}^{d.k} {U}⁻¹"
     if show:
         out += matrix(label, d.power)
     out += para(WORDS.power(d), "  ") if WORDS.power(d) else []
-    out += para(f"Π_j diag(f′(z_j)) over the {d.k} steps back: {vector(d.derivatives)}", "  ")
+    out += para(f"Π_j diag(f′({z_j})) over the {d.k} steps back: {vector(d.derivatives)}", "  ")
     if show:
-        out += matrix(f"notes' Π_j diag(f′(z_j)) {W}^{d.k}", d.approximation)
+        out += matrix(f"notes' Π_j diag(f′({z_j})) {W}^{d.k}", d.approximation)
         out += matrix(f"ordered J_{d.k} = ∂{t}/∂{source}", d.exact)
     out += para(WORDS.correction(d), "  ")
     if not show:
-        out += para("U, S, U⁻¹ and the products are too large to print here: --matrices "
-                    "prints them, --format json gives them.", "  ", style="dim")  # fmt: skip
+        out += para(f"{U}, {S}, {U}⁻¹ and the products are too large to print here: "
+                    "--matrices prints them, --format json gives them.", "  ",
+                    style="dim")  # fmt: skip
     return out
 
 
-def _fixed(fp: FixedPoints, flow: GradFlow, show: bool) -> list[Text]:
-    W = text_of(flow.main.symbol)
+def _fixed(fp: FixedPoints, flow: GradFlow, show: bool, WORDS: Words) -> list[Text]:
+    W, q = text_of(flow.main.symbol), WORDS.q
+    W_hh, W_xh, b_h = WORDS.params()
+    star, x = q.star("h"), q.bare("x")
     out = [heading("Fixed point (the reference notes' stability analysis)")]
-    out += para(f"h* = f(W_hh h* + W_xh x + b_h) for {WORDS.source(fp)}; "
-                f"u = W_xh x + b_h = {vector(fp.drive)}.", "  ")  # fmt: skip
+    out += para(f"{star} = f({W_hh} {star} + {W_xh} {x} + {b_h}) for {WORDS.source(fp)}; "
+                f"u = {W_xh} {x} + {b_h} = {vector(fp.drive)}.", "  ")  # fmt: skip
     out += para(WORDS.solve(fp.iteration), "  ")
     out += para(WORDS.solve(fp.newton), "  ")
     if not fp.points:
-        out += para("Neither method converged from h = 0: no fixed point found.", "  ")
+        out += para(f"Neither method converged from {q.bare('h')} = 0: no fixed point found.",
+                    "  ")  # fmt: skip
     for number, point in enumerate(fp.points, start=1):
         which = f" {number} of {len(fp.points)}" if len(fp.points) > 1 else ""
         out += para(f"Fixed point{which}, found by {WORDS.found_by(point)}:", "  ")
-        out += matrix("h*", point.state[None, :], "    ") if show else para(
-            f"h* = {vector(point.state)}", "    ")  # fmt: skip
+        out += matrix(star, point.state[None, :], "    ") if show else para(
+            f"{star} = {vector(point.state)}", "    ")  # fmt: skip
         if show:
-            out += matrix(f"∂h_t/∂h_(t−1) at h* = diag(f′(z*)) {W}", point.jacobian, "    ")
+            at = f"∂{q.at('h', 't')}/∂{q.at('h', 't-1')} at {star} = diag(f′({q.star('z')})) {W}"
+            out += matrix(at, point.jacobian, "    ")
         eig = ", ".join(eigen_list(list(point.eigenvalues)))
         out += para(f"its eigenvalues: {eig}", "    ")
         out += para(WORDS.verdict(point), "    ")

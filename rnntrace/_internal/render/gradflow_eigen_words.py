@@ -14,6 +14,7 @@ from rnntrace._internal.analysis.fixedpoint import (
     FixedPoints,
     Solve,
 )
+from rnntrace._internal.analysis.letters import Letters
 from rnntrace._internal.render.gradflow_words import brief, brief_tex
 from rnntrace._internal.render.numfmt import MINUS, fixed
 from rnntrace._internal.render.texescape import latex_text
@@ -24,30 +25,33 @@ from rnntrace._internal.symbol import text as text_of
 DECIMALS = 4
 GATED = (
     "The introduction notes' eigen-decomposition and the reference notes' fixed points "
-    "are derived for the simple RNN, whose step Jacobian is diag(f′(z_j)) W_hh; this "
+    "are derived for the simple RNN, whose step Jacobian is {jacobian}; this "
     "cell's step Jacobian combines several recurrent matrices with each step's gate "
     "values, so neither is shown."
 )
 FORM = (
     "The introduction notes' eigen-decomposition and the reference notes' fixed points "
-    "are derived for h_t = f(W_hh h_(t−1) + W_xh x_t + b_h), whose step Jacobian is "
-    "diag(f′(z_j)) W_hh; with a skip connection (+ α I) or recurrent dropout (W_hh read "
+    "are derived for {state}, whose step Jacobian is "
+    "{jacobian}; with a skip connection ({skip}) or recurrent dropout ({W} read "
     "through each step's mask) the step Jacobian is not of that form, so neither is shown."
 )
 
 
-def unshown(code: str, tex: bool = False) -> str:
-    """Why the two sections are not shown: ``GradFlow.unshown`` in words."""
+def unshown(code: str, q: Letters) -> str:
+    """Why the two sections are not shown: ``GradFlow.unshown`` in words, in the scenario's
+    notation (``q``: Unicode or LaTeX)."""
+    w = Words(q)
+    W, W_xh, b_h = w.params()
+    z_j, h_t, h_prev, x_t = q.at("z", "j"), q.at("h", "t"), q.at("h", "t-1"), q.at("x", "t")
+    if q.tex:
+        jacobian = rf"$\operatorname{{diag}}(f'({z_j}))\, {W}$"
+        state = f"${h_t} = f({W} {h_prev} + {W_xh} {x_t} + {b_h})$"
+    else:
+        jacobian = f"diag(f′({z_j})) {W}"
+        state = f"{h_t} = f({W} {h_prev} + {W_xh} {x_t} + {b_h})"
     text = GATED if code == "gated" else FORM
-    if not tex:
-        return text
-    for plain, latex in (("diag(f′(z_j)) W_hh", r"$\operatorname{diag}(f'(z_j))\, W_{hh}$"),
-                         ("h_t = f(W_hh h_(t−1) + W_xh x_t + b_h)",
-                          r"$h_t = f(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$"),
-                         ("+ α I", r"$+ \alpha I$"),
-                         ("(W_hh read", r"($W_{hh}$ read")):  # fmt: skip
-        text = text.replace(plain, latex)
-    return text
+    return text.format(jacobian=jacobian, state=state, skip=w.m("+ α I", r"+ \alpha I"),
+                       W=w.m(W, W))  # fmt: skip
 
 
 def is_real(values: np.ndarray) -> bool:
@@ -72,10 +76,19 @@ def cells(values: np.ndarray, tex: bool = False) -> list[list[str]]:
 
 
 class Words:
-    """The sentences, in plain text (``tex`` False) or LaTeX."""
+    """The sentences, in plain text or LaTeX (as ``q``: the quantities and parameters in
+    the scenario's notation)."""
 
-    def __init__(self, tex: bool) -> None:
-        self.tex = tex
+    def __init__(self, q: Letters) -> None:
+        self.q = q
+        self.tex = q.tex
+
+    def params(self) -> tuple[str, str, str]:
+        """W_hh, W_xh and b_h, as the sentences about any step write them."""
+        q = self.q
+        if q.tex:
+            return q.param("W_hh", "W_{hh}"), q.param("W_xh", "W_{xh}"), q.param("b_h", "b_h")
+        return q.param("W_hh", "W_hh"), q.param("W_xh", "W_xh"), q.param("b_h", "b_h")
 
     def m(self, text: str, latex: str) -> str:
         """A piece of maths in the chosen notation."""
@@ -91,34 +104,43 @@ class Words:
     def s(self, symbol: Symbol) -> str:
         return tex_of(symbol) if self.tex else text_of(symbol)
 
+    def eigen_names(self, d: Derivation) -> tuple[str, str]:
+        """The letters of the eigenvectors' and the eigenvalues' matrices: U and S, or Q
+        (P) and D (B) when the recurrent matrix itself prints as U or S (notation W_hh: U)."""
+        taken = {text_of(d.symbol), tex_of(d.symbol)}
+        U = next(letter for letter in ("U", "Q", "P") if letter not in taken)
+        S = next(letter for letter in ("S", "D", "B") if letter not in taken)
+        return U, S
+
     def power_of(self, d: Derivation, k: str) -> str:
         """W_hh^k (in LaTeX the symbol braced: a symbol with a superscript of its own)."""
         return self.m(f"{text_of(d.symbol)}^{k}", f"{{{tex_of(d.symbol)}}}^{{{k}}}")
 
     def heading(self, d: Derivation) -> str:
-        W = self.s(d.symbol)
+        W, (U, S) = self.s(d.symbol), self.eigen_names(d)
         return (
             "The introduction notes' derivation: "
-            + self.m(f"{W} = U S U⁻¹", f"{W} = U S U^{{-1}}")
+            + self.m(f"{W} = {U} {S} {U}⁻¹", f"{W} = {U} {S} {U}^{{-1}}")
             + (f", at distance {self.m(f'k = {d.k}', f'k = {d.k}')}")
         )
 
     def decomposition(self, d: Derivation) -> str:
         """How good U S U⁻¹ is: cond(U), the reconstruction, complex pairs, or defective."""
-        W = self.s(d.symbol)
-        cond = self.m(f"cond(U) = {self.n(d.condition)}",
-                      rf"\operatorname{{cond}}(U) = {self.n(d.condition)}")  # fmt: skip
+        W, (U, S) = self.s(d.symbol), self.eigen_names(d)
+        cond = self.m(f"cond({U}) = {self.n(d.condition)}",
+                      rf"\operatorname{{cond}}({U}) = {self.n(d.condition)}")  # fmt: skip
         if d.defective:
             return (
                 f"{self.m(W, W)} is not diagonalisable (defective, or numerically so): {cond} "
                 f"exceeds {self.v(DEFECTIVE_CONDITION)}, its eigenvectors do not span, so "
-                f"there is no {self.m('U⁻¹', 'U^{-1}')} and the notes' step 8 does not apply. "
+                f"there is no {self.m(f'{U}⁻¹', f'{U}^{{-1}}')} and the notes' step 8 does not "
+                "apply. "
                 f"{self.power_of(d, 'k')} below is {self.m(W, W)} multiplied out."
             )
         out = (
-            f"{self.m('U', 'U')} holds the eigenvectors as columns, {self.m('S', 'S')} the "
+            f"{self.m(U, U)} holds the eigenvectors as columns, {self.m(S, S)} the "
             f"eigenvalues; {cond}, and "
-            + self.m("U S U⁻¹", "U S U^{-1}")
+            + self.m(f"{U} {S} {U}⁻¹", f"{U} {S} {U}^{{-1}}")
             + f" gives {self.m(W, W)} back to {self.v(d.reconstruction or 0.0, 2)} "
             "(the largest entry difference)."
         )
@@ -126,10 +148,10 @@ class Words:
             out += (
                 " Some eigenvalues are complex, in conjugate pairs "
                 + self.m("a ± bi", r"a \pm b\,i")
-                + f": {self.m('U', 'U')} and "
-                + self.m("U⁻¹", "U^{-1}")
+                + f": {self.m(U, U)} and "
+                + self.m(f"{U}⁻¹", f"{U}^{{-1}}")
                 + " are complex, and "
-                + self.m("U S^k U⁻¹", "U S^k U^{-1}")
+                + self.m(f"{U} {S}^k {U}⁻¹", f"{U} {S}^k {U}^{{-1}}")
                 + " is real up to rounding (imaginary parts up to "
                 + f"{self.v(d.power_imag or 0.0, 2)} dropped)."
             )
@@ -138,8 +160,9 @@ class Words:
     def power(self, d: Derivation) -> str:
         if d.defective:
             return ""
+        U, S = self.eigen_names(d)
         return (
-            self.m(f"U S^{d.k} U⁻¹", f"U S^{{{d.k}}} U^{{-1}}")
+            self.m(f"{U} {S}^{d.k} {U}⁻¹", f"{U} {S}^{{{d.k}}} {U}^{{-1}}")
             + " and "
             + self.power_of(d, str(d.k))
             + f" multiplied out differ by at most {self.v(d.power_gap, 2)}."
@@ -172,41 +195,45 @@ class Words:
 
     def source(self, fp: FixedPoints) -> str:
         """The constant input in words."""
+        x = self.q.bare("x")
         if fp.kind == "zero":
-            return self.m("x = 0", "x = 0")
+            return self.m(f"{x} = 0", f"{x} = 0")
         if fp.vector is not None:  # kind "vector"
             values = ", ".join(brief(float(v), "-" if self.tex else MINUS) for v in fp.vector)
-            return self.m(f"x = ({values})", f"x = ({values})") + " held at every step"
+            return self.m(f"{x} = ({values})", f"{x} = ({values})") + " held at every step"
         token = f" ({self.quote(fp.token)})" if fp.token else ""
         which = "the layer's first step" if fp.kind == "first" else "the first step that read it"
         t = self.m(f"t = {fp.time}", f"t = {fp.time}")
-        return f"{self.m('x', 'x')} = the input of {which}, {t}{token}, held at every step"
+        return f"{self.m(x, x)} = the input of {which}, {t}{token}, held at every step"
 
     def quote(self, token: str) -> str:
         return f"``{latex_text(token)}''" if self.tex else f"'{token}'"
 
     def solve(self, solve: Solve) -> str:
         name = "Fixed-point iteration" if solve.method == "iteration" else "Newton's method"
-        residual = "residual " + self.m(f"‖h − f(W_hh h + u)‖₂ = {self.n(solve.residual, 2)}",
-                                        rf"\|h - f(W_{{hh}} h + u)\|_2 = "
+        h, z, W = self.q.bare("h"), self.q.bare("z"), self.params()[0]
+        residual = "residual " + self.m(f"‖{h} − f({W} {h} + u)‖₂ = {self.n(solve.residual, 2)}",
+                                        rf"\|{h} - f({W} {h} + u)\|_2 = "
                                         rf"{self.n(solve.residual, 2)}")  # fmt: skip
         limit = MAX_ITERATIONS if solve.method == "iteration" else MAX_NEWTON
         steps = f"{solve.iterations} iteration" + ("" if solve.iterations == 1 else "s")
-        start = self.m("h = 0", "h = 0")
+        start = self.m(f"{h} = 0", f"{h} = 0")
         if solve.converged:
             return f"{name} from {start}: converged in {steps}, {residual}."
         why = {
             "limit": f"not within {limit} iterations",
             "overflow": "the values overflow",
-            "singular": self.m("I − diag(f′(z)) W_hh", r"I - \operatorname{diag}(f'(z))\, W_{hh}")
+            "singular": self.m(
+                f"I − diag(f′({z})) {W}", rf"I - \operatorname{{diag}}(f'({z}))\, {W}"
+            )  # fmt: skip
             + " is singular",
         }[solve.failure]
-        h = self.m("h", "h")
-        return f"{name} from {start}: did not converge ({why}); at the last {h} the {residual}."
+        return (f"{name} from {start}: did not converge ({why}); at the last {self.m(h, h)} the "
+                f"{residual}.")  # fmt: skip
 
     def verdict(self, point: FixedPoint) -> str:
         rho = self.m(f"ρ = {self.n(point.radius)}", rf"\rho = {self.n(point.radius)}")
-        star, x = self.m("h*", "h^*"), self.m("x", "x")
+        star, x = self.m(self.q.star("h"), self.q.star("h")), self.m(*[self.q.bare("x")] * 2)
         if point.verdict == "stable":
             every = self.m("|λ| < 1", r"|\lambda| < 1")
             return (f"Stable: every {every} ({rho}), so a small disturbance of {star} dies "

@@ -131,7 +131,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
         "distances": [_distance(d, tex) for d in flow.distances],
         "verdict": {
             "kind": v.kind,
-            "reason": reason(v, flow.direct),
+            "reason": reason(v, flow.direct, flow.letters()),
             "cause": v.cause,
             "rate": v.rate,
             "norm": v.norm,
@@ -148,7 +148,7 @@ def gradflow_document(flow: GradFlow) -> dict[str, Any]:
             "thresholds": {"vanishing_below": LOW, "exploding_above": HIGH},
         },
         "notes": list(flow.notes),
-        "eigen": _derivation(flow.derivation) if flow.derivation else _unshown(flow),
+        "eigen": _derivation(flow.derivation, flow) if flow.derivation else _unshown(flow),
         "fixed_point": _fixed(flow.fixed) if flow.fixed else _unshown(flow),
     }
 
@@ -164,10 +164,10 @@ def _complex(values: np.ndarray | None) -> Any:
 
 
 def _unshown(flow: GradFlow) -> dict[str, Any]:
-    return {"applies": False, "reason": unshown(flow.unshown)}
+    return {"applies": False, "reason": unshown(flow.unshown, flow.letters())}
 
 
-def _derivation(d: Derivation) -> dict[str, Any]:
+def _derivation(d: Derivation, flow: GradFlow) -> dict[str, Any]:
     """Seed 004's W_hh = U S U⁻¹ at distance k, and the seed's product beside J_k."""
     return {
         "applies": True,
@@ -194,7 +194,7 @@ def _derivation(d: Derivation) -> dict[str, Any]:
         "commutes": d.commutes,
         "difference": d.difference,
         "relative_difference": d.relative,
-        "statement": Words(tex=False).correction(d),
+        "statement": Words(flow.letters()).correction(d),
     }
 
 

@@ -54,7 +54,7 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
     yield "\n" + _plot(flow)
     yield from _jacobians(flow)
     yield f"\n{{\\sloppy\\paragraph{{Verdict: {flow.verdict.kind}.}} "
-    yield reason(flow.verdict, flow.direct, tex=True) + "\\par}\n"
+    yield reason(flow.verdict, flow.direct, flow.letters(tex=True)) + "\\par}\n"
     if flow.notes:
         yield "\\begin{itemize}\n"
         for note in flow.notes:
@@ -66,11 +66,12 @@ def render_gradflow_latex(flow: GradFlow, standalone: bool = False) -> Iterator[
 
 
 def _equation(flow: GradFlow) -> str:
-    t = s(flow.target_symbol)
-    first = r"\frac{\partial " + t + r"}{\partial h_{t-k}} = A_t A_{t-1} \cdots A_{t-k+1}"
+    t, q = s(flow.target_symbol), flow.letters(tex=True)
+    first = (r"\frac{\partial " + t + r"}{\partial " + q.at("h", "t-k")
+             + r"} = A_t A_{t-1} \cdots A_{t-k+1}")  # fmt: skip
     words = cells.get(flow.cell).flow
-    step = words.equation_latex.replace("{W}", s(flow.main.symbol))
-    after = words.words_latex
+    step = q.fill(words.equation_latex, s(flow.main.symbol))
+    after = q.fill(words.words_latex)
     return f"\\[ {first}, \\qquad {step} \\]\n{after}The inputs are held as recorded.\n\n"
 
 
@@ -78,7 +79,7 @@ def _spectra(flow: GradFlow) -> Iterator[str]:
     if flow.direct is None:
         yield "\\subsection*{Recurrent matrix}\n"
         yield _spectrum(flow.main, flow.main.matrix.shape[0] <= 8)
-        yield criterion(flow, tex=True) + "\n\n"
+        yield criterion(flow, flow.letters(tex=True)) + "\n\n"
         return
     yield "\\subsection*{Recurrent matrices}\n"
     rows = [[f"${s(sp.symbol)}$", latex_text(sp.role.removesuffix(": recurrent matrix")),
@@ -115,12 +116,14 @@ def _vector(values: np.ndarray | None) -> str:
 
 
 def _steps(flow: GradFlow) -> str:
+    q = flow.letters(tex=True)
     if flow.direct is None:
-        headers = ["$j$", "$f'(z_j)$", r"$\max f'$", r"$\rho \max f'$", r"$\|A_j\|_2$"]
+        headers = ["$j$", f"$f'({q.at('z', 'j')})$", r"$\max f'$", r"$\rho \max f'$",
+                   r"$\|A_j\|_2$"]  # fmt: skip
         rows = [[f"${x.time}$", _vector(x.derivative), num(x.derivative_max), num(x.estimate),
                  num(x.gain)] for x in reversed(flow.steps)]  # fmt: skip
     else:
-        factor = flow.direct.latex
+        factor = q.fill(flow.direct.latex)
         headers = ["$j$", f"${factor}$", r"$\|A_j\|_2$", r"$\rho(A_j)$"]
         rows = [[f"${x.time}$", _vector(x.path), num(x.gain), num(x.radius)]
                 for x in reversed(flow.steps)]  # fmt: skip
@@ -128,13 +131,15 @@ def _steps(flow: GradFlow) -> str:
 
 
 def _distances(flow: GradFlow) -> str:
-    headers = ["$k$", "$h_{t-k}$", r"$\|J_k\|_2$", r"$\|J_k\|_F$"]
+    q = flow.letters(tex=True)
+    headers = ["$k$", f"${q.at('h', 't-k')}$", r"$\|J_k\|_2$", r"$\|J_k\|_F$"]
     joint = cells.get(flow.cell).flow.joint
     if flow.direct is None:
         headers += [r"$\prod \rho \max f'$", r"$\prod \|A_j\|_2$"]
     else:
-        factor = flow.direct.latex
-        headers += [r"$\|\partial c_t/\partial c_{t-k}\|_2$"] if joint else []
+        factor = q.fill(flow.direct.latex)
+        cells_back = rf"$\|\partial {q.at('c', 't')}/\partial {q.at('c', 't-k')}\|_2$"
+        headers += [cells_back] if joint else []
         headers += [rf"$\|\prod \operatorname{{diag}}({factor})\|$", r"$\prod \|A_j\|_2$"]
     rows = []
     for d in flow.distances:
@@ -159,7 +164,7 @@ def _plot(flow: GradFlow) -> str:
         legend = r"$\prod \rho \max f'$"
     else:
         other = [d.path_norm for d in flow.distances]
-        factor = flow.direct.latex
+        factor = flow.letters(tex=True).fill(flow.direct.latex)
         legend = rf"$\|\prod \operatorname{{diag}}({factor})\|$"
     if not any(v > 0 for v in norms):
         return "Every $\\|J_k\\|$ is 0: there is nothing to plot on a log scale.\n"
@@ -173,7 +178,7 @@ def _plot(flow: GradFlow) -> str:
     return (
         "\\begin{center}\n\\begin{tikzpicture}\n"
         f"\\begin{{semilogyaxis}}[width=0.6\\textwidth, height=6cm, xlabel={{$k$}}, "
-        f"ylabel={{$\\|\\partial {t}/\\partial h_{{t-k}}\\|$}}, "
+        f"ylabel={{$\\|\\partial {t}/\\partial {flow.letters(tex=True).at('h', 't-k')}\\|$}}, "
         + (f"xtick={{1,...,{len(norms)}}}, " if len(norms) <= 20 else "")
         + "legend pos=outer north east]\n"
         + "\n".join(plots)

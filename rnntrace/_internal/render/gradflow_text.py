@@ -28,7 +28,7 @@ from rnntrace._internal.symbol.tree import Transposed
 
 def factor(flow: GradFlow) -> str:
     """The factor of the direct path of a gated cell: f_j, 1 − z_j or z_j."""
-    return flow.direct.text if flow.direct else ""
+    return flow.letters().fill(flow.direct.text) if flow.direct else ""
 
 
 # -- gradflow -----------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def factor(flow: GradFlow) -> str:
 def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     """The whole report: the setting, the spectra, the steps, the distances, the plot, the
     verdict and the notes, then seed 004's derivation and seed 001's fixed point."""
-    t = text_of(flow.target_symbol)
+    t, q = text_of(flow.target_symbol), flow.letters()
     out: list[Text] = [heading(f"Gradient flow: {flow.title}")]
     cell = where(flow)
     if flow.part:
@@ -53,7 +53,7 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     out.append(Text())
     out += _distances(flow)
     out.append(Text())
-    out.append(heading(f"‖∂{t}/∂h_(t−k)‖ against k, on a log scale"))
+    out.append(heading(f"‖∂{t}/∂{q.at('h', 't-k')}‖ against k, on a log scale"))
     out += [Text(line) for line in log_plot(_series(flow))]
     if matrices:
         out.append(Text())
@@ -65,18 +65,21 @@ def render_gradflow(flow: GradFlow, matrices: bool = False) -> list[Text]:
     verdict.append(kind, style=style)
     verdict.append(".")
     out.append(verdict)
-    out += para(reason(flow.verdict, flow.direct))
+    out += para(reason(flow.verdict, flow.direct, q))
     for note in flow.notes:
         out += para(f"Note: {note}.", style="dim")
     return out + seed_sections(flow, matrices)
 
 
 def _equation(flow: GradFlow) -> str:
-    t = text_of(flow.target_symbol)
+    t, q = text_of(flow.target_symbol), flow.letters()
     transposed = isinstance(flow.main.symbol, Transposed)  # the row layout's W_hhᵀ
-    step = cells.get(flow.cell).flow.equation.replace("{W}", flow.main.name + "ᵀ" * transposed)
-    return (f"For each distance k: J_k = ∂h_t/∂h_(t−k) = A_t A_(t−1) ··· A_(t−k+1), here "
-            f"with h_t = {t}, and {step} (the inputs held as recorded).")  # fmt: skip
+    W = q.main(flow.main.name, flow.main.name, transposed)
+    step = q.fill(cells.get(flow.cell).flow.equation, W)
+    h_t = q.at("h", "t")
+    return (f"For each distance k: J_k = ∂{h_t}/∂{q.at('h', 't-k')} = A_t A_(t−1) ··· "
+            f"A_(t−k+1), here with {h_t} = {t}, and {step} (the inputs held as "
+            "recorded).")  # fmt: skip
 
 
 def _spectra(flow: GradFlow, matrices: bool) -> list[Text]:
@@ -84,7 +87,7 @@ def _spectra(flow: GradFlow, matrices: bool) -> list[Text]:
     for spectrum in flow.spectra:
         out += _spectrum(spectrum, matrices or (flow.direct is None), flow)
     if flow.direct is None:
-        out += para(criterion(flow), "  ")
+        out += para(criterion(flow, flow.letters()), "  ")
     else:
         out += para(
             "The step Jacobians A_j combine all of these matrices with each step's gate "
@@ -109,7 +112,7 @@ def _spectrum(s: Spectrum, show: bool, flow: GradFlow) -> list[Text]:
 def _steps(flow: GradFlow) -> list[Text]:
     out = [heading("Step by step, from t back")]
     if flow.direct is None:
-        headers = ["j", "f′(z_j)", "max f′", "ρ·max f′", "‖A_j‖₂"]
+        headers = ["j", f"f′({flow.letters().at('z', 'j')})", "max f′", "ρ·max f′", "‖A_j‖₂"]
         rows = [[str(s.time), vector(s.derivative), num(s.derivative_max), num(s.estimate),
                  num(s.gain)] for s in reversed(flow.steps)]  # fmt: skip
     else:
@@ -120,16 +123,17 @@ def _steps(flow: GradFlow) -> list[Text]:
 
 
 def _distances(flow: GradFlow) -> list[Text]:
-    t = text_of(flow.target_symbol)
-    out = [heading(f"Distance by distance: J_k = ∂{t}/∂h_(t−k)")]
+    t, q = text_of(flow.target_symbol), flow.letters()
+    source = q.at("h", "t-k")
+    out = [heading(f"Distance by distance: J_k = ∂{t}/∂{source}")]
     joint = cells.get(flow.cell).flow.joint
     if flow.direct is None:
-        headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F", "Π ρ·max f′", "Π ‖A_j‖₂"]
+        headers = ["k", source, "‖J_k‖₂", "‖J_k‖_F", "Π ρ·max f′", "Π ‖A_j‖₂"]
         rows = [[str(d.k), text_of(d.source_symbol), num(d.norm), num(d.frobenius),
                  num(d.estimate), num(d.bound)] for d in flow.distances]  # fmt: skip
     else:
-        headers = ["k", "h_(t−k)", "‖J_k‖₂", "‖J_k‖_F"]
-        headers += ["‖∂c_t/∂c_(t−k)‖₂"] if joint else []
+        headers = ["k", source, "‖J_k‖₂", "‖J_k‖_F"]
+        headers += [f"‖∂{q.at('c', 't')}/∂{q.at('c', 't-k')}‖₂"] if joint else []
         headers += [f"‖Π diag({factor(flow)})‖", "Π ‖A_j‖₂"]
         rows = []
         for d in flow.distances:
@@ -138,10 +142,11 @@ def _distances(flow: GradFlow) -> list[Text]:
             rows.append(row + [num(d.path_norm), num(d.bound)])
     out += table(headers, rows)
     if flow.direct is None:
+        W = q.param("W_hh", "W_hh")
         out += para(
             "Π ‖A_j‖₂ bounds ‖J_k‖₂ (never exceeded); Π ρ·max f′ is the eigenvalue "
-            "estimate, itself a bound when W_hh is normal (orthogonal, symmetric, ...), "
-            "for then ‖A_j‖₂ ≤ ‖W_hh‖₂·max f′ = ρ·max f′.",
+            f"estimate, itself a bound when {W} is normal (orthogonal, symmetric, ...), "
+            f"for then ‖A_j‖₂ ≤ ‖{W}‖₂·max f′ = ρ·max f′.",
             "  ",
             style="dim",
         )
@@ -174,11 +179,12 @@ def _matrices(flow: GradFlow) -> list[Text]:
 def render_gradcheck(check: GradCheck, entries: bool = False) -> list[Text]:
     """A table per parameter (with every entry under --entries) and the pass/fail line."""
     out = [heading(f"Gradient check: {check.title}")]
-    objective = (f"the total loss L = {brief(check.loss)}" if check.windowed is None else
+    L = check.loss_symbol
+    objective = (f"the total loss {L} = {brief(check.loss)}" if check.windowed is None else
                  f"the windowed objective of train.bptt_window k = {check.windowed} (see the "
-                 f"note; the total loss is L = {brief(check.loss)})")  # fmt: skip
+                 f"note; the total loss is {L} = {brief(check.loss)})")  # fmt: skip
     out += para(
-        f"Central differences (L(θ + ε) − L(θ − ε)) / 2ε of {objective}, "
+        f"Central differences ({L}(θ + ε) − {L}(θ − ε)) / 2ε of {objective}, "
         f"ε = {brief(check.eps)}, beside the BPTT gradients "
         "(exact float64); relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖)."
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from rnntrace._internal import cells
 from rnntrace._internal.analysis.gradflow import GradFlow, Verdict
+from rnntrace._internal.analysis.letters import Letters
 from rnntrace._internal.cells import DirectPath
 from rnntrace._internal.render.numfmt import MINUS
 from rnntrace._internal.symbol import latex as tex_of
@@ -78,10 +79,13 @@ def eigen_list(values: list[complex], minus: str = MINUS, tex: bool = False) -> 
     return out
 
 
-def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) -> str:
-    """The verdict's reason in one sentence, in plain text or LaTeX. ``path`` is the direct
-    path of a gated cell (``GradFlow.direct``)."""
-    v = verdict
+def reason(verdict: Verdict, path: DirectPath | None = None, q: Letters | None = None) -> str:
+    """The verdict's reason in one sentence, in plain text or LaTeX (as ``q``, the quantities
+    in the scenario's notation; default: the default letters in plain text). ``path`` is the
+    direct path of a gated cell (``GradFlow.direct``)."""
+    q = q or Letters()
+    v, tex = verdict, q.tex
+    z_j = q.at("z", "j")
 
     def m(text: str, latex: str) -> str:  # a piece of maths, in the chosen notation
         return f"${latex}$" if tex else text
@@ -100,10 +104,10 @@ def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) 
     gamma = v.derivative_bound or 0.0
     seen = v.derivative_max or 0.0
     observed = m(
-        f"ρ({W})·max f′(z_j) = {n(rho)} × {n(seen)} = {n(rho * seen)}",
-        rf"\rho({W}) \max_j f'(z_j) = {n(rho)} \times {n(seen)} = {n(rho * seen)}",
+        f"ρ({W})·max f′({z_j}) = {n(rho)} × {n(seen)} = {n(rho * seen)}",
+        rf"\rho({W}) \max_j f'({z_j}) = {n(rho)} \times {n(seen)} = {n(rho * seen)}",
     )
-    fprime, fprime_z = m("f′", "f'"), m("f′(z_j)", "f'(z_j)")
+    fprime, fprime_z = m("f′", "f'"), m(f"f′({z_j})", f"f'({z_j})")
     if v.cause == "zero":
         return head + (
             f": at some step {fprime} is 0 for every unit (all relu units "
@@ -114,7 +118,7 @@ def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) 
         return head + rate + ", with the skip connection's " + alpha + " in every step."
     if v.cause == "gated":
         assert path is not None, "a gated verdict needs the cell's direct path"
-        return head + rate + _gated(v, path, m, n)
+        return head + rate + _gated(v, path, m, n, q)
     if v.cause == "below":
         return (
             head
@@ -164,8 +168,10 @@ def reason(verdict: Verdict, path: DirectPath | None = None, tex: bool = False) 
 
 
 def _gated(v: Verdict, path: DirectPath, m: Callable[[str, str], str],
-           n: Callable[[float], str]) -> str:  # fmt: skip
-    name, text, latex, words = path.sentence, path.text, path.latex, path.words
+           n: Callable[[float], str], q: Letters) -> str:  # fmt: skip
+    plain = q.form(tex=False)  # the words are Unicode
+    name, words = path.sentence, plain.fill(path.words)
+    text, latex = plain.fill(path.text), q.fill(path.latex)
     product = m(
         f"‖Π_j diag({text})‖ = {n(v.path_norm or 0.0)}",
         rf"\|\prod_j \operatorname{{diag}}({latex})\| = {n(v.path_norm or 0.0)}",
@@ -178,9 +184,12 @@ def _gated(v: Verdict, path: DirectPath, m: Callable[[str, str], str],
     )
 
 
-def criterion(flow: GradFlow, tex: bool = False) -> str:
+def criterion(flow: GradFlow, q: Letters | None = None) -> str:
     """What the eigenvalues say before any input is seen (simple RNN): ρ(W_hh)·max f' and
-    the bound ‖W_hh‖₂·max f', and what follows from them, in one sentence."""
+    the bound ‖W_hh‖₂·max f', and what follows from them, in one sentence (as ``q``; default:
+    the scenario's notation in plain text)."""
+    q = q or flow.letters()
+    tex = q.tex
     gamma = flow.derivative_bound or 0.0
     rho, norm = flow.main.spectral_radius * gamma, flow.main.norm * gamma
     W = tex_of(flow.main.symbol) if tex else text_of(flow.main.symbol)
@@ -210,7 +219,8 @@ def criterion(flow: GradFlow, tex: bool = False) -> str:
             ": the eigenvalues make the gradient vanish over long distances as a rule, but as "
             "the norm is not below 1 it can grow for some steps."
         )
+    derivatives = f"$f'({q.at('z', 'j')})$" if tex else f"f′({q.at('z', 'j')})"
     return head + (
-        ": the eigenvalues alone do not make the gradient vanish; the derivatives f'(z_j) "
+        f": the eigenvalues alone do not make the gradient vanish; the derivatives {derivatives} "
         "along the sequence decide."
-    ).replace("f'(z_j)", "$f'(z_j)$" if tex else "f′(z_j)")
+    )

@@ -18,6 +18,8 @@ from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.symbol.tree import (
     Apply,
     Command,
+    Delimited,
+    Delta,
     Name,
     Scripted,
     Space,
@@ -298,9 +300,11 @@ def technique_sentences(trace: Trace) -> list[Prose]:
                             r"\eta \nabla W"), " for the recurrent matrices."))  # fmt: skip
     if "cut" in ops and not trace.meta.bptt:
         k = ops["cut"].tag.ref
-        delta = Math(r"\delta h_t^{(L_s)}")
-        out.append(sentence(f"BPTT window k = {k}: each loss ", Math("L_s"),
-                            " is backpropagated through at most k steps (", delta,
+        own = renaming_of(trace.meta.notation, trace.meta.index_style).apply
+        loss = Scripted(Name("L"), sub=Name("s"), sub_braced=False)  # L_s, δh_t^(L_s)
+        delta = Scripted(Delta(at("h")), sup=Delimited("paren", loss))
+        out.append(sentence(f"BPTT window k = {k}: each loss ", own(loss),
+                            " is backpropagated through at most k steps (", own(delta),
                             "), its contributions summed."))  # fmt: skip
     return out
 

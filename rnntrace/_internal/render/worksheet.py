@@ -17,7 +17,6 @@ from rnntrace._internal.render.latex import PREAMBLE, LatexPrinter, display_late
 from rnntrace._internal.render.latex_base import LINE_PT, LatexSettings, side_by_side
 from rnntrace._internal.render.prose import (
     Display,
-    Math,
     Prose,
     Word,
     model_sentences,
@@ -28,6 +27,9 @@ from rnntrace._internal.render.prose import (
 from rnntrace._internal.render.sheet_questions import SheetQuestions
 from rnntrace._internal.render.sheet_text import rules
 from rnntrace._internal.render.texescape import latex_word
+from rnntrace._internal.symbol import Symbol
+from rnntrace._internal.symbol.rename import renaming_of
+from rnntrace._internal.symbol.tree import Name, Scripted, Time
 from rnntrace._internal.trace import Step, Trace
 
 CARRIED_CREDIT = ("full", "half", "none")
@@ -173,13 +175,16 @@ class Worksheet:
 
     def _sequence(self, number: int) -> Prose:
         info = self.trace.meta.sequences[number - 1]
-        parts: list[str] = [f"Sequence {number}: ", token_words(info.tokens, limit=200)]
+        parts: list[str | Symbol] = [f"Sequence {number}: ", token_words(info.tokens, limit=200)]
+        meta = self.trace.meta
+        own = renaming_of(meta.notation, meta.index_style).apply  # the target y_t, renamed
         if self.trace.meta.output == "last" and info.targets:
             parts += [", label ", Word(next(iter(info.targets.values())))]
         elif info.targets:
             parts.append(", targets")
             for i, (time, target) in enumerate(info.targets.items()):
-                parts += [", " if i else " ", Math(f"y_{{{time}}}"), " = ", Word(target)]
+                target_t = own(Scripted(Name("y"), sub=Time(time)))
+                parts += [", " if i else " ", target_t, " = ", Word(target)]
         return sentence(*parts, ".")
 
 

@@ -69,7 +69,8 @@ INDEX_STYLE = "index_style"  # the reserved entry of notation: subscript | brack
 INDEX_STYLES = ("subscript", "bracket")
 _ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h"}  # follows its letter's rename
 _HEADS = {symbol: key for key, (symbol, _) in QUANTITIES.items()}
-_STEP_NAME = re.compile(r"t([+-]\d+|[+-]k)?|\d+")  # a time written with t, or a number
+# a time written with t (or j, a step of gradflow's sentences), or a number
+_STEP_NAME = re.compile(r"[tj]([+-]\d+|[+-]k)?|\d+")
 
 
 def renaming_of(notation: Mapping[str, Symbol], index_style: str) -> Renaming:
