@@ -267,22 +267,41 @@ BAD = {  # change of BASE -> the key and words of the one-line message
         "expected one of seed (drawn coins) and coins (given), found both",
     ),
     "coin 2": (
-        "seed: 11",
-        "coins: [[1, 2, 0, 1], [1, 1]]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [[1, 2, 0, 1], [1, 1]]}",
         f"{PATH}.coins[0][1]",
         "expected a whole number from 0 to 1, found 2",
     ),
     "too few coins": (
-        "seed: 11",
-        "coins: [[1, 0, 1], [1, 1]]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [[1, 0, 1], [1, 1]]}",
         f"{PATH}.coins",
         "expected 4 coins for sequence 1 (one per fed step t = 2..5), found 3",
     ),
     "a list per sequence": (
-        "seed: 11",
-        "coins: [1, 0, 1, 1]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [1, 0, 1, 1]}",
         f"{PATH}.coins",
         "expected one list of coins per sequence (2), found 1",
+    ),
+    "no lists of coins": (
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: []}",
+        f"{PATH}.coins",
+        "expected one list of coins per sequence (2), found none",
+    ),
+    "coins with epsilon0 and decay": (
+        "seed: 11",
+        "coins: [[1, 0, 1, 1], [1]]",
+        f"{PATH}.coins",
+        "expected given coins without epsilon0 and decay (the probability of drawn coins), "
+        "found epsilon0 and decay",
+    ),
+    "coins with decay": (
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{decay: 0.7, coins: [[1, 0, 1, 1], [1]]}",
+        f"{PATH}.coins",
+        "found decay",
     ),
     "standard topology": (
         "topology: generate",

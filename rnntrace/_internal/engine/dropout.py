@@ -70,7 +70,8 @@ def mask(rec: Recorder, scenario: Scenario, kind: str, t: int, size: int, part: 
     at = 0 if spec.variational else t
     sequence = rec.sequence or 1
     if spec.masks:
-        m = spec.masks[kind][0 if spec.variational else t - 1]
+        given = spec.masks.get(part + kind) or spec.masks[kind]  # a layer's own (gradcheck)
+        m = given[0 if spec.variational else t - 1]
         how = None
     else:
         m = draw(spec.seed, spec.epoch, sequence, kind, layer, at, size, p)
