@@ -1,7 +1,7 @@
 """The GRU's reset_after labels say what their values are: r_t ⊙ (W_hh h_(t−1) + b_hh) when
 b_hh is given (the value includes it), and the part of ∂L/∂h_t through the next candidate
-is W_hhᵀ times the very delta it multiplies, δ(W_hh h_t) without dropout (there is no h̃
-then) and δ(W_hh h̃_t) with recurrent dropout. Values are checked with numpy written here
+is W_hhᵀ times the very delta it multiplies, δ(W_hh h_t) without dropout (there is no ȟ
+then) and δ(W_hh ȟ_t) with recurrent dropout. Values are checked with numpy written here
 from the equations, from the trace's own gates and states."""
 
 from __future__ import annotations
@@ -52,6 +52,6 @@ def test_the_path_through_the_next_candidate_names_the_delta_it_uses(dropout: bo
     for t in range(1, 6):
         step, delta = trace[f"s1.dh_h_{t}"], trace[f"s1.dhh_{t + 1}"]
         assert np.allclose(step.value, W_hh.T @ delta.value, rtol=0, atol=1e-15), t
-        state = f"h̃_{t}" if dropout else f"h_{t}"
+        state = f"h\u030c_{t}" if dropout else f"h_{t}"
         assert text(delta.symbol) == f"δ(W_hh {state})", text(delta.symbol)
         assert text(step.symbol) == f"W_hhᵀ δ(W_hh {state})", text(step.symbol)
