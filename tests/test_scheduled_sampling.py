@@ -17,6 +17,7 @@ steps written here, its coins drawn again each epoch; bad values are refused in 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -342,3 +343,20 @@ def test_every_coin_is_shown(tmp_path: Path, fmt: str) -> None:
     result = CliRunner().invoke(cli, ["train", str(path), "--epochs", "2"])
     words = " ".join(result.output.split())
     assert result.exit_code == 0 and "coins drawn again every epoch from seed 11" in words
+
+
+def test_given_coins_name_no_probability(tmp_path: Path) -> None:
+    """Given coins are data: no ε_0 λ^t is written beside them (it would read 1×1^t)."""
+    doc = generate_doc(3, {"coins": [[1, 0, 0, 1], [0, 1]]})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    for fmt in ("text", "latex", "json"):
+        result = CliRunner().invoke(cli, ["run", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert "probability" not in result.output and "given coins" in result.output, fmt
+    coins = [s for s in json.loads(CliRunner().invoke(cli, ["run", str(path), "--format",
+             "json"]).output)["steps"] if s["key"].endswith(("xi_2", "xi_3"))]  # fmt: skip
+    assert coins and all("p" not in s["info"] for s in coins)
+    result = CliRunner().invoke(cli, ["train", str(path), "--epochs", "2"])
+    assert result.exit_code == 0 and "the given coins every epoch" in result.output
+    assert "epsilon_0" not in result.output

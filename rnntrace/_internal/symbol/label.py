@@ -314,6 +314,10 @@ PHRASES.update({
         "scheduled sampling coin at t = {t}: 1 feeds the target {y@prev}, 0 the prediction "
         "(probability {value:g} of 1)"
     ),
+    "given_sampling_coin_at_t_t": (
+        "scheduled sampling coin at t = {t} (given): 1 feeds the target {y@prev}, 0 the "
+        "prediction"
+    ),
     "target_of_step_prev_fed_if_the_coin_is_1": "target of step {prev} (fed in if the coin is 1)",
     "input_at_t_t_by_the_coin": (
         "input at t = {t}: the target {y@prev} if the coin is 1, else the one-hot argmax of "
