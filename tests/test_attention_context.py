@@ -207,6 +207,13 @@ BAD = {  # change of BASE -> the key and words of the one-line message
         "expected a simple RNN decoder (model.cell rnn)",
     ),
     "no W_ch": ("    W_ch:", "    W_gone:", "params.decoder.W_gone", "unknown parameter"),
+    "W_ch with the context concatenated": (
+        "context: separate",
+        "context: concatenated",
+        "params.decoder.W_ch",
+        "unknown parameter (W_ch is the decoder's context matrix of `model.attention: "
+        "{kind: dot, context: separate}`",
+    ),
 }
 
 

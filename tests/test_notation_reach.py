@@ -158,6 +158,23 @@ def test_the_window_sentence_in_the_scenarios_notation(tmp_path: Path) -> None:
     assert r"$\delta \psi[t]^{(\mathcal{L}[s])}$" in bracket
 
 
+@pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "html", "json"])
+@pytest.mark.parametrize("renamed", [False, True], ids=["default", "renamed"])
+def test_every_format_runs_with_the_window(tmp_path: Path, fmt: str, renamed: bool) -> None:
+    """``run --format html`` with a window once raised TypeError ('LaTeX has no MathML
+    form'): every format writes the window's sentence, in the scenario's notation."""
+    document = _invoke("run", _windowed(tmp_path, RENAMED if renamed else {}), "--format", fmt)
+    if fmt == "json":
+        assert json.loads(document)["steps"]
+        return
+    window = re.search(r"BPTT window \(?k = 2\)?: .*", document)  # text: its notes
+    assert window is not None, fmt
+    if fmt == "html":  # MathML: the loss L_s, renamed to a script L (mathvariant="script")
+        loss = '<mi mathvariant="script">L</mi>' if renamed else "<mi>L</mi>"
+        assert f"<msub>{loss}<mi>s</mi></msub>" in window.group(0)
+        assert ("<mi>ψ</mi>" in window.group(0)) is renamed
+
+
 def test_the_traced_epoch_of_train_is_in_the_scenarios_notation(tmp_path: Path) -> None:
     path = _windowed(tmp_path, RENAMED)
     document = _invoke("train", path, "--epochs", "2", "--trace-epoch", "2", "--format", "latex",
@@ -170,10 +187,11 @@ def test_the_traced_epoch_of_train_is_in_the_scenarios_notation(tmp_path: Path) 
 
 
 # -- step labels and worksheets -------------------------------------------------------------
-# every quantity a label names, renamed (the parameters keep their own symbols)
+# every quantity a label names, renamed (the parameters keep their own symbols); a: \kappa,
+# as \varphi and f's \phi both print φ in the terminal (refused at load)
 ALL_RENAMED = {**RENAMED, "i": r"\iota", "og": r"\omega", "r": r"\mathcal{R}",
                "y": r"\Upsilon", "A": r"\mathcal{A}", "alpha": r"\beta", "Z": r"\mathcal{Z}",
-               "e": r"\epsilon", "q": r"\mathcal{Q}", "a": r"\varphi"}  # fmt: skip
+               "e": r"\epsilon", "q": r"\mathcal{Q}", "a": r"\kappa"}  # fmt: skip
 LABELLED = ["sentiment", "sentiment-lstm", "sentiment-gru", "sentiment-mgu", "hello-attention",
             "seq2seq", "skip-dropout", "stacked", "bidirectional", "sentiment-rows"]  # fmt: skip
 # a default letter as a label writes a quantity: dL/dh_3, h_(t-1), c~_2, y_hat, [h, x], W_fh h

@@ -17,6 +17,7 @@ steps written here, its coins drawn again each epoch; bad values are refused in 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -267,22 +268,41 @@ BAD = {  # change of BASE -> the key and words of the one-line message
         "expected one of seed (drawn coins) and coins (given), found both",
     ),
     "coin 2": (
-        "seed: 11",
-        "coins: [[1, 2, 0, 1], [1, 1]]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [[1, 2, 0, 1], [1, 1]]}",
         f"{PATH}.coins[0][1]",
         "expected a whole number from 0 to 1, found 2",
     ),
     "too few coins": (
-        "seed: 11",
-        "coins: [[1, 0, 1], [1, 1]]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [[1, 0, 1], [1, 1]]}",
         f"{PATH}.coins",
         "expected 4 coins for sequence 1 (one per fed step t = 2..5), found 3",
     ),
     "a list per sequence": (
-        "seed: 11",
-        "coins: [1, 0, 1, 1]",
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: [1, 0, 1, 1]}",
         f"{PATH}.coins",
         "expected one list of coins per sequence (2), found 1",
+    ),
+    "no lists of coins": (
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{coins: []}",
+        f"{PATH}.coins",
+        "expected one list of coins per sequence (2), found none",
+    ),
+    "coins with epsilon0 and decay": (
+        "seed: 11",
+        "coins: [[1, 0, 1, 1], [1]]",
+        f"{PATH}.coins",
+        "expected given coins without epsilon0 and decay (the probability of drawn coins), "
+        "found epsilon0 and decay",
+    ),
+    "coins with decay": (
+        "{epsilon0: 0.9, decay: 0.7, seed: 11}",
+        "{decay: 0.7, coins: [[1, 0, 1, 1], [1]]}",
+        f"{PATH}.coins",
+        "found decay",
     ),
     "standard topology": (
         "topology: generate",
@@ -323,3 +343,20 @@ def test_every_coin_is_shown(tmp_path: Path, fmt: str) -> None:
     result = CliRunner().invoke(cli, ["train", str(path), "--epochs", "2"])
     words = " ".join(result.output.split())
     assert result.exit_code == 0 and "coins drawn again every epoch from seed 11" in words
+
+
+def test_given_coins_name_no_probability(tmp_path: Path) -> None:
+    """Given coins are data: no ε_0 λ^t is written beside them (it would read 1×1^t)."""
+    doc = generate_doc(3, {"coins": [[1, 0, 0, 1], [0, 1]]})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    for fmt in ("text", "latex", "json"):
+        result = CliRunner().invoke(cli, ["run", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert "probability" not in result.output and "given coins" in result.output, fmt
+    coins = [s for s in json.loads(CliRunner().invoke(cli, ["run", str(path), "--format",
+             "json"]).output)["steps"] if s["key"].endswith(("xi_2", "xi_3"))]  # fmt: skip
+    assert coins and all("p" not in s["info"] for s in coins)
+    result = CliRunner().invoke(cli, ["train", str(path), "--epochs", "2"])
+    assert result.exit_code == 0 and "the given coins every epoch" in result.output
+    assert "epsilon_0" not in result.output

@@ -113,7 +113,7 @@ def gradcheck(
     done = 0
     checks = []
     loss_of: _Losses | WindowLosses = _Losses(trace, trained, scenario)
-    if scenario.train.bptt_window and scenario.model.dropout is None:
+    if scenario.train.bptt_window:
         loss_of = WindowLosses(trace, trained, scenario)  # the objective the window differentiates
     picks = sampled(scenario, chosen, every)
     for key in chosen:
@@ -226,15 +226,8 @@ def _notes(scenario: Scenario, trace: Trace) -> list[str]:
             "gradient"
         )
     k = scenario.train.bptt_window
-    if k and model.dropout is None:
+    if k:
         out.append(NOTE.format(k=k, L=L, L_s=L_s, h_sk=h_sk))
-    elif k:
-        out.append(
-            f"train.bptt_window k = {k} with dropout: the BPTT gradients are those of the "
-            f"windowed objective (d{L_s}/d{h_sk} taken as 0), the central differences "
-            f"those of the total loss {L}, so they differ by the cut paths: a FAIL here is "
-            "expected (the windowed objective is recomputed only without dropout)"
-        )
     if scenario.train.bptt:
         out.append(
             f"train.bptt k = {scenario.train.bptt}: the BPTT gradients are truncated "

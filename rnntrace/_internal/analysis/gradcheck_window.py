@@ -12,7 +12,10 @@ of the total loss L differ from it by the cut paths, by design.
 
 Each L_s is the trace of a scenario of one sequence: the inputs of steps s − k + 1 .. s,
 the held states as its initial states, and the target of step s as the label of its last
-step (``output: last``), compiled once and run for every perturbation.
+step (``output: last``), compiled once and run for every perturbation. With dropout the
+masks are fixed data: the window is given the trace's own masks of its steps (as
+``model.dropout.masks``; a stacked model's recurrent masks per layer), so that L_s is the
+same function of the parameters as in the trace.
 """
 
 from __future__ import annotations
@@ -78,12 +81,45 @@ def _window(
                     held.add(f"{part}{state}_0")
     window = Sequence(number=1, tokens=seq.tokens[start:s], inputs=seq.inputs[start:s],
                       targets={s - start: seq.targets[s]})  # fmt: skip
+    model = replace(scenario.model, output="last", head_steps=())
+    if model.dropout is not None:
+        masks = _window_masks(scenario, trace, prefix, start, s)
+        model = replace(model, dropout=replace(model.dropout, masks=masks))
     window_scenario = replace(
         scenario,
         sequences=(window,),
-        model=replace(scenario.model, output="last", head_steps=()),
+        model=model,
         params=params,
         given=frozenset(given),
         train=replace(scenario.train, bptt_window=None),
     )
     return window_scenario, held
+
+
+def _window_masks(
+    scenario: Scenario, trace: Trace, prefix: str, start: int, s: int
+) -> dict[str, tuple[np.ndarray, ...]]:
+    """The trace's 0/1 dropout masks of steps start + 1 .. s, as the window's given masks
+    (its step 1 is step start + 1), keyed by kind, or ``l2.recurrent`` for a layer's. A step
+    without a mask of a kind (no output there) gets ones: the window never reads it."""
+    spec = scenario.model.dropout
+    assert spec is not None
+    found: dict[str, dict[int, np.ndarray]] = {}
+    for step in trace:
+        kind = step.info.get("dropout") if step.op == "given" else None
+        if kind is None or not step.key.startswith(prefix):
+            continue
+        part, _, rest = step.key[len(prefix) :].rpartition("m_")
+        t = rest.partition("_")[2]  # "" for a variational mask; "3_L4": a window BPTT's copy
+        if spec.variational and not t:
+            at = 0
+        elif not spec.variational and t.isdigit() and start < int(t) <= s:
+            at = int(t) - start
+        else:
+            continue
+        found.setdefault(part + kind, {})[at] = np.array(step.info["mask"], dtype=float)
+    if spec.variational:
+        return {key: (at[0],) for key, at in found.items()}
+    return {key: tuple(at.get(t, np.ones_like(next(iter(at.values()))))
+                       for t in range(1, s - start + 1))
+            for key, at in found.items()}  # fmt: skip

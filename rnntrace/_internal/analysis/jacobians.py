@@ -85,7 +85,7 @@ class Layer:
     def recurrent(self, gate: str, t: int | None = None) -> np.ndarray:
         """W_gh of this part (W_hh of the simple RNN and of the GRU candidate) as it acts on
         h_(t−1) as a column (W_hhᵀ in the row layout, see ``acting``); for step t, W_gh
-        diag(m_t) when step t read h̃_(t−1) = m_t ⊙ h_(t−1) (recurrent dropout of a gated
+        diag(m_t) when step t read ȟ_(t−1) = m_t ⊙ h_(t−1) (recurrent dropout of a gated
         cell)."""
         if gate not in self._recurrent:  # read once: every step needs it
             key = f"{self.part}W_{gate}h"

@@ -26,7 +26,7 @@ def previous(layer: LayerValues, t: int) -> str:
         if layer.has(f"{name}_{t}"):
             read = layer.operand(f"{name}_{t}", at)
             if layer.has(f"hd_{t - 1}") and read == layer.key(f"hd_{t - 1}"):
-                return layer.operand(f"hd_{t - 1}", 1)  # h̃_(t−1) = m_t ⊙ h_(t−1): dropout
+                return layer.operand(f"hd_{t - 1}", 1)  # ȟ_(t−1) = m_t ⊙ h_(t−1): dropout
             return read
     raise RnntraceError(f"no previous state of step {t} in the trace")
 

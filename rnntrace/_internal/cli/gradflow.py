@@ -183,7 +183,8 @@ def gradcheck(
     float64, for each), beside the gradient BPTT computed; per parameter the largest
     difference and the relative error ‖g_fd − g‖ / (‖g_fd‖ + ‖g‖). With
     train.bptt_window k the differences are of the objective the window differentiates
-    (each loss L_s with h_(s-k) held constant), as a note says.
+    (each loss L_s with h_(s-k) held constant; with dropout, each with the trace's masks
+    of its steps), as a note says.
 
     Exit codes: 0 when every relative error is at most --tol, 1 when some is not (the
     gradients disagree), 2 for bad input (as every command).

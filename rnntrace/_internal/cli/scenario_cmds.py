@@ -59,14 +59,65 @@ def describe_scenario(loaded: Scenario) -> str:
     drawn_words = (
         f"; parameters drawn by params.init ({drawn.scheme}, seed {drawn.seed})" if drawn else ""
     )
+    extras = _non_default(model, _NAMED) + _non_default(loaded.train, ("learning_rate", "epochs",
+                                                                       "epoch"))  # fmt: skip
     return (
         f"{_count(len(loaded.sequences), 'sequence')} ({_count(steps, 'time step')}), "
         f"D = {sizes['D']}, H = {sizes['H']}, K = {sizes['K']}; "
         f"{cell}, topology {model.topology}, {attention}, output {model.output}, "
-        f"head {model.head}, loss {model.loss}; "
-        f"numbers {loaded.numbers.carry}, {_count(loaded.numbers.decimals, 'decimal')}"
+        f"head {model.head}, loss {model.loss}"
+        + "".join(f", {extra}" for extra in extras)
+        + f"; numbers {loaded.numbers.carry}, {_count(loaded.numbers.decimals, 'decimal')}"
         + drawn_words
     )
+
+
+# the model's keys the summary names in its own words; every other one is named when it
+# differs from its default (layout rows, head_steps, attention context, dropout, ...)
+_NAMED = ("cell", "activation", "output", "head", "loss", "topology", "layers", "residual",
+          "attention")  # fmt: skip
+_KEY_WORDS = {"attention_context": "attention context", "layer_skip": "layer skip",
+              "scheduled_sampling": "scheduled sampling"}  # fmt: skip
+
+
+def _non_default(spec: Any, named: tuple[str, ...]) -> list[str]:
+    """Each key of ``spec`` (model or train) not in ``named`` whose value is not the
+    default, in words: 'layout rows', 'head_steps [3]', 'dropout (input 0.5, seed 7)'."""
+    from dataclasses import MISSING, fields
+
+    out = []
+    for field in fields(spec):
+        default = field.default_factory() if field.default_factory is not MISSING else field.default
+        value = getattr(spec, field.name)
+        if field.name in named or value == default:
+            continue
+        name = _KEY_WORDS.get(field.name, field.name)
+        out.append(name if value is True else f"{name} {_words(value)}")
+    return out
+
+
+def _words(value: Any) -> str:
+    """A key's value in the summary: a number, a word, a list, or a record's keys that are
+    set ('(input 0.5, recurrent 0.5, seed 7)'; given masks or coins instead of the draw)."""
+    from dataclasses import fields, is_dataclass
+
+    if isinstance(value, tuple):
+        return str([_words(v) for v in value]).replace("'", "")
+    if isinstance(value, float):
+        return f"{value:g}"
+    if not is_dataclass(value):
+        return str(value)
+    given = [k for k in ("masks", "coins") if getattr(value, k, None) is not None]
+    drawn = ("seed", "epsilon0", "decay") if given else ()  # the draw's, unused when given
+    parts = []
+    for field in fields(value):
+        v = getattr(value, field.name)
+        if field.name in ("epoch", *given, *drawn) or v is None or v is False:
+            continue
+        if v == 0 and field.name != "seed":
+            continue
+        parts.append(field.name if v is True else f"{field.name} {_words(v)}")
+    return "(" + ", ".join(parts + [f"given {k}" for k in given]) + ")"
 
 
 @cli.command()

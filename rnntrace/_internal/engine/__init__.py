@@ -75,7 +75,12 @@ def trace_scenario(scenario: Scenario, numbers: NumberPolicy | None = None) -> T
 def renamed(trace: Trace, renames: Renaming) -> None:
     """Every symbol of ``trace`` (its steps, parameters and conventions) renamed in place,
     and the labels' words spelled with the renames."""
-    if not renames.active:
+    if not renames.active:  # the symbols stay; the labels spell renamed parameters
+        if renames.params:
+            spelling = Spelling(renames)
+            trace.steps[:] = [replace(step, tag=replace(step.tag, spelling=spelling))
+                              for step in trace.steps]  # fmt: skip
+            trace._index.update((step.key, step) for step in trace.steps)
         return
     apply, spelling = renames.apply, Spelling(renames)
     trace.steps[:] = [replace(step, symbol=apply(step.symbol),

@@ -85,7 +85,7 @@ class CellTracer:
         return dropout.mask(self.rec, self.scenario, "recurrent", t, size, self.part, self.layer)
 
     def recurrent_input(self, t: int, h_prev: str) -> str:
-        """What the recurrent matrices read at step t: h_(t-1), or h̃_(t-1) = m_t ⊙ h_(t-1)
+        """What the recurrent matrices read at step t: h_(t-1), or ȟ_(t-1) = m_t ⊙ h_(t-1)
         after recurrent dropout (recorded on first use)."""
         mask = self.recurrent_mask(t)
         if mask is None:
@@ -149,7 +149,7 @@ class GatedTracer(CellTracer):
                        direct: list[str], gated: list[str]) -> str:  # fmt: skip
         """∂L/∂h_t from step n = the ``direct`` parts (the state carried on) + the ``gated``
         ones (what step n's recurrent products read). With recurrent dropout those read
-        h̃_t = m_n ⊙ h_t: their sum is ∂L/∂h̃_t, and ∂L/∂h_t gets m_n ⊙ ∂L/∂h̃_t."""
+        ȟ_t = m_n ⊙ h_t: their sum is ∂L/∂ȟ_t, and ∂L/∂h_t gets m_n ⊙ ∂L/∂ȟ_t."""
         rec, k = self.rec, self.k
         mask = self.recurrent_mask(n)
         if mask is not None:

@@ -107,6 +107,7 @@ def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
         chance = Times(
             Name(f"{sampling.epsilon0:g}"), Scripted(Name(f"{sampling.decay:g}"), sup=Name("t"))
         )
+        odds = () if sampling.coins is not None else (" (probability ", chance, ")")
         onehot = Apply(
             Styled("operatorname", Name("onehot")),
             Apply(Styled("operatorname", Name("argmax")), at(Styled("hat", Name("y")), "t-1")),
@@ -117,9 +118,9 @@ def _feeding(scenario: Scenario, sym: Symbols) -> list[Sentence]:
                 at("y", "t-1"),
                 " is fed when the coin ",
                 at(Command("xi")),
-                " is 1 (probability ",
-                chance,
-                "), else ",
+                " is 1",
+                *odds,
+                ", else ",
                 onehot,
                 f"; {source}; no gradient flows through the fed input",
             )

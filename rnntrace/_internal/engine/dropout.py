@@ -7,7 +7,9 @@ dropped value is ``mask ⊙ v``, a hadamard step; going back, ∂L/∂v = mask �
 
 Where (keys of sequence s, step t; a layer's with its part ``l2.``):
   input      x̃_t = m^x_t ⊙ x_t        the first layer reads x̃_t     mask m_x_t, value xd_t
-  recurrent  h̃_{t−1} = m^r_t ⊙ h_{t−1}  W_hh reads h̃_{t−1} (simple RNN)  m_r_t, hd_{t−1}
+  recurrent  ȟ_{t−1} = m^r_t ⊙ h_{t−1}  W_hh reads ȟ_{t−1} (every cell's recurrent
+                                        products; a check, not h̃: the GRU's candidate)
+                                        m_r_t, hd_{t−1}
   output     ṽ_t = m^y_t ⊙ v_t        the output layer reads ṽ_t (v_t: the top layer's h_t,
                                         or the self-attention context)  m_y_t, vd_t
 With ``variational`` one mask of each kind serves every step of a sequence (keys m_x, m_r,
@@ -29,6 +31,7 @@ from rnntrace._internal.symbol.tree import (
     Name,
     PartMark,
     Scripted,
+    Styled,
     Symbol,
     Time,
     indices,
@@ -67,7 +70,8 @@ def mask(rec: Recorder, scenario: Scenario, kind: str, t: int, size: int, part: 
     at = 0 if spec.variational else t
     sequence = rec.sequence or 1
     if spec.masks:
-        m = spec.masks[kind][0 if spec.variational else t - 1]
+        given = spec.masks.get(part + kind) or spec.masks[kind]  # a layer's own (gradcheck)
+        m = given[0 if spec.variational else t - 1]
         how = None
     else:
         m = draw(spec.seed, spec.epoch, sequence, kind, layer, at, size, p)
@@ -100,10 +104,13 @@ def back(rec: Recorder, key: str, grad: str, mask_key: str, symbol: Symbol, what
 
 
 def dropped_symbol(letter: str, t: int, part: str = "") -> Symbol:
-    """x̃_t, h̃_{t−1}, ṽ_t: a value after dropout; a part's in the subscript, h̃_{(2),t−1}
-    (TeX refuses a transposed accent that carries a superscript too)."""
+    """x̃_t, ȟ_{t−1}, ṽ_t: a value after dropout; a part's in the subscript, ȟ_{(2),t−1}
+    (TeX refuses a transposed accent that carries a superscript too). The dropped state
+    wears a check, ``\\check{h}`` (notation key ``h_check``): h̃ is the GRU's and MGU's
+    candidate, which recurrent dropout sits beside."""
     index = indices(PartMark(part), t) if part else Time(t)
-    return Scripted(tilde(letter), sub=index)
+    base = Styled("check", Name("h")) if letter == "h" else tilde(letter)
+    return Scripted(base, sub=index)
 
 
 def drawn_masks(trace: Trace) -> list[Step]:

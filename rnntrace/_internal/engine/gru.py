@@ -21,7 +21,6 @@ from rnntrace._internal.symbol.tree import (
     Scripted,
     Styled,
     Symbol,
-    Time,
     Transposed,
     op,
     paren,
@@ -58,7 +57,7 @@ class GruCell(GatedTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_read = self.recurrent_input(t, h_prev)  # ȟ_(t-1) after recurrent dropout
         h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":
@@ -128,18 +127,19 @@ class GruCell(GatedTracer):
                 row(self.ps("W_hh"), h_sym),
                 Label("candidate_state_recurrent_term_at_t_t", part=self.part, time=t),
             )
-            inner = k(f"hh_{t}")
+            inner, inner_sym = k(f"hh_{t}"), paren(self.ps("W_hh"), h_sym)
             if self.given("b_hh"):
+                inner_sym = paren(self.ps("W_hh"), h_sym, op("+"), self.ps("b_hh"))
                 rec.do(
                     k(f"hb_{t}"),
                     "add",
                     [k(f"hh_{t}"), self.p("b_hh")],
-                    paren(self.ps("W_hh"), h_sym, op("+"), self.ps("b_hh")),
+                    inner_sym,
                     Label("recurrent_term_and_its_bias_at_t_t", time=t, part=self.part),
                 )
                 inner = k(f"hb_{t}")
             rec.do(k(f"rhh_{t}"), "hadamard", [k(f"r_{t}"), inner],
-                   row(self.s("r", t), op("odot"), paren(self.ps("W_hh"), h_sym)),
+                   row(self.s("r", t), op("odot"), inner_sym),
                    Label("reset_recurrent_term_at_t_t", time=t, part=self.part))  # fmt: skip
             bias = [self.p("b_h")] if self.given("b_h") else []
             rec.do(
@@ -273,10 +273,7 @@ class GruCell(GatedTracer):
                 k(f"dh_h_{t}"),
                 "matvec",
                 [self.p("W_hh"), k(f"dhh_{n}")],
-                row(
-                    Transposed(self.ps("W_hh")),
-                    Delta(Scripted(paren(self.ps("W_hh"), Name("h")), sub=Time(n))),
-                ),
+                row(Transposed(self.ps("W_hh")), gates.symbol(self, k(f"dhh_{n}"))),  # δ(W_hh h_t)
                 Label("part_of_dh_t_through_the_candidate_at_st", time=t, other=n, part=self.part),
                 transpose=True,
             )

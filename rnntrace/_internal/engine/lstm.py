@@ -46,7 +46,7 @@ class LstmCell(GatedTracer):
 
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
-        h_prev, c_prev = self.recurrent_input(t, prev["h"]), prev["c"]  # h̃_(t-1): dropout
+        h_prev, c_prev = self.recurrent_input(t, prev["h"]), prev["c"]  # ȟ_(t-1): dropout
         h_sym = gates.symbol(self, h_prev)
         stacked = None
         if self.scenario.form == "concatenated":

@@ -42,7 +42,7 @@ class MguCell(GatedTracer):
     def forward(self, t: int, x: str, prev: dict[str, str]) -> None:
         rec, k = self.rec, self.k
         h_prev = prev["h"]
-        h_read = self.recurrent_input(t, h_prev)  # h̃_(t-1) after recurrent dropout
+        h_read = self.recurrent_input(t, h_prev)  # ȟ_(t-1) after recurrent dropout
         h_sym = gates.symbol(self, h_read)
         stacked = None
         if self.scenario.form == "concatenated":

@@ -25,9 +25,11 @@ from rnntrace._internal.symbol.tree import (
     Group,
     Name,
     Primed,
+    Scripted,
     Transposed,
     row,
     sub,
+    upright,
 )
 
 
@@ -81,7 +83,8 @@ class RnnCell(CellTracer):
                 from rnntrace._internal.engine import dropout
 
                 dropout.back(rec, k(f"dh_next_{t}"), k(f"dhd_next_{t}"), dropped,
-                             Delta(self.s("h", t)), "h", t, self.part)  # fmt: skip
+                             Delta(Scripted(Group(self.s("h", t)), sup=upright("next"))),
+                             "h", t, self.part)  # fmt: skip
             parts.append(k(f"dh_next_{t}"))
             parts.extend(self._skip_backward(t, nxt))
         rec.do(

@@ -35,16 +35,17 @@ def fed_by_coin(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, key: s
     """ξ_t, the target y_{t−1} and the input fed at step t; returns the fed input's key."""
     spec = scenario.train.scheduled_sampling
     assert spec is not None
-    p = spec.probability(t)
-    if spec.coins is not None:
-        coin, how = spec.coins[seq.number - 1][t - 2], None
+    if spec.coins is not None:  # given: no probability plays a part
+        coin = spec.coins[seq.number - 1][t - 2]
+        label = Label("given_sampling_coin_at_t_t", time=t)
+        info: dict[str, object] = {"coin": coin, "coin_draw": None}
     else:
-        epoch = scenario.train.epoch
+        epoch, p = scenario.train.epoch, spec.probability(t)
         coin = draw(spec.seed, epoch, seq.number, t, p)
-        how = [spec.seed, epoch, seq.number, t]
+        label = Label("sampling_coin_at_t_t", time=t, value=p)
+        info = {"coin": coin, "p": p, "coin_draw": [spec.seed, epoch, seq.number, t]}
     rec.given(rec.key(f"xi_{t}"), np.array(float(coin)), symbol=sub(Command("xi"), t),
-              label=Label("sampling_coin_at_t_t", time=t, value=p), time=t, phase="forward",
-              info={"coin": coin, "p": p, "coin_draw": how})  # fmt: skip
+              label=label, time=t, phase="forward", info=info)  # fmt: skip
     target = seq.targets[t - 1]
     rec.given(rec.key(f"{key}_true_{t}"), target.vector, symbol=sub("y", t - 1), time=t,
               op="input", phase="forward",

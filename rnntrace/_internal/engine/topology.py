@@ -20,7 +20,7 @@ from rnntrace._internal.engine.recorder import Recorder
 from rnntrace._internal.engine.symbols import Symbols
 from rnntrace._internal.scenario.model import ModelSpec, Scenario, Sequence
 from rnntrace._internal.symbol.label import Label
-from rnntrace._internal.symbol.tree import Delta, Name, Symbol, sub, upright
+from rnntrace._internal.symbol.tree import Delta, Group, Name, Scripted, Symbol, sub, upright
 
 
 def cell_class(cell: str) -> type[CellTracer]:
@@ -308,7 +308,8 @@ def _output_backward(rec: Recorder, scenario: Scenario, seq: Sequence, t: int, s
         return None
     mask = _output_mask(rec, scenario, t, source)
     assert mask is not None
-    symbol = Delta(rec.trace[rec.ref(source)].symbol)
+    # (δh_t)^out: the output layer's part of δh_t, as the part from the next step is (δh_t)^next
+    symbol = Delta(Scripted(Group(rec.trace[rec.ref(source)].symbol), sup=upright("out")))
     from rnntrace._internal.engine import dropout
 
     return dropout.back(rec, name, key, mask, symbol, "v_t", t)

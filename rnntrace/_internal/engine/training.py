@@ -62,10 +62,11 @@ class Settings:
             parts.append(f"truncated BPTT, k = {self.bptt}" if self.bptt else "full BPTT")
         sampling = self.scheduled_sampling
         if sampling is not None:
-            parts.append(f"scheduled sampling (epsilon_0 = {sampling.epsilon0:g}, lambda = "
-                         f"{sampling.decay:g}; " + ("the given coins every epoch)"
+            parts.append("scheduled sampling (the given coins every epoch)"
                          if sampling.coins is not None else
-                         f"coins drawn again every epoch from seed {sampling.seed})"))  # fmt: skip
+                         f"scheduled sampling (epsilon_0 = {sampling.epsilon0:g}, lambda = "
+                         f"{sampling.decay:g}; coins drawn again every epoch from seed "
+                         f"{sampling.seed})")  # fmt: skip
         return ", ".join(parts)
 
     @property

@@ -100,6 +100,7 @@ class LatexBase(numfmt.CarriedPlaces):
         )
         self.width = self.settings.width
         self.seed = self.settings.layout == "seed"
+        self.rows = trace.meta.layout == "rows"  # model.layout rows: vectors are rows
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
 
@@ -167,12 +168,18 @@ class LatexBase(numfmt.CarriedPlaces):
             text = text[:3] + [dots] + text[-1:]
         return text
 
+    def oriented(self, cells: list[list[str]], vector: bool) -> list[list[str]]:
+        """A vector's cells (a column) as a row in the row layout (model.layout rows)."""
+        if not (vector and self.rows):
+            return cells
+        return [[cell[0].replace(r"\vdots", r"\cdots") for cell in cells]]
+
     def value(self, values: np.ndarray, fixed: bool = False, carried: bool = False) -> str:
-        """A number (also a vector of one entry), a column vector or a matrix (shortened
-        when large unless ``full``)."""
+        """A number (also a vector of one entry), a vector (a column, a row in the row
+        layout) or a matrix (shortened when large unless ``full``)."""
         if is_number(values):
             return self.cells(values, fixed, carried)[0][0]
-        return bmatrix(self.cells(values, fixed, carried))
+        return bmatrix(self.oriented(self.cells(values, fixed, carried), np.ndim(values) == 1))
 
     def value_terms(
         self, values: np.ndarray, fixed: bool = False, carried: bool = False
@@ -181,8 +188,8 @@ class LatexBase(numfmt.CarriedPlaces):
         (of entries, for a long vector) when it would not fit on a line."""
         if is_number(values):
             return [self.value(values, fixed, carried)]
-        cells = self.cells(values, fixed, carried)
-        return self.block_terms(cells, vector=np.ndim(values) == 1)
+        vector = np.ndim(values) == 1
+        return self.block_terms(self.oriented(self.cells(values, fixed, carried), vector), vector)
 
     def block_terms(self, cells: list[list[str]], vector: bool = False) -> list[str]:
         """A ``bmatrix`` of ``cells``, or labelled blocks of it that each fit on a line."""
@@ -194,9 +201,9 @@ class LatexBase(numfmt.CarriedPlaces):
             size = 2 * self.settings.max_entries
             spans = [(i, min(i + size, len(cells))) for i in range(0, len(cells), size)]
             return [rf"\text{{(entries {a + 1}--{b})}}\ " + bmatrix(cells[a:b]) for a, b in spans]
-        return self._column_blocks(cells)
+        return self._column_blocks(cells, "entries" if vector and self.rows else "columns")
 
-    def _column_blocks(self, cells: list[list[str]]) -> list[str]:
+    def _column_blocks(self, cells: list[list[str]], unit: str = "columns") -> list[str]:
         out, start, n = [], 0, len(cells[0])
         while start < n:
             stop = min(start + MAX_MATRIX_COLUMNS, n)
@@ -205,7 +212,7 @@ class LatexBase(numfmt.CarriedPlaces):
                 and tex_width(bmatrix([row[start:stop] for row in cells])) > self.width - 150
             ):
                 stop -= 1
-            label = rf"\text{{(columns {start + 1}--{stop})}}\ "
+            label = rf"\text{{({unit} {start + 1}--{stop})}}\ "
             out.append(label + bmatrix([row[start:stop] for row in cells]))
             start = stop
         return out
@@ -232,14 +239,14 @@ class LatexBase(numfmt.CarriedPlaces):
         return self.value(values, fixed=not numfmt.exact(values, self.d), carried=carried)
 
     def entries(self, texts: list[str], gap: str = "") -> str:
-        """Per-entry expressions: bare for one entry, else a column (shortened when long;
-        ``gap`` opens its rows apart)."""
+        """Per-entry expressions: bare for one entry, else a column, a row in the row layout
+        (shortened when long; ``gap`` opens a column's rows apart)."""
         if len(texts) == 1:
             return texts[0]
         limit = 2 * self.settings.max_entries
         if not self.settings.full and len(texts) > limit:
-            texts = texts[:5] + [r"\vdots"] + texts[-2:]
-        return column(texts, gap)
+            texts = texts[:5] + [r"\cdots" if self.rows else r"\vdots"] + texts[-2:]
+        return bmatrix([texts]) if self.rows else column(texts, gap)
 
     def fractions(self, pairs: Sequence[tuple[str, str]]) -> str:
         """Per-entry fractions: one in the display's own size, several as a column of

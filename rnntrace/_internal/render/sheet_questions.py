@@ -110,7 +110,8 @@ class SheetQuestions:
         if is_number(values):
             terms = cells_flat[:1]
         else:
-            columns = values.shape[1] if values.ndim == 2 else 1
+            row = self.printer.rows  # model.layout rows: a vector's blanks in a row
+            columns = values.shape[1] if values.ndim == 2 else (len(cells_flat) if row else 1)
             cells = [cells_flat[i : i + columns] for i in range(0, len(cells_flat), columns)]
             terms = self.printer.block_terms(cells, vector=values.ndim == 1)
         rel = self.printer.rel(step) if self.key else "="

@@ -18,7 +18,7 @@ _COMMAND_PT = {
     ";": 2.8, "!": -1.7, " ": 3.3, "tanh": 19.0, "log": 13.0, "exp": 15.0, "max": 17.0,
     "sigma": 5.7, "eta": 4.8, "delta": 4.5, "partial": 5.7, "top": 7.8, "dots": 13.4,
     "cdots": 13.4, "ldots": 13.4, "vdots": 3.0, "ddots": 13.4, "left": 0.0, "right": 0.0,
-    "hat": 0.0, "bar": 0.0, "tilde": 0.0, "vec": 0.0, "mathbf": 0.0, "mathrm": 0.0,
+    "hat": 0.0, "bar": 0.0, "tilde": 0.0, "check": 0.0, "vec": 0.0, "mathbf": 0.0, "mathrm": 0.0,
     "mathit": 0.0, "mathsf": 0.0, "boldsymbol": 0.0, "bm": 0.0, "prime": 2.8,
     "theta": 4.7, "sum": 14.0, "{": 5.0, "}": 5.0,
 }  # fmt: skip

@@ -135,10 +135,11 @@ def technique_words(s: dict[str, Any]) -> str:
         words += f", clipping epsilon {s['clip_eps']:g}"
     if "scheduled_sampling" in s:
         sampling = s["scheduled_sampling"]
-        words += (f", scheduled sampling (epsilon_0 = {sampling['epsilon0']:g}, lambda = "
-                  f"{sampling['decay']:g}; " + ("the given coins every epoch)"
+        words += (", scheduled sampling (the given coins every epoch)"
                   if isinstance(sampling["coins"], list) else
-                  f"coins drawn again every epoch from seed {sampling['seed']})"))  # fmt: skip
+                  f", scheduled sampling (epsilon_0 = {sampling['epsilon0']:g}, lambda = "
+                  f"{sampling['decay']:g}; coins drawn again every epoch from seed "
+                  f"{sampling['seed']})")  # fmt: skip
     return words
 
 

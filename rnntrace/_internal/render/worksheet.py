@@ -169,7 +169,8 @@ class Worksheet:
 
     def _vector_row(self, step: Step, token: str) -> Display:
         cells = [[cell[0] for cell in self.printer.cells(step.value)]]
-        terms = [term + r"^\top" for term in self.printer.block_terms(cells)]
+        turned = "" if self.printer.rows else r"^\top"  # a column, unless vectors are rows
+        terms = [term + turned for term in self.printer.block_terms(cells)]
         return self.printer.equation(rf"\text{{{latex_word(token)}}}", [(r"\mapsto", terms)])
 
     def _sequence(self, number: int) -> Prose:

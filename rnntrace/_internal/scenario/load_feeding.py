@@ -31,6 +31,7 @@ class FeedingReader:
     doc: YamlDoc
     _head_node: yaml.Node | None = None
     _coins_node: yaml.Node | None = None
+    _no_coins = False  # coins: [] (see _coins)
 
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
@@ -115,6 +116,11 @@ class FeedingReader:
                     f"{path}.coins",
                     "expected one of seed (drawn coins) and coins (given), found both",
                 )
+            drawn = [key for key in ("epsilon0", "decay") if key in fields]
+            if drawn:  # the probability ε_0 λ^t only draws coins: given ones never use it
+                self.fail(fields["coins"][0], f"{path}.coins",
+                          "expected given coins without epsilon0 and decay (the probability "
+                          f"of drawn coins), found {' and '.join(drawn)}")  # fmt: skip
             coins = self._coins(fields["coins"][1], f"{path}.coins")
         return SamplingSpec(epsilon0=values.get("epsilon0", 1.0), decay=values.get("decay", 1.0),
                             seed=seed, coins=coins)  # fmt: skip
@@ -124,6 +130,7 @@ class FeedingReader:
         doc = self.doc
         items = doc.sequence(node, path, "a list of 0/1 coins, or one such list per sequence")
         nested = bool(items) and isinstance(items[0], yaml.SequenceNode)
+        self._no_coins = not items  # [] is one sequence's list of no coins, or no lists
         lists = [doc.sequence(item, f"{path}[{i}]", "a list of 0/1 coins")
                  for i, item in enumerate(items)] if nested else [items]  # fmt: skip
         out = []
@@ -149,9 +156,10 @@ class FeedingReader:
         if sampling is None or sampling.coins is None:
             return
         if len(sampling.coins) != len(sequences):
+            found = "none" if self._no_coins else len(sampling.coins)
             self.fail(self._coins_node, "train.scheduled_sampling.coins",
                       f"expected one list of coins per sequence ({len(sequences)}), "
-                      f"found {len(sampling.coins)}")  # fmt: skip
+                      f"found {found}")  # fmt: skip
         for seq, coins in zip(sequences, sampling.coins):
             fed = (seq.out_length or 1) - 1
             if len(coins) != fed:

@@ -9,7 +9,7 @@ import yaml
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
 from rnntrace._internal.scenario.load_parts import ATTENTION_PARAMS, LAYOUTS, decoder_specs
-from rnntrace._internal.scenario.load_shapes import PartReader
+from rnntrace._internal.scenario.load_shapes import PartReader, outputs_of_targets
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.scenario.yamldoc import suggest
 
@@ -37,7 +37,7 @@ def init_parts(
     """The parts to draw, each with its sizes and given entries, and K."""
     one_part = model.layers == 1 and model.topology in ("standard", "generate")
     specs = _checked_keys(reader, fields, model, one_part)
-    K = _outputs(reader, fields, settings, D, model, _outputs_of_targets(reader, model))
+    K = _outputs(reader, fields, settings, D, model, outputs_of_targets(reader, model))
     cell_specs = {k: v for k, v in specs.items() if one_part or k not in ("W_hy", "b_y")}
     if one_part:
         part = InitPart("", "params", D, _sizes(reader, settings, model, 1)[0], cell_specs)
@@ -127,7 +127,7 @@ def _outputs(
     of_targets: int | None,
 ) -> int:  # fmt: skip
     """K: params.init.outputs, else the rows of a given W_hy, else D for topology generate,
-    else what the labels or targets say (see ``_outputs_of_targets``)."""
+    else what the labels or targets say (see ``outputs_of_targets``)."""
     path = "params.init.outputs"
     if model.output == "none":
         if "outputs" in settings:
@@ -176,36 +176,3 @@ def output_width(parts: list[InitPart], model: ModelSpec) -> int:
     if model.topology == "bidirectional":
         return parts[0].H + parts[1].H
     return parts[-1].H
-
-
-def _outputs_of_targets(reader: PartReader, model: ModelSpec) -> int | None:
-    """K as the labels or targets tell it, or None when they do not: a list of numbers has K
-    entries (mse targets, soft targets, bce over several outputs); one number is K = 1 for
-    bce and mse. Class indices and tokens do not tell how many classes there are. Every
-    label must agree; a malformed one is left for the targets' own checks to report."""
-    if model.loss not in ("bce", "mse", "ce"):
-        return None
-    doc = reader.doc
-    root = doc.root
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    sequences = next((v for k, v in root.value if k.value == "sequences"), None)
-    if not isinstance(sequences, yaml.SequenceNode):
-        return None
-    want = "label" if model.output == "last" else "targets"
-    found: set[int] = set()
-    for item in sequences.value:
-        if not isinstance(item, yaml.MappingNode):
-            return None
-        node = next((v for k, v in item.value if k.value == want), None)
-        if node is None:
-            continue
-        labels = node.value if want == "targets" and isinstance(node, yaml.SequenceNode) else [node]
-        for label in labels:
-            if isinstance(label, yaml.SequenceNode):
-                found.add(len(label.value))
-            elif isinstance(label, yaml.ScalarNode) and model.loss != "ce":
-                found.add(1)
-            else:
-                return None
-    return found.pop() if len(found) == 1 else None

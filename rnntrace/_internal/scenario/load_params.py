@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
@@ -10,7 +9,7 @@ import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_shapes import Part, shape_words, vote
+from rnntrace._internal.scenario.load_shapes import Part, outputs_of_targets, shape_words, vote
 from rnntrace._internal.scenario.model import ModelSpec, Sequence
 from rnntrace._internal.scenario.yamldoc import YamlDoc, suggest
 
@@ -85,31 +84,33 @@ class ParamsReader:
                    if len(spec.shape) > 1 and spec.shape[1] == "H"]  # fmt: skip
         if not any(key in arrays for key, _, _ in claims):
             self.fail(node, path, "no parameter states the hidden size H")
-        H, h_why = vote(arrays, claims)
-        k_reason: Callable[[str], str] = lambda key: k_why  # noqa: E731
-        if "W_hy" in arrays:
+        H, _ = vote(arrays, claims)
+        k_claims = [("b_y", 0, "entries")]  # b_y first, then the labels, then W_hy
+        if "W_hy" in specs:
             k_at = specs["W_hy"].shape.index("K")  # K rows, or K columns in the row layout
-            K, k_reason = vote(arrays, [("W_hy", k_at, ("rows", "columns")[k_at]),
-                                        ("b_y", 0, "entries")])  # fmt: skip
-        elif "b_y" in arrays:
+            k_claims.append(("W_hy", k_at, ("rows", "columns")[k_at]))
+        known = _known_outputs(self, model) if "W_hy" in arrays else (0, "")
+        if "b_y" in arrays and "W_hy" not in arrays:
             self.fail(fields["b_y"][0], f"{path}.b_y", "given without W_hy")
-        sizes = {"D": D, "H": H, "K": K, "H+D": H + D}
         for key, array in arrays.items():
+            h_size, h_why = vote(arrays, claims, without=key)
+            k_size, k_why_of = K, lambda _: k_why
+            if "W_hy" in arrays:
+                k_size, k_why_of = vote(arrays, k_claims, key, known)
+            sizes = {"D": D, "H": h_size, "K": k_size, "H+D": h_size + D}
             shape = tuple(sizes[letter] for letter in specs[key].shape)
             if array.shape != shape:
-                reasons = {"H": [h_why(key)], "D": [d_why], "K": [k_reason(key)],
+                reasons = {"H": [h_why(key)], "D": [d_why], "K": [k_why_of(key)],
                            "H+D": [h_why(key), d_why]}  # fmt: skip
                 said = [r for letter in specs[key].shape for r in reasons[letter] if r]
-                why = " and ".join(dict.fromkeys(said))
-                found, must = shape_words(tuple(array.shape)), shape_words(shape)
-                if model.layout == "rows":
-                    why += f" (model.layout rows: {key} is ({', '.join(specs[key].shape)}))"
-                self.fail(fields[key][1], f"{path}.{key}", f"{found}, must be {must} because {why}")
+                message = _wrong_shape(key, array.shape, shape, said, specs[key], model)
+                self.fail(fields[key][1], f"{path}.{key}", message)
         given = set(arrays)
         for key, spec in specs.items():
             if spec.shape == ("H",) and key not in arrays and key != "b_hh":
                 arrays[key] = np.zeros(H)  # omitted biases and initial states: zero, not trained
         if "W_hy" in arrays:
+            K = vote(arrays, k_claims, known=known)[0]
             arrays.setdefault("b_y", np.zeros(K))
         ordered = {prefix + key: arrays[key] for key in specs if key in arrays}
         return Part(ordered, {prefix + key for key in given}, H, K, form)
@@ -122,7 +123,7 @@ class ParamsReader:
         for key, (key_node, value) in self.doc.mapping(node, path).items():
             if key not in specs:
                 self.fail(key_node, f"{path}.{key}",
-                          "unknown parameter" + _param_hint(key, model, specs))  # fmt: skip
+                          "unknown parameter" + _param_hint(key, model, specs, path))  # fmt: skip
             fields[key] = (key_node, value)
         return fields
 
@@ -187,12 +188,39 @@ def _transposed(spec: ParamSpec) -> ParamSpec:
     return ParamSpec(spec.key, spec.shape[::-1], spec.text, spec.required, spec.gate)
 
 
-def _no_reason(key: str) -> str:
-    return ""
+def _wrong_shape(
+    key: str, found: tuple[int, ...], shape: tuple[int, ...], said: list[str], spec: ParamSpec,
+    model: ModelSpec,
+) -> str:  # fmt: skip
+    """'shape (1, 3), must be shape (3, 1) because ...', saying when it looks transposed."""
+    why = " and ".join(dict.fromkeys(said))
+    if model.layout == "rows":
+        why += f" (model.layout rows: {key} is ({', '.join(spec.shape)}))"
+    if len(shape) == 2 and shape[0] != shape[1] and found == shape[::-1]:
+        why += "; it looks transposed"
+    return f"{shape_words(found)}, must be {shape_words(shape)} because {why}"
 
 
-def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec]) -> str:
-    """Why a parameter key is unknown: another cell's, a textbook alias, or a typo."""
+def _known_outputs(reader: ParamsReader, model: ModelSpec) -> tuple[int, str]:
+    """K as bce or mse labels or targets state it (0 when they do not), and why in words. A
+    list under cross-entropy may be a mistaken class index, which the labels' check reports."""
+    K = outputs_of_targets(reader, model) if model.loss != "ce" else None
+    if K is None:
+        return 0, ""
+    said = "label" if model.output == "last" else "target"
+    return K, f"each {said} has {K} entr{'y' if K == 1 else 'ies'}"
+
+
+def _param_hint(key: str, model: ModelSpec, specs: dict[str, ParamSpec], path: str) -> str:
+    """Why a parameter key is unknown: the decoder's W_ch without a separate context,
+    another cell's, a textbook alias, or a typo."""
+    from rnntrace._internal.scenario.load_parts import CONTEXT  # only on this error's path
+
+    if key == CONTEXT.key and path == "params.decoder":
+        scoring = model.attention if model.attention != "none" else "dot"
+        return (f" (W_ch is the decoder's context matrix of `model.attention: {{kind: {scoring}, "
+                "context: separate}`, W_hh h_(t-1) + W_ch c_t + W_xh y_(t-1); with context "
+                "concatenated, the decoder's W_xh reads [y_(t-1), c_t])")  # fmt: skip
     aliases = cells.get(model.cell).aliases
     alias = aliases.get(key) or aliases.get(key.replace("{", "").replace("}", ""))
     if alias and alias in specs:

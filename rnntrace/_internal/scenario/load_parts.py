@@ -15,7 +15,7 @@ import yaml
 
 from rnntrace._internal import cells
 from rnntrace._internal.cells import ParamSpec
-from rnntrace._internal.scenario.load_shapes import Part, PartReader, vote
+from rnntrace._internal.scenario.load_shapes import Part, PartReader
 from rnntrace._internal.scenario.model import ModelSpec
 from rnntrace._internal.scenario.yamldoc import suggest
 
@@ -98,13 +98,13 @@ def read_parts(
         parts = _encoder_decoder(reader, fields, specs, D, d_why, model, out.K)
         width, why = parts[1].H, f"the decoder has {parts[1].H} hidden units"
     _one_form(reader, fields, model, parts)
-    if out.arrays["W_hy"].shape[1] != width:
-        found = out.arrays["W_hy"].shape
-        reader.fail(
-            fields["W_hy"][1],
-            "params.W_hy",
-            f"shape {found}, must be shape ({out.K}, {width}) because {why}",
-        )
+    found = out.arrays["W_hy"].shape
+    if found != (out.K, width):
+        k_why = f"b_y has {out.K} entr{'y' if out.K == 1 else 'ies'}"
+        why = " and ".join([k_why] * (found[0] != out.K) + [why] * (found[1] != width))
+        turned = "; it looks transposed" if found == (width, out.K) and width != out.K else ""
+        must = f"must be shape ({out.K}, {width}) because {why}{turned}"
+        reader.fail(fields["W_hy"][1], "params.W_hy", f"shape {found}, {must}")
     arrays: dict[str, np.ndarray] = {}
     given: set[str] = set(out.given)
     for part in parts:
@@ -152,13 +152,7 @@ def _output_layer(reader: PartReader, node: yaml.Node, fields: dict, model: Mode
     arrays = {"W_hy": reader.doc.matrix(fields["W_hy"][1], "params.W_hy")}
     if "b_y" in fields:
         arrays["b_y"] = reader.doc.vector(fields["b_y"][1], "params.b_y")
-    K, k_why = vote(arrays, [("W_hy", 0, "rows"), ("b_y", 0, "entries")])
-    if "b_y" in arrays and len(arrays["b_y"]) != K:
-        reader.fail(
-            fields["b_y"][1],
-            "params.b_y",
-            f"{len(arrays['b_y'])} entries, must be {K} because {k_why('b_y')}",
-        )
+    K = len(arrays["b_y"]) if "b_y" in arrays else arrays["W_hy"].shape[0]  # b_y's K first
     given = set(arrays)
     arrays.setdefault("b_y", np.zeros(K))
     return Part(arrays, given, 0, K, "separate")

@@ -20,20 +20,30 @@ _SINGULAR = {"rows": "row", "columns": "column", "entries": "entry"}
 
 
 def vote(
-    arrays: dict[str, np.ndarray], claims: list[tuple[str, int, str]]
+    arrays: dict[str, np.ndarray],
+    claims: list[tuple[str, int, str]],
+    without: str = "",
+    known: tuple[int, str] = (0, ""),
 ) -> tuple[int, Callable[[str], str]]:
-    """A size several parameters state (H, or K): the one most of them agree on, ties to the
-    earlier claim; and, for a parameter, the reason in words, from the others that agree."""
+    """A size several parameters state (H, or K): the one most of them agree on, each
+    parameter voting once (a square matrix too). A tie goes to a size another parameter than
+    ``without`` (the one being checked) states, then to the earlier claim; ``known`` (the size
+    the labels or targets state, and why) comes after the first claim. For a parameter, the
+    reason in words, from the others that agree."""
     stated = [
-        (key, axis, unit, arrays[key].shape[axis])
+        (key, arrays[key].shape[axis], unit)
         for key, axis, unit in claims
         if key in arrays and arrays[key].ndim > axis
     ]
-    counts = Counter(size for *_, size in stated)
-    size = max(counts, key=lambda n: (counts[n], -[s for *_, s in stated].index(n)))
+    if known[0]:
+        stated.insert(min(1, len(stated)), ("", known[0], known[1]))
+    order = [n for _, n, _ in stated]
+    counts = Counter(n for _, n in dict.fromkeys((key, n) for key, n, _ in stated))
+    others = {n for key, n, _ in stated if key != without}
+    size = max(counts, key=lambda n: (counts[n], n in others, -order.index(n)))
     agree = [
-        (key, f"{key} has {n} {unit if n != 1 else _SINGULAR[unit]}")
-        for key, _, unit, n in stated
+        (key, unit if not key else f"{key} has {n} {unit if n != 1 else _SINGULAR[unit]}")
+        for key, n, unit in stated
         if n == size
     ]
 
@@ -80,3 +90,36 @@ class PartReader(Protocol):
         self, node: yaml.Node, path: str, prefix: str, specs: dict[str, ParamSpec], D: int,
         d_why: str, model: ModelSpec, K: int = 0, k_why: str = "",
     ) -> Part: ...  # fmt: skip
+
+
+def outputs_of_targets(reader: PartReader, model: ModelSpec) -> int | None:
+    """K as the labels or targets tell it, or None when they do not: a list of numbers has K
+    entries (mse targets, soft targets, bce over several outputs); one number is K = 1 for
+    bce and mse. Class indices and tokens do not tell how many classes there are. Every
+    label must agree; a malformed one is left for the targets' own checks to report."""
+    if model.loss not in ("bce", "mse", "ce"):
+        return None
+    doc = reader.doc
+    root = doc.root
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    sequences = next((v for k, v in root.value if k.value == "sequences"), None)
+    if not isinstance(sequences, yaml.SequenceNode):
+        return None
+    want = "label" if model.output == "last" else "targets"
+    found: set[int] = set()
+    for item in sequences.value:
+        if not isinstance(item, yaml.MappingNode):
+            return None
+        node = next((v for k, v in item.value if k.value == want), None)
+        if node is None:
+            continue
+        labels = node.value if want == "targets" and isinstance(node, yaml.SequenceNode) else [node]
+        for label in labels:
+            if isinstance(label, yaml.SequenceNode):
+                found.add(len(label.value))
+            elif isinstance(label, yaml.ScalarNode) and model.loss != "ce":
+                found.add(1)
+            else:
+                return None
+    return found.pop() if len(found) == 1 else None

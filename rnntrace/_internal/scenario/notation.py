@@ -31,7 +31,8 @@ _GREEK = (
 )
 # Commands that take one argument (\hat{W}, \mathbf W) ...
 _WITH_ARGUMENT = (
-    "mathbf mathrm mathit mathsf mathcal boldsymbol bm tilde hat bar vec overline widetilde widehat"
+    "mathbf mathrm mathit mathsf mathcal boldsymbol bm tilde check hat bar vec overline "
+    "widetilde widehat"
 )
 # ... and symbols that stand alone.
 _ALONE = "prime top intercal"

@@ -19,7 +19,7 @@ from typing import Any
 from rnntrace._internal.records import record
 from rnntrace._internal.symbol.rename import QUANTITIES, Renaming
 from rnntrace._internal.symbol.text import text
-from rnntrace._internal.symbol.tree import Name, PartMark, Scripted
+from rnntrace._internal.symbol.tree import Name, PartMark, Scripted, param_symbol
 
 PART_WORDS = {"": "", "fw.": " of the forward RNN", "bw.": " of the backward RNN",
               "enc.": " of the encoder", "dec.": " of the decoder"}  # fmt: skip
@@ -314,6 +314,10 @@ PHRASES.update({
         "scheduled sampling coin at t = {t}: 1 feeds the target {y@prev}, 0 the prediction "
         "(probability {value:g} of 1)"
     ),
+    "given_sampling_coin_at_t_t": (
+        "scheduled sampling coin at t = {t} (given): 1 feeds the target {y@prev}, 0 the "
+        "prediction"
+    ),
     "target_of_step_prev_fed_if_the_coin_is_1": "target of step {prev} (fed in if the coin is 1)",
     "input_at_t_t_by_the_coin": (
         "input at t = {t}: the target {y@prev} if the coin is 1, else the one-hot argmax of "
@@ -342,6 +346,32 @@ class Spelling:
     def __init__(self, renaming: Renaming) -> None:
         self.renaming = renaming
         self._seen: dict[tuple[str, str], str] = {}
+        params = renaming.params
+        bases = sorted({key.rsplit(".", 1)[-1] for key in params}, key=len, reverse=True)
+        # a parameter's key in a label's words (dL/dW_hy, enc.W_hh, W_hy h_6), a part's maybe
+        self._param = (re.compile(r"(?:(?<=/d)|(?<![\w.]))(?:(\w+)\.)?("
+                                  + "|".join(map(re.escape, bases)) + r")(?![\w])")
+                       if bases else None)  # fmt: skip
+
+    def parameters(self, words: str, part: str) -> str:
+        """``words`` with the keys of renamed parameters written as their symbols print in
+        the terminal (W_hy -> V, dL/dW_hy -> dL/dV); a key without its part (W_hh in a
+        label of the encoder) takes the part's own entry when it has one."""
+        if self._param is None:
+            return words
+        params = self.renaming.params
+
+        def spelled(match: re.Match[str]) -> str:
+            prefix, key = match[1], match[2]
+            if prefix:
+                full = f"{prefix}.{key}"
+                return text(param_symbol(params, full)) if full in params or key in params else (
+                    match[0])  # fmt: skip
+            symbol = params.get(part + key) if part else None
+            symbol = symbol if symbol is not None else params.get(key)
+            return match[0] if symbol is None else text(symbol)
+
+        return self._param.sub(spelled, words)
 
     def word(self, name: str, index: str, written: str = "") -> str:
         """Quantity ``name`` (``h``, ``c~``, ``h^enc``, ``L``) at ``index`` ('' for none);
@@ -421,4 +451,6 @@ def label_text(item: object) -> str:
     if label.loss is not None and label.phrase != "bptt_window_cut":
         own = f" (for the loss of step {label.loss} only)"
     words = PHRASES[label.phrase].format_map(_Fields(fields, label))
+    if label.spelling is not None:
+        words = label.spelling.parameters(words, label.part)
     return words + own + "".join(NOTES[n] for n in label.notes)

@@ -46,7 +46,7 @@ LETTERS = {
 OPERATORS = {"odot": "⊙", "sum": "∑", "top": "⊤", "intercal": "⊤", "prime": "′",
               "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←"}  # fmt: skip
 _FENCES = {"paren": ("(", ")"), "bracket": ("[", "]"), "norm": ("‖", "‖"), "sized": ("[", "]")}
-_ACCENTS = {"hat": "^", "widehat": "^", "tilde": "~", "widetilde": "~", "bar": "¯",
+_ACCENTS = {"hat": "^", "widehat": "^", "tilde": "~", "check": "ˇ", "widetilde": "~", "bar": "¯",
             "overline": "¯", "vec": "→"}  # fmt: skip
 _PIECE = re.compile(r"[A-Za-z]|\d+(?:\.\d+)?|.")
 

@@ -52,6 +52,10 @@ QUANTITIES: dict[str, tuple[Symbol, str]] = {
     "c": (Name("c"), "cell state c_t (LSTM); attention context c_t (encoder-decoder)"),
     "c_tilde": (Styled("tilde", Name("c")), "candidate cell c~_t (LSTM)"),
     "h_tilde": (Styled("tilde", Name("h")), "candidate state h~_t (GRU, MGU)"),
+    "h_check": (
+        Styled("check", Name("h")),
+        "recurrent dropout's dropped state m_(r,t) * h_(t-1), what W_hh reads",
+    ),
     "o": (Name("o"), "output logits o_t"),
     "y_hat": (Styled("hat", Name("y")), "output y^_t (after the head)"),
     "y": (Name("y"), "target y_t; the previous output fed to a decoder"),
@@ -67,7 +71,8 @@ QUANTITIES: dict[str, tuple[Symbol, str]] = {
 }
 INDEX_STYLE = "index_style"  # the reserved entry of notation: subscript | bracket
 INDEX_STYLES = ("subscript", "bracket")
-_ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h"}  # follows its letter's rename
+# an accented quantity follows its letter's rename
+_ACCENTED = {"y_hat": "y", "c_tilde": "c", "h_tilde": "h", "h_check": "h"}
 _HEADS = {symbol: key for key, (symbol, _) in QUANTITIES.items()}
 # a time written with t (or j, a step of gradflow's sentences), or a number
 _STEP_NAME = re.compile(r"[tj]([+-]\d+|[+-]k)?|\d+")
@@ -77,8 +82,8 @@ def renaming_of(notation: Mapping[str, Symbol], index_style: str) -> Renaming:
     """The renaming of a scenario's notation (quantity keys renamed, the parameters' own
     symbols protected) and its index style."""
     names = {key: symbol for key, symbol in notation.items() if key in QUANTITIES}
-    protected = [symbol for key, symbol in notation.items() if key not in QUANTITIES]
-    return Renaming(names, index_style == "bracket", protected)
+    params = {key: symbol for key, symbol in notation.items() if key not in QUANTITIES}
+    return Renaming(names, index_style == "bracket", params.values(), params)
 
 
 def effective(names: Mapping[str, Symbol], key: str) -> Symbol:
@@ -96,9 +101,14 @@ class Renaming:
     """The quantities' renames and the index style, applied to symbol trees."""
 
     def __init__(
-        self, names: Mapping[str, Symbol], bracket: bool, protected: Iterable[Symbol] = ()
+        self,
+        names: Mapping[str, Symbol],
+        bracket: bool,
+        protected: Iterable[Symbol] = (),
+        params: Mapping[str, Symbol] | None = None,
     ) -> None:
         self.names = {key: effective(names, key) for key in QUANTITIES}
+        self.params = dict(params or {})  # the renamed parameters by key: the labels spell them
         self.renamed = {key for key, symbol in self.names.items() if symbol != QUANTITIES[key][0]}
         self.bracket = bracket
         self.protected = {id(symbol) for symbol in protected}

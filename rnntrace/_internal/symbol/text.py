@@ -44,7 +44,13 @@ GLYPHS = {
     "lVert": "‖", "rVert": "‖", "rightarrow": "→", "leftarrow": "←",
 }  # fmt: skip
 # accents drawn as combining marks; the wide ones are left out, as the font commands are
-ACCENT_MARKS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
+ACCENT_MARKS = {
+    "hat": "\u0302",
+    "tilde": "\u0303",
+    "check": "\u030c",
+    "bar": "\u0304",
+    "vec": "\u20d7",
+}
 # \mathcal's capitals (Unicode's mathematical script; some stand in the letterlike block)
 SCRIPT = {chr(65 + i): chr(0x1D49C + i) for i in range(26)} | {
     "B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ"}  # fmt: skip

@@ -88,7 +88,7 @@ COMMANDS = GREEK | frozenset(
 FONTS = frozenset(
     ["mathbf", "mathrm", "mathit", "mathsf", "mathcal", "boldsymbol", "bm", "operatorname"]
 )
-ACCENTS = frozenset(["hat", "tilde", "bar", "vec", "overline", "widetilde", "widehat"])
+ACCENTS = frozenset(["hat", "tilde", "check", "bar", "vec", "overline", "widetilde", "widehat"])
 DELIMITERS = ("paren", "bracket", "norm", "sized")  # sized: \left[ ... \right]
 
 
