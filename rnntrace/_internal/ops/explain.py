@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rnntrace._internal.records import record
-from rnntrace._internal.symbol.tree import Row, Symbol, Written
+from rnntrace._internal.symbol.tree import (
+    Command,
+    Name,
+    PartMark,
+    Row,
+    Space,
+    Symbol,
+    Time,
+    Words,
+    Written,
+)
+
+# the nodes without a symbol in them (their fields are text and numbers)
+_LEAVES = (Name, Command, Written, Time, Words, Space, PartMark)
 
 
 @record(slots=True)
@@ -62,11 +75,17 @@ def fill(
         if number is None:
             raise ValueError("an entry's template needs the numbers")
         return Written(number(template.index, template.factor))
+    if isinstance(template, _LEAVES):  # most of a tree: nothing in them to fill
+        return template
     if isinstance(template, Row):
-        return Row(tuple(fill(item, symbols, number) for item in template.items), template.sep)
+        items = tuple(fill(item, symbols, number) for item in template.items)
+        if all(new is old for new, old in zip(items, template.items)):
+            return template
+        return Row(items, template.sep)
     fields = getattr(template, "__dataclass_fields__", {})
-    changed = {k: fill(v, symbols, number) for k in fields
-               if isinstance(v := getattr(template, k), Symbol)}  # fmt: skip
-    if not changed:
+    changed = {k: new for k in fields
+               if isinstance(v := getattr(template, k), Symbol)
+               and (new := fill(v, symbols, number)) is not v}  # fmt: skip
+    if not changed:  # no slot in it: the template itself, not a copy
         return template
     return type(template)(**{k: changed.get(k, getattr(template, k)) for k in fields})

@@ -14,7 +14,7 @@ from rich.rule import Rule
 from rich.segment import Segment
 from rich.text import Text
 
-from rnntrace._internal.render.text_base import wrap_line
+from rnntrace._internal.render.text_base import Worked, wrap_line
 
 __all__ = ["Lines", "Paragraph", "TitleRule"]
 
@@ -23,23 +23,29 @@ NEW_LINE = Segment.line()
 
 
 class Lines:
-    """Lines a printer has laid out, each Text printed as it is, but those of equations
-    (``breakable``) broken again when printed, to fit the width of the console (after
-    ', ', before ' + ', ' = ', ...)."""
+    """Lines a printer has laid out, each Text (or a step's ``Worked`` lines) printed as it
+    is, but those of equations (``breakable``) broken again when printed, to fit the width
+    of the console (after ', ', before ' + ', ' = ', ...)."""
 
     __slots__ = ("parts",)
 
-    def __init__(self, texts: Iterable[Text] = (), breakable: bool = False) -> None:
-        self.parts: list[tuple[Text, bool]] = [(text, breakable) for text in texts]
+    def __init__(self, texts: Iterable[Text | Worked] = (), breakable: bool = False) -> None:
+        self.parts: list[tuple[Text | Worked, bool]] = [(text, breakable) for text in texts]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # The lines are laid out already: their segments, without rich's wrapping (rich's
-        # Text holds no control codes); no styles when they would not show, which spares
-        # rich most of the work.
+        # Text holds no control codes, nor does a Worked); no styles when they would not
+        # show, which spares rich most of the work (and a Worked its Text).
         width = options.max_width
         plain = console.color_system is None and not console.record
-        for text, breakable in self.parts:
-            text = wrap_line(text, width) if breakable else text
+        for part, breakable in self.parts:
+            if isinstance(part, Worked):
+                if plain and "\t" not in part.plain and not (breakable and _too_wide(part, width)):
+                    yield Segment(part.plain)
+                    yield NEW_LINE
+                    continue
+                part = part.text()
+            text = wrap_line(part, width) if breakable else part
             if "\t" in text.plain:
                 text = text.copy()
                 text.expand_tabs(console.tab_size)
@@ -48,6 +54,11 @@ class Lines:
             else:
                 yield from text.render(console)
             yield NEW_LINE
+
+
+def _too_wide(worked: Worked, width: int) -> bool:
+    """True when a line of ``worked`` is wider than ``width`` (``wrap_line`` breaks it)."""
+    return max(map(len, worked.plain.split("\n"))) > width
 
 
 class Paragraph:

@@ -61,7 +61,13 @@ def fixed(value: float, decimals: int, minus: str = MINUS) -> str:
     """``value`` rounded to exactly ``decimals`` places: 0.310. Halves are rounded away from
     zero, as the answer key and a person do (0.125 -> 0.13), not as the float's binary
     value would be (0.12)."""
-    text = f"{_round_half_away(float(value), decimals):.{decimals}f}"
+    return _fixed(float(value), decimals, minus)
+
+
+@lru_cache(maxsize=8192)
+def _fixed(value: float, decimals: int, minus: str) -> str:
+    """:func:`fixed` for a Python float (cached: a matrix is written again and again)."""
+    text = f"{_round_half_away(value, decimals):.{decimals}f}"
     if text.startswith("-"):
         text = minus + text[1:] if text[1:].strip("0.") else text[1:]
     return text
@@ -162,6 +168,14 @@ def rounded(full: np.ndarray, kept: np.ndarray, decimals: int) -> bool:
     """True when what is written (``kept`` at ``decimals`` places) is not exactly the value:
     carrying rounded it, or it has more decimals than are shown ('≈', not '=')."""
     return not same(full, kept) or not exact(kept, decimals)
+
+
+def rounded_number(full: float, kept: float, decimals: int) -> bool:
+    """:func:`rounded` of one number (the entries of a worked line: no arrays made)."""
+    full, kept = float(full), float(kept)
+    if not abs(full - kept) <= 1e-12 * max(1.0, abs(full)):
+        return True
+    return is_short(kept, decimals) is None
 
 
 class CarriedPlaces:

@@ -12,14 +12,13 @@ from rnntrace._internal.symbol.rename import renaming_of
 from rnntrace._internal.trace import TraceMeta
 
 # the letters of the templates: ŷ (precomposed or combining), ∂L, ∂o, a bare y
-_TEXT = re.compile("(ŷ|y\u0302)|(?<=∂)([Lo])(?![A-Za-z])|(?<![A-Za-z])(y)(?![A-Za-z\u0302])")
-_LATEX = re.compile(
-    r"(\\hat\{y\})|(?<=\\partial )([Lo])(?![A-Za-z])|(?<![A-Za-z\\])(y)(?![A-Za-z])"
-)
+# (compiled when a scenario renames one: most do not, and the terminal needs only _TEXT)
+_TEXT = "(ŷ|y\u0302)|(?<=∂)([Lo])(?![A-Za-z])|(?<![A-Za-z])(y)(?![A-Za-z\u0302])"
+_LATEX = r"(\\hat\{y\})|(?<=\\partial )([Lo])(?![A-Za-z])|(?<![A-Za-z\\])(y)(?![A-Za-z])"
 _KEYS = {"ŷ": "y_hat", "y\u0302": "y_hat", r"\hat{y}": "y_hat", "L": "L", "o": "o", "y": "y"}
 
 
-def _spelled(pattern: re.Pattern[str], meta: TraceMeta, show: Callable[[Symbol], str],
+def _spelled(pattern: str, meta: TraceMeta, show: Callable[[Symbol], str],
              template: str) -> str:  # fmt: skip
     renaming = renaming_of(meta.notation, meta.index_style)
     if not renaming.renamed:
@@ -29,7 +28,7 @@ def _spelled(pattern: re.Pattern[str], meta: TraceMeta, show: Callable[[Symbol],
         key = _KEYS[match.group(0)]
         return show(renaming.names[key]) if key in renaming.renamed else match.group(0)
 
-    return pattern.sub(one, template)
+    return re.sub(pattern, one, template)
 
 
 def spelled_text(meta: TraceMeta, template: str) -> str:

@@ -60,14 +60,31 @@ def outline(trace: Trace, selection: Selection | None = None) -> Iterator[Headin
     :func:`document_title`): each printer writes it above its own front matter."""
     selection = selection or Selection()
     current: tuple[object, ...] = ()
+    known: dict[tuple[object, ...], list[Heading]] = {}  # the steps of a time step share them
     for step in trace:
         if not selection.shows(step):
             continue
-        for heading in headings(trace, step):
+        place = _place(trace, step)
+        above = known.get(place)
+        if above is None:
+            above = known[place] = headings(trace, step)
+        for heading in above:
             if heading.ident not in current:
                 current = current[: heading.level] + (heading.ident,)
                 yield heading
         yield step
+
+
+def _place(trace: Trace, step: Step) -> tuple[object, ...]:
+    """What of ``step`` its headings depend on: steps with the same place have the same."""
+    own_part = step.key in _OWN_PARTS
+    if step.sequence is None or step.time is None or step.phase in ("given", "update"):
+        return (step.phase, own_part, step.sequence, step.time)
+    part = _layer(trace, step)
+    return (step.phase, own_part, step.sequence, step.time, part, _time(trace, step, part))
+
+
+_OWN_PARTS = ("L_penalty", "L_total")  # the loss with the L2 penalty: a part of its own
 
 
 def headings(trace: Trace, step: Step) -> list[Heading]:
@@ -79,7 +96,7 @@ def headings(trace: Trace, step: Step) -> list[Heading]:
         eta = numfmt.number(meta.learning_rate, 12, minus="-")
         title = sentence("Update: one SGD step, learning rate ", formula("eta", "=", eta))
         return [Heading(0, "update", ("update",), title)]
-    if step.key in ("L_penalty", "L_total"):  # train.l2_penalty: the loss with the penalty
+    if step.key in _OWN_PARTS:  # train.l2_penalty: the loss with the penalty
         return [Heading(0, "totals", ("penalty",), sentence("Loss with the L2 penalty"))]
     if step.sequence is None:
         return [Heading(0, "totals", ("total",), sentence("All sequences: totals"))]

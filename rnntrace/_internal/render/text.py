@@ -23,7 +23,7 @@ from rnntrace._internal.render.layout import Lines, Paragraph, TitleRule
 from rnntrace._internal.render.prose import head_steps_words, loss_form, prose_text, sentence
 from rnntrace._internal.render.select import Selection
 from rnntrace._internal.render.structure import Heading, document_title, outline
-from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings
+from rnntrace._internal.render.text_base import TERMINAL_WIDTH, TextSettings, Worked, joined
 from rnntrace._internal.render.text_steps import StepPrinter
 from rnntrace._internal.trace import Step, Trace
 
@@ -62,7 +62,7 @@ class TextPrinter(StepPrinter):
         between them, each run of lines as one ``Lines``."""
         lines = Lines()
         for piece, breakable in self._pieces():
-            if isinstance(piece, Text):
+            if isinstance(piece, (Text, Worked)):
                 lines.parts.append((piece, breakable))
                 continue
             if lines.parts:
@@ -72,7 +72,7 @@ class TextPrinter(StepPrinter):
         if lines.parts:
             yield lines
 
-    def _pieces(self) -> Iterator[tuple[RenderableType, bool]]:
+    def _pieces(self) -> Iterator[tuple[RenderableType | Worked, bool]]:
         """Each piece, and whether it is lines of equations (broken to fit when printed)."""
         yield from ((piece, False) for piece in self._header())
         for entry in outline(self.trace, self.selection):
@@ -136,22 +136,14 @@ class TextPrinter(StepPrinter):
             yield Text(title, style="bold")
 
     # -- steps ------------------------------------------------------------------------------
-    def render_step(self, step: Step, indent: str = "") -> Text:
-        """The worked lines of one step, as one Text (cheaper for rich than many)."""
+    def render_step(self, step: Step, indent: str = "") -> Worked | Text:
+        """The worked lines of one step, as one (cheaper for rich than many)."""
         method = getattr(self, f"_print_{step.op}", None)
         explain = explanation(step.op, step.info) if method is None else None
         if method is None and explain is None:
             raise NotImplementedError(f"no terminal printer for op {step.op!r} ({step.key})")
-        lines: list[Text] = []
-        for line in method(step) if method else self.print_explained(step, explain):  # type: ignore[arg-type]
-            line = line if isinstance(line, Text) else Text(str(line))
-            if indent and "\n" in line.plain:
-                lines.extend(line.split("\n"))
-            else:
-                lines.append(line)
-        if not indent:
-            return Text("\n").join(lines)
-        return Text(indent).append_text(Text("\n" + indent).join(lines))
+        lines = list(method(step) if method else self.print_explained(step, explain))  # type: ignore[arg-type]
+        return joined(lines, indent)
 
 
 class WorkedSolution:

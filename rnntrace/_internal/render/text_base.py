@@ -7,21 +7,29 @@ import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 
 from rnntrace._internal.records import record
 from rnntrace._internal.render import numfmt
-from rnntrace._internal.symbol import text
+from rnntrace._internal.symbol import Symbol
+from rnntrace._internal.symbol.text import text_once
 from rnntrace._internal.trace import Step, Trace
 
 LINE_WIDTH = 76  # an equation longer than this goes onto several lines
 TERMINAL_WIDTH = 80  # no line is longer than this
 _BREAKS = re.compile(r", | [+−=≈] ")
 
+# One worked line as a printer method yields it: plain text, a rich Text, or (text, style)
+# pieces as ``Text.assemble`` takes them (a style "" for none), which cost no Text each.
+Pieces = tuple[tuple[str, str], ...]
+Line = str | Text | Pieces
+
 
 def _plain(expression: str) -> str:
-    """An expression without spaces, brackets and sign variants, to spot a repeat of it."""
-    return re.sub(r"[\s()]", "", expression).replace("-", "−")
+    """An expression without spaces, brackets and sign variants, to spot a repeat of it
+    (``str.split`` and the pattern ``\\s`` know the same whitespace, and split is faster)."""
+    return "".join(expression.split()).replace("(", "").replace(")", "").replace("-", "−")
 
 
 @record
@@ -44,11 +52,18 @@ class TextBase(numfmt.CarriedPlaces):
         )
         meta = trace.meta
         self.cw = numfmt.carried_places(meta.carry, meta.decimals, self.d)
+        self._symbols: dict[str, tuple[Symbol, str]] = {}  # by key: a step's symbol, written
+        self._spelled: dict[str, str] = {}  # the loss formulas with renamed quantities
 
     def sym(self, key_or_step: str | Step) -> str:
         """The plain-text symbol of a step."""
         step = self.trace[key_or_step] if isinstance(key_or_step, str) else key_or_step
-        return text(step.symbol)
+        known = self._symbols.get(step.key)
+        if known is not None and known[0] is step.symbol:  # a step is written many times
+            return known[1]
+        written = text_once(step.symbol)  # most steps' symbols are written by no other
+        self._symbols[step.key] = (step.symbol, written)
+        return written
 
     def num(self, value: float, carried: bool = False) -> str:
         """One number, at the display decimals (exact when short); a ``carried`` one with
@@ -64,7 +79,7 @@ class TextBase(numfmt.CarriedPlaces):
 
     def entry(self, full: float, kept: float, carried: bool) -> tuple[str, str]:
         """One entry of a step's value and its relation: ('=', '0.13') or ('≈', '0.310')."""
-        if numfmt.rounded(np.asarray(full), np.asarray(kept), self.d):
+        if numfmt.rounded_number(full, kept, self.d):
             return "\u2248", numfmt.fixed(
                 kept, self.cw if carried and self.cw is not None else self.d
             )
@@ -83,28 +98,20 @@ class TextBase(numfmt.CarriedPlaces):
 
     def result(
         self, step: Step, lhs: str | None = None, parts: Iterable[str] = ()
-    ) -> Iterator[Text]:
+    ) -> Iterator[Line]:
         """``lhs = part = part ≈ value``: one line when it fits, else one '=' per line."""
         rel, value = self.shown(step)
         lhs = self.sym(step) if lhs is None else lhs
         pieces = [p for p in parts if p and _plain(p) != _plain(lhs)]
-        one_line = " = ".join([lhs, *pieces]) + f" {rel} {value}"
-        text = Text()
-        if len(one_line) <= LINE_WIDTH or not pieces:
-            text.append(lhs, style="cyan")
-            for piece in pieces:
-                text.append(f" = {piece}")
-            text.append(f" {rel} ")
-            text.append(value, style="bold")
-            yield text
+        middle = "".join(f" = {piece}" for piece in pieces)
+        if not pieces or len(lhs) + len(middle) + len(rel) + len(value) + 2 <= LINE_WIDTH:
+            yield ((lhs, "cyan"), (f"{middle} {rel} ", ""), (value, "bold"))
             return
         indent = " " * (len(lhs.rstrip()) - len(lhs.strip()) + 2)
-        text.append(lhs, style="cyan")
-        text.append(f" = {pieces[0]}")
-        yield text
+        yield ((lhs, "cyan"), (f" = {pieces[0]}", ""))
         for piece in pieces[1:]:
-            yield Text(f"{indent}  = {piece}")
-        yield Text(f"{indent}  {rel} ").append(value, style="bold")
+            yield f"{indent}  = {piece}"
+        yield ((f"{indent}  {rel} ", ""), (value, "bold"))
 
     def vec(self, values: np.ndarray, fixed: bool = False, carried: bool = False) -> str:
         """A vector (shortened when long unless --full); one number prints bare.
@@ -141,7 +148,7 @@ class TextBase(numfmt.CarriedPlaces):
         rel: str = "=",
         fixed: bool = False,
         carried: bool = False,
-    ) -> Iterator[Text]:
+    ) -> Iterator[Line]:
         """``label = [ rows ]`` with the label on the first row."""
         if np.ndim(values) == 2:
             matrix = np.atleast_2d(values)
@@ -156,10 +163,10 @@ class TextBase(numfmt.CarriedPlaces):
         if not self.settings.full and len(rows) > limit:
             rows = rows[:3] + [f"  ⋮  ({len(rows) - 4} more rows)"] + rows[-1:]
         pad = " " * (len(label) + len(rel) + 2)
-        for i, row in enumerate(rows):
-            line = Text(f"{label} {rel} " if i == 0 else pad, style="cyan" if i == 0 else "")
-            line.append(row, style=style)
-            yield line
+        first = Text(f"{label} {rel} ", style="cyan")  # cyan under the row's own style
+        yield first.append(rows[0], style=style)
+        for row in rows[1:]:
+            yield ((pad, ""), (row, style))
 
     def _narrow(self, matrix: np.ndarray, room: int, fixed: bool, carried: bool) -> list[str]:
         """Rows of a matrix too wide for the terminal: the first and last columns, with
@@ -184,10 +191,10 @@ class TextBase(numfmt.CarriedPlaces):
                 return rows
         return numfmt.matrix_lines(matrix, self._width(matrix, fixed, carried), fixed=True)
 
-    def matrix_result(self, step: Step, lhs: str) -> Iterator[Text]:
+    def matrix_result(self, step: Step, lhs: str) -> Iterator[Line]:
         """A matrix-valued step: ``lhs`` on its own line, then ``= [ rows ]``."""
         rel, _ = self.shown(step)
-        yield Text(lhs, style="cyan")
+        yield ((lhs, "cyan"),)
         yield from self.matrix(
             " " * 2, step.carried, "bold", rel=rel, fixed=rel != "=", carried=self.carried(step)
         )
@@ -206,6 +213,80 @@ class TextBase(numfmt.CarriedPlaces):
         if not self.settings.full and len(parts) > limit:
             parts = parts[:4] + [f"… {len(parts) - 5} more …"] + parts[-1:]
         return "[" + ", ".join(parts) + "]"
+
+
+class Worked:
+    """The worked lines of one step, laid out: their plain text and the (start, end, style)
+    of each styled stretch. The rich Text of them is made when it is printed in colour or
+    broken to fit a narrower console (``text``); printed plain, the text is written as it
+    is."""
+
+    __slots__ = ("plain", "spans")
+
+    def __init__(self, plain: str, spans: list[tuple[int, int, str | Style]]) -> None:
+        self.plain, self.spans = plain, spans
+
+    def text(self) -> Text:
+        """The lines as one rich Text."""
+        return Text(self.plain, spans=[Span(*span) for span in self.spans])
+
+
+# what rich's Text strips from the text it is given (rich.control.strip_control_codes)
+_CONTROL = re.compile("[\x07\x08\x0b\x0c\x0d]")
+
+
+def joined(lines: Iterable[Line], indent: str = "") -> Worked | Text:
+    """The lines as one, each after ``indent``: what ``Text("\\n").join`` makes of them
+    as Texts (after ``Text(indent)``, a line with a line break split in two), built in one
+    go."""
+    lines = list(lines)
+    plain: list[str] = []
+    spans: list[tuple[int, int, str | Style]] = []
+    offset = len(indent)
+    for line in lines:
+        if isinstance(line, str):
+            text = line
+        elif isinstance(line, Text):
+            text = line.plain
+            if line.style:
+                spans.append((offset, offset + len(text), line.style))
+            spans.extend((offset + start, offset + end, style)
+                         for start, end, style in line.spans)  # fmt: skip
+        else:
+            start = offset
+            for piece, style in line:
+                if style and piece:
+                    spans.append((start, start + len(piece), style))
+                start += len(piece)
+            text = "".join([piece for piece, _ in line])
+        if indent and "\n" in text:
+            return _joined_by_rich(lines, indent)  # rare: a line with a line break
+        plain.append(text)
+        offset += len(text) + 1 + len(indent)
+    written = indent + ("\n" + indent).join(plain)
+    if _CONTROL.search(written):  # rich strips them from each line: its offsets then differ
+        return _joined_by_rich(lines, indent)
+    return Worked(written, spans)
+
+
+def _as_text(line: Line) -> Text:
+    """One line as a rich Text."""
+    if isinstance(line, Text):
+        return line
+    return Text(line) if isinstance(line, str) else Text.assemble(*line)
+
+
+def _joined_by_rich(lines: list[Line], indent: str) -> Text:
+    """:func:`joined` by rich's own ``split`` and ``join``."""
+    texts: list[Text] = []
+    for line in map(_as_text, lines):
+        if indent and "\n" in line.plain:
+            texts.extend(line.split("\n"))
+        else:
+            texts.append(line)
+    if not indent:
+        return Text("\n").join(texts)
+    return Text(indent).append_text(Text("\n" + indent).join(texts))
 
 
 def wrap_line(line: Text, width: int = TERMINAL_WIDTH) -> Text:

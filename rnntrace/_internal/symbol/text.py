@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from rnntrace._internal.symbol.latex import part_mark
 from rnntrace._internal.symbol.tree import (
@@ -69,59 +71,35 @@ def _cached(symbol: Symbol) -> str:
     return _text(symbol, 0)
 
 
-def _text(s: Symbol, shift: int) -> str:  # noqa: PLR0911, PLR0912 (one case a node)
-    if isinstance(s, Name):
-        return _OPERATORS.get(s.text, s.text)
-    if isinstance(s, Time):
-        return str(s.t + shift)
-    if isinstance(s, Scripted):
-        return _scripted(s, shift)
-    if isinstance(s, Row):
-        return _row(s, shift)
-    if isinstance(s, Command):
-        return GLYPHS.get(s.name, s.name)
-    if isinstance(s, PartMark):
-        return GLYPHS.get(part_mark(s.part).lstrip("\\"), part_mark(s.part))
-    if isinstance(s, Delta):
-        return "δ" + _text(s.body, shift)
-    if isinstance(s, Transposed):
-        return _text(s.body, shift) + "ᵀ"
-    if isinstance(s, Derivative):
-        return f"∂{_text(s.of, shift)}/∂{_text(s.wrt, shift)}"
-    if isinstance(s, Primed):
-        return _text(s.body, shift) + "'"
-    if isinstance(s, Apply):
-        return f"{_text(s.function, shift)}({_text(s.argument, shift)})"
-    if isinstance(s, Delimited):
-        return _OPEN[s.kind] + _text(s.body, shift) + _CLOSE[s.kind]
-    if isinstance(s, Group):
-        return _text(s.body, shift)
-    if isinstance(s, Styled):
-        if s.style == "mathcal" and isinstance(s.body, Name):  # \mathcal{Z} -> 𝒵
-            return "".join(SCRIPT.get(char, char) for char in s.body.text)
-        return _text(s.body, shift) + ACCENT_MARKS.get(s.style, "")
-    if isinstance(s, Shifted):
-        return _text(s.body, shift + s.by)
-    return _sentence_node(s, shift)
+def text_once(symbol: Symbol) -> str:
+    """``symbol`` in plain Unicode, as :func:`text`, without the cache: for a tree written
+    once (an entry worked out with its numbers), whose hash would cost more than it saves."""
+    return _text(symbol, 0)
 
 
-def _sentence_node(s: Symbol, shift: int) -> str:
-    """The nodes of sentences (1/K, words, a thin space) and worked lines."""
-    if isinstance(s, Fraction):
-        over, under = _text(s.over, shift), _text(s.under, shift)
-        wrap = [f"({part})" if " " in part else part for part in (over, under)]
-        return "/".join(wrap)
-    if isinstance(s, Words):
-        return s.text
-    if isinstance(s, Space):
-        return " "
-    if isinstance(s, Written):
-        return s.text
-    if isinstance(s, Times):
-        return f"{_text(s.left, shift)}×{_text(s.right, shift)}"
-    if isinstance(s, Squared):
-        return _text(s.body, shift) + "²"
-    raise TypeError(f"no text for {type(s).__name__}")
+def _text(s: Symbol, shift: int) -> str:
+    printer = _PRINTERS.get(type(s))  # one dictionary look-up, not a test for each kind
+    return (printer or _printer_of(type(s)))(s, shift)
+
+
+def _printer_of(kind: type) -> Callable[[Any, int], str]:
+    """The printer of a subclass of a node: its nearest base's."""
+    for base in kind.__mro__:
+        if base in _PRINTERS:
+            return _PRINTERS[base]
+    raise TypeError(f"no text for {kind.__name__}")
+
+
+def _styled(s: Styled, shift: int) -> str:
+    if s.style == "mathcal" and isinstance(s.body, Name):  # \mathcal{Z} -> 𝒵
+        return "".join(SCRIPT.get(char, char) for char in s.body.text)
+    return _text(s.body, shift) + ACCENT_MARKS.get(s.style, "")
+
+
+def _fraction(s: Fraction, shift: int) -> str:
+    over, under = _text(s.over, shift), _text(s.under, shift)
+    wrap = [f"({part})" if " " in part else part for part in (over, under)]
+    return "/".join(wrap)
 
 
 def _scripted(s: Scripted, shift: int) -> str:
@@ -165,3 +143,30 @@ def _starts_alnum(s: Symbol) -> bool:
     while isinstance(s, (Scripted, Row, Primed, Transposed)):
         s = s.base if isinstance(s, Scripted) else s.items[0] if isinstance(s, Row) else s.body
     return isinstance(s, Name) and s.text[:1].isalnum()
+
+
+# one case a node: the symbols of formulas, then the nodes of sentences (1/K, words, a thin
+# space) and of worked lines
+_PRINTERS: dict[type, Callable[[Any, int], str]] = {
+    Name: lambda s, shift: _OPERATORS.get(s.text, s.text),
+    Time: lambda s, shift: str(s.t + shift),
+    Scripted: _scripted,
+    Row: _row,
+    Command: lambda s, shift: GLYPHS.get(s.name, s.name),
+    PartMark: lambda s, shift: GLYPHS.get(part_mark(s.part).lstrip("\\"), part_mark(s.part)),
+    Delta: lambda s, shift: "δ" + _text(s.body, shift),
+    Transposed: lambda s, shift: _text(s.body, shift) + "ᵀ",
+    Derivative: lambda s, shift: f"∂{_text(s.of, shift)}/∂{_text(s.wrt, shift)}",
+    Primed: lambda s, shift: _text(s.body, shift) + "'",
+    Apply: lambda s, shift: f"{_text(s.function, shift)}({_text(s.argument, shift)})",
+    Delimited: lambda s, shift: _OPEN[s.kind] + _text(s.body, shift) + _CLOSE[s.kind],
+    Group: lambda s, shift: _text(s.body, shift),
+    Styled: _styled,
+    Shifted: lambda s, shift: _text(s.body, shift + s.by),
+    Fraction: _fraction,
+    Words: lambda s, shift: s.text,
+    Space: lambda s, shift: " ",
+    Written: lambda s, shift: s.text,
+    Times: lambda s, shift: f"{_text(s.left, shift)}×{_text(s.right, shift)}",
+    Squared: lambda s, shift: _text(s.body, shift) + "²",
+}
