@@ -11,6 +11,13 @@ from click.testing import CliRunner
 from rnntrace._internal.cli import cli
 
 
+def edited(text: str, old: str, new: str) -> str:
+    """``text`` with its first ``old`` replaced by ``new`` (``old`` must be there: a case
+    whose edit missed would test the unedited scenario)."""
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
 def assert_refused(tmp_path: Path, text: str, key: str, words: str) -> None:
     """``text``, saved as s.yaml, is refused in one line that names ``key`` and has ``words``."""
     path = tmp_path / "s.yaml"

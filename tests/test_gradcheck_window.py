@@ -82,14 +82,19 @@ def test_the_windowed_gradient_passes_against_the_windowed_objective() -> None:
     assert_matches(check, base, lambda p: windowed_objective(p, held, 2))
 
 
-def test_the_cli_names_the_windowed_objective(tmp_path: Path) -> None:
+def gradcheck_words(tmp_path: Path, doc: dict) -> str:
+    """``rnntrace gradcheck`` of ``doc`` through the CLI (exit 0), its words on one line."""
     path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump(DOC), encoding="utf-8")
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     result = CliRunner().invoke(cli, ["gradcheck", str(path)])
-    words = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
     assert "of the windowed objective of train.bptt_window k = 2" in words
-    assert "each L_s recomputed from the held state" in words
+    return words
+
+
+def test_the_cli_names_the_windowed_objective(tmp_path: Path) -> None:
+    assert "each L_s recomputed from the held state" in gradcheck_words(tmp_path, DOC)
 
 
 DROP = {"input": 0.3, "recurrent": 0.4, "output": 0.25, "seed": 1}
@@ -114,13 +119,7 @@ def test_with_dropout_the_windowed_objective_keeps_the_trace_s_masks(tmp_path: P
         x = drawn_mask("input", t, 2) * np.array(x)
         held.append(np.tanh(base["W_xh"] @ x + base["W_hh"] @ h + base["b_h"]))
     assert_matches(check, base, lambda p: windowed_objective(p, held, 2, drawn_mask))
-    path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["gradcheck", str(path)])
-    words = " ".join(result.output.split())
-    assert result.exit_code == 0, result.output
-    assert "of the windowed objective of train.bptt_window k = 2" in words
-    assert "FAIL here is expected" not in words
+    assert "FAIL here is expected" not in gradcheck_words(tmp_path, doc)
 
 
 STACKED = dict(

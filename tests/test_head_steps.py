@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from oracles import require_torch
-from refusals import assert_refused
+from refusals import assert_refused, edited
 
 from rnntrace._internal.cli import cli
 from rnntrace._internal.engine import grad_key, trace_scenario
@@ -179,8 +179,7 @@ BAD = {  # change of BASE -> the key and words of the one-line message
 @pytest.mark.parametrize("case", BAD.values(), ids=list(BAD))
 def test_bad_values_are_refused_in_one_line(tmp_path: Path, case: tuple) -> None:
     old, new, key, words = case
-    assert old in BASE, old
-    bad = BASE.replace(old, new, 1)
+    bad = edited(BASE, old, new)
     if "last" in new:
         bad = re.sub(r"targets: \[[^\]]*\]", "label: 1", bad)
     assert_refused(tmp_path, bad, key, words)
